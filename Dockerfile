@@ -1,0 +1,23 @@
+# One image for the operator and the node-agent (node Jobs and the certificate DaemonSet run it too).
+# Build: docker build -t rke2-lifecycle-operator .
+# The root filesystem can be read-only: nothing is written outside /tmp at run time.
+
+FROM node:24-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# The `node` dev dependency pins Node 24 for machines whose system Node is older; the base image has it already.
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:24-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=root:root /src/package.json ./package.json
+COPY --from=build --chown=root:root /src/node_modules ./node_modules
+COPY --from=build --chown=root:root /src/dist ./dist
+# Non-root by default; node Jobs that must act on the host override this in their pod spec.
+USER 65532:65532
+ENTRYPOINT ["node", "/app/dist/main.js"]
+CMD ["operator"]
