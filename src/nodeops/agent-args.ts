@@ -119,7 +119,7 @@ const S3_FLAGS = {
 type S3Values = { [K in keyof typeof S3_FLAGS]?: (typeof S3_FLAGS)[K]["type"] extends "boolean" ? boolean : string };
 
 function s3FromValues(values: S3Values): ParsedArgs<S3Target | undefined> {
-  const anyS3Flag = Object.entries(values).some(([key, value]) => key.startsWith("s3-") && value !== undefined);
+  const anyS3Flag = Object.keys(values).some((key) => key.startsWith("s3-"));
   if (!values.s3) {
     return anyS3Flag ? { ok: false, error: "--s3-* flags need --s3" } : { ok: true, options: undefined };
   }
