@@ -1,0 +1,181 @@
+import { HttpMethod as ClientHttpMethod, RequestContext, type KubeConfig } from "@kubernetes/client-node";
+import { fetch, type Dispatcher, type Response } from "undici";
+import { systemClock, type Clock } from "../clock.ts";
+import { kubeErrorFromResponse } from "./adapter-errors.ts";
+import { KubeError, toKubeError } from "./errors.ts";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** One finished HTTP exchange, for metrics; `code` is 0 when no answer came. */
+export interface ApiRequestRecord {
+  /** The port verb: get, list, watch, create, replace, apply, patch, patchStatus, delete, evict. */
+  verb: string;
+  method: HttpMethod;
+  /** The path without its query string (names included: do not use it as a metric label). */
+  path: string;
+  code: number;
+  durationMs: number;
+}
+
+export type ApiRequestObserver = (record: ApiRequestRecord) => void;
+
+export interface KubeRequest {
+  verb: string;
+  method: HttpMethod;
+  path: string;
+  /** Starts with `?` when not empty (see `queryString`). */
+  query?: string;
+  /** Serialised as JSON; JSON is also valid YAML, so it serves apply-patch bodies too. */
+  body?: unknown;
+  contentType?: string;
+  /** Aborts the request (and, for streams, the body). */
+  signal?: AbortSignal;
+}
+
+export interface KubeHttpOptions {
+  clock?: Clock;
+  onRequest?: ApiRequestObserver;
+  /** Deadline for a whole non-streaming exchange, body included. Default 30 s. */
+  requestTimeoutMs?: number;
+  userAgent?: string;
+}
+
+export interface KubeHttp {
+  /** Sends a request and returns the answer whatever its status; network failures reject with a Retriable KubeError. */
+  send(request: KubeRequest): Promise<Response>;
+  /**
+   * Sends a request with the request deadline and returns the parsed JSON body of a 2xx answer;
+   * other answers reject with the matching KubeError, except 404 when `notFoundAsUndefined`.
+   */
+  json(request: KubeRequest, notFoundAsUndefined?: boolean): Promise<unknown>;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * The transport under the port: client-node's KubeConfig supplies auth headers, TLS material
+ * and proxies (every auth method it supports: client certs, tokens, token files, exec and OIDC
+ * plugins), undici's fetch sends the request. Auth is applied per request so rotating tokens
+ * (bound service-account tokens, exec credentials) are picked up.
+ */
+export function createKubeHttp(kubeConfig: KubeConfig, options: KubeHttpOptions = {}): KubeHttp {
+  const clock = options.clock ?? systemClock;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const userAgent = options.userAgent ?? "rke2-lifecycle-operator";
+  const server = currentServer(kubeConfig);
+  const connection = reusableConnection(kubeConfig);
+
+  function observe(record: ApiRequestRecord): void {
+    try {
+      options.onRequest?.(record);
+    } catch {
+      // Metrics must never break an API call.
+    }
+  }
+
+  async function send(request: KubeRequest): Promise<Response> {
+    const url = `${server}${request.path}${request.query ?? ""}`;
+    const started = clock.now();
+    const record = (code: number): void => {
+      observe({ verb: request.verb, method: request.method, path: request.path, code, durationMs: clock.now() - started });
+    };
+    try {
+      const { headers, dispatcher } = await connection(url, request.method);
+      headers["User-Agent"] = userAgent;
+      headers.Accept = "application/json";
+      let body: string | undefined;
+      if (request.body !== undefined) {
+        body = JSON.stringify(request.body);
+        headers["Content-Type"] = request.contentType ?? "application/json";
+      }
+      const response = await fetch(url, {
+        method: request.method,
+        headers,
+        body,
+        dispatcher,
+        signal: request.signal,
+        redirect: "manual",
+      });
+      record(response.status);
+      return response;
+    } catch (err) {
+      record(0);
+      throw toKubeError(err);
+    }
+  }
+
+  async function json(request: KubeRequest, notFoundAsUndefined = false): Promise<unknown> {
+    const controller = new AbortController();
+    const cancelTimer = clock.setTimer(requestTimeoutMs, () => {
+      controller.abort(
+        new KubeError("Retriable", `${request.method} ${request.path} timed out after ${requestTimeoutMs} ms`, {
+          code: 0,
+        }),
+      );
+    });
+    const signal = request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal;
+    try {
+      const response = await send({ ...request, signal });
+      const text = await readText(response);
+      if (notFoundAsUndefined && response.status === 404) return undefined;
+      if (response.status < 200 || response.status > 299) {
+        throw kubeErrorFromResponse(response.status, text, response.headers.get("retry-after"));
+      }
+      return text === "" ? undefined : parseJson(text, request);
+    } catch (err) {
+      throw signal.aborted && !(err instanceof KubeError && err.details.code !== 0)
+        ? toKubeError(signal.reason)
+        : toKubeError(err);
+    } finally {
+      cancelTimer();
+    }
+  }
+
+  return { send, json };
+}
+
+async function readText(response: Response): Promise<string> {
+  try {
+    return await response.text();
+  } catch (err) {
+    throw toKubeError(err);
+  }
+}
+
+function parseJson(text: string, request: KubeRequest): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new KubeError("Retriable", `${request.method} ${request.path}: the answer is not JSON`, { code: 0 });
+  }
+}
+
+/** The API server's base URL without a trailing slash (it may carry a path, e.g. behind Rancher's proxy). */
+function currentServer(kubeConfig: KubeConfig): string {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error("the kubeconfig has no current cluster");
+  return cluster.server.replace(/\/+$/, "");
+}
+
+/**
+ * Returns per-request auth headers plus one dispatcher kept for the adapter's lifetime.
+ * client-node builds a fresh undici Agent on every `applySecurityAuthentication`; using each one
+ * would open a new connection pool per request, so the first is kept and later ones are closed
+ * unused (their TLS material is the same: it comes from the same cluster and user entries).
+ */
+function reusableConnection(
+  kubeConfig: KubeConfig,
+): (url: string, method: HttpMethod) => Promise<{ headers: Record<string, string>; dispatcher?: Dispatcher }> {
+  let kept: { dispatcher: Dispatcher | undefined } | undefined;
+  return async (url, method) => {
+    const context = new RequestContext(url, ClientHttpMethod[method]);
+    await kubeConfig.applySecurityAuthentication(context);
+    const fresh = context.getDispatcher();
+    if (!kept) {
+      kept = { dispatcher: fresh };
+    } else if (fresh && fresh !== kept.dispatcher) {
+      void fresh.close().catch(() => undefined);
+    }
+    return { headers: { ...context.getHeaders() }, dispatcher: kept.dispatcher };
+  };
+}
