@@ -1,0 +1,169 @@
+import { z } from "zod";
+import type { KubeObject, ResourceType } from "../runtime/kube/types.ts";
+import { conditionsField } from "./condition.ts";
+import { duration } from "./duration.ts";
+import { boundedString, cronSchedule, objectName, timeZone, timestamp, triggerField } from "./fields.ts";
+import { AGE_COLUMN, GROUP_VERSION, READY_COLUMN } from "./group.ts";
+import { parseWith, type ParseResult } from "./parse-result.ts";
+import type { CrdSource } from "./crd.ts";
+
+export const etcdSnapshotPolicyResource: ResourceType = {
+  apiVersion: GROUP_VERSION,
+  kind: "EtcdSnapshotPolicy",
+  plural: "etcdsnapshotpolicies",
+  namespaced: false,
+};
+
+export const MAX_RETAINED_SNAPSHOTS = 1000;
+
+const S3Schema = z
+  .object({
+    bucket: z.string().min(3).max(63).describe("Bucket that receives the snapshots."),
+    endpoint: boundedString("S3 endpoint host[:port].").default("s3.amazonaws.com"),
+    region: z.string().max(64).default("us-east-1").describe("Bucket region."),
+    folder: boundedString("Folder (key prefix) inside the bucket.", 512).optional(),
+    bucketLookup: z.enum(["auto", "dns", "path"]).default("auto").describe("Bucket addressing: auto, dns (virtual host) or path."),
+    insecure: z.boolean().default(false).describe("Use plain HTTP instead of HTTPS."),
+    skipTLSVerify: z.boolean().default(false).describe("Do not verify the endpoint's TLS certificate."),
+    endpointCA: z
+      .object({
+        kind: z.enum(["ConfigMap", "Secret"]).default("ConfigMap").describe("ConfigMap or Secret."),
+        name: objectName("Name of the ConfigMap or Secret in the operator's namespace."),
+        key: z.string().min(1).max(253).default("ca.crt").describe("Key holding the PEM bundle."),
+      })
+      .optional()
+      .describe("A ConfigMap or Secret holding the PEM bundle that signs the endpoint's certificate."),
+    credentialsSecret: objectName(
+      "Secret in the operator's namespace with keys accessKey, secretKey and optional sessionToken; absent uses the node's IAM role.",
+    ).optional(),
+    timeout: duration("Timeout of S3 operations.").default("5m"),
+  })
+  .describe("Also store snapshots in S3-compatible object storage.");
+
+export const EtcdSnapshotPolicySpecSchema = z
+  .object({
+    schedule: cronSchedule("5-field cron schedule of the snapshots, e.g. \"0 */6 * * *\"."),
+    timeZone: timeZone("IANA time zone the schedule is read in.").default("UTC"),
+    suspend: z.boolean().default(false).describe("Stop taking scheduled snapshots (on-demand triggers still work)."),
+    retention: z
+      .object({
+        count: z
+          .int()
+          .min(1)
+          .max(MAX_RETAINED_SNAPSHOTS)
+          .default(5)
+          .describe("How many of this policy's snapshots to keep, across all nodes and S3 together."),
+        maxAge: duration("Delete this policy's snapshots older than this (never the newest successful one).").optional(),
+      })
+      .prefault({})
+      .describe("Which of this policy's snapshots to keep; the newest successful snapshot is never deleted."),
+    nodes: z
+      .enum(["OneEtcdNode", "AllEtcdNodes"])
+      .default("OneEtcdNode")
+      .describe("OneEtcdNode: one healthy etcd member takes each snapshot; AllEtcdNodes: every etcd member does."),
+    compress: z.boolean().default(true).describe("Compress snapshots (zip)."),
+    s3: S3Schema.optional(),
+    startingDeadline: duration("A missed schedule slot older than this is skipped, not run late.").default("10m"),
+    trigger: triggerField("Whenever this value changes, one on-demand snapshot is taken now."),
+    verify: z
+      .boolean()
+      .default(true)
+      .describe("Count a snapshot as succeeded only once it is recorded with a size > 0 (and, with s3, found in the bucket)."),
+  })
+  .describe("Scheduled and on-demand etcd snapshots with retention.");
+
+export type EtcdSnapshotPolicySpec = z.output<typeof EtcdSnapshotPolicySpecSchema>;
+export type EtcdSnapshotPolicySpecInput = z.input<typeof EtcdSnapshotPolicySpecSchema>;
+
+export const SnapshotRecordSchema = z
+  .object({
+    name: boundedString("Snapshot name."),
+    node: boundedString("Node that took it."),
+    location: boundedString("file:// or s3:// location.", 1024).optional(),
+    size: z.int().min(0).optional().describe("Size in bytes."),
+    takenAt: timestamp("When it was taken."),
+  })
+  .describe("One snapshot this policy made.");
+export type SnapshotRecord = z.infer<typeof SnapshotRecordSchema>;
+
+export const STORAGE_PHASES = ["Available", "Unavailable", "Unknown"] as const;
+
+export const EtcdSnapshotPolicyStatusSchema = z
+  .object({
+    observedGeneration: z.int().min(0).optional().describe("The generation this status describes."),
+    lastScheduleTime: timestamp("The last schedule slot that was handled.").optional(),
+    nextScheduleTime: timestamp("The next schedule slot.").optional(),
+    lastSuccessfulSnapshot: SnapshotRecordSchema.optional(),
+    lastFailure: z
+      .object({ time: timestamp("When it failed."), message: boundedString("Why it failed.", 1024) })
+      .optional()
+      .describe("The last failed attempt."),
+    consecutiveFailures: z.int().min(0).optional().describe("Failed attempts since the last success."),
+    snapshotCount: z.int().min(0).optional().describe("Number of retained snapshots."),
+    snapshots: z
+      .array(SnapshotRecordSchema)
+      .max(MAX_RETAINED_SNAPSHOTS)
+      .optional()
+      .describe("The retained snapshots, newest first."),
+    lastTrigger: boundedString("The spec.trigger value last handled.").optional(),
+    storage: z
+      .object({
+        phase: z.enum(STORAGE_PHASES).describe("Available, Unavailable or Unknown."),
+        lastValidationTime: timestamp("When the storage was last checked.").optional(),
+        message: boundedString("Details of the last check.", 1024).optional(),
+      })
+      .optional()
+      .describe("Health of the snapshot storage."),
+    conditions: conditionsField("Ready, SnapshotOverdue and StorageAvailable."),
+  })
+  .describe("Observed state of the policy.");
+export type EtcdSnapshotPolicyStatus = z.infer<typeof EtcdSnapshotPolicyStatusSchema>;
+
+export interface EtcdSnapshotPolicy extends KubeObject {
+  spec: EtcdSnapshotPolicySpecInput;
+  status?: EtcdSnapshotPolicyStatus;
+}
+
+export const EtcdSnapshotPolicyConditions = {
+  Ready: "Ready",
+  SnapshotOverdue: "SnapshotOverdue",
+  StorageAvailable: "StorageAvailable",
+} as const;
+
+export const EtcdSnapshotPolicyReasons = {
+  InvalidSpec: "InvalidSpec",
+  SnapshotSucceeded: "SnapshotSucceeded",
+  SnapshotFailed: "SnapshotFailed",
+  SnapshotInProgress: "SnapshotInProgress",
+  NoSnapshotYet: "NoSnapshotYet",
+  Suspended: "Suspended",
+  Overdue: "Overdue",
+  OnSchedule: "OnSchedule",
+  StorageReachable: "StorageReachable",
+  StorageUnreachable: "StorageUnreachable",
+  StorageNotChecked: "StorageNotChecked",
+} as const;
+
+export function parseEtcdSnapshotPolicySpec(raw: unknown): ParseResult<EtcdSnapshotPolicySpec> {
+  return parseWith(EtcdSnapshotPolicySpecSchema, raw);
+}
+/** The kind-neutral name controllers use: `Ready=False, reason=InvalidSpec` on `ok: false`. */
+export const parseSpec = parseEtcdSnapshotPolicySpec;
+
+export const etcdSnapshotPolicyCrdSource: CrdSource = {
+  resource: etcdSnapshotPolicyResource,
+  singular: "etcdsnapshotpolicy",
+  shortNames: ["esp"],
+  description: "EtcdSnapshotPolicy takes scheduled and on-demand etcd snapshots of the RKE2 cluster and prunes old ones.",
+  spec: EtcdSnapshotPolicySpecSchema,
+  specRequired: true,
+  status: EtcdSnapshotPolicyStatusSchema,
+  printerColumns: [
+    { name: "SCHEDULE", type: "string", jsonPath: ".spec.schedule" },
+    { name: "LAST-SUCCESS", type: "date", jsonPath: ".status.lastSuccessfulSnapshot.takenAt" },
+    { name: "NEXT", type: "date", jsonPath: ".status.nextScheduleTime" },
+    { name: "SNAPSHOTS", type: "integer", jsonPath: ".status.snapshotCount" },
+    READY_COLUMN,
+    AGE_COLUMN,
+  ],
+};

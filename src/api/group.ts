@@ -1,0 +1,18 @@
+/** The API group and version of the operator's own kinds. */
+export const API_GROUP = "rke2-lifecycle.io";
+export const API_VERSION = "v1alpha1";
+export const GROUP_VERSION = `${API_GROUP}/${API_VERSION}`;
+/** `kubectl get rke2` lists every kind of the operator. */
+export const CATEGORY = "rke2";
+
+/** Set on `Ready=False` when a CR's spec cannot be used (it slipped past an older CRD). */
+export const REASON_INVALID_SPEC = "InvalidSpec";
+
+/** The READY and AGE columns every kind prints, after its own. */
+export const READY_COLUMN = {
+  name: "READY",
+  type: "string",
+  jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+  description: "Status of the Ready condition.",
+} as const;
+export const AGE_COLUMN = { name: "AGE", type: "date", jsonPath: ".metadata.creationTimestamp" } as const;
