@@ -45,7 +45,7 @@ export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as con
 export type Weekday = (typeof WEEKDAYS)[number];
 
 const clockTime = (description: string) =>
-  z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, "must be HH:MM (24-hour clock)").describe(description);
+  z.string().max(5).regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, "must be HH:MM (24-hour clock)").describe(description);
 
 /** A maintenance window: it gates only the start of disruptive work. */
 export const WindowSchema = z

@@ -4,7 +4,7 @@
  * (`x-kubernetes-validations`, transition rules with `oldSelf` included).
  * Used by the simulated API server to serve custom resources and by the tests of our own CRDs.
  *
- * INTERFACE FIRST: the bodies below are being written; callers may rely on these signatures.
+ * The functions live in one file per concern and are re-exported at the end of this file.
  */
 
 /** The subset of apiextensions.k8s.io/v1 JSONSchemaProps the project produces and checks. */
@@ -61,3 +61,9 @@ export interface FieldIssue {
   field: string;
   message: string;
 }
+
+export { checkStructural } from "./structural.ts";
+export { checkCelCostBounds } from "./cel-cost.ts";
+export { applyDefaults } from "./defaults.ts";
+export { prune, type PruneResult } from "./prune.ts";
+export { validate } from "./validate.ts";
