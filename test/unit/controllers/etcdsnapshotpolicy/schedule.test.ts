@@ -19,6 +19,7 @@ describe("validateSchedule", () => {
     ["0 9 * * 1-5", "America/New_York"],
     ["@daily", "UTC"],
     ["0 0 29 2 *", "UTC"],
+    ["0 0 ? * 1", "UTC"],
   ])("accepts %j in %s", (cron, timeZone) => {
     expect(validateSchedule(cron, timeZone)).toBeUndefined();
   });
@@ -28,9 +29,7 @@ describe("validateSchedule", () => {
     ["0 * * * * *", "UTC", /5 parts/],
     ["61 * * * *", "UTC", /minute/],
     ["0 0 30 2 *", "UTC", /never fires/],
-    ["? * * * *", "UTC", /'\?'/],
     ["0 * * * *", "Mars/Olympus_Mons", /unknown time zone/],
-    ["0 * * * *", "+01:00", /offset/],
   ])("rejects %j in %s", (cron, timeZone, message) => {
     expect(validateSchedule(cron, timeZone)).toMatch(message);
   });
