@@ -1,0 +1,62 @@
+/** Fault knobs of the simulated cluster: global or per node, changeable while it runs. */
+
+export interface NodeFaults {
+  /** After its next restart the node stays NotReady. */
+  neverReady: boolean;
+  /** Node actions exit 1; a string is the error message to report. */
+  jobFails: boolean | string;
+  /** The etcd mirror pod is NotReady (etcd's :2381/health failing). */
+  etcdUnhealthy: boolean;
+  /** Pods take their grace period to terminate. */
+  slowDrain: boolean;
+  /** `etcd-snapshot save` fails. */
+  snapshotFails: boolean;
+  /** The S3 endpoint cannot be reached. */
+  s3Unavailable: boolean;
+}
+
+export const NO_FAULTS: NodeFaults = {
+  neverReady: false,
+  jobFails: false,
+  etcdUnhealthy: false,
+  slowDrain: false,
+  snapshotFails: false,
+  s3Unavailable: false,
+};
+
+/** A node's knobs win over the global ones; unset knobs fall through. */
+export function effectiveFaults(global: Partial<NodeFaults>, node: Partial<NodeFaults> | undefined): NodeFaults {
+  return { ...NO_FAULTS, ...global, ...node };
+}
+
+export class FaultBook {
+  private global: Partial<NodeFaults> = {};
+  private readonly perNode = new Map<string, Partial<NodeFaults>>();
+  private readonly listeners: ((node: string | undefined) => void)[] = [];
+
+  /** Sets knobs for one node, or for every node when `node` is undefined. */
+  set(faults: Partial<NodeFaults>, node?: string): void {
+    if (node === undefined) this.global = { ...this.global, ...faults };
+    else this.perNode.set(node, { ...this.perNode.get(node), ...faults });
+    for (const listener of this.listeners) listener(node);
+  }
+
+  clear(node?: string): void {
+    if (node === undefined) {
+      this.global = {};
+      this.perNode.clear();
+    } else {
+      this.perNode.delete(node);
+    }
+    for (const listener of this.listeners) listener(node);
+  }
+
+  of(node: string): NodeFaults {
+    return effectiveFaults(this.global, this.perNode.get(node));
+  }
+
+  /** Told which node's knobs changed (undefined: possibly all), so readiness can follow at once. */
+  onChange(listener: (node: string | undefined) => void): void {
+    this.listeners.push(listener);
+  }
+}

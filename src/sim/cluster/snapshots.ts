@@ -1,0 +1,86 @@
+/** The ETCDSnapshotFile records RKE2 writes for `etcd-snapshot save`, one per location. */
+import { createHash } from "node:crypto";
+import { SNAPSHOT_STORAGE_NODE_LABEL, type EtcdSnapshotFile } from "../../api/etcdsnapshotfile.ts";
+import type { SnapshotSaveOptions } from "../../nodeops/agent-args.ts";
+import type { SnapshotRecord } from "../../nodeops/results.ts";
+import { rfc3339 } from "./kinds.ts";
+
+export const DEFAULT_SNAPSHOT_DIR = "/var/lib/rancher/rke2/server/db/snapshots";
+
+/** `<name>-<node>-<unix-ts>`, plus `.zip` when compressed (the file name RKE2 uses). */
+export function snapshotFileName(prefix: string, node: string, nowMs: number, compress: boolean): string {
+  return `${prefix}-${node}-${Math.floor(nowMs / 1000)}${compress ? ".zip" : ""}`;
+}
+
+/** Record names: storage, then the sanitised snapshot name, then a short hash for uniqueness. */
+export function snapshotRecordName(storage: "local" | "s3", snapshotName: string, location: string): string {
+  const base = `${storage}-${snapshotName}`.toLowerCase().replace(/[^a-z0-9.-]/g, "-").slice(0, 200);
+  return `${base}-${createHash("sha256").update(location).digest("hex").slice(0, 6)}`;
+}
+
+export interface SavedSnapshot {
+  record: EtcdSnapshotFile;
+  /** What the node-agent reports; absent for a failed S3 upload. */
+  result?: SnapshotRecord;
+}
+
+export interface SaveFacts {
+  node: string;
+  nowMs: number;
+  sizeBytes: number;
+  /** S3 could not be reached: the S3 record is written failed and no result is reported for it. */
+  s3Error?: string;
+}
+
+/** The records a successful local save (and S3 upload, when asked) leaves behind. */
+export function snapshotsForSave(options: SnapshotSaveOptions, facts: SaveFacts): SavedSnapshot[] {
+  const file = snapshotFileName(options.name, facts.node, facts.nowMs, options.compress);
+  const created = rfc3339(facts.nowMs);
+  const local = `file://${options.dir ?? DEFAULT_SNAPSHOT_DIR}/${file}`;
+  const saved: SavedSnapshot[] = [
+    {
+      record: {
+        apiVersion: "k3s.cattle.io/v1",
+        kind: "ETCDSnapshotFile",
+        metadata: { name: snapshotRecordName("local", file, local), labels: { [SNAPSHOT_STORAGE_NODE_LABEL]: facts.node } },
+        spec: { snapshotName: file, nodeName: facts.node, location: local },
+        status: { size: String(facts.sizeBytes), creationTime: created, readyToUse: true },
+      },
+      result: { name: file, node: facts.node, location: local, size: facts.sizeBytes, createdAt: created },
+    },
+  ];
+  const s3 = options.s3;
+  if (s3) {
+    const key = s3.folder ? `${s3.folder}/${file}` : file;
+    const location = `s3://${s3.bucket}/${key}`;
+    const record: EtcdSnapshotFile = {
+      apiVersion: "k3s.cattle.io/v1",
+      kind: "ETCDSnapshotFile",
+      metadata: { name: snapshotRecordName("s3", file, location), labels: { [SNAPSHOT_STORAGE_NODE_LABEL]: "s3" } },
+      spec: {
+        snapshotName: file,
+        nodeName: facts.node,
+        location,
+        s3: {
+          bucket: s3.bucket,
+          ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+          ...(s3.endpointCa ? { endpointCA: s3.endpointCa } : {}),
+          ...(s3.skipSslVerify ? { skipSSLVerify: true } : {}),
+          ...(s3.region ? { region: s3.region } : {}),
+          ...(s3.folder ? { prefix: s3.folder } : {}),
+          ...(s3.insecure ? { insecure: true } : {}),
+        },
+      },
+      status: facts.s3Error
+        ? { creationTime: created, readyToUse: false, error: { time: created, message: facts.s3Error } }
+        : { size: String(facts.sizeBytes), creationTime: created, readyToUse: true },
+    };
+    saved.push(facts.s3Error ? { record } : { record, result: { name: file, node: facts.node, location, size: facts.sizeBytes, createdAt: created } });
+  }
+  return saved;
+}
+
+/** The S3 error RKE2 reports when the endpoint cannot be reached. */
+export function s3UnreachableError(bucket: string, endpoint = "s3.amazonaws.com"): string {
+  return `failed to test for existence of bucket ${bucket}: Head "https://${endpoint}/${bucket}/": dial tcp: connect: connection refused`;
+}
