@@ -1,0 +1,252 @@
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+
+export type Env = Record<string, string | undefined>;
+
+// ---- A small flag parser every subcommand shares: flags, env vars, defaults, one-line errors. ----
+
+interface FlagBase {
+  description: string;
+  /** Environment variables read after the flag's own RKE2_LIFECYCLE_* one, in order. */
+  alsoEnv?: readonly string[];
+}
+export interface StringFlag extends FlagBase {
+  type: "string";
+  default?: string;
+  /** A pattern the value must match, and how to say what was expected. */
+  check?: { pattern: RegExp; expected: string };
+}
+export interface IntegerFlag extends FlagBase {
+  type: "integer";
+  default?: number;
+  min: number;
+  max: number;
+}
+export interface BooleanFlag extends FlagBase {
+  type: "boolean";
+  default?: boolean;
+}
+export interface ChoiceFlag<C extends string = string> extends FlagBase {
+  type: "choice";
+  choices: readonly C[];
+  default?: C;
+}
+export type FlagSpec = StringFlag | IntegerFlag | BooleanFlag | ChoiceFlag;
+export type FlagSpecs = Record<string, FlagSpec>;
+
+type FlagType<F> = F extends { type: "integer" }
+  ? number
+  : F extends { type: "boolean" }
+    ? boolean
+    : F extends { choices: readonly (infer C)[] }
+      ? C
+      : string;
+
+/** Parsed values keyed like the spec (camelCase); flags with a default are never undefined. */
+export type FlagValues<S extends FlagSpecs> = {
+  -readonly [K in keyof S]: S[K] extends { default: unknown } ? FlagType<S[K]> : FlagType<S[K]> | undefined;
+};
+
+/** Where a value came from: `--flag`, an env var's name, or `default`. */
+export type FlagSources<S extends FlagSpecs> = Record<keyof S, string>;
+
+export type FlagParseResult<S extends FlagSpecs> =
+  | { ok: true; values: FlagValues<S>; sources: FlagSources<S>; positionals: string[] }
+  | { ok: false; error: string };
+
+export interface ParseFlagsOptions {
+  /** Prefix of each flag's env var (`RKE2_LIFECYCLE_` + UPPER_SNAKE name); null: no env vars. */
+  envPrefix?: string | null;
+  allowPositionals?: boolean;
+}
+
+/** `metricsPort` → `metrics-port`. */
+export function flagName(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** `metricsPort` → `RKE2_LIFECYCLE_METRICS_PORT`. */
+export function envName(key: string, prefix = "RKE2_LIFECYCLE_"): string {
+  return prefix + flagName(key).replace(/-/g, "_").toUpperCase();
+}
+
+function schemaFor(spec: FlagSpec): { schema: z.ZodType; expected: string } {
+  switch (spec.type) {
+    case "integer":
+      return {
+        schema: z.string().trim().regex(/^[+-]?\d+$/).transform(Number).pipe(z.number().int().min(spec.min).max(spec.max)),
+        expected: `an integer ${spec.min}-${spec.max}`,
+      };
+    case "boolean":
+      return {
+        schema: z.union([
+          z.boolean(),
+          z.enum(["true", "1", "yes"]).transform(() => true),
+          z.enum(["false", "0", "no"]).transform(() => false),
+        ]),
+        expected: "true or false",
+      };
+    case "choice":
+      return { schema: z.enum(spec.choices as [string, ...string[]]), expected: `one of ${spec.choices.join(", ")}` };
+    case "string":
+      return {
+        schema: spec.check ? z.string().regex(spec.check.pattern) : z.string().min(1),
+        expected: spec.check?.expected ?? "a non-empty value",
+      };
+  }
+}
+
+/** Turns node:util's parse errors into the same `--flag: what is wrong` form as value errors. */
+function describeParseError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown }).code;
+  const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1] ?? "";
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `${option}: unknown flag`;
+  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return `unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? ""}`;
+  if (message.includes("argument missing") || message.includes("ambiguous")) {
+    return `${option}: expected a value (use ${option}=VALUE for values starting with "-")`;
+  }
+  if (message.includes("does not take an argument")) {
+    return `${option}: takes no value (use ${option} or --no-${option.replace(/^-+/, "")})`;
+  }
+  return message.split("\n")[0] ?? message;
+}
+
+/**
+ * Parses flags strictly (unknown flags are errors) and fills each value from, in order: the flag,
+ * its env var(s), its default. Every error is one line naming the flag or env var at fault, e.g.
+ * `--workers: expected an integer 1-64, got "abc"`.
+ */
+export function parseFlags<const S extends FlagSpecs>(
+  argv: readonly string[],
+  env: Env,
+  specs: S,
+  options: ParseFlagsOptions = {},
+): FlagParseResult<S> {
+  const parseOptions: Record<string, { type: "string" | "boolean" }> = {};
+  for (const [key, spec] of Object.entries(specs)) {
+    parseOptions[flagName(key)] = { type: spec.type === "boolean" ? "boolean" : "string" };
+  }
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: parseOptions,
+      strict: true,
+      allowNegative: true,
+      allowPositionals: options.allowPositionals ?? false,
+    });
+  } catch (err) {
+    return { ok: false, error: describeParseError(err) };
+  }
+
+  const envPrefix = options.envPrefix === undefined ? "RKE2_LIFECYCLE_" : options.envPrefix;
+  const values: Record<string, unknown> = {};
+  const sources: Record<string, string> = {};
+  for (const [key, spec] of Object.entries(specs)) {
+    const candidates: [string, string | boolean | undefined][] = [[`--${flagName(key)}`, parsed.values[flagName(key)]]];
+    const envNames = [...(envPrefix === null ? [] : [envName(key, envPrefix)]), ...(spec.alsoEnv ?? [])];
+    for (const name of envNames) candidates.push([name, env[name] === "" ? undefined : env[name]]);
+    const found = candidates.find(([, raw]) => raw !== undefined);
+    if (!found) {
+      values[key] = spec.default;
+      sources[key] = "default";
+      continue;
+    }
+    const [source, raw] = found;
+    const { schema, expected } = schemaFor(spec);
+    const result = schema.safeParse(raw);
+    if (!result.success) return { ok: false, error: `${source}: expected ${expected}, got ${JSON.stringify(raw)}` };
+    values[key] = result.data;
+    sources[key] = source;
+  }
+  return {
+    ok: true,
+    values: values as FlagValues<S>,
+    sources: sources as FlagSources<S>,
+    positionals: parsed.positionals,
+  };
+}
+
+/** Usage lines for `--help`: flag, description, env var and default. */
+export function flagUsage(specs: FlagSpecs, envPrefix: string | null = "RKE2_LIFECYCLE_"): string {
+  return Object.entries(specs)
+    .map(([key, spec]) => {
+      const value = spec.type === "boolean" ? "" : spec.type === "choice" ? ` <${spec.choices.join("|")}>` : ` <${spec.type}>`;
+      const envs = [...(envPrefix === null ? [] : [envName(key, envPrefix)]), ...(spec.alsoEnv ?? [])];
+      const extra = [envs.length ? `env ${envs.join(", ")}` : "", spec.default !== undefined ? `default ${String(spec.default)}` : ""]
+        .filter(Boolean)
+        .join("; ");
+      return `  --${flagName(key)}${value}\n      ${spec.description}${extra ? ` (${extra})` : ""}`;
+    })
+    .join("\n");
+}
+
+// ---- The operator's own configuration. ----
+
+const DNS_LABEL = { pattern: /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, expected: "a DNS-1123 label (a-z, 0-9, '-', at most 63)" };
+const DNS_SUBDOMAIN = {
+  pattern: /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+  expected: "a DNS-1123 subdomain (a-z, 0-9, '-', '.')",
+};
+
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
+export const DEFAULT_NAMESPACE = "rke2-lifecycle-system";
+/** The operator image also carries the node-agent; the chart sets the real tag. */
+export const DEFAULT_NODE_AGENT_IMAGE = "ghcr.io/rke2-lifecycle/rke2-lifecycle-operator:0.1.0";
+export const SERVICE_ACCOUNT_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+export const OPERATOR_FLAGS = {
+  kubeconfig: { type: "string", description: "kubeconfig file(s) to use instead of the pod's service account", alsoEnv: ["KUBECONFIG"] },
+  inCluster: { type: "boolean", default: false, description: "use the pod's service account" },
+  namespace: {
+    type: "string",
+    check: DNS_LABEL,
+    description: `the operator's namespace (default: the service account's, else ${DEFAULT_NAMESPACE})`,
+  },
+  jobsNamespace: { type: "string", check: DNS_LABEL, default: "rke2-lifecycle-jobs", description: "namespace of the node Jobs" },
+  listenPort: { type: "integer", min: 1, max: 65535, default: 8080, description: "port of /metrics, /healthz and /readyz" },
+  leaderElect: { type: "boolean", default: true, description: "elect one active replica through a Lease" },
+  leaseName: { type: "string", check: DNS_SUBDOMAIN, default: "rke2-lifecycle-operator", description: "name of the leader Lease" },
+  logLevel: { type: "choice", choices: LOG_LEVELS, default: "info", description: "log level" },
+  workers: { type: "integer", min: 1, max: 64, default: 2, description: "concurrent reconciles per controller" },
+  nodeAgentImage: {
+    type: "string",
+    check: { pattern: /^\S+$/, expected: "an image reference" },
+    default: DEFAULT_NODE_AGENT_IMAGE,
+    description: "image of the node-agent in node Jobs",
+  },
+} as const satisfies FlagSpecs;
+
+export type OperatorConfig = Omit<FlagValues<typeof OPERATOR_FLAGS>, "namespace"> & { namespace: string };
+
+export type OperatorConfigResult = { ok: true; config: OperatorConfig } | { ok: false; error: string };
+
+function readServiceAccountNamespace(): string | undefined {
+  try {
+    return readFileSync(SERVICE_ACCOUNT_NAMESPACE_FILE, "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `operator` subcommand's configuration from its flags (argv after the subcommand) and env. */
+export function parseOperatorConfig(
+  argv: readonly string[],
+  env: Env,
+  serviceAccountNamespace: () => string | undefined = readServiceAccountNamespace,
+): OperatorConfigResult {
+  const parsed = parseFlags(argv, env, OPERATOR_FLAGS);
+  if (!parsed.ok) return parsed;
+  const { values, sources } = parsed;
+  if (values.inCluster && values.kubeconfig !== undefined) {
+    // An ambient KUBECONFIG must not break an explicit --in-cluster; an explicit path must.
+    if (sources.kubeconfig !== "KUBECONFIG") {
+      return { ok: false, error: `${sources.kubeconfig}: cannot be combined with --in-cluster` };
+    }
+    values.kubeconfig = undefined;
+  }
+  const namespace = values.namespace ?? serviceAccountNamespace() ?? DEFAULT_NAMESPACE;
+  return { ok: true, config: { ...values, namespace } };
+}

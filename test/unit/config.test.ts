@@ -1,0 +1,149 @@
+import { describe, expect, it } from "@jest/globals";
+import {
+  DEFAULT_NODE_AGENT_IMAGE,
+  envName,
+  flagName,
+  flagUsage,
+  parseFlags,
+  parseOperatorConfig,
+  type OperatorConfig,
+} from "../../src/config.ts";
+
+const noServiceAccount = (): undefined => undefined;
+
+function config(argv: string[], env: Record<string, string | undefined> = {}): OperatorConfig {
+  const result = parseOperatorConfig(argv, env, noServiceAccount);
+  if (!result.ok) throw new Error(result.error);
+  return result.config;
+}
+
+function error(argv: string[], env: Record<string, string | undefined> = {}): string {
+  const result = parseOperatorConfig(argv, env, noServiceAccount);
+  if (result.ok) throw new Error("expected an error");
+  return result.error;
+}
+
+describe("parseOperatorConfig", () => {
+  it("has defaults for everything", () => {
+    expect(config([])).toEqual({
+      kubeconfig: undefined,
+      inCluster: false,
+      namespace: "rke2-lifecycle-system",
+      jobsNamespace: "rke2-lifecycle-jobs",
+      listenPort: 8080,
+      leaderElect: true,
+      leaseName: "rke2-lifecycle-operator",
+      logLevel: "info",
+      workers: 2,
+      nodeAgentImage: DEFAULT_NODE_AGENT_IMAGE,
+    });
+  });
+
+  it("takes the namespace from the service account when not given", () => {
+    const result = parseOperatorConfig([], {}, () => "ops");
+    expect(result.ok && result.config.namespace).toBe("ops");
+    const flagged = parseOperatorConfig(["--namespace", "mine"], {}, () => "ops");
+    expect(flagged.ok && flagged.config.namespace).toBe("mine");
+  });
+
+  it.each([
+    { name: "flag", argv: ["--workers", "5"], env: {}, key: "workers", value: 5 },
+    { name: "flag=value", argv: ["--workers=6"], env: {}, key: "workers", value: 6 },
+    { name: "env", argv: [], env: { RKE2_LIFECYCLE_WORKERS: "7" }, key: "workers", value: 7 },
+    { name: "flag beats env", argv: ["--workers", "3"], env: { RKE2_LIFECYCLE_WORKERS: "7" }, key: "workers", value: 3 },
+    { name: "empty env is unset", argv: [], env: { RKE2_LIFECYCLE_WORKERS: "" }, key: "workers", value: 2 },
+    { name: "negated boolean flag", argv: ["--no-leader-elect"], env: {}, key: "leaderElect", value: false },
+    { name: "boolean env", argv: [], env: { RKE2_LIFECYCLE_LEADER_ELECT: "false" }, key: "leaderElect", value: false },
+    {
+      name: "boolean flag beats env",
+      argv: ["--leader-elect"],
+      env: { RKE2_LIFECYCLE_LEADER_ELECT: "false" },
+      key: "leaderElect",
+      value: true,
+    },
+    { name: "KUBECONFIG", argv: [], env: { KUBECONFIG: "/k/a:/k/b" }, key: "kubeconfig", value: "/k/a:/k/b" },
+    {
+      name: "own env beats KUBECONFIG",
+      argv: [],
+      env: { KUBECONFIG: "/k/a", RKE2_LIFECYCLE_KUBECONFIG: "/k/mine" },
+      key: "kubeconfig",
+      value: "/k/mine",
+    },
+    {
+      name: "--in-cluster ignores an ambient KUBECONFIG",
+      argv: ["--in-cluster"],
+      env: { KUBECONFIG: "/k/a" },
+      key: "kubeconfig",
+      value: undefined,
+    },
+    { name: "log level", argv: ["--log-level", "debug"], env: {}, key: "logLevel", value: "debug" },
+    { name: "listen port", argv: ["--listen-port", "9443"], env: {}, key: "listenPort", value: 9443 },
+    { name: "jobs namespace", argv: ["--jobs-namespace", "jobs"], env: {}, key: "jobsNamespace", value: "jobs" },
+    { name: "lease name", argv: ["--lease-name", "a.b-c"], env: {}, key: "leaseName", value: "a.b-c" },
+    { name: "image", argv: ["--node-agent-image", "reg:5000/x/y@sha256:ab"], env: {}, key: "nodeAgentImage", value: "reg:5000/x/y@sha256:ab" },
+  ])("$name", ({ argv, env, key, value }) => {
+    expect(config(argv, env)[key as keyof OperatorConfig]).toEqual(value);
+  });
+
+  it.each([
+    { argv: ["--listen-port", "abc"], env: {}, expected: '--listen-port: expected an integer 1-65535, got "abc"' },
+    { argv: ["--listen-port", "0"], env: {}, expected: '--listen-port: expected an integer 1-65535, got "0"' },
+    { argv: ["--workers", "1.5"], env: {}, expected: '--workers: expected an integer 1-64, got "1.5"' },
+    { argv: [], env: { RKE2_LIFECYCLE_WORKERS: "many" }, expected: 'RKE2_LIFECYCLE_WORKERS: expected an integer 1-64, got "many"' },
+    { argv: ["--log-level", "loud"], env: {}, expected: '--log-level: expected one of trace, debug, info, warn, error, fatal, got "loud"' },
+    { argv: [], env: { RKE2_LIFECYCLE_LEADER_ELECT: "maybe" }, expected: 'RKE2_LIFECYCLE_LEADER_ELECT: expected true or false, got "maybe"' },
+    { argv: ["--namespace", "Bad_NS"], env: {}, expected: expect.stringMatching(/^--namespace: expected a DNS-1123 label .*, got "Bad_NS"$/) },
+    { argv: ["--lease-name", "-x"], env: {}, expected: expect.stringMatching(/^--lease-name: expected a value/) },
+    { argv: ["--lease-name=UP"], env: {}, expected: expect.stringMatching(/^--lease-name: expected a DNS-1123 subdomain/) },
+    { argv: ["--node-agent-image", "a b"], env: {}, expected: '--node-agent-image: expected an image reference, got "a b"' },
+    { argv: ["--jobs-namespace", ""], env: {}, expected: expect.stringMatching(/^--jobs-namespace: expected a DNS-1123 label/) },
+    { argv: ["--bogus"], env: {}, expected: "--bogus: unknown flag" },
+    { argv: ["--workers"], env: {}, expected: '--workers: expected a value (use --workers=VALUE for values starting with "-")' },
+    { argv: ["--leader-elect=false"], env: {}, expected: "--leader-elect: takes no value (use --leader-elect or --no-leader-elect)" },
+    { argv: ["extra"], env: {}, expected: "unexpected argument extra" },
+    { argv: ["--in-cluster", "--kubeconfig", "/k"], env: {}, expected: "--kubeconfig: cannot be combined with --in-cluster" },
+  ])("$argv $env → $expected", ({ argv, env, expected }) => {
+    const message = error(argv, env);
+    expect(message).toEqual(expected);
+    expect(message).not.toContain("\n");
+  });
+});
+
+describe("parseFlags for other subcommands", () => {
+  const SIM_FLAGS = {
+    nodes: { type: "integer", min: 1, max: 5000, default: 3, description: "simulated nodes" },
+    out: { type: "string", description: "output directory" },
+    check: { type: "boolean", default: false, description: "only compare" },
+  } as const;
+
+  it("parses with typed values, sources and positionals when allowed", () => {
+    const result = parseFlags(["--nodes", "7", "extra"], { RKE2_LIFECYCLE_OUT: "dir" }, SIM_FLAGS, { allowPositionals: true });
+    expect(result).toEqual({
+      ok: true,
+      values: { nodes: 7, out: "dir", check: false },
+      sources: { nodes: "--nodes", out: "RKE2_LIFECYCLE_OUT", check: "default" },
+      positionals: ["extra"],
+    });
+  });
+
+  it("can ignore the environment", () => {
+    const result = parseFlags([], { RKE2_LIFECYCLE_NODES: "9" }, SIM_FLAGS, { envPrefix: null });
+    expect(result.ok && result.values.nodes).toBe(3);
+  });
+
+  it("reports errors the same way", () => {
+    expect(parseFlags(["--nodes", "0"], {}, SIM_FLAGS)).toEqual({
+      ok: false,
+      error: '--nodes: expected an integer 1-5000, got "0"',
+    });
+  });
+
+  it("names flags and env vars from camelCase keys", () => {
+    expect(flagName("nodeAgentImage")).toBe("node-agent-image");
+    expect(envName("nodeAgentImage")).toBe("RKE2_LIFECYCLE_NODE_AGENT_IMAGE");
+  });
+
+  it("prints usage with env vars and defaults", () => {
+    expect(flagUsage(SIM_FLAGS)).toContain("--nodes <integer>\n      simulated nodes (env RKE2_LIFECYCLE_NODES; default 3)");
+  });
+});
