@@ -1,0 +1,187 @@
+/**
+ * One simulated RKE2 node as the API sees it: its Node object and status, its Lease heartbeat,
+ * its mirror pods, and rke2 restarts. All writes go through the KubePort.
+ */
+import { isAlreadyExists, isNotFound } from "../../runtime/kube/errors.ts";
+import type { KubePort } from "../../runtime/kube/port.ts";
+import type { Clock } from "../../runtime/clock.ts";
+import type { Logger } from "../../observability/logger.ts";
+import { createCertificateSet, renewExpiringOnStart, rotateCertificates, type CertificateSet } from "./certificates.ts";
+import type { SimDurations } from "./durations.ts";
+import type { FaultBook } from "./faults.ts";
+import { LEASES, NODES, PODS, type Lease, type Node, type Pod } from "./kinds.ts";
+import { buildMirrorPods, buildNode, buildNodeLease, buildNodeStatus, mirrorPodStatus, NODE_LEASE_NAMESPACE, type NodeHealth } from "./node-objects.ts";
+import type { SimNodeSpec } from "./topology.ts";
+
+export interface SimNodeDeps {
+  port: KubePort;
+  clock: Clock;
+  log: Logger;
+  durations: SimDurations;
+  faults: FaultBook;
+}
+
+/** Status refreshes between Lease renewals: the kubelet posts unchanged status rarely (nodeStatusReportFrequency). */
+const HEARTBEATS_PER_STATUS_REPORT = 30;
+
+export class SimNode {
+  readonly spec: SimNodeSpec;
+  version: string;
+  health: NodeHealth = "ready";
+  certificates: CertificateSet;
+  /** The pod holding the node's one snapshot save slot. */
+  saveHolder: string | undefined;
+  private uid = "";
+  private readonly deps: SimNodeDeps;
+  private heartbeats = 0;
+  private mirrorStartedMs: number;
+  private podIps = 0;
+  private cancelHeartbeat: (() => void) | undefined;
+  private cancelRestart: (() => void) | undefined;
+
+  constructor(spec: SimNodeSpec, version: string, deps: SimNodeDeps) {
+    this.spec = spec;
+    this.version = version;
+    this.deps = deps;
+    this.certificates = createCertificateSet(spec.roles, deps.clock.now());
+    this.mirrorStartedMs = deps.clock.now();
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  nextPodIp(): string {
+    this.podIps = (this.podIps % 250) + 1;
+    return `10.42.${this.spec.index % 256}.${this.podIps + 1}`;
+  }
+
+  /** Registers the node (or takes over an existing one of that name), posts status, lease and mirror pods. */
+  async register(): Promise<void> {
+    const { port } = this.deps;
+    let node: Node;
+    try {
+      node = await port.create(NODES, buildNode(this.spec));
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      const existing = await port.get<Node>(NODES, this.name);
+      if (!existing) throw err;
+      node = existing;
+    }
+    this.uid = node.metadata.uid ?? "";
+    await this.postStatus(node);
+    await this.renewLease();
+    await this.createMirrorPods();
+    this.scheduleHeartbeat();
+  }
+
+  stop(): void {
+    this.cancelHeartbeat?.();
+    this.cancelRestart?.();
+  }
+
+  private scheduleHeartbeat(): void {
+    // Spread the first beats so a large cluster does not renew every lease in the same instant.
+    const delay = this.heartbeats === 0 ? ((this.spec.index * 37) % 100) / 100 * this.deps.durations.heartbeatMs : this.deps.durations.heartbeatMs;
+    this.cancelHeartbeat = this.deps.clock.setTimer(delay, () => {
+      this.heartbeats++;
+      void this.beat().finally(() => {
+        this.scheduleHeartbeat();
+      });
+    });
+  }
+
+  private async beat(): Promise<void> {
+    // A node whose rke2 is down posts nothing: its lease goes stale as on a real cluster.
+    if (this.health === "restarting") return;
+    try {
+      await this.renewLease();
+      if (this.heartbeats % HEARTBEATS_PER_STATUS_REPORT === 0) await this.postStatus();
+    } catch (err) {
+      this.deps.log.debug({ err, node: this.name }, "heartbeat failed");
+    }
+  }
+
+  async postStatus(current?: Node): Promise<void> {
+    const previous = current ?? (await this.deps.port.get<Node>(NODES, this.name));
+    const status = buildNodeStatus(this.spec, this.version, this.health, this.deps.clock.now(), previous?.status);
+    await this.deps.port.patchStatus(NODES, this.name, { status });
+  }
+
+  private async renewLease(): Promise<void> {
+    const lease = buildNodeLease(this.name, this.uid, this.deps.clock.now());
+    try {
+      await this.deps.port.mergePatch<Lease>(LEASES, this.name, { spec: lease.spec }, NODE_LEASE_NAMESPACE);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await this.deps.port.create(LEASES, lease);
+    }
+  }
+
+  /** Mirror pods are Ready when the node is and the component is healthy (etcd: the etcdUnhealthy knob). */
+  private mirrorReady(pod: Pod): boolean {
+    if (this.health !== "ready") return false;
+    return !(pod.metadata.labels?.component === "etcd" && this.deps.faults.of(this.name).etcdUnhealthy);
+  }
+
+  private async createMirrorPods(): Promise<void> {
+    const { port, clock } = this.deps;
+    this.mirrorStartedMs = clock.now();
+    for (const pod of buildMirrorPods(this.spec, this.uid, this.version)) {
+      let stored: Pod;
+      try {
+        stored = await port.create(PODS, pod);
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+        stored = (await port.get<Pod>(PODS, pod.metadata.name, "kube-system")) ?? pod;
+      }
+      await port.patchStatus(PODS, pod.metadata.name, { status: mirrorPodStatus(stored, this.spec.index, this.mirrorReady(stored), this.mirrorStartedMs, clock.now()) }, "kube-system");
+    }
+  }
+
+  /** Re-posts mirror pod readiness (after a fault knob changed or a restart began). */
+  async refreshMirrorPods(): Promise<void> {
+    const { port, clock } = this.deps;
+    for (const template of buildMirrorPods(this.spec, this.uid, this.version)) {
+      const pod = await port.get<Pod>(PODS, template.metadata.name, "kube-system");
+      if (!pod) continue;
+      await port.patchStatus(PODS, pod.metadata.name, { status: mirrorPodStatus(pod, this.spec.index, this.mirrorReady(pod), this.mirrorStartedMs, clock.now()) }, "kube-system");
+    }
+  }
+
+  /**
+   * rke2 got SIGTERM (upgrade) or was stopped for a rotation: the node drops out, then comes back
+   * after the restart time with the new binary, renewed certificates and fresh mirror pods.
+   */
+  async restart(change: { version?: string; rotateServices?: string[] }): Promise<void> {
+    this.health = "restarting";
+    await this.postStatus();
+    await this.refreshMirrorPods();
+    this.cancelRestart = this.deps.clock.setTimer(this.deps.durations.restartMs, () => {
+      void this.finishRestart(change).catch((err: unknown) => {
+        this.deps.log.error({ err, node: this.name }, "restart failed");
+      });
+    });
+  }
+
+  private async finishRestart(change: { version?: string; rotateServices?: string[] }): Promise<void> {
+    const now = this.deps.clock.now();
+    const upgraded = change.version !== undefined && change.version !== this.version;
+    if (change.version) this.version = change.version;
+    if (change.rotateServices) this.certificates = rotateCertificates(this.certificates, change.rotateServices, now);
+    this.certificates = renewExpiringOnStart(this.certificates, now);
+    this.health = this.deps.faults.of(this.name).neverReady ? "not-ready" : "ready";
+    await this.postStatus();
+    await this.renewLease();
+    if (upgraded) {
+      // A new static pod manifest: the kubelet replaces the mirror pods (new uid).
+      for (const pod of buildMirrorPods(this.spec, this.uid, this.version)) {
+        await this.deps.port.delete(PODS, pod.metadata.name, "kube-system", { gracePeriodSeconds: 0 });
+      }
+      await this.createMirrorPods();
+    } else {
+      this.mirrorStartedMs = now;
+      await this.refreshMirrorPods();
+    }
+  }
+}
