@@ -1,0 +1,268 @@
+/**
+ * The REST semantics of the simulated API server, independent of HTTP: create, read, update,
+ * patch and list with the real server's rules (names, namespaces, resourceVersion conflicts,
+ * generation, status subresource, managedFields). Deletion lives in deletion.ts.
+ */
+import { randomUUID } from "node:crypto";
+import type { Clock } from "../../runtime/clock.ts";
+import { Catalog } from "./catalog.ts";
+import { admitCustomResource, crdProblems, establishedStatus, resourceOfCrd } from "./crd-serving.ts";
+import { alreadyExists, badRequest, conflict, forbidden, invalid, notFound, STALE_OBJECT } from "./errors.ts";
+import { isObject, metaOf, stringField, stringMap, type JsonObject , deleteKey } from "./json.ts";
+import { assignOwnership, recordUpdate } from "./managed-fields.ts";
+import { apiVersionOf, resourceKey, type ResourceDef } from "./resources.ts";
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from "./selectors.ts";
+import { ObjectStore } from "./store.ts";
+import { generatedName, prepareForCreate, prepareForUpdate, timestamp } from "./strategy.ts";
+
+export interface WriteOptions {
+  /** Field manager recorded in managedFields (query `fieldManager`, else from the User-Agent). */
+  manager: string;
+  /** `fieldValidation` query parameter: Strict turns pruned unknown fields into a 400. */
+  fieldValidation?: string | undefined;
+  /** Server-side apply: the manager's applied field set, recorded as an Apply entry. */
+  applyPaths?: string[];
+  /** Server-side apply: fields whose value changed, taken away from other managers. */
+  takenPaths?: string[];
+}
+
+export interface ListQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continueToken?: string;
+}
+
+export interface ListResult {
+  items: JsonObject[];
+  resourceVersion: string;
+  continueToken?: string;
+  remainingItemCount?: number;
+}
+
+const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export class ApiService {
+  readonly store: ObjectStore;
+  readonly catalog: Catalog;
+  readonly clock: Clock;
+  /** Called after every update is stored (deletion.ts removes objects whose finalizers are done). */
+  onCommitted: ((def: ResourceDef, stored: JsonObject) => void) | undefined;
+
+  constructor(store: ObjectStore, catalog: Catalog, clock: Clock) {
+    this.store = store;
+    this.catalog = catalog;
+    this.clock = clock;
+  }
+
+  now(): string {
+    return timestamp(this.clock.now());
+  }
+
+  /** The object as the client sees it through `version`. */
+  present(def: ResourceDef, version: string, object: JsonObject): JsonObject {
+    return { apiVersion: apiVersionOf(def.group, version), kind: def.kind, ...object };
+  }
+
+  get(def: ResourceDef, namespace: string | undefined, name: string): JsonObject {
+    const found = this.store.get(resourceKey(def), def.namespaced ? namespace : undefined, name);
+    if (!found) throw notFound(def, name);
+    return found;
+  }
+
+  list(def: ResourceDef, namespace: string | undefined, query: ListQuery): ListResult {
+    const labels = parseLabelSelector(query.labelSelector);
+    const fields = parseFieldSelector(query.fieldSelector, def.fieldLabels);
+    const resourceVersion = String(this.store.currentRevision());
+    let items = this.store
+      .list(resourceKey(def), def.namespaced ? namespace : undefined)
+      .filter((o) => matchesLabels(labels, stringMap(metaOf(o).labels)) && matchesFields(fields, o));
+    if (query.continueToken) {
+      const after = decodeContinue(query.continueToken);
+      items = items.filter((o) => sortKey(o) > after);
+    }
+    if (query.limit && query.limit > 0 && items.length > query.limit) {
+      const page = items.slice(0, query.limit);
+      const last = page[page.length - 1];
+      return {
+        items: page,
+        resourceVersion,
+        continueToken: last ? encodeContinue(sortKey(last), resourceVersion) : undefined,
+        remainingItemCount: items.length - page.length,
+      };
+    }
+    return { items, resourceVersion };
+  }
+
+  create(def: ResourceDef, version: string, namespace: string | undefined, body: unknown, options: WriteOptions): JsonObject {
+    const object = this.checkBody(def, version, body);
+    const meta = metaOf(object);
+    this.placeInNamespace(def, meta, namespace);
+    const generateName = stringField(meta, "generateName");
+    if (!stringField(meta, "name") && generateName) meta.name = generatedName(generateName);
+    const name = stringField(meta, "name") ?? "";
+    if (!name) {
+      throw invalid(def.group, def.kind, "", [{ reason: "FieldValueRequired", field: "metadata.name", message: "Required value: name or generateName is required" }]);
+    }
+    this.checkName(def, name);
+    if (def.namespaced) this.checkNamespaceWritable(def, stringField(meta, "namespace") ?? "", name);
+    if (this.store.get(resourceKey(def), stringField(meta, "namespace"), name)) throw alreadyExists(def, name);
+    for (const key of ["resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds"]) deleteKey(meta, key);
+    meta.uid = randomUUID();
+    meta.creationTimestamp = this.now();
+    let prepared = prepareForCreate(def, object);
+    prepared = this.admit(def, version, prepared, undefined, options);
+    if (def.kind === "CustomResourceDefinition") prepared.status = establishedStatus(prepared, this.now());
+    this.recordManagers(def, version, undefined, prepared, options, undefined);
+    const stored = this.store.write(resourceKey(def), prepared);
+    if (def.kind === "CustomResourceDefinition") this.catalog.setCustom(name, resourceOfCrd(stored));
+    return stored;
+  }
+
+  /** PUT of the main resource or of `/status`, with optimistic concurrency. */
+  update(
+    def: ResourceDef,
+    version: string,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    subresource: "status" | undefined,
+    options: WriteOptions,
+  ): JsonObject {
+    const incoming = this.checkBody(def, version, body);
+    const meta = metaOf(incoming);
+    const bodyName = stringField(meta, "name");
+    if (bodyName !== undefined && bodyName !== name) {
+      throw badRequest(`the name of the object (${bodyName}) does not match the name on the URL (${name})`);
+    }
+    meta.name = name;
+    this.placeInNamespace(def, meta, namespace);
+    const current = this.get(def, namespace, name);
+    const wanted = stringField(meta, "resourceVersion");
+    if (wanted === undefined || wanted === "") {
+      if (!def.builtin) {
+        throw invalid(def.group, def.kind, name, [
+          { reason: "FieldValueInvalid", field: "metadata.resourceVersion", message: "Invalid value: 0x0: must be specified for an update" },
+        ]);
+      }
+    } else if (wanted !== stringField(metaOf(current), "resourceVersion")) {
+      throw conflict(def, name, STALE_OBJECT);
+    }
+    let next = prepareForUpdate(def, incoming, current, subresource);
+    next = this.admit(def, version, next, current, options);
+    return this.commitUpdate(def, version, current, next, options, subresource);
+  }
+
+  /** Stores an already prepared successor of `current` (used by update, patch and finalizer removal). */
+  commitUpdate(def: ResourceDef, version: string, current: JsonObject, next: JsonObject, options: WriteOptions, subresource?: string): JsonObject {
+    this.recordManagers(def, version, current, next, options, subresource);
+    const name = stringField(metaOf(next), "name") ?? "";
+    if (def.kind === "CustomResourceDefinition") {
+      const problems = crdProblems(next);
+      if (problems.length > 0) throw invalid(def.group, def.kind, name, problems);
+    }
+    const stored = this.store.write(resourceKey(def), next);
+    if (def.kind === "CustomResourceDefinition" && !metaOf(stored).deletionTimestamp) {
+      this.catalog.setCustom(name, resourceOfCrd(stored));
+    }
+    this.onCommitted?.(def, stored);
+    return stored;
+  }
+
+  private recordManagers(def: ResourceDef, version: string, before: JsonObject | undefined, after: JsonObject, options: WriteOptions, subresource: string | undefined): void {
+    const apiVersion = apiVersionOf(def.group, version);
+    if (!options.applyPaths) {
+      recordUpdate(def, before, after, options.manager, apiVersion, this.now(), subresource);
+      return;
+    }
+    const owner = { manager: options.manager, operation: "Apply" as const, apiVersion, time: this.now(), ...(subresource ? { subresource } : {}) };
+    assignOwnership(after, owner, options.applyPaths, true, options.takenPaths ?? options.applyPaths);
+  }
+
+  private checkBody(def: ResourceDef, version: string, body: unknown): JsonObject {
+    if (!isObject(body)) throw badRequest("the object provided is unrecognized (must be of type object)");
+    const expected = apiVersionOf(def.group, version);
+    const apiVersion = stringField(body, "apiVersion");
+    const kind = stringField(body, "kind");
+    if (apiVersion !== undefined && apiVersion !== expected) {
+      throw badRequest(`the API version in the data (${apiVersion}) does not match the expected API version (${expected})`);
+    }
+    if (kind !== undefined && kind !== def.kind) {
+      throw badRequest(`the kind in the data (${kind}) does not match the expected kind (${def.kind})`);
+    }
+    const object = structuredClone(body);
+    delete object.apiVersion;
+    delete object.kind;
+    metaOf(object);
+    return object;
+  }
+
+  private placeInNamespace(def: ResourceDef, meta: JsonObject, namespace: string | undefined): void {
+    if (!def.namespaced) {
+      delete meta.namespace;
+      return;
+    }
+    const given = stringField(meta, "namespace");
+    if (given && namespace && given !== namespace) {
+      throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+    }
+    meta.namespace = namespace ?? given ?? "default";
+  }
+
+  private checkName(def: ResourceDef, name: string): void {
+    if (!SUBDOMAIN.test(name) || name.length > 253) {
+      throw invalid(def.group, def.kind, name, [
+        {
+          reason: "FieldValueInvalid",
+          field: "metadata.name",
+          message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+        },
+      ]);
+    }
+  }
+
+  private checkNamespaceWritable(def: ResourceDef, namespace: string, name: string): void {
+    const ns = this.store.get("/namespaces", undefined, namespace);
+    if (!ns) throw notFound({ group: "", plural: "namespaces" }, namespace);
+    if (metaOf(ns).deletionTimestamp) {
+      throw forbidden(def, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+    }
+  }
+
+  /** Kind-specific admission: CRD checks, and schema pruning/defaulting/validation for CRs. */
+  private admit(def: ResourceDef, version: string, object: JsonObject, old: JsonObject | undefined, options: WriteOptions): JsonObject {
+    const name = stringField(metaOf(object), "name") ?? "";
+    if (def.kind === "CustomResourceDefinition" && def.builtin) {
+      const problems = crdProblems(object);
+      if (problems.length > 0) throw invalid(def.group, def.kind, name, problems);
+      return object;
+    }
+    if (def.builtin) return object;
+    const checked = admitCustomResource(def, version, this.present(def, version, object), old && this.present(def, version, old));
+    if (options.fieldValidation === "Strict" && checked.pruned.length > 0) {
+      throw badRequest(`strict decoding error: ${checked.pruned.map((p) => `unknown field "${p}"`).join(", ")}`);
+    }
+    delete checked.object.apiVersion;
+    delete checked.object.kind;
+    return checked.object;
+  }
+}
+
+function sortKey(object: JsonObject): string {
+  const meta = metaOf(object);
+  return `${stringField(meta, "namespace") ?? ""}/${stringField(meta, "name") ?? ""}`;
+}
+
+function encodeContinue(after: string, resourceVersion: string): string {
+  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv: Number(resourceVersion), start: after })).toString("base64");
+}
+
+function decodeContinue(token: string): string {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, "base64").toString("utf8"));
+    if (isObject(parsed) && typeof parsed.start === "string") return parsed.start;
+  } catch {
+    // fall through to the 400 below
+  }
+  throw badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+}
