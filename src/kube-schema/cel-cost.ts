@@ -11,7 +11,7 @@ import type { JSONSchemaProps } from "./index.ts";
 export function checkCelCostBounds(schema: JSONSchemaProps): string[] {
   const problems: string[] = [];
   walk(schema, "openAPIV3Schema", [], problems);
-  return problems;
+  return [...new Set(problems)];
 }
 
 function walk(node: JSONSchemaProps, path: string, unboundedAbove: string[], out: string[]): void {
@@ -19,11 +19,12 @@ function walk(node: JSONSchemaProps, path: string, unboundedAbove: string[], out
   if (rules.length > 0) {
     for (const above of unboundedAbove) out.push(`${path}: CEL rules under ${above}, which has no maxItems/maxProperties`);
     for (const rule of rules) {
-      if (/\bself\b(?!\s*\.)/.test(rule.rule)) checkBounded(node, path, rule.rule, out);
-      for (const match of rule.rule.matchAll(/\bself\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
-        const name = match[1] ?? "";
-        const field = node.properties?.[name];
-        if (field !== undefined) checkBounded(field, `${path}.properties[${name}]`, rule.rule, out);
+      // `self.<property>` reads that field; any other use of `self` (size(self), self.all(...)) reads the node.
+      for (const match of rule.rule.matchAll(/\bself\b(?:\.([A-Za-z_][A-Za-z0-9_]*))?/g)) {
+        const name = match[1];
+        const field = name === undefined ? undefined : node.properties?.[name];
+        if (field !== undefined) checkBounded(field, `${path}.properties[${name ?? ""}]`, rule.rule, out);
+        else checkBounded(node, path, rule.rule, out);
       }
     }
   }
