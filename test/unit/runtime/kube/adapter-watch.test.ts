@@ -56,6 +56,15 @@ async function writeInPieces(res: ServerResponse, pieces: (string | Uint8Array)[
   }
 }
 
+/** Polls until `condition` holds, so tests wait for the network without fixed sleeps. */
+async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
 const watchPods = (p: KubePort = port) =>
   p.watch<KubeObject>(PODS, { namespace: "shop", resourceVersion: "10", labelSelector: "app=web" }, (event) => {
     events.push(event);
@@ -104,7 +113,7 @@ describe("createKubePort.watch", () => {
   it("stop() ends the watch without an error and closes the connection", async () => {
     const handle = await watchPods();
     openStream().write(added("web-1", "11"));
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitFor(() => events.length === 1);
     handle.stop();
     await expect(handle.done).resolves.toBeUndefined();
     await streamClosed;
