@@ -1,0 +1,23 @@
+import type { OperatorConfig } from "../config.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { OperatorMetrics } from "../observability/metrics.ts";
+import type { Clock } from "../runtime/clock.ts";
+import type { KubePort } from "../runtime/kube/port.ts";
+import type { ControllerModule } from "../operator/manager.ts";
+
+/** Everything a controller module is built from. */
+export interface OperatorContext {
+  port: KubePort;
+  clock: Clock;
+  log: Logger;
+  metrics: OperatorMetrics;
+  config: OperatorConfig;
+}
+
+export type ControllerFactory = (context: OperatorContext) => ControllerModule;
+
+/**
+ * The controllers this build runs, one factory per kind. The EtcdSnapshotPolicy, UpgradePlan and
+ * CertRotation controllers register here as they are built (see docs/status.md).
+ */
+export const CONTROLLER_FACTORIES: readonly ControllerFactory[] = [];

@@ -1,0 +1,148 @@
+import { hostname } from "node:os";
+import type { OperatorConfig } from "../config.ts";
+import { CONTROLLER_FACTORIES, type ControllerFactory, type OperatorContext } from "../controllers/index.ts";
+import type { Logger } from "../observability/logger.ts";
+import { apiRequestObserver, createMetrics, type OperatorMetrics } from "../observability/metrics.ts";
+import { startHealthServer, type HealthServer } from "../observability/server.ts";
+import { systemClock, type Clock } from "../runtime/clock.ts";
+import { createKubePort } from "../runtime/kube/adapter.ts";
+import { loadKubeConfig } from "../runtime/kube/kubeconfig.ts";
+import type { KubePort } from "../runtime/kube/port.ts";
+import { LeaderElector } from "../runtime/leader-election.ts";
+import { ControllerManager } from "./manager.ts";
+
+export interface OperatorDependencies {
+  log: Logger;
+  clock?: Clock;
+  /** Defaults to a port over the kubeconfig the config names. */
+  port?: KubePort;
+  metrics?: OperatorMetrics;
+  factories?: readonly ControllerFactory[];
+  /** Unique per replica; the pod name (HOSTNAME) by default. */
+  identity?: string;
+  /** Bind address of the health server; all interfaces by default. */
+  host?: string;
+}
+
+export interface RunningOperator {
+  /** The bound port of /healthz, /readyz and /metrics. */
+  port: number;
+  isLeader(): boolean;
+  readiness(): { ready: boolean; reason?: string };
+  /**
+   * Settles when the operator stops acting: "stopped" after stop(), "lost-lease" when leadership
+   * ended on its own (the caller should exit so the replica restarts and campaigns afresh).
+   */
+  finished: Promise<"stopped" | "lost-lease">;
+  /** Stops taking work, lets in-flight reconciles finish, releases the lease, closes the server. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The `operator` subcommand: health server first (so probes answer while we campaign), then
+ * leader election; only the leader starts informers and controllers. Readiness is true for a
+ * standby that is campaigning and for a leader whose caches have synced: tying readiness to
+ * leadership alone would stall every rolling update of a 2-replica Deployment (docs/decisions/readiness.md).
+ */
+export async function runOperator(config: OperatorConfig, deps: OperatorDependencies): Promise<RunningOperator> {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log;
+  const metrics = deps.metrics ?? createMetrics();
+  const port =
+    deps.port ??
+    createKubePort(loadKubeConfig({ kubeconfigPath: config.kubeconfig, inCluster: config.inCluster }), {
+      clock,
+      onRequest: apiRequestObserver(metrics),
+    });
+  const context: OperatorContext = { port, clock, log, metrics, config };
+  const factories = deps.factories ?? CONTROLLER_FACTORIES;
+  let manager: ControllerManager | undefined;
+  let campaigning = false;
+
+  const lead = (signal: AbortSignal): void => {
+    metrics.leader.set(1);
+    const current = new ControllerManager(
+      factories.map((factory) => factory(context)),
+      log,
+    );
+    manager = current;
+    if (factories.length === 0) log.warn("this build registers no controllers yet; the operator only holds the lease");
+    current.start().catch((err: unknown) => {
+      log.error({ err }, "controllers failed to start");
+    });
+    signal.addEventListener(
+      "abort",
+      () => {
+        metrics.leader.set(0);
+      },
+      { once: true },
+    );
+  };
+  const stopLeading = async (): Promise<void> => {
+    metrics.leader.set(0);
+    await manager?.stop();
+    manager = undefined;
+  };
+
+  const readiness = (): { ready: boolean; reason?: string } => {
+    if (manager) {
+      return manager.isReady() ? { ready: true } : { ready: false, reason: `caches not synced: ${manager.waitingFor().join(", ")}` };
+    }
+    return campaigning ? { ready: true } : { ready: false, reason: "starting" };
+  };
+
+  const server: HealthServer = await startHealthServer({
+    port: config.listenPort,
+    host: deps.host,
+    registry: metrics.registry,
+    readiness,
+    log,
+  });
+
+  let elector: LeaderElector | undefined;
+  let electorDone: Promise<void> = new Promise(() => undefined);
+  if (config.leaderElect) {
+    elector = new LeaderElector({
+      port,
+      clock,
+      logger: log,
+      namespace: config.namespace,
+      leaseName: config.leaseName,
+      identity: deps.identity ?? process.env.HOSTNAME ?? hostname(),
+      onStartedLeading: lead,
+      onStoppedLeading: stopLeading,
+    });
+    campaigning = true;
+    electorDone = elector.start();
+  } else {
+    log.warn("leader election is off: run exactly one replica");
+    campaigning = true;
+    lead(new AbortController().signal);
+  }
+
+  let stopRequested = false;
+  const stopped = Promise.withResolvers<undefined>();
+  const finished: Promise<"stopped" | "lost-lease"> = Promise.race([
+    electorDone.then(() => (stopRequested ? "stopped" : "lost-lease")),
+    stopped.promise.then(() => "stopped" as const),
+  ]);
+
+  return {
+    port: server.port,
+    finished,
+    isLeader: () => (elector ? elector.isLeader() : true),
+    readiness,
+    async stop() {
+      stopRequested = true;
+      campaigning = false;
+      if (elector) {
+        await elector.stop();
+        await electorDone;
+      } else {
+        await stopLeading();
+      }
+      await server.close();
+      stopped.resolve(undefined);
+    },
+  };
+}
