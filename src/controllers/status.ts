@@ -32,7 +32,7 @@ export async function writeStatusIfChanged<S extends object>(
 ): Promise<boolean> {
   const current: object = object.status ?? {};
   if (jsonEqual(current, next)) return false;
-  const patch: Record<string, unknown> = { ...next };
+  const patch: Record<string, unknown> = { ...(next as Record<string, unknown>) };
   for (const key of Object.keys(current)) if (!(key in next)) patch[key] = null;
   try {
     await port.patchStatus(type, object.metadata.name, patch, object.metadata.namespace);
