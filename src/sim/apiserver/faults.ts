@@ -9,14 +9,16 @@ export interface FaultConfig {
   retryAfterSeconds: number;
   /** Added latency in ms before each answer. */
   latencyMs: number;
-  /** Watch streams are cut abruptly after this many seconds (0 = never). */
+  /** Watch streams end after this many seconds (0 = never): cleanly, like a server-side timeout. */
   dropWatchEverySeconds: number;
+  /** With dropWatchEverySeconds: reset the connection instead of ending the stream cleanly. */
+  abruptWatchDrops: boolean;
   /** Fraction (0..1) of resumed watches (with a resourceVersion) answered with 410 Gone. */
   goneOnReconnectRate: number;
 }
 
 export function noFaults(): FaultConfig {
-  return { errorRate: 0, throttleRate: 0, retryAfterSeconds: 1, latencyMs: 0, dropWatchEverySeconds: 0, goneOnReconnectRate: 0 };
+  return { errorRate: 0, throttleRate: 0, retryAfterSeconds: 1, latencyMs: 0, dropWatchEverySeconds: 0, abruptWatchDrops: false, goneOnReconnectRate: 0 };
 }
 
 export type InjectedFault = { code: 500 } | { code: 429; retryAfterSeconds: number } | undefined;

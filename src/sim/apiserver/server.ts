@@ -70,6 +70,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Si
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
       defaultTimeoutMs: 30 * 60_000,
       dropAfterMs: faults.dropWatchEverySeconds * 1000,
+      abruptDrop: faults.abruptWatchDrops,
       forceGone: faults.goneOnReconnectRate > 0 && Math.random() < faults.goneOnReconnectRate,
     }),
   };

@@ -30,8 +30,10 @@ export interface WatchTuning {
   bookmarkIntervalMs: number;
   /** Default stream lifetime when the client sets no timeoutSeconds (real: 30-60 min). */
   defaultTimeoutMs: number;
-  /** Fault: end the stream abruptly after this many ms (0 = never). */
+  /** Fault: end the stream after this many ms (0 = never). */
   dropAfterMs: number;
+  /** Fault: end it by resetting the connection rather than cleanly. */
+  abruptDrop: boolean;
   /** Fault: answer a resumed watch (numeric rv) with 410 Gone. */
   forceGone: boolean;
 }
@@ -56,6 +58,8 @@ export function serveWatch(service: ApiService, clock: Clock, res: ServerRespons
   }
 
   res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-cache, private", "Transfer-Encoding": "chunked" });
+  // The real server sends headers at once; clients wait for them before reading events.
+  res.flushHeaders();
   const cancels: (() => void)[] = [];
   let closed = false;
   const close = (abrupt: boolean): void => {
@@ -139,7 +143,7 @@ export function serveWatch(service: ApiService, clock: Clock, res: ServerRespons
   }));
   if (tuning.dropAfterMs > 0) {
     cancels.push(clock.setTimer(tuning.dropAfterMs, () => {
-      close(true);
+      close(tuning.abruptDrop);
     }));
   }
 }
