@@ -129,7 +129,7 @@ export class Kubelets {
         startedMs: clock.now(),
         nowMs: clock.now(),
       });
-      await port.patchStatus(PODS, name, { status }, namespace);
+      await port.patchStatus(PODS, name, status, namespace);
       return request ? { requeueAfterMs: actionDuration(request, durations) } : {};
     }
     if (!request) return {};
@@ -158,7 +158,7 @@ export class Kubelets {
     for (const record of outcome.createRecords) await this.createRecord(record);
     for (const name of outcome.deleteRecords) await port.delete(etcdSnapshotFileResource, name);
     const status = terminatedPodStatus(pod, { exitCode: outcome.exitCode, ...(outcome.message !== undefined ? { message: outcome.message } : {}), nowMs: clock.now() });
-    await port.patchStatus(PODS, pod.metadata.name, { status }, pod.metadata.namespace);
+    await port.patchStatus(PODS, pod.metadata.name, status, pod.metadata.namespace);
     // The Job ends when rke2 is restarting, not when the node is healthy again.
     if (outcome.restart) {
       await node.restart({ ...outcome.restart, ...(outcome.rotateServices ? { rotateServices: outcome.rotateServices } : {}) });
@@ -177,7 +177,7 @@ export class Kubelets {
     }
     // The CRD has a status subresource: status written on create is dropped, as on a real server.
     try {
-      if (record.status) await port.patchStatus(etcdSnapshotFileResource, record.metadata.name, { status: record.status });
+      if (record.status) await port.patchStatus(etcdSnapshotFileResource, record.metadata.name, record.status);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

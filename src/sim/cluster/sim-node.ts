@@ -105,7 +105,7 @@ export class SimNode {
   async postStatus(current?: Node): Promise<void> {
     const previous = current ?? (await this.deps.port.get<Node>(NODES, this.name));
     const status = buildNodeStatus(this.spec, this.version, this.health, this.deps.clock.now(), previous?.status);
-    await this.deps.port.patchStatus(NODES, this.name, { status });
+    await this.deps.port.patchStatus(NODES, this.name, status);
   }
 
   private async renewLease(): Promise<void> {
@@ -135,7 +135,7 @@ export class SimNode {
         if (!isAlreadyExists(err)) throw err;
         stored = (await port.get<Pod>(PODS, pod.metadata.name, "kube-system")) ?? pod;
       }
-      await port.patchStatus(PODS, pod.metadata.name, { status: mirrorPodStatus(stored, this.spec.index, this.mirrorReady(stored), this.mirrorStartedMs, clock.now()) }, "kube-system");
+      await port.patchStatus(PODS, pod.metadata.name, mirrorPodStatus(stored, this.spec.index, this.mirrorReady(stored), this.mirrorStartedMs, clock.now()), "kube-system");
     }
   }
 
@@ -145,7 +145,7 @@ export class SimNode {
     for (const template of buildMirrorPods(this.spec, this.uid, this.version)) {
       const pod = await port.get<Pod>(PODS, template.metadata.name, "kube-system");
       if (!pod) continue;
-      await port.patchStatus(PODS, pod.metadata.name, { status: mirrorPodStatus(pod, this.spec.index, this.mirrorReady(pod), this.mirrorStartedMs, clock.now()) }, "kube-system");
+      await port.patchStatus(PODS, pod.metadata.name, mirrorPodStatus(pod, this.spec.index, this.mirrorReady(pod), this.mirrorStartedMs, clock.now()), "kube-system");
     }
   }
 

@@ -1,0 +1,123 @@
+/**
+ * `startSim`: the simulated RKE2 cluster in one call. Starts the fake API server (unless
+ * `external` names a real one: then neither the fake server nor the sim controllers run), installs
+ * the ETCDSnapshotFile CRD, our CRDs and the namespaces, starts the sim controllers and the nodes.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { operatorCrds } from "../api/crd-files.ts";
+import { etcdSnapshotFileCrd } from "../api/etcdsnapshotfile.ts";
+import { silentLogger, type Logger } from "../observability/logger.ts";
+import { systemClock, type Clock } from "../runtime/clock.ts";
+import { createKubePort } from "../runtime/kube/adapter.ts";
+import { isAlreadyExists } from "../runtime/kube/errors.ts";
+import type { KubePort } from "../runtime/kube/port.ts";
+import type { KubeObject } from "../runtime/kube/types.ts";
+import { startApiServer, type RequestAccounting, type SimApiServer } from "./apiserver/index.ts";
+import { SimCluster, type SimClusterOptions } from "./cluster/cluster.ts";
+import { CRDS, NAMESPACES } from "./cluster/kinds.ts";
+import type { TopologySpec } from "./cluster/topology.ts";
+import { SimControllers } from "./controllers/workload-controllers.ts";
+
+export { demoTopology, scaleTopology, type TopologySpec } from "./cluster/topology.ts";
+export { SimCluster } from "./cluster/cluster.ts";
+
+/** Node Jobs run here: privileged, as RKE2's CIS profile would otherwise forbid them. */
+export const SIM_NAMESPACES: { name: string; labels?: Record<string, string> }[] = [
+  { name: "kube-system" },
+  { name: "kube-node-lease" },
+  { name: "rke2-lifecycle-system" },
+  { name: "rke2-lifecycle-jobs", labels: { "pod-security.kubernetes.io/enforce": "privileged" } },
+];
+
+export interface StartSimOptions {
+  topology: TopologySpec;
+  timeScale: number;
+  clock?: Clock;
+  log?: Logger;
+  apiServer?: { port?: number };
+  /** A real API server: no fake server, no sim controllers. */
+  external?: { kubeconfigPath: string };
+  durations?: SimClusterOptions["durations"];
+  workloads?: SimClusterOptions["workloads"];
+}
+
+export interface Sim {
+  kubeconfigPath: string;
+  port: KubePort;
+  cluster: SimCluster;
+  apiServer?: SimApiServer;
+  requests?: RequestAccounting;
+  stop(): Promise<void>;
+}
+
+async function createIfMissing(port: KubePort, type: typeof CRDS, object: KubeObject): Promise<void> {
+  try {
+    await port.create(type, object);
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
+}
+
+/**
+ * client-node 2 refuses plain-HTTP servers unless the cluster entry skips TLS verification; the
+ * fake server speaks HTTP on localhost, so such entries are marked that way here.
+ */
+function loadKubeConfig(path: string): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(path);
+  const clusters = kubeConfig.clusters.map((cluster) => (cluster.server.startsWith("http:") ? { ...cluster, skipTLSVerify: true } : cluster));
+  kubeConfig.loadFromOptions({ clusters, users: kubeConfig.users, contexts: kubeConfig.contexts, currentContext: kubeConfig.currentContext });
+  return kubeConfig;
+}
+
+export async function startSim(options: StartSimOptions): Promise<Sim> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? silentLogger();
+  let apiServer: SimApiServer | undefined;
+  let kubeconfigPath: string;
+  let tempDir: string | undefined;
+  if (options.external) {
+    kubeconfigPath = options.external.kubeconfigPath;
+  } else {
+    apiServer = await startApiServer({ ...(options.apiServer?.port !== undefined ? { port: options.apiServer.port } : {}), clock, log: log.child({ component: "sim-apiserver" }) });
+    tempDir = await mkdtemp(join(tmpdir(), "rke2-sim-"));
+    kubeconfigPath = join(tempDir, "kubeconfig");
+    await apiServer.writeKubeconfig(kubeconfigPath);
+  }
+  const kubeConfig = loadKubeConfig(kubeconfigPath);
+  const port = createKubePort(kubeConfig, { clock });
+
+  for (const crd of [etcdSnapshotFileCrd, ...operatorCrds()]) await createIfMissing(port, CRDS, crd);
+  for (const ns of SIM_NAMESPACES) {
+    await createIfMissing(port, NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns.name, ...(ns.labels ? { labels: ns.labels } : {}) } });
+  }
+
+  const cluster = new SimCluster({
+    port,
+    clock,
+    log,
+    topology: options.topology,
+    timeScale: options.timeScale,
+    ...(options.durations ? { durations: options.durations } : {}),
+    ...(options.workloads !== undefined ? { workloads: options.workloads } : {}),
+  });
+  const controllers = apiServer ? new SimControllers({ port, clock, log: log.child({ component: "sim-controllers" }), jobBackoffMs: cluster.durations.jobBackoffMs }) : undefined;
+  await controllers?.start();
+  await cluster.start();
+
+  return {
+    kubeconfigPath,
+    port,
+    cluster,
+    ...(apiServer ? { apiServer, requests: apiServer.requests } : {}),
+    async stop() {
+      await cluster.stop();
+      await controllers?.stop();
+      await apiServer?.stop();
+      if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    },
+  };
+}
