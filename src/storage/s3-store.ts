@@ -1,0 +1,114 @@
+/**
+ * The operator's own view of the bucket: is an object there (verification), and can the location
+ * be used at all (the storage health check, like Velero's BackupStorageLocation validation).
+ * The only module that talks to S3; errors are turned into messages that never carry credentials.
+ */
+import { Agent } from "node:https";
+import {
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  S3ServiceException,
+} from "@aws-sdk/client-s3";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { endpointUrl, usesPathStyle, type S3Credentials, type S3Location } from "./s3-location.ts";
+
+export type ObjectStat = { exists: true; size: number } | { exists: false };
+
+export type LocationCheck = { ok: true; message: string } | { ok: false; message: string };
+
+export interface ObjectStore {
+  /** Rejects only when the answer is unknown (unreachable, denied); a missing object is `exists: false`. */
+  statObject(key: string): Promise<ObjectStat>;
+  /** Reachable, bucket exists, folder listable. Never rejects. */
+  checkLocation(): Promise<LocationCheck>;
+  close(): void;
+}
+
+export interface ObjectStoreOptions {
+  location: S3Location;
+  /** Absent: the SDK's default chain (the operator pod's IAM role, IRSA, env). */
+  credentials?: S3Credentials | undefined;
+  /** PEM bundle that signs the endpoint's certificate. */
+  caPem?: string | undefined;
+  /** Upper bound per request; the spec's timeout is meant for uploads, checks need less. */
+  requestTimeoutMs?: number;
+}
+
+export type ObjectStoreFactory = (options: ObjectStoreOptions) => ObjectStore;
+
+const CHECK_TIMEOUT_CAP_MS = 30_000;
+
+export const openS3Store: ObjectStoreFactory = (options) => {
+  const { location } = options;
+  const timeoutMs = Math.min(options.requestTimeoutMs ?? location.timeoutMs, CHECK_TIMEOUT_CAP_MS);
+  const httpsAgent = new Agent({
+    keepAlive: true,
+    rejectUnauthorized: !location.skipTLSVerify,
+    ...(options.caPem ? { ca: options.caPem } : {}),
+  });
+  const client = new S3Client({
+    endpoint: endpointUrl(location),
+    region: location.region,
+    forcePathStyle: usesPathStyle(location),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    maxAttempts: 2,
+    requestHandler: new NodeHttpHandler({ httpsAgent, connectionTimeout: timeoutMs, requestTimeout: timeoutMs }),
+  });
+  const describe = (err: unknown): string => describeS3Error(err, location);
+
+  return {
+    async statObject(key) {
+      try {
+        const head = await client.send(new HeadObjectCommand({ Bucket: location.bucket, Key: key }));
+        return { exists: true, size: head.ContentLength ?? 0 };
+      } catch (err) {
+        if (httpStatusOf(err) === 404) return { exists: false };
+        throw new Error(describe(err));
+      }
+    },
+    async checkLocation() {
+      try {
+        await client.send(new HeadBucketCommand({ Bucket: location.bucket }));
+      } catch (err) {
+        return { ok: false, message: httpStatusOf(err) === 404 ? `bucket ${location.bucket} does not exist at ${location.endpoint}` : describe(err) };
+      }
+      try {
+        const prefix = location.folder === "" ? undefined : `${location.folder}/`;
+        await client.send(new ListObjectsV2Command({ Bucket: location.bucket, MaxKeys: 1, ...(prefix ? { Prefix: prefix } : {}) }));
+      } catch (err) {
+        return { ok: false, message: `cannot list ${where(location)}: ${describe(err)}` };
+      }
+      return { ok: true, message: `${where(location)} at ${location.endpoint} is reachable and listable` };
+    },
+    close() {
+      client.destroy();
+    },
+  };
+};
+
+function where(location: S3Location): string {
+  return location.folder === "" ? `s3://${location.bucket}/` : `s3://${location.bucket}/${location.folder}/`;
+}
+
+function httpStatusOf(err: unknown): number | undefined {
+  if (err instanceof S3ServiceException) return err.$metadata.httpStatusCode;
+  const metadata = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata;
+  return metadata?.httpStatusCode;
+}
+
+/**
+ * One line a person can act on. SDK messages name the bucket, key or error code, never the keys
+ * themselves; request headers (where a signature would be) are not included.
+ */
+export function describeS3Error(err: unknown, location: Pick<S3Location, "endpoint" | "bucket">): string {
+  const status = httpStatusOf(err);
+  const name = err instanceof Error ? err.name : "Error";
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown } | undefined)?.code;
+  const detail = message && message !== "UnknownError" ? message : name;
+  if (status === 403) return `access to bucket ${location.bucket} denied (403 ${name}): check the credentials Secret and the bucket policy`;
+  if (status !== undefined) return `S3 ${location.endpoint} answered ${status} ${name}: ${detail}`;
+  return `S3 ${location.endpoint} unreachable: ${typeof code === "string" ? `${code} ` : ""}${detail}`;
+}

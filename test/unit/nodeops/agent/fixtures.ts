@@ -1,0 +1,103 @@
+/**
+ * Outputs of `rke2 etcd-snapshot` as RKE2 prints them (logrus text on stderr, `ls -o json` on
+ * stdout), shaped after the CLI and server code of k3s/RKE2 2024-2025 and the older in-process CLI.
+ */
+import type { CommandResult, CommandRunner } from "../../../../src/nodeops/agent/host.ts";
+import type { AgentFs } from "../../../../src/nodeops/agent/host.ts";
+
+const T = 'time="2025-03-01T02:00:03Z"';
+
+export function saveLog(...names: string[]): string {
+  return names.map((name) => `${T} level=info msg="Snapshot ${name} saved."`).join("\n") + "\n";
+}
+
+export const SAVE_IN_PROGRESS = `${T} level=fatal msg="see server log for details: https://127.0.0.1:9345/db/snapshot: 500 Internal Server Error: snapshot save already in progress"\n`;
+
+export const LEGACY_SAVE_LOG = [
+  `${T} level=info msg="Managed etcd cluster bootstrap already complete and initialized"`,
+  `${T} level=info msg="Saving etcd snapshot to /var/lib/rancher/rke2/server/db/snapshots/nightly-server-1-1740794400"`,
+  `${T} level=info msg="Compressed snapshot: /var/lib/rancher/rke2/server/db/snapshots/nightly-server-1-1740794400.zip"`,
+  `${T} level=info msg="Saving current etcd snapshot set to rke2-etcd-snapshots ConfigMap"`,
+].join("\n");
+
+export interface ListItem {
+  name: string;
+  node: string;
+  location: string;
+  size?: string | number;
+  ready?: boolean;
+  s3?: boolean;
+}
+
+/** `rke2 etcd-snapshot ls -o json` on current releases: a List of ETCDSnapshotFile, 4-space indented. */
+export function listJson(items: ListItem[]): string {
+  return JSON.stringify(
+    {
+      kind: "List",
+      apiVersion: "v1",
+      metadata: {},
+      items: items.map((item) => ({
+        metadata: { name: `${item.s3 ? "s3" : "local"}-${item.name}`, creationTimestamp: null },
+        spec: {
+          snapshotName: item.name,
+          nodeName: item.node,
+          location: item.location,
+          ...(item.s3 ? { s3: { endpoint: "s3.amazonaws.com", bucket: "backups", region: "us-east-1", prefix: "prod" } } : {}),
+        },
+        status: { size: item.size ?? "24576k", creationTime: "2025-03-01T02:00:00Z", readyToUse: item.ready ?? true },
+      })),
+    },
+    null,
+    4,
+  );
+}
+
+export type Responder = (args: readonly string[]) => CommandResult;
+
+/** Answers by rke2 subcommand (save, ls, delete) and records every call. */
+export class FakeRunner implements CommandRunner {
+  readonly calls: { argv: string[]; env: Record<string, string | undefined> }[] = [];
+  private readonly responders: Record<string, Responder>;
+
+  constructor(responders: Record<string, Responder>) {
+    this.responders = responders;
+  }
+
+  run(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<CommandResult> {
+    this.calls.push({ argv: [...argv], env: { ...env } });
+    const sub = argv[argv.indexOf("etcd-snapshot") + 1] ?? "";
+    const responder = this.responders[sub];
+    return Promise.resolve(responder ? responder(argv) : { exitCode: 127, stdout: "", stderr: `unexpected ${argv.join(" ")}` });
+  }
+
+  rke2Args(sub: string): string[] | undefined {
+    const call = this.calls.find((c) => c.argv.includes(sub));
+    if (!call) return undefined;
+    return call.argv.slice(call.argv.indexOf("--") + 1);
+  }
+}
+
+export class FakeFs implements AgentFs {
+  readonly files = new Map<string, string>();
+
+  constructor(initial: Record<string, string> = {}) {
+    for (const [path, content] of Object.entries(initial)) this.files.set(path, content);
+  }
+
+  exists(path: string): Promise<boolean> {
+    return Promise.resolve(this.files.has(path));
+  }
+
+  readFile(path: string): Promise<string> {
+    const content = this.files.get(path);
+    return content === undefined ? Promise.reject(new Error(`ENOENT: ${path}`)) : Promise.resolve(content);
+  }
+
+  writeFile(path: string, content: string): Promise<void> {
+    this.files.set(path, content);
+    return Promise.resolve();
+  }
+}
+
+export const ok = (stdout: string, stderr = ""): CommandResult => ({ exitCode: 0, stdout, stderr });
+export const failed = (stderr: string): CommandResult => ({ exitCode: 1, stdout: "", stderr });
