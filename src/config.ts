@@ -206,7 +206,7 @@ export const OPERATOR_FLAGS = {
     description: `the operator's namespace (default: the service account's, else ${DEFAULT_NAMESPACE})`,
   },
   jobsNamespace: { type: "string", check: DNS_LABEL, default: "rke2-lifecycle-jobs", description: "namespace of the node Jobs" },
-  listenPort: { type: "integer", min: 1, max: 65535, default: 8080, description: "port of /metrics, /healthz and /readyz" },
+  listenPort: { type: "integer", min: 0, max: 65535, default: 8080, description: "port of /metrics, /healthz and /readyz (0: any free port)" },
   leaderElect: { type: "boolean", default: true, description: "elect one active replica through a Lease" },
   leaseName: { type: "string", check: DNS_SUBDOMAIN, default: "rke2-lifecycle-operator", description: "name of the leader Lease" },
   logLevel: { type: "choice", choices: LOG_LEVELS, default: "info", description: "log level" },

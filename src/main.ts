@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /** The one CLI: `rke2-lifecycle <command>`. Each command lives in src/cli/. */
 import { runCrds } from "./cli/crds.ts";
+import { runDemoCommand } from "./cli/demo.ts";
 import { runOperatorCommand } from "./cli/operator.ts";
+import { runSimCommand } from "./cli/sim.ts";
 import { PROGRAM, processIo, type CliIo, type ExitCode } from "./cli/usage.ts";
 import type { Env } from "./config.ts";
 
@@ -12,6 +14,8 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   operator: { summary: "run the controllers (current kubeconfig or in-cluster)", run: runOperatorCommand },
+  demo: { summary: "the whole story on a simulated 7-node RKE2 cluster, with live progress", run: runDemoCommand },
+  sim: { summary: "start the simulated RKE2 cluster and print a kubeconfig for kubectl", run: runSimCommand },
   crds: { summary: "print the CustomResourceDefinitions (--out DIR, --check DIR)", run: (argv, _env, io) => runCrds(argv, io) },
 };
 

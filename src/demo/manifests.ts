@@ -1,0 +1,40 @@
+/**
+ * What the demo applies to the simulated cluster: the shipped examples of api.md, adjusted for a
+ * cluster with no S3 and compressed time (a short settle, no maintenance window).
+ */
+import type { KubeObject } from "../runtime/kube/types.ts";
+
+export const DEMO_TARGET_VERSION = "v1.31.4+rke2r1";
+export const DEMO_POLICY = "every-minute";
+export const DEMO_PLAN = "to-v1-31";
+export const DEMO_ROTATION = "default";
+
+const API_VERSION = "rke2-lifecycle.io/v1alpha1";
+
+export function demoManifests(): KubeObject[] {
+  return [
+    {
+      apiVersion: API_VERSION,
+      kind: "EtcdSnapshotPolicy",
+      metadata: { name: DEMO_POLICY },
+      spec: { schedule: "* * * * *", retention: { count: 3 } },
+    } as KubeObject,
+    {
+      apiVersion: API_VERSION,
+      kind: "UpgradePlan",
+      metadata: { name: DEMO_PLAN },
+      spec: {
+        version: DEMO_TARGET_VERSION,
+        snapshot: { policyRef: DEMO_POLICY },
+        concurrency: { workers: 2 },
+        healthGate: { settle: "2s", timeout: "2m" },
+      },
+    } as KubeObject,
+    {
+      apiVersion: API_VERSION,
+      kind: "CertRotation",
+      metadata: { name: DEMO_ROTATION },
+      spec: { renewBefore: "720h" },
+    } as KubeObject,
+  ];
+}
