@@ -211,13 +211,15 @@ describe("CRDs", () => {
     expect(crdDrift(join(CHART_DIR, "files/crds"))).toEqual([]);
   });
 
-  it("renders exactly the generated CRDs, annotated to survive helm uninstall", () => {
+  it("renders exactly the generated CRDs, annotated to survive helm uninstall and Argo CD app deletion", () => {
     const crds = rendered.filter((m) => m.kind === "CustomResourceDefinition");
     const strip = (m: Manifest): unknown => ({ ...m, metadata: { name: m.metadata.name } });
     const generated = operatorCrds().map((crd) => parse(JSON.stringify(crd)) as Manifest);
     expect(crds.map(strip)).toEqual(expect.arrayContaining(generated.map(strip)));
     expect(crds).toHaveLength(generated.length);
-    for (const crd of crds) expect(crd.metadata.annotations?.["helm.sh/resource-policy"]).toBe("keep");
+    for (const crd of crds) {
+      expect(crd.metadata.annotations).toEqual({ "helm.sh/resource-policy": "keep", "argocd.argoproj.io/sync-options": "Delete=false" });
+    }
   });
 
   it("can leave the CRDs out or let uninstall delete them", () => {
