@@ -35,6 +35,12 @@ export interface RetentionInput<T extends PolicySnapshot> {
   /** spec.retention.maxAge in milliseconds: events older than this are deleted. */
   maxAgeMs?: number | undefined;
   now: number;
+  /**
+   * Snapshot names whose events are kept whatever their age or rank, e.g. the last snapshot
+   * the operator VERIFIED. The newest file with a size may be a save whose S3 upload failed;
+   * while S3 is down that must not push the last good S3 copy out.
+   */
+  protect?: readonly string[] | undefined;
 }
 
 export interface RetentionDecision<T extends PolicySnapshot> {
@@ -78,8 +84,10 @@ export function selectSnapshotsToDelete<T extends PolicySnapshot>(input: Retenti
 
   const kept = new Set<SnapshotEvent<T>>();
   // The newest success is kept whatever its age, and it takes one of the `count` places so the
-  // kept events never exceed count.
+  // kept events never exceed count (protected ones may: they are kept come what may).
   if (protectedEvent) kept.add(protectedEvent);
+  const protectedNames = new Set(input.protect ?? []);
+  for (const event of events) if (event.members.some((member) => protectedNames.has(member.name))) kept.add(event);
   const places = Math.max(1, Math.floor(input.count));
   for (const event of events) {
     if (kept.size >= places) break;

@@ -1,0 +1,262 @@
+/**
+ * Everything an EtcdSnapshotPolicy reconcile decides, as one pure function of what was observed
+ * and `now`: which finished runs to count, whether to start a run (and on which nodes), which
+ * snapshots to prune, the status to write, events, metrics, and when to look again.
+ *
+ * Idempotency keys (a restart at any point neither repeats nor loses a snapshot):
+ * - a schedule slot is written to status.lastScheduleTime BEFORE its Jobs are created
+ *   (`recordFirst`); a slot on record without Jobs and without an outcome since is resumed while
+ *   its starting deadline lasts;
+ * - a trigger value or a retry is a deterministic Job name: its Jobs are created first and the
+ *   status records it after; creating them again only finds them;
+ * - a finished run is counted once: its Jobs get the processed label after the status holds it,
+ *   and a status that already holds it (crash in between) is recognised.
+ */
+import { durationToMs } from "../../api/duration.ts";
+import { parseSpec, type EtcdSnapshotPolicySpec } from "../../api/etcdsnapshotpolicy.ts";
+import { toKubeTime } from "../../api/condition.ts";
+import { decodeResult } from "../../nodeops/results.ts";
+import { chooseNodes, type EtcdMember } from "./nodes.ts";
+import { planPrune, type PrunePlan } from "./prune.ts";
+import { toStatusSnapshot, type RecordedSnapshot } from "./records.ts";
+import { groupSnapshotEvents, isPolicySnapshot, selectSnapshotsToDelete } from "./retention.ts";
+import { evaluateRun, runIdentity, type ObjectCheck, type ObservedRun, type RunKind } from "./runs.ts";
+import { decideScheduledRun, isOverdue, validateSchedule } from "./schedule.ts";
+import {
+  alreadyCounted, applyOutcome, EventReasons, invalidSpecStatus, lastOutcomeTimes, newestAttemptFailed, nextStorageCheck, policyConditions, storageStatus, timeOf,
+  type PolicyEvent, type Status, type StorageCheck,
+} from "./status.ts";
+
+export interface PolicyView {
+  name: string;
+  uid: string;
+  generation: number;
+  creationTime: number;
+  spec: unknown;
+  status: Status;
+}
+
+export interface DecideInput {
+  policy: PolicyView;
+  now: number;
+  /** This policy's snapshot-save runs. */
+  runs: readonly ObservedRun[];
+  /** This policy's snapshot-delete Jobs, one run each. */
+  deletions: readonly ObservedRun[];
+  /** Nodes with a snapshot save running, of any owner. */
+  busyNodes: ReadonlySet<string>;
+  members: readonly EtcdMember[];
+  records: readonly RecordedSnapshot[];
+  objectChecks: ReadonlyMap<string, ObjectCheck>;
+  /** A storage check the reconciler ran for this reconcile (it was due). */
+  storageCheck?: StorageCheck | undefined;
+  /** Whether the Jobs' S3 Secret copy is in place (or not needed). */
+  s3Access: { ok: true } | { ok: false; message: string };
+}
+
+export interface StartRun {
+  kind: RunKind;
+  identity: string;
+  nodes: string[];
+  /** Write the status (holding the slot) before creating the Jobs. */
+  recordFirst: boolean;
+}
+
+export interface Decision {
+  spec: EtcdSnapshotPolicySpec | undefined;
+  status: Status;
+  start: StartRun | undefined;
+  prune: PrunePlan[];
+  /** Jobs whose outcome the status now holds. */
+  markProcessed: string[];
+  events: PolicyEvent[];
+  metrics: { succeeded: { durationSeconds: number }[]; failed: number };
+  requeueAfterMs: number | undefined;
+}
+
+export const RETRY_BASE_MS = 30_000;
+export const RETRY_MAX_MS = 30 * 60_000;
+const RUNNING_RECHECK_MS = 30_000;
+const VERIFY_RECHECK_MS = 2_000;
+const BLOCKED_RECHECK_MS = 15_000;
+
+/** Backoff after `failures` consecutive failures: 30 s, 1 m, 2 m ... capped at 30 m. */
+export function retryDelayMs(failures: number): number {
+  return Math.min(RETRY_BASE_MS * 2 ** Math.max(0, failures - 1), RETRY_MAX_MS);
+}
+
+function invalid(input: DecideInput, message: string): Decision {
+  return {
+    spec: undefined,
+    status: invalidSpecStatus(input.policy.status, input.policy.generation, message, input.now),
+    start: undefined,
+    prune: [],
+    markProcessed: [],
+    events: [{ type: "Warning", reason: EventReasons.InvalidSpec, message }],
+    metrics: { succeeded: [], failed: 0 },
+    requeueAfterMs: undefined,
+  };
+}
+
+export function decide(input: DecideInput): Decision {
+  const parsed = parseSpec(input.policy.spec);
+  if (!parsed.ok) return invalid(input, parsed.message);
+  const spec = parsed.spec;
+  const scheduleProblem = validateSchedule(spec.schedule, spec.timeZone);
+  if (scheduleProblem !== undefined) return invalid(input, `spec.schedule: ${scheduleProblem}`);
+  const deadlineMs = durationToMs(spec.startingDeadline) ?? 0;
+  const maxAgeMs = spec.retention.maxAge === undefined ? undefined : durationToMs(spec.retention.maxAge);
+  const { policy, now } = input;
+
+  const events: PolicyEvent[] = [];
+  const metrics: Decision["metrics"] = { succeeded: [], failed: 0 };
+  const markProcessed: string[] = [];
+  const wakeups: number[] = [];
+  let status: Status = { ...policy.status, observedGeneration: policy.generation };
+
+  // 1. Count runs that ended, oldest first.
+  const context = { verify: spec.verify, records: input.records, objectChecks: input.objectChecks, now };
+  let active = false;
+  for (const run of input.runs) {
+    if (run.processed) continue;
+    const evaluation = evaluateRun(run, context);
+    if (evaluation.state === "Running") {
+      active = true;
+      wakeups.push(now + RUNNING_RECHECK_MS);
+      continue;
+    }
+    if (evaluation.state === "Verifying") {
+      active = true;
+      wakeups.push(Math.min(now + VERIFY_RECHECK_MS, evaluation.deadline));
+      continue;
+    }
+    markProcessed.push(...run.jobs.filter((job) => !job.processed).map((job) => job.name));
+    if (alreadyCounted(status, evaluation)) continue;
+    const effects = applyOutcome(status, evaluation);
+    status = effects.status;
+    events.push(effects.event);
+    if (effects.succeeded) metrics.succeeded.push(effects.succeeded);
+    if (effects.failed) metrics.failed += 1;
+  }
+  if (spec.trigger !== undefined && input.runs.some((run) => run.identity === runIdentity("trigger", spec.trigger ?? ""))) status.lastTrigger = spec.trigger;
+
+  // 2. Storage health.
+  const storage = storageStatus(status.storage, spec.s3 !== undefined, input.storageCheck, now);
+  status.storage = storage.storage;
+  if (storage.event) events.push(storage.event);
+  const nextCheck = nextStorageCheck(status, spec.s3 !== undefined);
+  if (nextCheck !== undefined) wakeups.push(Math.max(nextCheck, now + 1000));
+
+  // 3. Maybe start a run.
+  const schedule = decideScheduledRun({
+    schedule: spec.schedule,
+    timeZone: spec.timeZone,
+    suspend: spec.suspend,
+    startingDeadlineMs: deadlineMs,
+    lastScheduleTime: timeOf(status.lastScheduleTime),
+    creationTime: policy.creationTime,
+    now,
+  });
+  if (schedule.nextScheduleTime !== undefined) wakeups.push(schedule.nextScheduleTime);
+  let start: StartRun | undefined;
+  if (!active) {
+    const wanted = nextRun(input, spec, status, schedule.run?.slot, deadlineMs);
+    if (wanted?.notBefore !== undefined && wanted.notBefore > now) wakeups.push(wanted.notBefore);
+    else if (wanted) {
+      const choice = chooseNodes(spec.nodes, input.members, input.busyNodes, wanted.identity);
+      const blocked = !input.s3Access.ok ? input.s3Access.message : !choice.ok ? choice.reason : undefined;
+      if (blocked !== undefined || !choice.ok) {
+        events.push({ type: "Warning", reason: EventReasons.SnapshotWaiting, message: `cannot start the ${wanted.kind} snapshot yet: ${blocked ?? ""}` });
+        wakeups.push(now + BLOCKED_RECHECK_MS);
+      } else {
+        start = { kind: wanted.kind, identity: wanted.identity, nodes: choice.nodes, recordFirst: wanted.recordSlot !== undefined };
+        if (wanted.recordSlot !== undefined) status.lastScheduleTime = toKubeTime(wanted.recordSlot);
+        if (wanted.kind === "trigger") status.lastTrigger = spec.trigger;
+        const skipped = wanted.kind === "slot" && schedule.skippedSlots > 0 ? ` (${schedule.skippedSlots} missed slot(s) older than ${spec.startingDeadline} skipped)` : "";
+        events.push({ type: "Normal", reason: EventReasons.SnapshotStarted, message: `${wanted.kind} snapshot on ${choice.nodes.join(", ")}${skipped}` });
+        wakeups.push(now + RUNNING_RECHECK_MS);
+      }
+    }
+  }
+
+  // 4. Retention: what is kept is listed in status; the rest is pruned when nothing is in flight.
+  const ours = input.records.filter((record) => isPolicySnapshot(policy.name, record));
+  const protect = status.lastSuccessfulSnapshot ? [status.lastSuccessfulSnapshot.name] : [];
+  const retention = selectSnapshotsToDelete({ policyName: policy.name, snapshots: ours, count: spec.retention.count, maxAgeMs, now, protect });
+  status.snapshots = retention.keep.slice(0, 1000).map(toStatusSnapshot);
+  status.snapshotCount = groupSnapshotEvents(retention.keep).length;
+  const deletionsInFlight = processDeletions(input.deletions, markProcessed, events);
+  const canPrune = !active && start === undefined && !deletionsInFlight && status.storage.phase !== "Unavailable";
+  const prune = canPrune ? planPrune({ doomed: retention.delete, members: input.members, hasS3: spec.s3 !== undefined }).plans : [];
+  if (deletionsInFlight) wakeups.push(now + RUNNING_RECHECK_MS);
+
+  // 5. Schedule times and conditions.
+  if (schedule.nextScheduleTime !== undefined && !spec.suspend) status.nextScheduleTime = toKubeTime(schedule.nextScheduleTime);
+  else delete status.nextScheduleTime;
+  status.consecutiveFailures ??= 0;
+  const overdue = isOverdue({ lastSuccessTime: lastOutcomeTimes(status).success, schedule: spec.schedule, timeZone: spec.timeZone, creationTime: policy.creationTime, now });
+  status.conditions = policyConditions({ status, generation: policy.generation, suspended: spec.suspend, overdue, nextScheduleTime: schedule.nextScheduleTime, now });
+
+  const soonest = wakeups.length === 0 ? undefined : Math.min(...wakeups);
+  return { spec, status, start, prune, markProcessed, events, metrics, requeueAfterMs: soonest === undefined ? undefined : Math.max(1000, soonest - now) };
+}
+
+interface WantedRun {
+  kind: RunKind;
+  identity: string;
+  /** A new slot to write to status.lastScheduleTime first. */
+  recordSlot?: number;
+  /** Not before this time (a retry's backoff). */
+  notBefore?: number;
+}
+
+/** The run to start now, by priority: a changed trigger, a due slot, a slot on record never started, a retry. */
+function nextRun(input: DecideInput, spec: EtcdSnapshotPolicySpec, status: Status, dueSlot: number | undefined, deadlineMs: number): WantedRun | undefined {
+  const { now } = input;
+  const known = new Set(input.runs.map((run) => run.identity));
+  if (spec.trigger !== undefined && spec.trigger !== status.lastTrigger) return { kind: "trigger", identity: runIdentity("trigger", spec.trigger) };
+  if (dueSlot !== undefined) return { kind: "slot", identity: runIdentity("slot", toKubeTime(dueSlot)), recordSlot: dueSlot };
+
+  const recorded = timeOf(status.lastScheduleTime);
+  const { success, failure } = lastOutcomeTimes(status);
+  const outcomeSince = (time: number): boolean => (success !== undefined && success >= time) || (failure !== undefined && failure >= time);
+  if (!spec.suspend && recorded !== undefined && now - recorded <= deadlineMs && !outcomeSince(recorded)) {
+    const identity = runIdentity("slot", toKubeTime(recorded));
+    if (!known.has(identity)) return { kind: "slot", identity };
+  }
+
+  if (!spec.suspend && newestAttemptFailed(status) && status.lastFailure) {
+    const identity = runIdentity("retry", status.lastFailure.time);
+    if (known.has(identity)) return undefined;
+    const retryAt = (timeOf(status.lastFailure.time) ?? now) + retryDelayMs(status.consecutiveFailures ?? 1);
+    const nextSlot = timeOf(status.nextScheduleTime);
+    // The next scheduled snapshot is the better retry when it comes first.
+    if (nextSlot !== undefined && nextSlot <= retryAt) return undefined;
+    return { kind: "retry", identity, notBefore: retryAt };
+  }
+  return undefined;
+}
+
+/** Counts finished prunes; true while one is still running (new prunes wait for it). */
+function processDeletions(deletions: readonly ObservedRun[], markProcessed: string[], events: PolicyEvent[]): boolean {
+  let inFlight = false;
+  for (const run of deletions) {
+    for (const job of run.jobs) {
+      if (job.processed) continue;
+      if (job.outcome.state === "Running") {
+        inFlight = true;
+        continue;
+      }
+      markProcessed.push(job.name);
+      const decoded = decodeResult(job.outcome.message);
+      if (job.outcome.state === "Succeeded" && decoded.ok && decoded.result.action === "snapshot-delete" && decoded.result.ok) {
+        const deleted = decoded.result.deleted;
+        events.push({ type: "Normal", reason: EventReasons.SnapshotsPruned, message: `deleted on ${job.node}: ${deleted.length > 0 ? deleted.join(", ") : "nothing left to delete"}` });
+      } else {
+        const why = decoded.ok && !decoded.result.ok ? decoded.result.error : job.outcome.state === "Failed" ? job.outcome.reason : decoded.ok ? "unexpected result" : decoded.message;
+        events.push({ type: "Warning", reason: EventReasons.PruneFailed, message: `pruning on ${job.node} failed: ${why}` });
+      }
+    }
+  }
+  return inFlight;
+}
