@@ -17,6 +17,7 @@ import { openS3Store, type ObjectStoreFactory } from "../../storage/s3-store.ts"
 import type { OperatorContext } from "../index.ts";
 import { ETCD_MIRROR_POD_NAMESPACE, ETCD_MIRROR_POD_SELECTOR, type NodeLike, type PodLike } from "./nodes.ts";
 import { JOBS_BY_OWNER, PODS_BY_JOB, reconcilePolicy } from "./reconciler.ts";
+import type { JobPod } from "./runs.ts";
 import { isPolicySnapshot } from "./retention.ts";
 
 export const CONTROLLER_NAME = "etcdsnapshotpolicy";
@@ -41,7 +42,7 @@ export function createEtcdSnapshotPolicyController(context: OperatorContext, opt
     labelSelector: SNAPSHOT_JOBS_SELECTOR,
     indexers: { [JOBS_BY_OWNER]: (job) => [`${job.metadata.labels?.[OWNER_KIND_LABEL] ?? ""}/${job.metadata.labels?.[OWNER_LABEL] ?? ""}`] },
   });
-  const pods = informer<PodLike>(POD_RESOURCE, { namespace: config.jobsNamespace, labelSelector: SNAPSHOT_JOBS_SELECTOR, indexers: { [PODS_BY_JOB]: labelIndex("job-name") } });
+  const pods = informer<JobPod & KubeObject>(POD_RESOURCE, { namespace: config.jobsNamespace, labelSelector: SNAPSHOT_JOBS_SELECTOR, indexers: { [PODS_BY_JOB]: labelIndex("job-name") } });
   const etcdNodes = informer<NodeLike>(NODE_RESOURCE, { labelSelector: `${ETCD_ROLE_LABEL}=true` });
   const etcdMirrorPods = informer<PodLike>(POD_RESOURCE, { namespace: ETCD_MIRROR_POD_NAMESPACE, labelSelector: ETCD_MIRROR_POD_SELECTOR });
   const records = informer<EtcdSnapshotFile>(etcdSnapshotFileResource);

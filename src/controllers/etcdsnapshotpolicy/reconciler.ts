@@ -13,6 +13,7 @@ import type { Clock } from "../../runtime/clock.ts";
 import type { ReconcileResult } from "../../runtime/controller.ts";
 import { isAlreadyExists, isNotFound } from "../../runtime/kube/errors.ts";
 import type { KubePort } from "../../runtime/kube/port.ts";
+import type { KubeObject } from "../../runtime/kube/types.ts";
 import type { ReadonlyStore } from "../../runtime/store.ts";
 import type { ObjectStoreFactory } from "../../storage/s3-store.ts";
 import { writeStatusIfChanged } from "../status.ts";
@@ -20,7 +21,7 @@ import { decide, type Decision } from "./decide.ts";
 import { deleteJob, saveJob, type JobOwner } from "./desired.ts";
 import { etcdMembers, type NodeLike, type PodLike } from "./nodes.ts";
 import { recordedSnapshots } from "./records.ts";
-import { objectsToConfirm, observeRuns, PROCESSED_LABEL, type ObjectCheck } from "./runs.ts";
+import { objectsToConfirm, observeRuns, PROCESSED_LABEL, type JobPod, type ObjectCheck } from "./runs.ts";
 import { prepareStorageAccess, type StorageAccess } from "./storage-access.ts";
 import { nextStorageCheck, type StorageCheck } from "./status.ts";
 
@@ -32,13 +33,11 @@ export interface PolicyCaches {
   /** snapshot-save and snapshot-delete Jobs of every owner, indexed by `<owner-kind>/<owner>`. */
   jobs: ReadonlyStore<Job>;
   /** Their pods, indexed by Job name. */
-  pods: ReadonlyStore<PodLike & KubeJobPod>;
+  pods: ReadonlyStore<JobPod & KubeObject>;
   etcdNodes: ReadonlyStore<NodeLike>;
   etcdMirrorPods: ReadonlyStore<PodLike>;
   records: ReadonlyStore<EtcdSnapshotFile>;
 }
-
-type KubeJobPod = { status?: { containerStatuses?: { state?: { terminated?: { message?: string; exitCode?: number; reason?: string } } }[] } };
 
 export interface PolicyReconcilerDeps {
   port: KubePort;
@@ -61,7 +60,7 @@ export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, 
   const owner: JobOwner = { apiVersion: policy.apiVersion, kind: policy.kind, name, uid: policy.metadata.uid ?? "" };
 
   const ownJobs = caches.jobs.byIndex(JOBS_BY_OWNER, `etcdsnapshotpolicy/${name}`);
-  const podsOf = (job: Job): KubeJobPod[] => caches.pods.byIndex(PODS_BY_JOB, job.metadata.name);
+  const podsOf = (job: Job): JobPod[] => caches.pods.byIndex(PODS_BY_JOB, job.metadata.name);
   const runs = observeRuns(ownJobs.filter((job) => job.metadata.labels?.[ACTION_LABEL] === "snapshot-save"), podsOf);
   const deletions = observeRuns(ownJobs.filter((job) => job.metadata.labels?.[ACTION_LABEL] === "snapshot-delete"), podsOf);
   const busyNodes = new Set(

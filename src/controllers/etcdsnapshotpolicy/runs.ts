@@ -32,7 +32,8 @@ export function runKindOf(identity: string): RunKind | undefined {
   return kind === "slot" || kind === "trigger" || kind === "retry" || kind === "pre-upgrade" ? kind : undefined;
 }
 
-interface PodLike {
+/** What the run logic reads of a Job's pod: its container's termination message. */
+export interface JobPod {
   status?: { containerStatuses?: { state?: { terminated?: { message?: string; exitCode?: number; reason?: string } } }[] };
 }
 
@@ -66,7 +67,7 @@ function finishTime(job: Job): number | undefined {
 }
 
 /** Groups Jobs into runs by their identity hash; Jobs without our run annotation are ignored. */
-export function observeRuns(jobs: readonly Job[], podsOf: (job: Job) => readonly PodLike[]): ObservedRun[] {
+export function observeRuns(jobs: readonly Job[], podsOf: (job: Job) => readonly JobPod[]): ObservedRun[] {
   const runs = new Map<string, ObservedRun>();
   for (const job of jobs) {
     const identity = job.metadata.annotations?.[RUN_ANNOTATION];
