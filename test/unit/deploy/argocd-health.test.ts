@@ -1,0 +1,99 @@
+import { describe, expect, it } from "@jest/globals";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { REPO_ROOT } from "../charts/render.ts";
+import { luaLiteral, luaOnly51Syntax, runHealthCheck } from "./lua-health.ts";
+
+const ARGOCD = join(REPO_ROOT, "deploy/argocd");
+const script = (file: string): string => readFileSync(join(ARGOCD, file), "utf8");
+
+type Status = "True" | "False" | "Unknown";
+const cond = (type: string, status: Status, reason = "Some", message = `${type} is ${status}`) => ({
+  type, status, reason, message, observedGeneration: 3, lastTransitionTime: "2026-01-01T00:00:00Z",
+});
+const cr = (kind: string, conditions: ReturnType<typeof cond>[], extra: { spec?: object; observedGeneration?: number | null } = {}) => ({
+  apiVersion: "rke2-lifecycle.io/v1alpha1",
+  kind,
+  metadata: { name: "x", generation: 3 },
+  spec: extra.spec ?? {},
+  status: { observedGeneration: extra.observedGeneration === undefined ? 3 : extra.observedGeneration, conditions },
+});
+
+/** name, object, expected status, text the message contains ("" for any). */
+type Case = [string, object, string, string];
+
+const upgradePlanCases: Case[] = [
+  ["no status yet", { apiVersion: "rke2-lifecycle.io/v1alpha1", kind: "UpgradePlan", metadata: { name: "x", generation: 1 }, spec: {} }, "Progressing", "generation 1"],
+  ["an older generation observed", cr("UpgradePlan", [cond("Ready", "True")], { observedGeneration: 2 }), "Progressing", "generation 3"],
+  ["every node at target", cr("UpgradePlan", [cond("Ready", "True", "UpgradeComplete", "12/12 nodes"), cond("Progressing", "False")]), "Healthy", "12/12 nodes"],
+  ["upgrading", cr("UpgradePlan", [cond("Ready", "False", "Upgrading"), cond("Progressing", "True", "Upgrading", "etcd tier: node-1")]), "Progressing", "etcd tier: node-1"],
+  ["halted", cr("UpgradePlan", [cond("Ready", "False"), cond("Progressing", "False"), cond("Degraded", "True", "Halted", "node-2 failed twice")]), "Degraded", "node-2 failed twice"],
+  ["an invalid spec", cr("UpgradePlan", [cond("Ready", "False", "InvalidSpec", "spec.version: bad")]), "Degraded", "spec.version: bad"],
+  ["a failed preflight", cr("UpgradePlan", [cond("Ready", "False"), cond("PreflightPassed", "False", "SkewNotAllowed", "minor skip")]), "Degraded", "minor skip"],
+  ["paused", cr("UpgradePlan", [cond("Ready", "False"), cond("Paused", "True", "Paused", "paused by spec")]), "Suspended", "paused by spec"],
+  ["waiting for its window", cr("UpgradePlan", [cond("Ready", "False"), cond("Progressing", "False", "WaitingForWindow")]), "Suspended", "maintenance window"],
+  ["only Ready=Unknown", cr("UpgradePlan", [cond("Ready", "Unknown", "Pending", "")]), "Progressing", "Waiting for the operator"],
+];
+
+const snapshotPolicyCases: Case[] = [
+  ["no status yet", { kind: "EtcdSnapshotPolicy", metadata: { name: "x", generation: 1 }, spec: { schedule: "0 * * * *" } }, "Progressing", ""],
+  ["the newest snapshot succeeded", cr("EtcdSnapshotPolicy", [cond("Ready", "True", "SnapshotSucceeded", "took every-6h-n1"), cond("SnapshotOverdue", "False"), cond("StorageAvailable", "True")]), "Healthy", "took every-6h-n1"],
+  ["the newest snapshot failed", cr("EtcdSnapshotPolicy", [cond("Ready", "False", "SnapshotFailed", "etcd busy"), cond("StorageAvailable", "True")]), "Degraded", "etcd busy"],
+  ["overdue", cr("EtcdSnapshotPolicy", [cond("Ready", "True"), cond("SnapshotOverdue", "True", "Overdue", "last success 2d ago")]), "Degraded", "last success 2d ago"],
+  ["storage unreachable", cr("EtcdSnapshotPolicy", [cond("Ready", "True"), cond("StorageAvailable", "False", "StorageUnreachable", "bucket not found")]), "Degraded", "bucket not found"],
+  ["suspended", cr("EtcdSnapshotPolicy", [cond("Ready", "True")], { spec: { suspend: true } }), "Suspended", ""],
+  ["waiting for the first snapshot", cr("EtcdSnapshotPolicy", [cond("Ready", "False", "NoSnapshotYet", "next at 06:00")]), "Progressing", "next at 06:00"],
+  ["an invalid spec", cr("EtcdSnapshotPolicy", [cond("Ready", "False", "InvalidSpec", "bad cron")], { spec: { suspend: true } }), "Degraded", "bad cron"],
+];
+
+const certRotationCases: Case[] = [
+  ["no status yet", { kind: "CertRotation", metadata: { name: "x", generation: 1 } }, "Progressing", ""],
+  ["all valid", cr("CertRotation", [cond("Ready", "True", "AllCertificatesValid", "earliest expiry in 300d"), cond("ExpiringSoon", "False")]), "Healthy", "earliest expiry in 300d"],
+  ["valid but expiring soon", cr("CertRotation", [cond("Ready", "True"), cond("ExpiringSoon", "True", "ExpiringWarning", "node-1 in 20d")]), "Healthy", "node-1 in 20d"],
+  ["rotating", cr("CertRotation", [cond("Ready", "False", "Rotating"), cond("Progressing", "True", "Rotating", "rotating node-3")]), "Progressing", "rotating node-3"],
+  ["a failed rotation", cr("CertRotation", [cond("Ready", "False"), cond("Degraded", "True", "RotationFailed", "node-3 failed")]), "Degraded", "node-3 failed"],
+  ["paused", cr("CertRotation", [cond("Ready", "True")], { spec: { paused: true } }), "Suspended", ""],
+  ["waiting for its window", cr("CertRotation", [cond("Ready", "False", "WaitingForWindow"), cond("Progressing", "False", "WaitingForWindow")]), "Suspended", ""],
+  ["no inventory", cr("CertRotation", [cond("Ready", "False", "InventoryUnavailable", "no inventory from node-2")]), "Degraded", "no inventory from node-2"],
+];
+
+describe.each([
+  ["upgradeplan.lua", upgradePlanCases],
+  ["etcdsnapshotpolicy.lua", snapshotPolicyCases],
+  ["certrotation.lua", certRotationCases],
+])("%s", (file, cases) => {
+  it.each(cases.map(([name, object, status, message]) => [name, status, message, object] as const))("%s -> %s", async (_name, status, message, object) => {
+    const health = await runHealthCheck(script(file), object);
+    expect(health.status).toBe(status);
+    expect(health.message).toContain(message);
+  });
+
+  it("keeps to Lua 5.1, which Argo CD's gopher-lua runs", () => {
+    expect(luaOnly51Syntax(script(file))).toEqual([]);
+  });
+});
+
+describe("argocd-cm-health.yaml", () => {
+  it("carries each script verbatim under resource.customizations.health.<group>_<kind>", () => {
+    const cm = parse(script("argocd-cm-health.yaml")) as { kind: string; metadata: { name: string }; data: Record<string, string> };
+    expect([cm.kind, cm.metadata.name]).toEqual(["ConfigMap", "argocd-cm"]);
+    expect(cm.data).toEqual({
+      "resource.customizations.health.rke2-lifecycle.io_EtcdSnapshotPolicy": script("etcdsnapshotpolicy.lua"),
+      "resource.customizations.health.rke2-lifecycle.io_CertRotation": script("certrotation.lua"),
+      "resource.customizations.health.rke2-lifecycle.io_UpgradePlan": script("upgradeplan.lua"),
+    });
+  });
+});
+
+describe("the test harness", () => {
+  it("turns JSON into Lua literals, escaping quotes, backslashes and non-ASCII", async () => {
+    expect(luaLiteral({ a: [1, "x\"\\"], b: null })).toBe('{["a"] = {1, "x\\034\\092"}, ["b"] = nil}');
+    const echoed = await runHealthCheck('return {status = obj.s, message = obj.list[2]}', { s: "é", list: ["a", "b"] });
+    expect(echoed).toEqual({ status: "é", message: "b" });
+  });
+
+  it("notices syntax gopher-lua would reject", () => {
+    expect(luaOnly51Syntax("local x = 7 // 2\ngoto done")).toEqual(["goto", "integer division"]);
+  });
+});
