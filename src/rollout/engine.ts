@@ -1,0 +1,142 @@
+/**
+ * The rollout engine, shared by UpgradePlan and CertRotation: observe (caches) -> decide (pure)
+ * -> execute (port) -> summarize (pure). One call is one round; the owner's controller calls it
+ * from its reconcile whenever a watched object changes (a Node, a mirror pod, a Job, the Lease),
+ * so the next node starts on the event that completes the previous node's gate.
+ */
+import { jobOutcome, POD_RESOURCE } from "../nodeops/job.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { BackoffPolicy } from "../runtime/backoff.ts";
+import type { Clock } from "../runtime/clock.ts";
+import type { KubePort } from "../runtime/kube/port.ts";
+import { ownerId } from "./claim.ts";
+import type { PodObject } from "./kube-objects.ts";
+import { decideRollout } from "./decide.ts";
+import { execute, RoundState } from "./executor.ts";
+import { jobIndexKey, jobIndexOf, type RolloutCaches } from "./informers.ts";
+import { DisruptionLock } from "./lock.ts";
+import { buildInput, currentLockHolder, observeNodes, type RolloutRequest } from "./observe.ts";
+import { summarize } from "./summary.ts";
+import type { RolloutEvent, RolloutInput, RolloutSummary, Tier } from "./types.ts";
+
+export interface RolloutEngineOptions {
+  port: KubePort;
+  clock: Clock;
+  log: Logger;
+  caches: RolloutCaches;
+  /** How soon to look again at a drain in progress. Default 1 s (kubectl polls every second). */
+  drainPollMs?: number;
+  /** Between drain rounds a PodDisruptionBudget refused. Default 1 s doubling to 30 s. */
+  drainBackoff?: BackoffPolicy;
+}
+
+export interface RolloutResult {
+  input: RolloutInput;
+  summary: RolloutSummary;
+  events: RolloutEvent[];
+  /** Nodes finished this round, for the duration metric. */
+  finished: { node: string; tier: Tier; durationMs: number | undefined }[];
+  requeueAfterMs: number | undefined;
+  lockHeld: boolean;
+  /** Steps that failed; the caller writes its status, then fails the reconcile to back off. */
+  errors: unknown[];
+}
+
+export const DEFAULT_DRAIN_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 30_000, factor: 2, jitter: 0.2, resetAfterMs: 120_000 };
+
+export class RolloutEngine {
+  readonly caches: RolloutCaches;
+  private readonly options: RolloutEngineOptions;
+  private readonly lock: DisruptionLock;
+  private readonly states = new Map<string, RoundState>();
+
+  constructor(options: RolloutEngineOptions) {
+    this.options = options;
+    this.caches = options.caches;
+    this.lock = new DisruptionLock({ port: options.port, clock: options.clock, namespace: options.caches.lockNamespace, name: options.caches.lockName });
+  }
+
+  /** The round's input without acting: what preflight checks read (versions, readiness, lock). */
+  observe(request: RolloutRequest): RolloutInput {
+    const state = this.stateFor(request);
+    return buildInput(request, observeNodes(this.caches, request, state.failureMessages), { holder: currentLockHolder(this.caches), holderGone: false }, this.options.clock.now());
+  }
+
+  /** Whether the lock holder's object is gone (so the lock is free to take). */
+  async lockHolderGone(holder: string | undefined): Promise<boolean> {
+    return holder === undefined ? false : this.lock.holderGone(holder);
+  }
+
+  async run(request: RolloutRequest): Promise<RolloutResult> {
+    const { clock, log, port } = this.options;
+    const state = this.stateFor(request);
+    await this.loadFailureMessages(request, state);
+    const owner = ownerId(request.owner.kind, request.owner.name);
+    const holder = currentLockHolder(this.caches);
+    const holderGone = holder !== undefined && holder !== owner ? await this.lock.holderGone(holder) : false;
+    const input = buildInput(request, observeNodes(this.caches, request, state.failureMessages), { holder, holderGone }, clock.now());
+    const decision = decideRollout(input, { drainMessages: state.drainMessages, drainFailures: state.drainFailures });
+    const outcome = await execute(
+      {
+        port,
+        clock,
+        log,
+        caches: this.caches,
+        lock: this.lock,
+        drainPollMs: this.options.drainPollMs ?? 1000,
+        drainBackoff: this.options.drainBackoff ?? DEFAULT_DRAIN_BACKOFF,
+      },
+      request,
+      input,
+      decision,
+      state,
+    );
+    const requeues = [decision.requeueAfterMs, outcome.requeueAfterMs].filter((ms): ms is number => ms !== undefined);
+    return {
+      input,
+      summary: summarize(input, decision, request.maxStatusNodes, state.drainBlocked),
+      events: [...decision.events, ...outcome.events],
+      finished: outcome.finished,
+      requeueAfterMs: requeues.length > 0 ? Math.min(...requeues) : undefined,
+      lockHeld: outcome.lockHeld,
+      errors: outcome.errors,
+    };
+  }
+
+  /** Drops the memory of an owner that was deleted. */
+  forget(owner: { kind: string; name: string }): void {
+    this.states.delete(ownerId(owner.kind, owner.name));
+  }
+
+  private stateFor(request: Pick<RolloutRequest, "owner">): RoundState {
+    const key = ownerId(request.owner.kind, request.owner.name);
+    let state = this.states.get(key);
+    if (!state) {
+      state = new RoundState();
+      this.states.set(key, state);
+    }
+    return state;
+  }
+
+  /**
+   * A failed Job's reason is in its pod's termination message, which the Job does not carry:
+   * read it once per failed Job (failures are rare; the Job cache alone serves everything else).
+   */
+  private async loadFailureMessages(request: RolloutRequest, state: RoundState): Promise<void> {
+    const prefix = jobIndexKey(request.owner.kind, request.owner.name, "");
+    const jobs = this.caches.jobs.cache.list().filter((job) => jobIndexOf(job).startsWith(prefix));
+    const names = new Set(jobs.map((job) => job.metadata.name));
+    for (const name of state.failureMessages.keys()) if (!names.has(name)) state.failureMessages.delete(name);
+    for (const job of jobs) {
+      const failed = job.status?.conditions?.some((c) => c.type === "Failed" && c.status === "True") ?? false;
+      if (!failed || state.failureMessages.has(job.metadata.name)) continue;
+      try {
+        const pods = await this.options.port.list<PodObject>(POD_RESOURCE, { namespace: this.caches.jobNamespace, labelSelector: `job-name=${job.metadata.name}` });
+        const outcome = jobOutcome(job, pods.items);
+        state.failureMessages.set(job.metadata.name, outcome.state === "Failed" ? (outcome.message ?? outcome.reason) : "the node Job failed");
+      } catch (err) {
+        this.options.log.warn({ err, job: job.metadata.name }, "could not read the failed Job's pod; reporting the Job's own reason");
+      }
+    }
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The thin effects layer: performs a round's decision through the port. Node writes carry the
+ * resourceVersion the decision was based on (a concurrent change fails the write, and the next
+ * round decides again) and are remembered so the next round sees them before the watch does.
+ */
+import { JOB_RESOURCE, type Job } from "../nodeops/job.ts";
+import type { Logger } from "../observability/logger.ts";
+import { Backoff, type BackoffPolicy } from "../runtime/backoff.ts";
+import type { Clock } from "../runtime/clock.ts";
+import { isAlreadyExists, isConflict, isNotFound } from "../runtime/kube/errors.ts";
+import type { KubePort } from "../runtime/kube/port.ts";
+import { CLAIM_ANNOTATION, encodeClaim } from "./claim.ts";
+import { drainRound } from "./drainer.ts";
+import type { RolloutCaches } from "./informers.ts";
+import { NODE_RESOURCE, type NodeObject } from "./kube-objects.ts";
+import type { DisruptionLock } from "./lock.ts";
+import { attemptIdentity, type RolloutRequest } from "./observe.ts";
+import type { AttemptWork, NodeStep, RolloutDecision, RolloutEvent, RolloutInput, Tier } from "./types.ts";
+
+export interface ExecutorDeps {
+  port: KubePort;
+  clock: Clock;
+  log: Logger;
+  caches: RolloutCaches;
+  lock: DisruptionLock;
+  /** How soon to look again at a drain in progress. */
+  drainPollMs: number;
+  /** Backoff between drain rounds a PodDisruptionBudget refused. */
+  drainBackoff: BackoffPolicy;
+}
+
+/** What the engine remembers between rounds of one owner (lost on restart, harmlessly). */
+export class RoundState {
+  readonly drainMessages = new Map<string, string>();
+  readonly drainBlocked = new Map<string, string>();
+  readonly drainFailures = new Map<string, string>();
+  readonly drainBackoffs = new Map<string, Backoff>();
+  readonly failureMessages = new Map<string, string>();
+}
+
+export interface ExecutionOutcome {
+  events: RolloutEvent[];
+  requeueAfterMs: number | undefined;
+  finished: { node: string; tier: Tier; durationMs: number | undefined }[];
+  lockHeld: boolean;
+  errors: unknown[];
+}
+
+const STEP_CONCURRENCY = 16;
+
+export async function execute(deps: ExecutorDeps, request: RolloutRequest, input: RolloutInput, decision: RolloutDecision, state: RoundState): Promise<ExecutionOutcome> {
+  const outcome: ExecutionOutcome = { events: [], requeueAfterMs: undefined, finished: [], lockHeld: input.lock.holder === input.owner, errors: [] };
+  const requeue = (ms: number): void => {
+    outcome.requeueAfterMs = Math.min(outcome.requeueAfterMs ?? Infinity, Math.max(0, ms));
+  };
+  const leaseKey = `${deps.caches.lockNamespace}/${deps.caches.lockName}`;
+  const currentLease = () => deps.caches.leaseWrites.resolve(deps.caches.lease.cache.get(leaseKey), leaseKey);
+
+  if (decision.lock === "acquire") {
+    const result = await deps.lock.acquire(input.owner, currentLease(), input.lock.holderGone);
+    if (result.lease) deps.caches.leaseWrites.record(result.lease);
+    outcome.lockHeld = result.held;
+  }
+
+  const patchNode = async (name: string, patch: object): Promise<void> => {
+    const updated = await deps.port.mergePatch<NodeObject>(NODE_RESOURCE, name, patch);
+    deps.caches.nodeWrites.record(updated);
+  };
+
+  const deleteJobs = async (names: readonly string[]): Promise<void> => {
+    for (const name of names) {
+      try {
+        // Foreground: the Job stays until its pod is gone, so no new Job runs beside an old pod.
+        await deps.port.delete(JOB_RESOURCE, name, deps.caches.jobNamespace, { propagationPolicy: "Foreground" });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+  };
+
+  const work = async (item: AttemptWork): Promise<void> => {
+    const entry = decision.progress.get(item.node);
+    if (item.drain) {
+      const round = await drainRound(deps.port, item.node, item.drain.spec, deps.clock.now());
+      if (round.state !== "done") {
+        noteDrain(deps, state, outcome, item.node, round.state, round.message);
+        if (entry) entry.message = round.message;
+        requeue(round.state === "blocked" ? backoffFor(deps, state, item.node).next() : round.state === "misconfigured" ? 0 : deps.drainPollMs);
+        return;
+      }
+      clearDrain(state, item.node);
+    }
+    const identity = attemptIdentity(request.target, item.attempt);
+    const job: Job = request.buildJob(item.node, identity);
+    const expected = input.jobName(item.node, item.attempt);
+    if (job.metadata.name !== expected) throw new Error(`buildJob named the Job ${job.metadata.name}, expected ${expected}`);
+    try {
+      await deps.port.create(JOB_RESOURCE, job);
+    } catch (err) {
+      // Same deterministic name: this attempt's Job already exists (a restart); adopt it.
+      if (!isAlreadyExists(err)) throw err;
+    }
+    if (entry) {
+      entry.phase = "Running";
+      entry.job = job.metadata.name;
+      delete entry.message;
+    }
+  };
+
+  const run = async (step: NodeStep): Promise<void> => {
+    switch (step.kind) {
+      case "writeClaim": {
+        if (step.needsLock && !outcome.lockHeld) {
+          const entry = decision.progress.get(step.node);
+          if (entry) entry.message = "waiting for the disruption lock";
+          return;
+        }
+        await deleteJobs(step.deleteJobs);
+        const spec = step.cordon ? { unschedulable: true } : step.uncordon ? { unschedulable: null } : undefined;
+        await patchNode(step.node, {
+          metadata: { resourceVersion: step.resourceVersion, annotations: { [CLAIM_ANNOTATION]: encodeClaim(step.claim) } },
+          ...(spec ? { spec } : {}),
+        });
+        // A failure consumed the drain's report; a later retry starts with a clean slate.
+        if (step.claim.failed !== undefined || step.claim.attemptStartedAt === undefined) clearDrain(state, step.node);
+        if (step.then) await work(step.then);
+        return;
+      }
+      case "work":
+        await deleteJobs(step.deleteJobs);
+        await work(step.work);
+        return;
+      case "deleteJobs":
+        await deleteJobs(step.jobs);
+        return;
+      case "finish":
+        await patchNode(step.node, {
+          metadata: { labels: { [request.completionLabel]: input.target }, annotations: { [CLAIM_ANNOTATION]: null } },
+          ...(step.uncordon ? { spec: { unschedulable: null } } : {}),
+        });
+        clearDrain(state, step.node);
+        outcome.finished.push({ node: step.node, tier: step.tier, durationMs: step.durationMs });
+        return;
+    }
+  };
+
+  const steps = [...decision.steps];
+  const workers = Array.from({ length: Math.min(STEP_CONCURRENCY, steps.length) }, async () => {
+    for (let step = steps.shift(); step; step = steps.shift()) {
+      try {
+        await run(step);
+      } catch (err) {
+        // A conflict means the node changed under us: the next round decides on the new state.
+        if (isConflict(err)) requeue(0);
+        else outcome.errors.push(err);
+        deps.log.warn({ err, step: step.kind, node: "node" in step ? step.node : step.work.node }, "rollout step failed");
+      }
+    }
+  });
+  await Promise.all(workers);
+
+  if (decision.lock === "release" && outcome.errors.length === 0) {
+    const result = await deps.lock.release(input.owner, currentLease());
+    if (result.lease) deps.caches.leaseWrites.record(result.lease);
+    outcome.lockHeld = result.held;
+  }
+  return outcome;
+}
+
+function backoffFor(deps: ExecutorDeps, state: RoundState, node: string): Backoff {
+  let backoff = state.drainBackoffs.get(node);
+  if (!backoff) {
+    backoff = new Backoff(deps.clock, deps.drainBackoff);
+    state.drainBackoffs.set(node, backoff);
+  }
+  return backoff;
+}
+
+function noteDrain(deps: ExecutorDeps, state: RoundState, outcome: ExecutionOutcome, node: string, kind: "waiting" | "blocked" | "misconfigured", message: string): void {
+  state.drainMessages.set(node, message);
+  if (kind === "misconfigured") {
+    state.drainFailures.set(node, message);
+    outcome.events.push({ type: "Warning", reason: "DrainFailed", message: `${node}: ${message}` });
+    return;
+  }
+  if (kind !== "blocked") {
+    state.drainBlocked.delete(node);
+    return;
+  }
+  // An event per change of reason, not per retry: a drain blocked for ten minutes is one event.
+  if (state.drainBlocked.get(node) !== message) outcome.events.push({ type: "Warning", reason: "DrainBlocked", message: `${node}: ${message}` });
+  state.drainBlocked.set(node, message);
+  deps.log.debug({ node, message }, "drain blocked");
+}
+
+function clearDrain(state: RoundState, node: string): void {
+  state.drainMessages.delete(node);
+  state.drainBlocked.delete(node);
+  state.drainFailures.delete(node);
+  state.drainBackoffs.get(node)?.reset();
+}

@@ -1,0 +1,93 @@
+/**
+ * The health gate after a node's Job, and the etcd quorum guard before disrupting a server. Pure.
+ *
+ * Health gate: the node is Ready, its kubelet reports the target version (upgrades), and its
+ * static pods' mirror pods are Ready, continuously for `settle`. "Continuously since" is the
+ * latest of: the Job's end (the restart begins then, so older readiness proves nothing), the
+ * node's Ready transition and each mirror pod's Ready transition. A node not healthy `timeout`
+ * after its Job ended has failed the attempt; one that is healthy but still settling has not.
+ */
+import type { MirrorPodHealth, ObservedNode } from "./types.ts";
+
+export interface HealthInput {
+  now: number;
+  jobFinishedAtMs: number;
+  node: Pick<ObservedNode, "ready" | "readySinceMs" | "kubeletVersion">;
+  mirrorPods: readonly MirrorPodHealth[];
+  gate: { timeoutMs: number; settleMs: number; kubeletVersion?: string | undefined };
+}
+
+export type HealthVerdict =
+  | { state: "healthy" }
+  | { state: "waiting"; message: string; recheckInMs: number }
+  | { state: "timedOut"; message: string };
+
+export function healthProblems(input: Pick<HealthInput, "node" | "mirrorPods" | "gate">): string[] {
+  const problems: string[] = [];
+  if (!input.node.ready) problems.push("node is not Ready");
+  const wanted = input.gate.kubeletVersion;
+  if (wanted !== undefined && input.node.kubeletVersion !== wanted) {
+    problems.push(`kubelet reports ${input.node.kubeletVersion ?? "no version"}, waiting for ${wanted}`);
+  }
+  for (const pod of input.mirrorPods) {
+    if (!pod.exists) problems.push(`mirror pod kube-system/${pod.name} not found`);
+    else if (!pod.ready) problems.push(`kube-system/${pod.name} is not Ready`);
+  }
+  return problems;
+}
+
+export function evaluateHealth(input: HealthInput): HealthVerdict {
+  const { now, jobFinishedAtMs, gate } = input;
+  const problems = healthProblems(input);
+  const deadline = jobFinishedAtMs + gate.timeoutMs;
+  if (problems.length > 0) {
+    const detail = problems.join("; ");
+    if (now >= deadline) {
+      return { state: "timedOut", message: `not healthy ${formatMs(gate.timeoutMs)} after its Job ended: ${detail}` };
+    }
+    return { state: "waiting", message: detail, recheckInMs: deadline - now };
+  }
+  const healthySince = Math.max(jobFinishedAtMs, input.node.readySinceMs, ...input.mirrorPods.map((pod) => pod.readySinceMs));
+  const settledAt = healthySince + gate.settleMs;
+  if (now >= settledAt) return { state: "healthy" };
+  return { state: "waiting", message: `healthy, settling for ${formatMs(settledAt - now)}`, recheckInMs: settledAt - now };
+}
+
+/** An etcd member as the quorum guard sees it. */
+export interface EtcdMember {
+  name: string;
+  ready: boolean;
+  /** `kube-system/etcd-<node>` exists and is Ready. */
+  etcdPodReady: boolean;
+  /** Someone (any owner) is working on it: it counts as disrupted. */
+  claimedBy: string | undefined;
+}
+
+export type GuardVerdict = { ok: true } | { ok: false; message: string };
+
+/**
+ * Disrupting an etcd member (or an API server in front of etcd) is allowed only while every
+ * member is healthy and none is being worked on: with one member down, taking a second one
+ * loses quorum on a 3-member cluster. `alreadyOut` is a node we disrupted before (a retry): it
+ * does not block itself.
+ */
+export function etcdQuorumGuard(members: readonly EtcdMember[], alreadyOut?: string): GuardVerdict {
+  const blocking = members
+    .filter((member) => member.name !== alreadyOut)
+    .flatMap((member) => {
+      if (!member.ready) return [`${member.name} is not Ready`];
+      if (!member.etcdPodReady) return [`etcd-${member.name} is not Ready`];
+      if (member.claimedBy !== undefined) return [`${member.name} is being worked on by ${member.claimedBy}`];
+      return [];
+    });
+  if (blocking.length === 0) return { ok: true };
+  return { ok: false, message: `etcd quorum guard: ${blocking.join("; ")}` };
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 120 ? `${minutes}m` : `${Math.round(minutes / 60)}h`;
+}

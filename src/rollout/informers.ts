@@ -1,0 +1,122 @@
+/**
+ * The caches the rollout engine reads, shared by every controller built on it (UpgradePlan,
+ * CertRotation) so that one watch per kind serves them all and each sees the others' claims:
+ * every Node, the control-plane mirror pods in kube-system, the operator's node Jobs, and the
+ * disruption Lease. Our own writes are layered over them (fresh.ts).
+ */
+import type { Logger } from "../observability/logger.ts";
+import { JOB_RESOURCE, MANAGED_BY, MANAGED_BY_LABEL, NODE_LABEL, OWNER_KIND_LABEL, OWNER_LABEL, POD_RESOURCE, type Job } from "../nodeops/job.ts";
+import type { Clock } from "../runtime/clock.ts";
+import { Informer } from "../runtime/informer.ts";
+import type { KubePort } from "../runtime/kube/port.ts";
+import { LEASE_RESOURCE, type Lease } from "../runtime/leader-election.ts";
+import { RecentWrites } from "./fresh.ts";
+import { NODE_RESOURCE, type NodeObject, type PodObject } from "./kube-objects.ts";
+import { DISRUPTION_LOCK_NAME } from "./lock.ts";
+
+export const JOBS_BY_OWNER_NODE = "owner-node";
+export const MIRROR_POD_NAMESPACE = "kube-system";
+/** Static pods whose mirror pods the health gate and the quorum guard read (RKE2 labels them `component`). */
+export const CONTROL_PLANE_COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const;
+
+export function jobIndexKey(ownerKind: string, ownerName: string, node: string): string {
+  return `${ownerKind.toLowerCase()}/${ownerName}/${node}`;
+}
+
+/** `<owner-kind>/<owner>/<node>` from a node Job's labels; empty when they are missing. */
+export function jobIndexOf(job: Job): string {
+  const labels = job.metadata.labels ?? {};
+  const [kind, owner, node] = [labels[OWNER_KIND_LABEL], labels[OWNER_LABEL], labels[NODE_LABEL]];
+  return kind && owner && node ? jobIndexKey(kind, owner, node) : "";
+}
+
+/** What the operator's manager needs to run an informer (structurally its ManagedInformer). */
+export interface RunnableInformer {
+  readonly synced: Promise<void>;
+  hasSynced(): boolean;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface RolloutCaches {
+  nodes: Informer<NodeObject>;
+  mirrorPods: Informer<PodObject>;
+  jobs: Informer<Job>;
+  lease: Informer<Lease>;
+  nodeWrites: RecentWrites<NodeObject>;
+  leaseWrites: RecentWrites<Lease>;
+  /** Hand these to the controller module; the set is rebuilt after they were stopped. */
+  informers: RunnableInformer[];
+  lockNamespace: string;
+  lockName: string;
+  jobNamespace: string;
+}
+
+export interface RolloutCachesOptions {
+  port: KubePort;
+  clock: Clock;
+  log: Logger;
+  /** The operator's namespace: the disruption Lease lives there. */
+  namespace: string;
+  jobNamespace: string;
+}
+
+interface Entry {
+  caches: RolloutCaches;
+  stopped: boolean;
+}
+
+// One set per port while it runs; a new leadership term (after the manager stopped the informers,
+// which cannot restart) gets a new set.
+const shared = new WeakMap<KubePort, Entry>();
+
+export function sharedRolloutCaches(options: RolloutCachesOptions): RolloutCaches {
+  const existing = shared.get(options.port);
+  if (existing && !existing.stopped) return existing.caches;
+  const entry: Entry = { caches: createRolloutCaches(options, () => (entry.stopped = true)), stopped: false };
+  shared.set(options.port, entry);
+  return entry.caches;
+}
+
+export function createRolloutCaches(options: RolloutCachesOptions, onStop: () => void = () => undefined): RolloutCaches {
+  const base = { port: options.port, clock: options.clock, logger: options.log };
+  const nodes = new Informer<NodeObject>({ ...base, type: NODE_RESOURCE });
+  const mirrorPods = new Informer<PodObject>({
+    ...base,
+    type: POD_RESOURCE,
+    namespace: MIRROR_POD_NAMESPACE,
+    labelSelector: `component in (${CONTROL_PLANE_COMPONENTS.join(",")})`,
+  });
+  const jobs = new Informer<Job>({
+    ...base,
+    type: JOB_RESOURCE,
+    namespace: options.jobNamespace,
+    labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}`,
+    indexers: {
+      [JOBS_BY_OWNER_NODE]: (job) => {
+        const key = jobIndexOf(job);
+        return key === "" ? [] : [key];
+      },
+    },
+  });
+  const lease = new Informer<Lease>({ ...base, type: LEASE_RESOURCE, namespace: options.namespace, fieldSelector: `metadata.name=${DISRUPTION_LOCK_NAME}` });
+  const nodeWrites = new RecentWrites<NodeObject>(options.clock);
+  const leaseWrites = new RecentWrites<Lease>(options.clock);
+  nodes.addHandler(nodeWrites.handler());
+  lease.addHandler(leaseWrites.handler());
+  const all = [nodes, mirrorPods, jobs, lease];
+  const runnable: RunnableInformer = {
+    get synced() {
+      return Promise.all(all.map((informer) => informer.synced)).then(() => undefined);
+    },
+    hasSynced: () => all.every((informer) => informer.hasSynced()),
+    start: () => {
+      for (const informer of all) informer.start();
+    },
+    stop: async () => {
+      onStop();
+      await Promise.all(all.map((informer) => informer.stop()));
+    },
+  };
+  return { nodes, mirrorPods, jobs, lease, nodeWrites, leaseWrites, informers: [runnable], lockNamespace: options.namespace, lockName: DISRUPTION_LOCK_NAME, jobNamespace: options.jobNamespace };
+}

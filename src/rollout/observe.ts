@@ -1,0 +1,108 @@
+/** Builds the engine's pure input from the shared caches (and our own recent writes). */
+import type { LabelSelector } from "../api/common.ts";
+import { nodeJobName, type Job } from "../nodeops/job.ts";
+import type { NodeAction } from "../nodeops/results.ts";
+import { mirrorPodNames, rolesFromLabels, tierOf } from "../rke2/roles.ts";
+import { objectKey } from "../runtime/kube/types.ts";
+import { ownerId, readClaim, targetHash } from "./claim.ts";
+import type { RolloutCaches } from "./informers.ts";
+import { JOBS_BY_OWNER_NODE, MIRROR_POD_NAMESPACE, jobIndexKey } from "./informers.ts";
+import { conditionOf, isNodeReady, isPodReady, kubeletVersionOf, transitionMs, type NodeObject } from "./kube-objects.ts";
+import { lockHolder } from "./lock.ts";
+import { matchesLabelSelector } from "./selector.ts";
+import type { LockView, ObservedJob, ObservedNode, RolloutInput, RolloutOwner, RolloutPolicy } from "./types.ts";
+
+/** What an owner (UpgradePlan, CertRotation) asks of the engine for one round. */
+export interface RolloutRequest {
+  owner: RolloutOwner;
+  action: NodeAction;
+  /** What nodes are brought to (a version, a rotation round); done nodes carry its hash. */
+  target: string;
+  /** The owner's completion label key (claim.ts completionLabelKey). */
+  completionLabel: string;
+  nodeSelector: LabelSelector | undefined;
+  policy: RolloutPolicy;
+  mayStart: boolean;
+  retryFailed: boolean;
+  /** The node Job for an attempt; its name must be `jobName(node, identity)`. */
+  buildJob: (node: string, identity: string) => Job;
+  /** A node already in the target state needs only the label (e.g. kubelet at the target version). */
+  isSatisfied?: (node: NodeObject) => boolean;
+  maxStatusNodes: number;
+}
+
+/** Identity of an attempt's Job: a new attempt or a new target gets a new Job name. */
+export function attemptIdentity(target: string, attempt: number): string {
+  return `${targetHash(target)}#${attempt}`;
+}
+
+export function jobNameFor(request: Pick<RolloutRequest, "action" | "owner" | "target">): (node: string, attempt: number) => string {
+  return (node, attempt) => nodeJobName(request.action, request.owner.name, node, attemptIdentity(request.target, attempt));
+}
+
+export function observeJob(job: Job, failureMessages: ReadonlyMap<string, string>): ObservedJob {
+  const conditions = job.status?.conditions ?? [];
+  const final = conditions.find((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
+  const finishedAt = Date.parse(job.status?.completionTime ?? (final as { lastTransitionTime?: string } | undefined)?.lastTransitionTime ?? "");
+  const base = { name: job.metadata.name, deleting: job.metadata.deletionTimestamp !== undefined };
+  const finished = Number.isFinite(finishedAt) ? { finishedAtMs: finishedAt } : {};
+  if (final?.type === "Complete") return { ...base, state: "Succeeded", ...finished };
+  if (final?.type === "Failed") {
+    const message = failureMessages.get(job.metadata.name) ?? [final.reason, final.message].filter(Boolean).join(": ");
+    return { ...base, state: "Failed", ...finished, message: message || "the node Job failed" };
+  }
+  return { ...base, state: "Running" };
+}
+
+/** Every node as the engine sees it; fresh from our own writes where the cache lags. */
+export function currentNodes(caches: RolloutCaches): NodeObject[] {
+  return caches.nodes.cache.list().map((node) => caches.nodeWrites.resolve(node, objectKey(node.metadata)) ?? node);
+}
+
+export function observeNodes(caches: RolloutCaches, request: RolloutRequest, failureMessages: ReadonlyMap<string, string>): ObservedNode[] {
+  const hash = targetHash(request.target);
+  return currentNodes(caches).map((node) => {
+    const name = node.metadata.name;
+    const roles = rolesFromLabels(node.metadata.labels);
+    const ready = conditionOf(node, "Ready");
+    const jobs = caches.jobs.cache.byIndex(JOBS_BY_OWNER_NODE, jobIndexKey(request.owner.kind, request.owner.name, name));
+    return {
+      name,
+      resourceVersion: node.metadata.resourceVersion ?? "",
+      roles,
+      tier: tierOf(roles),
+      selected: matchesLabelSelector(request.nodeSelector, node.metadata.labels),
+      ready: isNodeReady(node),
+      readySinceMs: transitionMs(ready),
+      unschedulable: node.spec?.unschedulable === true,
+      kubeletVersion: kubeletVersionOf(node),
+      claim: readClaim(node.metadata.annotations),
+      doneHash: node.metadata.labels?.[request.completionLabel],
+      mirrorPods: mirrorPodNames(name, roles).map((podName) => {
+        const pod = caches.mirrorPods.cache.get(`${MIRROR_POD_NAMESPACE}/${podName}`);
+        return { name: podName, exists: pod !== undefined, ready: pod !== undefined && isPodReady(pod), readySinceMs: pod ? transitionMs(conditionOf(pod, "Ready")) : 0 };
+      }),
+      jobs: jobs.map((job) => observeJob(job, failureMessages)),
+      satisfied: hash !== node.metadata.labels?.[request.completionLabel] && (request.isSatisfied?.(node) ?? false),
+    };
+  });
+}
+
+export function buildInput(request: RolloutRequest, nodes: readonly ObservedNode[], lock: LockView, now: number): RolloutInput {
+  return {
+    now,
+    owner: ownerId(request.owner.kind, request.owner.name),
+    target: targetHash(request.target),
+    nodes,
+    policy: request.policy,
+    mayStart: request.mayStart,
+    retryFailed: request.retryFailed,
+    lock,
+    jobName: jobNameFor(request),
+  };
+}
+
+export function currentLockHolder(caches: RolloutCaches): string | undefined {
+  const key = `${caches.lockNamespace}/${caches.lockName}`;
+  return lockHolder(caches.leaseWrites.resolve(caches.lease.cache.get(key), key));
+}

@@ -1,0 +1,192 @@
+/**
+ * The rollout engine's vocabulary, shared by UpgradePlan and CertRotation. The engine takes the
+ * nodes as observed (caches), decides purely what to do next, performs it through the port, and
+ * hands back a summary for the owner's status.
+ */
+import type { Concurrency, DrainSpec } from "../api/common.ts";
+import type { NodeRoles, Tier } from "../rke2/roles.ts";
+import type { NodeClaim } from "./claim.ts";
+
+export type { Tier } from "../rke2/roles.ts";
+
+/** The custom resource a rollout works for (ownerReference of its Jobs, holder of the lock). */
+export interface RolloutOwner {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+}
+
+export interface HealthGatePolicy {
+  timeoutMs: number;
+  settleMs: number;
+  /** Upgrades: the kubelet must report exactly this version. CertRotation leaves it out. */
+  kubeletVersion?: string;
+}
+
+export interface RolloutPolicy {
+  /** Per tier; the etcd tier is always one at a time whatever is given. Percentages are of the tier. */
+  concurrency: Record<Tier, Concurrency>;
+  drain: Record<Tier, DrainSpec>;
+  healthGate: HealthGatePolicy;
+  maxAttemptsPerNode: number;
+}
+
+export type JobState = "Running" | "Succeeded" | "Failed";
+
+/** One of the owner's Jobs on a node, as the cache shows it. */
+export interface ObservedJob {
+  name: string;
+  state: JobState;
+  /** When it finished (Complete/Failed), epoch ms. */
+  finishedAtMs?: number;
+  message?: string;
+  /** It has a deletionTimestamp: going away. */
+  deleting: boolean;
+}
+
+export interface MirrorPodHealth {
+  name: string;
+  exists: boolean;
+  ready: boolean;
+  readySinceMs: number;
+}
+
+/** Everything the decision needs to know about one node. */
+export interface ObservedNode {
+  name: string;
+  resourceVersion: string;
+  roles: NodeRoles;
+  tier: Tier;
+  /** Matched by the owner's node selector. */
+  selected: boolean;
+  ready: boolean;
+  readySinceMs: number;
+  unschedulable: boolean;
+  kubeletVersion: string | undefined;
+  /** The claim annotation, whoever holds it. */
+  claim: NodeClaim | undefined;
+  /** Value of the owner's completion label. */
+  doneHash: string | undefined;
+  /** The node's static pods that must be Ready (by its roles). */
+  mirrorPods: MirrorPodHealth[];
+  /** The owner's Jobs on this node. */
+  jobs: ObservedJob[];
+  /** Already in the target state (e.g. kubelet at the target version): no disruption needed. */
+  satisfied: boolean;
+}
+
+export interface LockView {
+  /** `<Kind>/<name>` holding the disruption lock, undefined when free. */
+  holder: string | undefined;
+  /** The holder's object no longer exists, so its hold is void. */
+  holderGone: boolean;
+}
+
+export interface RolloutInput {
+  now: number;
+  /** `<Kind>/<name>` of the owner. */
+  owner: string;
+  /** Hash of the target (see claim.ts targetHash). */
+  target: string;
+  nodes: readonly ObservedNode[];
+  policy: RolloutPolicy;
+  /** False while paused, outside the window or before preflight: no node and no attempt starts. */
+  mayStart: boolean;
+  /** The user asked to retry failed nodes (e.g. UpgradePlan failurePolicy.retry changed). */
+  retryFailed: boolean;
+  lock: LockView;
+  /** Deterministic name of a node's Job for an attempt. */
+  jobName: (node: string, attempt: number) => string;
+}
+
+export interface DrainWork {
+  spec: DrainSpec;
+  /** Epoch ms after which the drain has failed. */
+  deadlineMs: number;
+}
+
+/** Work on a node inside a running attempt: drain (when enabled), then create the Job. */
+export interface AttemptWork {
+  node: string;
+  tier: Tier;
+  attempt: number;
+  drain: DrainWork | undefined;
+}
+
+export type NodeStep =
+  /** Write the claim (and cordon/uncordon in the same patch), drop stale Jobs, maybe continue. */
+  | {
+      kind: "writeClaim";
+      node: string;
+      /** Precondition: the node as we decided on it (a concurrent writer makes the patch fail). */
+      resourceVersion: string;
+      claim: NodeClaim;
+      /** Begins disruptive work: only with the disruption lock held. */
+      needsLock: boolean;
+      cordon: boolean;
+      uncordon: boolean;
+      deleteJobs: string[];
+      then: AttemptWork | undefined;
+    }
+  | { kind: "work"; work: AttemptWork; deleteJobs: string[] }
+  | { kind: "deleteJobs"; node: string; jobs: string[] }
+  /** Health gate passed (or nothing to do): label done, drop the claim, uncordon if we cordoned. */
+  | { kind: "finish"; node: string; tier: Tier; uncordon: boolean; durationMs: number | undefined };
+
+export type RolloutEventReason =
+  | "NodeStarted"
+  | "NodeSucceeded"
+  | "AttemptFailed"
+  | "NodeFailed"
+  | "NodeRetried"
+  | "Retargeted"
+  | "EtcdUnhealthy"
+  | "DisruptionLockHeld"
+  | "DrainBlocked"
+  | "DrainFailed";
+
+export interface RolloutEvent {
+  type: "Normal" | "Warning";
+  reason: RolloutEventReason;
+  message: string;
+}
+
+export type WaitReason = "EtcdUnhealthy" | "DisruptionLockHeld";
+
+export interface RolloutDecision {
+  steps: NodeStep[];
+  /** `acquire`: hold the lock before any step that needs it; `release`: no node is out any more. */
+  lock: "acquire" | "release" | "none";
+  events: RolloutEvent[];
+  waiting: { reason: WaitReason; message: string } | undefined;
+  /** Every node in progress or failed after this round, as the status lists it. */
+  progress: Map<string, StatusNode>;
+  /** Nodes done after this round (labelled before, or finished now). */
+  done: Set<string>;
+  requeueAfterMs: number | undefined;
+}
+
+/** A node in progress or failed, as the owner's status lists it. */
+export type NodePhase = "Cordoning" | "Draining" | "Running" | "WaitingHealthy" | "Failed";
+
+export interface StatusNode {
+  name: string;
+  tier: Tier;
+  phase: NodePhase;
+  attempts: number;
+  job?: string;
+  startedAt?: string;
+  message?: string;
+}
+
+export interface RolloutSummary {
+  /** The tier being worked on, empty when none. */
+  tier: Tier | "";
+  counts: { total: number; done: number; inProgress: number; pending: number; failed: number };
+  /** In-progress and failed nodes, capped at the status limit. */
+  nodes: StatusNode[];
+  halted: boolean;
+  complete: boolean;
+  waiting: { reason: WaitReason | "DrainBlocked"; message: string } | undefined;
+}
