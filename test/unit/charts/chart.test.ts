@@ -5,6 +5,7 @@ import { parse } from "yaml";
 import { crdDrift, operatorCrds } from "../../../src/api/crd-files.ts";
 import { parseOperatorConfig } from "../../../src/config.ts";
 import { buildNodeJob } from "../../../src/nodeops/job.ts";
+import { DISRUPTION_LOCK_NAME } from "../../../src/rollout/lock.ts";
 import { describeGrant, evaluateRbac, type PolicyRule, type RbacObject } from "../../support/rbac.ts";
 import { operatorRequests } from "./operator-requests.ts";
 import { podSecurityViolations, type PodSpec } from "./pod-security.ts";
@@ -178,11 +179,13 @@ describe("RBAC", () => {
     }
   });
 
-  it("limits Lease get/update by name and lets only create go unnamed", () => {
-    for (const rule of roles.flatMap(rulesOf).filter((r) => r.resources?.includes("leases"))) {
-      if (rule.resourceNames === undefined) expect(rule.verbs).toEqual(["create"]);
-      else expect(rule.resourceNames).toEqual(["rke2-lifecycle-operator", "rke2-lifecycle-disruption"]);
-    }
+  it("limits Lease rules by name (the leader Lease and the disruption lock) and lets only create go unnamed", () => {
+    const leaseRules = roles.flatMap(rulesOf).filter((r) => r.resources?.includes("leases"));
+    expect(leaseRules.map((rule) => [rule.resourceNames ?? [], rule.verbs])).toEqual([
+      [[], ["create"]],
+      [["rke2-lifecycle-operator"], ["get", "update"]],
+      [[DISRUPTION_LOCK_NAME], ["list", "watch", "update"]],
+    ]);
   });
 
   it("grants Jobs only through a Role in the jobs namespace", () => {
@@ -191,7 +194,7 @@ describe("RBAC", () => {
   });
 
   it("allows every request the operator makes and grants nothing else", () => {
-    const expected = operatorRequests(RELEASE_NAMESPACE, JOBS_NAMESPACE, { leader: "rke2-lifecycle-operator", disruption: "rke2-lifecycle-disruption" });
+    const expected = operatorRequests(RELEASE_NAMESPACE, JOBS_NAMESPACE, "rke2-lifecycle-operator");
     const verdict = evaluateRbac(rbac, { name: RELEASE, namespace: RELEASE_NAMESPACE }, expected.map((e) => e.request));
     expect(verdict.denied).toEqual([]);
     expect(verdict.unused.map(describeGrant)).toEqual([]);

@@ -1,10 +1,12 @@
 /**
- * The API requests the operator makes, or will make once its controllers exist, with where each
- * comes from. The chart's RBAC must allow every one and grant nothing else (chart.test.ts).
- * "provisional" entries follow design/architecture.md for controllers not written yet; when a
- * controller lands, the integration suite's request accounting replaces guesses with facts
- * (test/support/rbac.ts `requestsFromAccounting`). docs/security.md explains each rule.
+ * The API requests the operator makes, with the code that makes each. The chart's RBAC must allow
+ * every one and grant nothing else (chart.test.ts, deploy/kustomize.test.ts). Entries marked
+ * "provisional" are for controllers not written yet (the UpgradePlan and CertRotation reconcilers
+ * around the rollout engine). When the integration suite records real requests
+ * (test/support/rbac.ts `requestsFromAccounting`), facts replace this list. docs/security.md
+ * explains each rule.
  */
+import { DISRUPTION_LOCK_NAME } from "../../../src/rollout/lock.ts";
 import type { ApiRequest } from "../../support/rbac.ts";
 
 export interface ExpectedRequest {
@@ -14,34 +16,48 @@ export interface ExpectedRequest {
 
 const KINDS = ["etcdsnapshotpolicies", "certrotations", "upgradeplans"];
 
-/** Requests for the operator installed in `operatorNamespace` with node Jobs in `jobsNamespace`. */
-export function operatorRequests(operatorNamespace: string, jobsNamespace: string, leases: { leader: string; disruption: string }): ExpectedRequest[] {
+/** Requests of the operator installed in `operatorNamespace` with node Jobs in `jobsNamespace`. */
+export function operatorRequests(operatorNamespace: string, jobsNamespace: string, leaderLease: string): ExpectedRequest[] {
   const out: ExpectedRequest[] = [];
   const add = (source: string, verbs: string[], request: Omit<ApiRequest, "verb">): void => {
     for (const verb of verbs) out.push({ source, request: { verb, ...request } });
   };
   const group = "rke2-lifecycle.io";
+  add("controllers/etcdsnapshotpolicy/controller.ts informer", ["list", "watch"], { group, resource: "etcdsnapshotpolicies" });
+  add("provisional: UpgradePlan and CertRotation informers", ["list", "watch"], { group, resource: "upgradeplans" });
+  add("provisional: UpgradePlan and CertRotation informers", ["list", "watch"], { group, resource: "certrotations" });
+  add("controllers/etcdsnapshotpolicy/pre-upgrade.ts", ["get"], { group, resource: "etcdsnapshotpolicies", name: "every-6h" });
+  add("rollout/lock.ts holderGone", ["get"], { group, resource: "upgradeplans", name: "v1-31-4" });
+  add("rollout/lock.ts holderGone", ["get"], { group, resource: "certrotations", name: "default" });
   for (const resource of KINDS) {
-    add("src/runtime/informer.ts (one informer per kind)", ["get", "list", "watch"], { group, resource });
-    add("src/controllers/status.ts writeStatusIfChanged", ["patch"], { group, resource, subresource: "status", name: "x" });
+    add("controllers/status.ts writeStatusIfChanged", ["patch"], { group, resource, subresource: "status", name: "x" });
+    // Not a request of the operator: the OwnerReferencesPermissionEnforcement admission plugin asks
+    // the authorizer this when an object names the CR as owner with blockOwnerDeletion.
+    add("nodeops/job.ts ownerReferenceTo (blockOwnerDeletion)", ["update"], { group, resource, subresource: "finalizers", name: "x" });
   }
+
   const lease = { group: "coordination.k8s.io", resource: "leases", namespace: operatorNamespace };
-  add("src/runtime/leader-election.ts", ["create"], lease);
-  add("src/runtime/leader-election.ts", ["get", "update"], { ...lease, name: leases.leader });
-  add("provisional: disruption lock (architecture.md invariant 2)", ["get", "update"], { ...lease, name: leases.disruption });
-  add("src/observability/events.ts (cluster-scoped objects' events go to default)", ["get", "create", "patch"], { group: "", resource: "events", namespace: "default" });
+  add("runtime/leader-election.ts, rollout/lock.ts acquire", ["create"], lease);
+  add("runtime/leader-election.ts", ["get", "update"], { ...lease, name: leaderLease });
+  // An informer with fieldSelector metadata.name=<lock> is authorized as a request for that name.
+  add("rollout/informers.ts (lease informer), rollout/lock.ts", ["list", "watch", "update"], { ...lease, name: DISRUPTION_LOCK_NAME });
+  add("observability/events.ts (events of cluster-scoped objects go to default)", ["get", "create", "patch"], { group: "", resource: "events", namespace: "default" });
 
-  add("provisional: roles, health gate, cordon, upgrade labels", ["get", "list", "watch", "patch"], { group: "", resource: "nodes" });
-  add("provisional: drain, mirror pods, node Job results", ["list", "watch"], { group: "", resource: "pods" });
-  add("provisional: mirror pods of the health gate", ["get"], { group: "", resource: "pods", namespace: "kube-system", name: "etcd-node-1" });
-  add("provisional: drain with disableEviction", ["delete"], { group: "", resource: "pods", namespace: "apps", name: "web-0" });
-  add("src/runtime/kube/port.ts evict (drain)", ["create"], { group: "", resource: "pods", subresource: "eviction", namespace: "apps", name: "web-0" });
-  add("provisional: name the PDB that blocks a drain", ["get", "list", "watch"], { group: "policy", resource: "poddisruptionbudgets" });
-  add("src/api/etcdsnapshotfile.ts (snapshot verification, retention)", ["get", "list", "watch"], { group: "k3s.cattle.io", resource: "etcdsnapshotfiles" });
+  add("rollout/informers.ts, controllers/etcdsnapshotpolicy/controller.ts", ["list", "watch"], { group: "", resource: "nodes" });
+  add("rollout/executor.ts (cordon, uncordon, labels)", ["patch"], { group: "", resource: "nodes", name: "node-1" });
+  add("rollout/drainer.ts (pods of a node, all namespaces)", ["list"], { group: "", resource: "pods" });
+  add("rollout/informers.ts, etcdsnapshotpolicy informers (mirror and Job pods)", ["watch"], { group: "", resource: "pods", namespace: "kube-system" });
+  add("rollout/drainer.ts (disableEviction)", ["delete"], { group: "", resource: "pods", namespace: "apps", name: "web-0" });
+  add("rollout/drainer.ts", ["create"], { group: "", resource: "pods", subresource: "eviction", namespace: "apps", name: "web-0" });
+  add("controllers/etcdsnapshotpolicy/controller.ts informer", ["list", "watch"], { group: "k3s.cattle.io", resource: "etcdsnapshotfiles" });
 
-  add("src/nodeops/job.ts buildNodeJob (created by the controllers)", ["get", "list", "watch", "create", "delete"], { group: "batch", resource: "jobs", namespace: jobsNamespace });
-  add("provisional: S3 credentials (spec.s3.credentialsSecret)", ["get"], { group: "", resource: "secrets", namespace: operatorNamespace, name: "etcd-s3" });
-  add("provisional: endpoint CA bundle (spec.s3.endpointCA)", ["get"], { group: "", resource: "configmaps", namespace: operatorNamespace, name: "s3-ca" });
-  add("provisional: credentials copied for snapshot Jobs (secretKeyRef is same-namespace)", ["get", "create", "update", "delete"], { group: "", resource: "secrets", namespace: jobsNamespace, name: "etcd-s3" });
+  const jobs = { group: "batch", resource: "jobs", namespace: jobsNamespace };
+  add("rollout/informers.ts, etcdsnapshotpolicy informers", ["list", "watch"], jobs);
+  add("rollout/executor.ts, etcdsnapshotpolicy/reconciler.ts", ["create"], jobs);
+  add("etcdsnapshotpolicy/reconciler.ts (processed label)", ["patch"], { ...jobs, name: "snapshot-save-x" });
+  add("rollout/executor.ts (superseded target)", ["delete"], { ...jobs, name: "upgrade-x" });
+  add("storage/credentials.ts readSecret", ["get"], { group: "", resource: "secrets", namespace: operatorNamespace, name: "etcd-s3" });
+  add("storage/credentials.ts readEndpointCa", ["get"], { group: "", resource: "configmaps", namespace: operatorNamespace, name: "s3-ca" });
+  add("etcdsnapshotpolicy/storage-access.ts ensureSecretCopy", ["get", "create", "patch"], { group: "", resource: "secrets", namespace: jobsNamespace, name: "etcd-s3-copy" });
   return out;
 }

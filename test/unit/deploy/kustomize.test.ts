@@ -34,7 +34,7 @@ describe("deploy/base (kustomize) against the chart's defaults", () => {
 
   it("allows exactly the operator's requests, like the chart", () => {
     const rbac = kustomized.filter((m) => m.kind.includes("Role")) as unknown as RbacObject[];
-    const requests = operatorRequests(RELEASE_NAMESPACE, JOBS_NAMESPACE, { leader: "rke2-lifecycle-operator", disruption: "rke2-lifecycle-disruption" });
+    const requests = operatorRequests(RELEASE_NAMESPACE, JOBS_NAMESPACE, "rke2-lifecycle-operator");
     const verdict = evaluateRbac(rbac, { name: RELEASE, namespace: RELEASE_NAMESPACE }, requests.map((r) => r.request));
     expect(verdict.denied).toEqual([]);
     expect(verdict.unused.map(describeGrant)).toEqual([]);
