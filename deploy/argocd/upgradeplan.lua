@@ -25,17 +25,15 @@ local ready = condition("Ready")
 local degraded = condition("Degraded")
 local paused = condition("Paused")
 local progressing = condition("Progressing")
-local preflight = condition("PreflightPassed")
 
 if ready ~= nil and ready.status == "False" and ready.reason == "InvalidSpec" then
   hs.status = "Degraded"
   hs.message = says(ready, "The spec is invalid")
 elseif degraded ~= nil and degraded.status == "True" then
+  -- Halted, or a problem only a spec change fixes (skew, channel, failed snapshot).
+  -- PreflightPassed=False alone is not Degraded: it also means "waiting" (etcd, lock, snapshot).
   hs.status = "Degraded"
   hs.message = says(degraded, "The plan halted")
-elseif preflight ~= nil and preflight.status == "False" then
-  hs.status = "Degraded"
-  hs.message = says(preflight, "A preflight check failed")
 elseif paused ~= nil and paused.status == "True" then
   hs.status = "Suspended"
   hs.message = says(paused, "Paused")

@@ -30,7 +30,8 @@ const upgradePlanCases: Case[] = [
   ["upgrading", cr("UpgradePlan", [cond("Ready", "False", "Upgrading"), cond("Progressing", "True", "Upgrading", "etcd tier: node-1")]), "Progressing", "etcd tier: node-1"],
   ["halted", cr("UpgradePlan", [cond("Ready", "False"), cond("Progressing", "False"), cond("Degraded", "True", "Halted", "node-2 failed twice")]), "Degraded", "node-2 failed twice"],
   ["an invalid spec", cr("UpgradePlan", [cond("Ready", "False", "InvalidSpec", "spec.version: bad")]), "Degraded", "spec.version: bad"],
-  ["a failed preflight", cr("UpgradePlan", [cond("Ready", "False"), cond("PreflightPassed", "False", "SkewNotAllowed", "minor skip")]), "Degraded", "minor skip"],
+  ["a skew preflight refusal (Degraded)", cr("UpgradePlan", [cond("Ready", "False", "SkewNotAllowed"), cond("Degraded", "True", "SkewNotAllowed", "minor skip"), cond("PreflightPassed", "False", "SkewNotAllowed")]), "Degraded", "minor skip"],
+  ["preflight waiting for its snapshot", cr("UpgradePlan", [cond("Ready", "False", "Snapshotting"), cond("Progressing", "True", "Snapshotting", "pre-upgrade snapshot"), cond("Degraded", "False", "AsExpected"), cond("PreflightPassed", "False", "SnapshotInProgress")]), "Progressing", "pre-upgrade snapshot"],
   ["paused", cr("UpgradePlan", [cond("Ready", "False"), cond("Paused", "True", "Paused", "paused by spec")]), "Suspended", "paused by spec"],
   ["waiting for its window", cr("UpgradePlan", [cond("Ready", "False"), cond("Progressing", "False", "WaitingForWindow")]), "Suspended", "maintenance window"],
   ["only Ready=Unknown", cr("UpgradePlan", [cond("Ready", "Unknown", "Pending", "")]), "Progressing", "Waiting for the operator"],
@@ -42,8 +43,10 @@ const snapshotPolicyCases: Case[] = [
   ["the newest snapshot failed", cr("EtcdSnapshotPolicy", [cond("Ready", "False", "SnapshotFailed", "etcd busy"), cond("StorageAvailable", "True")]), "Degraded", "etcd busy"],
   ["overdue", cr("EtcdSnapshotPolicy", [cond("Ready", "True"), cond("SnapshotOverdue", "True", "Overdue", "last success 2d ago")]), "Degraded", "last success 2d ago"],
   ["storage unreachable", cr("EtcdSnapshotPolicy", [cond("Ready", "True"), cond("StorageAvailable", "False", "StorageUnreachable", "bucket not found")]), "Degraded", "bucket not found"],
-  ["suspended", cr("EtcdSnapshotPolicy", [cond("Ready", "True")], { spec: { suspend: true } }), "Suspended", ""],
-  ["waiting for the first snapshot", cr("EtcdSnapshotPolicy", [cond("Ready", "False", "NoSnapshotYet", "next at 06:00")]), "Progressing", "next at 06:00"],
+  ["suspended", cr("EtcdSnapshotPolicy", [cond("Ready", "True", "Suspended"), cond("SnapshotOverdue", "False", "Suspended")], { spec: { suspend: true } }), "Suspended", ""],
+  // The controller reports "no snapshot yet" and "suspended" as Ready=True (controllers/etcdsnapshotpolicy/status.ts).
+  ["no snapshot taken yet", cr("EtcdSnapshotPolicy", [cond("Ready", "True", "NoSnapshotYet", "no snapshot taken yet, next at 06:00"), cond("SnapshotOverdue", "False"), cond("StorageAvailable", "Unknown")]), "Healthy", "next at 06:00"],
+  ["a snapshot running", cr("EtcdSnapshotPolicy", [cond("Ready", "False", "SnapshotInProgress", "saving on node-1")]), "Progressing", "saving on node-1"],
   ["an invalid spec", cr("EtcdSnapshotPolicy", [cond("Ready", "False", "InvalidSpec", "bad cron")], { spec: { suspend: true } }), "Degraded", "bad cron"],
 ];
 
