@@ -1,0 +1,100 @@
+/**
+ * Runs the EtcdSnapshotPolicy controller, unchanged, against the simulated cluster. Schedules are
+ * minutes; a clock that runs `speed` times faster than real time (for the sim and the operator
+ * alike) makes a minute pass in a couple of seconds, with the sim's node durations left real.
+ */
+import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy, type EtcdSnapshotPolicySpecInput } from "../../../src/api/etcdsnapshotpolicy.ts";
+import type { OperatorConfig } from "../../../src/config.ts";
+import { createEtcdSnapshotPolicyController } from "../../../src/controllers/etcdsnapshotpolicy/controller.ts";
+import { silentLogger } from "../../../src/observability/logger.ts";
+import { createMetrics, type OperatorMetrics } from "../../../src/observability/metrics.ts";
+import { ControllerManager } from "../../../src/operator/manager.ts";
+import { sleepWith, type Clock } from "../../../src/runtime/clock.ts";
+import { isNotFound } from "../../../src/runtime/kube/errors.ts";
+import type { KubePort } from "../../../src/runtime/kube/port.ts";
+import type { ObjectStoreFactory } from "../../../src/storage/s3-store.ts";
+
+export const JOBS_NAMESPACE = "rke2-lifecycle-jobs";
+export const OPERATOR_NAMESPACE = "rke2-lifecycle-system";
+
+/** Real time times `speed`, from `start`; timers fire after `ms / speed` real milliseconds. */
+export class FastClock implements Clock {
+  private readonly speed: number;
+  private readonly start: number;
+  private readonly realStart = Date.now();
+
+  constructor(speed: number, start = Date.UTC(2026, 2, 1, 0, 0, 30)) {
+    this.speed = speed;
+    this.start = start;
+  }
+
+  now(): number {
+    return this.start + Math.floor((Date.now() - this.realStart) * this.speed);
+  }
+
+  setTimer(ms: number, fn: () => void): () => void {
+    const handle = setTimeout(fn, Math.max(0, ms / this.speed));
+    return () => {
+      clearTimeout(handle);
+    };
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return sleepWith(this, ms, signal);
+  }
+
+  /** Real milliseconds for `ms` of this clock's time. */
+  real(ms: number): number {
+    return ms / this.speed;
+  }
+}
+
+export function operatorConfig(): OperatorConfig {
+  return {
+    kubeconfig: undefined,
+    inCluster: false,
+    namespace: OPERATOR_NAMESPACE,
+    jobsNamespace: JOBS_NAMESPACE,
+    listenPort: 0,
+    leaderElect: false,
+    leaseName: "test",
+    logLevel: "info",
+    workers: 2,
+    nodeAgentImage: "ghcr.io/rke2-lifecycle/rke2-lifecycle-operator:test",
+  };
+}
+
+export interface RunningController {
+  metrics: OperatorMetrics;
+  stop(): Promise<void>;
+}
+
+/** One operator instance (a restart is stop() and a new one). */
+export async function startController(port: KubePort, clock: Clock, options: { openStore?: ObjectStoreFactory } = {}): Promise<RunningController> {
+  const metrics = createMetrics({ defaultMetrics: false });
+  const log = silentLogger();
+  const module = createEtcdSnapshotPolicyController({ port, clock, log, metrics, config: operatorConfig() }, options);
+  const manager = new ControllerManager([module], log);
+  await manager.start();
+  return { metrics, stop: () => manager.stop() };
+}
+
+export function policy(name: string, spec: EtcdSnapshotPolicySpecInput): EtcdSnapshotPolicy {
+  return { apiVersion: etcdSnapshotPolicyResource.apiVersion, kind: etcdSnapshotPolicyResource.kind, metadata: { name }, spec };
+}
+
+export async function getPolicy(port: KubePort, name: string): Promise<EtcdSnapshotPolicy | undefined> {
+  return port.get<EtcdSnapshotPolicy>(etcdSnapshotPolicyResource, name);
+}
+
+export async function deletePolicy(port: KubePort, name: string): Promise<void> {
+  try {
+    await port.delete(etcdSnapshotPolicyResource, name);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+export function condition(object: EtcdSnapshotPolicy | undefined, type: string): { status: string; reason: string; message: string } | undefined {
+  return object?.status?.conditions?.find((c) => c.type === type);
+}
