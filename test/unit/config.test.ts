@@ -86,8 +86,8 @@ describe("parseOperatorConfig", () => {
   });
 
   it.each([
-    { argv: ["--listen-port", "abc"], env: {}, expected: '--listen-port: expected an integer 1-65535, got "abc"' },
-    { argv: ["--listen-port", "0"], env: {}, expected: '--listen-port: expected an integer 1-65535, got "0"' },
+    { argv: ["--listen-port", "abc"], env: {}, expected: '--listen-port: expected an integer 0-65535, got "abc"' },
+    { argv: ["--listen-port", "65536"], env: {}, expected: '--listen-port: expected an integer 0-65535, got "65536"' },
     { argv: ["--workers", "1.5"], env: {}, expected: '--workers: expected an integer 1-64, got "1.5"' },
     { argv: [], env: { RKE2_LIFECYCLE_WORKERS: "many" }, expected: 'RKE2_LIFECYCLE_WORKERS: expected an integer 1-64, got "many"' },
     { argv: ["--log-level", "loud"], env: {}, expected: '--log-level: expected one of trace, debug, info, warn, error, fatal, got "loud"' },

@@ -33,7 +33,7 @@ describe("rke2-lifecycle CLI", () => {
     [["frobnicate"], /unknown command "frobnicate"/],
     [["crds", "--bogus"], /^rke2-lifecycle crds: --bogus: unknown flag/],
     [["operator", "--workers", "abc"], /^rke2-lifecycle operator: --workers: expected an integer 1-64, got "abc"/],
-    [["operator", "--listen-port", "70000"], /--listen-port: expected an integer 1-65535/],
+    [["operator", "--listen-port", "70000"], /--listen-port: expected an integer 0-65535/],
     [["operator", "--log-level", "loud"], /--log-level: expected one of trace, debug/],
   ])("%j is a one-line error with exit code 2", async (argv, message) => {
     const io = capture();
