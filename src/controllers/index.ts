@@ -4,6 +4,7 @@ import type { OperatorMetrics } from "../observability/metrics.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
 import type { ControllerModule } from "../operator/manager.ts";
+import { createUpgradePlanController } from "./upgradeplan/index.ts";
 import { createEtcdSnapshotPolicyController } from "./etcdsnapshotpolicy/controller.ts";
 
 /** Everything a controller module is built from. */
@@ -21,4 +22,4 @@ export type ControllerFactory = (context: OperatorContext) => ControllerModule;
  * The controllers this build runs, one factory per kind. The EtcdSnapshotPolicy, UpgradePlan and
  * CertRotation controllers register here as they are built (see docs/status.md).
  */
-export const CONTROLLER_FACTORIES: readonly ControllerFactory[] = [(context) => createEtcdSnapshotPolicyController(context)];
+export const CONTROLLER_FACTORIES: readonly ControllerFactory[] = [(context) => createEtcdSnapshotPolicyController(context), (context) => createUpgradePlanController(context)];

@@ -123,7 +123,7 @@ export class RolloutEngine {
    * read it once per failed Job (failures are rare; the Job cache alone serves everything else).
    */
   private async loadFailureMessages(request: RolloutRequest, state: RoundState): Promise<void> {
-    const prefix = jobIndexKey(request.owner.kind, request.owner.name, "");
+    const prefix = jobIndexKey(request.action, request.owner.kind, request.owner.name, "");
     const jobs = this.caches.jobs.cache.list().filter((job) => jobIndexOf(job).startsWith(prefix));
     const names = new Set(jobs.map((job) => job.metadata.name));
     for (const name of state.failureMessages.keys()) if (!names.has(name)) state.failureMessages.delete(name);

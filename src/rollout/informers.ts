@@ -5,7 +5,7 @@
  * disruption Lease. Our own writes are layered over them (fresh.ts).
  */
 import type { Logger } from "../observability/logger.ts";
-import { JOB_RESOURCE, MANAGED_BY, MANAGED_BY_LABEL, NODE_LABEL, OWNER_KIND_LABEL, OWNER_LABEL, POD_RESOURCE, type Job } from "../nodeops/job.ts";
+import { ACTION_LABEL, JOB_RESOURCE, MANAGED_BY, MANAGED_BY_LABEL, NODE_LABEL, OWNER_KIND_LABEL, OWNER_LABEL, POD_RESOURCE, type Job } from "../nodeops/job.ts";
 import type { Clock } from "../runtime/clock.ts";
 import { Informer } from "../runtime/informer.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
@@ -19,15 +19,16 @@ export const MIRROR_POD_NAMESPACE = "kube-system";
 /** Static pods whose mirror pods the health gate and the quorum guard read (RKE2 labels them `component`). */
 export const CONTROL_PLANE_COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const;
 
-export function jobIndexKey(ownerKind: string, ownerName: string, node: string): string {
-  return `${ownerKind.toLowerCase()}/${ownerName}/${node}`;
+/** Jobs of one action of one owner on one node (an owner may run other actions, e.g. snapshots). */
+export function jobIndexKey(action: string, ownerKind: string, ownerName: string, node: string): string {
+  return `${action}/${ownerKind.toLowerCase()}/${ownerName}/${node}`;
 }
 
-/** `<owner-kind>/<owner>/<node>` from a node Job's labels; empty when they are missing. */
+/** `<action>/<owner-kind>/<owner>/<node>` from a node Job's labels; empty when they are missing. */
 export function jobIndexOf(job: Job): string {
   const labels = job.metadata.labels ?? {};
-  const [kind, owner, node] = [labels[OWNER_KIND_LABEL], labels[OWNER_LABEL], labels[NODE_LABEL]];
-  return kind && owner && node ? jobIndexKey(kind, owner, node) : "";
+  const [action, kind, owner, node] = [labels[ACTION_LABEL], labels[OWNER_KIND_LABEL], labels[OWNER_LABEL], labels[NODE_LABEL]];
+  return action && kind && owner && node ? jobIndexKey(action, kind, owner, node) : "";
 }
 
 /** What the operator's manager needs to run an informer (structurally its ManagedInformer). */

@@ -65,7 +65,7 @@ export function observeNodes(caches: RolloutCaches, request: RolloutRequest, fai
     const name = node.metadata.name;
     const roles = rolesFromLabels(node.metadata.labels);
     const ready = conditionOf(node, "Ready");
-    const jobs = caches.jobs.cache.byIndex(JOBS_BY_OWNER_NODE, jobIndexKey(request.owner.kind, request.owner.name, name));
+    const jobs = caches.jobs.cache.byIndex(JOBS_BY_OWNER_NODE, jobIndexKey(request.action, request.owner.kind, request.owner.name, name));
     return {
       name,
       resourceVersion: node.metadata.resourceVersion ?? "",

@@ -1,0 +1,73 @@
+/**
+ * Wiring of the UpgradePlan controller: its informer, the rollout engine's shared caches, and the
+ * keys their changes enqueue. A Node, a control-plane mirror pod or the disruption Lease changing
+ * may complete a gate of any plan (there are few), so it wakes every plan; a Job wakes its owner.
+ */
+import { upgradePlanResource, type UpgradePlan } from "../../api/upgradeplan.ts";
+import { OWNER_KIND_LABEL, OWNER_LABEL } from "../../nodeops/job.ts";
+import { createEventRecorder, type EventRecorder } from "../../observability/events.ts";
+import { reconcileObserver } from "../../observability/metrics.ts";
+import type { ControllerModule } from "../../operator/manager.ts";
+import { RolloutEngine } from "../../rollout/engine.ts";
+import { sharedRolloutCaches } from "../../rollout/informers.ts";
+import { Controller } from "../../runtime/controller.ts";
+import { enqueueOnChange, Informer } from "../../runtime/informer.ts";
+import type { OperatorContext } from "../index.ts";
+import { createHttpChannelResolver, type ChannelResolver } from "./channel.ts";
+import { reconcileUpgradePlan } from "./reconciler.ts";
+import { snapshotsViaPolicyController, type PreUpgradeSnapshots } from "./snapshots.ts";
+import { TargetResolver } from "./target.ts";
+
+export const CONTROLLER_NAME = "upgradeplan";
+
+export interface UpgradePlanOptions {
+  channels?: ChannelResolver;
+  snapshots?: PreUpgradeSnapshots;
+  events?: EventRecorder;
+  /** Drain re-check interval; tests on a time-compressed cluster shorten it. Default 1 s. */
+  drainPollMs?: number;
+  /** Re-check interval while the pre-upgrade snapshot runs. Default 2 s. */
+  snapshotPollMs?: number;
+}
+
+export function createUpgradePlanController(context: OperatorContext, options: UpgradePlanOptions = {}): ControllerModule {
+  const { port, clock, log, config, metrics } = context;
+  const logger = log.child({ controller: CONTROLLER_NAME });
+  const plans = new Informer<UpgradePlan>({ port, type: upgradePlanResource, clock, logger });
+  const caches = sharedRolloutCaches({ port, clock, log: logger, namespace: config.namespace, jobNamespace: config.jobsNamespace });
+  const engine = new RolloutEngine({ port, clock, log: logger, caches, ...(options.drainPollMs !== undefined ? { drainPollMs: options.drainPollMs } : {}) });
+  const snapshots =
+    options.snapshots ??
+    snapshotsViaPolicyController({ port, clock, config: { namespace: config.namespace, jobsNamespace: config.jobsNamespace, nodeAgentImage: config.nodeAgentImage } }, clock);
+  const deps = {
+    port,
+    clock,
+    metrics,
+    events: options.events ?? createEventRecorder({ port, clock, log: logger }),
+    plans: plans.cache,
+    engine,
+    targets: new TargetResolver(options.channels ?? createHttpChannelResolver(), clock),
+    snapshots,
+    jobNamespace: config.jobsNamespace,
+    snapshotPollMs: options.snapshotPollMs ?? 2000,
+  };
+  const controller = new Controller({
+    name: CONTROLLER_NAME,
+    clock,
+    logger,
+    concurrency: config.workers,
+    observer: reconcileObserver(metrics),
+    reconcile: (key, { log: keyLog }) => reconcileUpgradePlan(deps, key, keyLog),
+  });
+
+  const allPlans = (): string[] => plans.cache.keys();
+  plans.addHandler(enqueueOnChange(controller.queue));
+  caches.jobs.addHandler(
+    enqueueOnChange(controller.queue, (job) => (job.metadata.labels?.[OWNER_KIND_LABEL] === CONTROLLER_NAME ? job.metadata.labels[OWNER_LABEL] : undefined)),
+  );
+  caches.nodes.addHandler(enqueueOnChange(controller.queue, allPlans));
+  caches.mirrorPods.addHandler(enqueueOnChange(controller.queue, allPlans));
+  caches.lease.addHandler(enqueueOnChange(controller.queue, allPlans));
+
+  return { name: CONTROLLER_NAME, informers: [plans, ...caches.informers], controller };
+}

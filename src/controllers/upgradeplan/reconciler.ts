@@ -1,0 +1,146 @@
+/**
+ * One reconcile of an UpgradePlan: read the plan and the caches, resolve the target, run the
+ * preflight (once per target, before any node is touched), run one round of the rollout engine,
+ * write the status once, record events and metrics. Level-triggered and idempotent: everything
+ * it needs is re-read each time, and the state that must survive restarts lives on the Nodes.
+ */
+import { isConditionTrue } from "../../api/condition.ts";
+import { durationToMs } from "../../api/duration.ts";
+import { parseSpec, UpgradePlanConditions, upgradePlanResource, type UpgradePlan, type UpgradePlanSpec, type UpgradePlanStatus } from "../../api/upgradeplan.ts";
+import type { EventRecorder } from "../../observability/events.ts";
+import type { Logger } from "../../observability/logger.ts";
+import type { OperatorMetrics } from "../../observability/metrics.ts";
+import type { RolloutEngine, RolloutResult } from "../../rollout/engine.ts";
+import { currentLockHolder } from "../../rollout/observe.ts";
+import { isWindowOpen, nextWindowStart } from "../../rollout/window.ts";
+import type { Clock } from "../../runtime/clock.ts";
+import type { ReconcileResult } from "../../runtime/controller.ts";
+import type { KubePort } from "../../runtime/kube/port.ts";
+import type { ReadonlyStore } from "../../runtime/store.ts";
+import { writeStatusIfChanged } from "../status.ts";
+import { rolloutRequest } from "./desired.ts";
+import { nodeEvent, transitionEvents } from "./events.ts";
+import { preflightChecks, preflightReason, snapshotCheck, type SnapshotProgress } from "./preflight.ts";
+import type { PreUpgradeSnapshots } from "./snapshots.ts";
+import { nextStatus, type PreflightOutcome } from "./status.ts";
+import type { TargetResolver } from "./target.ts";
+
+export interface UpgradePlanDeps {
+  port: KubePort;
+  clock: Clock;
+  metrics: OperatorMetrics;
+  events: EventRecorder;
+  plans: ReadonlyStore<UpgradePlan>;
+  engine: RolloutEngine;
+  targets: TargetResolver;
+  snapshots: PreUpgradeSnapshots;
+  jobNamespace: string;
+  /** How soon to look again while the pre-upgrade snapshot is being taken and verified. */
+  snapshotPollMs: number;
+}
+
+const STATES = ["pending", "in-progress", "done", "failed"] as const;
+
+export async function reconcileUpgradePlan(deps: UpgradePlanDeps, key: string, log: Logger): Promise<ReconcileResult> {
+  const plan = deps.plans.get(key);
+  if (!plan) {
+    deps.engine.forget({ kind: upgradePlanResource.kind, name: key });
+    for (const state of STATES) deps.metrics.upgradeNodes.remove({ plan: key, state });
+    return {};
+  }
+  const generation = plan.metadata.generation ?? 1;
+  const previous: UpgradePlanStatus = plan.status ?? {};
+  const now = deps.clock.now();
+  const parsed = parseSpec(plan.spec);
+  if (!parsed.ok) {
+    const status = nextStatus({ now, generation, previous, invalid: parsed.message, target: undefined, paused: false, windowOpen: true, snapshotRequired: false, preflight: { state: "deferred" }, rollout: undefined, lastRetry: previous.lastRetry });
+    await finish(deps, plan, status, []);
+    return {};
+  }
+  const spec = parsed.spec;
+  const resolved = await deps.targets.resolve(plan, spec);
+  const timers: (number | undefined)[] = [resolved.retryInMs];
+  const target = resolved.target;
+  if (target === undefined) {
+    const status = nextStatus({ now, generation, previous, channelError: resolved.error, target, paused: spec.paused, windowOpen: true, snapshotRequired: spec.snapshot.required, preflight: { state: "deferred" }, rollout: undefined, lastRetry: previous.lastRetry });
+    await finish(deps, plan, status, []);
+    return { requeueAfterMs: resolved.retryInMs };
+  }
+
+  const windowOpen = isWindowOpen(spec.window, now);
+  if (!windowOpen && spec.window) timers.push((nextWindowStart(spec.window, now) ?? now) - now);
+  const canPreflight = !spec.paused && windowOpen && resolved.error === undefined;
+  const preflight = await runPreflight(deps, plan, spec, target, canPreflight);
+  if (preflight.state === "evaluated" && preflight.snapshot && preflight.snapshot.state !== "Verified") {
+    timers.push(preflight.snapshot.state === "Failed" ? preflight.snapshot.retryInMs : deps.snapshotPollMs);
+  }
+  const passed = preflight.state === "passedBefore" || (preflight.state === "evaluated" && preflight.passed);
+  const mayStart = canPreflight && passed;
+  const retry = spec.failurePolicy.retry;
+  const retryFailed = mayStart && retry !== undefined && retry !== previous.lastRetry;
+
+  const result = await deps.engine.run(rolloutRequest(plan, spec, target, { mayStart, retryFailed }, deps.jobNamespace));
+  timers.push(result.requeueAfterMs);
+  const status = nextStatus({
+    now,
+    generation,
+    previous,
+    ...(resolved.error !== undefined ? { channelError: resolved.error } : {}),
+    target,
+    paused: spec.paused,
+    windowOpen,
+    snapshotRequired: spec.snapshot.required,
+    preflight,
+    rollout: result.summary,
+    lastRetry: retryFailed ? retry : previous.lastRetry,
+  });
+  await finish(deps, plan, status, result.events.map(nodeEvent));
+  observe(deps, plan.metadata.name, result);
+  for (const err of result.errors) log.warn({ err }, "rollout step failed; retrying");
+  if (result.errors.length > 0) throw result.errors[0];
+  const due = timers.filter((ms): ms is number => ms !== undefined && Number.isFinite(ms));
+  return due.length > 0 ? { requeueAfterMs: Math.max(0, Math.min(...due)) } : {};
+}
+
+async function runPreflight(deps: UpgradePlanDeps, plan: UpgradePlan, spec: UpgradePlanSpec, target: string, allowed: boolean): Promise<PreflightOutcome> {
+  const previous = plan.status;
+  if (previous?.targetVersion === target && isConditionTrue(previous.conditions, UpgradePlanConditions.PreflightPassed)) return { state: "passedBefore" };
+  if (!allowed) return { state: "deferred" };
+  const request = rolloutRequest(plan, spec, target, { mayStart: false, retryFailed: false }, deps.jobNamespace);
+  const observed = deps.engine.observe(request);
+  const holderGone = observed.lock.holder !== undefined && observed.lock.holder !== observed.owner ? await deps.engine.lockHolderGone(observed.lock.holder) : false;
+  const input = { ...observed, lock: { ...observed.lock, holderGone } };
+  const checks = preflightChecks({ target, skew: spec.skew, input });
+  let snapshot: SnapshotProgress | undefined;
+  // The snapshot is the last gate: never taken for a plan the other checks refuse.
+  if (checks.every((check) => check.passed) && spec.snapshot.required) {
+    const maxAgeMs = spec.snapshot.maxAge === undefined ? undefined : durationToMs(spec.snapshot.maxAge);
+    snapshot = await deps.snapshots.ensure({
+      policyName: spec.snapshot.policyRef,
+      planName: plan.metadata.name,
+      planUid: plan.metadata.uid ?? "",
+      targetVersion: target,
+      ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
+    });
+  }
+  if (checks.every((check) => check.passed)) checks.push(snapshotCheck(spec.snapshot.required, snapshot));
+  const passed = checks.every((check) => check.passed);
+  return { state: "evaluated", checks, passed, reason: preflightReason(checks, snapshot), snapshot };
+}
+
+async function finish(deps: UpgradePlanDeps, plan: UpgradePlan, status: UpgradePlanStatus, nodeEvents: { type: "Normal" | "Warning"; reason: string; message: string }[]): Promise<void> {
+  await writeStatusIfChanged(deps.port, upgradePlanResource, plan, status);
+  for (const event of [...nodeEvents, ...transitionEvents(plan.status ?? {}, status)]) {
+    await deps.events.record(plan, event.type, event.reason, event.message);
+  }
+}
+
+function observe(deps: UpgradePlanDeps, plan: string, result: RolloutResult): void {
+  const { counts } = result.summary;
+  const values: Record<(typeof STATES)[number], number> = { pending: counts.pending, "in-progress": counts.inProgress, done: counts.done, failed: counts.failed };
+  for (const state of STATES) deps.metrics.upgradeNodes.set({ plan, state }, values[state]);
+  for (const finished of result.finished) {
+    if (finished.durationMs !== undefined) deps.metrics.upgradeNodeDuration.observe({ plan, tier: finished.tier }, finished.durationMs / 1000);
+  }
+  deps.metrics.disruptionLockHeld.set(currentLockHolder(deps.engine.caches) === undefined ? 0 : 1);
+}

@@ -1,0 +1,69 @@
+/**
+ * The pre-upgrade snapshot behind a small interface, so the plan controller is tested with a fake
+ * and runs with the EtcdSnapshotPolicy controller's `ensurePreUpgradeSnapshot`.
+ *
+ * A failed snapshot is retried with backoff: each retry is a new attempt (a new snapshot Job).
+ * The attempt counter lives in memory; after a restart it starts at 0 again and walks past the
+ * earlier attempts' Jobs (they still exist and answer "Failed"), one reconcile each.
+ */
+import { ensurePreUpgradeSnapshot, type PreUpgradeDeps } from "../etcdsnapshotpolicy/pre-upgrade.ts";
+import { Backoff, type BackoffPolicy } from "../../runtime/backoff.ts";
+import type { Clock } from "../../runtime/clock.ts";
+import type { SnapshotProgress } from "./preflight.ts";
+
+export interface PreUpgradeSnapshotRequest {
+  policyName: string | undefined;
+  planName: string;
+  planUid: string;
+  targetVersion: string;
+  maxAgeMs?: number;
+}
+
+export interface PreUpgradeSnapshots {
+  /** Idempotent: call it every reconcile until it answers Verified. */
+  ensure(request: PreUpgradeSnapshotRequest): Promise<SnapshotProgress>;
+}
+
+export const SNAPSHOT_RETRY_BACKOFF: BackoffPolicy = { initialMs: 30_000, maxMs: 600_000, factor: 2, jitter: 0.1, resetAfterMs: 3_600_000 };
+
+interface Attempts {
+  attempt: number;
+  backoff: Backoff;
+  retryAt: number | undefined;
+}
+
+export function snapshotsViaPolicyController(deps: PreUpgradeDeps, clock: Clock, backoff: BackoffPolicy = SNAPSHOT_RETRY_BACKOFF): PreUpgradeSnapshots {
+  const state = new Map<string, Attempts>();
+  return {
+    async ensure(request) {
+      if (request.policyName === undefined) {
+        return { state: "Failed", message: "snapshot.policyRef must name the EtcdSnapshotPolicy whose storage the pre-upgrade snapshot uses (or set snapshot.required: false)" };
+      }
+      const key = `${request.planUid}/${request.targetVersion}`;
+      let entry = state.get(key);
+      if (!entry) {
+        entry = { attempt: 0, backoff: new Backoff(clock, backoff), retryAt: undefined };
+        state.set(key, entry);
+      }
+      const now = clock.now();
+      if (entry.retryAt !== undefined && now >= entry.retryAt) {
+        entry.attempt++;
+        entry.retryAt = undefined;
+      }
+      const result = await ensurePreUpgradeSnapshot(deps, {
+        policyName: request.policyName,
+        planName: request.planName,
+        planUid: request.planUid,
+        targetVersion: request.targetVersion,
+        attempt: entry.attempt,
+        ...(request.maxAgeMs !== undefined ? { maxAgeMs: request.maxAgeMs } : {}),
+      });
+      if (result.state === "Failed") {
+        entry.retryAt ??= now + entry.backoff.next();
+        return { ...result, message: `${result.message}; retrying in ${Math.round((entry.retryAt - now) / 1000)}s`, retryInMs: entry.retryAt - now };
+      }
+      if (result.state === "Verified") state.delete(key);
+      return result;
+    },
+  };
+}
