@@ -4,6 +4,7 @@ import { runCrds } from "./cli/crds.ts";
 import { runDemoCommand } from "./cli/demo.ts";
 import { runOperatorCommand } from "./cli/operator.ts";
 import { runSimCommand } from "./cli/sim.ts";
+import { runNodeAgentCommand } from "./nodeops/agent/cli.ts";
 import { PROGRAM, processIo, type CliIo, type ExitCode } from "./cli/usage.ts";
 import type { Env } from "./config.ts";
 
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   operator: { summary: "run the controllers (current kubeconfig or in-cluster)", run: runOperatorCommand },
   demo: { summary: "the whole story on a simulated 7-node RKE2 cluster, with live progress", run: runDemoCommand },
   sim: { summary: "start the simulated RKE2 cluster and print a kubeconfig for kubectl", run: runSimCommand },
+  "node-agent": { summary: "what runs inside node Jobs on a node (snapshot-save, snapshot-delete)", run: (argv, env, io) => runNodeAgentCommand(argv, env, io) },
   crds: { summary: "print the CustomResourceDefinitions (--out DIR, --check DIR)", run: (argv, _env, io) => runCrds(argv, io) },
 };
 

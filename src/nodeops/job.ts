@@ -126,6 +126,8 @@ export function buildNodeJob(spec: NodeJobSpec): Job {
         spec: {
           nodeName: spec.node,
           restartPolicy: "Never",
+          // Node actions work on the host, never through the API: no token to steal from a privileged pod.
+          automountServiceAccountToken: false,
           hostPID: true,
           hostNetwork: true,
           dnsPolicy: "ClusterFirstWithHostNet",

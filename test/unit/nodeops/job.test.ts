@@ -41,6 +41,7 @@ describe("buildNodeJob", () => {
     expect(podSpec.hostPID).toBe(true);
     expect(podSpec.hostNetwork).toBe(true);
     expect(podSpec.restartPolicy).toBe("Never");
+    expect(podSpec.automountServiceAccountToken).toBe(false);
     expect(job.spec.backoffLimit).toBe(0);
     expect(job.spec.activeDeadlineSeconds).toBe(900);
     expect(podSpec.volumes).toEqual([{ name: "host-root", hostPath: { path: "/", type: "Directory" } }]);
