@@ -7,7 +7,7 @@
  */
 import { ApiError, badRequest, type StatusCause } from "./errors.ts";
 import { deepEqual, isObject, metaOf, stringField, type JsonObject , deleteKey } from "./json.ts";
-import { entriesOf, fromFieldsV1, leafPaths, valueAt } from "./managed-fields.ts";
+import { entriesOf, fromFieldsV1, joinFieldPath, leafPaths, splitFieldPath, valueAt } from "./managed-fields.ts";
 import { mergePatch, strategicMerge } from "./patch.ts";
 import { apiVersionOf, resourceKey, type ResourceDef } from "./resources.ts";
 import type { ApiService } from "./service.ts";
@@ -25,8 +25,7 @@ export interface ApplyRequest {
 
 /** `f:spec/k:{"name":"c"}/f:image` as the real conflict message prints it: `.spec[name="c"].image`. */
 export function displayPath(path: string): string {
-  return path
-    .split("/")
+  return splitFieldPath(path)
     .map((step) => {
       if (step.startsWith("f:")) return `.${step.slice(2)}`;
       const key = JSON.parse(step.slice(2)) as JsonObject;
@@ -36,7 +35,7 @@ export function displayPath(path: string): string {
 }
 
 function removeAt(object: JsonObject, path: string): void {
-  const steps = path.split("/");
+  const steps = splitFieldPath(path);
   let parent: unknown = object;
   for (const [i, step] of steps.entries()) {
     const last = i === steps.length - 1;
@@ -57,10 +56,10 @@ function removeAt(object: JsonObject, path: string): void {
 
 /** The shortest part of `path` no longer owned by anyone: a whole list element, or the leaf. */
 function removalTarget(path: string, stillOwned: string[]): string {
-  const steps = path.split("/");
+  const steps = splitFieldPath(path);
   for (let i = 0; i < steps.length; i++) {
     if (!steps[i]?.startsWith("k:")) continue;
-    const prefix = steps.slice(0, i + 1).join("/");
+    const prefix = joinFieldPath(steps.slice(0, i + 1));
     if (!stillOwned.some((p) => p === prefix || p.startsWith(`${prefix}/`))) return prefix;
   }
   return path;

@@ -25,9 +25,23 @@ function mergeKeysFor(def: ResourceDef): Readonly<Record<string, string>> {
   return def.builtin ? MERGE_KEYS : {};
 }
 
-/** Flat leaf paths (`f:spec/f:containers/k:{"name":"a"}/f:image`) of a value. */
+/**
+ * Steps of a flat field path are joined with the ASCII unit separator, not "/": a list key such as
+ * `k:{"mountPath":"/host"}` contains slashes (and any printable character) itself.
+ */
+export const FIELD_PATH_SEPARATOR = "\u001f";
+
+export function joinFieldPath(steps: readonly string[]): string {
+  return steps.join(FIELD_PATH_SEPARATOR);
+}
+
+export function splitFieldPath(path: string): string[] {
+  return path.split(FIELD_PATH_SEPARATOR);
+}
+
+/** Flat leaf paths (steps `f:spec`, `f:containers`, `k:{"name":"a"}`, `f:image`) of a value. */
 export function leafPaths(def: ResourceDef, value: unknown, prefix: string[] = []): string[] {
-  if (!isObject(value)) return [prefix.join("/")];
+  if (!isObject(value)) return [joinFieldPath(prefix)];
   const out: string[] = [];
   for (const [key, child] of Object.entries(value)) {
     if (prefix.length === 0 && (key === "apiVersion" || key === "kind")) continue;
@@ -39,7 +53,7 @@ export function leafPaths(def: ResourceDef, value: unknown, prefix: string[] = [
         out.push(...leafPaths(def, element, [...step, `k:${JSON.stringify({ [mergeKey]: element[mergeKey] })}`]));
       }
     } else if (isObject(child) && Object.keys(child).length > 0) out.push(...leafPaths(def, child, step));
-    else out.push(step.join("/"));
+    else out.push(joinFieldPath(step));
   }
   return out;
 }
@@ -54,7 +68,7 @@ export function changedPaths(def: ResourceDef, before: JsonObject | undefined, a
 /** The value at a flat path, undefined when absent. */
 export function valueAt(object: unknown, path: string): unknown {
   let current: unknown = object;
-  for (const step of path.split("/")) {
+  for (const step of splitFieldPath(path)) {
     if (step.startsWith("f:")) current = isObject(current) ? current[step.slice(2)] : undefined;
     else if (step.startsWith("k:")) {
       const key = JSON.parse(step.slice(2)) as JsonObject;
@@ -69,7 +83,7 @@ export function toFieldsV1(paths: Iterable<string>): JsonObject {
   const root: JsonObject = {};
   for (const path of paths) {
     let node = root;
-    for (const step of path.split("/")) {
+    for (const step of splitFieldPath(path)) {
       const next = node[step];
       if (isObject(next)) node = next;
       else {
@@ -83,7 +97,7 @@ export function toFieldsV1(paths: Iterable<string>): JsonObject {
 }
 
 export function fromFieldsV1(fields: unknown, prefix: string[] = []): string[] {
-  if (!isObject(fields) || Object.keys(fields).length === 0) return prefix.length ? [prefix.join("/")] : [];
+  if (!isObject(fields) || Object.keys(fields).length === 0) return prefix.length ? [joinFieldPath(prefix)] : [];
   const out: string[] = [];
   for (const [step, child] of Object.entries(fields)) {
     if (step === ".") continue;

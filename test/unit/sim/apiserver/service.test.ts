@@ -145,4 +145,14 @@ describe("ApiService REST semantics", () => {
       expect.objectContaining({ manager: "two", operation: "Update", fieldsV1: { "f:data": { "f:b": {} } } }),
     ]);
   });
+
+  it("tracks fields of list items whose merge key contains a slash (volumeMounts by mountPath)", () => {
+    const { service, def } = setup();
+    const pods = def("", "pods");
+    const container = { name: "c", image: "i", volumeMounts: [{ name: "host-root", mountPath: "/host" }] };
+    const created = service.create(pods, "v1", "ns", { metadata: { name: "p" }, spec: { containers: [container] } }, { manager: "one" }) as Obj;
+    const updated = service.update(pods, "v1", "ns", "p", { ...created, metadata: { ...created.metadata, labels: { a: "b" } } }, undefined, { manager: "two" }) as Obj;
+    expect(JSON.stringify(updated.metadata.managedFields)).toContain('k:{\\"mountPath\\":\\"/host\\"}');
+  });
 });
+
