@@ -19,7 +19,7 @@ import { decodeResult } from "../../nodeops/results.ts";
 import { chooseNodes, type EtcdMember } from "./nodes.ts";
 import { planPrune, type PrunePlan } from "./prune.ts";
 import { toStatusSnapshot, type RecordedSnapshot } from "./records.ts";
-import { groupSnapshotEvents, isPolicySnapshot, selectSnapshotsToDelete } from "./retention.ts";
+import { groupSnapshotEvents, isPolicySnapshot, SAME_EVENT_WINDOW_MS, selectSnapshotsToDelete } from "./retention.ts";
 import { evaluateRun, runIdentity, type ObjectCheck, type ObservedRun, type RunKind } from "./runs.ts";
 import { decideScheduledRun, isOverdue, validateSchedule } from "./schedule.ts";
 import {
@@ -182,11 +182,14 @@ export function decide(input: DecideInput): Decision {
   // 4. Retention: what is kept is listed in status; the rest is pruned when nothing is in flight.
   const ours = input.records.filter((record) => isPolicySnapshot(policy.name, record));
   const protect = status.lastSuccessfulSnapshot ? [status.lastSuccessfulSnapshot.name] : [];
-  const retention = selectSnapshotsToDelete({ policyName: policy.name, snapshots: ours, count: spec.retention.count, maxAgeMs, now, protect });
+  const sameEventWindowMs = spec.nodes === "AllEtcdNodes" ? SAME_EVENT_WINDOW_MS : 0;
+  const retention = selectSnapshotsToDelete({ policyName: policy.name, snapshots: ours, count: spec.retention.count, maxAgeMs, now, protect, sameEventWindowMs });
   status.snapshots = retention.keep.slice(0, 1000).map(toStatusSnapshot);
-  status.snapshotCount = groupSnapshotEvents(retention.keep).length;
+  status.snapshotCount = groupSnapshotEvents(retention.keep, sameEventWindowMs).length;
   const deletionsInFlight = processDeletions(input.deletions, markProcessed, events);
-  const canPrune = !active && start === undefined && !deletionsInFlight && status.storage.phase !== "Unavailable";
+  // While snapshots fail (often: S3 is down) nothing is deleted: the failure may be ours to fix,
+  // and the copies we have are all there is.
+  const canPrune = !active && start === undefined && !deletionsInFlight && status.storage.phase !== "Unavailable" && !newestAttemptFailed(status);
   const prune = canPrune ? planPrune({ doomed: retention.delete, members: input.members, hasS3: spec.s3 !== undefined }).plans : [];
   if (deletionsInFlight) wakeups.push(now + RUNNING_RECHECK_MS);
 

@@ -41,6 +41,12 @@ export interface RetentionInput<T extends PolicySnapshot> {
    * while S3 is down that must not push the last good S3 copy out.
    */
   protect?: readonly string[] | undefined;
+  /**
+   * How far apart saves by different nodes may start and still be one event. Only runs that save
+   * on every member at once (`AllEtcdNodes`) have such events; with `OneEtcdNode` pass 0, or two
+   * runs a minute apart on different members would count as one.
+   */
+  sameEventWindowMs?: number | undefined;
 }
 
 export interface RetentionDecision<T extends PolicySnapshot> {
@@ -77,7 +83,7 @@ export function isSuccessful(snapshot: Pick<PolicySnapshot, "size">): boolean {
 
 export function selectSnapshotsToDelete<T extends PolicySnapshot>(input: RetentionInput<T>): RetentionDecision<T> {
   const ours = input.snapshots.filter((snapshot) => isPolicySnapshot(input.policyName, snapshot));
-  const events = groupIntoEvents(ours).sort((a, b) => b.latest - a.latest || b.start - a.start);
+  const events = groupIntoEvents(ours, input.sameEventWindowMs ?? SAME_EVENT_WINDOW_MS).sort((a, b) => b.latest - a.latest || b.start - a.start);
 
   const newestSuccess = newestOf(ours.filter(isSuccessful));
   const protectedEvent = events.find((event) => newestSuccess !== undefined && event.members.includes(newestSuccess));
@@ -106,8 +112,8 @@ export function selectSnapshotsToDelete<T extends PolicySnapshot>(input: Retenti
 }
 
 /** The events (see the top of this file) of a policy's snapshots, oldest first; saves within an event in the order they started. */
-export function groupSnapshotEvents<T extends PolicySnapshot>(snapshots: readonly T[]): T[][] {
-  return groupIntoEvents(snapshots).map((event) => event.members);
+export function groupSnapshotEvents<T extends PolicySnapshot>(snapshots: readonly T[], sameEventWindowMs = SAME_EVENT_WINDOW_MS): T[][] {
+  return groupIntoEvents(snapshots, sameEventWindowMs).map((event) => event.members);
 }
 
 interface SnapshotEvent<T> {
@@ -119,7 +125,7 @@ interface SnapshotEvent<T> {
   nodes: Set<string>;
 }
 
-function groupIntoEvents<T extends PolicySnapshot>(snapshots: readonly T[]): SnapshotEvent<T>[] {
+function groupIntoEvents<T extends PolicySnapshot>(snapshots: readonly T[], windowMs: number): SnapshotEvent<T>[] {
   // First the copies of one save (same name: local and S3), then the saves of one run.
   const saves = new Map<string, T[]>();
   for (const snapshot of snapshots) {
@@ -136,7 +142,7 @@ function groupIntoEvents<T extends PolicySnapshot>(snapshots: readonly T[]): Sna
   for (const copies of orderedSaves) {
     const first = firstOf(copies);
     const latest = Math.max(...copies.map((copy) => copy.takenAt));
-    if (current && first.takenAt - current.start <= SAME_EVENT_WINDOW_MS && !current.nodes.has(first.node)) {
+    if (current && first.takenAt - current.start <= windowMs && !current.nodes.has(first.node)) {
       current.members.push(...copies);
       current.latest = Math.max(current.latest, latest);
       current.nodes.add(first.node);

@@ -134,7 +134,9 @@ function verifyCopy(copy: PolicySnapshot, context: VerifyContext): string | { pe
   const check = context.objectChecks.get(copy.location);
   if (check === undefined) return { pending: `confirming ${copy.location} in the bucket` };
   if ("error" in check) return { pending: `cannot confirm ${copy.location}: ${check.error}` };
-  if (!check.exists) return `${copy.location} is not in the bucket`;
+  // RKE2 records an S3 copy after its upload returned; some S3-compatible stores list an object
+  // a moment after the PUT. Missing counts as a failure only once the verify deadline passed.
+  if (!check.exists) return { pending: `${copy.location} is not in the bucket` };
   if (check.size === 0) return `${copy.location} is empty in the bucket`;
   return undefined;
 }
