@@ -215,3 +215,19 @@ describe("retention properties", () => {
     );
   });
 });
+
+describe("selectSnapshotsToDelete: protected names and one-node events", () => {
+  it("keeps a protected (last verified) snapshot although newer, unverified ones fill the count", () => {
+    const good = snap("p", "n1", NOW - 4 * HOUR, "s3");
+    const localOnly = [3, 2, 1].map((h) => snap("p", "n1", NOW - h * HOUR));
+    const decision = selectSnapshotsToDelete({ policyName: "p", snapshots: [good, ...localOnly], count: 2, now: NOW, protect: [good.name] });
+    expect(names(decision.keep)).toEqual([localOnly[2]?.name, good.name]);
+  });
+
+  it("with a zero event window, saves on different nodes a minute apart are separate events", () => {
+    const saves = [snap("p", "n1", NOW - 3 * 60_000), snap("p", "n2", NOW - 2 * 60_000), snap("p", "n3", NOW - 60_000)];
+    expect(selectSnapshotsToDelete({ policyName: "p", snapshots: saves, count: 2, now: NOW, sameEventWindowMs: 0 }).delete).toEqual([saves[0]]);
+    // With the AllEtcdNodes window they are one event and all are kept.
+    expect(selectSnapshotsToDelete({ policyName: "p", snapshots: saves, count: 2, now: NOW }).delete).toEqual([]);
+  });
+});
