@@ -21,6 +21,8 @@ export interface RoundMemory {
   drainMessages?: ReadonlyMap<string, string>;
   /** Drains that hit a configuration error (two PodDisruptionBudgets on one pod). */
   drainFailures?: ReadonlyMap<string, string>;
+  /** When each node was first seen passing its health checks. */
+  healthySince?: ReadonlyMap<string, number>;
 }
 
 export function etcdMembers(nodes: readonly ObservedNode[]): EtcdMember[] {
@@ -75,6 +77,7 @@ export function decideRollout(input: RolloutInput, memory: RoundMemory = {}): Ro
   const events: RolloutEvent[] = [];
   const progress = new Map<string, StatusNode>();
   const done = new Set<string>();
+  const healthy = new Set<string>();
   let waiting: { reason: WaitReason; message: string } | undefined;
   let requeueAfterMs: number | undefined;
   let out = 0;
@@ -83,6 +86,7 @@ export function decideRollout(input: RolloutInput, memory: RoundMemory = {}): Ro
     events.push(...decision.events);
     if (decision.status) progress.set(name, decision.status);
     if (decision.done) done.add(name);
+    if (decision.healthy === true) healthy.add(name);
     if (decision.stillOut) out++;
     if (decision.blocked && input.mayStart) waiting ??= decision.blocked;
     if (decision.recheckInMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, decision.recheckInMs);
@@ -93,7 +97,7 @@ export function decideRollout(input: RolloutInput, memory: RoundMemory = {}): Ro
     const claim = node.claim;
     if (!claim) continue;
     const alreadyOut = node.unschedulable || claim.attemptStartedAt !== undefined;
-    absorb(node.name, decideClaimedNode({ input, node, claim, canBegin: beginVerdict(input, members, node, alreadyOut), drainMessage: memory.drainMessages?.get(node.name), drainFailure: memory.drainFailures?.get(node.name) }));
+    absorb(node.name, decideClaimedNode({ input, node, claim, canBegin: beginVerdict(input, members, node, alreadyOut), drainMessage: memory.drainMessages?.get(node.name), drainFailure: memory.drainFailures?.get(node.name), healthySinceMs: memory.healthySince?.get(node.name) }));
   }
 
   // A node finished this round is back in service: it no longer counts against the quorum guard.
@@ -120,7 +124,7 @@ export function decideRollout(input: RolloutInput, memory: RoundMemory = {}): Ro
 
   const heldByUs = input.lock.holder === input.owner;
   const lock = out > 0 ? (heldByUs ? "none" : "acquire") : heldByUs ? "release" : "none";
-  return { steps, lock, events, waiting, progress, done, requeueAfterMs };
+  return { steps, lock, events, waiting, progress, done, healthy, requeueAfterMs };
 }
 
 /** The first tier, in rollout order, with a node not done. */

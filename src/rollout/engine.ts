@@ -75,7 +75,8 @@ export class RolloutEngine {
     const holder = currentLockHolder(this.caches);
     const holderGone = holder !== undefined && holder !== owner ? await this.lock.holderGone(holder) : false;
     const input = buildInput(request, observeNodes(this.caches, request, state.failureMessages), { holder, holderGone }, clock.now());
-    const decision = decideRollout(input, { drainMessages: state.drainMessages, drainFailures: state.drainFailures });
+    const decision = decideRollout(input, { drainMessages: state.drainMessages, drainFailures: state.drainFailures, healthySince: state.healthySince });
+    state.noteHealthy(decision.healthy, input.now);
     const outcome = await execute(
       {
         port,

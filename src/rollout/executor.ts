@@ -36,6 +36,13 @@ export class RoundState {
   readonly drainFailures = new Map<string, string>();
   readonly drainBackoffs = new Map<string, Backoff>();
   readonly failureMessages = new Map<string, string>();
+  readonly healthySince = new Map<string, number>();
+
+  /** Remembers when each settling node was first seen healthy; forgets the others. */
+  noteHealthy(healthy: ReadonlySet<string>, now: number): void {
+    for (const node of this.healthySince.keys()) if (!healthy.has(node)) this.healthySince.delete(node);
+    for (const node of healthy) if (!this.healthySince.has(node)) this.healthySince.set(node, now);
+  }
 }
 
 export interface ExecutionOutcome {

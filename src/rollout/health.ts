@@ -4,8 +4,9 @@
  * Health gate: the node is Ready, its kubelet reports the target version (upgrades), and its
  * static pods' mirror pods are Ready, continuously for `settle`. "Continuously since" is the
  * latest of: the Job's end (the restart begins then, so older readiness proves nothing), the
- * node's Ready transition and each mirror pod's Ready transition. A node not healthy `timeout`
- * after its Job ended has failed the attempt; one that is healthy but still settling has not.
+ * node's Ready transition, each mirror pod's Ready transition, and the moment the engine first
+ * saw all of it healthy (a restarted operator waits the settle time again: safe). A node not
+ * healthy `timeout` after its Job ended has failed the attempt; one that is settling has not.
  */
 import type { MirrorPodHealth, ObservedNode } from "./types.ts";
 
@@ -15,11 +16,18 @@ export interface HealthInput {
   node: Pick<ObservedNode, "ready" | "readySinceMs" | "kubeletVersion">;
   mirrorPods: readonly MirrorPodHealth[];
   gate: { timeoutMs: number; settleMs: number; kubeletVersion?: string | undefined };
+  /**
+   * When the engine first saw the node healthy (kept in memory); undefined: this is the first
+   * time, so the settle starts now. Condition timestamps have whole-second precision and say
+   * nothing about flaps between two of our looks, so they alone cannot time the settle.
+   */
+  observedHealthySinceMs?: number | undefined;
 }
 
 export type HealthVerdict =
   | { state: "healthy" }
-  | { state: "waiting"; message: string; recheckInMs: number }
+  /** `settling`: nothing is wrong, the settle time is not over yet. */
+  | { state: "waiting"; message: string; recheckInMs: number; settling: boolean }
   | { state: "timedOut"; message: string };
 
 export function healthProblems(input: Pick<HealthInput, "node" | "mirrorPods" | "gate">): string[] {
@@ -45,12 +53,12 @@ export function evaluateHealth(input: HealthInput): HealthVerdict {
     if (now >= deadline) {
       return { state: "timedOut", message: `not healthy ${formatMs(gate.timeoutMs)} after its Job ended: ${detail}` };
     }
-    return { state: "waiting", message: detail, recheckInMs: deadline - now };
+    return { state: "waiting", message: detail, recheckInMs: deadline - now, settling: false };
   }
-  const healthySince = Math.max(jobFinishedAtMs, input.node.readySinceMs, ...input.mirrorPods.map((pod) => pod.readySinceMs));
+  const healthySince = Math.max(jobFinishedAtMs, input.node.readySinceMs, ...input.mirrorPods.map((pod) => pod.readySinceMs), input.observedHealthySinceMs ?? now);
   const settledAt = healthySince + gate.settleMs;
   if (now >= settledAt) return { state: "healthy" };
-  return { state: "waiting", message: `healthy, settling for ${formatMs(settledAt - now)}`, recheckInMs: settledAt - now };
+  return { state: "waiting", message: `healthy, settling for ${formatMs(settledAt - now)}`, recheckInMs: settledAt - now, settling: true };
 }
 
 /** An etcd member as the quorum guard sees it. */

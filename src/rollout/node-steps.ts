@@ -23,6 +23,8 @@ export interface ClaimedNodeContext {
   drainMessage: string | undefined;
   /** The last drain round found a configuration error: the attempt fails at once, not retried. */
   drainFailure?: string | undefined;
+  /** When the engine first saw this node pass every health check (this attempt). */
+  healthySinceMs?: number | undefined;
 }
 
 export interface NodeDecision {
@@ -36,6 +38,8 @@ export interface NodeDecision {
   recheckInMs?: number;
   /** An attempt was due but could not begin. */
   blocked?: { reason: WaitReason; message: string };
+  /** The health gate found nothing wrong this round (it may still be settling). */
+  healthy?: boolean;
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
@@ -169,6 +173,7 @@ export function decideClaimedNode(ctx: ClaimedNodeContext): NodeDecision {
       node,
       mirrorPods: node.mirrorPods,
       gate: input.policy.healthGate,
+      observedHealthySinceMs: ctx.healthySinceMs,
     });
     if (verdict.state === "timedOut") return attemptFailed(ctx, verdict.message, false, live);
     if (verdict.state === "waiting") {
@@ -179,6 +184,7 @@ export function decideClaimedNode(ctx: ClaimedNodeContext): NodeDecision {
         done: false,
         stillOut: true,
         recheckInMs: verdict.recheckInMs,
+        healthy: verdict.settling,
       };
     }
     const durationMs = input.now - Date.parse(claim.claimedAt);

@@ -164,6 +164,8 @@ export interface RolloutDecision {
   progress: Map<string, StatusNode>;
   /** Nodes done after this round (labelled before, or finished now). */
   done: Set<string>;
+  /** Nodes whose health gate found nothing wrong (still settling). */
+  healthy: Set<string>;
   requeueAfterMs: number | undefined;
 }
 

@@ -10,6 +10,7 @@ import { reconcileObserver } from "../../observability/metrics.ts";
 import type { ControllerModule } from "../../operator/manager.ts";
 import { RolloutEngine } from "../../rollout/engine.ts";
 import { sharedRolloutCaches } from "../../rollout/informers.ts";
+import type { BackoffPolicy } from "../../runtime/backoff.ts";
 import { Controller } from "../../runtime/controller.ts";
 import { enqueueOnChange, Informer } from "../../runtime/informer.ts";
 import type { OperatorContext } from "../index.ts";
@@ -26,6 +27,8 @@ export interface UpgradePlanOptions {
   events?: EventRecorder;
   /** Drain re-check interval; tests on a time-compressed cluster shorten it. Default 1 s. */
   drainPollMs?: number;
+  /** Backoff between drain rounds a PodDisruptionBudget refused. Default 1 s doubling to 30 s. */
+  drainBackoff?: BackoffPolicy;
   /** Re-check interval while the pre-upgrade snapshot runs. Default 2 s. */
   snapshotPollMs?: number;
 }
@@ -35,7 +38,14 @@ export function createUpgradePlanController(context: OperatorContext, options: U
   const logger = log.child({ controller: CONTROLLER_NAME });
   const plans = new Informer<UpgradePlan>({ port, type: upgradePlanResource, clock, logger });
   const caches = sharedRolloutCaches({ port, clock, log: logger, namespace: config.namespace, jobNamespace: config.jobsNamespace });
-  const engine = new RolloutEngine({ port, clock, log: logger, caches, ...(options.drainPollMs !== undefined ? { drainPollMs: options.drainPollMs } : {}) });
+  const engine = new RolloutEngine({
+    port,
+    clock,
+    log: logger,
+    caches,
+    ...(options.drainPollMs !== undefined ? { drainPollMs: options.drainPollMs } : {}),
+    ...(options.drainBackoff !== undefined ? { drainBackoff: options.drainBackoff } : {}),
+  });
   const snapshots =
     options.snapshots ??
     snapshotsViaPolicyController({ port, clock, config: { namespace: config.namespace, jobsNamespace: config.jobsNamespace, nodeAgentImage: config.nodeAgentImage } }, clock);

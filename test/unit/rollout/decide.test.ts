@@ -6,6 +6,8 @@ import { claim, demoNodes, healthyAfterJob, input, job, node, OLD_TARGET, OWNER,
 const claimed = (decision: RolloutDecision): string[] =>
   decision.steps.filter((s): s is Extract<NodeStep, { kind: "writeClaim" }> => s.kind === "writeClaim").map((s) => s.node);
 const finished = (decision: RolloutDecision): string[] => decision.steps.filter((s) => s.kind === "finish").map((s) => ("node" in s ? s.node : ""));
+/** The engine saw these nodes healthy 40 s ago: their settle time is over. */
+const settled = (...names: string[]) => ({ healthySince: new Map(names.map((name): [string, number] => [name, T0 - 40_000])) });
 const step = (decision: RolloutDecision, name: string): NodeStep | undefined => decision.steps.find((s) => ("node" in s ? s.node : s.work.node) === name);
 
 describe("decideRollout: starting nodes", () => {
@@ -76,7 +78,7 @@ describe("decideRollout: starting nodes", () => {
     const decision = decideRollout(input([node("agent-1", "worker", { unschedulable: true })]));
     const first = step(decision, "agent-1");
     expect(first).toMatchObject({ kind: "writeClaim", cordon: false, claim: expect.objectContaining({ wasUnschedulable: true }) });
-    const done = decideRollout(input([healthyAfterJob("agent-1", "worker", { claim: claim({ wasUnschedulable: true }) })]));
+    const done = decideRollout(input([healthyAfterJob("agent-1", "worker", { claim: claim({ wasUnschedulable: true }) })]), settled("agent-1"));
     expect(step(done, "agent-1")).toMatchObject({ kind: "finish", uncordon: false });
   });
 
@@ -117,7 +119,7 @@ describe("decideRollout: nodes in progress", () => {
   const held = { holder: OWNER, holderGone: false };
 
   it("finishes a node healthy for the settle time: label, uncordon, release the lock", () => {
-    const decision = decideRollout(input([healthyAfterJob("etcd-1", "etcd")], { lock: held }));
+    const decision = decideRollout(input([healthyAfterJob("etcd-1", "etcd")], { lock: held }), settled("etcd-1"));
     expect(decision.steps).toEqual([{ kind: "finish", node: "etcd-1", tier: "etcd", uncordon: true, durationMs: 60_000 }]);
     expect(decision.lock).toBe("release");
     expect(decision.done.has("etcd-1")).toBe(true);
@@ -125,7 +127,7 @@ describe("decideRollout: nodes in progress", () => {
 
   it("keeps the lock when finishing one node starts the next in the same round", () => {
     const nodes = [healthyAfterJob("etcd-1", "etcd"), node("server-1", "etcd+cp")];
-    const decision = decideRollout(input(nodes, { lock: held }));
+    const decision = decideRollout(input(nodes, { lock: held }), settled("etcd-1"));
     expect(finished(decision)).toEqual(["etcd-1"]);
     // The finished node's own etcd pod is healthy again: the guard lets the next member start.
     expect(claimed(decision)).toEqual(["server-1"]);
@@ -137,10 +139,17 @@ describe("decideRollout: nodes in progress", () => {
     ["the node is not Ready", { ready: false }, "node is not Ready"],
     ["it became Ready 10 s ago", { readySinceMs: T0 - 10_000 }, "healthy, settling for 20s"],
   ])("waits in WaitingHealthy while %s", (_, overrides, message) => {
-    const decision = decideRollout(input([healthyAfterJob("etcd-1", "etcd", overrides)], { lock: held }));
+    const decision = decideRollout(input([healthyAfterJob("etcd-1", "etcd", overrides)], { lock: held }), settled("etcd-1"));
     expect(decision.steps).toEqual([]);
     expect(decision.progress.get("etcd-1")).toMatchObject({ phase: "WaitingHealthy", message });
     expect(decision.requeueAfterMs).toBeGreaterThan(0);
+  });
+
+  it("starts the settle time when it first sees the node healthy, whatever the timestamps say", () => {
+    const decision = decideRollout(input([healthyAfterJob("etcd-1", "etcd")], { lock: held }));
+    expect(decision.steps).toEqual([]);
+    expect(decision.progress.get("etcd-1")?.message).toBe("healthy, settling for 30s");
+    expect(decision.healthy).toEqual(new Set(["etcd-1"]));
   });
 
   it("waits for a missing or unready mirror pod of the node's roles", () => {
