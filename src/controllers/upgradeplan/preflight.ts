@@ -3,8 +3,8 @@
  * why it failed; the first failing one gives PreflightPassed its reason.
  * - TargetVersion: the target is an RKE2 version;
  * - VersionSkew: no downgrade and no minor skip (unless allowed) from the lowest and the highest
- *   kubelet of the selected nodes and of the control plane, and no kubelet left newer than a
- *   control-plane node the plan does not upgrade;
+ *   kubelet of the selected nodes and of the control plane, and no kubelet left a minor version
+ *   newer than a control-plane node the plan does not upgrade;
  * - NodesReady: every selected node Ready (nodes this plan already works on excepted);
  * - EtcdHealthy: every etcd member Ready with its etcd pod Ready, none disrupted by another owner;
  * - DisruptionLock: no other operation holds the disruption lock;
@@ -61,8 +61,9 @@ export function skewCheck(target: Rke2Version, nodes: readonly ObservedNode[], p
     const verdict = checkSkew(bound.version, target, policy);
     if (!verdict.allowed) return { name: "VersionSkew", passed: false, message: `${bound.node}: ${verdict.message}` };
   }
+  // The skew policy speaks of minor versions: a kubelet a patch ahead of an API server is fine.
   const left = versions(controlPlane.filter((node) => !node.selected)).parsed[0];
-  if (left && compareRke2Versions(target, left.version) > 0) {
+  if (left && (target.major > left.version.major || (target.major === left.version.major && target.minor > left.version.minor))) {
     return { name: "VersionSkew", passed: false, message: `control-plane node ${left.node} stays at ${left.version.raw} (not selected): kubelets must not be newer than the control plane` };
   }
   const lowest = fromSelected.parsed[0]?.version.raw;

@@ -62,9 +62,12 @@ export function plan(name: string, spec: UpgradePlanSpecInput): UpgradePlan {
   return { apiVersion: upgradePlanResource.apiVersion, kind: upgradePlanResource.kind, metadata: { name }, spec };
 }
 
-/** A quick plan: settle and timeouts in the compressed cluster's scale. */
+/**
+ * A quick plan: settle and timeouts in the compressed cluster's scale; workers drained with
+ * `force`, since the sim's workloads include bare pods (which kubectl drain refuses too).
+ */
 export function quickSpec(overrides: UpgradePlanSpecInput = {}): UpgradePlanSpecInput {
-  return { version: TO, healthGate: { settle: "300ms", timeout: "20s" }, snapshot: { required: false }, ...overrides };
+  return { version: TO, healthGate: { settle: "300ms", timeout: "20s" }, snapshot: { required: false }, drain: { workers: { force: true, timeout: "30s" } }, ...overrides };
 }
 
 export async function getPlan(port: KubePort, name: string): Promise<UpgradePlan | undefined> {

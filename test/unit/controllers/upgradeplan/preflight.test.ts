@@ -32,9 +32,11 @@ describe("skewCheck", () => {
     expect(skewCheck(v("v1.30.5+rke2r1"), demoNodes(), { allowMinorSkip: false, allowDowngrade: true }).passed).toBe(true);
   });
 
-  it("refuses to leave kubelets newer than a control-plane node the plan does not select", () => {
+  it("refuses to leave kubelets a minor newer than a control-plane node the plan does not select", () => {
     const nodes = demoNodes().map((n) => ({ ...n, selected: n.tier === "worker" }));
     expect(skewCheck(v("v1.31.4+rke2r1"), nodes, NO_SKEW)).toMatchObject({ passed: false, message: "control-plane node cp-1 stays at v1.30.6+rke2r1 (not selected): kubelets must not be newer than the control plane" });
+    // A patch ahead is within the skew policy.
+    expect(skewCheck(v("v1.30.8+rke2r1"), nodes, NO_SKEW).passed).toBe(true);
   });
 
   it("reports unreadable kubelet versions", () => {
