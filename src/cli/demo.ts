@@ -3,7 +3,7 @@ import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../api/etcd
 import { upgradePlanResource, type UpgradePlan } from "../api/upgradeplan.ts";
 import { flagUsage, parseFlags, parseOperatorConfig, type Env } from "../config.ts";
 import { DEMO_PLAN, DEMO_POLICY, DEMO_ROTATION, DEMO_TARGET_VERSION, demoManifests } from "../demo/manifests.ts";
-import { changedLines, demoView, type DemoObservation } from "../demo/view.ts";
+import { changedLines, demoView, recordRollout, type DemoObservation, type RolloutRecord } from "../demo/view.ts";
 import { jobOutcome, JOB_RESOURCE, type Job } from "../nodeops/job.ts";
 import { createLogger } from "../observability/logger.ts";
 import { runOperator } from "../operator/run.ts";
@@ -99,9 +99,11 @@ export async function runDemoCommand(argv: readonly string[], _env: Env, io: Cli
 
   let previous = new Map<string, string>();
   let observed: DemoObservation | undefined;
+  let record: RolloutRecord = { order: [], maxEtcdOut: 0 };
   const deadline = started + timeout * 1000;
   while (Date.now() < deadline) {
     observed = await observe(sim.port, operatorConfig.config.jobsNamespace);
+    record = recordRollout(record, observed, DEMO_TARGET_VERSION);
     const view = demoView(observed);
     for (const line of changedLines(previous, view)) io.stdout(`${elapsed()} ${line}\n`);
     previous = view;
@@ -111,7 +113,9 @@ export async function runDemoCommand(argv: readonly string[], _env: Env, io: Cli
   const done = observed !== undefined && upgradeDone(observed);
   io.stdout(
     done
-      ? `\n${elapsed()} done: every node runs ${DEMO_TARGET_VERSION}; the etcd tier went first, one member at a time.\n`
+      ? `\n${elapsed()} done: every node runs ${DEMO_TARGET_VERSION}.\n` +
+        `  order observed: ${record.order.join(" -> ")}\n` +
+        `  most etcd members out at once (not Ready or cordoned): ${record.maxEtcdOut}\n`
       : `\n${elapsed()} the upgrade did not finish within ${timeout}s. ${observed?.plan?.status?.observedGeneration === undefined ? "No controller reconciled the UpgradePlan: this build does not run the UpgradePlan controller yet (docs/status.md)." : "See 'kubectl describe upgradeplan " + DEMO_PLAN + "'."}\n`,
   );
   if (keep) {

@@ -27,7 +27,9 @@ export function demoManifests(): KubeObject[] {
         version: DEMO_TARGET_VERSION,
         snapshot: { policyRef: DEMO_POLICY },
         concurrency: { workers: 2 },
-        healthGate: { settle: "2s", timeout: "2m" },
+        // The demo's agents run a bare pod and an emptyDir pod: like kubectl drain --force, delete them.
+        drain: { workers: { enabled: true, force: true } },
+        healthGate: { settle: "1s", timeout: "2m" },
       },
     } as KubeObject,
     {

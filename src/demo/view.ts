@@ -85,6 +85,26 @@ export function describeNodes(nodes: readonly ObservedNode[]): string {
   return `nodes: ${parts.join(", ")}`;
 }
 
+export function describeJobs(jobs: DemoObservation["jobs"]): string {
+  const running = jobs.filter((job) => job.state === "Running").map((job) => job.name);
+  const finished = jobs.length - running.length;
+  return `node Jobs: ${finished} finished${running.length > 0 ? `; running: ${running.join(", ")}` : ""}`;
+}
+
+/** What the demo measures while it watches: the order nodes reached the target, and disruption overlap. */
+export interface RolloutRecord {
+  /** Node names in the order they were first seen at the target version. */
+  order: string[];
+  /** The most etcd members seen not Ready or cordoned at the same time. */
+  maxEtcdOut: number;
+}
+
+export function recordRollout(record: RolloutRecord, observed: DemoObservation, target: string): RolloutRecord {
+  const newlyDone = observed.nodes.filter((n) => n.version === target && !record.order.includes(n.name)).map((n) => n.name).sort();
+  const etcdOut = observed.nodes.filter((n) => n.roles.includes("etcd") && (!n.ready || n.cordoned)).length;
+  return { order: [...record.order, ...newlyDone], maxEtcdOut: Math.max(record.maxEtcdOut, etcdOut) };
+}
+
 /** One line per subject, keyed so the printer can tell what changed. */
 export function demoView(observed: DemoObservation): Map<string, string> {
   const view = new Map<string, string>();
@@ -92,7 +112,7 @@ export function demoView(observed: DemoObservation): Map<string, string> {
   view.set("policy", describePolicy(observed.policy));
   view.set("plan", describePlan(observed.plan));
   view.set("rotation", describeRotation(observed.rotation));
-  view.set("jobs", `node Jobs: ${observed.jobs.length === 0 ? "none" : observed.jobs.map((j) => `${j.name} ${j.state}`).join(", ")}`);
+  view.set("jobs", describeJobs(observed.jobs));
   return view;
 }
 

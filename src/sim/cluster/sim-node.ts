@@ -37,6 +37,7 @@ export class SimNode {
   private mirrorStartedMs: number;
   private podIps = 0;
   private cancelHeartbeat: (() => void) | undefined;
+  private stopped = false;
   private cancelRestart: (() => void) | undefined;
 
   constructor(spec: SimNodeSpec, version: string, deps: SimNodeDeps) {
@@ -76,11 +77,14 @@ export class SimNode {
   }
 
   stop(): void {
+    // A beat in flight right now reschedules itself when it settles; the flag stops that too.
+    this.stopped = true;
     this.cancelHeartbeat?.();
     this.cancelRestart?.();
   }
 
   private scheduleHeartbeat(): void {
+    if (this.stopped) return;
     // Spread the first beats so a large cluster does not renew every lease in the same instant.
     const delay = this.heartbeats === 0 ? ((this.spec.index * 37) % 100) / 100 * this.deps.durations.heartbeatMs : this.deps.durations.heartbeatMs;
     this.cancelHeartbeat = this.deps.clock.setTimer(delay, () => {

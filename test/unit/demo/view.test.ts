@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import type { UpgradePlan } from "../../../src/api/upgradeplan.ts";
-import { changedLines, demoView, describeNodes, describePlan } from "../../../src/demo/view.ts";
+import { changedLines, demoView, describeNodes, describePlan, recordRollout } from "../../../src/demo/view.ts";
 
 const plan = (status: UpgradePlan["status"]): UpgradePlan =>
   ({ apiVersion: "rke2-lifecycle.io/v1alpha1", kind: "UpgradePlan", metadata: { name: "p" }, spec: {}, status });
@@ -38,7 +38,16 @@ describe("demo view", () => {
     const first = demoView({ nodes: [], jobs: [] });
     const second = demoView({ nodes: [], jobs: [{ name: "upgrade-x", state: "Running" }] });
     expect(changedLines(new Map(), first)).toHaveLength(5);
-    expect(changedLines(first, second)).toEqual(["node Jobs: upgrade-x Running"]);
+    expect(changedLines(first, second)).toEqual(["node Jobs: 0 finished; running: upgrade-x"]);
     expect(changedLines(second, second)).toEqual([]);
+  });
+
+  it("records the order nodes reach the target and the most etcd members out at once", () => {
+    const node = (name: string, roles: string, version: string, ready = true, cordoned = false) => ({ name, roles, version, ready, cordoned });
+    let record = { order: [] as string[], maxEtcdOut: 0 };
+    record = recordRollout(record, { jobs: [], nodes: [node("e1", "etcd", "v1.30"), node("s1", "etcd+cp", "v1.30", false, true)] }, "v1.31");
+    record = recordRollout(record, { jobs: [], nodes: [node("e1", "etcd", "v1.31"), node("s1", "etcd+cp", "v1.30", true, true)] }, "v1.31");
+    record = recordRollout(record, { jobs: [], nodes: [node("e1", "etcd", "v1.31", false), node("s1", "etcd+cp", "v1.31", false, true)] }, "v1.31");
+    expect(record).toEqual({ order: ["e1", "s1"], maxEtcdOut: 2 });
   });
 });
