@@ -161,7 +161,8 @@ export const etcdSnapshotPolicyCrdSource: CrdSource = {
   printerColumns: [
     { name: "SCHEDULE", type: "string", jsonPath: ".spec.schedule" },
     { name: "LAST-SUCCESS", type: "date", jsonPath: ".status.lastSuccessfulSnapshot.takenAt" },
-    { name: "NEXT", type: "date", jsonPath: ".status.nextScheduleTime" },
+    // A string, not a date: kubectl prints a future date column as "<invalid>" (it renders dates as age).
+    { name: "NEXT", type: "string", jsonPath: ".status.nextScheduleTime" },
     { name: "SNAPSHOTS", type: "integer", jsonPath: ".status.snapshotCount" },
     READY_COLUMN,
     AGE_COLUMN,

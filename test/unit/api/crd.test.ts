@@ -53,6 +53,11 @@ describe("rendered CRDs", () => {
     expect(columns.find((c) => c.name === "LAST-SUCCESS")).toMatchObject({ type: "date", jsonPath: ".status.lastSuccessfulSnapshot.takenAt" });
   });
 
+  it("NEXT is a string column: kubectl renders a future date column as <invalid>", () => {
+    const columns = crdFor("EtcdSnapshotPolicy").spec.versions[0]!.additionalPrinterColumns ?? [];
+    expect(columns.find((c) => c.name === "NEXT")).toMatchObject({ type: "string", jsonPath: ".status.nextScheduleTime" });
+  });
+
   it("conditions are a map list keyed by type", () => {
     const conditions = schemaOf(crdFor("UpgradePlan")).properties?.status?.properties?.conditions;
     expect(conditions).toMatchObject({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] });
