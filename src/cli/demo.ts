@@ -84,7 +84,7 @@ export async function runDemoCommand(argv: readonly string[], _env: Env, io: Cli
   const { sim, kubeconfig } = await startSimFromSettings({ ...simFlags, nodes: 7, timeScale });
   const operatorConfig = parseOperatorConfig(["--namespace", "rke2-lifecycle-system", "--listen-port", "0", "--log-level", simFlags.logLevel === "silent" ? "fatal" : simFlags.logLevel], {}, () => undefined);
   if (!operatorConfig.ok) throw new Error(operatorConfig.error);
-  const operator = await runOperator(operatorConfig.config, { log: createLogger({ level: simFlags.logLevel }), port: sim.port, identity: "demo", host: "127.0.0.1" });
+  const operator = await runOperator(operatorConfig.config, { log: createLogger({ level: simFlags.logLevel }), port: sim.operatorPort, identity: "demo", host: "127.0.0.1" });
   io.stdout(
     `${PROGRAM} demo: a SIMULATED RKE2 cluster (7 nodes, node time x${timeScale}) and the operator, in this process.\n` +
       `  kubectl works meanwhile:  export KUBECONFIG=${kubeconfig}; kubectl get rke2; kubectl get upgradeplans -w\n` +

@@ -3,7 +3,8 @@
  * `external` names a real one: then neither the fake server nor the sim controllers run), installs
  * the ETCDSnapshotFile CRD, our CRDs and the namespaces, starts the sim controllers and the nodes.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -44,9 +45,19 @@ export interface StartSimOptions {
   workloads?: SimClusterOptions["workloads"];
 }
 
+/** User-Agent of the sim's own clients (kubelets, controllers, test set-up through `port`). */
+export const SIM_CLIENT = "rke2-lifecycle-sim";
+/** User-Agent of `operatorPort`: what the API server's accounting attributes to the operator. */
+export const OPERATOR_CLIENT = "rke2-lifecycle-operator";
+/** When set, the sim writes the operator's requests (JSON lines) into this folder as it stops. */
+export const REQUEST_LOG_ENV = "RKE2_LIFECYCLE_REQUEST_LOG";
+
 export interface Sim {
   kubeconfigPath: string;
+  /** The sim's own client: use it for test set-up and observation. */
   port: KubePort;
+  /** A separate client for the operator under test, so its requests are accounted on their own. */
+  operatorPort: KubePort;
   cluster: SimCluster;
   apiServer?: SimApiServer;
   requests?: RequestAccounting;
@@ -88,7 +99,8 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
     await apiServer.writeKubeconfig(kubeconfigPath);
   }
   const kubeConfig = loadKubeConfig(kubeconfigPath);
-  const port = createKubePort(kubeConfig, { clock });
+  const port = createKubePort(kubeConfig, { clock, userAgent: SIM_CLIENT });
+  const operatorPort = createKubePort(kubeConfig, { clock, userAgent: OPERATOR_CLIENT });
 
   for (const crd of [etcdSnapshotFileCrd, ...operatorCrds()]) await createIfMissing(port, CRDS, crd);
   for (const ns of SIM_NAMESPACES) {
@@ -111,13 +123,24 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
   return {
     kubeconfigPath,
     port,
+    operatorPort,
     cluster,
     ...(apiServer ? { apiServer, requests: apiServer.requests } : {}),
     async stop() {
       await cluster.stop();
       await controllers?.stop();
       await apiServer?.stop();
+      if (apiServer) await writeOperatorRequests(apiServer.requests, process.env[REQUEST_LOG_ENV]);
       if (tempDir) await rm(tempDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Appends the operator's distinct requests to `<dir>/<uuid>.jsonl` for the RBAC coverage check. */
+async function writeOperatorRequests(requests: RequestAccounting, dir: string | undefined): Promise<void> {
+  if (!dir) return;
+  const lines = requests.entries(OPERATOR_CLIENT).map((entry) => JSON.stringify(entry));
+  if (lines.length === 0) return;
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, `${randomUUID()}.jsonl`), `${lines.join("\n")}\n`);
 }

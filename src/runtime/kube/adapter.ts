@@ -21,6 +21,8 @@ export interface KubePortOptions {
   /** Source of randomness for the watch timeout jitter (tests pin it). */
   random?: () => number;
   fieldManager?: string;
+  /** Sent as User-Agent; the API server derives default field managers and audit identity from it. */
+  userAgent?: string;
 }
 
 const MERGE_PATCH = "application/merge-patch+json";
@@ -40,6 +42,7 @@ export function createKubePort(kubeConfig: KubeConfig, options: KubePortOptions 
     clock,
     onRequest: options.onRequest,
     requestTimeoutMs: options.requestTimeoutMs,
+    userAgent: options.userAgent,
   });
   return createKubePortOver(http, options);
 }

@@ -35,6 +35,10 @@ export interface RequestKey {
   group: string;
   resource: string;
   namespace: string;
+  /** Who asked: the User-Agent's product name, as the real server derives a field manager from it. */
+  client?: string;
+  /** The object's name, for requests that name one (RBAC can be scoped to names). */
+  name?: string;
 }
 
 export interface AccountingSnapshot {
@@ -50,7 +54,7 @@ export class RequestAccounting {
   private counts = new Map<string, { key: RequestKey; count: number }>();
 
   record(key: RequestKey): void {
-    const id = `${key.verb} ${key.group}/${key.resource} ${key.namespace}`;
+    const id = JSON.stringify([key.verb, key.group, key.resource, key.namespace, key.client ?? "", key.name ?? ""]);
     const entry = this.counts.get(id);
     if (entry) entry.count += 1;
     else this.counts.set(id, { key, count: 1 });
@@ -68,14 +72,20 @@ export class RequestAccounting {
 
   snapshot(): AccountingSnapshot {
     const snap: AccountingSnapshot = { total: 0, byVerb: {}, byResource: {}, detailed: {} };
-    for (const [id, { key, count }] of this.counts) {
+    for (const { key, count } of this.counts.values()) {
+      const id = `${key.verb} ${key.group}/${key.resource} ${key.namespace}`;
       snap.total += count;
       snap.byVerb[key.verb] = (snap.byVerb[key.verb] ?? 0) + count;
       const resource = key.group ? `${key.resource}.${key.group}` : key.resource;
       snap.byResource[resource] = (snap.byResource[resource] ?? 0) + count;
-      snap.detailed[id] = count;
+      snap.detailed[id] = (snap.detailed[id] ?? 0) + count;
     }
     return snap;
+  }
+
+  /** Every distinct request with its count, optionally only those of one client. */
+  entries(client?: string): { key: RequestKey; count: number }[] {
+    return [...this.counts.values()].filter((entry) => client === undefined || entry.key.client === client).map((entry) => ({ key: { ...entry.key }, count: entry.count }));
   }
 
   reset(): void {

@@ -12,7 +12,7 @@ import { Deleter } from "./deletion.ts";
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from "./discovery.ts";
 import { ApiError, internalError, notFoundPath, tooManyRequests } from "./errors.ts";
 import { noFaults, pickFault, RequestAccounting, type FaultConfig } from "./faults.ts";
-import { sendError, sendJson } from "./http-util.ts";
+import { managerFromUserAgent, sendError, sendJson } from "./http-util.ts";
 import { groupVersionDocument, openApiIndex } from "./openapi.ts";
 import { handleResource, verbOf } from "./resource-handler.ts";
 import { route, type Route } from "./router.ts";
@@ -105,7 +105,14 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Si
     if (r.type === "resource") {
       const def = catalog.find(r.group, r.version, r.plural);
       const verb = verbOf(method, r, url.searchParams);
-      requests.record({ verb, group: r.group, resource: r.subresource ? `${r.plural}/${r.subresource}` : r.plural, namespace: r.namespace ?? "" });
+      requests.record({
+        verb,
+        group: r.group,
+        resource: r.subresource ? `${r.plural}/${r.subresource}` : r.plural,
+        namespace: r.namespace ?? "",
+        client: managerFromUserAgent(req.headers["user-agent"]),
+        ...(nameOfRequest(r.name, url.searchParams) ? { name: nameOfRequest(r.name, url.searchParams) } : {}),
+      });
       if (faults.latencyMs > 0) await clock.sleep(faults.latencyMs);
       if (verb !== "watch") {
         const fault = pickFault(faults);
@@ -193,4 +200,15 @@ export function kubeconfigFor(url: string): string {
     "current-context: sim",
     "",
   ].join("\n");
+}
+
+/**
+ * The object name a request is about, as kube-apiserver's RequestInfo resolves it for
+ * authorization: the URL's name, or for a collection read a `metadata.name=` field selector
+ * (so RBAC scoped by resourceNames can allow a single-object list/watch).
+ */
+function nameOfRequest(urlName: string | undefined, query: URLSearchParams): string | undefined {
+  if (urlName) return urlName;
+  const selector = query.get("fieldSelector") ?? "";
+  return /^metadata\.name=([^,]+)$/.exec(selector)?.[1];
 }
