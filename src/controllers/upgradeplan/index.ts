@@ -14,6 +14,7 @@ import type { BackoffPolicy } from "../../runtime/backoff.ts";
 import { Controller } from "../../runtime/controller.ts";
 import { enqueueOnChange, Informer } from "../../runtime/informer.ts";
 import type { OperatorContext } from "../index.ts";
+import { jsonEqual } from "../status.ts";
 import { createHttpChannelResolver, type ChannelResolver } from "./channel.ts";
 import { reconcileUpgradePlan } from "./reconciler.ts";
 import { snapshotsViaPolicyController, type PreUpgradeSnapshots } from "./snapshots.ts";
@@ -71,7 +72,21 @@ export function createUpgradePlanController(context: OperatorContext, options: U
   });
 
   const allPlans = (): string[] => plans.cache.keys();
-  plans.addHandler(enqueueOnChange(controller.queue));
+  // Our own status writes change nothing we decide on: reacting to them would only reconcile twice.
+  const enqueuePlan = (plan: UpgradePlan): void => {
+    controller.queue.add(plan.metadata.name);
+  };
+  plans.addHandler({
+    onAdd: enqueuePlan,
+    onDelete: enqueuePlan,
+    onUpdate: (previous, current) => {
+      const { metadata: before } = previous;
+      const { metadata: after } = current;
+      const changed =
+        before.generation !== after.generation || before.deletionTimestamp !== after.deletionTimestamp || !jsonEqual(before.annotations, after.annotations) || !jsonEqual(before.labels, after.labels);
+      if (changed) enqueuePlan(current);
+    },
+  });
   caches.jobs.addHandler(
     enqueueOnChange(controller.queue, (job) => (job.metadata.labels?.[OWNER_KIND_LABEL] === CONTROLLER_NAME ? job.metadata.labels[OWNER_LABEL] : undefined)),
   );

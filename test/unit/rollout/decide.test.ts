@@ -137,7 +137,7 @@ describe("decideRollout: nodes in progress", () => {
   it.each([
     ["the kubelet still reports the old version", { kubeletVersion: "v1.30.6+rke2r1" }, "kubelet reports v1.30.6+rke2r1, waiting for v1.31.4+rke2r1"],
     ["the node is not Ready", { ready: false }, "node is not Ready"],
-    ["it became Ready 10 s ago", { readySinceMs: T0 - 10_000 }, "healthy, settling for 20s"],
+    ["it became Ready 10 s ago", { readySinceMs: T0 - 10_000 }, `healthy since ${new Date(T0 - 10_000).toISOString()}, settling 30s`],
   ])("waits in WaitingHealthy while %s", (_, overrides, message) => {
     const decision = decideRollout(input([healthyAfterJob("etcd-1", "etcd", overrides)], { lock: held }), settled("etcd-1"));
     expect(decision.steps).toEqual([]);
@@ -148,7 +148,7 @@ describe("decideRollout: nodes in progress", () => {
   it("starts the settle time when it first sees the node healthy, whatever the timestamps say", () => {
     const decision = decideRollout(input([healthyAfterJob("etcd-1", "etcd")], { lock: held }));
     expect(decision.steps).toEqual([]);
-    expect(decision.progress.get("etcd-1")?.message).toBe("healthy, settling for 30s");
+    expect(decision.progress.get("etcd-1")?.message).toBe(`healthy since ${new Date(T0).toISOString()}, settling 30s`);
     expect(decision.healthy).toEqual(new Set(["etcd-1"]));
   });
 

@@ -113,7 +113,7 @@ describe("RolloutEngine with the in-memory port", () => {
     await port.patchStatus(NODE_RESOURCE, "etcd-1", { conditions: [{ type: "Ready", status: "True", lastTransitionTime: finishedAt }], nodeInfo: { kubeletVersion: TARGET } });
     await flushMicrotasks();
     const settling = await round();
-    expect(settling.summary.nodes).toEqual([expect.objectContaining({ name: "etcd-1", phase: "WaitingHealthy", message: "healthy, settling for 30s" })]);
+    expect(settling.summary.nodes).toEqual([expect.objectContaining({ name: "etcd-1", phase: "WaitingHealthy", message: `healthy since ${new Date(clock.now()).toISOString()}, settling 30s` })]);
     expect(settling.requeueAfterMs).toBe(30_000);
 
     await clock.advance(30_000);

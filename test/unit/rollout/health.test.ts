@@ -15,9 +15,9 @@ const base: HealthInput = {
 describe("evaluateHealth", () => {
   it.each<[string, Partial<HealthInput>, ReturnType<typeof evaluateHealth>]>([
     ["healthy and settled", {}, { state: "healthy" }],
-    ["first seen healthy now: the settle starts now", { observedHealthySinceMs: undefined }, { state: "waiting", message: "healthy, settling for 30s", recheckInMs: 30_000, settling: true }],
-    ["settling: the latest Ready transition decides", { mirrorPods: [{ name: "etcd-n", exists: true, ready: true, readySinceMs: T - 10_000 }] }, { state: "waiting", message: "healthy, settling for 20s", recheckInMs: 20_000, settling: true }],
-    ["readiness from before the Job ended proves nothing", { jobFinishedAtMs: T - 5_000, node: { ready: true, readySinceMs: T - 3_600_000, kubeletVersion: "v1.31.4+rke2r1" } }, { state: "waiting", message: "healthy, settling for 25s", recheckInMs: 25_000, settling: true }],
+    ["first seen healthy now: the settle starts now", { observedHealthySinceMs: undefined }, { state: "waiting", message: `healthy since ${new Date(T).toISOString()}, settling 30s`, recheckInMs: 30_000, settling: true }],
+    ["settling: the latest Ready transition decides", { mirrorPods: [{ name: "etcd-n", exists: true, ready: true, readySinceMs: T - 10_000 }] }, { state: "waiting", message: `healthy since ${new Date(T - 10_000).toISOString()}, settling 30s`, recheckInMs: 20_000, settling: true }],
+    ["readiness from before the Job ended proves nothing", { jobFinishedAtMs: T - 5_000, node: { ready: true, readySinceMs: T - 3_600_000, kubeletVersion: "v1.31.4+rke2r1" } }, { state: "waiting", message: `healthy since ${new Date(T - 5_000).toISOString()}, settling 30s`, recheckInMs: 25_000, settling: true }],
     ["old kubelet", { node: { ready: true, readySinceMs: T - 60_000, kubeletVersion: "v1.30.6+rke2r1" } }, { state: "waiting", message: "kubelet reports v1.30.6+rke2r1, waiting for v1.31.4+rke2r1", recheckInMs: 480_000, settling: false }],
     ["no version check (CertRotation)", { node: { ready: true, readySinceMs: T - 60_000, kubeletVersion: "v1.30.6+rke2r1" }, gate: { timeoutMs: 600_000, settleMs: 30_000 } }, { state: "healthy" }],
     ["missing mirror pod", { mirrorPods: [{ name: "etcd-n", exists: false, ready: false, readySinceMs: 0 }] }, { state: "waiting", message: "mirror pod kube-system/etcd-n not found", recheckInMs: 480_000, settling: false }],
@@ -27,7 +27,7 @@ describe("evaluateHealth", () => {
   });
 
   it("settles from when the engine first saw it healthy, when that is later than the (whole-second) timestamps", () => {
-    expect(evaluateHealth({ ...base, observedHealthySinceMs: T - 1_000 })).toEqual({ state: "waiting", message: "healthy, settling for 29s", recheckInMs: 29_000, settling: true });
+    expect(evaluateHealth({ ...base, observedHealthySinceMs: T - 1_000 })).toEqual({ state: "waiting", message: `healthy since ${new Date(T - 1_000).toISOString()}, settling 30s`, recheckInMs: 29_000, settling: true });
     expect(evaluateHealth({ ...base, observedHealthySinceMs: T - 30_000 })).toEqual({ state: "healthy" });
   });
 

@@ -1,0 +1,60 @@
+/** Pure arithmetic over what the upgrade benchmark observed (times in ms, real clock). */
+
+export interface Observed {
+  /** When the node's upgrade Job appeared. */
+  jobCreatedAt: number;
+  /** When the node was first seen healthy at the target after its Job (Ready, version, mirror pods). */
+  healthyAt: number | undefined;
+}
+
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+}
+
+/**
+ * Orchestration overhead: from a node passing its gate (first seen healthy + settle) to the next
+ * node's Job. Each gate pass frees one slot, so gate passes and Job creations are paired first in,
+ * first out; a Job created while no gate pass is waiting (the first ones of a tier started
+ * together) has no trigger of its own and gives no sample.
+ */
+export function overheadSamples(nodes: readonly Observed[], settleMs: number): number[] {
+  const gates = nodes.flatMap((node) => (node.healthyAt === undefined ? [] : [node.healthyAt + settleMs])).sort((a, b) => a - b);
+  const jobs = nodes.map((node) => node.jobCreatedAt).sort((a, b) => a - b);
+  const samples: number[] = [];
+  let next = 0;
+  for (const createdAt of jobs) {
+    const gate = gates[next];
+    if (gate === undefined || gate > createdAt) continue;
+    samples.push(createdAt - gate);
+    next++;
+  }
+  return samples;
+}
+
+/** Ideal wall time: each tier in ceil(n / concurrency) rounds of one node's own time. */
+export function idealWallMs(tiers: readonly { nodes: number; concurrency: number }[], perNodeMs: number): number {
+  return tiers.reduce((sum, tier) => sum + Math.ceil(tier.nodes / Math.max(1, tier.concurrency)) * perNodeMs, 0);
+}
+
+/** Sums a Prometheus text exposition's samples of one metric, grouped by one label. */
+export function sumByLabel(exposition: string, metric: string, label: string): Record<string, number> {
+  const sums: Record<string, number> = {};
+  const pattern = new RegExp(`^${metric}\\{([^}]*)\\} ([0-9.eE+-]+)$`);
+  for (const line of exposition.split("\n")) {
+    const match = pattern.exec(line);
+    if (!match) continue;
+    const labels = match[1] ?? "";
+    const value = Number(match[2]);
+    const key = new RegExp(`${label}="([^"]*)"`).exec(labels)?.[1] ?? "";
+    sums[key] = (sums[key] ?? 0) + value;
+  }
+  return sums;
+}
+
+export function metricValue(exposition: string, metric: string): number | undefined {
+  const line = exposition.split("\n").find((l) => l.startsWith(`${metric} `));
+  return line === undefined ? undefined : Number(line.slice(metric.length + 1));
+}

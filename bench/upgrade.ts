@@ -1,0 +1,168 @@
+/**
+ * Upgrade benchmark on the simulated cluster (testing.md "Benchmarks"). Starts the sim with N
+ * nodes, runs the operator as its own process (so its RSS and CPU are its own), applies one
+ * UpgradePlan and measures, from outside, with real timestamps:
+ * - orchestration overhead per node: a node passing its gate -> the next node's Job created;
+ * - wall time against the ideal (sum over tiers of ceil(n/c) x one node's own time);
+ * - API requests per upgraded node: the operator's own (its request metric) and the simulated
+ *   API server's accounting (all clients: kubelets, controllers, this harness included);
+ * - watches opened, and the operator's peak RSS and CPU seconds.
+ *
+ *   npx node bench/upgrade.ts --nodes 1000 [--workers 10%] [--time-scale 0.01] [--settle 1s]
+ */
+import { spawn } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { durationToMs } from "../src/api/duration.ts";
+import { upgradePlanResource, type UpgradePlan } from "../src/api/upgradeplan.ts";
+import { JOB_RESOURCE, NODE_LABEL, POD_RESOURCE, type Job } from "../src/nodeops/job.ts";
+import { silentLogger } from "../src/observability/logger.ts";
+import { isNodeReady, isPodReady, NODE_RESOURCE, type NodeObject, type PodObject } from "../src/rollout/kube-objects.ts";
+import { mirrorPodNames, rolesFromLabels, tierOf } from "../src/rke2/roles.ts";
+import { systemClock } from "../src/runtime/clock.ts";
+import { Informer } from "../src/runtime/informer.ts";
+import { scaleTopology } from "../src/sim/cluster/topology.ts";
+import { startSim } from "../src/sim/index.ts";
+import { idealWallMs, metricValue, overheadSamples, quantile, sumByLabel, type Observed } from "./analysis.ts";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const TARGET = "v1.31.4+rke2r1";
+const { values: flags } = parseArgs({
+  options: {
+    nodes: { type: "string", default: "1000" },
+    workers: { type: "string", default: "10%" },
+    "time-scale": { type: "string", default: "0.01" },
+    settle: { type: "string", default: "1s" },
+    out: { type: "string" },
+  },
+});
+const nodeCount = Number(flags.nodes);
+const settleMs = durationToMs(flags.settle) ?? 1000;
+const workers = /%$/.test(flags.workers) ? flags.workers : Number(flags.workers);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const address = server.address();
+  await new Promise((done) => server.close(done));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+const sim = await startSim({ topology: scaleTopology(nodeCount), timeScale: Number(flags["time-scale"]), workloads: false, durations: { heartbeatMs: 5000 } });
+const listenPort = await freePort();
+const operator = spawn(
+  process.execPath,
+  ["--disable-warning=ExperimentalWarning", "src/main.ts", "operator", "--kubeconfig", sim.kubeconfigPath, "--no-leader-elect", "--listen-port", String(listenPort), "--namespace", "rke2-lifecycle-system", "--log-level", "warn"],
+  { cwd: root, stdio: ["ignore", "ignore", "inherit"] },
+);
+const scrape = async (): Promise<string> => (await fetch(`http://127.0.0.1:${listenPort}/metrics`)).text();
+
+// What happens to each node, seen from outside the operator.
+const observed = new Map<string, Observed & { tier: string }>();
+const base = { port: sim.port, clock: systemClock, logger: silentLogger() };
+const nodes = new Informer<NodeObject>({ ...base, type: NODE_RESOURCE });
+const pods = new Informer<PodObject>({ ...base, type: POD_RESOURCE, namespace: "kube-system" });
+const jobs = new Informer<Job>({ ...base, type: JOB_RESOURCE, namespace: "rke2-lifecycle-jobs", labelSelector: "rke2-lifecycle.io/action=upgrade" });
+const checkHealthy = (name: string): void => {
+  const entry = observed.get(name);
+  const node = nodes.cache.get(name);
+  if (!entry || entry.healthyAt !== undefined || !node) return;
+  if (!isNodeReady(node) || node.status?.nodeInfo?.kubeletVersion !== TARGET) return;
+  const mirror = mirrorPodNames(name, rolesFromLabels(node.metadata.labels)).map((pod) => pods.cache.get(`kube-system/${pod}`));
+  if (mirror.every((pod) => pod !== undefined && isPodReady(pod))) entry.healthyAt = Date.now();
+};
+nodes.addHandler({
+  onUpdate: (_, node) => {
+    checkHealthy(node.metadata.name);
+  },
+});
+const onPod = (pod: PodObject): void => {
+  checkHealthy(pod.spec?.nodeName ?? "");
+};
+pods.addHandler({
+  onAdd: onPod,
+  onUpdate: (_, pod) => {
+    onPod(pod);
+  },
+});
+jobs.addHandler({
+  onAdd: (job) => {
+    const name = job.metadata.labels?.[NODE_LABEL] ?? "";
+    const node = nodes.cache.get(name);
+    observed.set(name, { jobCreatedAt: Date.now(), healthyAt: undefined, tier: tierOf(rolesFromLabels(node?.metadata.labels)) });
+  },
+});
+for (const informer of [nodes, pods, jobs]) informer.start();
+await Promise.all([nodes.synced, pods.synced, jobs.synced]);
+
+try {
+  await until(async () => ((await fetch(`http://127.0.0.1:${listenPort}/readyz`)).ok ? true : undefined), "the operator to be ready", 120_000);
+  const metricsBefore = await scrape();
+  const simBefore = sim.requests?.snapshot().total ?? 0;
+  const started = Date.now();
+  const plan: UpgradePlan = {
+    apiVersion: upgradePlanResource.apiVersion,
+    kind: upgradePlanResource.kind,
+    metadata: { name: "bench" },
+    spec: { version: TARGET, snapshot: { required: false }, concurrency: { workers }, healthGate: { settle: flags.settle, timeout: "10m" } },
+  };
+  await sim.port.create(upgradePlanResource, plan);
+  await until(async () => ((await sim.port.get<UpgradePlan>(upgradePlanResource, "bench"))?.status?.phase === "Succeeded" ? true : undefined), "the plan to succeed", 3_600_000);
+  const wallMs = Date.now() - started;
+  const metricsAfter = await scrape();
+  const simRequests = (sim.requests?.snapshot().total ?? 0) - simBefore;
+
+  const byVerbBefore = sumByLabel(metricsBefore, "rke2_lifecycle_api_requests_total", "verb");
+  const byVerbAfter = sumByLabel(metricsAfter, "rke2_lifecycle_api_requests_total", "verb");
+  const operatorByVerb = Object.fromEntries(Object.entries(byVerbAfter).map(([verb, n]) => [verb, n - (byVerbBefore[verb] ?? 0)]));
+  const operatorRequests = Object.values(operatorByVerb).reduce((a, b) => a + b, 0);
+  const status = await readFile(`/proc/${String(operator.pid)}/status`, "utf8").catch(() => "");
+  const peakRssMb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;
+  const cpu = (text: string): number => (metricValue(text, "process_cpu_user_seconds_total") ?? 0) + (metricValue(text, "process_cpu_system_seconds_total") ?? 0);
+
+  const samples = overheadSamples([...observed.values()], settleMs);
+  const durations = [...observed.values()].flatMap((o) => (o.healthyAt === undefined ? [] : [o.healthyAt - o.jobCreatedAt]));
+  const perNodeMs = quantile(durations, 0.5) + settleMs;
+  const tierSizes = ["etcd", "control-plane", "worker"].map((tier) => [...observed.values()].filter((o) => o.tier === tier).length);
+  const workerConcurrency = typeof workers === "number" ? workers : Math.max(1, Math.floor(((tierSizes[2] ?? 0) * Number.parseInt(workers, 10)) / 100));
+  const ideal = idealWallMs([{ nodes: tierSizes[0] ?? 0, concurrency: 1 }, { nodes: tierSizes[1] ?? 0, concurrency: 1 }, { nodes: tierSizes[2] ?? 0, concurrency: workerConcurrency }], perNodeMs);
+  const results = {
+    nodes: nodeCount,
+    upgraded: observed.size,
+    workerConcurrency,
+    settleMs,
+    timeScale: Number(flags["time-scale"]),
+    wallSeconds: wallMs / 1000,
+    idealSeconds: ideal / 1000,
+    wallOverIdeal: wallMs / ideal,
+    perNodeMedianMs: perNodeMs,
+    overheadMs: { samples: samples.length, median: quantile(samples, 0.5), p99: quantile(samples, 0.99), max: Math.max(...samples) },
+    operatorRequests: { total: operatorRequests, perNode: operatorRequests / observed.size, byVerb: operatorByVerb },
+    simApiServerRequestsPerNode: simRequests / observed.size,
+    watchesOpened: { total: byVerbAfter.watch ?? 0, duringRollout: operatorByVerb.watch ?? 0 },
+    operatorPeakRssMb: peakRssMb,
+    operatorCpuSeconds: { total: cpu(metricsAfter), duringRollout: cpu(metricsAfter) - cpu(metricsBefore) },
+  };
+  const out = flags.out ?? join(root, "bench", "results", `upgrade-${String(nodeCount)}.json`);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(results, null, 2)}\nwritten to ${out}\n`);
+} finally {
+  operator.kill("SIGTERM");
+  await Promise.all([nodes.stop(), pods.stop(), jobs.stop()]);
+  await sim.stop();
+}
