@@ -6,6 +6,7 @@ import type { KubePort } from "../runtime/kube/port.ts";
 import type { ControllerModule } from "../operator/manager.ts";
 import { createUpgradePlanController } from "./upgradeplan/index.ts";
 import { createEtcdSnapshotPolicyController } from "./etcdsnapshotpolicy/controller.ts";
+import { createCertRotationController } from "./certrotation/index.ts";
 
 /** Everything a controller module is built from. */
 export interface OperatorContext {
@@ -22,4 +23,4 @@ export type ControllerFactory = (context: OperatorContext) => ControllerModule;
  * The controllers this build runs, one factory per kind. The EtcdSnapshotPolicy, UpgradePlan and
  * CertRotation controllers register here as they are built (see docs/status.md).
  */
-export const CONTROLLER_FACTORIES: readonly ControllerFactory[] = [(context) => createEtcdSnapshotPolicyController(context), (context) => createUpgradePlanController(context)];
+export const CONTROLLER_FACTORIES: readonly ControllerFactory[] = [(context) => createEtcdSnapshotPolicyController(context), (context) => createUpgradePlanController(context), (context) => createCertRotationController(context)];

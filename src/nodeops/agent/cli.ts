@@ -7,6 +7,7 @@ import { AGENT_COMMAND, parseSnapshotDeleteArgs, parseSnapshotSaveArgs } from ".
 import { encodeResult, type NodeActionResult } from "../results.ts";
 import { DEFAULT_HOST_ROOT, nodeFs, processRunner, type AgentFs, type CommandRunner, type HostContext } from "./host.ts";
 import { snapshotDelete, snapshotSave, type AgentLog } from "./snapshot.ts";
+import { certRotateCommand, runCertInventoryCommand } from "./cert-commands.ts";
 
 export type AgentExitCode = 0 | 1 | 2;
 
@@ -41,14 +42,24 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     if (!parsed.ok) return { usage: parsed.error, action: "snapshot-delete" };
     return snapshotDelete(host, parsed.options, log);
   },
+  "cert-rotate": (argv, host, _node, log) => certRotateCommand(argv, host, log),
+};
+
+/** Long-running subcommands (the inventory DaemonSet): no termination message, they run until SIGTERM. */
+type Daemon = (argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: AgentIo, hostRoot: string) => Promise<AgentExitCode>;
+
+const DAEMONS: Record<string, Daemon> = {
+  "cert-inventory": runCertInventoryCommand,
 };
 
 export function nodeAgentHelp(): string {
-  return `Usage: rke2-lifecycle ${AGENT_COMMAND} <${Object.keys(SUBCOMMANDS).join("|")}> [flags]
+  return `Usage: rke2-lifecycle ${AGENT_COMMAND} <${[...Object.keys(SUBCOMMANDS), ...Object.keys(DAEMONS)].join("|")}> [flags]
 
 Runs inside a node Job: executes the host's rke2 in the host's namespaces (nsenter --target 1)
 and writes the result as JSON to ${DEFAULT_TERMINATION_LOG} (override with ${TERMINATION_LOG_ENV}).
 S3 credentials are read from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
+cert-inventory runs until SIGTERM in the certificate inventory DaemonSet (flags: --namespace,
+--scan-interval, --data-dir) and reports the node's certificates to its inventory Lease.
 `;
 }
 
@@ -68,9 +79,11 @@ export async function runNodeAgent(argv: readonly string[], env: Readonly<Record
     io.stdout(nodeAgentHelp());
     return name === undefined ? 2 : 0;
   }
+  const daemon = DAEMONS[name];
+  if (daemon) return daemon(full, env, io, deps.hostRoot);
   const subcommand = SUBCOMMANDS[name];
   if (!subcommand) {
-    io.stderr(`${AGENT_COMMAND}: unknown subcommand ${JSON.stringify(name)} (known: ${Object.keys(SUBCOMMANDS).join(", ")})\n`);
+    io.stderr(`${AGENT_COMMAND}: unknown subcommand ${JSON.stringify(name)} (known: ${[...Object.keys(SUBCOMMANDS), ...Object.keys(DAEMONS)].join(", ")})\n`);
     return 2;
   }
   const node = env[NODE_NAME_ENV] ?? "";

@@ -7,6 +7,7 @@ import type { Clock } from "../../runtime/clock.ts";
 import { isAlreadyExists } from "../../runtime/kube/errors.ts";
 import type { KubePort } from "../../runtime/kube/port.ts";
 import type { CertificateFile } from "./certificates.ts";
+import { SIM_INVENTORY_NAMESPACE, SimCertInventory } from "./cert-inventory.ts";
 import { scaleDurations, type SimDurations } from "./durations.ts";
 import { FaultBook, type NodeFaults } from "./faults.ts";
 import { Kubelets } from "./kubelet.ts";
@@ -28,6 +29,8 @@ export interface SimClusterOptions {
   snapshotSizeBytes?: number;
   /** Nodes registered at once. Default 32. */
   registrationConcurrency?: number;
+  /** The certificate inventory DaemonSet (one report Lease per node); `false` for none. Default on. */
+  certInventory?: { namespace?: string } | false;
 }
 
 export interface NodeView {
@@ -42,6 +45,7 @@ export class SimCluster {
   private readonly options: SimClusterOptions;
   private readonly nodes = new Map<string, SimNode>();
   private readonly kubelets: Kubelets;
+  private readonly inventory: SimCertInventory | undefined;
 
   constructor(options: SimClusterOptions) {
     this.options = options;
@@ -49,6 +53,11 @@ export class SimCluster {
     const deps = { port: options.port, clock: options.clock, log: options.log.child({ component: "sim-cluster" }), durations: this.durations, faults: this.faults };
     for (const spec of expandTopology(options.topology)) this.nodes.set(spec.name, new SimNode(spec, options.topology.version, deps));
     this.kubelets = new Kubelets({ ...deps, nodes: this.nodes, snapshotSizeBytes: options.snapshotSizeBytes ?? 24 * 1024 * 1024 });
+    const inventory = options.certInventory;
+    this.inventory =
+      inventory === false
+        ? undefined
+        : new SimCertInventory({ ...deps, namespace: inventory?.namespace ?? SIM_INVENTORY_NAMESPACE, timeScale: options.timeScale, nodes: () => this.nodes.values() });
     this.faults.onChange((node) => {
       void this.applyFaults(node);
     });
@@ -61,11 +70,13 @@ export class SimCluster {
     });
     await Promise.all(workers);
     await this.kubelets.start();
+    await this.inventory?.start();
     if (this.options.workloads !== false) await this.createWorkloads(this.options.workloads ?? {});
   }
 
   async stop(): Promise<void> {
     for (const node of this.nodes.values()) node.stop();
+    this.inventory?.stop();
     await this.kubelets.stop();
   }
 

@@ -1,0 +1,66 @@
+/**
+ * Wiring of the CertRotation controller: its informer, the certificate inventory (the per-node
+ * Leases the DaemonSet writes in the jobs namespace), the rollout engine's shared caches, and the
+ * keys their changes enqueue. There are few CertRotations, so a Node, mirror pod, Lease or
+ * inventory change wakes all of them; a Job wakes its owner.
+ */
+import { certRotationResource, type CertRotation } from "../../api/certrotation.ts";
+import { INVENTORY_LABEL_SELECTOR } from "../../certs/inventory-lease.ts";
+import { OWNER_KIND_LABEL, OWNER_LABEL } from "../../nodeops/job.ts";
+import { createEventRecorder, type EventRecorder } from "../../observability/events.ts";
+import { reconcileObserver } from "../../observability/metrics.ts";
+import type { ControllerModule } from "../../operator/manager.ts";
+import { RolloutEngine } from "../../rollout/engine.ts";
+import { sharedRolloutCaches } from "../../rollout/informers.ts";
+import { Controller } from "../../runtime/controller.ts";
+import { enqueueOnChange, Informer } from "../../runtime/informer.ts";
+import { LEASE_RESOURCE, type Lease } from "../../runtime/leader-election.ts";
+import type { OperatorContext } from "../index.ts";
+import { CertificateExpiryExporter, expiringGauge } from "./metrics.ts";
+import { reconcileCertRotation } from "./reconciler.ts";
+
+export const CONTROLLER_NAME = "certrotation";
+
+export interface CertRotationOptions {
+  events?: EventRecorder;
+}
+
+export function createCertRotationController(context: OperatorContext, options: CertRotationOptions = {}): ControllerModule {
+  const { port, clock, log, config, metrics } = context;
+  const logger = log.child({ controller: CONTROLLER_NAME });
+  const certRotations = new Informer<CertRotation>({ port, type: certRotationResource, clock, logger });
+  const inventory = new Informer<Lease>({ port, type: LEASE_RESOURCE, namespace: config.jobsNamespace, labelSelector: INVENTORY_LABEL_SELECTOR, clock, logger });
+  const caches = sharedRolloutCaches({ port, clock, log: logger, namespace: config.namespace, jobNamespace: config.jobsNamespace });
+  const engine = new RolloutEngine({ port, clock, log: logger, caches });
+  const deps = {
+    port,
+    clock,
+    metrics,
+    events: options.events ?? createEventRecorder({ port, clock, log: logger }),
+    certRotations: certRotations.cache,
+    inventory: inventory.cache,
+    engine,
+    jobNamespace: config.jobsNamespace,
+    image: config.nodeAgentImage,
+    exporter: new CertificateExpiryExporter(metrics),
+    expiring: expiringGauge(metrics.registry),
+  };
+  const controller = new Controller({
+    name: CONTROLLER_NAME,
+    clock,
+    logger,
+    concurrency: config.workers,
+    observer: reconcileObserver(metrics),
+    reconcile: (key, { log: keyLog }) => reconcileCertRotation(deps, key, keyLog),
+  });
+
+  const all = (): string[] => certRotations.cache.keys();
+  certRotations.addHandler(enqueueOnChange(controller.queue));
+  inventory.addHandler(enqueueOnChange(controller.queue, all));
+  caches.jobs.addHandler(enqueueOnChange(controller.queue, (job) => (job.metadata.labels?.[OWNER_KIND_LABEL] === CONTROLLER_NAME ? job.metadata.labels[OWNER_LABEL] : undefined)));
+  caches.nodes.addHandler(enqueueOnChange(controller.queue, all));
+  caches.mirrorPods.addHandler(enqueueOnChange(controller.queue, all));
+  caches.lease.addHandler(enqueueOnChange(controller.queue, all));
+
+  return { name: CONTROLLER_NAME, informers: [certRotations, inventory, ...caches.informers], controller };
+}

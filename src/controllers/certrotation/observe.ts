@@ -1,0 +1,68 @@
+/**
+ * Reads what a CertRotation round decides on from the caches, pure over what it is handed: the
+ * inventory per node, the nodes as this CertRotation sees them, and its succeeded rotation Jobs.
+ */
+import { certRotationResource } from "../../api/certrotation.ts";
+import { readInventoryLease, type NodeInventory } from "../../certs/inventory-lease.ts";
+import { nodeJobName, type Job } from "../../nodeops/job.ts";
+import { readClaim } from "../../rollout/claim.ts";
+import type { NodeObject } from "../../rollout/kube-objects.ts";
+import { matchesLabelSelector } from "../../rollout/selector.ts";
+import type { LabelSelector } from "../../api/common.ts";
+import type { Lease } from "../../runtime/leader-election.ts";
+import type { ObservedCertNode } from "./decide.ts";
+import { BEFORE_ANNOTATION, decodeBefore, type RotationRecord } from "./verify.ts";
+
+export interface InventoryEntry {
+  /** The Lease's resourceVersion: the metrics exporter rewrites a node only when it changed. */
+  version: string;
+  inventory: NodeInventory;
+}
+
+/** Inventory by node; if two Leases name one node, the most recently renewed wins. */
+export function inventoryByNode(leases: readonly Lease[]): Map<string, InventoryEntry> {
+  const byNode = new Map<string, InventoryEntry>();
+  for (const lease of leases) {
+    const inventory = readInventoryLease(lease);
+    if (!inventory) continue;
+    const existing = byNode.get(inventory.node);
+    if (existing && existing.inventory.renewedAtMs >= inventory.renewedAtMs) continue;
+    byNode.set(inventory.node, { version: lease.metadata.resourceVersion ?? "", inventory });
+  }
+  return byNode;
+}
+
+export function observeCertNodes(nodes: readonly NodeObject[], selector: LabelSelector | undefined, completionLabel: string): ObservedCertNode[] {
+  return nodes.map((node) => ({
+    name: node.metadata.name,
+    resourceVersion: node.metadata.resourceVersion ?? "",
+    unschedulable: node.spec?.unschedulable === true,
+    selected: matchesLabelSelector(selector, node.metadata.labels),
+    doneHash: node.metadata.labels?.[completionLabel],
+    claim: readClaim(node.metadata.annotations),
+  }));
+}
+
+function completedAtMs(job: Job): number | undefined {
+  const complete = job.status?.conditions?.find((c) => c.type === "Complete" && c.status === "True") as { lastTransitionTime?: string } | undefined;
+  if (!complete) return undefined;
+  const at = Date.parse(job.status?.completionTime ?? complete.lastTransitionTime ?? "");
+  return Number.isFinite(at) ? at : undefined;
+}
+
+/**
+ * The latest succeeded rotation Job of `node` for the target whose hash is `targetHash`, among
+ * the node's cert-rotate Jobs of this CertRotation. Job names follow the engine's deterministic
+ * scheme (`<targetHash>#<attempt>` as identity), so the attempt is found by name.
+ */
+export function latestRotation(owner: string, node: string, targetHash: string, jobs: readonly Job[], maxAttempts: number): RotationRecord | undefined {
+  const byName = new Map(jobs.filter((job) => job.metadata.deletionTimestamp === undefined).map((job) => [job.metadata.name, job]));
+  for (let attempt = maxAttempts; attempt >= 1; attempt--) {
+    const job = byName.get(nodeJobName("cert-rotate", owner, node, `${targetHash}#${attempt}`));
+    const at = job && completedAtMs(job);
+    if (job && at !== undefined) return { job: job.metadata.name, attempt, completedAtMs: at, before: decodeBefore(job.metadata.annotations?.[BEFORE_ANNOTATION]) };
+  }
+  return undefined;
+}
+
+export const OWNER_KIND = certRotationResource.kind;

@@ -1,0 +1,169 @@
+/**
+ * One reconcile of a CertRotation: read the CertRotation, the inventory and the rollout caches,
+ * assess the certificates, decide the round (pure), hand finished-but-unconfirmed or due-again
+ * nodes back to the engine, run one engine round when there is work, write the status once,
+ * record events and metrics. Level-triggered and idempotent; what must survive a restart lives on
+ * the Nodes (claims, completion labels) and on the rotation Jobs (what they were to renew).
+ */
+import { certRotationResource, parseSpec, type CertRotation, type CertRotationSpec } from "../../api/certrotation.ts";
+import { durationToMs } from "../../api/duration.ts";
+import type { EventRecorder } from "../../observability/events.ts";
+import type { Logger } from "../../observability/logger.ts";
+import type { OperatorMetrics } from "../../observability/metrics.ts";
+import { ownerId } from "../../rollout/claim.ts";
+import type { RolloutEngine, RolloutResult } from "../../rollout/engine.ts";
+import { JOBS_BY_OWNER_NODE, jobIndexKey } from "../../rollout/informers.ts";
+import { NODE_RESOURCE, type NodeObject } from "../../rollout/kube-objects.ts";
+import { currentLockHolder, currentNodes } from "../../rollout/observe.ts";
+import { dropCompletion, reopenAsFailedAttempt } from "../../rollout/reopen.ts";
+import { isWindowOpen, nextWindowStart } from "../../rollout/window.ts";
+import { rolesFromLabels, tierOf } from "../../rke2/roles.ts";
+import type { Clock } from "../../runtime/clock.ts";
+import type { ReconcileResult } from "../../runtime/controller.ts";
+import { isConflict } from "../../runtime/kube/errors.ts";
+import type { KubePort } from "../../runtime/kube/port.ts";
+import type { Lease } from "../../runtime/leader-election.ts";
+import type { ReadonlyStore } from "../../runtime/store.ts";
+import { writeStatusIfChanged } from "../status.ts";
+import { assessCluster, assessNode, type NodeAssessment, type Thresholds } from "./assess.ts";
+import { decideRound, type RoundPlan } from "./decide.ts";
+import { completionLabel, healthTimeoutMs, MAX_ATTEMPTS_PER_NODE, rolloutRequest, rotatedServices } from "./desired.ts";
+import { nodeEvent, transitionEvents, verificationEvents, type CertEvent } from "./events.ts";
+import { SEVERITIES, type CertificateExpiryExporter, type expiringGauge } from "./metrics.ts";
+import { inventoryByNode, latestRotation, observeCertNodes } from "./observe.ts";
+import { nextStatus } from "./status.ts";
+import { beforeRotation } from "./verify.ts";
+
+export interface CertRotationDeps {
+  port: KubePort;
+  clock: Clock;
+  metrics: OperatorMetrics;
+  events: EventRecorder;
+  certRotations: ReadonlyStore<CertRotation>;
+  inventory: ReadonlyStore<Lease>;
+  engine: RolloutEngine;
+  jobNamespace: string;
+  image: string;
+  exporter: CertificateExpiryExporter;
+  expiring: ReturnType<typeof expiringGauge>;
+}
+
+function thresholdsOf(spec: CertRotationSpec): Thresholds {
+  return { renewBeforeMs: durationToMs(spec.renewBefore) ?? 0, warnBeforeMs: durationToMs(spec.warnBefore) ?? 0, criticalBeforeMs: durationToMs(spec.criticalBefore) ?? 0 };
+}
+
+/** Exports every existing node's certificates, whichever CertRotation (if any) selects it. */
+function syncExpiryMetrics(deps: CertRotationDeps, nodes: readonly NodeObject[]): ReturnType<typeof inventoryByNode> {
+  const inventory = inventoryByNode(deps.inventory.list());
+  const existing = new Set(nodes.map((node) => node.metadata.name));
+  deps.exporter.sync(new Map([...inventory].filter(([node]) => existing.has(node))));
+  return inventory;
+}
+
+export async function reconcileCertRotation(deps: CertRotationDeps, key: string, log: Logger): Promise<ReconcileResult> {
+  const caches = deps.engine.caches;
+  const nodes = currentNodes(caches);
+  const inventory = syncExpiryMetrics(deps, nodes);
+  const cr = deps.certRotations.get(key);
+  if (!cr) {
+    deps.engine.forget({ kind: certRotationResource.kind, name: key });
+    for (const severity of SEVERITIES) deps.expiring.remove({ certrotation: key, severity });
+    return {};
+  }
+  const nowMs = deps.clock.now();
+  const generation = cr.metadata.generation ?? 1;
+  const previous = cr.status ?? {};
+  const parsed = parseSpec(cr.spec ?? {});
+  if (!parsed.ok) {
+    await finish(deps, cr, nextStatus({ nowMs, generation, previous, invalid: parsed.message }), []);
+    return {};
+  }
+  const spec = parsed.spec;
+  const thresholds = thresholdsOf(spec);
+  const label = completionLabel(cr);
+  const owner = ownerId(certRotationResource.kind, cr.metadata.name);
+  const observed = observeCertNodes(nodes, spec.nodeSelector, label);
+  const assessments = new Map<string, NodeAssessment>();
+  for (const node of nodes) {
+    if (!observed.find((o) => o.name === node.metadata.name)?.selected) continue;
+    const ref = { name: node.metadata.name, tier: tierOf(rolesFromLabels(node.metadata.labels)) };
+    assessments.set(ref.name, assessNode(ref, inventory.get(ref.name)?.inventory, thresholds, nowMs));
+  }
+  const cluster = assessCluster([...assessments.values()], thresholds, nowMs);
+  const windowOpen = isWindowOpen(spec.window, nowMs);
+  const services = rotatedServices(spec);
+  const plan = decideRound({
+    nowMs,
+    owner,
+    completionLabel: label,
+    trigger: spec.trigger,
+    lastTrigger: previous.lastTrigger,
+    paused: spec.paused,
+    windowOpen,
+    services,
+    renewBeforeMs: thresholds.renewBeforeMs,
+    verifyTimeoutMs: healthTimeoutMs(spec),
+    maxAttempts: MAX_ATTEMPTS_PER_NODE,
+    lockHeldByUs: currentLockHolder(caches) === owner,
+    nodes: observed,
+    assessments,
+    inventories: new Map([...inventory].map(([node, entry]) => [node, entry.inventory])),
+    rotationOf: (node, hash) =>
+      latestRotation(cr.metadata.name, node, hash, caches.jobs.cache.byIndex(JOBS_BY_OWNER_NODE, jobIndexKey("cert-rotate", certRotationResource.kind, cr.metadata.name, node)), MAX_ATTEMPTS_PER_NODE),
+  });
+
+  const errors = await handBack(deps, plan, label);
+  let result: RolloutResult | undefined;
+  if (plan.runEngine) {
+    const ctx = { cr, spec, namespace: deps.jobNamespace, image: deps.image };
+    result = await deps.engine.run(
+      rolloutRequest({
+        ctx,
+        target: plan.target,
+        mayStart: plan.mayStart,
+        isSatisfied: (node) => plan.satisfied.has(node.metadata.name),
+        beforeOf: (node) => beforeRotation(assessments.get(node)?.certificates ?? [], services),
+      }),
+    );
+    errors.push(...result.errors);
+  }
+  const checkIntervalMs = durationToMs(spec.checkInterval) ?? 0;
+  const status = nextStatus({ nowMs, generation, previous, checkIntervalMs, thresholds: { warnBefore: spec.warnBefore, criticalBefore: spec.criticalBefore }, trigger: spec.trigger, assessment: cluster, plan, rollout: result?.summary });
+  await finish(deps, cr, status, [...(result?.events.map(nodeEvent) ?? []), ...verificationEvents(previous, plan)]);
+  deps.expiring.set({ certrotation: cr.metadata.name, severity: "warning" }, cluster.warningCount);
+  deps.expiring.set({ certrotation: cr.metadata.name, severity: "critical" }, cluster.criticalCount);
+  deps.metrics.disruptionLockHeld.set(currentLockHolder(caches) === undefined ? 0 : 1);
+  for (const err of errors) log.warn({ err }, "certificate rotation step failed; retrying");
+  if (errors.length > 0) throw errors[0];
+
+  const timers = [
+    result?.requeueAfterMs,
+    cluster.nextCrossingMs === undefined ? undefined : cluster.nextCrossingMs - nowMs,
+    Date.parse(status.nextCheckTime ?? "") - nowMs,
+    ...[...plan.checked.values()].map((check) => (check.verification.state === "pending" ? check.verification.recheckInMs : undefined)),
+    !windowOpen && spec.window ? (nextWindowStart(spec.window, nowMs) ?? nowMs) - nowMs : undefined,
+  ].filter((ms): ms is number => ms !== undefined && Number.isFinite(ms));
+  return timers.length > 0 ? { requeueAfterMs: Math.max(0, Math.min(...timers)) } : {};
+}
+
+/** Finished nodes the inventory contradicts go back to the engine; a conflict just retries. */
+async function handBack(deps: CertRotationDeps, plan: RoundPlan, label: string): Promise<unknown[]> {
+  const errors: unknown[] = [];
+  const writes = [
+    ...plan.reopen.map(({ node, input }) => ({ node, patch: reopenAsFailedAttempt(input) })),
+    ...plan.dueAgain.map(({ node, resourceVersion }) => ({ node, patch: dropCompletion(label, resourceVersion) })),
+  ];
+  for (const { node, patch } of writes) {
+    try {
+      deps.engine.caches.nodeWrites.record(await deps.port.mergePatch<NodeObject>(NODE_RESOURCE, node, patch));
+    } catch (err) {
+      errors.push(isConflict(err) ? new Error(`node ${node} changed while it was handed back; retrying`, { cause: err }) : err);
+    }
+  }
+  return errors;
+}
+
+async function finish(deps: CertRotationDeps, cr: CertRotation, status: NonNullable<CertRotation["status"]>, extra: CertEvent[]): Promise<void> {
+  await writeStatusIfChanged(deps.port, certRotationResource, cr, status);
+  for (const event of [...extra, ...transitionEvents(cr.status ?? {}, status)]) await deps.events.record(cr, event.type, event.reason, event.message);
+}
