@@ -128,11 +128,16 @@ async function runPreflight(deps: UpgradePlanDeps, plan: UpgradePlan, spec: Upgr
   return { state: "evaluated", checks, passed, reason: preflightReason(checks, snapshot), snapshot };
 }
 
+/** Events recorded at once: a round that finishes and starts a hundred nodes must not queue them. */
+const EVENT_CONCURRENCY = 16;
+
 async function finish(deps: UpgradePlanDeps, plan: UpgradePlan, status: UpgradePlanStatus, nodeEvents: { type: "Normal" | "Warning"; reason: string; message: string }[]): Promise<void> {
   await writeStatusIfChanged(deps.port, upgradePlanResource, plan, status);
-  for (const event of [...nodeEvents, ...transitionEvents(plan.status ?? {}, status)]) {
-    await deps.events.record(plan, event.type, event.reason, event.message);
-  }
+  const pending = [...nodeEvents, ...transitionEvents(plan.status ?? {}, status)];
+  const workers = Array.from({ length: Math.min(EVENT_CONCURRENCY, pending.length) }, async () => {
+    for (let event = pending.shift(); event; event = pending.shift()) await deps.events.record(plan, event.type, event.reason, event.message);
+  });
+  await Promise.all(workers);
 }
 
 function observe(deps: UpgradePlanDeps, plan: string, result: RolloutResult): void {
