@@ -41,7 +41,8 @@ export function transitionEvents(before: CertRotationStatus, after: CertRotation
 /** Confirmations (nodes that were waiting for the inventory and no longer are) and failed checks. */
 export function verificationEvents(before: CertRotationStatus, plan: RoundPlan): CertEvent[] {
   const events: CertEvent[] = [];
-  const waiting = new Set((before.nodes ?? []).filter((node) => node.phase === "WaitingHealthy").map((node) => node.name));
+  // Every rotated node is listed in progress at least once (the round that finishes it lists it as awaiting confirmation).
+  const waiting = new Set((before.nodes ?? []).filter((node) => node.phase !== "Pending" && node.phase !== "Failed").map((node) => node.name));
   for (const [node, check] of plan.checked) {
     if (check.verification.state === "confirmed" && waiting.has(node)) events.push({ type: "Normal", reason: "RotationConfirmed", message: `${node}: the inventory shows renewed certificates` });
   }

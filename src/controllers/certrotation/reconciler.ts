@@ -128,11 +128,12 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
     errors.push(...result.errors);
   }
   const checkIntervalMs = durationToMs(spec.checkInterval) ?? 0;
-  const status = nextStatus({ nowMs, generation, previous, checkIntervalMs, thresholds: { warnBefore: spec.warnBefore, criticalBefore: spec.criticalBefore }, trigger: spec.trigger, assessment: cluster, plan, rollout: result?.summary });
-  await finish(deps, cr, status, [...(result?.events.map(nodeEvent) ?? []), ...verificationEvents(previous, plan)]);
+  const status = nextStatus({ nowMs, generation, previous, checkIntervalMs, thresholds: { warnBefore: spec.warnBefore, criticalBefore: spec.criticalBefore }, trigger: spec.trigger, assessment: cluster, plan, rollout: result?.summary, justRotated: result?.finished.filter((f) => f.durationMs !== undefined).map((f) => f.node) ?? [] });
+  // Metrics first: whoever sees the new status finds them already in step.
   deps.expiring.set({ certrotation: cr.metadata.name, severity: "warning" }, cluster.warningCount);
   deps.expiring.set({ certrotation: cr.metadata.name, severity: "critical" }, cluster.criticalCount);
   deps.metrics.disruptionLockHeld.set(currentLockHolder(caches) === undefined ? 0 : 1);
+  await finish(deps, cr, status, [...(result?.events.map(nodeEvent) ?? []), ...verificationEvents(previous, plan)]);
   for (const err of errors) log.warn({ err }, "certificate rotation step failed; retrying");
   if (errors.length > 0) throw errors[0];
 

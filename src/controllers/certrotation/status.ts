@@ -6,6 +6,7 @@
 import { setCondition, toKubeTime, type ConditionStatus } from "../../api/condition.ts";
 import { CertRotationConditions as C, CertRotationReasons as R, MAX_STATUS_NODES, type CertNodePhase, type CertRotationPhase, type CertRotationStatus } from "../../api/certrotation.ts";
 import type { RolloutSummary, StatusNode } from "../../rollout/types.ts";
+import { TIER_ORDER } from "../../rke2/roles.ts";
 import { needsRotation, type ClusterAssessment, type NodeAssessment } from "./assess.ts";
 import type { RoundPlan } from "./decide.ts";
 import { triggerTarget } from "./target.ts";
@@ -22,6 +23,8 @@ export interface StatusInput {
   plan?: RoundPlan;
   /** Undefined when the engine did not need to run (nothing due, nothing in progress). */
   rollout?: RolloutSummary | undefined;
+  /** Nodes the engine finished rotating this round: rotated, not yet confirmed by the inventory. */
+  justRotated?: readonly string[];
 }
 
 interface ConditionValue {
@@ -47,7 +50,7 @@ export interface Counts {
 
 export function countsOf(input: StatusInput): Counts {
   const nodes = input.assessment?.nodes ?? [];
-  const verifying = [...(input.plan?.checked.values() ?? [])].filter((check) => check.verification.state === "pending").length;
+  const verifying = [...(input.plan?.checked.values() ?? [])].filter((check) => check.verification.state === "pending").length + (input.justRotated?.length ?? 0);
   return {
     nodes: nodes.length,
     expiringSoon: nodes.filter(needsRotation).length,
@@ -60,7 +63,7 @@ function entryFor(assessment: NodeAssessment | undefined, name: string, role: St
   return { name, role, phase, ...(assessment?.earliest ? { earliestNotAfter: iso(assessment.earliest.notAfterMs) } : {}), ...extra };
 }
 
-/** Failed first, then nodes in progress, then those due soonest; at most MAX_STATUS_NODES. */
+/** Failed first, then nodes in progress, then those due soonest (in rollout order); at most MAX_STATUS_NODES. */
 export function statusNodes(input: StatusInput): StatusEntry[] {
   const assessed = new Map((input.assessment?.nodes ?? []).map((node) => [node.name, node]));
   const entries = new Map<string, StatusEntry>();
@@ -72,13 +75,18 @@ export function statusNodes(input: StatusInput): StatusEntry[] {
     const tier = assessed.get(name)?.tier ?? "worker";
     entries.set(name, entryFor(assessed.get(name), name, tier, "WaitingHealthy", { lastRotationTime: iso(check.record.completedAtMs), message: clip(check.verification.message) }));
   }
+  for (const name of input.justRotated ?? []) {
+    if (entries.has(name)) continue;
+    entries.set(name, entryFor(assessed.get(name), name, assessed.get(name)?.tier ?? "worker", "WaitingHealthy", { message: "rotated; waiting for the certificate inventory to confirm renewed certificates" }));
+  }
   for (const node of assessed.values()) {
     if (entries.has(node.name) || !needsRotation(node)) continue;
     const first = node.expiringLeaves[0];
     entries.set(node.name, entryFor(node, node.name, node.tier, "Pending", first ? { message: clip(`${first.file} expires ${iso(first.notAfterMs)}`) } : {}));
   }
   const time = (entry: StatusEntry): number => Date.parse(entry.earliestNotAfter ?? "") || Number.MAX_SAFE_INTEGER;
-  return [...entries.values()].sort((a, b) => RANK[a.phase] - RANK[b.phase] || time(a) - time(b) || a.name.localeCompare(b.name)).slice(0, MAX_STATUS_NODES);
+  const tier = (entry: StatusEntry): number => TIER_ORDER.indexOf(entry.role);
+  return [...entries.values()].sort((a, b) => RANK[a.phase] - RANK[b.phase] || time(a) - time(b) || tier(a) - tier(b) || a.name.localeCompare(b.name)).slice(0, MAX_STATUS_NODES);
 }
 
 function hasWork(input: StatusInput, counts: Counts): boolean {
@@ -160,7 +168,7 @@ export function nextStatus(input: StatusInput): CertRotationStatus {
   put(C.ExpiringSoon, expiringCondition(input, counts));
 
   const plan = input.plan;
-  const unconfirmed = [...(plan?.checked.values() ?? [])].some((check) => check.verification.state !== "confirmed");
+  const unconfirmed = [...(plan?.checked.values() ?? [])].some((check) => check.verification.state !== "confirmed") || (input.justRotated?.length ?? 0) > 0;
   const triggerDone = plan?.triggerPending === true && input.rollout?.complete === true && !unconfirmed && plan.reopen.length === 0 && input.trigger !== undefined && plan.target === triggerTarget(input.trigger);
   const lastTrigger = triggerDone ? input.trigger : previous.lastTrigger;
   const checks = input.checkIntervalMs !== undefined ? checkTimes(previous, nowMs, input.checkIntervalMs) : undefined;

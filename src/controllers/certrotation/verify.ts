@@ -5,8 +5,7 @@
  *
  * The Job records, in an annotation, the earliest expiry among the leaf certificates it was to
  * renew, as the inventory showed it when the Job was created. The rotation is confirmed once the
- * node's report shows that earliest expiry moved later and no leaf certificate left inside
- * renewBefore. The report may lag the restart by a scan interval, so a verdict against it waits
+ * node's report shows no leaf certificate inside renewBefore and that earliest expiry moved later. The report may lag the restart by a scan interval, so a verdict against it waits
  * until the health-gate timeout after the Job ended.
  */
 import { z } from "zod";
@@ -70,25 +69,27 @@ export interface VerifyInput {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** What keeps the rotation from counting, or undefined when the inventory confirms it. */
+/**
+ * What keeps the rotation from counting, or undefined when the inventory confirms it. Without a
+ * `before` (the rotation's services name no certificate the node reported) only the due check
+ * applies: there was nothing the rotation itself could change.
+ */
 export function unconfirmedBecause(input: VerifyInput): string | undefined {
   const { record, services, renewBeforeMs, nowMs } = input;
   const report = input.inventory?.report;
   if (!report) return input.inventory?.problem ?? "no certificate inventory report for the node";
   const leaves = report.certificates.filter((cert) => !cert.isCA);
+  const due = leaves.filter((cert) => cert.notAfterMs - nowMs <= renewBeforeMs);
+  if (due.length > 0) {
+    const outside = due.filter((cert) => !renewedByRotation(cert.file, services)).map((cert) => cert.file);
+    const hint = outside.length > 0 ? ` (${outside.join(", ")} not covered by spec.services)` : "";
+    return `${due.map((cert) => cert.file).join(", ")} still expire(s) within renewBefore, first at ${iso(Math.min(...due.map((cert) => cert.notAfterMs)))}${hint}`;
+  }
   if (record.before) {
     const after = beforeRotation(leaves, services);
-    if (after === undefined || after.notAfterMs <= record.before.notAfterMs) {
-      return `${record.before.file} still expires ${iso(record.before.notAfterMs)}: not renewed`;
-    }
-  } else if (report.scannedAtMs < record.completedAtMs) {
-    return "no certificate inventory report since the rotation";
+    if (after === undefined || after.notAfterMs <= record.before.notAfterMs) return `${record.before.file} still expires ${iso(record.before.notAfterMs)}: not renewed`;
   }
-  const due = leaves.filter((cert) => cert.notAfterMs - nowMs <= renewBeforeMs);
-  if (due.length === 0) return undefined;
-  const outside = due.filter((cert) => !renewedByRotation(cert.file, services)).map((cert) => cert.file);
-  const hint = outside.length > 0 ? ` (${outside.join(", ")} not covered by spec.services)` : "";
-  return `${due.map((cert) => cert.file).join(", ")} still expire(s) within renewBefore, first at ${iso(Math.min(...due.map((cert) => cert.notAfterMs)))}${hint}`;
+  return undefined;
 }
 
 export function verifyRotation(input: VerifyInput): Verification {
