@@ -157,7 +157,8 @@ export async function certRotate(host: HostContext, options: CertRotateOptions, 
     if (missing.length === 0) break;
     if (deps.signal?.aborted || deps.clock.now() >= deadline) {
       const files = missing.map((cert) => cert.file).join(", ");
-      return fail(`rke2 restarted, but these certificates were not renewed within ${Math.round(deps.renewTimeoutMs / 1000)}s: ${files}`.slice(0, 1500));
+      const waited = (deps.renewTimeoutMs / 1000).toFixed(deps.renewTimeoutMs < 10_000 ? 1 : 0);
+      return fail(`rke2 restarted, but these certificates were not renewed within ${waited}s: ${files}`.slice(0, 1500));
     }
     await deps.clock.sleep(deps.pollMs, deps.signal);
   }
