@@ -77,7 +77,7 @@ beforeAll(async () => {
     metadata: { name: "etcd-s3", namespace: OPERATOR_NAMESPACE },
     data: { accessKey: Buffer.from(ACCESS_KEY).toString("base64"), secretKey: Buffer.from(SECRET_KEY).toString("base64"), unrelated: Buffer.from("x").toString("base64") },
   });
-  operator = await startController(sim().port, clock);
+  operator = await startController(sim().operatorPort, clock);
 });
 afterAll(async () => {
   await stopUploader();

@@ -19,7 +19,7 @@ const sim = withSim({ timeScale: 1, clock });
 let operator: RunningController | undefined;
 
 beforeAll(async () => {
-  operator = await startController(sim().port, clock);
+  operator = await startController(sim().operatorPort, clock);
 });
 afterAll(async () => {
   await operator?.stop();
@@ -112,7 +112,7 @@ describe("EtcdSnapshotPolicy on the simulated cluster", () => {
     }, { timeoutMs: 20_000, intervalMs: 5, what: "a running save Job" });
     const slot = runOf(running);
     await operator?.stop();
-    operator = await startController(sim().port, clock);
+    operator = await startController(sim().operatorPort, clock);
     const current = await waitFor(async () => {
       const found = await getPolicy(sim().port, "restart");
       const jobs = await saveJobs("restart");
