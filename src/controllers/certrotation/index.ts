@@ -17,6 +17,7 @@ import { enqueueOnChange, Informer } from "../../runtime/informer.ts";
 import { LEASE_RESOURCE, type Lease } from "../../runtime/leader-election.ts";
 import type { OperatorContext } from "../index.ts";
 import { CertificateExpiryExporter, expiringGauge } from "./metrics.ts";
+import { readInventoryCached } from "./observe.ts";
 import { reconcileCertRotation } from "./reconciler.ts";
 
 export const CONTROLLER_NAME = "certrotation";
@@ -42,7 +43,6 @@ export function createCertRotationController(context: OperatorContext, options: 
     engine,
     jobNamespace: config.jobsNamespace,
     image: config.nodeAgentImage,
-    exporter: new CertificateExpiryExporter(metrics),
     expiring: expiringGauge(metrics.registry),
   };
   const controller = new Controller({
@@ -53,6 +53,16 @@ export function createCertRotationController(context: OperatorContext, options: 
     observer: reconcileObserver(metrics),
     reconcile: (key, { log: keyLog }) => reconcileCertRotation(deps, key, keyLog),
   });
+
+  // A projection of the inventory cache into metrics (not a decision), so it runs in the watch
+  // handlers: the metric exists for every reporting node, with or without a CertRotation.
+  const exporter = new CertificateExpiryExporter(metrics);
+  const exportLease = (lease: Lease, gone = false): void => {
+    const inventory = readInventoryCached(lease);
+    if (inventory) exporter.update(inventory.node, gone ? undefined : inventory);
+  };
+  inventory.addHandler({ onAdd: (lease) => { exportLease(lease); }, onUpdate: (_, lease) => { exportLease(lease); }, onDelete: (lease) => { exportLease(lease, true); } });
+  caches.nodes.addHandler({ onDelete: (node) => { exporter.update(node.metadata.name, undefined); } });
 
   const all = (): string[] => certRotations.cache.keys();
   certRotations.addHandler(enqueueOnChange(controller.queue));

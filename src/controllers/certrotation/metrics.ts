@@ -1,9 +1,8 @@
 /**
  * The inventory as metrics (thin effects over pure diffs):
  * - `rke2_lifecycle_certificate_expiry_timestamp_seconds{node,file}`: every certificate file of
- *   every node that reports, CAs included, whether or not a CertRotation selects it. Kept in step
- *   with the inventory Leases incrementally (a report's gauges are rewritten only when its Lease
- *   changed), and dropped for nodes that no longer exist.
+ *   every node that reports, CAs included, whether or not a CertRotation selects it; updated from
+ *   the inventory Leases' watch events, dropped when a report or its Node goes.
  * - `rke2_lifecycle_certificates_expiring{certrotation,severity}`: certificate files of the
  *   selected nodes within the CertRotation's warnBefore / criticalBefore; it flips when the
  *   ExpiringSoon condition does, at the thresholds the CertRotation configures.
@@ -27,51 +26,48 @@ export function expiringGauge(registry: Registry): Gauge<"certrotation" | "sever
   });
 }
 
-export interface ExportedNode {
-  /** Identity of the Lease version exported (its resourceVersion). */
-  version: string;
-  files: Map<string, number>;
-}
-
 export interface ExpiryUpdate {
-  set: { node: string; file: string; seconds: number }[];
-  remove: { node: string; file: string }[];
+  set: { file: string; seconds: number }[];
+  remove: string[];
 }
 
-/** Pure: what to change so the gauges match `current` (node -> [lease version, inventory]). */
-export function diffExpiry(exported: ReadonlyMap<string, ExportedNode>, current: ReadonlyMap<string, { version: string; inventory: NodeInventory }>): ExpiryUpdate {
-  const update: ExpiryUpdate = { set: [], remove: [] };
-  for (const [node, before] of exported) {
-    const now = current.get(node);
-    if (!now) for (const file of before.files.keys()) update.remove.push({ node, file });
-  }
-  for (const [node, { version, inventory }] of current) {
-    const before = exported.get(node);
-    if (before?.version === version) continue;
-    const files = new Map((inventory.report?.certificates ?? []).map((cert) => [cert.file, Math.floor(cert.notAfterMs / 1000)]));
-    for (const [file, seconds] of files) if (before?.files.get(file) !== seconds) update.set.push({ node, file, seconds });
-    for (const file of before?.files.keys() ?? []) if (!files.has(file)) update.remove.push({ node, file });
-  }
-  return update;
+const seconds = (ms: number): number => Math.floor(ms / 1000);
+
+/** Pure: what to change so a node's gauges match its report (`undefined`: the node is gone). */
+export function diffExpiry(exported: ReadonlyMap<string, number>, inventory: NodeInventory | undefined): ExpiryUpdate {
+  const files = new Map((inventory?.report?.certificates ?? []).map((cert) => [cert.file, seconds(cert.notAfterMs)]));
+  return {
+    set: [...files].filter(([file, value]) => exported.get(file) !== value).map(([file, value]) => ({ file, seconds: value })),
+    remove: [...exported.keys()].filter((file) => !files.has(file)),
+  };
 }
 
+/**
+ * Keeps `certificate_expiry_timestamp_seconds` in step with the inventory Leases, one node at a
+ * time as they change, so the metric exists for every reporting node whether or not a
+ * CertRotation selects it, and costs nothing per reconcile at 5,000 nodes.
+ */
 export class CertificateExpiryExporter {
   private readonly metrics: OperatorMetrics;
-  private readonly exported = new Map<string, ExportedNode>();
+  private readonly exported = new Map<string, Map<string, number>>();
 
   constructor(metrics: OperatorMetrics) {
     this.metrics = metrics;
   }
 
-  /** `current`: the inventory of nodes that exist, keyed by node, with the Lease's resourceVersion. */
-  sync(current: ReadonlyMap<string, { version: string; inventory: NodeInventory }>): void {
-    const update = diffExpiry(this.exported, current);
-    for (const { node, file } of update.remove) this.metrics.certificateExpiry.remove({ node, file });
-    for (const { node, file, seconds } of update.set) this.metrics.certificateExpiry.set({ node, file }, seconds);
-    for (const node of this.exported.keys()) if (!current.has(node)) this.exported.delete(node);
-    for (const [node, { version, inventory }] of current) {
-      if (this.exported.get(node)?.version === version) continue;
-      this.exported.set(node, { version, files: new Map((inventory.report?.certificates ?? []).map((cert) => [cert.file, Math.floor(cert.notAfterMs / 1000)])) });
+  /** `inventory` undefined: the node (or its report) is gone. */
+  update(node: string, inventory: NodeInventory | undefined): void {
+    const before = this.exported.get(node) ?? new Map<string, number>();
+    const change = diffExpiry(before, inventory);
+    for (const file of change.remove) {
+      this.metrics.certificateExpiry.remove({ node, file });
+      before.delete(file);
     }
+    for (const { file, seconds: value } of change.set) {
+      this.metrics.certificateExpiry.set({ node, file }, value);
+      before.set(file, value);
+    }
+    if (before.size === 0) this.exported.delete(node);
+    else this.exported.set(node, before);
   }
 }

@@ -13,21 +13,26 @@ import type { Lease } from "../../runtime/leader-election.ts";
 import type { ObservedCertNode } from "./decide.ts";
 import { BEFORE_ANNOTATION, decodeBefore, type RotationRecord } from "./verify.ts";
 
-export interface InventoryEntry {
-  /** The Lease's resourceVersion: the metrics exporter rewrites a node only when it changed. */
-  version: string;
-  inventory: NodeInventory;
+/**
+ * Decoded Leases, keyed by the cached object itself: the informer replaces an object when it
+ * changes and freezes it otherwise, so a reconcile decodes only the reports that changed.
+ */
+const decoded = new WeakMap<Lease, NodeInventory | undefined>();
+
+export function readInventoryCached(lease: Lease): NodeInventory | undefined {
+  if (!decoded.has(lease)) decoded.set(lease, readInventoryLease(lease));
+  return decoded.get(lease);
 }
 
 /** Inventory by node; if two Leases name one node, the most recently renewed wins. */
-export function inventoryByNode(leases: readonly Lease[]): Map<string, InventoryEntry> {
-  const byNode = new Map<string, InventoryEntry>();
+export function inventoryByNode(leases: readonly Lease[]): Map<string, NodeInventory> {
+  const byNode = new Map<string, NodeInventory>();
   for (const lease of leases) {
-    const inventory = readInventoryLease(lease);
+    const inventory = readInventoryCached(lease);
     if (!inventory) continue;
     const existing = byNode.get(inventory.node);
-    if (existing && existing.inventory.renewedAtMs >= inventory.renewedAtMs) continue;
-    byNode.set(inventory.node, { version: lease.metadata.resourceVersion ?? "", inventory });
+    if (existing && existing.renewedAtMs >= inventory.renewedAtMs) continue;
+    byNode.set(inventory.node, inventory);
   }
   return byNode;
 }

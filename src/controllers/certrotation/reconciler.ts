@@ -29,7 +29,7 @@ import { assessCluster, assessNode, type NodeAssessment, type Thresholds } from 
 import { decideRound, type RoundPlan } from "./decide.ts";
 import { completionLabel, healthTimeoutMs, MAX_ATTEMPTS_PER_NODE, rolloutRequest, rotatedServices } from "./desired.ts";
 import { nodeEvent, transitionEvents, verificationEvents, type CertEvent } from "./events.ts";
-import { SEVERITIES, type CertificateExpiryExporter, type expiringGauge } from "./metrics.ts";
+import { SEVERITIES, type expiringGauge } from "./metrics.ts";
 import { inventoryByNode, latestRotation, observeCertNodes } from "./observe.ts";
 import { nextStatus } from "./status.ts";
 import { beforeRotation } from "./verify.ts";
@@ -44,7 +44,6 @@ export interface CertRotationDeps {
   engine: RolloutEngine;
   jobNamespace: string;
   image: string;
-  exporter: CertificateExpiryExporter;
   expiring: ReturnType<typeof expiringGauge>;
 }
 
@@ -52,18 +51,10 @@ function thresholdsOf(spec: CertRotationSpec): Thresholds {
   return { renewBeforeMs: durationToMs(spec.renewBefore) ?? 0, warnBeforeMs: durationToMs(spec.warnBefore) ?? 0, criticalBeforeMs: durationToMs(spec.criticalBefore) ?? 0 };
 }
 
-/** Exports every existing node's certificates, whichever CertRotation (if any) selects it. */
-function syncExpiryMetrics(deps: CertRotationDeps, nodes: readonly NodeObject[]): ReturnType<typeof inventoryByNode> {
-  const inventory = inventoryByNode(deps.inventory.list());
-  const existing = new Set(nodes.map((node) => node.metadata.name));
-  deps.exporter.sync(new Map([...inventory].filter(([node]) => existing.has(node))));
-  return inventory;
-}
-
 export async function reconcileCertRotation(deps: CertRotationDeps, key: string, log: Logger): Promise<ReconcileResult> {
   const caches = deps.engine.caches;
   const nodes = currentNodes(caches);
-  const inventory = syncExpiryMetrics(deps, nodes);
+  const inventory = inventoryByNode(deps.inventory.list());
   const cr = deps.certRotations.get(key);
   if (!cr) {
     deps.engine.forget({ kind: certRotationResource.kind, name: key });
@@ -87,7 +78,7 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
   for (const node of nodes) {
     if (!observed.find((o) => o.name === node.metadata.name)?.selected) continue;
     const ref = { name: node.metadata.name, tier: tierOf(rolesFromLabels(node.metadata.labels)) };
-    assessments.set(ref.name, assessNode(ref, inventory.get(ref.name)?.inventory, thresholds, nowMs));
+    assessments.set(ref.name, assessNode(ref, inventory.get(ref.name), thresholds, nowMs));
   }
   const cluster = assessCluster([...assessments.values()], thresholds, nowMs);
   const windowOpen = isWindowOpen(spec.window, nowMs);
@@ -107,7 +98,7 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
     lockHeldByUs: currentLockHolder(caches) === owner,
     nodes: observed,
     assessments,
-    inventories: new Map([...inventory].map(([node, entry]) => [node, entry.inventory])),
+    inventories: inventory,
     rotationOf: (node, hash) =>
       latestRotation(cr.metadata.name, node, hash, caches.jobs.cache.byIndex(JOBS_BY_OWNER_NODE, jobIndexKey("cert-rotate", certRotationResource.kind, cr.metadata.name, node)), MAX_ATTEMPTS_PER_NODE),
   });
