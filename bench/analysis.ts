@@ -1,6 +1,7 @@
 /** Pure arithmetic over what the upgrade benchmark observed (times in ms, real clock). */
 
 export interface Observed {
+  name: string;
   /** When the node's upgrade Job appeared. */
   jobCreatedAt: number;
   /** When the node was first seen healthy at the target after its Job (Ready, version, mirror pods). */
@@ -20,15 +21,22 @@ export function quantile(values: readonly number[], q: number): number {
  * first out; a Job created while no gate pass is waiting (the first ones of a tier started
  * together) has no trigger of its own and gives no sample.
  */
-export function overheadSamples(nodes: readonly Observed[], settleMs: number): number[] {
-  const gates = nodes.flatMap((node) => (node.healthyAt === undefined ? [] : [node.healthyAt + settleMs])).sort((a, b) => a - b);
-  const jobs = nodes.map((node) => node.jobCreatedAt).sort((a, b) => a - b);
-  const samples: number[] = [];
+export interface OverheadSample {
+  /** The node whose gate passed, and the node whose Job followed. */
+  gate: string;
+  job: string;
+  ms: number;
+}
+
+export function overheadSamples(nodes: readonly Observed[], settleMs: number): OverheadSample[] {
+  const gates = nodes.flatMap((node) => (node.healthyAt === undefined ? [] : [{ name: node.name, at: node.healthyAt + settleMs }])).sort((a, b) => a.at - b.at);
+  const jobs = [...nodes].sort((a, b) => a.jobCreatedAt - b.jobCreatedAt);
+  const samples: OverheadSample[] = [];
   let next = 0;
-  for (const createdAt of jobs) {
+  for (const job of jobs) {
     const gate = gates[next];
-    if (gate === undefined || gate > createdAt) continue;
-    samples.push(createdAt - gate);
+    if (gate === undefined || gate.at > job.jobCreatedAt) continue;
+    samples.push({ gate: gate.name, job: job.name, ms: job.jobCreatedAt - gate.at });
     next++;
   }
   return samples;

@@ -107,7 +107,7 @@ jobs.addHandler({
   onAdd: (job) => {
     const name = job.metadata.labels?.[NODE_LABEL] ?? "";
     const node = nodes.cache.get(name);
-    observed.set(name, { jobCreatedAt: Date.now(), healthyAt: undefined, tier: tierOf(rolesFromLabels(node?.metadata.labels)) });
+    observed.set(name, { name, jobCreatedAt: Date.now(), healthyAt: undefined, tier: tierOf(rolesFromLabels(node?.metadata.labels)) });
   },
 });
 for (const informer of [nodes, pods, jobs]) informer.start();
@@ -140,7 +140,8 @@ try {
   const peakRssMb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;
   const cpu = (text: string): number => (metricValue(text, "process_cpu_user_seconds_total") ?? 0) + (metricValue(text, "process_cpu_system_seconds_total") ?? 0);
 
-  const samples = overheadSamples([...observed.values()], settleMs);
+  const pairs = overheadSamples([...observed.values()], settleMs);
+  const samples = pairs.map((pair) => pair.ms);
   const durations = [...observed.values()].flatMap((o) => (o.healthyAt === undefined ? [] : [o.healthyAt - o.jobCreatedAt]));
   const perNodeMs = quantile(durations, 0.5) + settleMs;
   const tierSizes = ["etcd", "control-plane", "worker"].map((tier) => [...observed.values()].filter((o) => o.tier === tier).length);
@@ -156,7 +157,7 @@ try {
     idealSeconds: ideal / 1000,
     wallOverIdeal: wallMs / ideal,
     perNodeMedianMs: perNodeMs,
-    overheadMs: { samples: samples.length, median: quantile(samples, 0.5), p99: quantile(samples, 0.99), max: Math.max(...samples) },
+    overheadMs: { samples: samples.length, median: quantile(samples, 0.5), p99: quantile(samples, 0.99), max: Math.max(...samples), worst: [...pairs].sort((a, b) => b.ms - a.ms).slice(0, 3) },
     operatorRequests: { total: operatorRequests, perNode: operatorRequests / observed.size, byVerb: operatorByVerb },
     simApiServerRequestsPerNode: simRequests / observed.size,
     watchesOpened: { total: byVerbAfter.watch ?? 0, duringRollout: operatorByVerb.watch ?? 0 },

@@ -149,7 +149,9 @@ function startNodes(
     if (slots <= 0) break;
     const verdict = beginVerdict(input, members, node, false);
     if (!verdict.ok) return { decisions, waiting: { reason: verdict.reason, message: verdict.message } };
-    const claim = { owner: input.owner, target: input.target, attempts: 0, wasUnschedulable: node.unschedulable, claimedAt: iso(input.now) };
+    // A node an owner deleted mid-rollout left cordoned was not cordoned by its admin.
+    const wasUnschedulable = node.orphanedClaim ? node.orphanedClaim.wasUnschedulable : node.unschedulable;
+    const claim = { owner: input.owner, target: input.target, attempts: 0, wasUnschedulable, claimedAt: iso(input.now) };
     const event: RolloutEvent = { type: "Normal", reason: "NodeStarted", message: `${node.name} (${tier}): started` };
     decisions.push([node.name, beginAttempt({ input, node, claim, canBegin: verdict, drainMessage: undefined }, claim, [], event)]);
     // The node now counts as disrupted for the quorum guard of the next candidate.

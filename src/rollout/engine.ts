@@ -17,7 +17,7 @@ import { jobIndexKey, jobIndexOf, type RolloutCaches } from "./informers.ts";
 import { DisruptionLock } from "./lock.ts";
 import { buildInput, currentLockHolder, observeNodes, type RolloutRequest } from "./observe.ts";
 import { summarize } from "./summary.ts";
-import type { RolloutEvent, RolloutInput, RolloutSummary, Tier } from "./types.ts";
+import type { ObservedNode, RolloutEvent, RolloutInput, RolloutSummary, Tier } from "./types.ts";
 
 export interface RolloutEngineOptions {
   port: KubePort;
@@ -74,7 +74,8 @@ export class RolloutEngine {
     const owner = ownerId(request.owner.kind, request.owner.name);
     const holder = currentLockHolder(this.caches);
     const holderGone = holder !== undefined && holder !== owner ? await this.lock.holderGone(holder) : false;
-    const input = buildInput(request, observeNodes(this.caches, request, state.failureMessages), { holder, holderGone }, clock.now());
+    const nodes = await this.releaseOrphans(observeNodes(this.caches, request, state.failureMessages), owner, holder, holderGone);
+    const input = buildInput(request, nodes, { holder, holderGone }, clock.now());
     const decision = decideRollout(input, { drainMessages: state.drainMessages, drainFailures: state.drainFailures, healthySince: state.healthySince });
     state.noteHealthy(decision.healthy, input.now);
     const outcome = await execute(
@@ -102,6 +103,19 @@ export class RolloutEngine {
       lockHeld: outcome.lockHeld,
       errors: outcome.errors,
     };
+  }
+
+  /**
+   * Claims whose owner was deleted mid-rollout would block every other owner for good: they are
+   * treated as free nodes that remember the dead claim (to keep an admin's cordon). One GET per
+   * distinct foreign owner per round, and only while such claims exist.
+   */
+  private async releaseOrphans(nodes: ObservedNode[], owner: string, holder: string | undefined, holderGone: boolean): Promise<ObservedNode[]> {
+    const foreign = new Set(nodes.flatMap((node) => (node.claim && node.claim.owner !== owner ? [node.claim.owner] : [])));
+    const gone = new Set<string>();
+    for (const other of foreign) if (other === holder ? holderGone : await this.lock.holderGone(other)) gone.add(other);
+    if (gone.size === 0) return nodes;
+    return nodes.map((node) => (node.claim && gone.has(node.claim.owner) ? { ...node, claim: undefined, orphanedClaim: node.claim } : node));
   }
 
   /** Drops the memory of an owner that was deleted. */

@@ -64,8 +64,10 @@ export interface ObservedNode {
   readySinceMs: number;
   unschedulable: boolean;
   kubeletVersion: string | undefined;
-  /** The claim annotation, whoever holds it. */
+  /** The claim annotation, whoever holds it (a claim whose owner was deleted is moved to `orphanedClaim`). */
   claim: NodeClaim | undefined;
+  /** A claim left by an owner that no longer exists: the node is free, but it may be cordoned by it. */
+  orphanedClaim?: NodeClaim | undefined;
   /** Value of the owner's completion label. */
   doneHash: string | undefined;
   /** The node's static pods that must be Ready (by its roles). */

@@ -35,7 +35,7 @@ async function podRunningOn(port: KubePort, app: string, nodeName: string): Prom
 }
 
 describe("reliability: failures", () => {
-  it("4. a PDB blocks the drain: DrainBlocked names it; at the drain timeout the node is uncordoned and the plan halts", async () => {
+  it("4. a PDB blocks the drain: DrainBlocked names it; at the drain timeout the node is uncordoned and the plan halts; a retry resumes", async () => {
     const sim = await freshSim();
     const timeline = new Timeline(sim.port);
     try {
@@ -62,6 +62,13 @@ describe("reliability: failures", () => {
         await new Promise((resolve) => setTimeout(resolve, 500));
         expect(timeline.entries.filter((e) => e.kind === "claimed").map((e) => e.node)).toEqual(["agent-1"]);
         expect(await upgradeJobs(sim.port)).toEqual([]);
+
+        // The person fixes the cause and asks for a retry: the failed node goes first, then the rest.
+        await sim.port.delete(PDBS, "guarded", "demo-apps");
+        await sim.port.mergePatch(upgradePlanResource, "blocked", { spec: { failurePolicy: { retry: "after-pdb-fix" } } });
+        const retried = await waitForPlan(sim.port, "blocked", (p) => p.status?.phase === "Succeeded", "the retried plan to finish", 60_000);
+        expect(retried.status?.lastRetry).toBe("after-pdb-fix");
+        expect(timeline.jobOrder()[0]).toBe("agent-1");
       } finally {
         await operator.stop();
       }

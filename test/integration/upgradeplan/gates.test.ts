@@ -41,6 +41,25 @@ describe("reliability: gates", () => {
     }
   }, 90_000);
 
+  it("paused: nothing starts while paused (phase Paused); unpausing goes on", async () => {
+    const sim = await freshSim();
+    const operator = await startOperator(sim.port);
+    try {
+      await sim.port.create(upgradePlanResource, plan("held", quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY, paused: true })));
+      const paused = await waitForPlan(sim.port, "held", (p) => p.status?.phase === "Paused", "Paused");
+      expect(condition(paused, "Paused")).toMatchObject({ status: "True", reason: "Paused" });
+      expect(condition(paused, "PreflightPassed")?.status).toBe("Unknown");
+      await pause(500);
+      expect(await claimed(sim.port)).toEqual([]);
+      await sim.port.mergePatch(upgradePlanResource, "held", { spec: { paused: false } });
+      const done = await waitForPlan(sim.port, "held", (p) => p.status?.phase === "Succeeded", "the plan to finish", 60_000);
+      expect(condition(done, "Paused")?.status).toBe("False");
+    } finally {
+      await operator.stop();
+      await sim.stop();
+    }
+  }, 90_000);
+
   it("7. an etcd member turns unhealthy mid-rollout: no etcd or control-plane node is touched (EtcdUnhealthy) until it recovers", async () => {
     const sim = await freshSim();
     const timeline = new Timeline(sim.port);

@@ -109,6 +109,12 @@ describe("decideRollout: starting nodes", () => {
     expect(decision.steps).toEqual([]);
   });
 
+  it("takes over a node whose claim's owner was deleted, keeping that claim's memory of the admin's cordon", () => {
+    const orphan = node("agent-1", "worker", { unschedulable: true, orphanedClaim: claim({ owner: "UpgradePlan/deleted", wasUnschedulable: false }) });
+    const decision = decideRollout(input([orphan]));
+    expect(step(decision, "agent-1")).toMatchObject({ kind: "writeClaim", cordon: false, claim: expect.objectContaining({ owner: OWNER, wasUnschedulable: false }) });
+  });
+
   it("ignores unselected nodes", () => {
     const decision = decideRollout(input([node("etcd-1", "etcd", { selected: false }), node("agent-1", "worker")]));
     expect(claimed(decision)).toEqual(["agent-1"]);

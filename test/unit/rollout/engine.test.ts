@@ -179,6 +179,16 @@ describe("RolloutEngine with the in-memory port", () => {
     expect((await nodeNamed("etcd-1")).spec?.unschedulable).toBe(true);
   });
 
+  it("frees nodes claimed by an owner that was deleted", async () => {
+    const dead = { owner: "UpgradePlan/deleted", target: "x", attempts: 1, attemptStartedAt: new Date(clock.now()).toISOString(), wasUnschedulable: false, claimedAt: new Date(clock.now()).toISOString() };
+    await port.mergePatch(NODE_RESOURCE, "etcd-1", { metadata: { annotations: { [CLAIM_ANNOTATION]: JSON.stringify(dead) } }, spec: { unschedulable: true } });
+    await flushMicrotasks();
+    await round();
+    const etcd = await nodeNamed("etcd-1");
+    expect(readClaim(etcd.metadata.annotations)).toMatchObject({ owner: "UpgradePlan/p", wasUnschedulable: false });
+    expect(await jobs()).toHaveLength(1);
+  });
+
   it("labels nodes already at the target without touching them", async () => {
     await port.patchStatus(NODE_RESOURCE, "agent-1", { nodeInfo: { kubeletVersion: TARGET } });
     await port.mergePatch(NODE_RESOURCE, "etcd-1", { metadata: { labels: { [LABEL]: targetHash(TARGET) } } });
