@@ -75,11 +75,12 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
   const owner = ownerId(certRotationResource.kind, cr.metadata.name);
   const observed = observeCertNodes(nodes, spec.nodeSelector, label);
   const assessments = new Map<string, NodeAssessment>();
-  for (const node of nodes) {
-    if (!observed.find((o) => o.name === node.metadata.name)?.selected) continue;
+  nodes.forEach((node, index) => {
+    // observeCertNodes keeps the order of `nodes`.
+    if (!observed[index]?.selected) return;
     const ref = { name: node.metadata.name, tier: tierOf(rolesFromLabels(node.metadata.labels)) };
     assessments.set(ref.name, assessNode(ref, inventory.get(ref.name), thresholds, nowMs));
-  }
+  });
   const cluster = assessCluster([...assessments.values()], thresholds, nowMs);
   const windowOpen = isWindowOpen(spec.window, nowMs);
   const services = rotatedServices(spec);

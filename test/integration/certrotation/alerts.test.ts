@@ -13,7 +13,7 @@ const sim = withSim();
 let operator: RunningOperator | undefined;
 
 beforeAll(async () => {
-  operator = await startOperator(sim().port);
+  operator = await startOperator(sim().operatorPort);
 });
 afterAll(async () => {
   await operator?.stop();

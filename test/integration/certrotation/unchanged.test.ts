@@ -20,7 +20,7 @@ let timeline: ClaimTimeline | undefined;
 beforeAll(async () => {
   timeline = new ClaimTimeline(sim().port);
   await timeline.start();
-  operator = await startOperator(sim().port);
+  operator = await startOperator(sim().operatorPort);
 });
 afterAll(async () => {
   await operator?.stop();

@@ -18,7 +18,7 @@ let timeline: ClaimTimeline | undefined;
 beforeAll(async () => {
   timeline = new ClaimTimeline(sim().port);
   await timeline.start();
-  operator = await startOperator(sim().port, { withUpgrades: true });
+  operator = await startOperator(sim().operatorPort, { withUpgrades: true });
 });
 afterAll(async () => {
   await operator?.stop();
