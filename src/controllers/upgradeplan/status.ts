@@ -160,7 +160,8 @@ export function nextStatus(input: StatusInput): UpgradePlanStatus {
     observedGeneration: generation,
     ...(input.target !== undefined ? { targetVersion: input.target } : previous.targetVersion !== undefined ? { targetVersion: previous.targetVersion } : {}),
     phase,
-    tier: rollout && phase !== "Succeeded" ? rollout.tier : "",
+    // A tier is "being upgraded" only once preflight let the rollout start.
+    tier: rollout && preflightOk(input) && phase !== "Succeeded" ? rollout.tier : "",
     ...(counts ? { progress: `${counts.done}/${counts.total}`, counts: { total: counts.total, upgraded: counts.done, inProgress: counts.inProgress, pending: counts.pending, failed: counts.failed } } : {}),
     ...(rollout && rollout.nodes.length > 0
       ? { nodes: rollout.nodes.map((node) => ({ ...node, phase: NODE_PHASES[node.phase], ...(node.message !== undefined ? { message: clip(node.message) } : {}) })) }

@@ -102,6 +102,11 @@ describe("nextStatus", () => {
     expect(condition(status, "Degraded")?.status).toBe(expected.degraded);
   });
 
+  it("names no tier before preflight let the rollout start", () => {
+    const status = nextStatus(round({ preflight: { state: "evaluated", checks: [{ name: "Snapshot", passed: false, message: "running" }], passed: false, reason: "SnapshotInProgress", snapshot: { state: "Running", message: "running" } } }));
+    expect(status).toMatchObject({ phase: "Snapshotting", tier: "" });
+  });
+
   it("shows a rollout wait (etcd unhealthy, drain blocked) on Progressing", () => {
     const status = nextStatus(round({ preflight: { state: "passedBefore" }, rollout: summary({ waiting: { reason: "DrainBlocked", message: "agent-1: refused by PodDisruptionBudget web" } }) }));
     expect(condition(status, "Progressing")).toMatchObject({ status: "True", reason: "DrainBlocked", message: "agent-1: refused by PodDisruptionBudget web" });
