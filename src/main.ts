@@ -17,7 +17,7 @@ const COMMANDS: Record<string, Command> = {
   operator: { summary: "run the controllers (current kubeconfig or in-cluster)", run: runOperatorCommand },
   demo: { summary: "the whole story on a simulated 7-node RKE2 cluster, with live progress", run: runDemoCommand },
   sim: { summary: "start the simulated RKE2 cluster and print a kubeconfig for kubectl", run: runSimCommand },
-  "node-agent": { summary: "what runs inside node Jobs on a node (snapshot-save, snapshot-delete)", run: (argv, env, io) => runNodeAgentCommand(argv, env, io) },
+  "node-agent": { summary: "what runs on a node: node Jobs (snapshot-save, snapshot-delete, cert-rotate) and the cert-inventory DaemonSet", run: (argv, env, io) => runNodeAgentCommand(argv, env, io) },
   crds: { summary: "print the CustomResourceDefinitions (--out DIR, --check DIR)", run: (argv, _env, io) => runCrds(argv, io) },
 };
 

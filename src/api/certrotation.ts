@@ -163,7 +163,8 @@ export const certRotationCrdSource: CrdSource = {
   specRequired: false,
   status: CertRotationStatusSchema,
   printerColumns: [
-    { name: "EARLIEST-EXPIRY", type: "date", jsonPath: ".status.earliestExpiry.notAfter" },
+    // A string, not a date: kubectl renders a future date column as "<invalid>" (dates print as age).
+    { name: "EARLIEST-EXPIRY", type: "string", jsonPath: ".status.earliestExpiry.notAfter" },
     { name: "PHASE", type: "string", jsonPath: ".status.phase" },
     { name: "ROTATING", type: "integer", jsonPath: ".status.summary.rotating" },
     READY_COLUMN,
