@@ -43,7 +43,7 @@ describe("reliability: failures", () => {
       await sim.port.create(DEPLOYMENTS, pinnedDeployment("guarded", "agent-1"));
       await sim.port.create(PDBS, budget("guarded", "guarded", 1));
       await podRunningOn(sim.port, "guarded", "agent-1");
-      const operator = await startOperator(sim.port);
+      const operator = await startOperator(sim.operatorPort);
       try {
         await sim.port.create(upgradePlanResource, plan("blocked", quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY, drain: { workers: { force: true, timeout: "3s" } }, failurePolicy: { maxAttemptsPerNode: 1 } })));
         const blocked = await waitForPlan(sim.port, "blocked", (p) => condition(p, "Progressing")?.reason === "DrainBlocked", "DrainBlocked");
@@ -85,7 +85,7 @@ describe("reliability: failures", () => {
       await sim.port.create(PDBS, budget("doubled-a", "doubled", 0));
       await sim.port.create(PDBS, budget("doubled-b", "doubled", 0));
       await podRunningOn(sim.port, "doubled", "agent-1");
-      const counting = new KillablePort(sim.port);
+      const counting = new KillablePort(sim.operatorPort);
       const operator = await startOperator(counting);
       try {
         // A generous drain timeout: the plan must not wait for it.
@@ -109,7 +109,7 @@ describe("reliability: failures", () => {
     const sim = await freshSim();
     try {
       sim.cluster.setFaults({ neverReady: true }, "etcd-1");
-      const operator = await startOperator(sim.port);
+      const operator = await startOperator(sim.operatorPort);
       try {
         await sim.port.create(upgradePlanResource, plan("stuck", quickSpec({ healthGate: { settle: "300ms", timeout: "2s" }, failurePolicy: { maxAttemptsPerNode: 1 } })));
         const halted = await waitForPlan(sim.port, "stuck", (p) => p.status?.phase === "Halted", "the halt", 20_000);

@@ -25,7 +25,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe("reliability: gates", () => {
   it("6. a node cordoned before the plan stays cordoned after it", async () => {
     const sim = await freshSim();
-    const operator = await startOperator(sim.port);
+    const operator = await startOperator(sim.operatorPort);
     try {
       await sim.port.mergePatch(NODE_RESOURCE, "agent-3", { spec: { unschedulable: true } });
       await sim.port.create(upgradePlanResource, plan("keep-cordon", quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY })));
@@ -43,7 +43,7 @@ describe("reliability: gates", () => {
 
   it("paused: nothing starts while paused (phase Paused); unpausing goes on", async () => {
     const sim = await freshSim();
-    const operator = await startOperator(sim.port);
+    const operator = await startOperator(sim.operatorPort);
     try {
       await sim.port.create(upgradePlanResource, plan("held", quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY, paused: true })));
       const paused = await waitForPlan(sim.port, "held", (p) => p.status?.phase === "Paused", "Paused");
@@ -63,7 +63,7 @@ describe("reliability: gates", () => {
   it("7. an etcd member turns unhealthy mid-rollout: no etcd or control-plane node is touched (EtcdUnhealthy) until it recovers", async () => {
     const sim = await freshSim();
     const timeline = new Timeline(sim.port);
-    const operator = await startOperator(sim.port);
+    const operator = await startOperator(sim.operatorPort);
     try {
       await timeline.start();
       await sim.port.create(upgradePlanResource, plan("etcd-fault", quickSpec()));
@@ -93,7 +93,7 @@ describe("reliability: gates", () => {
   it("9. the window closes mid-rollout: the node in progress finishes, nothing new starts, it resumes in the next window", async () => {
     const clock = new ShiftClock(Date.UTC(2026, 5, 10, 1, 59, 57));
     const sim = await freshSim({ clock });
-    const operator = await startOperator(sim.port, { clock });
+    const operator = await startOperator(sim.operatorPort, { clock });
     try {
       await sim.port.create(upgradePlanResource, plan("windowed", quickSpec({ window: { startTime: "01:00", endTime: "02:00" } })));
       await waitFor(async () => (await claimed(sim.port)).includes("etcd-1"), { what: "etcd-1 to start inside the window" });
@@ -121,7 +121,7 @@ describe("reliability: gates", () => {
   it("10. the target changes mid-rollout: old Jobs are removed, nodes at the new target are not redone", async () => {
     const sim = await freshSim();
     const timeline = new Timeline(sim.port);
-    const operator = await startOperator(sim.port);
+    const operator = await startOperator(sim.operatorPort);
     const FIRST = "v1.31.2+rke2r1";
     try {
       await timeline.start();
@@ -149,7 +149,7 @@ describe("reliability: gates", () => {
     const sim = await freshSim();
     const lock = new DisruptionLock({ port: sim.port, clock: systemClock, namespace: OPERATOR_NAMESPACE });
     const lease = async () => sim.port.get<Lease>(LEASE_RESOURCE, DISRUPTION_LOCK_NAME, OPERATOR_NAMESPACE);
-    const operator = await startOperator(sim.port);
+    const operator = await startOperator(sim.operatorPort);
     try {
       await sim.port.create(certRotationResource, { apiVersion: certRotationResource.apiVersion, kind: certRotationResource.kind, metadata: { name: "default" }, spec: {} });
       expect((await lock.acquire("CertRotation/default", await lease(), false)).held).toBe(true);

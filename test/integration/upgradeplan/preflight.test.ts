@@ -20,7 +20,7 @@ let updateServer: Server | undefined;
 let channelBase = "";
 
 beforeAll(async () => {
-  operator = await startOperator(sim().port);
+  operator = await startOperator(sim().operatorPort);
   updateServer = createServer((req, res) => {
     if (req.url === "/v1-release/channels/v1.31") res.writeHead(302, { Location: "https://github.com/rancher/rke2/releases/tag/v1.31.4%2Brke2r1" }).end();
     else res.writeHead(404, "Not Found").end();

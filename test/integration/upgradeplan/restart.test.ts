@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "@jest/globals";
 import { upgradePlanResource } from "../../../src/api/upgradeplan.ts";
+import { OPERATOR_FLAGS } from "../../../src/config.ts";
 import { createUpgradePlanController } from "../../../src/controllers/upgradeplan/index.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
 import { runOperator } from "../../../src/operator/run.ts";
@@ -28,7 +29,7 @@ describe("reliability: restarts", () => {
     try {
       await timeline.start();
       sim.cluster.setFaults({ slowDrain: true });
-      const first = new KillablePort(sim.port);
+      const first = new KillablePort(sim.operatorPort);
       first.dieAfter((call) => call.verb === "evict");
       const killed = await startOperator(first);
       await sim.port.create(upgradePlanResource, plan("resume", quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY })));
@@ -37,7 +38,7 @@ describe("reliability: restarts", () => {
       const draining = await claimedNodes(sim.port);
       expect(draining).toHaveLength(1);
 
-      const second = await startOperator(sim.port);
+      const second = await startOperator(sim.operatorPort);
       try {
         await waitForPlan(sim.port, "resume", (p) => p.status?.phase === "Succeeded", "the plan to finish", 60_000);
       } finally {
@@ -55,7 +56,7 @@ describe("reliability: restarts", () => {
   it("2. killed between creating the Job and writing status: the Job is adopted, never doubled", async () => {
     const sim = await freshSim();
     try {
-      const first = new KillablePort(sim.port);
+      const first = new KillablePort(sim.operatorPort);
       first.dieAfter((call) => call.verb === "create" && call.type?.plural === "jobs");
       const killed = await startOperator(first);
       await sim.port.create(upgradePlanResource, plan("adopt", quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY })));
@@ -66,7 +67,7 @@ describe("reliability: restarts", () => {
       // It died before writing any status about that Job.
       expect((await getPlan(sim.port, "adopt"))?.status?.nodes?.some((node) => node.job === orphan.metadata.name) ?? false).toBe(false);
 
-      const second = await startOperator(sim.port);
+      const second = await startOperator(sim.operatorPort);
       try {
         await waitForPlan(sim.port, "adopt", (p) => p.status?.phase === "Succeeded", "the plan to finish", 60_000);
       } finally {
@@ -82,10 +83,10 @@ describe("reliability: restarts", () => {
 
   it("3. two replicas: only the Lease holder acts; the other takes over within the lease duration", async () => {
     const sim = await freshSim();
-    const ports = { a: new KillablePort(sim.port), b: new KillablePort(sim.port) };
+    const ports = { a: new KillablePort(sim.operatorPort), b: new KillablePort(sim.operatorPort) };
     const start = (identity: "a" | "b") =>
       runOperator(
-        { ...operatorConfig(), leaderElect: true, leaseName: "upgrade-test-leader" },
+        { ...operatorConfig(), leaderElect: true, leaseName: OPERATOR_FLAGS.leaseName.default /* the chart grants the default Lease name only */ },
         { log: silentLogger(), port: ports[identity], identity, host: "127.0.0.1", factories: [(context) => createUpgradePlanController(context, FAST)] },
       );
     const replicas = { a: await start("a"), b: await start("b") };

@@ -25,7 +25,7 @@ let timeline: Timeline | undefined;
 beforeAll(async () => {
   timeline = new Timeline(sim().port);
   await timeline.start();
-  operator = await startOperator(sim().port);
+  operator = await startOperator(sim().operatorPort);
 });
 afterAll(async () => {
   await operator?.stop();
