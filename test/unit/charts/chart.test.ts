@@ -7,7 +7,7 @@ import { parseOperatorConfig } from "../../../src/config.ts";
 import { buildNodeJob } from "../../../src/nodeops/job.ts";
 import { DISRUPTION_LOCK_NAME } from "../../../src/rollout/lock.ts";
 import { describeGrant, evaluateRbac, type PolicyRule, type RbacObject } from "../../support/rbac.ts";
-import { operatorRequests } from "./operator-requests.ts";
+import { inventoryRequests, operatorRequests } from "./operator-requests.ts";
 import { podSecurityViolations, type PodSpec } from "./pod-security.ts";
 import { CHART_DIR, find, helm, identities, JOBS_NAMESPACE, RELEASE, RELEASE_NAMESPACE, renderChart, renderError, type Manifest } from "./render.ts";
 
@@ -24,7 +24,9 @@ describe("helm lint and template", () => {
   it("renders the default object set", () => {
     expect(identities(rendered)).toEqual([
       "ClusterRole /rke2-lifecycle-operator",
+      "ClusterRole /rke2-lifecycle-operator-cert-inventory",
       "ClusterRoleBinding /rke2-lifecycle-operator",
+      "ClusterRoleBinding /rke2-lifecycle-operator-cert-inventory",
       "CustomResourceDefinition /certrotations.rke2-lifecycle.io",
       "CustomResourceDefinition /etcdsnapshotpolicies.rke2-lifecycle.io",
       "CustomResourceDefinition /upgradeplans.rke2-lifecycle.io",
@@ -32,9 +34,11 @@ describe("helm lint and template", () => {
       "Deployment rke2-lifecycle-system/rke2-lifecycle-operator",
       "Namespace /rke2-lifecycle-jobs",
       "Role default/rke2-lifecycle-operator-events",
+      "Role rke2-lifecycle-jobs/rke2-lifecycle-operator-cert-inventory",
       "Role rke2-lifecycle-jobs/rke2-lifecycle-operator-jobs",
       "Role rke2-lifecycle-system/rke2-lifecycle-operator",
       "RoleBinding default/rke2-lifecycle-operator-events",
+      "RoleBinding rke2-lifecycle-jobs/rke2-lifecycle-operator-cert-inventory",
       "RoleBinding rke2-lifecycle-jobs/rke2-lifecycle-operator-jobs",
       "RoleBinding rke2-lifecycle-system/rke2-lifecycle-operator",
       "Service rke2-lifecycle-system/rke2-lifecycle-operator-metrics",
@@ -149,7 +153,7 @@ describe("namespaces and Pod Security", () => {
 
 describe("the certificate inventory DaemonSet", () => {
   const inventory = find(rendered, "DaemonSet", `${RELEASE}-cert-inventory`);
-  const pod = podSpecOf(inventory) as PodSpec & { tolerations: unknown[]; automountServiceAccountToken: boolean };
+  const pod = podSpecOf(inventory) as PodSpec & { tolerations: unknown[]; automountServiceAccountToken: boolean; serviceAccountName: string };
   const container = pod.containers[0] as unknown as { args: string[]; volumeMounts: { readOnly?: boolean }[]; securityContext: Record<string, unknown> };
 
   it("mounts the RKE2 certificate folders read-only, tolerates every taint and runs node-agent cert-inventory", () => {
@@ -159,8 +163,10 @@ describe("the certificate inventory DaemonSet", () => {
     expect(container.args).toEqual(["node-agent", "cert-inventory"]);
   });
 
-  it("holds no API token and no capabilities", () => {
-    expect(pod.automountServiceAccountToken).toBe(false);
+  it("mounts its ServiceAccount's token (the SA agrees) and holds no capabilities", () => {
+    expect(pod.serviceAccountName).toBe(`${RELEASE}-cert-inventory`);
+    expect(pod.automountServiceAccountToken).toBe(true);
+    expect(find(rendered, "ServiceAccount", `${RELEASE}-cert-inventory`).automountServiceAccountToken).toBe(true);
     expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
   });
 
@@ -179,13 +185,26 @@ describe("RBAC", () => {
     }
   });
 
-  it("limits Lease rules by name (the leader Lease and the disruption lock) and lets only create go unnamed", () => {
-    const leaseRules = roles.flatMap(rulesOf).filter((r) => r.resources?.includes("leases"));
-    expect(leaseRules.map((rule) => [rule.resourceNames ?? [], rule.verbs])).toEqual([
-      [[], ["create"]],
-      [["rke2-lifecycle-operator"], ["get", "update"]],
-      [[DISRUPTION_LOCK_NAME], ["list", "watch", "update"]],
-    ]);
+  it("limits Lease rules by name where the name is known, and grants unnamed ones only in Roles", () => {
+    const leaseRules = roles.flatMap((m) =>
+      rulesOf(m)
+        .filter((r) => r.resources?.includes("leases"))
+        .map((rule) => JSON.stringify([`${m.kind} ${m.metadata.namespace ?? ""}/${m.metadata.name}`, rule.resourceNames ?? [], rule.verbs])),
+    );
+    expect(leaseRules.sort()).toEqual(
+      [
+        // The operator: create cannot be limited by name.
+        [`Role ${RELEASE_NAMESPACE}/${RELEASE}`, [], ["create"]],
+        [`Role ${RELEASE_NAMESPACE}/${RELEASE}`, ["rke2-lifecycle-operator"], ["get", "update"]],
+        [`Role ${RELEASE_NAMESPACE}/${RELEASE}`, [DISRUPTION_LOCK_NAME], ["list", "watch", "update"]],
+        // The operator's informer of the inventory Leases (label selector, one Lease per node).
+        [`Role ${JOBS_NAMESPACE}/${RELEASE}-jobs`, [], ["list", "watch"]],
+        // The inventory writes its node's Lease; node names are not known to the chart.
+        [`Role ${JOBS_NAMESPACE}/${RELEASE}-cert-inventory`, [], ["create", "patch"]],
+      ]
+        .map((entry) => JSON.stringify(entry))
+        .sort(),
+    );
   });
 
   it("grants Jobs only through a Role in the jobs namespace", () => {
@@ -201,11 +220,20 @@ describe("RBAC", () => {
     expect(verdict.danglingBindings).toEqual([]);
   });
 
-  it("gives the certificate inventory's ServiceAccount no permissions", () => {
-    const verdict = evaluateRbac(rbac, { name: `${RELEASE}-cert-inventory`, namespace: JOBS_NAMESPACE }, [
-      { verb: "get", group: "", resource: "nodes", name: "n1" },
+  it("allows every request the certificate inventory makes and grants its ServiceAccount nothing else", () => {
+    const inventory = { name: `${RELEASE}-cert-inventory`, namespace: JOBS_NAMESPACE };
+    const verdict = evaluateRbac(rbac, inventory, inventoryRequests(JOBS_NAMESPACE).map((e) => e.request));
+    expect(verdict.denied).toEqual([]);
+    expect(verdict.unused.map(describeGrant)).toEqual([]);
+    expect(verdict.danglingBindings).toEqual([]);
+    // Nothing else of the operator's: no Lease reads, no node writes, no other namespace.
+    const others = evaluateRbac(rbac, inventory, [
+      ...operatorRequests(RELEASE_NAMESPACE, JOBS_NAMESPACE, "rke2-lifecycle-operator").map((e) => e.request),
+      { verb: "create", group: "coordination.k8s.io", resource: "leases", namespace: RELEASE_NAMESPACE },
+      { verb: "patch", group: "coordination.k8s.io", resource: "leases", namespace: RELEASE_NAMESPACE, name: "rke2-lifecycle-operator" },
     ]);
-    expect(verdict.allowed).toEqual([]);
+    // The one overlap: both list the CertRotations.
+    expect(others.allowed).toEqual([{ verb: "list", group: "rke2-lifecycle.io", resource: "certrotations" }]);
   });
 });
 

@@ -1,10 +1,9 @@
 /**
  * The API requests the operator makes, with the code that makes each. The chart's RBAC must allow
- * every one and grant nothing else (chart.test.ts, deploy/kustomize.test.ts). Entries marked
- * "provisional" are for controllers not written yet (the UpgradePlan and CertRotation reconcilers
- * around the rollout engine). When the integration suite records real requests
- * (test/support/rbac.ts `requestsFromAccounting`), facts replace this list. docs/security.md
- * explains each rule.
+ * every one and grant nothing else (chart.test.ts, deploy/kustomize.test.ts). When the integration
+ * suite records real requests (test/support/rbac.ts `requestsFromAccounting`), facts replace this
+ * list. docs/security.md explains each rule. `inventoryRequests` are the certificate inventory
+ * DaemonSet's, made with its own ServiceAccount.
  */
 import { DISRUPTION_LOCK_NAME } from "../../../src/rollout/lock.ts";
 import type { ApiRequest } from "../../support/rbac.ts";
@@ -24,8 +23,8 @@ export function operatorRequests(operatorNamespace: string, jobsNamespace: strin
   };
   const group = "rke2-lifecycle.io";
   add("controllers/etcdsnapshotpolicy/controller.ts informer", ["list", "watch"], { group, resource: "etcdsnapshotpolicies" });
-  add("provisional: UpgradePlan and CertRotation informers", ["list", "watch"], { group, resource: "upgradeplans" });
-  add("provisional: UpgradePlan and CertRotation informers", ["list", "watch"], { group, resource: "certrotations" });
+  add("controllers/upgradeplan/index.ts informer", ["list", "watch"], { group, resource: "upgradeplans" });
+  add("controllers/certrotation/index.ts informer", ["list", "watch"], { group, resource: "certrotations" });
   add("controllers/etcdsnapshotpolicy/pre-upgrade.ts", ["get"], { group, resource: "etcdsnapshotpolicies", name: "every-6h" });
   add("rollout/lock.ts holderGone", ["get"], { group, resource: "upgradeplans", name: "v1-31-4" });
   add("rollout/lock.ts holderGone", ["get"], { group, resource: "certrotations", name: "default" });
@@ -56,8 +55,21 @@ export function operatorRequests(operatorNamespace: string, jobsNamespace: strin
   add("rollout/executor.ts, etcdsnapshotpolicy/reconciler.ts", ["create"], jobs);
   add("etcdsnapshotpolicy/reconciler.ts (processed label)", ["patch"], { ...jobs, name: "snapshot-save-x" });
   add("rollout/executor.ts (superseded target)", ["delete"], { ...jobs, name: "upgrade-x" });
+  // The certificate inventory Leases, selected by label (so not by name).
+  add("controllers/certrotation/index.ts (inventory informer)", ["list", "watch"], { group: "coordination.k8s.io", resource: "leases", namespace: jobsNamespace });
   add("storage/credentials.ts readSecret", ["get"], { group: "", resource: "secrets", namespace: operatorNamespace, name: "etcd-s3" });
   add("storage/credentials.ts readEndpointCa", ["get"], { group: "", resource: "configmaps", namespace: operatorNamespace, name: "s3-ca" });
   add("etcdsnapshotpolicy/storage-access.ts ensureSecretCopy", ["get", "create", "patch"], { group: "", resource: "secrets", namespace: jobsNamespace, name: "etcd-s3-copy" });
   return out;
+}
+
+/** Requests of the certificate inventory DaemonSet (its own ServiceAccount) with Leases in `jobsNamespace`. */
+export function inventoryRequests(jobsNamespace: string): ExpectedRequest[] {
+  const lease = { group: "coordination.k8s.io", resource: "leases", namespace: jobsNamespace };
+  return [
+    { source: "certs/inventory-lease.ts publishInventory (first report)", request: { verb: "create", ...lease } },
+    { source: "certs/inventory-lease.ts publishInventory (merge patch)", request: { verb: "patch", ...lease, name: "cert-inventory-node-1" } },
+    { source: "certs/reporter.ts readReportInterval", request: { verb: "list", group: "rke2-lifecycle.io", resource: "certrotations" } },
+    { source: "certs/reporter.ts readNodeUid", request: { verb: "get", group: "", resource: "nodes", name: "node-1" } },
+  ];
 }

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describeGrant, evaluateRbac, type PolicyRule, type RbacObject } from "../../support/rbac.ts";
 import { toolPath } from "../../support/tools.ts";
-import { operatorRequests } from "../charts/operator-requests.ts";
+import { inventoryRequests, operatorRequests } from "../charts/operator-requests.ts";
 import { identities, JOBS_NAMESPACE, parseManifests, RELEASE, RELEASE_NAMESPACE, renderChart, REPO_ROOT, type Manifest } from "../charts/render.ts";
 
 const kustomized = parseManifests(execFileSync(toolPath("kubectl"), ["kustomize", join(REPO_ROOT, "deploy/base")], { encoding: "utf8" }));
@@ -38,6 +38,17 @@ describe("deploy/base (kustomize) against the chart's defaults", () => {
     const verdict = evaluateRbac(rbac, { name: RELEASE, namespace: RELEASE_NAMESPACE }, requests.map((r) => r.request));
     expect(verdict.denied).toEqual([]);
     expect(verdict.unused.map(describeGrant)).toEqual([]);
+    expect(verdict.danglingBindings).toEqual([]);
+  });
+
+  it("allows exactly the certificate inventory's requests, like the chart, and mounts its token", () => {
+    const rbac = kustomized.filter((m) => m.kind.includes("Role")) as unknown as RbacObject[];
+    const verdict = evaluateRbac(rbac, { name: `${RELEASE}-cert-inventory`, namespace: JOBS_NAMESPACE }, inventoryRequests(JOBS_NAMESPACE).map((r) => r.request));
+    expect(verdict.denied).toEqual([]);
+    expect(verdict.unused.map(describeGrant)).toEqual([]);
+    expect(verdict.danglingBindings).toEqual([]);
+    const account = kustomized.find((m) => m.kind === "ServiceAccount" && m.metadata.name === `${RELEASE}-cert-inventory`);
+    expect(account?.automountServiceAccountToken).toBe(true);
   });
 
   it("runs the same pods: Deployment and DaemonSet specs, Service and namespace labels", () => {
