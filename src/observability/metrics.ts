@@ -31,6 +31,8 @@ export interface OperatorMetrics {
   upgradeNodes: Gauge<"plan" | "state">;
   upgradeNodeDuration: Histogram<"plan" | "tier">;
   disruptionLockHeld: Gauge;
+  /** 1 for each condition's current status on each custom resource (what the shipped alerts read). */
+  condition: Gauge<"kind" | "name" | "type" | "status">;
   /** 1 while this replica holds the leader Lease. */
   leader: Gauge;
 }
@@ -128,6 +130,12 @@ export function createMetrics(options: MetricsOptions = {}): OperatorMetrics {
     disruptionLockHeld: new Gauge({
       name: name("disruption_lock_held"),
       help: "1 while this operator holds the cluster-wide disruption lock.",
+      registers,
+    }),
+    condition: new Gauge({
+      name: name("condition"),
+      help: "1 for the current status (True, False, Unknown) of each condition of each custom resource.",
+      labelNames: ["kind", "name", "type", "status"],
       registers,
     }),
     leader: new Gauge({

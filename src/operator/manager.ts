@@ -23,12 +23,15 @@ export interface ControllerModule {
  */
 export class ControllerManager {
   private readonly modules: readonly ControllerModule[];
+  /** Informers that feed no controller (e.g. metrics), started and stopped with the rest. */
+  private readonly extraInformers: readonly ManagedInformer[];
   private readonly log: Logger;
   private readonly started = new Set<string>();
   private stopping = false;
 
-  constructor(modules: readonly ControllerModule[], log: Logger) {
+  constructor(modules: readonly ControllerModule[], log: Logger, extraInformers: readonly ManagedInformer[] = []) {
     this.modules = modules;
+    this.extraInformers = extraInformers;
     this.log = log;
   }
 
@@ -64,6 +67,6 @@ export class ControllerManager {
 
   /** Modules may share an informer (one watch per kind); start and stop each once. */
   private uniqueInformers(): ManagedInformer[] {
-    return [...new Set(this.modules.flatMap((m) => m.informers))];
+    return [...new Set([...this.modules.flatMap((m) => m.informers), ...this.extraInformers])];
   }
 }

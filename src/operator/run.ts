@@ -9,7 +9,22 @@ import { createKubePort } from "../runtime/kube/adapter.ts";
 import { loadKubeConfig } from "../runtime/kube/kubeconfig.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
 import { LeaderElector } from "../runtime/leader-election.ts";
-import { ControllerManager } from "./manager.ts";
+import { certRotationResource } from "../api/certrotation.ts";
+import { etcdSnapshotPolicyResource } from "../api/etcdsnapshotpolicy.ts";
+import { upgradePlanResource } from "../api/upgradeplan.ts";
+import { conditionMetricsHandler } from "../observability/condition-metrics.ts";
+import { Informer } from "../runtime/informer.ts";
+import type { KubeObject } from "../runtime/kube/types.ts";
+import { ControllerManager, type ManagedInformer } from "./manager.ts";
+
+/** One informer per kind that exports its conditions as metrics (the shipped alerts read them). */
+function conditionMetricInformers(context: OperatorContext): ManagedInformer[] {
+  return [etcdSnapshotPolicyResource, upgradePlanResource, certRotationResource].map((type) => {
+    const informer = new Informer<KubeObject>({ port: context.port, type, clock: context.clock, logger: context.log });
+    informer.addHandler(conditionMetricsHandler(context.metrics, type.kind));
+    return informer;
+  });
+}
 
 export interface OperatorDependencies {
   log: Logger;
@@ -64,6 +79,7 @@ export async function runOperator(config: OperatorConfig, deps: OperatorDependen
     const current = new ControllerManager(
       factories.map((factory) => factory(context)),
       log,
+      factories.length > 0 ? conditionMetricInformers(context) : [],
     );
     manager = current;
     if (factories.length === 0) log.warn("this build registers no controllers yet; the operator only holds the lease");
