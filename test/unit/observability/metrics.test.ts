@@ -10,6 +10,7 @@ describe("createMetrics", () => {
         "api_request_duration_seconds",
         "api_requests_total",
         "certificate_expiry_timestamp_seconds",
+        "condition",
         "disruption_lock_held",
         "leader",
         "reconcile_duration_seconds",

@@ -1,0 +1,81 @@
+/**
+ * RBAC against what the operator really does. The integration suite runs the operator on the
+ * simulated cluster through its own client (`Sim.operatorPort`); as each sim stops it logs the
+ * operator's requests (RKE2_LIFECYCLE_REQUEST_LOG, set by `npm test`). This check, run after that
+ * suite, renders the Helm chart and proves both directions: every request the operator made is
+ * allowed, and every grant is used by some request (or is listed below with the reason it is not).
+ */
+import { describe, expect, it } from "@jest/globals";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import type { RequestKey } from "../../src/sim/apiserver/index.ts";
+import { REQUEST_LOG_ENV } from "../../src/sim/index.ts";
+import { describeGrant, evaluateRbac, type ApiRequest, type RbacObject } from "../support/rbac.ts";
+import { RELEASE, RELEASE_NAMESPACE, REPO_ROOT, renderChart } from "../unit/charts/render.ts";
+
+/** Grants no request of the operator exercises, each with why it is still needed. */
+const GRANTED_BUT_NOT_REQUESTED: Record<string, string> = {
+  "update rke2-lifecycle.io/etcdsnapshotpolicies/finalizers":
+    "asked by the OwnerReferencesPermissionEnforcement admission plugin when a Job names the policy as owner with blockOwnerDeletion; the API server, not the operator, makes this check",
+  "update rke2-lifecycle.io/upgradeplans/finalizers": "as above, for Jobs owned by an UpgradePlan",
+  "update rke2-lifecycle.io/certrotations/finalizers": "as above, for Jobs owned by a CertRotation",
+  // rollout/lock.ts asks whether the lock's holder still exists; which kind it asks about depends
+  // on which owner took the lock first in a run (test/integration/certrotation/with-upgrade.test.ts).
+  "get rke2-lifecycle.io/upgradeplans": "the disruption lock's holder check when an UpgradePlan holds the lock",
+  "get rke2-lifecycle.io/certrotations": "the disruption lock's holder check when a CertRotation holds the lock",
+  // Needed by code paths that no integration test drives yet (each has unit tests of its own):
+  "delete /pods": "rollout/drainer.ts deletes pods instead of evicting them when drain.disableEviction is true",
+  "get /configmaps": "storage/credentials.ts reads spec.s3.endpointCA when it names a ConfigMap",
+  "patch /secrets": "storage/credentials.ts updates the jobs-namespace copy of S3 credentials when the source Secret changes",
+};
+
+function logDir(): string {
+  const configured = process.env[REQUEST_LOG_ENV] ?? ".sim/requests";
+  return isAbsolute(configured) ? configured : join(REPO_ROOT, configured);
+}
+
+function loggedRequests(): ApiRequest[] {
+  const dir = logDir();
+  if (!existsSync(dir)) return [];
+  const requests = new Map<string, ApiRequest>();
+  for (const file of readdirSync(dir).filter((name) => name.endsWith(".jsonl"))) {
+    for (const line of readFileSync(join(dir, file), "utf8").split("\n").filter((text) => text.trim() !== "")) {
+      const { key } = JSON.parse(line) as { key: RequestKey };
+      const [resource = "", subresource] = key.resource.split("/");
+      const request: ApiRequest = {
+        verb: key.verb,
+        group: key.group,
+        resource,
+        ...(subresource ? { subresource } : {}),
+        ...(key.namespace ? { namespace: key.namespace } : {}),
+        ...(key.name ? { name: key.name } : {}),
+      };
+      requests.set(JSON.stringify(request), request);
+    }
+  }
+  return [...requests.values()];
+}
+
+function grantKey(grant: { verb: string; group: string; resource: string }): string {
+  return `${grant.verb} ${grant.group}/${grant.resource}`;
+}
+
+describe("the chart's RBAC and the operator's requests across the integration suite", () => {
+  const requests = loggedRequests();
+  const rbac = renderChart().filter((m) => ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"].includes(m.kind)) as unknown as RbacObject[];
+  const verdict = evaluateRbac(rbac, { name: RELEASE, namespace: RELEASE_NAMESPACE }, requests);
+
+  it("has requests to check (run the integration suite with the request log first: npm test does)", () => {
+    expect(requests.length).toBeGreaterThan(20);
+  });
+
+  it("allows every request the operator made", () => {
+    expect(verdict.denied).toEqual([]);
+  });
+
+  it("grants nothing that no request needed, except the listed admission checks", () => {
+    const unexplained = verdict.unused.filter((grant) => !(grantKey(grant) in GRANTED_BUT_NOT_REQUESTED)).map(describeGrant);
+    expect(unexplained).toEqual([]);
+    expect(verdict.danglingBindings).toEqual([]);
+  });
+});
