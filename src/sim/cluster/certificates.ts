@@ -4,23 +4,11 @@
  * expiring within 120 days when it starts; `rke2 certificate rotate -s <service>` renews the
  * chosen services' leaf certificates on the next start.
  */
+import { RKE2_CERT_SERVICES, type Rke2CertService } from "../../api/certrotation.ts";
 import type { NodeRoles } from "../../rke2/roles.ts";
 
-export const RKE2_CERT_SERVICES = [
-  "admin",
-  "api-server",
-  "controller-manager",
-  "scheduler",
-  "supervisor",
-  "rke2-controller",
-  "rke2-server",
-  "cloud-controller",
-  "etcd",
-  "auth-proxy",
-  "kubelet",
-  "kube-proxy",
-] as const;
-export type CertService = (typeof RKE2_CERT_SERVICES)[number];
+export { RKE2_CERT_SERVICES };
+export type CertService = Rke2CertService;
 
 const DAY_MS = 86_400_000;
 export const LEAF_LIFETIME_MS = 365 * DAY_MS;

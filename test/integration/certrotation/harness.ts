@@ -5,7 +5,6 @@
  * run, not only its end state.
  */
 import { certRotationResource, type CertRotation, type CertRotationSpecInput } from "../../../src/api/certrotation.ts";
-import type { OperatorConfig } from "../../../src/config.ts";
 import { createCertRotationController } from "../../../src/controllers/certrotation/index.ts";
 import { createUpgradePlanController } from "../../../src/controllers/upgradeplan/index.ts";
 import { JOB_RESOURCE, NODE_LABEL, type Job } from "../../../src/nodeops/job.ts";
@@ -21,29 +20,16 @@ import { waitFor } from "../../support/sim-harness.ts";
 import { inventoryLeaseName, readInventoryLease } from "../../../src/certs/inventory-lease.ts";
 import { relativeToDataDir } from "../../../src/certs/layout.ts";
 import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
+import { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig } from "../../support/operator-config.ts";
 
-export const JOBS_NAMESPACE = "rke2-lifecycle-jobs";
-export const OPERATOR_NAMESPACE = "rke2-lifecycle-system";
+export { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig };
+
 export const DAY_MS = 86_400_000;
 export const TLS = "/var/lib/rancher/rke2/server/tls";
 export const AGENT = "/var/lib/rancher/rke2/agent";
 export const SERVERS = ["etcd-1", "server-1", "server-2", "cp-1"];
 export const AGENTS = ["agent-1", "agent-2", "agent-3"];
 
-export function operatorConfig(): OperatorConfig {
-  return {
-    kubeconfig: undefined,
-    inCluster: false,
-    namespace: OPERATOR_NAMESPACE,
-    jobsNamespace: JOBS_NAMESPACE,
-    listenPort: 0,
-    leaderElect: false,
-    leaseName: "test",
-    logLevel: "info",
-    workers: 2,
-    nodeAgentImage: "ghcr.io/rke2-lifecycle/rke2-lifecycle-operator:test",
-  };
-}
 
 export interface RunningOperator {
   metrics: OperatorMetrics;

@@ -4,7 +4,6 @@
  * alike) makes a minute pass in a couple of seconds, with the sim's node durations left real.
  */
 import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy, type EtcdSnapshotPolicySpecInput } from "../../../src/api/etcdsnapshotpolicy.ts";
-import type { OperatorConfig } from "../../../src/config.ts";
 import { createEtcdSnapshotPolicyController } from "../../../src/controllers/etcdsnapshotpolicy/controller.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
 import { createMetrics, type OperatorMetrics } from "../../../src/observability/metrics.ts";
@@ -13,9 +12,10 @@ import { sleepWith, type Clock } from "../../../src/runtime/clock.ts";
 import { isNotFound } from "../../../src/runtime/kube/errors.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
 import type { ObjectStoreFactory } from "../../../src/storage/s3-store.ts";
+import { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig } from "../../support/operator-config.ts";
 
-export const JOBS_NAMESPACE = "rke2-lifecycle-jobs";
-export const OPERATOR_NAMESPACE = "rke2-lifecycle-system";
+export { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig };
+
 
 /** Real time times `speed`, from `start`; timers fire after `ms / speed` real milliseconds. */
 export class FastClock implements Clock {
@@ -49,20 +49,6 @@ export class FastClock implements Clock {
   }
 }
 
-export function operatorConfig(): OperatorConfig {
-  return {
-    kubeconfig: undefined,
-    inCluster: false,
-    namespace: OPERATOR_NAMESPACE,
-    jobsNamespace: JOBS_NAMESPACE,
-    listenPort: 0,
-    leaderElect: false,
-    leaseName: "test",
-    logLevel: "info",
-    workers: 2,
-    nodeAgentImage: "ghcr.io/rke2-lifecycle/rke2-lifecycle-operator:test",
-  };
-}
 
 export interface RunningController {
   metrics: OperatorMetrics;

@@ -5,7 +5,6 @@
  */
 import { etcdSnapshotPolicyResource } from "../../../src/api/etcdsnapshotpolicy.ts";
 import { upgradePlanResource, type UpgradePlan, type UpgradePlanSpecInput } from "../../../src/api/upgradeplan.ts";
-import type { OperatorConfig } from "../../../src/config.ts";
 import { createUpgradePlanController, type UpgradePlanOptions } from "../../../src/controllers/upgradeplan/index.ts";
 import { JOB_RESOURCE, NODE_LABEL, POD_RESOURCE, type Job } from "../../../src/nodeops/job.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
@@ -19,26 +18,13 @@ import { Informer } from "../../../src/runtime/informer.ts";
 import { isAlreadyExists } from "../../../src/runtime/kube/errors.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
 import { waitFor } from "../../support/sim-harness.ts";
+import { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig } from "../../support/operator-config.ts";
 
-export const JOBS_NAMESPACE = "rke2-lifecycle-jobs";
-export const OPERATOR_NAMESPACE = "rke2-lifecycle-system";
+export { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig };
+
 export const FROM = "v1.30.6+rke2r1";
 export const TO = "v1.31.4+rke2r1";
 
-export function operatorConfig(): OperatorConfig {
-  return {
-    kubeconfig: undefined,
-    inCluster: false,
-    namespace: OPERATOR_NAMESPACE,
-    jobsNamespace: JOBS_NAMESPACE,
-    listenPort: 0,
-    leaderElect: false,
-    leaseName: "test",
-    logLevel: "info",
-    workers: 2,
-    nodeAgentImage: "ghcr.io/rke2-lifecycle/rke2-lifecycle-operator:test",
-  };
-}
 
 export interface RunningOperator {
   metrics: OperatorMetrics;

@@ -1,0 +1,20 @@
+/** The operator configuration integration tests run with: the namespaces the sim creates and the chart uses. */
+import type { OperatorConfig } from "../../src/config.ts";
+
+export const JOBS_NAMESPACE = "rke2-lifecycle-jobs";
+export const OPERATOR_NAMESPACE = "rke2-lifecycle-system";
+
+export function operatorConfig(): OperatorConfig {
+  return {
+    kubeconfig: undefined,
+    inCluster: false,
+    namespace: OPERATOR_NAMESPACE,
+    jobsNamespace: JOBS_NAMESPACE,
+    listenPort: 0,
+    leaderElect: false,
+    leaseName: "test",
+    logLevel: "info",
+    workers: 2,
+    nodeAgentImage: "ghcr.io/rke2-lifecycle/rke2-lifecycle-operator:test",
+  };
+}
