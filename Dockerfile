@@ -6,7 +6,9 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 # The `node` dev dependency pins Node 24 for machines whose system Node is older; the base image has it already.
-RUN npm ci --no-audit --no-fund
+# npm install (not npm ci): the lock file lists only the linux builds of platform-specific
+# optional packages (swc, unrs-resolver), and npm ci refuses a lock without the others.
+RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund
