@@ -118,12 +118,12 @@ describe("EtcdSnapshotPolicy with S3", () => {
     expect(failing.status?.lastFailure?.message).toMatch(/failed to test for existence of bucket backups|not uploaded/);
     expect(failing.status?.storage?.phase).toBe("Unavailable");
     // Events are recorded after the status write of the same reconcile: wait for them, briefly.
-    const reasons = await waitFor(async () => {
-      const events = (await sim().port.list<CoreEvent>(EVENT_RESOURCE, {})).items.filter((e) => e.involvedObject.name === "offsite");
-      const seen = events.map((e) => e.reason);
-      return seen.includes("SnapshotFailed") && seen.includes("StorageUnavailable") ? seen : undefined;
+    const events = await waitFor(async () => {
+      const current = (await sim().port.list<CoreEvent>(EVENT_RESOURCE, {})).items.filter((e) => e.involvedObject.name === "offsite");
+      const seen = current.map((e) => e.reason);
+      return seen.includes("SnapshotFailed") && seen.includes("StorageUnavailable") ? current : undefined;
     }, { timeoutMs: 10_000, what: "SnapshotFailed and StorageUnavailable events" });
-    expect(reasons).toEqual(expect.arrayContaining(["SnapshotFailed", "StorageUnavailable"]));
+    expect(events.map((e) => e.reason)).toEqual(expect.arrayContaining(["SnapshotFailed", "StorageUnavailable"]));
     const failures = await operator?.metrics.registry.getSingleMetricAsString("rke2_lifecycle_snapshot_failures_total");
     expect(failures).toMatch(/policy="offsite"\} [1-9]/);
     // The last verified snapshot is still there, on disk and in S3, whatever retention's count says.
