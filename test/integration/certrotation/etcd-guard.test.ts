@@ -2,26 +2,15 @@
  * One etcd member unhealthy: no server is rotated (the quorum guard), and the CertRotation says
  * why in its Progressing condition; once the member is healthy again the rotation proceeds.
  */
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import { certRotationResource } from "../../../src/api/certrotation.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
 import { POD_RESOURCE } from "../../../src/nodeops/job.ts";
 import { isPodReady, type PodObject } from "../../../src/rollout/kube-objects.ts";
-import { AGENT, certRotation, ClaimTimeline, condition, DAY_MS, nodeOf, quickSpec, rotateJobs, startOperator, TLS, waitForCr, waitForReported, type RunningOperator } from "./harness.ts";
+import { AGENT, certRotation, condition, DAY_MS, nodeOf, quickSpec, rotateJobs, withOperatorAndTimeline, TLS, waitForCr, waitForReported } from "./harness.ts";
 
 const sim = withSim();
-let operator: RunningOperator | undefined;
-let timeline: ClaimTimeline | undefined;
-
-beforeAll(async () => {
-  timeline = new ClaimTimeline(sim().port);
-  await timeline.start();
-  operator = await startOperator(sim().operatorPort);
-});
-afterAll(async () => {
-  await operator?.stop();
-  await timeline?.stop();
-});
+const running = withOperatorAndTimeline(sim);
 
 describe("CertRotation with an unhealthy etcd member", () => {
   it("rotates no server while a member is unhealthy, says so, and resumes once it is healthy", async () => {
@@ -49,11 +38,11 @@ describe("CertRotation with an unhealthy etcd member", () => {
     // It stays blocked: no Job, no claim, on servers nor (tier order) on the agent.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await rotateJobs(port)).toEqual([]);
-    expect(timeline?.entries).toEqual([]);
+    expect(running().timeline.entries).toEqual([]);
 
     sim().cluster.setFaults({ etcdUnhealthy: false }, "server-2");
     await waitForCr(port, "default", (cr) => cr.status?.phase === "Idle" && condition(cr, "Ready")?.status === "True", "the rotation to finish once etcd is healthy", 60_000);
     expect((await rotateJobs(port)).map(nodeOf).sort()).toEqual(["agent-1", "server-1"]);
-    expect(timeline?.maxClaimedAtOnce(["etcd-1", "server-1", "server-2", "cp-1", "agent-1"])).toBe(1);
+    expect(running().timeline.maxClaimedAtOnce(["etcd-1", "server-1", "server-2", "cp-1", "agent-1"])).toBe(1);
   }, 90_000);
 });

@@ -16,6 +16,8 @@ import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-object
 import { systemClock, type Clock } from "../../../src/runtime/clock.ts";
 import { Informer } from "../../../src/runtime/informer.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
+import { afterAll, beforeAll } from "@jest/globals";
+import type { Sim } from "../../../src/sim/index.ts";
 import { waitFor } from "../../support/sim-harness.ts";
 import { inventoryLeaseName, readInventoryLease } from "../../../src/certs/inventory-lease.ts";
 import { relativeToDataDir } from "../../../src/certs/layout.ts";
@@ -162,3 +164,25 @@ export class ClaimTimeline {
     return found;
   }
 }
+
+/**
+ * Per test file: a claim timeline recording from the start, and the operator on its own accounted
+ * client; both stopped after the file. Returns a getter usable inside tests.
+ */
+export function withOperatorAndTimeline(sim: () => Sim): () => { operator: RunningOperator; timeline: ClaimTimeline } {
+  let running: { operator: RunningOperator; timeline: ClaimTimeline } | undefined;
+  beforeAll(async () => {
+    const timeline = new ClaimTimeline(sim().port);
+    await timeline.start();
+    running = { timeline, operator: await startOperator(sim().operatorPort) };
+  });
+  afterAll(async () => {
+    await running?.operator.stop();
+    await running?.timeline.stop();
+  });
+  return () => {
+    if (!running) throw new Error("the operator is not started yet (use it inside a test)");
+    return running;
+  };
+}
+

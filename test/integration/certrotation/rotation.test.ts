@@ -4,7 +4,7 @@
  * at a time, only those three nodes; the inventory confirms the new expiry and `kubectl get
  * certrot` shows the earliest expiry about a year out.
  */
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { EVENT_RESOURCE, type CoreEvent } from "../../../src/observability/events.ts";
@@ -13,22 +13,11 @@ import { CLAIM_ANNOTATION, completionLabelKey } from "../../../src/rollout/claim
 import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-objects.ts";
 import { toolPath } from "../../support/tools.ts";
 import { externalKubeconfig, waitFor, withSim } from "../../support/sim-harness.ts";
-import { AGENT, AGENTS, certRotation, ClaimTimeline, condition, DAY_MS, nodeOf, quickSpec, rotateJobs, SERVERS, startOperator, TLS, waitForCr, waitForReported, type RunningOperator } from "./harness.ts";
+import { AGENT, AGENTS, certRotation, condition, DAY_MS, nodeOf, quickSpec, rotateJobs, SERVERS, withOperatorAndTimeline, TLS, waitForCr, waitForReported } from "./harness.ts";
 
 const run = promisify(execFile);
 const sim = withSim();
-let operator: RunningOperator | undefined;
-let timeline: ClaimTimeline | undefined;
-
-beforeAll(async () => {
-  timeline = new ClaimTimeline(sim().port);
-  await timeline.start();
-  operator = await startOperator(sim().operatorPort);
-});
-afterAll(async () => {
-  await operator?.stop();
-  await timeline?.stop();
-});
+const running = withOperatorAndTimeline(sim);
 
 const EXPIRING: [node: string, file: string][] = [
   ["server-1", `${TLS}/client-admin.crt`],
@@ -49,8 +38,7 @@ describe("CertRotation on the simulated 7-node cluster", () => {
     // Only the three due nodes were touched; the servers one at a time, before the agent.
     const jobs = await rotateJobs(port);
     expect(jobs.map(nodeOf).sort()).toEqual(["agent-2", "server-1", "server-2"]);
-    const line = timeline;
-    if (!line) throw new Error("no timeline");
+    const line = running().timeline;
     expect(line.claimOrder("CertRotation/")).toEqual(["server-1", "server-2", "agent-2"]);
     expect(line.maxClaimedAtOnce(SERVERS)).toBe(1);
     const at = (kind: string, node: string): number => line.entries.find((e) => e.kind === kind && e.node === node)?.at ?? Number.NaN;
@@ -87,7 +75,7 @@ describe("CertRotation on the simulated 7-node cluster", () => {
     }, { what: "the rotation's events" });
     expect(reasons.has("AttemptFailed")).toBe(false);
 
-    const metrics = (await operator?.metrics.registry.metrics()) ?? "";
+    const metrics = await running().operator.metrics.registry.metrics();
     const renewed = sim().cluster.certificatesOf("server-1").find((c) => c.file === `${TLS}/client-admin.crt`)?.notAfter ?? 0;
     expect(metrics).toContain(`rke2_lifecycle_certificate_expiry_timestamp_seconds{node="server-1",file="server/tls/client-admin.crt"} ${Math.floor(renewed / 1000)}`);
     expect(metrics).toContain('rke2_lifecycle_certificate_expiry_timestamp_seconds{node="agent-1",file="agent/server-ca.crt"}');

@@ -5,27 +5,16 @@
  * node is marked failed and the CertRotation halts as Degraded; changing spec.trigger (with the
  * services fixed) retries, rotating every node once, and clears it.
  */
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import { certRotationResource } from "../../../src/api/certrotation.ts";
 import { EVENT_RESOURCE, type CoreEvent } from "../../../src/observability/events.ts";
 import { readClaim } from "../../../src/rollout/claim.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-objects.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
-import { certRotation, ClaimTimeline, condition, DAY_MS, nodeOf, quickSpec, rotateJobs, startOperator, TLS, waitForCr, waitForReported, type RunningOperator } from "./harness.ts";
+import { certRotation, condition, DAY_MS, nodeOf, quickSpec, rotateJobs, withOperatorAndTimeline, TLS, waitForCr, waitForReported } from "./harness.ts";
 
 const sim = withSim();
-let operator: RunningOperator | undefined;
-let timeline: ClaimTimeline | undefined;
-
-beforeAll(async () => {
-  timeline = new ClaimTimeline(sim().port);
-  await timeline.start();
-  operator = await startOperator(sim().operatorPort);
-});
-afterAll(async () => {
-  await operator?.stop();
-  await timeline?.stop();
-});
+const running = withOperatorAndTimeline(sim);
 
 const KCM = `${TLS}/kube-controller-manager/kube-controller-manager.crt`;
 
@@ -49,7 +38,7 @@ describe("a rotation that does not renew the due certificate", () => {
     expect(readClaim(node?.metadata.annotations)).toMatchObject({ owner: "CertRotation/etcd-only", attempts: 2 });
     // cp-1 was claimed for attempt 1, for attempt 2, and once more to record the failure; the
     // Job of the first attempt was removed before the second ran; the certificate is unchanged.
-    expect(timeline?.claimOrder("CertRotation/")).toEqual(["cp-1", "cp-1", "cp-1"]);
+    expect(running().timeline.claimOrder("CertRotation/")).toEqual(["cp-1", "cp-1", "cp-1"]);
     expect((await rotateJobs(port)).map(nodeOf)).toEqual(["cp-1"]);
     expect(sim().cluster.certificatesOf("cp-1").find((c) => c.file === KCM)?.notAfter).toBe(due);
     const reasons = await waitFor(async () => {
@@ -68,7 +57,7 @@ describe("a rotation that does not renew the due certificate", () => {
     expect(sim().cluster.certificatesOf("cp-1").find((c) => c.file === KCM)?.notAfter).toBeGreaterThan(Date.now() + 360 * DAY_MS);
     // A trigger rotates every selected node once: cp-1 under the claim it kept since it failed
     // (retargeted), the others claimed anew, the etcd members in order.
-    const retry = timeline?.claimOrder("CertRotation/").slice(3) ?? [];
+    const retry = running().timeline.claimOrder("CertRotation/").slice(3);
     expect(new Set([...retry, "cp-1"])).toEqual(new Set(["etcd-1", "server-1", "server-2", "cp-1", "agent-1", "agent-2", "agent-3"]));
     expect(retry.filter((n) => ["etcd-1", "server-1", "server-2"].includes(n))).toEqual(["etcd-1", "server-1", "server-2"]);
     expect((await rotateJobs(port)).map(nodeOf).sort()).toEqual(["agent-1", "agent-2", "agent-3", "cp-1", "etcd-1", "server-1", "server-2"]);
