@@ -1,0 +1,89 @@
+/**
+ * drain.disableEviction end to end: a worker runs a pod whose PodDisruptionBudget allows no
+ * disruption, so every eviction of it is refused (429) for as long as the budget stands. With
+ * disableEviction the operator deletes the pod instead (kubectl drain --disable-eviction), the
+ * budget is bypassed, and the plan upgrades the node. The sim's request accounting shows what the
+ * operator's own client sent: DELETE pods/<name>, never POST pods/<name>/eviction.
+ */
+import { describe, expect, it } from "@jest/globals";
+import { upgradePlanResource } from "../../../src/api/upgradeplan.ts";
+import { completionLabelKey, readClaim, targetHash } from "../../../src/rollout/claim.ts";
+import { NODE_RESOURCE, type NodeObject, type PodObject } from "../../../src/rollout/kube-objects.ts";
+import type { KubePort } from "../../../src/runtime/kube/port.ts";
+import { DEPLOYMENTS, PDBS, PODS } from "../../../src/sim/cluster/kinds.ts";
+import { OPERATOR_CLIENT } from "../../../src/sim/index.ts";
+import { externalKubeconfig, waitFor } from "../../support/sim-harness.ts";
+import { budget, freshSim, PATCH, pinnedDeployment } from "./faults.ts";
+import { condition, plan, quickSpec, startOperator, waitForPlan } from "./harness.ts";
+
+const NODE = "agent-1";
+const NS = "demo-apps";
+
+/** Request accounting exists only on the fake API server, not against a real cluster. */
+const onFakeServer = externalKubeconfig() === undefined ? it : it.skip;
+
+/** The name of the one Ready `app` pod on `node`, once there is one. */
+async function readyPod(port: KubePort, app: string, node: string): Promise<string> {
+  return waitFor(
+    async () => {
+      const pods = (await port.list<PodObject>(PODS, { namespace: NS, labelSelector: `app=${app}` })).items;
+      const ready = pods.find((pod) => pod.spec?.nodeName === node && pod.metadata.deletionTimestamp === undefined && pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+      return ready?.metadata.name;
+    },
+    { what: `a Ready ${app} pod on ${node}` },
+  );
+}
+
+describe("drain: disableEviction", () => {
+  onFakeServer("deletes a pod whose PodDisruptionBudget refuses every eviction, never evicts it, and the node is upgraded", async () => {
+    const sim = await freshSim();
+    const requests = sim.requests;
+    if (!requests) throw new Error("the fake API server's request accounting is missing");
+    try {
+      await sim.port.create(DEPLOYMENTS, pinnedDeployment("guarded", NODE));
+      // minAvailable equal to replicas: zero disruptions allowed.
+      await sim.port.create(PDBS, budget("guarded", "guarded", 1));
+      const pod = await readyPod(sim.port, "guarded", NODE);
+      // The budget really refuses: an eviction (from the test's own client) is answered 429.
+      await expect(sim.port.evict(pod, NS)).rejects.toMatchObject({ errorClass: "TooManyRequests" });
+
+      const operator = await startOperator(sim.operatorPort);
+      try {
+        // Only agent-1; one attempt and a short drain timeout, so an eviction path fails fast (Halted).
+        const spec = quickSpec({
+          version: PATCH,
+          nodeSelector: { matchLabels: { "kubernetes.io/hostname": NODE } },
+          drain: { workers: { force: true, disableEviction: true, timeout: "10s" } },
+          failurePolicy: { maxAttemptsPerNode: 1 },
+        });
+        await sim.port.create(upgradePlanResource, plan("no-eviction", spec));
+        const ended = await waitForPlan(sim.port, "no-eviction", (p) => p.status?.phase === "Succeeded" || p.status?.phase === "Halted", "the plan to end", 30_000);
+        expect({ phase: ended.status?.phase, nodes: ended.status?.nodes }).toEqual({ phase: "Succeeded", nodes: undefined });
+        expect(ended.status?.counts).toMatchObject({ total: 1, upgraded: 1, failed: 0 });
+        expect(condition(ended, "Ready")?.status).toBe("True");
+      } finally {
+        await operator.stop();
+      }
+
+      // The wire: the operator deleted the guarded pod and never asked for an eviction of anything.
+      const mine = { client: OPERATOR_CLIENT, group: "", namespace: NS };
+      expect(requests.count({ ...mine, verb: "delete", resource: "pods", name: pod })).toBeGreaterThanOrEqual(1);
+      expect(requests.count({ ...mine, verb: "create", resource: "pods/eviction", name: pod })).toBe(0);
+      expect(requests.count({ client: OPERATOR_CLIENT, resource: "pods/eviction" })).toBe(0);
+      expect(requests.count({ client: OPERATOR_CLIENT, verb: "delete", resource: "pods" })).toBeGreaterThanOrEqual(1);
+
+      // The pod is gone (its Deployment made a new one), and the budget still stands.
+      expect(await sim.port.get<PodObject>(PODS, pod, NS)).toBeUndefined();
+      expect(await sim.port.get(PDBS, "guarded", NS)).toBeDefined();
+
+      // The node: upgraded, marked done, uncordoned, claim released.
+      const node = await sim.port.get<NodeObject>(NODE_RESOURCE, NODE);
+      expect(node?.status?.nodeInfo?.kubeletVersion).toBe(PATCH);
+      expect(node?.metadata.labels?.[completionLabelKey("UpgradePlan", "no-eviction")]).toBe(targetHash(PATCH));
+      expect(node?.spec?.unschedulable).toBeUndefined();
+      expect(readClaim(node?.metadata.annotations)).toBeUndefined();
+    } finally {
+      await sim.stop();
+    }
+  }, 60_000);
+});
