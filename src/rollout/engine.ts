@@ -56,26 +56,24 @@ export class RolloutEngine {
     this.lock = new DisruptionLock({ port: options.port, clock: options.clock, namespace: options.caches.lockNamespace, name: options.caches.lockName });
   }
 
-  /** The round's input without acting: what preflight checks read (versions, readiness, lock). */
-  observe(request: RolloutRequest): RolloutInput {
+  /**
+   * The round's input without acting: what preflight checks read (versions, readiness, lock).
+   * A lock holder or node claim whose owner was deleted counts as free, as it does for a round.
+   */
+  async observe(request: RolloutRequest): Promise<RolloutInput> {
     const state = this.stateFor(request);
-    return buildInput(request, observeNodes(this.caches, request, state.failureMessages), { holder: currentLockHolder(this.caches), holderGone: false }, this.options.clock.now());
-  }
-
-  /** Whether the lock holder's object is gone (so the lock is free to take). */
-  async lockHolderGone(holder: string | undefined): Promise<boolean> {
-    return holder === undefined ? false : this.lock.holderGone(holder);
+    const owner = ownerId(request.owner.kind, request.owner.name);
+    const holder = currentLockHolder(this.caches);
+    const holderGone = holder !== undefined && holder !== owner ? await this.lock.holderGone(holder) : false;
+    const nodes = await this.releaseOrphans(observeNodes(this.caches, request, state.failureMessages), owner, holder, holderGone);
+    return buildInput(request, nodes, { holder, holderGone }, this.options.clock.now());
   }
 
   async run(request: RolloutRequest): Promise<RolloutResult> {
     const { clock, log, port } = this.options;
     const state = this.stateFor(request);
     await this.loadFailureMessages(request, state);
-    const owner = ownerId(request.owner.kind, request.owner.name);
-    const holder = currentLockHolder(this.caches);
-    const holderGone = holder !== undefined && holder !== owner ? await this.lock.holderGone(holder) : false;
-    const nodes = await this.releaseOrphans(observeNodes(this.caches, request, state.failureMessages), owner, holder, holderGone);
-    const input = buildInput(request, nodes, { holder, holderGone }, clock.now());
+    const input = await this.observe(request);
     const decision = decideRollout(input, { drainMessages: state.drainMessages, drainFailures: state.drainFailures, healthySince: state.healthySince });
     state.noteHealthy(decision.healthy, input.now);
     const outcome = await execute(

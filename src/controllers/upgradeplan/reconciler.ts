@@ -107,9 +107,7 @@ async function runPreflight(deps: UpgradePlanDeps, plan: UpgradePlan, spec: Upgr
   if (previous?.targetVersion === target && isConditionTrue(previous.conditions, UpgradePlanConditions.PreflightPassed)) return { state: "passedBefore" };
   if (!allowed) return { state: "deferred" };
   const request = rolloutRequest(plan, spec, target, { mayStart: false, retryFailed: false }, deps.jobNamespace);
-  const observed = deps.engine.observe(request);
-  const holderGone = observed.lock.holder !== undefined && observed.lock.holder !== observed.owner ? await deps.engine.lockHolderGone(observed.lock.holder) : false;
-  const input = { ...observed, lock: { ...observed.lock, holderGone } };
+  const input = await deps.engine.observe(request);
   const checks = preflightChecks({ target, skew: spec.skew, input });
   let snapshot: SnapshotProgress | undefined;
   // The snapshot is the last gate: never taken for a plan the other checks refuse.
