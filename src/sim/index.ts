@@ -130,16 +130,22 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
       await cluster.stop();
       await controllers?.stop();
       await apiServer?.stop();
-      if (apiServer) await writeOperatorRequests(apiServer.requests, process.env[REQUEST_LOG_ENV]);
+      if (apiServer) await writeOperatorRequests(apiServer, process.env[REQUEST_LOG_ENV]);
       if (tempDir) await rm(tempDir, { recursive: true, force: true });
     },
   };
 }
 
-/** Appends the operator's distinct requests to `<dir>/<uuid>.jsonl` for the RBAC coverage check. */
-async function writeOperatorRequests(requests: RequestAccounting, dir: string | undefined): Promise<void> {
+/**
+ * Appends the operator's distinct requests, and the authorization checks admission made of its
+ * writes (marked `admission`), to `<dir>/<uuid>.jsonl` for the RBAC coverage check.
+ */
+async function writeOperatorRequests(apiServer: Pick<SimApiServer, "requests" | "authorizationChecks">, dir: string | undefined): Promise<void> {
   if (!dir) return;
-  const lines = requests.entries(OPERATOR_CLIENT).map((entry) => JSON.stringify(entry));
+  const lines = [
+    ...apiServer.requests.entries(OPERATOR_CLIENT).map((entry) => JSON.stringify(entry)),
+    ...apiServer.authorizationChecks.entries(OPERATOR_CLIENT).map((entry) => JSON.stringify({ ...entry, admission: true })),
+  ];
   if (lines.length === 0) return;
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, `${randomUUID()}.jsonl`), `${lines.join("\n")}\n`);

@@ -8,6 +8,7 @@ import { decideEviction, enforceDecision } from "./eviction.ts";
 import { booleanParam, managerFromUserAgent, numberParam, parseBody, readBody, sendJson, wantsTable } from "./http-util.ts";
 import { isObject, metaOf, stringField, type JsonObject } from "./json.ts";
 import { applyJsonPatch, mergePatch, strategicMerge } from "./patch.ts";
+import { ownerReferenceChecks, type AuthorizationCheck } from "./owner-admission.ts";
 import { apiVersionOf, type ResourceDef } from "./resources.ts";
 import type { ApiService } from "./service.ts";
 import { includeObjectOf, printerFor, toTable } from "./table.ts";
@@ -26,6 +27,8 @@ export interface ResourceHandlerDeps {
   deleter: Deleter;
   clock: Clock;
   watchTuning: () => WatchTuning;
+  /** Authorization checks admission would make for a write, with the client that wrote. */
+  onAuthorizationChecks?: (checks: AuthorizationCheck[], client: string) => void;
 }
 
 const PATCH_TYPES = ["application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"];
@@ -78,6 +81,19 @@ export async function handleResource(deps: ResourceHandlerDeps, target: Resource
   const table = wantsTable(req.headers.accept);
   const present = (o: JsonObject): JsonObject => service.present(def, version, o);
   const printer = printerFor(def, version);
+  const storedBefore = (): JsonObject | undefined => {
+    try {
+      return name ? service.get(def, namespace, name) : undefined;
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 404) return undefined;
+      throw err;
+    }
+  };
+  const admitted = (previous: JsonObject | undefined, stored: JsonObject): JsonObject => {
+    const checks = ownerReferenceChecks(service.catalog, def, previous, stored);
+    if (checks.length > 0) deps.onAuthorizationChecks?.(checks, managerFromUserAgent(req.headers["user-agent"]));
+    return stored;
+  };
   const include = includeObjectOf(query.get("includeObject"));
   const render = (o: JsonObject): JsonObject => (table ? toTable(printer, [o], include, {}, deps.clock.now()) : o);
 
@@ -132,17 +148,19 @@ export async function handleResource(deps: ResourceHandlerDeps, target: Resource
     return;
   }
   if (method === "POST" && !name && !subresource) {
-    sendJson(res, 201, present(service.create(def, version, namespace, body, options)));
+    sendJson(res, 201, present(admitted(undefined, service.create(def, version, namespace, body, options))));
     return;
   }
   if (method === "PUT" && name) {
-    sendJson(res, 200, present(service.update(def, version, namespace, name, body, statusSub, options)));
+    const previous = storedBefore();
+    sendJson(res, 200, present(admitted(previous, service.update(def, version, namespace, name, body, statusSub, options))));
     return;
   }
   if (method === "PATCH" && name) {
+    const previous = storedBefore();
     if (contentType === "application/apply-patch+yaml") {
       const applied = serverSideApply(service, { def, version, namespace, name, subresource: statusSub, manager: query.get("fieldManager") ?? undefined, force: booleanParam(query.get("force")), fieldValidation: options.fieldValidation }, body);
-      sendJson(res, applied.created ? 201 : 200, present(applied.object));
+      sendJson(res, applied.created ? 201 : 200, present(admitted(previous, applied.object)));
       return;
     }
     const current = present(service.get(def, namespace, name));
@@ -151,7 +169,7 @@ export async function handleResource(deps: ResourceHandlerDeps, target: Resource
     else if (contentType === "application/merge-patch+json") next = mergePatch(current, body);
     else if (contentType === "application/strategic-merge-patch+json" && def.builtin) next = strategicMerge(current, body);
     else throw unsupportedMediaType(def.builtin ? [...PATCH_TYPES, "application/strategic-merge-patch+json"] : PATCH_TYPES);
-    sendJson(res, 200, present(service.update(def, version, namespace, name, next, statusSub, options)));
+    sendJson(res, 200, present(admitted(previous, service.update(def, version, namespace, name, next, statusSub, options))));
     return;
   }
   if (method === "DELETE" && name && !subresource) {

@@ -14,6 +14,7 @@ import { ApiError, internalError, notFoundPath, tooManyRequests } from "./errors
 import { noFaults, pickFault, RequestAccounting, type FaultConfig } from "./faults.ts";
 import { managerFromUserAgent, sendError, sendJson } from "./http-util.ts";
 import { groupVersionDocument, openApiIndex } from "./openapi.ts";
+import type { AuthorizationCheck } from "./owner-admission.ts";
 import { handleResource, verbOf } from "./resource-handler.ts";
 import { route, type Route } from "./router.ts";
 import { ApiService } from "./service.ts";
@@ -38,6 +39,8 @@ export interface SimApiServer {
   kubeconfigYaml(): string;
   writeKubeconfig(path: string): Promise<void>;
   requests: RequestAccounting;
+  /** Authorization checks admission plugins would make on writes (owner-admission.ts), per client. */
+  authorizationChecks: RequestAccounting;
   /** Mutable: change fields at any time to inject faults. */
   faults: FaultConfig;
   /** Direct access for tests and the sim's own setup (never used by clients of the API). */
@@ -58,6 +61,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Si
   const deleter = new Deleter(service);
   const faults: FaultConfig = { ...noFaults(), ...options.faults };
   const requests = new RequestAccounting();
+  const authorizationChecks = new RequestAccounting();
   for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
     service.create(catalog.find("", "v1", "namespaces") ?? fail("namespaces"), "v1", undefined, { metadata: { name } }, { manager: "kube-apiserver" });
   }
@@ -66,6 +70,9 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Si
     service,
     deleter,
     clock,
+    onAuthorizationChecks: (checks: AuthorizationCheck[], client: string) => {
+      for (const check of checks) authorizationChecks.record({ ...check, client });
+    },
     watchTuning: () => ({
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
       defaultTimeoutMs: 30 * 60_000,
@@ -160,6 +167,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Si
     kubeconfigYaml,
     writeKubeconfig: (path) => writeFile(path, kubeconfigYaml(), { mode: 0o600 }),
     requests,
+    authorizationChecks,
     faults,
     store,
     service,
