@@ -77,8 +77,20 @@ export function renderCrdSchema(source: CrdSource): JSONSchemaProps {
       status: zodToStructural(source.status, `${kind}.status`),
     },
     ...(source.specRequired ? { required: ["spec"] } : {}),
+    "x-kubernetes-validations": [NAME_FITS_A_LABEL],
   };
 }
+
+/**
+ * The operator labels its node Jobs with their owner's name (`rke2-lifecycle.io/owner`) and
+ * selects them by it; a label value holds at most 63 characters, so longer names are refused at
+ * admission rather than failing every Job later. At the root, CEL sees `self.metadata.name`.
+ */
+export const MAX_NAME_LENGTH = 63;
+const NAME_FITS_A_LABEL = {
+  rule: `self.metadata.name.size() <= ${String(MAX_NAME_LENGTH)}`,
+  message: `metadata.name must be at most ${String(MAX_NAME_LENGTH)} characters: the operator uses it as a label value on its node Jobs`,
+};
 
 export function renderCrd(source: CrdSource): CustomResourceDefinition {
   const { resource } = source;

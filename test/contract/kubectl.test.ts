@@ -29,6 +29,16 @@ describe("stock kubectl against the simulated API server", () => {
     expect(listed.stderr).toContain("No resources found");
   });
 
+  it("refuses a CertRotation whose name cannot be a label value, with the CRD's message", async () => {
+    if (!repoCrdsDir()) return;
+    const name = "a".repeat(64);
+    const file = await h.writeManifest("long-name.yaml", `apiVersion: rke2-lifecycle.io/v1alpha1\nkind: CertRotation\nmetadata:\n  name: ${name}\n`);
+    const result = await h.kubectl(["apply", "-f", file]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`The CertRotation "${name}" is invalid`);
+    expect(result.stderr).toContain("metadata.name must be at most 63 characters");
+  });
+
   it("applies a custom resource client-side, with defaults and printer columns", async () => {
     const file = await h.writeManifest("w1.yaml", widget("w1", "{color: red}"));
     expect((await h.kubectl(["apply", "-f", file])).stdout).toContain("widget.contract.example.io/w1 created");

@@ -103,6 +103,18 @@ describe("the API server's view of our CRDs", () => {
     expect(issues).toEqual([]);
   });
 
+  it.each([
+    ["EtcdSnapshotPolicy", { schedule: "0 * * * *" }],
+    ["CertRotation", {}],
+    ["UpgradePlan", { version: "v1.31.4+rke2r1" }],
+  ])("%s names longer than a label value (63) are refused at admission", (kind, spec) => {
+    const named = (name: string) => ({ ...cr(kind, spec), metadata: { name } });
+    expect(admit(kind, named("a".repeat(63))).issues).toEqual([]);
+    expect(admit(kind, named("a".repeat(64))).issues).toEqual([
+      { reason: "FieldValueInvalid", field: "", message: 'Invalid value: "object": metadata.name must be at most 63 characters: the operator uses it as a label value on its node Jobs' },
+    ]);
+  });
+
   it("defaults a minimal EtcdSnapshotPolicy as api.md says", () => {
     const { defaulted, issues } = admit("EtcdSnapshotPolicy", cr("EtcdSnapshotPolicy", { schedule: "0 * * * *", s3: { bucket: "bkt" } }));
     expect(issues).toEqual([]);
