@@ -107,8 +107,33 @@ export function describeS3Error(err: unknown, location: Pick<S3Location, "endpoi
   const name = err instanceof Error ? err.name : "Error";
   const message = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: unknown } | undefined)?.code;
-  const detail = message && message !== "UnknownError" ? message : name;
+  const detail = (message && message !== "UnknownError" ? message : name).replace(NODE_CA_HINT, "");
   if (status === 403) return `access to bucket ${location.bucket} denied (403 ${name}): check the credentials Secret and the bucket policy`;
   if (status !== undefined) return `S3 ${location.endpoint} answered ${status} ${name}: ${detail}`;
-  return `S3 ${location.endpoint} unreachable: ${typeof code === "string" ? `${code} ` : ""}${detail}`;
+  const codePrefix = typeof code === "string" ? `${code} ` : "";
+  if ((typeof code === "string" && TLS_VERIFY_CODES.has(code)) || CERTIFICATE_FAILURE.test(detail)) {
+    return `S3 ${location.endpoint} presented a TLS certificate that does not verify (${codePrefix}${detail}): check spec.s3.endpointCA (the CA bundle that signs it) and that it names the endpoint`;
+  }
+  return `S3 ${location.endpoint} unreachable: ${codePrefix}${detail}`;
 }
+
+/**
+ * Node's codes for a server certificate that fails verification. The SDK's retry layer re-wraps
+ * errors that are not `instanceof Error` of its own realm (under Jest's VM modules, Node's own
+ * errors) and drops `code` doing so, hence also the test on OpenSSL's wording.
+ */
+const TLS_VERIFY_CODES = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "CERT_SIGNATURE_FAILURE",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+const CERTIFICATE_FAILURE = /unable to verify the first certificate|self[- ]signed certificate|unable to get (local )?issuer certificate|certificate has expired|certificate is not yet valid|does not match certificate's altnames/i;
+/** Node's advice to start it with --use-system-ca: not something a user of the operator can act on. */
+const NODE_CA_HINT = /; if the root CA is installed locally, try running Node\.js with --use-system-ca$/;
