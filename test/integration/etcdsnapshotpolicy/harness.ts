@@ -11,7 +11,10 @@ import { ControllerManager } from "../../../src/operator/manager.ts";
 import { sleepWith, type Clock } from "../../../src/runtime/clock.ts";
 import { isNotFound } from "../../../src/runtime/kube/errors.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
+import type { RequestKey } from "../../../src/sim/apiserver/faults.ts";
+import { OPERATOR_CLIENT, type Sim } from "../../../src/sim/index.ts";
 import type { ObjectStoreFactory } from "../../../src/storage/s3-store.ts";
+import { externalKubeconfig } from "../../support/sim-harness.ts";
 import { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig } from "../../support/operator-config.ts";
 
 export { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig };
@@ -83,4 +86,15 @@ export async function deletePolicy(port: KubePort, name: string): Promise<void> 
 
 export function condition(object: EtcdSnapshotPolicy | undefined, type: string): { status: string; reason: string; message: string } | undefined {
   return object?.status?.conditions?.find((c) => c.type === type);
+}
+
+/**
+ * How many requests the operator's client made that match `filter`, as the simulated API server
+ * accounted them (what test/rbac/operator-rbac.check.ts reads back); undefined against a real API
+ * server, which keeps no such books.
+ */
+export function operatorRequests(sim: Sim, filter: Omit<Partial<RequestKey>, "client">): number | undefined {
+  if (externalKubeconfig()) return undefined;
+  if (!sim.requests) throw new Error("the simulated API server keeps no request accounting");
+  return sim.requests.count({ ...filter, client: OPERATOR_CLIENT });
 }
