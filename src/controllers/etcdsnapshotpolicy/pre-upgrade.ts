@@ -7,10 +7,12 @@
  *
  * The snapshot is named `pre-upgrade-<plan>` (RKE2 appends node and time), uses the policy's
  * storage settings, and is NOT subject to the policy's retention: its name is not the policy's.
+ * Without a policy it is a local snapshot on one etcd member, compressed, with RKE2's default
+ * snapshot directory, verified the same way (RKE2's ETCDSnapshotFile record).
  */
 import { toKubeTime } from "../../api/condition.ts";
 import { etcdSnapshotFileResource, type EtcdSnapshotFile } from "../../api/etcdsnapshotfile.ts";
-import { etcdSnapshotPolicyResource, parseSpec, type EtcdSnapshotPolicy } from "../../api/etcdsnapshotpolicy.ts";
+import { etcdSnapshotPolicyResource, EtcdSnapshotPolicySpecSchema, parseSpec, type EtcdSnapshotPolicy, type EtcdSnapshotPolicySpec } from "../../api/etcdsnapshotpolicy.ts";
 import { upgradePlanResource } from "../../api/upgradeplan.ts";
 import { ACTION_LABEL, HASH_LABEL, JOB_RESOURCE, jobOutcome, NODE_LABEL, OWNER_KIND_LABEL, OWNER_LABEL, POD_RESOURCE, shortHash, type Job } from "../../nodeops/job.ts";
 import { ETCD_ROLE_LABEL } from "../../rke2/roles.ts";
@@ -34,7 +36,8 @@ export interface PreUpgradeDeps {
 }
 
 export interface PreUpgradeRequest {
-  policyName: string;
+  /** The policy whose storage settings to use; undefined: a local snapshot with the defaults. */
+  policyName: string | undefined;
   planName: string;
   planUid: string;
   targetVersion: string;
@@ -56,6 +59,9 @@ const NODE_RESOURCE = { apiVersion: "v1", kind: "Node", plural: "nodes", namespa
 /** Kept a day: the plan's record that the snapshot was taken outlives any rollout. */
 const PRE_UPGRADE_JOB_TTL_SECONDS = 24 * 3600;
 
+/** The storage settings of a snapshot without a policy: the schema's defaults (local disk). */
+const LOCAL_SNAPSHOT_SPEC: EtcdSnapshotPolicySpec = EtcdSnapshotPolicySpecSchema.parse({ schedule: "0 0 * * *" });
+
 export function preUpgradeSnapshotName(planName: string): string {
   return `pre-upgrade-${planName}`;
 }
@@ -63,23 +69,28 @@ export function preUpgradeSnapshotName(planName: string): string {
 export async function ensurePreUpgradeSnapshot(deps: PreUpgradeDeps, request: PreUpgradeRequest): Promise<PreUpgradeResult> {
   const { port, clock, config } = deps;
   const now = clock.now();
-  const policy = await port.get<EtcdSnapshotPolicy>(etcdSnapshotPolicyResource, request.policyName);
-  if (!policy) return { state: "Failed", message: `EtcdSnapshotPolicy ${request.policyName} not found` };
-  const parsed = parseSpec(policy.spec);
-  if (!parsed.ok) return { state: "Failed", message: `EtcdSnapshotPolicy ${request.policyName} is invalid: ${parsed.message}` };
-  const spec = parsed.spec;
+  const owner: JobOwner = { apiVersion: upgradePlanResource.apiVersion, kind: upgradePlanResource.kind, name: request.planName, uid: request.planUid };
+  let spec = LOCAL_SNAPSHOT_SPEC;
+  let policy: EtcdSnapshotPolicy | undefined;
+  if (request.policyName !== undefined) {
+    policy = await port.get<EtcdSnapshotPolicy>(etcdSnapshotPolicyResource, request.policyName);
+    if (!policy) return { state: "Failed", message: `EtcdSnapshotPolicy ${request.policyName} not found` };
+    const parsed = parseSpec(policy.spec);
+    if (!parsed.ok) return { state: "Failed", message: `EtcdSnapshotPolicy ${request.policyName} is invalid: ${parsed.message}` };
+    spec = parsed.spec;
+  }
 
-  const recent = policy.status?.lastSuccessfulSnapshot;
+  const recent = policy?.status?.lastSuccessfulSnapshot;
   if (request.maxAgeMs !== undefined && recent && now - Date.parse(recent.takenAt) <= request.maxAgeMs) {
     return { state: "Verified", snapshot: { name: recent.name, takenAt: recent.takenAt }, message: `policy snapshot ${recent.name} from ${recent.takenAt} is recent enough` };
   }
 
   const identity = runIdentity("pre-upgrade", `${request.planUid}/${request.targetVersion}/${String(request.attempt ?? 0)}`);
-  const owner: JobOwner = { apiVersion: upgradePlanResource.apiVersion, kind: upgradePlanResource.kind, name: request.planName, uid: request.planUid };
   const selector = `${OWNER_KIND_LABEL}=upgradeplan,${OWNER_LABEL}=${request.planName},${ACTION_LABEL}=snapshot-save,${HASH_LABEL}=${shortHash(identity)}`;
   const jobs = (await port.list<Job>(JOB_RESOURCE, { namespace: config.jobsNamespace, labelSelector: selector })).items;
   const storageDeps = { port, operatorNamespace: config.namespace, jobsNamespace: config.jobsNamespace, openStore: deps.openStore ?? openS3Store };
-  const policyOwner: JobOwner = { apiVersion: policy.apiVersion, kind: policy.kind, name: policy.metadata.name, uid: policy.metadata.uid ?? "" };
+  // Copies of the policy's S3 credentials belong to the policy; without one nothing is copied.
+  const policyOwner: JobOwner = policy ? { apiVersion: policy.apiVersion, kind: policy.kind, name: policy.metadata.name, uid: policy.metadata.uid ?? "" } : owner;
 
   if (jobs.length === 0) {
     const access = await prepareStorageAccess(storageDeps, policyOwner, spec);
@@ -93,7 +104,7 @@ export async function ensurePreUpgradeSnapshot(deps: PreUpgradeDeps, request: Pr
     if (!choice.ok) return { state: "Pending", message: `cannot start the pre-upgrade snapshot yet: ${choice.reason}` };
     const [node] = choice.nodes;
     if (node === undefined) return { state: "Pending", message: "no etcd member chosen" };
-    const job = saveJob({ owner, policyName: policy.metadata.name, spec, snapshotName: preUpgradeSnapshotName(request.planName), node, identity, config: { namespace: config.jobsNamespace, image: config.nodeAgentImage }, ttlSecondsAfterFinished: PRE_UPGRADE_JOB_TTL_SECONDS });
+    const job = saveJob({ owner, policyName: policyOwner.name, spec, snapshotName: preUpgradeSnapshotName(request.planName), node, identity, config: { namespace: config.jobsNamespace, image: config.nodeAgentImage }, ttlSecondsAfterFinished: PRE_UPGRADE_JOB_TTL_SECONDS });
     try {
       await port.create(JOB_RESOURCE, job);
     } catch (err) {

@@ -36,9 +36,6 @@ export function snapshotsViaPolicyController(deps: PreUpgradeDeps, clock: Clock,
   const state = new Map<string, Attempts>();
   return {
     async ensure(request) {
-      if (request.policyName === undefined) {
-        return { state: "Failed", message: "snapshot.policyRef must name the EtcdSnapshotPolicy whose storage the pre-upgrade snapshot uses (or set snapshot.required: false)" };
-      }
       const key = `${request.planUid}/${request.targetVersion}`;
       let entry = state.get(key);
       if (!entry) {

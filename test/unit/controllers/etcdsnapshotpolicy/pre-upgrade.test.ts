@@ -46,6 +46,20 @@ describe("ensurePreUpgradeSnapshot", () => {
     expect(await ensurePreUpgradeSnapshot(deps, request)).toEqual({ state: "Verified", snapshot: { name, takenAt: "2026-03-01T12:00:00Z" }, message: `pre-upgrade snapshot verified: ${location}` });
   });
 
+  it("without a policy takes a local, compressed snapshot on one etcd member, and no policy snapshot stands in", async () => {
+    const { deps, port } = await cluster({ lastSuccessfulSnapshot: { name: "nightly-server-1-1772362800.zip", node: "server-1", takenAt: "2026-03-01T11:00:00Z" } });
+    const local = { ...request, policyName: undefined, maxAgeMs: 2 * 3600_000 };
+    expect(await ensurePreUpgradeSnapshot(deps, local)).toMatchObject({ state: "Running", message: expect.stringContaining("started on server-1") });
+    const [job, ...others] = (await port.list<Job>(JOB_RESOURCE, { namespace: "rke2-lifecycle-jobs" })).items;
+    expect(others).toEqual([]);
+    expect(job?.metadata.ownerReferences?.[0]).toMatchObject({ kind: "UpgradePlan", name: "v1-31" });
+    const podSpec = JSON.stringify(job?.spec.template.spec);
+    expect(podSpec).toContain('"--name","pre-upgrade-v1-31"');
+    expect(podSpec).toContain(`"--name","pre-upgrade-v1-31","--compress"`);
+    expect(podSpec).not.toContain("--s3");
+    expect(podSpec).not.toContain("secretKeyRef");
+  });
+
   it("accepts a policy snapshot younger than maxAge without taking one", async () => {
     const { deps, port } = await cluster({ lastSuccessfulSnapshot: { name: "nightly-server-1-1772362800.zip", node: "server-1", takenAt: "2026-03-01T11:00:00Z" } });
     expect(await ensurePreUpgradeSnapshot(deps, { ...request, maxAgeMs: 2 * 3600_000 })).toMatchObject({ state: "Verified", snapshot: { name: "nightly-server-1-1772362800.zip" } });
