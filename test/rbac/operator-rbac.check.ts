@@ -3,7 +3,7 @@
  * simulated cluster through its own client (`Sim.operatorPort`); as each sim stops it logs the
  * operator's requests (RKE2_LIFECYCLE_REQUEST_LOG, set by `npm test`). This check, run after that
  * suite, renders the Helm chart and proves both directions: every request the operator made is
- * allowed, and every grant is used by some request (or is listed below with the reason it is not).
+ * allowed, and every grant is used by some request.
  * "Requests" include the authorization checks admission makes of the operator's writes (the sim
  * records those of OwnerReferencesPermissionEnforcement: src/sim/apiserver/owner-admission.ts).
  */
@@ -14,18 +14,6 @@ import type { RequestKey } from "../../src/sim/apiserver/index.ts";
 import { REQUEST_LOG_ENV } from "../../src/sim/index.ts";
 import { describeGrant, evaluateRbac, type ApiRequest, type RbacObject } from "../support/rbac.ts";
 import { RELEASE, RELEASE_NAMESPACE, REPO_ROOT, renderChart } from "../unit/charts/render.ts";
-
-/** Grants no request of the operator exercises, each with why it is still needed. */
-const GRANTED_BUT_NOT_REQUESTED: Record<string, string> = {
-  // rollout/lock.ts asks whether the lock's holder still exists; which kind it asks about depends
-  // on which owner took the lock first in a run (test/integration/certrotation/with-upgrade.test.ts).
-  "get rke2-lifecycle.io/upgradeplans": "the disruption lock's holder check when an UpgradePlan holds the lock",
-  "get rke2-lifecycle.io/certrotations": "the disruption lock's holder check when a CertRotation holds the lock",
-  // Needed by code paths that no integration test drives yet (each has unit tests of its own):
-  "delete /pods": "rollout/drainer.ts deletes pods instead of evicting them when drain.disableEviction is true",
-  "get /configmaps": "storage/credentials.ts reads spec.s3.endpointCA when it names a ConfigMap",
-  "patch /secrets": "storage/credentials.ts updates the jobs-namespace copy of S3 credentials when the source Secret changes",
-};
 
 function logDir(): string {
   const configured = process.env[REQUEST_LOG_ENV] ?? ".sim/requests";
@@ -54,10 +42,6 @@ function loggedRequests(): ApiRequest[] {
   return [...requests.values()];
 }
 
-function grantKey(grant: { verb: string; group: string; resource: string }): string {
-  return `${grant.verb} ${grant.group}/${grant.resource}`;
-}
-
 describe("the chart's RBAC and the operator's requests across the integration suite", () => {
   const requests = loggedRequests();
   const rbac = renderChart().filter((m) => ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"].includes(m.kind)) as unknown as RbacObject[];
@@ -71,9 +55,8 @@ describe("the chart's RBAC and the operator's requests across the integration su
     expect(verdict.denied).toEqual([]);
   });
 
-  it("grants nothing that no request needed, except the listed ones", () => {
-    const unexplained = verdict.unused.filter((grant) => !(grantKey(grant) in GRANTED_BUT_NOT_REQUESTED)).map(describeGrant);
-    expect(unexplained).toEqual([]);
+  it("grants nothing that no request needed", () => {
+    expect(verdict.unused.map(describeGrant)).toEqual([]);
     expect(verdict.danglingBindings).toEqual([]);
   });
 });
