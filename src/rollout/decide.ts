@@ -6,6 +6,8 @@
  * - New nodes start only when `mayStart`, nothing has failed (halt), the owner holds or can take
  *   the disruption lock, and only in the first tier with nodes not done: etcd (etcd-only members
  *   first), then control-plane-only, then workers, with the tier's concurrency (etcd: always 1).
+ * - While the owner is being deleted (`releasing`) nothing starts: nodes whose Job exists finish,
+ *   every other claim is handed back (node-steps.ts).
  * - Before an etcd or control-plane node is disrupted, every etcd member must be healthy and none
  *   may be worked on (quorum guard); otherwise the rollout waits with `EtcdUnhealthy`.
  */
@@ -52,7 +54,7 @@ function lockAvailable(input: RolloutInput): boolean {
 }
 
 function beginVerdict(input: RolloutInput, members: readonly EtcdMember[], node: ObservedNode, alreadyOut: boolean): BeginVerdict {
-  if (!input.mayStart) return { ok: false, reason: "DisruptionLockHeld", message: "starting is not allowed now" };
+  if (!input.mayStart || input.releasing) return { ok: false, reason: "DisruptionLockHeld", message: "starting is not allowed now" };
   if (!lockAvailable(input)) {
     return { ok: false, reason: "DisruptionLockHeld", message: `another operation holds the disruption lock: ${input.lock.holder ?? ""}` };
   }
@@ -108,10 +110,12 @@ export function decideRollout(input: RolloutInput, memory: RoundMemory = {}): Ro
 
   const halted = [...progress.values()].some((status) => status.phase === "Failed");
   const free = relevant.filter((node) => !done.has(node.name) && node.claim === undefined);
-  if (input.mayStart && !halted) {
+  if (input.mayStart && !input.releasing && !halted) {
     // Nodes already in the target state only need the label: nothing is disrupted.
     for (const node of free.filter((n) => n.satisfied)) {
-      steps.push({ kind: "finish", node: node.name, tier: node.tier, uncordon: false, durationMs: undefined });
+      const orphan = node.orphanedClaim;
+      const uncordon = orphan !== undefined && node.unschedulable && !orphan.wasUnschedulable;
+      steps.push({ kind: "finish", node: node.name, tier: node.tier, uncordon, durationMs: undefined, free: orphan ? { orphanedClaimAt: node.resourceVersion } : {} });
       done.add(node.name);
     }
     const tier = currentTier(relevant, done);

@@ -38,6 +38,8 @@ export interface RolloutResult {
   finished: { node: string; tier: Tier; durationMs: number | undefined }[];
   requeueAfterMs: number | undefined;
   lockHeld: boolean;
+  /** Releasing only: every claim is handed back and the lock is free; the owner may go. */
+  released: boolean;
   /** Steps that failed; the caller writes its status, then fails the reconcile to back off. */
   errors: unknown[];
 }
@@ -99,6 +101,7 @@ export class RolloutEngine {
       finished: outcome.finished,
       requeueAfterMs: requeues.length > 0 ? Math.min(...requeues) : undefined,
       lockHeld: outcome.lockHeld,
+      released: input.releasing && decision.progress.size === 0 && !outcome.lockHeld && outcome.errors.length === 0,
       errors: outcome.errors,
     };
   }

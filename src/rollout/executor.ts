@@ -140,13 +140,24 @@ export async function execute(deps: ExecutorDeps, request: RolloutRequest, input
       case "deleteJobs":
         await deleteJobs(step.jobs);
         return;
-      case "finish":
+      case "finish": {
+        // A free node's claim annotation is not ours to drop, unless its owner is gone (precondition).
+        const orphanAt = step.free?.orphanedClaimAt;
+        const claim = step.free === undefined || orphanAt !== undefined ? { annotations: { [CLAIM_ANNOTATION]: null } } : {};
         await patchNode(step.node, {
-          metadata: { labels: { [request.completionLabel]: input.target }, annotations: { [CLAIM_ANNOTATION]: null } },
+          metadata: { ...(orphanAt !== undefined ? { resourceVersion: orphanAt } : {}), labels: { [request.completionLabel]: input.target }, ...claim },
           ...(step.uncordon ? { spec: { unschedulable: null } } : {}),
         });
         clearDrain(state, step.node);
         outcome.finished.push({ node: step.node, tier: step.tier, durationMs: step.durationMs });
+        return;
+      }
+      case "release":
+        await patchNode(step.node, {
+          metadata: { resourceVersion: step.resourceVersion, annotations: { [CLAIM_ANNOTATION]: null } },
+          ...(step.uncordon ? { spec: { unschedulable: null } } : {}),
+        });
+        clearDrain(state, step.node);
         return;
     }
   };

@@ -4,6 +4,7 @@
  * one stopped: cordoned but no Job yet -> drain, then create the Job; Job running -> wait; Job
  * done -> health gate; healthy for `settle` -> finish. A failed attempt starts the next one
  * (when starting is allowed) until `maxAttemptsPerNode`, then the node is marked failed.
+ * While the owner is being deleted (`releasing`), only an attempt whose Job exists goes on.
  */
 import { durationToMs } from "../api/duration.ts";
 import type { NodeClaim } from "./claim.ts";
@@ -137,10 +138,38 @@ function attemptFailed(ctx: ClaimedNodeContext, message: string, beforeJob: bool
   };
 }
 
+/** This attempt's Job exists (running, or done and in the health gate): the node is mid-change. */
+function attemptJobExists(input: RolloutInput, node: ObservedNode, claim: NodeClaim): boolean {
+  if (claim.failed !== undefined || claim.attemptStartedAt === undefined) return false;
+  const current = node.jobs.find((job) => job.name === input.jobName(node.name, claim.attempts));
+  return current !== undefined && (current.state === "Succeeded" || (current.state === "Running" && !current.deleting));
+}
+
+/**
+ * The owner is going away and this node is not mid-change: hand it back. It is uncordoned when we
+ * cordoned it and no Job of this attempt ran (waiting, draining); a node whose Job failed, or
+ * that failed for good, keeps its cordon for a person to look at, as a halted rollout leaves it.
+ */
+function releaseClaim(input: RolloutInput, node: ObservedNode, claim: NodeClaim): NodeDecision {
+  // Any Job of this attempt left (failed, or killed while running) may have changed the node.
+  const jobRan = node.jobs.some((job) => job.name === input.jobName(node.name, claim.attempts));
+  const uncordon = cordonedByUs(node, claim) && claim.failed === undefined && !jobRan;
+  const keptCordoned = cordonedByUs(node, claim) && !uncordon;
+  const message = `${node.name}: handed back as its owner is deleted${keptCordoned ? `; left cordoned: ${claim.failed ?? "its node Job failed"}` : ""}`;
+  return {
+    steps: [{ kind: "release", node: node.name, resourceVersion: node.resourceVersion, uncordon }],
+    events: [{ type: keptCordoned ? "Warning" : "Normal", reason: "NodeReleased", message }],
+    status: undefined,
+    done: false,
+    stillOut: false,
+  };
+}
+
 /** Decides the next step for a node claimed by the owner. */
 export function decideClaimedNode(ctx: ClaimedNodeContext): NodeDecision {
   const { input, node, claim } = ctx;
   const live = node.jobs;
+  if (input.releasing && !attemptJobExists(input, node, claim)) return releaseClaim(input, node, claim);
 
   if (claim.target !== input.target) {
     const reset: NodeClaim = { ...claim, target: input.target, attempts: 0, attemptStartedAt: undefined, failed: undefined };

@@ -24,6 +24,8 @@ export interface RolloutRequest {
   policy: RolloutPolicy;
   mayStart: boolean;
   retryFailed: boolean;
+  /** The owner is being deleted (types.ts RolloutInput.releasing). */
+  releasing?: boolean;
   /** The node Job for an attempt; its name must be `jobName(node, identity)`. */
   buildJob: (node: string, identity: string) => Job;
   /** A node already in the target state needs only the label (e.g. kubelet at the target version). */
@@ -97,6 +99,7 @@ export function buildInput(request: RolloutRequest, nodes: readonly ObservedNode
     policy: request.policy,
     mayStart: request.mayStart,
     retryFailed: request.retryFailed,
+    releasing: request.releasing ?? false,
     lock,
     jobName: jobNameFor(request),
   };

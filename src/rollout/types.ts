@@ -97,6 +97,11 @@ export interface RolloutInput {
   mayStart: boolean;
   /** The user asked to retry failed nodes (e.g. UpgradePlan failurePolicy.retry changed). */
   retryFailed: boolean;
+  /**
+   * The owner is being deleted: nothing new starts, a node whose attempt's Job exists finishes
+   * (Job, health gate), every other claim is handed back (see node-steps.ts releaseClaim).
+   */
+  releasing: boolean;
   lock: LockView;
   /** Deterministic name of a node's Job for an attempt. */
   jobName: (node: string, attempt: number) => string;
@@ -133,8 +138,15 @@ export type NodeStep =
     }
   | { kind: "work"; work: AttemptWork; deleteJobs: string[] }
   | { kind: "deleteJobs"; node: string; jobs: string[] }
-  /** Health gate passed (or nothing to do): label done, drop the claim, uncordon if we cordoned. */
-  | { kind: "finish"; node: string; tier: Tier; uncordon: boolean; durationMs: number | undefined };
+  /**
+   * Health gate passed: label done, drop our claim, uncordon if we cordoned. For a free node
+   * already in the target state (`free`), only the label, unless a deleted owner's claim is left on
+   * it: that is dropped with the node as decided on as precondition, since another owner may be
+   * claiming the node at this very moment.
+   */
+  | { kind: "finish"; node: string; tier: Tier; uncordon: boolean; durationMs: number | undefined; free?: { orphanedClaimAt?: string } }
+  /** The owner is going away: drop the claim (precondition: the node as decided on), maybe uncordon. */
+  | { kind: "release"; node: string; resourceVersion: string; uncordon: boolean };
 
 export type RolloutEventReason =
   | "NodeStarted"
@@ -142,6 +154,7 @@ export type RolloutEventReason =
   | "AttemptFailed"
   | "NodeFailed"
   | "NodeRetried"
+  | "NodeReleased"
   | "Retargeted"
   | "EtcdUnhealthy"
   | "DisruptionLockHeld"

@@ -78,6 +78,8 @@ export interface RequestInput {
   isSatisfied: (node: NodeObject) => boolean;
   /** What the inventory shows now, recorded on the Job for the check after the rotation. */
   beforeOf: (node: string) => BeforeRotation | undefined;
+  /** The CertRotation is being deleted: wind down (rollout/types.ts RolloutInput.releasing). */
+  releasing?: boolean;
 }
 
 export function completionLabel(cr: CertRotation): string {
@@ -94,6 +96,7 @@ export function rolloutRequest(input: RequestInput): RolloutRequest {
     nodeSelector: ctx.spec.nodeSelector,
     policy: rolloutPolicy(ctx.spec),
     mayStart: input.mayStart,
+    releasing: input.releasing ?? false,
     // Failed nodes are retried by changing spec.trigger (a new target), never silently.
     retryFailed: false,
     buildJob: (node, identity) => certRotateJob(ctx, node, identity, input.beforeOf(node)),

@@ -12,6 +12,7 @@ import type { Logger } from "../../observability/logger.ts";
 import type { OperatorMetrics } from "../../observability/metrics.ts";
 import { ownerId } from "../../rollout/claim.ts";
 import type { RolloutEngine, RolloutResult } from "../../rollout/engine.ts";
+import { addReleaseFinalizer, hasReleaseFinalizer, isDeleting, removeReleaseFinalizer } from "../../rollout/finalizer.ts";
 import { JOBS_BY_OWNER_NODE, jobIndexKey } from "../../rollout/informers.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../rollout/kube-objects.ts";
 import { currentLockHolder, currentNodes } from "../../rollout/observe.ts";
@@ -61,11 +62,17 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
     for (const severity of SEVERITIES) deps.expiring.remove({ certrotation: key, severity });
     return {};
   }
+  // Being deleted: wind the rotation down before the finalizer goes (rollout/finalizer.ts).
+  const releasing = isDeleting(cr);
+  if (releasing && !hasReleaseFinalizer(cr)) return {};
+  await addReleaseFinalizer(deps.port, certRotationResource, cr);
   const nowMs = deps.clock.now();
   const generation = cr.metadata.generation ?? 1;
   const previous = cr.status ?? {};
   const parsed = parseSpec(cr.spec ?? {});
   if (!parsed.ok) {
+    // Without a spec there is no rollout to wind down.
+    if (releasing) await removeReleaseFinalizer(deps.port, certRotationResource, cr);
     await finish(deps, cr, nextStatus({ nowMs, generation, previous, invalid: parsed.message }), []);
     return {};
   }
@@ -90,7 +97,7 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
     completionLabel: label,
     trigger: spec.trigger,
     lastTrigger: previous.lastTrigger,
-    paused: spec.paused,
+    paused: spec.paused || releasing,
     windowOpen,
     services,
     renewBeforeMs: thresholds.renewBeforeMs,
@@ -104,20 +111,22 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
       latestRotation(cr.metadata.name, node, hash, caches.jobs.cache.byIndex(JOBS_BY_OWNER_NODE, jobIndexKey("cert-rotate", certRotationResource.kind, cr.metadata.name, node)), MAX_ATTEMPTS_PER_NODE),
   });
 
-  const errors = await handBack(deps, plan, label);
+  const errors = releasing ? [] : await handBack(deps, plan, label);
   let result: RolloutResult | undefined;
-  if (plan.runEngine) {
+  if (plan.runEngine || releasing) {
     const ctx = { cr, spec, namespace: deps.jobNamespace, image: deps.image };
     result = await deps.engine.run(
       rolloutRequest({
         ctx,
         target: plan.target,
         mayStart: plan.mayStart,
+        releasing,
         isSatisfied: (node) => plan.satisfied.has(node.metadata.name),
         beforeOf: (node) => beforeRotation(assessments.get(node)?.certificates ?? [], services),
       }),
     );
     errors.push(...result.errors);
+    if (result.released) await removeReleaseFinalizer(deps.port, certRotationResource, cr);
   }
   const checkIntervalMs = durationToMs(spec.checkInterval) ?? 0;
   const status = nextStatus({ nowMs, generation, previous, checkIntervalMs, thresholds: { warnBefore: spec.warnBefore, criticalBefore: spec.criticalBefore }, trigger: spec.trigger, assessment: cluster, plan, rollout: result?.summary, justRotated: result?.finished.filter((f) => f.durationMs !== undefined).map((f) => f.node) ?? [] });

@@ -63,6 +63,8 @@ export function upgradeJob(plan: UpgradePlan, spec: UpgradePlanSpec, target: str
 export interface RoundGates {
   mayStart: boolean;
   retryFailed: boolean;
+  /** The plan is being deleted: wind down (rollout/types.ts RolloutInput.releasing). */
+  releasing?: boolean;
 }
 
 export function rolloutRequest(plan: UpgradePlan, spec: UpgradePlanSpec, target: string, gates: RoundGates, jobNamespace: string): RolloutRequest {
@@ -75,6 +77,7 @@ export function rolloutRequest(plan: UpgradePlan, spec: UpgradePlanSpec, target:
     policy: rolloutPolicy(spec, target),
     mayStart: gates.mayStart,
     retryFailed: gates.retryFailed,
+    releasing: gates.releasing ?? false,
     buildJob: (node, identity) => upgradeJob(plan, spec, target, node, identity, jobNamespace),
     // A node already running the target (it joined at that version) needs no disruption.
     isSatisfied: (node: NodeObject) => node.status?.nodeInfo?.kubeletVersion === target,

@@ -3,6 +3,7 @@
  * preflight (once per target, before any node is touched), run one round of the rollout engine,
  * write the status once, record events and metrics. Level-triggered and idempotent: everything
  * it needs is re-read each time, and the state that must survive restarts lives on the Nodes.
+ * A plan being deleted winds its rollout down before its finalizer goes (rollout/finalizer.ts).
  */
 import { isConditionTrue } from "../../api/condition.ts";
 import { durationToMs } from "../../api/duration.ts";
@@ -11,6 +12,7 @@ import type { EventRecorder } from "../../observability/events.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { OperatorMetrics } from "../../observability/metrics.ts";
 import type { RolloutEngine, RolloutResult } from "../../rollout/engine.ts";
+import { addReleaseFinalizer, hasReleaseFinalizer, isDeleting, removeReleaseFinalizer } from "../../rollout/finalizer.ts";
 import { currentLockHolder } from "../../rollout/observe.ts";
 import { isWindowOpen, nextWindowStart } from "../../rollout/window.ts";
 import type { Clock } from "../../runtime/clock.ts";
@@ -48,12 +50,20 @@ export async function reconcileUpgradePlan(deps: UpgradePlanDeps, key: string, l
     for (const state of STATES) deps.metrics.upgradeNodes.remove({ plan: key, state });
     return {};
   }
+  const releasing = isDeleting(plan);
+  if (releasing && !hasReleaseFinalizer(plan)) return {};
+  await addReleaseFinalizer(deps.port, upgradePlanResource, plan);
+  // Without a spec or a target there is no rollout to wind down: let the plan go at once.
+  const letGo = async (): Promise<void> => {
+    if (releasing) await removeReleaseFinalizer(deps.port, upgradePlanResource, plan);
+  };
   const generation = plan.metadata.generation ?? 1;
   const previous: UpgradePlanStatus = plan.status ?? {};
   const now = deps.clock.now();
   const parsed = parseSpec(plan.spec);
   if (!parsed.ok) {
     const status = nextStatus({ now, generation, previous, invalid: parsed.message, target: undefined, paused: false, windowOpen: true, snapshotRequired: false, preflight: { state: "deferred" }, rollout: undefined, lastRetry: previous.lastRetry });
+    await letGo();
     await finish(deps, plan, status, []);
     return {};
   }
@@ -63,13 +73,14 @@ export async function reconcileUpgradePlan(deps: UpgradePlanDeps, key: string, l
   const target = resolved.target;
   if (target === undefined) {
     const status = nextStatus({ now, generation, previous, channelError: resolved.error, target, paused: spec.paused, windowOpen: true, snapshotRequired: spec.snapshot.required, preflight: { state: "deferred" }, rollout: undefined, lastRetry: previous.lastRetry });
+    await letGo();
     await finish(deps, plan, status, []);
     return { requeueAfterMs: resolved.retryInMs };
   }
 
   const windowOpen = isWindowOpen(spec.window, now);
   if (!windowOpen && spec.window) timers.push((nextWindowStart(spec.window, now) ?? now) - now);
-  const canPreflight = !spec.paused && windowOpen && resolved.error === undefined;
+  const canPreflight = !releasing && !spec.paused && windowOpen && resolved.error === undefined;
   const preflight = await runPreflight(deps, plan, spec, target, canPreflight);
   if (preflight.state === "evaluated" && preflight.snapshot && preflight.snapshot.state !== "Verified") {
     timers.push(preflight.snapshot.state === "Failed" ? preflight.snapshot.retryInMs : deps.snapshotPollMs);
@@ -79,8 +90,9 @@ export async function reconcileUpgradePlan(deps: UpgradePlanDeps, key: string, l
   const retry = spec.failurePolicy.retry;
   const retryFailed = mayStart && retry !== undefined && retry !== previous.lastRetry;
 
-  const result = await deps.engine.run(rolloutRequest(plan, spec, target, { mayStart, retryFailed }, deps.jobNamespace));
+  const result = await deps.engine.run(rolloutRequest(plan, spec, target, { mayStart, retryFailed, releasing }, deps.jobNamespace));
   timers.push(result.requeueAfterMs);
+  if (result.released) await removeReleaseFinalizer(deps.port, upgradePlanResource, plan);
   const status = nextStatus({
     now,
     generation,

@@ -1,8 +1,9 @@
 /**
- * An owner deleted mid-rollout leaves the disruption lock held and its node claimed (cordoned).
- * The next owner asks the API server whether the holder still exists, finds it gone, takes the
- * lock over, works the orphaned node like any other and leaves it schedulable. Both directions:
- * an UpgradePlan deleted under a CertRotation, and a CertRotation deleted under an UpgradePlan.
+ * An owner force-deleted mid-rollout (an admin removed its finalizer, so it did not wind down)
+ * leaves the disruption lock held and its node claimed (cordoned). The next owner asks the API
+ * server whether the holder still exists, finds it gone, takes the lock over, works the orphaned
+ * node like any other and leaves it schedulable. Both directions: an UpgradePlan deleted under a
+ * CertRotation, and a CertRotation deleted under an UpgradePlan.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { certRotationResource } from "../../../src/api/certrotation.ts";
@@ -10,6 +11,7 @@ import { upgradePlanResource, type UpgradePlan } from "../../../src/api/upgradep
 import { DISRUPTION_LOCK_NAME, lockHolder } from "../../../src/rollout/lock.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-objects.ts";
 import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
+import type { ResourceType } from "../../../src/runtime/kube/types.ts";
 import { OPERATOR_CLIENT } from "../../../src/sim/index.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
 import { certRotation, ClaimTimeline, condition, DAY_MS, OPERATOR_NAMESPACE, quickSpec, startOperator, TLS, waitForCr, waitForReported, type RunningOperator } from "./harness.ts";
@@ -53,6 +55,12 @@ async function unschedulable(node: string): Promise<boolean> {
   return (await sim().port.get<NodeObject>(NODE_RESOURCE, node))?.spec?.unschedulable === true;
 }
 
+/** kubectl delete, then kubectl patch --type=merge -p '{"metadata":{"finalizers":null}}'. */
+async function forceDelete(type: ResourceType, name: string): Promise<void> {
+  await sim().port.delete(type, name);
+  await sim().port.mergePatch(type, name, { metadata: { finalizers: null } });
+}
+
 function holderChecks(resource: string, name: string): number {
   const requests = sim().requests;
   if (!requests) throw new Error("the simulated API server's request accounting is missing");
@@ -66,7 +74,7 @@ describe("the disruption lock after its holder is deleted mid-rollout", () => {
     await port.create(upgradePlanResource, plan("deleted-plan"));
     await lockHeldBy("UpgradePlan/deleted-plan");
     await waitFor(async () => (await unschedulable("etcd-1")) || undefined, { timeoutMs: 30_000, intervalMs: 20, what: "the plan to cordon etcd-1" });
-    await port.delete(upgradePlanResource, "deleted-plan");
+    await forceDelete(upgradePlanResource, "deleted-plan");
 
     await port.create(certRotationResource, certRotation("after-plan", quickSpec()));
     const done = await waitForCr(port, "after-plan", (cr) => cr.status?.phase === "Idle" && condition(cr, "Ready")?.status === "True", "the rotation to finish", 60_000);
@@ -85,7 +93,7 @@ describe("the disruption lock after its holder is deleted mid-rollout", () => {
     await port.create(certRotationResource, certRotation("deleted-rotation", quickSpec()));
     await lockHeldBy("CertRotation/deleted-rotation");
     await waitFor(async () => (await unschedulable("server-1")) || undefined, { timeoutMs: 30_000, intervalMs: 20, what: "the rotation to cordon server-1" });
-    await port.delete(certRotationResource, "deleted-rotation");
+    await forceDelete(certRotationResource, "deleted-rotation");
 
     await port.create(upgradePlanResource, plan("after-rotation"));
     let last: UpgradePlan | undefined;

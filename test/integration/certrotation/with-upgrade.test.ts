@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { certRotationResource } from "../../../src/api/certrotation.ts";
 import { upgradePlanResource, type UpgradePlan } from "../../../src/api/upgradeplan.ts";
+import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-objects.ts";
 import { withSim } from "../../support/sim-harness.ts";
 import { certRotation, ClaimTimeline, condition, DAY_MS, nodeOf, quickSpec, rotateJobs, startOperator, TLS, waitForCr, waitForReported, type RunningOperator } from "./harness.ts";
 import { waitFor } from "../../support/sim-harness.ts";
@@ -55,6 +56,9 @@ describe("CertRotation and UpgradePlan together", () => {
     expect(line.claimOrder("CertRotation/").sort()).toEqual(["cp-1", "server-1"]);
     expect(line.claimOrder("UpgradePlan/")).toHaveLength(7);
     expect(line.overlaps()).toEqual([]);
+    // Every node is back in service (a claim clobbered mid-race would leave one cordoned).
+    const cordoned = (await port.list<NodeObject>(NODE_RESOURCE)).items.filter((node) => node.spec?.unschedulable === true);
+    expect(cordoned.map((node) => node.metadata.name)).toEqual([]);
     expect((await rotateJobs(port)).map(nodeOf).sort()).toEqual(["cp-1", "server-1"]);
     expect(Date.parse(done.status?.earliestExpiry?.notAfter ?? "")).toBeGreaterThan(now + 300 * DAY_MS);
   }, 180_000);

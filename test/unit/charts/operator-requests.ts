@@ -28,10 +28,12 @@ export function operatorRequests(operatorNamespace: string, jobsNamespace: strin
   add("controllers/etcdsnapshotpolicy/pre-upgrade.ts", ["get"], { group, resource: "etcdsnapshotpolicies", name: "every-6h" });
   add("rollout/lock.ts holderGone", ["get"], { group, resource: "upgradeplans", name: "v1-31-4" });
   add("rollout/lock.ts holderGone", ["get"], { group, resource: "certrotations", name: "default" });
+  add("rollout/finalizer.ts (release-nodes finalizer)", ["patch"], { group, resource: "upgradeplans", name: "v1-31-4" });
+  add("rollout/finalizer.ts (release-nodes finalizer)", ["patch"], { group, resource: "certrotations", name: "default" });
   for (const resource of KINDS) {
     add("controllers/status.ts writeStatusIfChanged", ["patch"], { group, resource, subresource: "status", name: "x" });
-    // Not a request of the operator: the OwnerReferencesPermissionEnforcement admission plugin asks
-    // the authorizer this when an object names the CR as owner with blockOwnerDeletion.
+    // Asked by the OwnerReferencesPermissionEnforcement admission plugin (not sent by the operator)
+    // when an object names the CR as owner with blockOwnerDeletion; the sim records it.
     add("nodeops/job.ts ownerReferenceTo (blockOwnerDeletion)", ["update"], { group, resource, subresource: "finalizers", name: "x" });
   }
 

@@ -101,6 +101,16 @@ describe("decideRollout: starting nodes", () => {
     expect(claimed(decision)).toEqual(["agent-2"]);
     expect(finished(decision)).toEqual(["agent-3"]);
     expect(step(decision, "agent-3")).toMatchObject({ uncordon: false });
+    // Label only: the claim annotation of a free node is not ours (another owner may claim it now).
+    expect(step(decision, "agent-3")).toMatchObject({ free: {} });
+  });
+
+  it("labels a node already there that a deleted owner left claimed and cordoned: drops that claim (precondition) and uncordons", () => {
+    const orphanedClaim = claim({ owner: "CertRotation/gone" });
+    const left = node("agent-1", "worker", { satisfied: true, unschedulable: true, orphanedClaim });
+    expect(step(decideRollout(input([left])), "agent-1")).toMatchObject({ kind: "finish", uncordon: true, free: { orphanedClaimAt: "10" } });
+    const adminCordoned = node("agent-1", "worker", { satisfied: true, unschedulable: true, orphanedClaim: { ...orphanedClaim, wasUnschedulable: true } });
+    expect(step(decideRollout(input([adminCordoned])), "agent-1")).toMatchObject({ kind: "finish", uncordon: false });
   });
 
   it("leaves nodes another owner claimed alone and does not pass their tier", () => {

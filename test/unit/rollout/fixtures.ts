@@ -109,6 +109,7 @@ export function input(nodes: ObservedNode[], overrides: Partial<RolloutInput> = 
     policy: policy(),
     mayStart: true,
     retryFailed: false,
+    releasing: false,
     lock: { holder: undefined, holderGone: false },
     jobName,
     ...overrides,
