@@ -35,7 +35,7 @@ export const UpgradePlanSpecSchema = z
       .regex(/^https?:\/\/[^\s]+$/, "must be an http(s) URL")
       .optional()
       .describe("Channel URL (e.g. https://update.rke2.io/v1-release/channels/stable) resolved to status.targetVersion."),
-    nodeSelector: LabelSelectorSchema.optional().describe("Nodes to upgrade; empty selects every node."),
+    nodeSelector: LabelSelectorSchema.optional().describe("Nodes to upgrade; empty selects every Linux node (Windows agents are never upgraded)."),
     paused: z.boolean().default(false).describe("Start no new node; nodes in progress finish."),
     window: WindowSchema.optional(),
     snapshot: z

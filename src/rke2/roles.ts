@@ -27,6 +27,16 @@ export function tierOf(roles: NodeRoles): Tier {
   return "worker";
 }
 
+export const OS_LABEL = "kubernetes.io/os";
+
+/**
+ * Whether the node Jobs (Linux images: node-agent, rancher/rke2-upgrade) can run on the node.
+ * RKE2 Windows agents are left out of every rollout; they are upgraded by other means.
+ */
+export function runsLinuxNodeJobs(labels: Record<string, string> | undefined): boolean {
+  return labels?.[OS_LABEL] !== "windows";
+}
+
 export function isServer(roles: NodeRoles): boolean {
   return roles.etcd || roles.controlPlane;
 }

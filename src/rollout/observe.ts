@@ -2,7 +2,7 @@
 import type { LabelSelector } from "../api/common.ts";
 import { nodeJobName, type Job } from "../nodeops/job.ts";
 import type { NodeAction } from "../nodeops/results.ts";
-import { mirrorPodNames, rolesFromLabels, tierOf } from "../rke2/roles.ts";
+import { mirrorPodNames, rolesFromLabels, runsLinuxNodeJobs, tierOf } from "../rke2/roles.ts";
 import { objectKey } from "../runtime/kube/types.ts";
 import { ownerId, readClaim, targetHash } from "./claim.ts";
 import type { RolloutCaches } from "./informers.ts";
@@ -73,7 +73,7 @@ export function observeNodes(caches: RolloutCaches, request: RolloutRequest, fai
       resourceVersion: node.metadata.resourceVersion ?? "",
       roles,
       tier: tierOf(roles),
-      selected: matchesLabelSelector(request.nodeSelector, node.metadata.labels),
+      selected: runsLinuxNodeJobs(node.metadata.labels) && matchesLabelSelector(request.nodeSelector, node.metadata.labels),
       ready: isNodeReady(node),
       readySinceMs: transitionMs(ready),
       unschedulable: node.spec?.unschedulable === true,

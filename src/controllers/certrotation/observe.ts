@@ -10,6 +10,7 @@ import type { NodeObject } from "../../rollout/kube-objects.ts";
 import { matchesLabelSelector } from "../../rollout/selector.ts";
 import type { LabelSelector } from "../../api/common.ts";
 import type { Lease } from "../../runtime/leader-election.ts";
+import { runsLinuxNodeJobs } from "../../rke2/roles.ts";
 import type { ObservedCertNode } from "./decide.ts";
 import { BEFORE_ANNOTATION, decodeBefore, type RotationRecord } from "./verify.ts";
 
@@ -42,7 +43,7 @@ export function observeCertNodes(nodes: readonly NodeObject[], selector: LabelSe
     name: node.metadata.name,
     resourceVersion: node.metadata.resourceVersion ?? "",
     unschedulable: node.spec?.unschedulable === true,
-    selected: matchesLabelSelector(selector, node.metadata.labels),
+    selected: runsLinuxNodeJobs(node.metadata.labels) && matchesLabelSelector(selector, node.metadata.labels),
     doneHash: node.metadata.labels?.[completionLabel],
     claim: readClaim(node.metadata.annotations),
   }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { mirrorPodNames, rolesFromLabels, tierOf } from "../../../src/rke2/roles.ts";
+import { mirrorPodNames, rolesFromLabels, runsLinuxNodeJobs, tierOf } from "../../../src/rke2/roles.ts";
 
 describe("roles and tiers", () => {
   it.each([
@@ -22,5 +22,14 @@ describe("roles and tiers", () => {
       "kube-controller-manager-s1",
       "kube-scheduler-s1",
     ]);
+  });
+
+  it.each([
+    [{ "kubernetes.io/os": "linux" }, true],
+    [{}, true],
+    [undefined, true],
+    [{ "kubernetes.io/os": "windows" }, false],
+  ])("node labels %j run the Linux node Jobs: %s", (labels, expected) => {
+    expect(runsLinuxNodeJobs(labels)).toBe(expected);
   });
 });

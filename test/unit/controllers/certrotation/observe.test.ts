@@ -41,6 +41,7 @@ describe("observing a CertRotation's world", () => {
       [
         { apiVersion: "v1", kind: "Node", metadata: { name: "a", resourceVersion: "9", labels: { pool: "x", "rke2-lifecycle.io/certrotation.default": "h" }, annotations: { [CLAIM_ANNOTATION]: encodeClaim(claim) } }, spec: { unschedulable: true } },
         { apiVersion: "v1", kind: "Node", metadata: { name: "b", labels: { pool: "y" } } },
+        { apiVersion: "v1", kind: "Node", metadata: { name: "win", labels: { pool: "x", "kubernetes.io/os": "windows" } } },
       ],
       { matchLabels: { pool: "x" } },
       "rke2-lifecycle.io/certrotation.default",
@@ -48,6 +49,8 @@ describe("observing a CertRotation's world", () => {
     expect(nodes).toEqual([
       { name: "a", resourceVersion: "9", unschedulable: true, selected: true, doneHash: "h", claim },
       { name: "b", resourceVersion: "", unschedulable: false, selected: false, doneHash: undefined, claim: undefined },
+      // A Windows agent: the node Jobs are Linux images, so it is never selected.
+      { name: "win", resourceVersion: "", unschedulable: false, selected: false, doneHash: undefined, claim: undefined },
     ]);
   });
 
