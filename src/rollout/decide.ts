@@ -111,11 +111,10 @@ export function decideRollout(input: RolloutInput, memory: RoundMemory = {}): Ro
   const halted = [...progress.values()].some((status) => status.phase === "Failed");
   const free = relevant.filter((node) => !done.has(node.name) && node.claim === undefined);
   if (input.mayStart && !input.releasing && !halted) {
-    // Nodes already in the target state only need the label: nothing is disrupted.
-    for (const node of free.filter((n) => n.satisfied)) {
-      const orphan = node.orphanedClaim;
-      const uncordon = orphan !== undefined && node.unschedulable && !orphan.wasUnschedulable;
-      steps.push({ kind: "finish", node: node.name, tier: node.tier, uncordon, durationMs: undefined, free: orphan ? { orphanedClaimAt: node.resourceVersion } : {} });
+    // Nodes already in the target state only need the label: nothing is disrupted. One a deleted
+    // owner left claimed may be mid-change (its Job just ran): it goes through claim and health gate.
+    for (const node of free.filter((n) => n.satisfied && n.orphanedClaim === undefined)) {
+      steps.push({ kind: "label", node: node.name, tier: node.tier });
       done.add(node.name);
     }
     const tier = currentTier(relevant, done);
@@ -127,7 +126,8 @@ export function decideRollout(input: RolloutInput, memory: RoundMemory = {}): Ro
   }
 
   const heldByUs = input.lock.holder === input.owner;
-  const lock = out > 0 ? (heldByUs ? "none" : "acquire") : heldByUs ? "release" : "none";
+  // Releasing never takes the lock: a node handed back or waiting for a Job to end keeps a hold it has.
+  const lock = out > 0 ? (heldByUs || input.releasing ? "none" : "acquire") : heldByUs ? "release" : "none";
   return { steps, lock, events, waiting, progress, done, healthy, requeueAfterMs };
 }
 
@@ -146,7 +146,7 @@ function startNodes(
   const inTier = relevant.filter((node) => node.tier === tier);
   const busy = inTier.filter((node) => node.claim?.owner === input.owner && !done.has(node.name)).length;
   const limit = tier === "etcd" ? 1 : resolveConcurrency(input.policy.concurrency[tier], inTier.length);
-  const candidates = inTier.filter((node) => node.claim === undefined && !done.has(node.name) && !node.satisfied).sort(startOrder);
+  const candidates = inTier.filter((node) => node.claim === undefined && !done.has(node.name) && (!node.satisfied || node.orphanedClaim !== undefined)).sort(startOrder);
   const decisions: [string, NodeDecision][] = [];
   let slots = limit - busy;
   for (const node of candidates) {

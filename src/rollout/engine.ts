@@ -9,13 +9,13 @@ import type { Logger } from "../observability/logger.ts";
 import type { BackoffPolicy } from "../runtime/backoff.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
-import { ownerId } from "./claim.ts";
+import { ownerId, readClaim } from "./claim.ts";
 import type { PodObject } from "./kube-objects.ts";
 import { decideRollout } from "./decide.ts";
 import { execute, RoundState } from "./executor.ts";
 import { jobIndexKey, jobIndexOf, type RolloutCaches } from "./informers.ts";
 import { DisruptionLock } from "./lock.ts";
-import { buildInput, currentLockHolder, observeNodes, type RolloutRequest } from "./observe.ts";
+import { buildInput, currentLockHolder, currentNodes, observeNodes, type RolloutRequest } from "./observe.ts";
 import { summarize } from "./summary.ts";
 import type { ObservedNode, RolloutEvent, RolloutInput, RolloutSummary, Tier } from "./types.ts";
 
@@ -101,7 +101,8 @@ export class RolloutEngine {
       finished: outcome.finished,
       requeueAfterMs: requeues.length > 0 ? Math.min(...requeues) : undefined,
       lockHeld: outcome.lockHeld,
-      released: input.releasing && decision.progress.size === 0 && !outcome.lockHeld && outcome.errors.length === 0,
+      // From what was observed, not decided: a hand-back whose write failed leaves the claim to see.
+      released: input.releasing && !input.nodes.some((node) => node.claim?.owner === input.owner) && !outcome.lockHeld && outcome.errors.length === 0,
       errors: outcome.errors,
     };
   }
@@ -117,6 +118,12 @@ export class RolloutEngine {
     for (const other of foreign) if (other === holder ? holderGone : await this.lock.holderGone(other)) gone.add(other);
     if (gone.size === 0) return nodes;
     return nodes.map((node) => (node.claim && gone.has(node.claim.owner) ? { ...node, claim: undefined, orphanedClaim: node.claim } : node));
+  }
+
+  /** Whether a node carries the owner's claim or the owner holds the lock: it must not just vanish. */
+  holdsAnything(owner: { kind: string; name: string }): boolean {
+    const id = ownerId(owner.kind, owner.name);
+    return currentLockHolder(this.caches) === id || currentNodes(this.caches).some((node) => readClaim(node.metadata.annotations)?.owner === id);
   }
 
   /** Drops the memory of an owner that was deleted. */

@@ -140,18 +140,18 @@ export async function execute(deps: ExecutorDeps, request: RolloutRequest, input
       case "deleteJobs":
         await deleteJobs(step.jobs);
         return;
-      case "finish": {
-        // A free node's claim annotation is not ours to drop, unless its owner is gone (precondition).
-        const orphanAt = step.free?.orphanedClaimAt;
-        const claim = step.free === undefined || orphanAt !== undefined ? { annotations: { [CLAIM_ANNOTATION]: null } } : {};
+      case "finish":
         await patchNode(step.node, {
-          metadata: { ...(orphanAt !== undefined ? { resourceVersion: orphanAt } : {}), labels: { [request.completionLabel]: input.target }, ...claim },
+          metadata: { labels: { [request.completionLabel]: input.target }, annotations: { [CLAIM_ANNOTATION]: null } },
           ...(step.uncordon ? { spec: { unschedulable: null } } : {}),
         });
         clearDrain(state, step.node);
         outcome.finished.push({ node: step.node, tier: step.tier, durationMs: step.durationMs });
         return;
-      }
+      case "label":
+        await patchNode(step.node, { metadata: { labels: { [request.completionLabel]: input.target } } });
+        outcome.finished.push({ node: step.node, tier: step.tier, durationMs: undefined });
+        return;
       case "release":
         await patchNode(step.node, {
           metadata: { resourceVersion: step.resourceVersion, annotations: { [CLAIM_ANNOTATION]: null } },

@@ -4,44 +4,16 @@
  * one stopped: cordoned but no Job yet -> drain, then create the Job; Job running -> wait; Job
  * done -> health gate; healthy for `settle` -> finish. A failed attempt starts the next one
  * (when starting is allowed) until `maxAttemptsPerNode`, then the node is marked failed.
- * While the owner is being deleted (`releasing`), only an attempt whose Job exists goes on.
+ * While the owner is being deleted (`releasing`), see release.ts.
  */
 import { durationToMs } from "../api/duration.ts";
 import type { NodeClaim } from "./claim.ts";
 import { evaluateHealth } from "./health.ts";
-import type { AttemptWork, NodeStep, ObservedJob, ObservedNode, RolloutEvent, RolloutInput, StatusNode, WaitReason } from "./types.ts";
+import { cordonedByUs, entry, type ClaimedNodeContext, type NodeDecision } from "./claimed-node.ts";
+import { continuesWhileReleasing, decideReleasing, handBack } from "./release.ts";
+import type { AttemptWork, NodeStep, ObservedJob, ObservedNode, RolloutEvent, RolloutInput } from "./types.ts";
 
-export type BeginVerdict = { ok: true } | { ok: false; reason: WaitReason; message: string };
-
-export interface ClaimedNodeContext {
-  input: RolloutInput;
-  node: ObservedNode;
-  /** The owner's claim on the node. */
-  claim: NodeClaim;
-  /** Whether a new attempt may begin now (mayStart, lock, quorum guard). */
-  canBegin: BeginVerdict;
-  /** What the last drain round reported, for the failure message at the drain timeout. */
-  drainMessage: string | undefined;
-  /** The last drain round found a configuration error: the attempt fails at once, not retried. */
-  drainFailure?: string | undefined;
-  /** When the engine first saw this node pass every health check (this attempt). */
-  healthySinceMs?: number | undefined;
-}
-
-export interface NodeDecision {
-  steps: NodeStep[];
-  events: RolloutEvent[];
-  /** The node's status entry after this round; undefined once done. */
-  status: StatusNode | undefined;
-  done: boolean;
-  /** Out of service after this round (holds the disruption lock). */
-  stillOut: boolean;
-  recheckInMs?: number;
-  /** An attempt was due but could not begin. */
-  blocked?: { reason: WaitReason; message: string };
-  /** The health gate found nothing wrong this round (it may still be settling). */
-  healthy?: boolean;
-}
+export type { BeginVerdict, ClaimedNodeContext, NodeDecision } from "./claimed-node.ts";
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -53,22 +25,6 @@ export function drainFor(input: RolloutInput, node: ObservedNode, attemptStarted
 
 function workFor(input: RolloutInput, node: ObservedNode, attempt: number, attemptStartedMs: number): AttemptWork {
   return { node: node.name, tier: node.tier, attempt, drain: drainFor(input, node, attemptStartedMs) };
-}
-
-function entry(node: ObservedNode, claim: NodeClaim, phase: StatusNode["phase"], extra: Partial<StatusNode> = {}): StatusNode {
-  return {
-    name: node.name,
-    tier: node.tier,
-    phase,
-    attempts: claim.attempts,
-    ...(claim.attemptStartedAt !== undefined ? { startedAt: claim.attemptStartedAt } : {}),
-    ...extra,
-  };
-}
-
-/** Cordoned by us: uncordoning it is ours to do. */
-function cordonedByUs(node: ObservedNode, claim: NodeClaim): boolean {
-  return node.unschedulable && !claim.wasUnschedulable;
 }
 
 /** Begins the next attempt (or says why it cannot), removing the Jobs of earlier ones first. */
@@ -124,6 +80,8 @@ function attemptFailed(ctx: ClaimedNodeContext, message: string, beforeJob: bool
   const { input, node, claim } = ctx;
   const max = input.policy.maxAttemptsPerNode;
   const failedEvent: RolloutEvent = { type: "Warning", reason: "AttemptFailed", message: `${node.name}: attempt ${claim.attempts} of ${max} failed: ${message}` };
+  // The owner is going away: no next attempt; the node goes back to a person, cordoned.
+  if (input.releasing) return handBack(ctx, message);
   if (claim.attempts < max && !terminal) return beginAttempt(ctx, claim, staleJobs, failedEvent);
   // A drain that never finished left the workloads running: leaving the node cordoned would only
   // cost capacity. After the Job ran the node may be broken, so it stays cordoned for a person.
@@ -138,38 +96,11 @@ function attemptFailed(ctx: ClaimedNodeContext, message: string, beforeJob: bool
   };
 }
 
-/** This attempt's Job exists (running, or done and in the health gate): the node is mid-change. */
-function attemptJobExists(input: RolloutInput, node: ObservedNode, claim: NodeClaim): boolean {
-  if (claim.failed !== undefined || claim.attemptStartedAt === undefined) return false;
-  const current = node.jobs.find((job) => job.name === input.jobName(node.name, claim.attempts));
-  return current !== undefined && (current.state === "Succeeded" || (current.state === "Running" && !current.deleting));
-}
-
-/**
- * The owner is going away and this node is not mid-change: hand it back. It is uncordoned when we
- * cordoned it and no Job of this attempt ran (waiting, draining); a node whose Job failed, or
- * that failed for good, keeps its cordon for a person to look at, as a halted rollout leaves it.
- */
-function releaseClaim(input: RolloutInput, node: ObservedNode, claim: NodeClaim): NodeDecision {
-  // Any Job of this attempt left (failed, or killed while running) may have changed the node.
-  const jobRan = node.jobs.some((job) => job.name === input.jobName(node.name, claim.attempts));
-  const uncordon = cordonedByUs(node, claim) && claim.failed === undefined && !jobRan;
-  const keptCordoned = cordonedByUs(node, claim) && !uncordon;
-  const message = `${node.name}: handed back as its owner is deleted${keptCordoned ? `; left cordoned: ${claim.failed ?? "its node Job failed"}` : ""}`;
-  return {
-    steps: [{ kind: "release", node: node.name, resourceVersion: node.resourceVersion, uncordon }],
-    events: [{ type: keptCordoned ? "Warning" : "Normal", reason: "NodeReleased", message }],
-    status: undefined,
-    done: false,
-    stillOut: false,
-  };
-}
-
 /** Decides the next step for a node claimed by the owner. */
 export function decideClaimedNode(ctx: ClaimedNodeContext): NodeDecision {
   const { input, node, claim } = ctx;
   const live = node.jobs;
-  if (input.releasing && !attemptJobExists(input, node, claim)) return releaseClaim(input, node, claim);
+  if (input.releasing && !continuesWhileReleasing(ctx)) return decideReleasing(ctx);
 
   if (claim.target !== input.target) {
     const reset: NodeClaim = { ...claim, target: input.target, attempts: 0, attemptStartedAt: undefined, failed: undefined };

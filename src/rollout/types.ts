@@ -138,13 +138,13 @@ export type NodeStep =
     }
   | { kind: "work"; work: AttemptWork; deleteJobs: string[] }
   | { kind: "deleteJobs"; node: string; jobs: string[] }
+  /** Health gate passed: label done, drop our claim, uncordon if we cordoned. */
+  | { kind: "finish"; node: string; tier: Tier; uncordon: boolean; durationMs: number | undefined }
   /**
-   * Health gate passed: label done, drop our claim, uncordon if we cordoned. For a free node
-   * already in the target state (`free`), only the label, unless a deleted owner's claim is left on
-   * it: that is dropped with the node as decided on as precondition, since another owner may be
-   * claiming the node at this very moment.
+   * A free node already in the target state: only the completion label. Its claim annotation is
+   * not ours to touch: another owner may be claiming the node at this very moment.
    */
-  | { kind: "finish"; node: string; tier: Tier; uncordon: boolean; durationMs: number | undefined; free?: { orphanedClaimAt?: string } }
+  | { kind: "label"; node: string; tier: Tier }
   /** The owner is going away: drop the claim (precondition: the node as decided on), maybe uncordon. */
   | { kind: "release"; node: string; resourceVersion: string; uncordon: boolean };
 

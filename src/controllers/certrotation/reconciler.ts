@@ -12,7 +12,7 @@ import type { Logger } from "../../observability/logger.ts";
 import type { OperatorMetrics } from "../../observability/metrics.ts";
 import { ownerId } from "../../rollout/claim.ts";
 import type { RolloutEngine, RolloutResult } from "../../rollout/engine.ts";
-import { addReleaseFinalizer, hasReleaseFinalizer, isDeleting, removeReleaseFinalizer } from "../../rollout/finalizer.ts";
+import { addReleaseFinalizer, FINALIZER_RETRY_MS, hasReleaseFinalizer, isDeleting, removeReleaseFinalizer } from "../../rollout/finalizer.ts";
 import { JOBS_BY_OWNER_NODE, jobIndexKey } from "../../rollout/informers.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../rollout/kube-objects.ts";
 import { currentLockHolder, currentNodes } from "../../rollout/observe.ts";
@@ -65,14 +65,14 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
   // Being deleted: wind the rotation down before the finalizer goes (rollout/finalizer.ts).
   const releasing = isDeleting(cr);
   if (releasing && !hasReleaseFinalizer(cr)) return {};
-  await addReleaseFinalizer(deps.port, certRotationResource, cr);
+  if (!(await addReleaseFinalizer(deps.port, certRotationResource, cr))) return { requeueAfterMs: FINALIZER_RETRY_MS };
   const nowMs = deps.clock.now();
   const generation = cr.metadata.generation ?? 1;
   const previous = cr.status ?? {};
   const parsed = parseSpec(cr.spec ?? {});
   if (!parsed.ok) {
-    // Without a spec there is no rollout to wind down.
-    if (releasing) await removeReleaseFinalizer(deps.port, certRotationResource, cr);
+    // Without a spec no round can run: a deleted CertRotation goes only if it holds nothing.
+    if (releasing && !deps.engine.holdsAnything({ kind: certRotationResource.kind, name: cr.metadata.name })) await removeReleaseFinalizer(deps.port, certRotationResource, cr);
     await finish(deps, cr, nextStatus({ nowMs, generation, previous, invalid: parsed.message }), []);
     return {};
   }

@@ -12,7 +12,7 @@ import type { EventRecorder } from "../../observability/events.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { OperatorMetrics } from "../../observability/metrics.ts";
 import type { RolloutEngine, RolloutResult } from "../../rollout/engine.ts";
-import { addReleaseFinalizer, hasReleaseFinalizer, isDeleting, removeReleaseFinalizer } from "../../rollout/finalizer.ts";
+import { addReleaseFinalizer, FINALIZER_RETRY_MS, hasReleaseFinalizer, isDeleting, removeReleaseFinalizer } from "../../rollout/finalizer.ts";
 import { currentLockHolder } from "../../rollout/observe.ts";
 import { isWindowOpen, nextWindowStart } from "../../rollout/window.ts";
 import type { Clock } from "../../runtime/clock.ts";
@@ -52,10 +52,11 @@ export async function reconcileUpgradePlan(deps: UpgradePlanDeps, key: string, l
   }
   const releasing = isDeleting(plan);
   if (releasing && !hasReleaseFinalizer(plan)) return {};
-  await addReleaseFinalizer(deps.port, upgradePlanResource, plan);
-  // Without a spec or a target there is no rollout to wind down: let the plan go at once.
+  if (!(await addReleaseFinalizer(deps.port, upgradePlanResource, plan))) return { requeueAfterMs: FINALIZER_RETRY_MS };
+  // Without a spec or a target no round can run: a deleted plan goes only if it holds nothing
+  // (else it stays, its status saying why, until the spec is fixed or the finalizer removed).
   const letGo = async (): Promise<void> => {
-    if (releasing) await removeReleaseFinalizer(deps.port, upgradePlanResource, plan);
+    if (releasing && !deps.engine.holdsAnything({ kind: upgradePlanResource.kind, name: plan.metadata.name })) await removeReleaseFinalizer(deps.port, upgradePlanResource, plan);
   };
   const generation = plan.metadata.generation ?? 1;
   const previous: UpgradePlanStatus = plan.status ?? {};
@@ -68,7 +69,8 @@ export async function reconcileUpgradePlan(deps: UpgradePlanDeps, key: string, l
     return {};
   }
   const spec = parsed.spec;
-  const resolved = await deps.targets.resolve(plan, spec);
+  // A plan being deleted winds down toward the target it was rolling out, not a channel's newest.
+  const resolved = releasing && previous.targetVersion ? { target: previous.targetVersion, retryInMs: undefined, error: undefined } : await deps.targets.resolve(plan, spec);
   const timers: (number | undefined)[] = [resolved.retryInMs];
   const target = resolved.target;
   if (target === undefined) {

@@ -8,7 +8,7 @@ import type { Clock } from "../../runtime/clock.ts";
 import { Catalog } from "./catalog.ts";
 import { admitCustomResource, crdProblems, establishedStatus, resourceOfCrd } from "./crd-serving.ts";
 import { alreadyExists, badRequest, conflict, forbidden, invalid, notFound, STALE_OBJECT } from "./errors.ts";
-import { isObject, metaOf, stringField, stringMap, type JsonObject , deleteKey } from "./json.ts";
+import { deleteKey, isObject, metaOf, stringField, stringList, stringMap, type JsonObject } from "./json.ts";
 import { assignOwnership, recordUpdate } from "./managed-fields.ts";
 import { apiVersionOf, resourceKey, type ResourceDef } from "./resources.ts";
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from "./selectors.ts";
@@ -149,6 +149,7 @@ export class ApiService {
       throw conflict(def, name, STALE_OBJECT);
     }
     let next = prepareForUpdate(def, incoming, current, subresource);
+    refuseNewFinalizersWhileDeleting(def, current, next);
     next = this.admit(def, version, next, current, options);
     return this.commitUpdate(def, version, current, next, options, subresource);
   }
@@ -246,6 +247,18 @@ export class ApiService {
     delete checked.object.kind;
     return checked.object;
   }
+}
+
+/** As ValidateNoNewFinalizers: an object being deleted may lose finalizers, never gain one. */
+function refuseNewFinalizersWhileDeleting(def: ResourceDef, current: JsonObject, next: JsonObject): void {
+  if (!metaOf(current).deletionTimestamp) return;
+  const before = new Set(stringList(metaOf(current).finalizers));
+  const added = stringList(metaOf(next).finalizers).filter((name) => !before.has(name));
+  if (added.length === 0) return;
+  const name = stringField(metaOf(next), "name") ?? "";
+  throw invalid(def.group, def.kind, name, [
+    { reason: "FieldValueForbidden", field: "metadata.finalizers", message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}` },
+  ]);
 }
 
 function sortKey(object: JsonObject): string {

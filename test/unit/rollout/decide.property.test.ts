@@ -64,6 +64,11 @@ function apply(world: World, decision: RolloutDecision, roundInput: RolloutInput
       target.jobs.push(job(name, step.work.attempt, "Running"));
     } else if (step.kind === "deleteJobs") {
       target.jobs = target.jobs.filter((j) => !step.jobs.includes(j.name));
+    } else if (step.kind === "label") {
+      target.doneHash = roundInput.target;
+    } else if (step.kind === "release") {
+      target.claim = undefined;
+      if (step.uncordon) target.unschedulable = false;
     } else {
       target.doneHash = roundInput.target;
       target.claim = undefined;

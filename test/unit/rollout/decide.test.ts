@@ -5,7 +5,7 @@ import { claim, demoNodes, healthyAfterJob, input, job, node, OLD_TARGET, OWNER,
 
 const claimed = (decision: RolloutDecision): string[] =>
   decision.steps.filter((s): s is Extract<NodeStep, { kind: "writeClaim" }> => s.kind === "writeClaim").map((s) => s.node);
-const finished = (decision: RolloutDecision): string[] => decision.steps.filter((s) => s.kind === "finish").map((s) => ("node" in s ? s.node : ""));
+const finished = (decision: RolloutDecision): string[] => decision.steps.filter((s) => s.kind === "finish" || s.kind === "label").map((s) => ("node" in s ? s.node : ""));
 /** The engine saw these nodes healthy 40 s ago: their settle time is over. */
 const settled = (...names: string[]) => ({ healthySince: new Map(names.map((name): [string, number] => [name, T0 - 40_000])) });
 const step = (decision: RolloutDecision, name: string): NodeStep | undefined => decision.steps.find((s) => ("node" in s ? s.node : s.work.node) === name);
@@ -100,17 +100,15 @@ describe("decideRollout: starting nodes", () => {
     const decision = decideRollout(input(nodes, { policy: policy({ concurrency: { etcd: 1, "control-plane": 1, worker: 5 } }) }));
     expect(claimed(decision)).toEqual(["agent-2"]);
     expect(finished(decision)).toEqual(["agent-3"]);
-    expect(step(decision, "agent-3")).toMatchObject({ uncordon: false });
     // Label only: the claim annotation of a free node is not ours (another owner may claim it now).
-    expect(step(decision, "agent-3")).toMatchObject({ free: {} });
+    expect(step(decision, "agent-3")).toEqual({ kind: "label", node: "agent-3", tier: "worker" });
   });
 
-  it("labels a node already there that a deleted owner left claimed and cordoned: drops that claim (precondition) and uncordons", () => {
+  it("works a node already there that a deleted owner left claimed like any other (its Job may just have run): claim, Job, health gate", () => {
     const orphanedClaim = claim({ owner: "CertRotation/gone" });
     const left = node("agent-1", "worker", { satisfied: true, unschedulable: true, orphanedClaim });
-    expect(step(decideRollout(input([left])), "agent-1")).toMatchObject({ kind: "finish", uncordon: true, free: { orphanedClaimAt: "10" } });
-    const adminCordoned = node("agent-1", "worker", { satisfied: true, unschedulable: true, orphanedClaim: { ...orphanedClaim, wasUnschedulable: true } });
-    expect(step(decideRollout(input([adminCordoned])), "agent-1")).toMatchObject({ kind: "finish", uncordon: false });
+    const first = step(decideRollout(input([left])), "agent-1");
+    expect(first).toMatchObject({ kind: "writeClaim", cordon: false, claim: expect.objectContaining({ owner: OWNER, wasUnschedulable: false }) });
   });
 
   it("leaves nodes another owner claimed alone and does not pass their tier", () => {

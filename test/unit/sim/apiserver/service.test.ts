@@ -91,6 +91,17 @@ describe("ApiService REST semantics", () => {
     expect(codeOf(() => service.get(cm, "ns", "f"))).toBe(404);
   });
 
+  it("refuses new finalizers on an object being deleted (422), as ValidateNoNewFinalizers does", () => {
+    const { service, deleter, def } = setup();
+    const cm = def("", "configmaps");
+    service.create(cm, "v1", "ns", { metadata: { name: "f", finalizers: ["example.io/a", "example.io/b"] } }, opts);
+    deleter.delete(cm, "ns", "f", {});
+    const current = service.get(cm, "ns", "f") as Obj;
+    expect(codeOf(() => service.update(cm, "v1", "ns", "f", { ...current, metadata: { ...current.metadata, finalizers: ["example.io/a", "example.io/c"] } }, undefined, opts))).toBe(422);
+    service.update(cm, "v1", "ns", "f", { ...current, metadata: { ...current.metadata, finalizers: ["example.io/b"] } }, undefined, opts);
+    expect((service.get(cm, "ns", "f") as Obj).metadata.finalizers).toEqual(["example.io/b"]);
+  });
+
   it("deletes bound pods gracefully and unbound pods at once", () => {
     const { service, deleter, def } = setup();
     const pods = def("", "pods");
