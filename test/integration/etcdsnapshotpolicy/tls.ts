@@ -1,37 +1,14 @@
 /**
  * A throwaway certificate authority for the HTTPS tests: a self-signed CA and serving
- * certificates it issues (SAN IP addresses, serverAuth), each with its own RSA key. node-forge
- * assembles the certificates (Node can parse them but not issue them) and node:crypto signs them
- * (forge's pure-JS RSA is slow), as test/unit/certs/fixtures.ts does.
+ * certificates it issues (SAN IP addresses, serverAuth), each with its own RSA key, issued with
+ * test/support/x509.ts.
  */
-import { generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import forge from "node-forge";
+import { newRsaKey, signCertificate } from "../../support/x509.ts";
 
 const DAY_MS = 86_400_000;
 
-/** forge has it (it signs with it) but its type declarations leave it out. */
-const tbsCertificateOf = (forge.pki as unknown as { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate;
-
-interface Key {
-  privateKey: KeyObject;
-  publicKey: forge.pki.rsa.PublicKey;
-}
-
-function newKey(): Key {
-  const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  return { privateKey: pair.privateKey, publicKey: forge.pki.publicKeyFromPem(pair.publicKey.export({ type: "spki", format: "pem" }).toString()) };
-}
-
 let serial = 1;
-
-function signed(cert: forge.pki.Certificate, issuerKey: KeyObject): string {
-  cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption ?? "";
-  cert.signatureOid = cert.siginfo.algorithmOid;
-  cert.tbsCertificate = tbsCertificateOf(cert);
-  const tbs = Buffer.from(forge.asn1.toDer(cert.tbsCertificate).getBytes(), "binary");
-  cert.signature = sign("sha256", tbs, issuerKey).toString("binary");
-  return forge.pki.certificateToPem(cert);
-}
 
 function skeleton(publicKey: forge.pki.rsa.PublicKey, commonName: string, issuer: string): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
@@ -57,18 +34,18 @@ export interface TestCa {
 }
 
 export function createTestCa(commonName: string): TestCa {
-  const caKey = newKey();
+  const caKey = newRsaKey();
   const ca = skeleton(caKey.publicKey, commonName, commonName);
   ca.setExtensions([
     { name: "basicConstraints", cA: true, critical: true },
     { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
     { name: "subjectKeyIdentifier" },
   ]);
-  const certPem = signed(ca, caKey.privateKey);
+  const certPem = signCertificate(ca, caKey.privateKey);
   return {
     certPem,
     issue(leafName, ips) {
-      const key = newKey();
+      const key = newRsaKey();
       const leaf = skeleton(key.publicKey, leafName, commonName);
       leaf.setExtensions([
         { name: "basicConstraints", cA: false, critical: true },
@@ -76,7 +53,7 @@ export function createTestCa(commonName: string): TestCa {
         { name: "extKeyUsage", serverAuth: true },
         { name: "subjectAltName", altNames: ips.map((ip) => ({ type: 7, ip })) },
       ]);
-      return { certPem: signed(leaf, caKey.privateKey), keyPem: key.privateKey.export({ type: "pkcs8", format: "pem" }).toString() };
+      return { certPem: signCertificate(leaf, caKey.privateKey), keyPem: key.privateKey.export({ type: "pkcs8", format: "pem" }).toString() };
     },
   };
 }

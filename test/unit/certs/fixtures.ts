@@ -1,37 +1,24 @@
 /**
- * Real X.509 certificates for the tests: node-forge assembles them (Node can parse certificates
- * but not issue them) and node:crypto signs them (forge's pure-JS RSA takes a second per
- * signature). CAs and leaf bundles (leaf, then its CA, as RKE2 writes them), laid out in a
+ * Real X.509 certificates for the tests (issued with test/support/x509.ts): CAs and leaf bundles (leaf, then its CA, as RKE2 writes them), laid out in a
  * temporary folder the way an RKE2 server or agent keeps them. One RSA key signs everything: the
  * tests read expiry and CA flags, not trust chains.
  */
-import { generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import forge from "node-forge";
+import { newRsaKey, signCertificate, type RsaKey } from "../../support/x509.ts";
 
 const DAY_MS = 86_400_000;
 
-interface KeyPair {
-  signer: KeyObject;
-  publicKey: forge.pki.rsa.PublicKey;
-}
+let shared: RsaKey | undefined;
 
-let shared: KeyPair | undefined;
-
-function keys(): KeyPair {
-  if (!shared) {
-    const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    shared = { signer: pair.privateKey, publicKey: forge.pki.publicKeyFromPem(pair.publicKey.export({ type: "spki", format: "pem" }).toString()) };
-  }
+function keys(): RsaKey {
+  shared ??= newRsaKey();
   return shared;
 }
 
 let serial = 1;
-
-/** forge has it (it signs with it) but its type declarations leave it out. */
-const tbsCertificateOf = (forge.pki as unknown as { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate;
 
 export interface CertOptions {
   commonName: string;
@@ -43,7 +30,7 @@ export interface CertOptions {
 
 /** One PEM certificate. */
 export function certificatePem(options: CertOptions): string {
-  const { signer, publicKey } = keys();
+  const { privateKey, publicKey } = keys();
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
   cert.serialNumber = (serial++).toString(16).padStart(2, "0");
@@ -52,12 +39,7 @@ export function certificatePem(options: CertOptions): string {
   cert.setSubject([{ name: "commonName", value: options.commonName }]);
   cert.setIssuer([{ name: "commonName", value: options.issuer ?? options.commonName }]);
   cert.setExtensions([{ name: "basicConstraints", cA: options.isCA === true, critical: true }]);
-  cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption ?? "";
-  cert.signatureOid = cert.siginfo.algorithmOid;
-  cert.tbsCertificate = tbsCertificateOf(cert);
-  const tbs = Buffer.from(forge.asn1.toDer(cert.tbsCertificate).getBytes(), "binary");
-  cert.signature = sign("sha256", tbs, signer).toString("binary");
-  return forge.pki.certificateToPem(cert);
+  return signCertificate(cert, privateKey);
 }
 
 /** A leaf followed by the CA that signed it, as RKE2 writes client and serving certificates. */
