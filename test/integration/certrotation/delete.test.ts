@@ -7,11 +7,10 @@ import { describe, expect, it } from "@jest/globals";
 import { certRotationResource, type CertRotation } from "../../../src/api/certrotation.ts";
 import { RELEASE_FINALIZER } from "../../../src/rollout/finalizer.ts";
 import { CLAIM_ANNOTATION } from "../../../src/rollout/claim.ts";
-import { DISRUPTION_LOCK_NAME, lockHolder } from "../../../src/rollout/lock.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-objects.ts";
-import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
+import { disruptionLockHolder } from "../../support/operator-config.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
-import { certRotation, DAY_MS, nodeOf, OPERATOR_NAMESPACE, quickSpec, rotateJobs, TLS, waitForReported, withOperatorAndTimeline } from "./harness.ts";
+import { certRotation, DAY_MS, nodeOf, quickSpec, rotateJobs, TLS, waitForReported, withOperatorAndTimeline } from "./harness.ts";
 
 const sim = withSim();
 const running = withOperatorAndTimeline(sim);
@@ -37,6 +36,6 @@ describe("deleting a CertRotation mid-rotation", () => {
     expect(nodes.filter((n) => n.metadata.annotations?.[CLAIM_ANNOTATION] !== undefined).map((n) => n.metadata.name)).toEqual([]);
     const renewed = sim().cluster.certificatesOf(first).find((c) => c.file === `${TLS}/client-admin.crt`);
     expect(renewed?.notAfter).toBeGreaterThan(Date.now() + 300 * DAY_MS);
-    expect(lockHolder(await port.get<Lease>(LEASE_RESOURCE, DISRUPTION_LOCK_NAME, OPERATOR_NAMESPACE))).toBeUndefined();
+    expect(await disruptionLockHolder(port)).toBeUndefined();
   }, 90_000);
 });

@@ -167,14 +167,14 @@ export class ClaimTimeline {
 
 /**
  * Per test file: a claim timeline recording from the start, and the operator on its own accounted
- * client; both stopped after the file. Returns a getter usable inside tests.
+ * client (with the UpgradePlan controller too, given `withUpgrades`); both stopped after the file. Returns a getter usable inside tests.
  */
-export function withOperatorAndTimeline(sim: () => Sim): () => { operator: RunningOperator; timeline: ClaimTimeline } {
+export function withOperatorAndTimeline(sim: () => Sim, options: { withUpgrades?: boolean } = {}): () => { operator: RunningOperator; timeline: ClaimTimeline } {
   let running: { operator: RunningOperator; timeline: ClaimTimeline } | undefined;
   beforeAll(async () => {
     const timeline = new ClaimTimeline(sim().port);
     await timeline.start();
-    running = { timeline, operator: await startOperator(sim().operatorPort) };
+    running = { timeline, operator: await startOperator(sim().operatorPort, options) };
   });
   afterAll(async () => {
     await running?.operator.stop();

@@ -5,30 +5,18 @@
  * node like any other and leaves it schedulable. Both directions: an UpgradePlan deleted under a
  * CertRotation, and a CertRotation deleted under an UpgradePlan.
  */
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import { certRotationResource } from "../../../src/api/certrotation.ts";
 import { upgradePlanResource, type UpgradePlan } from "../../../src/api/upgradeplan.ts";
-import { DISRUPTION_LOCK_NAME, lockHolder } from "../../../src/rollout/lock.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-objects.ts";
-import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
 import type { ResourceType } from "../../../src/runtime/kube/types.ts";
 import { OPERATOR_CLIENT } from "../../../src/sim/index.ts";
+import { disruptionLockHolder } from "../../support/operator-config.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
-import { certRotation, ClaimTimeline, condition, DAY_MS, OPERATOR_NAMESPACE, quickSpec, startOperator, TLS, waitForCr, waitForReported, type RunningOperator } from "./harness.ts";
+import { certRotation, condition, DAY_MS, quickSpec, TLS, waitForCr, waitForReported, withOperatorAndTimeline } from "./harness.ts";
 
 const sim = withSim();
-let operator: RunningOperator | undefined;
-let timeline: ClaimTimeline | undefined;
-
-beforeAll(async () => {
-  timeline = new ClaimTimeline(sim().port);
-  await timeline.start();
-  operator = await startOperator(sim().operatorPort, { withUpgrades: true });
-});
-afterAll(async () => {
-  await operator?.stop();
-  await timeline?.stop();
-});
+const running = withOperatorAndTimeline(sim, { withUpgrades: true });
 
 const TO = "v1.31.4+rke2r1";
 
@@ -42,7 +30,7 @@ function plan(name: string): UpgradePlan {
 }
 
 async function lockHeldBy(owner: string): Promise<void> {
-  await waitFor(async () => lockHolder(await sim().port.get<Lease>(LEASE_RESOURCE, DISRUPTION_LOCK_NAME, OPERATOR_NAMESPACE)) === owner, { timeoutMs: 30_000, intervalMs: 20, what: `${owner} to hold the disruption lock` });
+  await waitFor(async () => (await disruptionLockHolder(sim().port)) === owner, { timeoutMs: 30_000, intervalMs: 20, what: `${owner} to hold the disruption lock` });
 }
 
 async function makeDue(node: string, file: string): Promise<void> {
@@ -80,9 +68,9 @@ describe("the disruption lock after its holder is deleted mid-rollout", () => {
     const done = await waitForCr(port, "after-plan", (cr) => cr.status?.phase === "Idle" && condition(cr, "Ready")?.status === "True", "the rotation to finish", 60_000);
 
     expect(holderChecks("upgradeplans", "deleted-plan")).toBeGreaterThan(0);
-    expect(timeline?.claimOrder("CertRotation/after-plan")).toEqual(["etcd-1"]);
+    expect(running().timeline.claimOrder("CertRotation/after-plan")).toEqual(["etcd-1"]);
     expect(await unschedulable("etcd-1")).toBe(false);
-    expect(lockHolder(await port.get<Lease>(LEASE_RESOURCE, DISRUPTION_LOCK_NAME, OPERATOR_NAMESPACE))).toBeUndefined();
+    expect(await disruptionLockHolder(port)).toBeUndefined();
     expect(done.status?.summary?.expiringSoon).toBe(0);
   }, 120_000);
 
@@ -105,9 +93,9 @@ describe("the disruption lock after its holder is deleted mid-rollout", () => {
     const nodes = (await port.list<NodeObject>(NODE_RESOURCE)).items;
     expect(nodes.filter((node) => node.spec?.unschedulable === true).map((node) => node.metadata.name)).toEqual([]);
     expect(nodes.filter((node) => node.status?.nodeInfo?.kubeletVersion !== TO).map((node) => node.metadata.name)).toEqual([]);
-    expect(timeline?.claimOrder("UpgradePlan/after-rotation")).toContain("server-1");
-    expect(lockHolder(await port.get<Lease>(LEASE_RESOURCE, DISRUPTION_LOCK_NAME, OPERATOR_NAMESPACE))).toBeUndefined();
+    expect(running().timeline.claimOrder("UpgradePlan/after-rotation")).toContain("server-1");
+    expect(await disruptionLockHolder(port)).toBeUndefined();
     // The dead claim on server-1 lingers (cordoned) until the plan reaches it; live owners never overlap.
-    expect(timeline?.overlaps().filter((overlap) => !overlap.owners.includes("CertRotation/deleted-rotation"))).toEqual([]);
+    expect(running().timeline.overlaps().filter((overlap) => !overlap.owners.includes("CertRotation/deleted-rotation"))).toEqual([]);
   }, 180_000);
 });

@@ -4,27 +4,15 @@
  * certificates are the kube-controller-manager and kube-scheduler serving certs, which an rke2
  * restart (the upgrade) does not renew, so the rotation has work whoever goes first.
  */
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import { certRotationResource } from "../../../src/api/certrotation.ts";
 import { upgradePlanResource, type UpgradePlan } from "../../../src/api/upgradeplan.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-objects.ts";
-import { withSim } from "../../support/sim-harness.ts";
-import { certRotation, ClaimTimeline, condition, DAY_MS, nodeOf, quickSpec, rotateJobs, startOperator, TLS, waitForCr, waitForReported, type RunningOperator } from "./harness.ts";
-import { waitFor } from "../../support/sim-harness.ts";
+import { waitFor, withSim } from "../../support/sim-harness.ts";
+import { certRotation, condition, DAY_MS, nodeOf, quickSpec, rotateJobs, TLS, waitForCr, waitForReported, withOperatorAndTimeline } from "./harness.ts";
 
 const sim = withSim();
-let operator: RunningOperator | undefined;
-let timeline: ClaimTimeline | undefined;
-
-beforeAll(async () => {
-  timeline = new ClaimTimeline(sim().port);
-  await timeline.start();
-  operator = await startOperator(sim().operatorPort, { withUpgrades: true });
-});
-afterAll(async () => {
-  await operator?.stop();
-  await timeline?.stop();
-});
+const running = withOperatorAndTimeline(sim, { withUpgrades: true });
 
 const TO = "v1.31.4+rke2r1";
 const DUE: [node: string, file: string][] = [
@@ -50,8 +38,7 @@ describe("CertRotation and UpgradePlan together", () => {
     await waitFor(async () => (await port.get<UpgradePlan>(upgradePlanResource, "to-1-31"))?.status?.phase === "Succeeded", { timeoutMs: 120_000, intervalMs: 100, what: "the upgrade to succeed" });
     const done = await waitForCr(port, "default", (cr) => cr.status?.phase === "Idle" && condition(cr, "Ready")?.status === "True", "the rotation to finish", 60_000);
 
-    const line = timeline;
-    if (!line) throw new Error("no timeline");
+    const line = running().timeline;
     // Both disrupted nodes, never at the same time.
     expect(line.claimOrder("CertRotation/").sort()).toEqual(["cp-1", "server-1"]);
     expect(line.claimOrder("UpgradePlan/")).toHaveLength(7);

@@ -9,14 +9,13 @@ import { upgradePlanResource, type UpgradePlan } from "../../../src/api/upgradep
 import { NODE_LABEL } from "../../../src/nodeops/job.ts";
 import { RELEASE_FINALIZER } from "../../../src/rollout/finalizer.ts";
 import { CLAIM_ANNOTATION, readClaim } from "../../../src/rollout/claim.ts";
-import { DISRUPTION_LOCK_NAME, lockHolder } from "../../../src/rollout/lock.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-objects.ts";
-import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
 import { DEPLOYMENTS, PDBS } from "../../../src/sim/cluster/kinds.ts";
+import { disruptionLockHolder } from "../../support/operator-config.ts";
 import { waitFor } from "../../support/sim-harness.ts";
 import { AGENTS_ONLY, budget, freshSim, PATCH, pinnedDeployment } from "./faults.ts";
-import { FROM, OPERATOR_NAMESPACE, plan, quickSpec, startOperator, TO, upgradeJobs, nodeOf } from "./harness.ts";
+import { FROM, plan, quickSpec, startOperator, TO, upgradeJobs, nodeOf } from "./harness.ts";
 
 async function nodes(port: KubePort): Promise<NodeObject[]> {
   return (await port.list<NodeObject>(NODE_RESOURCE)).items;
@@ -27,7 +26,7 @@ async function gone(port: KubePort, name: string): Promise<void> {
 }
 
 async function lockFree(port: KubePort): Promise<boolean> {
-  return lockHolder(await port.get<Lease>(LEASE_RESOURCE, DISRUPTION_LOCK_NAME, OPERATOR_NAMESPACE)) === undefined;
+  return (await disruptionLockHolder(port)) === undefined;
 }
 
 describe("deleting an UpgradePlan mid-rollout", () => {
