@@ -163,7 +163,7 @@ export async function handleResource(deps: ResourceHandlerDeps, target: Resource
       sendJson(res, applied.created ? 201 : 200, present(admitted(previous, applied.object)));
       return;
     }
-    const current = present(service.get(def, namespace, name));
+    const current = present(previous ?? service.get(def, namespace, name));
     let next: unknown;
     if (contentType === "application/json-patch+json") next = applyJsonPatch(current, body);
     else if (contentType === "application/merge-patch+json") next = mergePatch(current, body);
