@@ -19,7 +19,7 @@ export interface ControllerModule {
 /**
  * Runs a set of controller modules: starts every informer, starts each controller only once its
  * informers have synced (so reconciles never see a half-filled cache), and on stop stops taking
- * work, lets in-flight reconciles finish, then stops the informers.
+ * work, lets in-flight reconciles finish (or aborts them), then stops the informers.
  */
 export class ControllerManager {
   private readonly modules: readonly ControllerModule[];
@@ -58,9 +58,11 @@ export class ControllerManager {
     );
   }
 
-  async stop(): Promise<void> {
+  /** With `drain: false` in-flight reconciles are aborted through their signal instead of awaited to the end. */
+  async stop(options: { drain?: boolean } = {}): Promise<void> {
     this.stopping = true;
-    await Promise.all(this.modules.filter((m) => this.started.has(m.name)).map((m) => m.controller.stop({ drain: true })));
+    const drain = options.drain ?? true;
+    await Promise.all(this.modules.filter((m) => this.started.has(m.name)).map((m) => m.controller.stop({ drain })));
     await Promise.all(this.uniqueInformers().map((informer) => informer.stop()));
     this.started.clear();
   }

@@ -7,7 +7,8 @@ import { startHealthServer, type HealthServer } from "../observability/server.ts
 import { systemClock, type Clock } from "../runtime/clock.ts";
 import { createKubePort } from "../runtime/kube/adapter.ts";
 import { loadKubeConfig } from "../runtime/kube/kubeconfig.ts";
-import type { KubePort } from "../runtime/kube/port.ts";
+import { fencedPort, type WriteFence } from "../runtime/kube/fenced-port.ts";
+import { FIELD_MANAGER, type KubePort } from "../runtime/kube/port.ts";
 import { LeaderElector } from "../runtime/leader-election.ts";
 import { certRotationResource } from "../api/certrotation.ts";
 import { etcdSnapshotPolicyResource } from "../api/etcdsnapshotpolicy.ts";
@@ -63,16 +64,26 @@ export async function runOperator(config: OperatorConfig, deps: OperatorDependen
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
   const metrics = deps.metrics ?? createMetrics();
-  const port =
-    deps.port ??
-    createKubePort(loadKubeConfig({ kubeconfigPath: config.kubeconfig, inCluster: config.inCluster }), {
-      clock,
-      onRequest: apiRequestObserver(metrics),
-    });
+  const identity = deps.identity ?? process.env.HOSTNAME ?? hostname();
+  // The elector is the fence of every other write; it is only created with leader election on.
+  let elector: LeaderElector | undefined;
+  const fence: WriteFence = { refusal: () => (elector ? elector.refusal() : "not leading") };
+  // Distinct per replica in the API server's audit log; the field manager stays the product name.
+  // Lease writes go unfenced (a candidate must be able to acquire); everything else is fenced.
+  const ports = (): { electionPort: KubePort; basePort: KubePort } => {
+    if (deps.port) return { electionPort: deps.port, basePort: deps.port };
+    const kubeConfig = loadKubeConfig({ kubeconfigPath: config.kubeconfig, inCluster: config.inCluster });
+    const options = { clock, onRequest: apiRequestObserver(metrics), userAgent: `${FIELD_MANAGER}/${identity}` };
+    const fenced = config.leaderElect ? { ...options, fence } : options;
+    return { electionPort: createKubePort(kubeConfig, options), basePort: createKubePort(kubeConfig, fenced) };
+  };
+  const { electionPort, basePort } = ports();
+  const port = config.leaderElect ? fencedPort(basePort, fence) : basePort;
   const context: OperatorContext = { port, clock, log, metrics, config };
   const factories = deps.factories ?? CONTROLLER_FACTORIES;
   let manager: ControllerManager | undefined;
   let campaigning = false;
+  let stopRequested = false;
 
   const lead = (signal: AbortSignal): void => {
     metrics.leader.set(1);
@@ -94,9 +105,11 @@ export async function runOperator(config: OperatorConfig, deps: OperatorDependen
       { once: true },
     );
   };
+  // A requested stop lets in-flight reconciles finish; a lost leadership aborts them (their
+  // writes are refused by the fence anyway) so the process can exit at once.
   const stopLeading = async (): Promise<void> => {
     metrics.leader.set(0);
-    await manager?.stop();
+    await manager?.stop({ drain: stopRequested });
     manager = undefined;
   };
 
@@ -115,16 +128,15 @@ export async function runOperator(config: OperatorConfig, deps: OperatorDependen
     log,
   });
 
-  let elector: LeaderElector | undefined;
   let electorDone: Promise<void> = new Promise(() => undefined);
   if (config.leaderElect) {
     elector = new LeaderElector({
-      port,
+      port: electionPort,
       clock,
       logger: log,
       namespace: config.namespace,
       leaseName: config.leaseName,
-      identity: deps.identity ?? process.env.HOSTNAME ?? hostname(),
+      identity,
       onStartedLeading: lead,
       onStoppedLeading: stopLeading,
     });
@@ -136,7 +148,6 @@ export async function runOperator(config: OperatorConfig, deps: OperatorDependen
     lead(new AbortController().signal);
   }
 
-  let stopRequested = false;
   const stopped = Promise.withResolvers<undefined>();
   const finished: Promise<"stopped" | "lost-lease"> = Promise.race([
     electorDone.then(() => (stopRequested ? "stopped" : "lost-lease")),

@@ -8,11 +8,16 @@
  *   leadership; leaseTransitions grows on every change of holder;
  * - on a clean stop the leader releases the lease (empty holder, 1 s duration, as ReleaseOnCancel)
  *   so a successor takes over at its next retry instead of after the lease duration.
- * Stricter than client-go: seeing the lease held by another identity ends leadership at once, and
- * a renewal request still in flight at the deadline does not extend leadership.
+ * Stricter than client-go: seeing the lease held by another identity ends leadership at once, a
+ * renewal request still in flight at the deadline does not extend leadership, and the renew
+ * deadline counts from the start of the last successful renewal (not from the start of the failing
+ * round), so leadership ends before any other replica can see the lease expire.
+ * The elector is also the operator's write fence (`refusal`): it answers from the clock at the
+ * moment of asking, so a replica frozen past its deadline is fenced before its timers run.
  */
 import type { Logger } from "../observability/logger.ts";
 import type { Clock } from "./clock.ts";
+import type { WriteFence } from "./kube/fenced-port.ts";
 import type { KubePort } from "./kube/port.ts";
 import type { KubeObject, ResourceType } from "./kube/types.ts";
 
@@ -72,7 +77,7 @@ function sameRecord(a: LeaseSpec, b: LeaseSpec): boolean {
   );
 }
 
-export class LeaderElector {
+export class LeaderElector implements WriteFence {
   private readonly options: LeaderElectionOptions;
   private readonly log: Logger;
   private readonly leaseDurationMs: number;
@@ -83,6 +88,8 @@ export class LeaderElector {
   private lease: Lease | undefined;
   private observedRecord: LeaseSpec = {};
   private observedTime = 0;
+  /** Leading is valid until then: the start of the last successful acquire or renew + renew deadline. */
+  private validUntil = 0;
   private reportedLeader = "";
   private running: Promise<void> | undefined;
 
@@ -94,9 +101,17 @@ export class LeaderElector {
     this.retryPeriodMs = options.retryPeriodMs ?? 2_000;
   }
 
-  /** True between onStartedLeading and the end of leadership. */
+  /** True between onStartedLeading and the end of leadership, which the clock alone can end. */
   isLeader(): boolean {
-    return this.leadership !== undefined && !this.leadership.signal.aborted;
+    return this.refusal() === undefined;
+  }
+
+  /** Why this replica may not write now; undefined while it leads within its renew deadline. */
+  refusal(): string | undefined {
+    if (this.leadership === undefined) return "not leading";
+    if (this.leadership.signal.aborted) return "no longer leading";
+    if (this.options.clock.now() >= this.validUntil) return "the lease was not renewed within the renew deadline";
+    return undefined;
   }
 
   /** The holder last observed, "" when none. */
@@ -143,7 +158,7 @@ export class LeaderElector {
 
   private async acquire(): Promise<boolean> {
     while (!this.stopped()) {
-      const acquired = await this.tryAcquireOrRenew();
+      const acquired = await this.attempt();
       this.reportTransition();
       if (acquired) return true;
       const random = this.options.random ?? Math.random;
@@ -163,10 +178,11 @@ export class LeaderElector {
   private async renewWithinDeadline(): Promise<boolean> {
     const { clock } = this.options;
     const roundOver = new AbortController();
-    const deadline = clock.sleep(this.renewDeadlineMs, roundOver.signal).then(() => "deadline" as const);
+    const untilDeadline = this.validUntil - clock.now();
+    const deadline = clock.sleep(untilDeadline, roundOver.signal).then(() => "deadline" as const);
     try {
       while (!this.stopped()) {
-        const outcome = await Promise.race([this.tryAcquireOrRenew(), deadline]);
+        const outcome = untilDeadline > 0 ? await Promise.race([this.attempt(), deadline]) : "deadline";
         this.reportTransition();
         if (outcome === true) return true;
         if (outcome === "deadline") {
@@ -187,6 +203,14 @@ export class LeaderElector {
     } finally {
       roundOver.abort();
     }
+  }
+
+  /** One try; a success extends leadership to a renew deadline after the try began. */
+  private async attempt(): Promise<boolean> {
+    const began = this.options.clock.now();
+    const succeeded = await this.tryAcquireOrRenew();
+    if (succeeded && this.observedHolderIsMe()) this.validUntil = began + this.renewDeadlineMs;
+    return succeeded;
   }
 
   /** client-go's tryAcquireOrRenew over the port; false on any failure (it is retried). */
@@ -273,9 +297,14 @@ export class LeaderElector {
     this.options.onNewLeader?.(holder);
   }
 
-  /** Gives the lease up so a successor need not wait out its duration. */
+  /**
+   * Gives the lease up so a successor need not wait out its duration. Only on a requested stop
+   * within the renew deadline: after a lost leadership the record we hold may be stale, and a
+   * deposed replica writes nothing, not even to the lease.
+   */
   private async release(): Promise<void> {
     if (!this.lease || !this.observedHolderIsMe()) return;
+    if (!this.stopped() || this.options.clock.now() >= this.validUntil) return;
     const now = microTime(this.options.clock.now());
     const spec: LeaseSpec = {
       holderIdentity: "",

@@ -2,6 +2,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { systemClock, type Clock } from "../clock.ts";
 import { openWatch } from "./adapter-watch.ts";
 import { KubeError } from "./errors.ts";
+import type { WriteFence } from "./fenced-port.ts";
 import { createKubeHttp, type ApiRequestObserver, type KubeHttp } from "./http.ts";
 import { queryString, requireNamespace, resourcePath } from "./paths.ts";
 import { FIELD_MANAGER, type KubePort } from "./port.ts";
@@ -23,6 +24,8 @@ export interface KubePortOptions {
   fieldManager?: string;
   /** Sent as User-Agent; the API server derives default field managers and audit identity from it. */
   userAgent?: string;
+  /** Refuses writes at the moment they would leave; see fenced-port.ts. */
+  fence?: WriteFence;
 }
 
 const MERGE_PATCH = "application/merge-patch+json";
@@ -43,6 +46,7 @@ export function createKubePort(kubeConfig: KubeConfig, options: KubePortOptions 
     onRequest: options.onRequest,
     requestTimeoutMs: options.requestTimeoutMs,
     userAgent: options.userAgent,
+    fence: options.fence,
   });
   return createKubePortOver(http, options);
 }

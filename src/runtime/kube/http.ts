@@ -3,6 +3,7 @@ import { fetch, type Dispatcher, type Response } from "undici";
 import { systemClock, type Clock } from "../clock.ts";
 import { kubeErrorFromResponse } from "./adapter-errors.ts";
 import { KubeError, toKubeError } from "./errors.ts";
+import { checkFence, type WriteFence } from "./fenced-port.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -38,6 +39,8 @@ export interface KubeHttpOptions {
   /** Deadline for a whole non-streaming exchange, body included. Default 30 s. */
   requestTimeoutMs?: number;
   userAgent?: string;
+  /** Asked right before a non-GET request leaves (after auth, which may wait on a plugin). */
+  fence?: WriteFence;
 }
 
 export interface KubeHttp {
@@ -81,6 +84,7 @@ export function createKubeHttp(kubeConfig: KubeConfig, options: KubeHttpOptions 
     };
     try {
       const { headers, dispatcher } = await connection(url, request.method);
+      if (request.method !== "GET") checkFence(options.fence, request.verb);
       headers["User-Agent"] = userAgent;
       headers.Accept = "application/json";
       let body: string | undefined;

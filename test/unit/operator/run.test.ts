@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { parseOperatorConfig, type OperatorConfig } from "../../../src/config.ts";
+import type { OperatorContext } from "../../../src/controllers/index.ts";
 import type { ControllerModule } from "../../../src/operator/manager.ts";
 import { runOperator } from "../../../src/operator/run.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
@@ -8,6 +9,7 @@ import { FakeClock } from "../../../src/runtime/clock.ts";
 import { Controller } from "../../../src/runtime/controller.ts";
 import { Informer } from "../../../src/runtime/informer.ts";
 import { KubeError } from "../../../src/runtime/kube/errors.ts";
+import { FencedError } from "../../../src/runtime/kube/fenced-port.ts";
 import { LEASE_RESOURCE, microTime, type Lease } from "../../../src/runtime/leader-election.ts";
 import type { KubeObject, ResourceType } from "../../../src/runtime/kube/types.ts";
 import { MemoryKubePort } from "../../support/memory-port.ts";
@@ -117,6 +119,44 @@ describe("runOperator", () => {
     await clock.advance(5_000);
     expect(operator.isLeader()).toBe(false);
     expect(await operator.finished).toBe("lost-lease");
+    await operator.stop();
+  });
+
+  it("lease lost mid-round: the in-flight reconcile is aborted and its next write refused by the fence", async () => {
+    const clock = new FakeClock();
+    const port = new MemoryKubePort({ clock });
+    const log = silentLogger();
+    const release = Promise.withResolvers<undefined>();
+    const seen: { signal?: AbortSignal; write?: unknown } = {};
+    const factory = (context: OperatorContext): ControllerModule => {
+      const informer = new Informer<KubeObject>({ port, type: CONFIG_MAP, clock, logger: log });
+      const controller = new Controller({
+        name: "configmaps",
+        clock,
+        logger: log,
+        reconcile: async (_key, { signal }) => {
+          seen.signal = signal;
+          await release.promise;
+          const copy = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "written-late", namespace: "ops" } };
+          seen.write = await context.port.create(CONFIG_MAP, copy).catch((err: unknown) => err);
+        },
+      });
+      informer.addHandler({ onAdd: (object) => { controller.queue.add(object.metadata.name); } });
+      return { name: "configmaps", informers: [informer], controller };
+    };
+    await port.create(CONFIG_MAP, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "seen", namespace: "ops" } });
+    const operator = await runOperator(config(), { log, clock, port, metrics: createMetrics({ defaultMetrics: false }), factories: [factory], identity: "replica-a", host: "127.0.0.1" });
+    await clock.advance(100);
+    expect(seen.signal?.aborted).toBe(false);
+    const lease = await port.get<Lease>(LEASE_RESOURCE, "rke2-lifecycle-operator", "ops");
+    await port.replace<Lease>(LEASE_RESOURCE, { ...lease!, spec: { ...lease!.spec, holderIdentity: "replica-z" } });
+    await clock.advance(2_000);
+    expect(operator.isLeader()).toBe(false);
+    expect(seen.signal?.aborted).toBe(true);
+    release.resolve(undefined);
+    expect(await operator.finished).toBe("lost-lease");
+    expect(seen.write).toBeInstanceOf(FencedError);
+    expect(await port.get(CONFIG_MAP, "written-late", "ops")).toBeUndefined();
     await operator.stop();
   });
 });

@@ -1,10 +1,45 @@
 import { describe, expect, it } from "@jest/globals";
-import { FakeClock, flushMicrotasks } from "../../../src/runtime/clock.ts";
+import { FakeClock, flushMicrotasks, sleepWith, type Clock } from "../../../src/runtime/clock.ts";
 import { KubeError } from "../../../src/runtime/kube/errors.ts";
+import { FencedError, fencedPort } from "../../../src/runtime/kube/fenced-port.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
+import type { ResourceType } from "../../../src/runtime/kube/types.ts";
 import { LEASE_RESOURCE, LeaderElector, microTime, type Lease } from "../../../src/runtime/leader-election.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
 import { MemoryKubePort } from "../../support/memory-port.ts";
+
+const CONFIG_MAP: ResourceType = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
+
+const configMap = (name: string) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "ops" } });
+
+/** A process's view of a shared fake clock that can be frozen: its timers wait for the thaw, time does not. */
+class FreezableClock implements Clock {
+  private frozen = false;
+  private held: (() => void)[] = [];
+  private readonly base: FakeClock;
+  constructor(base: FakeClock) {
+    this.base = base;
+  }
+  now(): number {
+    return this.base.now();
+  }
+  setTimer(ms: number, fn: () => void): () => void {
+    return this.base.setTimer(ms, () => {
+      if (this.frozen) this.held.push(fn);
+      else fn();
+    });
+  }
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return sleepWith(this, ms, signal);
+  }
+  freeze(): void {
+    this.frozen = true;
+  }
+  thaw(): void {
+    this.frozen = false;
+    for (const fn of this.held.splice(0)) fn();
+  }
+}
 
 /** A view of the port that fails every call while `cut()` is true: a partitioned replica. */
 function partitionable(port: MemoryKubePort, cut: () => boolean): KubePort {
@@ -86,8 +121,8 @@ describe("LeaderElector", () => {
     await b.stop();
   });
 
-  it("the holder gives up at the renew deadline and a candidate takes over after the lease duration it observed", async () => {
-    const { clock, log, signals, partitioned, candidate, lease } = setup();
+  it("the holder gives up and is fenced at the renew deadline, and a candidate takes over after the lease duration it observed", async () => {
+    const { clock, port, log, signals, partitioned, candidate, lease } = setup();
     const a = candidate("a");
     const b = candidate("b");
     void a.start();
@@ -96,12 +131,17 @@ describe("LeaderElector", () => {
     await clock.advance(10_000);
     const lastRenewal = clock.now(); // a renews at every even second
     partitioned.add("a");
-    // The next round starts one retry period later and gives up a renew deadline after that.
-    await clock.advance(2_000 + 10_000 - 1);
+    // Renewals fail from now on; it gives up a renew deadline after its last successful one began,
+    // and the fence refuses writes from that instant.
+    const fenced = fencedPort(port, a);
+    await clock.advance(10_000 - 1);
     expect(a.isLeader()).toBe(true);
+    await fenced.create(CONFIG_MAP, configMap("before-the-deadline"));
     await clock.advance(1);
     expect(a.isLeader()).toBe(false);
     expect(signals.get("a")?.aborted).toBe(true);
+    await expect(fenced.create(CONFIG_MAP, configMap("after"))).rejects.toBeInstanceOf(FencedError);
+    expect(await port.get(CONFIG_MAP, "after", "ops")).toBeUndefined();
     // b saw the record change at lastRenewal; it may take the lease 15 s later, not before.
     await clock.advance(lastRenewal + 15_000 - clock.now() - 1);
     expect(b.isLeader()).toBe(false);
@@ -157,5 +197,60 @@ describe("LeaderElector", () => {
     await b.stop();
     expect(log).toEqual(["a started"]);
     await a.stop();
+  });
+
+  it("a leader frozen past its lease is fenced on waking, before its timers run, and writes nothing after", async () => {
+    const { clock, port, log, signals, candidate, lease } = setup();
+    const frozenClock = new FreezableClock(clock);
+    const writesOfA: string[] = [];
+    let thawedAt = Number.POSITIVE_INFINITY;
+    const portOfA = new Proxy(port, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]): unknown => {
+          if (frozenClock.now() > thawedAt && !["get", "list", "watch"].includes(String(property))) writesOfA.push(String(property));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const a = new LeaderElector({
+      port: portOfA,
+      clock: frozenClock,
+      logger: silentLogger(),
+      namespace: "ops",
+      leaseName: "operator",
+      identity: "a",
+      random: () => 0,
+      onStartedLeading: (signal) => {
+        log.push("a started");
+        signals.set("a", signal);
+      },
+      onStoppedLeading: () => {
+        log.push("a stopped");
+      },
+    });
+    const b = candidate("b");
+    void a.start();
+    await flushMicrotasks();
+    void b.start();
+    await clock.advance(10_001);
+    frozenClock.freeze();
+    await clock.advance(25_000);
+    expect(b.isLeader()).toBe(true);
+    // Awake, before any of its timers fires: the clock alone says it may no longer lead.
+    thawedAt = clock.now();
+    expect(signals.get("a")?.aborted).toBe(false);
+    expect(a.isLeader()).toBe(false);
+    await expect(fencedPort(portOfA, a).mergePatch(CONFIG_MAP, "x", {}, "ops")).rejects.toBeInstanceOf(FencedError);
+    frozenClock.thaw();
+    await clock.advance(2_000);
+    expect(signals.get("a")?.aborted).toBe(true);
+    expect(log).toEqual(["a started", "b started", "a stopped"]);
+    // Not even its lease: it neither renews nor releases a record it can no longer trust.
+    expect(writesOfA).toEqual([]);
+    expect(await lease()).toMatchObject({ holderIdentity: "b" });
+    await a.stop();
+    await b.stop();
   });
 });
