@@ -2,7 +2,7 @@
  * Status is written once per reconcile, only when it changed, through the /status subresource,
  * with `observedGeneration` (architecture.md "Rules that keep it simple").
  */
-import { isNotFound } from "../runtime/kube/errors.ts";
+import { isConflict, isKubeError, isNotFound, type KubeError } from "../runtime/kube/errors.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
 import type { KubeObject, ResourceType } from "../runtime/kube/types.ts";
 
@@ -23,6 +23,12 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
  * Replaces the status when it differs from the observed one. Returns false when nothing was
  * written. A merge patch cannot remove list items, so the whole status is sent and fields that
  * vanished are set to null explicitly.
+ *
+ * The write carries the resourceVersion of the object the status was computed from, so a status
+ * computed from a cache that lags cannot land over a newer one (docs/status.md). On 409 the object
+ * is read again: when only its metadata moved (a finalizer, a label) and its spec generation and
+ * status are the ones `next` was computed from, `next` still holds and is written at the fresh
+ * version; otherwise the Conflict is thrown and the reconcile recomputes on its retry.
  */
 export async function writeStatusIfChanged<S extends object>(
   port: KubePort,
@@ -34,12 +40,44 @@ export async function writeStatusIfChanged<S extends object>(
   if (jsonEqual(current, next)) return false;
   const patch: Record<string, unknown> = { ...(next as Record<string, unknown>) };
   for (const key of Object.keys(current)) if (!(key in next)) patch[key] = null;
+  const { name, namespace } = object.metadata;
+  let resourceVersion = object.metadata.resourceVersion;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await port.patchStatus(type, name, patch, namespace, resourceVersion ? { resourceVersion } : {});
+      return true;
+    } catch (err) {
+      // Deleted while we reconciled: nothing left to report on.
+      if (isNotFound(err)) return false;
+      if (!isConflict(err) || attempt > 1) throw err;
+      const fresh = await port.get<KubeObject & { status?: S }>(type, name, namespace);
+      if (!fresh) return false;
+      if (!computedFromTheSame(object, fresh)) throw err;
+      resourceVersion = fresh.metadata.resourceVersion;
+    }
+  }
+}
+
+/**
+ * writeStatusIfChanged, with a Conflict returned instead of thrown: the caller still reports what
+ * it did this round (events of its node actions), then throws it so the reconcile is retried.
+ */
+export async function writeStatusOrConflict<S extends object>(
+  port: KubePort,
+  type: ResourceType,
+  object: KubeObject & { status?: S },
+  next: S,
+): Promise<KubeError | undefined> {
   try {
-    await port.patchStatus(type, object.metadata.name, patch, object.metadata.namespace);
+    await writeStatusIfChanged(port, type, object, next);
+    return undefined;
   } catch (err) {
-    // Deleted while we reconciled: nothing left to report on.
-    if (isNotFound(err)) return false;
+    if (isKubeError(err, "Conflict")) return err;
     throw err;
   }
-  return true;
+}
+
+/** Same spec generation and status: what a status is computed from did not change. */
+function computedFromTheSame(seen: KubeObject & { status?: object }, fresh: KubeObject & { status?: object }): boolean {
+  return seen.metadata.generation === fresh.metadata.generation && jsonEqual(seen.status ?? {}, fresh.status ?? {});
 }

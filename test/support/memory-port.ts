@@ -184,8 +184,9 @@ export class MemoryKubePort implements KubePort {
     return this.run("mergePatch", type, () => this.patch(type, this.existing(type, name, namespace), patch, false) as T);
   }
 
-  patchStatus<T extends KubeObject>(type: ResourceType, name: string, status: object, namespace?: string): Promise<T> {
-    return this.run("patchStatus", type, () => this.patch(type, this.existing(type, name, namespace), { status }, true) as T);
+  patchStatus<T extends KubeObject>(type: ResourceType, name: string, status: object, namespace?: string, options?: { resourceVersion?: string }): Promise<T> {
+    const patch = options?.resourceVersion ? { metadata: { resourceVersion: options.resourceVersion }, status } : { status };
+    return this.run("patchStatus", type, () => this.patch(type, this.existing(type, name, namespace), patch, true) as T);
   }
 
   delete(type: ResourceType, name: string, namespace?: string): Promise<void> {

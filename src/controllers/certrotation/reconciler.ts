@@ -25,7 +25,7 @@ import { isConflict } from "../../runtime/kube/errors.ts";
 import type { KubePort } from "../../runtime/kube/port.ts";
 import type { Lease } from "../../runtime/leader-election.ts";
 import type { ReadonlyStore } from "../../runtime/store.ts";
-import { writeStatusIfChanged } from "../status.ts";
+import { writeStatusOrConflict } from "../status.ts";
 import { assessCluster, assessNode, type NodeAssessment, type Thresholds } from "./assess.ts";
 import { decideRound, type RoundPlan } from "./decide.ts";
 import { completionLabel, healthTimeoutMs, MAX_ATTEMPTS_PER_NODE, rolloutRequest, rotatedServices } from "./desired.ts";
@@ -166,6 +166,9 @@ async function handBack(deps: CertRotationDeps, plan: RoundPlan, label: string):
 }
 
 async function finish(deps: CertRotationDeps, cr: CertRotation, status: NonNullable<CertRotation["status"]>, extra: CertEvent[]): Promise<void> {
-  await writeStatusIfChanged(deps.port, certRotationResource, cr, status);
-  for (const event of [...extra, ...transitionEvents(cr.status ?? {}, status)]) await deps.events.record(cr, event.type, event.reason, event.message);
+  // A stale status is not written (nor its transitions told); the node actions still are.
+  const conflict = await writeStatusOrConflict(deps.port, certRotationResource, cr, status);
+  const events = [...extra, ...(conflict ? [] : transitionEvents(cr.status ?? {}, status))];
+  for (const event of events) await deps.events.record(cr, event.type, event.reason, event.message);
+  if (conflict) throw conflict;
 }

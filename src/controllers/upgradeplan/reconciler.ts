@@ -19,7 +19,7 @@ import type { Clock } from "../../runtime/clock.ts";
 import type { ReconcileResult } from "../../runtime/controller.ts";
 import type { KubePort } from "../../runtime/kube/port.ts";
 import type { ReadonlyStore } from "../../runtime/store.ts";
-import { writeStatusIfChanged } from "../status.ts";
+import { writeStatusOrConflict } from "../status.ts";
 import { rolloutRequest } from "./desired.ts";
 import { nodeEvent, transitionEvents } from "./events.ts";
 import { preflightChecks, preflightReason, snapshotCheck, type SnapshotProgress } from "./preflight.ts";
@@ -144,12 +144,14 @@ async function runPreflight(deps: UpgradePlanDeps, plan: UpgradePlan, spec: Upgr
 const EVENT_CONCURRENCY = 16;
 
 async function finish(deps: UpgradePlanDeps, plan: UpgradePlan, status: UpgradePlanStatus, nodeEvents: { type: "Normal" | "Warning"; reason: string; message: string }[]): Promise<void> {
-  await writeStatusIfChanged(deps.port, upgradePlanResource, plan, status);
-  const pending = [...nodeEvents, ...transitionEvents(plan.status ?? {}, status)];
+  // A stale status is not written (nor its transitions told); the node actions still are.
+  const conflict = await writeStatusOrConflict(deps.port, upgradePlanResource, plan, status);
+  const pending = [...nodeEvents, ...(conflict ? [] : transitionEvents(plan.status ?? {}, status))];
   const workers = Array.from({ length: Math.min(EVENT_CONCURRENCY, pending.length) }, async () => {
     for (let event = pending.shift(); event; event = pending.shift()) await deps.events.record(plan, event.type, event.reason, event.message);
   });
   await Promise.all(workers);
+  if (conflict) throw conflict;
 }
 
 function observe(deps: UpgradePlanDeps, plan: string, result: RolloutResult): void {

@@ -126,13 +126,14 @@ export function createKubePortOver(http: KubeHttp, options: KubePortOptions = {}
       return writeObject(type, { verb: "patch", method: "PATCH", path, body: patch, contentType: MERGE_PATCH });
     },
 
-    patchStatus(type, name, status, namespace) {
+    patchStatus(type, name, status, namespace, statusOptions) {
       const path = resourcePath(type, { namespace: requireNamespace(type, namespace), name, subresource: "status" });
+      const resourceVersion = statusOptions?.resourceVersion;
       return writeObject(type, {
         verb: "patchStatus",
         method: "PATCH",
         path,
-        body: { status },
+        body: resourceVersion ? { metadata: { resourceVersion }, status } : { status },
         contentType: MERGE_PATCH,
       });
     },

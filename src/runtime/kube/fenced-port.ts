@@ -49,8 +49,8 @@ export function fencedPort(port: KubePort, fence: WriteFence): KubePort {
     replace: (type, object) => guarded("replace", () => port.replace(type, object)),
     apply: (type, object, options) => guarded("apply", () => port.apply(type, object, options)),
     mergePatch: (type, name, patch, namespace) => guarded("patch", () => port.mergePatch(type, name, patch, namespace)),
-    patchStatus: (type, name, status, namespace) =>
-      guarded("patchStatus", () => port.patchStatus(type, name, status, namespace)),
+    patchStatus: (type, name, status, namespace, options) =>
+      guarded("patchStatus", () => port.patchStatus(type, name, status, namespace, options)),
     delete: (type, name, namespace, options) => guarded("delete", () => port.delete(type, name, namespace, options)),
     evict: (podName, namespace, options) => guarded("evict", () => port.evict(podName, namespace, options)),
   };

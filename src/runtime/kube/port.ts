@@ -34,8 +34,17 @@ export interface KubePort {
   apply<T extends KubeObject>(type: ResourceType, object: T, options?: { force?: boolean }): Promise<T>;
   /** JSON merge patch (RFC 7386) of the main resource. */
   mergePatch<T extends KubeObject>(type: ResourceType, name: string, patch: object, namespace?: string): Promise<T>;
-  /** JSON merge patch of the `/status` subresource. */
-  patchStatus<T extends KubeObject>(type: ResourceType, name: string, status: object, namespace?: string): Promise<T>;
+  /**
+   * JSON merge patch of the `/status` subresource. With `resourceVersion` the patch carries it, so
+   * the API server answers 409 Conflict when the object changed since that version.
+   */
+  patchStatus<T extends KubeObject>(
+    type: ResourceType,
+    name: string,
+    status: object,
+    namespace?: string,
+    options?: { resourceVersion?: string },
+  ): Promise<T>;
   delete(type: ResourceType, name: string, namespace?: string, options?: DeleteOptions): Promise<void>;
   /** POST pods/<name>/eviction; a PodDisruptionBudget refusal is a `TooManyRequests` KubeError. */
   evict(podName: string, namespace: string, options?: EvictOptions): Promise<void>;

@@ -15,10 +15,16 @@ export interface FaultConfig {
   abruptWatchDrops: boolean;
   /** Fraction (0..1) of resumed watches (with a resourceVersion) answered with 410 Gone. */
   goneOnReconnectRate: number;
+  /**
+   * Watch events of this resource (its plural, e.g. "etcdsnapshotpolicies"; "" = none) reach
+   * watchers `watchDelayMs` late, in order: a client's cache of that kind lags behind the others.
+   */
+  delayedWatchResource: string;
+  watchDelayMs: number;
 }
 
 export function noFaults(): FaultConfig {
-  return { errorRate: 0, throttleRate: 0, retryAfterSeconds: 1, latencyMs: 0, dropWatchEverySeconds: 0, abruptWatchDrops: false, goneOnReconnectRate: 0 };
+  return { errorRate: 0, throttleRate: 0, retryAfterSeconds: 1, latencyMs: 0, dropWatchEverySeconds: 0, abruptWatchDrops: false, goneOnReconnectRate: 0, delayedWatchResource: "", watchDelayMs: 0 };
 }
 
 export type InjectedFault = { code: 500 } | { code: 429; retryAfterSeconds: number } | undefined;

@@ -79,6 +79,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Si
       dropAfterMs: faults.dropWatchEverySeconds * 1000,
       abruptDrop: faults.abruptWatchDrops,
       forceGone: faults.goneOnReconnectRate > 0 && Math.random() < faults.goneOnReconnectRate,
+      delayedResource: faults.delayedWatchResource,
+      eventDelayMs: faults.watchDelayMs,
     }),
   };
 

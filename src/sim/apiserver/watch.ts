@@ -36,6 +36,9 @@ export interface WatchTuning {
   abruptDrop: boolean;
   /** Fault: answer a resumed watch (numeric rv) with 410 Gone. */
   forceGone: boolean;
+  /** Fault: the plural whose live events are sent `eventDelayMs` late ("" = none). */
+  delayedResource?: string;
+  eventDelayMs?: number;
 }
 
 function keyOf(object: JsonObject): string {
@@ -99,10 +102,14 @@ export function serveWatch(service: ApiService, clock: Clock, res: ServerRespons
 
   const pending: ChangeEvent[] = [];
   let live = false;
+  const delayMs = tuning.delayedResource === request.def.plural ? (tuning.eventDelayMs ?? 0) : 0;
   cancels.push(
     service.store.subscribe(resource, (event) => {
-      if (live) deliver(event);
-      else pending.push(event);
+      if (!live) pending.push(event);
+      else if (delayMs > 0) cancels.push(clock.setTimer(delayMs, () => {
+        deliver(event);
+      }));
+      else deliver(event);
     }),
   );
 
@@ -131,7 +138,8 @@ export function serveWatch(service: ApiService, clock: Clock, res: ServerRespons
       send("BOOKMARK", {
         kind: request.def.kind,
         apiVersion: service.present(request.def, request.version, {}).apiVersion,
-        metadata: { resourceVersion: String(Math.max(lastSent, service.store.currentRevision())) },
+        // A delayed stream must not skip a client past events it has not been sent yet.
+        metadata: { resourceVersion: String(delayMs > 0 ? lastSent : Math.max(lastSent, service.store.currentRevision())) },
       });
       cancels.push(clock.setTimer(tuning.bookmarkIntervalMs, bookmark));
     };

@@ -76,8 +76,8 @@ export class KillablePort implements KubePort {
   mergePatch<T extends KubeObject>(type: ResourceType, name: string, patch: object, namespace?: string) {
     return this.call({ verb: "mergePatch", type }, () => this.inner.mergePatch<T>(type, name, patch, namespace));
   }
-  patchStatus<T extends KubeObject>(type: ResourceType, name: string, status: object, namespace?: string) {
-    return this.call({ verb: "patchStatus", type }, () => this.inner.patchStatus<T>(type, name, status, namespace));
+  patchStatus<T extends KubeObject>(type: ResourceType, name: string, status: object, namespace?: string, options?: { resourceVersion?: string }) {
+    return this.call({ verb: "patchStatus", type }, () => this.inner.patchStatus<T>(type, name, status, namespace, options));
   }
   delete(type: ResourceType, name: string, namespace?: string, options?: Parameters<KubePort["delete"]>[3]) {
     return this.call({ verb: "delete", type }, () => this.inner.delete(type, name, namespace, options));

@@ -35,4 +35,30 @@ describe("writeStatusIfChanged", () => {
     const ghost: Thing = { apiVersion: "example.io/v1", kind: "Thing", metadata: { name: "gone" }, status: {} };
     expect(await writeStatusIfChanged(port, TYPE, ghost, { phase: "B" })).toBe(false);
   });
+
+  it("a status computed from an older object gets a 409 and is not written: the newer one stays", async () => {
+    const port = new MemoryKubePort();
+    const seen = await port.create<Thing>(TYPE, { apiVersion: "example.io/v1", kind: "Thing", metadata: { name: "t" }, status: { phase: "A" } });
+    // Someone (our previous round) wrote a newer status the cache has not seen yet.
+    await port.patchStatus(TYPE, "t", { phase: "C", nodes: ["n1"] });
+    await expect(writeStatusIfChanged(port, TYPE, seen, { phase: "B" })).rejects.toMatchObject({ errorClass: "Conflict" });
+    expect((await port.get<Thing>(TYPE, "t"))?.status).toEqual({ phase: "C", nodes: ["n1"] });
+  });
+
+  it("on a 409 caused by metadata alone, re-reads and writes at the fresh resourceVersion", async () => {
+    const port = new MemoryKubePort();
+    const seen = await port.create<Thing>(TYPE, { apiVersion: "example.io/v1", kind: "Thing", metadata: { name: "t" }, status: { phase: "A" } });
+    await port.mergePatch(TYPE, "t", { metadata: { finalizers: ["example.io/keep"] } });
+    expect(await writeStatusIfChanged(port, TYPE, seen, { phase: "B" })).toBe(true);
+    expect((await port.get<Thing>(TYPE, "t"))?.status).toEqual({ phase: "B" });
+    expect(port.requestCount("patchStatus")).toBe(2);
+  });
+
+  it("on a 409 after a spec change, leaves the status to a recompute", async () => {
+    const port = new MemoryKubePort();
+    const seen = await port.create<Thing>(TYPE, { apiVersion: "example.io/v1", kind: "Thing", metadata: { name: "t" }, status: { phase: "A" } });
+    await port.mergePatch(TYPE, "t", { spec: { replicas: 2 } });
+    await expect(writeStatusIfChanged(port, TYPE, seen, { phase: "B" })).rejects.toMatchObject({ errorClass: "Conflict" });
+    expect((await port.get<Thing>(TYPE, "t"))?.status).toEqual({ phase: "A" });
+  });
 });

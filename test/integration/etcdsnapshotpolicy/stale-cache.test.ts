@@ -1,0 +1,68 @@
+/**
+ * The policy cache lags behind the Jobs cache (the sim delays the policies' watch events): a
+ * reconcile woken by a Job computes the status from an older policy. Such a status must never land
+ * over a newer one: snapshot outcomes are counted once and the ledger never goes back.
+ * Sim lane only: a real API server has no knob to delay one kind's watch events.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../../../src/api/etcdsnapshotpolicy.ts";
+import { PROCESSED_LABEL } from "../../../src/controllers/etcdsnapshotpolicy/runs.ts";
+import { ACTION_LABEL, JOB_RESOURCE, OWNER_LABEL, type Job } from "../../../src/nodeops/job.ts";
+import { resourceKey } from "../../../src/sim/apiserver/resources.ts";
+import { externalKubeconfig, waitFor, withSim } from "../../support/sim-harness.ts";
+import { FastClock, getPolicy, JOBS_NAMESPACE, policy, startController, type RunningController } from "./harness.ts";
+
+const clock = new FastClock(30);
+const sim = withSim({ timeScale: 1, clock });
+let operator: RunningController | undefined;
+type PolicyStatus = NonNullable<EtcdSnapshotPolicy["status"]>;
+const history: PolicyStatus[] = [];
+
+beforeAll(async () => {
+  const apiServer = sim().apiServer;
+  if (!apiServer) return;
+  // 40 s of cluster time (1.3 s real): longer than a snapshot Job takes, shorter than a slot.
+  apiServer.faults.delayedWatchResource = etcdSnapshotPolicyResource.plural;
+  apiServer.faults.watchDelayMs = 40_000;
+  // Every status the server stores, exactly and in order (the store, not a watch).
+  const group = etcdSnapshotPolicyResource.apiVersion.split("/")[0] ?? "";
+  apiServer.store.subscribe(resourceKey({ group, plural: etcdSnapshotPolicyResource.plural }), (event) => {
+    const object = event.object as unknown as EtcdSnapshotPolicy;
+    if (object.metadata.name === "lagging") history.push(structuredClone(object.status ?? {}));
+  });
+  operator = await startController(sim().operatorPort, clock);
+});
+afterAll(async () => {
+  await operator?.stop();
+});
+
+const time = (value: string | undefined): number => (value ? Date.parse(value) : 0);
+
+describe("EtcdSnapshotPolicy whose cache lags behind its Jobs", () => {
+  (externalKubeconfig() ? it.skip : it)("never writes an older status over a newer one", async () => {
+    await sim().port.create(etcdSnapshotPolicyResource, policy("lagging", { schedule: "* * * * *", nodes: "AllEtcdNodes", retention: { count: 10 } }));
+    const jobsOf = async (): Promise<Job[]> =>
+      (await sim().port.list<Job>(JOB_RESOURCE, { namespace: JOBS_NAMESPACE, labelSelector: `${OWNER_LABEL}=lagging,${ACTION_LABEL}=snapshot-save` })).items;
+    await waitFor(
+      async () => {
+        const jobs = await jobsOf();
+        const current = await getPolicy(sim().port, "lagging");
+        return new Set(jobs.map((job) => job.metadata.name.replace(/-[^-]+$/, ""))).size >= 3 &&
+          jobs.every((job) => job.metadata.labels?.[PROCESSED_LABEL] === "true") && (current?.status?.snapshotCount ?? 0) >= 9;
+      },
+      { timeoutMs: 40_000, intervalMs: 200, what: "3 runs on 3 nodes, every Job counted" },
+    );
+    expect(history.length).toBeGreaterThan(0);
+    for (const [i, status] of history.entries()) {
+      const before = history[i - 1];
+      if (!before) continue;
+      const ledger = (s: PolicyStatus) => ({ lastSuccess: s.lastSuccessfulSnapshot?.takenAt, lastSchedule: s.lastScheduleTime, count: s.snapshotCount });
+      const why = `status write ${i} of ${history.length}: ${JSON.stringify({ before: ledger(before), after: ledger(status) })}`;
+      expect([why, time(status.lastSuccessfulSnapshot?.takenAt) >= time(before.lastSuccessfulSnapshot?.takenAt)]).toEqual([why, true]);
+      expect([why, time(status.lastScheduleTime) >= time(before.lastScheduleTime)]).toEqual([why, true]);
+      expect([why, (status.snapshotCount ?? 0) >= (before.snapshotCount ?? 0)]).toEqual([why, true]);
+    }
+    expect(history.every((status) => (status.consecutiveFailures ?? 0) === 0)).toBe(true);
+    await sim().port.delete(etcdSnapshotPolicyResource, "lagging");
+  }, 60_000);
+});
