@@ -146,15 +146,30 @@ export function createMetrics(options: MetricsOptions = {}): OperatorMetrics {
   };
 }
 
-/** Feeds the controller loop's reports into the reconcile and queue metrics. */
+const RECONCILE_OUTCOMES = ["success", "error", "requeue", "terminal"] as const;
+
+/**
+ * Feeds the controller loop's reports into the reconcile and queue metrics. A controller's
+ * counters exist at 0 from its first report (its queue depth, when it is built), so `rate()` and
+ * `increase()` in alerts see its first error as an increase.
+ */
 export function reconcileObserver(metrics: OperatorMetrics): ReconcileObserver {
+  const known = new Set<string>();
+  const startAtZero = (controller: string): void => {
+    if (known.has(controller)) return;
+    known.add(controller);
+    metrics.reconcileErrors.inc({ controller }, 0);
+    for (const outcome of RECONCILE_OUTCOMES) metrics.reconcileTotal.inc({ controller, outcome }, 0);
+  };
   return {
     onReconcile(controller, durationMs, outcome) {
+      startAtZero(controller);
       metrics.reconcileTotal.inc({ controller, outcome });
       if (outcome === "error") metrics.reconcileErrors.inc({ controller });
       metrics.reconcileDuration.observe({ controller }, durationMs / 1000);
     },
     onQueueDepth(controller, depth) {
+      startAtZero(controller);
       metrics.queueDepth.set({ controller }, depth);
     },
   };

@@ -85,6 +85,10 @@ export class Controller {
         });
       },
     });
+    // Reported once at construction, so the observer knows the controller before any reconcile.
+    this.observe((observer) => {
+      observer.onQueueDepth(this.name, 0);
+    });
   }
 
   start(): void {

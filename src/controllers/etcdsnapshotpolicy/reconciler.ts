@@ -153,7 +153,8 @@ async function carryOut(deps: PolicyReconcilerDeps, policy: EtcdSnapshotPolicy, 
 
   for (const event of decision.events) await deps.events.record(policy, event.type, event.reason, event.message);
   const labels = { policy: owner.name };
-  if (decision.metrics.failed > 0) deps.metrics.snapshotFailures.inc(labels, decision.metrics.failed);
+  // Also by 0: the policy's series exists from its first reconcile, so its first failure is an increase.
+  deps.metrics.snapshotFailures.inc(labels, decision.metrics.failed);
   for (const success of decision.metrics.succeeded) deps.metrics.snapshotDuration.observe(labels, success.durationSeconds);
   const lastSuccess = decision.status.lastSuccessfulSnapshot?.takenAt;
   if (lastSuccess) deps.metrics.snapshotLastSuccess.set(labels, Date.parse(lastSuccess) / 1000);

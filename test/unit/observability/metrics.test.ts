@@ -1,5 +1,8 @@
 import { describe, expect, it } from "@jest/globals";
+import { silentLogger } from "../../../src/observability/logger.ts";
 import { apiRequestObserver, createMetrics, reconcileObserver } from "../../../src/observability/metrics.ts";
+import { FakeClock } from "../../../src/runtime/clock.ts";
+import { Controller } from "../../../src/runtime/controller.ts";
 
 describe("createMetrics", () => {
   it("registers every operator metric under the rke2_lifecycle_ prefix", async () => {
@@ -53,6 +56,16 @@ describe("reconcileObserver", () => {
     expect(text).toContain('rke2_lifecycle_reconcile_errors_total{controller="upgradeplan"} 1');
     expect(text).toContain('rke2_lifecycle_reconcile_duration_seconds_sum{controller="upgradeplan"} 1.76');
     expect(text).toContain('rke2_lifecycle_workqueue_depth{controller="upgradeplan"} 4');
+  });
+});
+
+describe("reconcileObserver, series at zero", () => {
+  it("creates a controller's error and outcome counters at 0 when the controller is built, before any reconcile", async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    new Controller({ name: "etcdsnapshotpolicy", reconcile: () => Promise.resolve(), clock: new FakeClock(), logger: silentLogger(), observer: reconcileObserver(metrics) });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('rke2_lifecycle_reconcile_errors_total{controller="etcdsnapshotpolicy"} 0');
+    expect(text).toContain('rke2_lifecycle_reconcile_total{controller="etcdsnapshotpolicy",outcome="error"} 0');
   });
 });
 

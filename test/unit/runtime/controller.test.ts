@@ -184,8 +184,8 @@ describe("Controller", () => {
     for (const key of ["0", "1", "2", "3"]) controller.queue.add(key);
     await clock.advance(1);
     expect(outcomes.slice(0, 4)).toEqual(["success", "requeue", "error", "terminal"]);
-    // The idle worker takes "0" at once; the other three wait behind it.
-    expect(depths.slice(0, 4)).toEqual([0, 1, 2, 3]);
+    // Built: depth 0 (so metrics start at zero). The idle worker takes "0" at once; the other three wait behind it.
+    expect(depths.slice(0, 5)).toEqual([0, 0, 1, 2, 3]);
     await controller.stop();
   });
 });
