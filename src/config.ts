@@ -209,6 +209,9 @@ export const OPERATOR_FLAGS = {
   listenPort: { type: "integer", min: 0, max: 65535, default: 8080, description: "port of /metrics, /healthz and /readyz (0: any free port)" },
   leaderElect: { type: "boolean", default: true, description: "elect one active replica through a Lease" },
   leaseName: { type: "string", check: DNS_SUBDOMAIN, default: "rke2-lifecycle-operator", description: "name of the leader Lease" },
+  leaseDurationSeconds: { type: "integer", min: 2, max: 600, default: 15, description: "how long a standby waits on a Lease that is not renewed" },
+  renewDeadlineSeconds: { type: "integer", min: 1, max: 600, default: 10, description: "the leader stops acting (and writing) when it could not renew for this long" },
+  retryPeriodSeconds: { type: "integer", min: 1, max: 600, default: 2, description: "time between renewals and acquire attempts" },
   logLevel: { type: "choice", choices: LOG_LEVELS, default: "info", description: "log level" },
   workers: { type: "integer", min: 1, max: 64, default: 2, description: "concurrent reconciles per controller" },
   nodeAgentImage: {
@@ -246,6 +249,14 @@ export function parseOperatorConfig(
       return { ok: false, error: `${sources.kubeconfig}: cannot be combined with --in-cluster` };
     }
     values.kubeconfig = undefined;
+  }
+  // client-go's constraints: the fence must close before a standby may take over, and a renewal
+  // round must have room for more than one try.
+  if (values.leaseDurationSeconds <= values.renewDeadlineSeconds) {
+    return { ok: false, error: "--lease-duration-seconds: must be greater than --renew-deadline-seconds" };
+  }
+  if (values.renewDeadlineSeconds <= 1.2 * values.retryPeriodSeconds) {
+    return { ok: false, error: "--renew-deadline-seconds: must be greater than 1.2 x --retry-period-seconds" };
   }
   const namespace = values.namespace ?? serviceAccountNamespace() ?? DEFAULT_NAMESPACE;
   return { ok: true, config: { ...values, namespace } };

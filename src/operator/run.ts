@@ -137,6 +137,9 @@ export async function runOperator(config: OperatorConfig, deps: OperatorDependen
       namespace: config.namespace,
       leaseName: config.leaseName,
       identity,
+      leaseDurationMs: config.leaseDurationSeconds * 1000,
+      renewDeadlineMs: config.renewDeadlineSeconds * 1000,
+      retryPeriodMs: config.retryPeriodSeconds * 1000,
       onStartedLeading: lead,
       onStoppedLeading: stopLeading,
     });

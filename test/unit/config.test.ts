@@ -33,6 +33,9 @@ describe("parseOperatorConfig", () => {
       listenPort: 8080,
       leaderElect: true,
       leaseName: "rke2-lifecycle-operator",
+      leaseDurationSeconds: 15,
+      renewDeadlineSeconds: 10,
+      retryPeriodSeconds: 2,
       logLevel: "info",
       workers: 2,
       nodeAgentImage: DEFAULT_NODE_AGENT_IMAGE,
@@ -80,6 +83,7 @@ describe("parseOperatorConfig", () => {
     { name: "listen port", argv: ["--listen-port", "9443"], env: {}, key: "listenPort", value: 9443 },
     { name: "jobs namespace", argv: ["--jobs-namespace", "jobs"], env: {}, key: "jobsNamespace", value: "jobs" },
     { name: "lease name", argv: ["--lease-name", "a.b-c"], env: {}, key: "leaseName", value: "a.b-c" },
+    { name: "lease timing", argv: ["--lease-duration-seconds", "4", "--renew-deadline-seconds", "3", "--retry-period-seconds", "1"], env: {}, key: "renewDeadlineSeconds", value: 3 },
     { name: "image", argv: ["--node-agent-image", "reg:5000/x/y@sha256:ab"], env: {}, key: "nodeAgentImage", value: "reg:5000/x/y@sha256:ab" },
   ])("$name", ({ argv, env, key, value }) => {
     expect(config(argv, env)[key as keyof OperatorConfig]).toEqual(value);
@@ -94,6 +98,8 @@ describe("parseOperatorConfig", () => {
     { argv: [], env: { RKE2_LIFECYCLE_LEADER_ELECT: "maybe" }, expected: 'RKE2_LIFECYCLE_LEADER_ELECT: expected true or false, got "maybe"' },
     { argv: ["--namespace", "Bad_NS"], env: {}, expected: expect.stringMatching(/^--namespace: expected a DNS-1123 label .*, got "Bad_NS"$/) },
     { argv: ["--lease-name", "-x"], env: {}, expected: expect.stringMatching(/^--lease-name: expected a value/) },
+    { argv: ["--renew-deadline-seconds", "15"], env: {}, expected: "--lease-duration-seconds: must be greater than --renew-deadline-seconds" },
+    { argv: ["--retry-period-seconds", "9"], env: {}, expected: "--renew-deadline-seconds: must be greater than 1.2 x --retry-period-seconds" },
     { argv: ["--lease-name=UP"], env: {}, expected: expect.stringMatching(/^--lease-name: expected a DNS-1123 subdomain/) },
     { argv: ["--node-agent-image", "a b"], env: {}, expected: '--node-agent-image: expected an image reference, got "a b"' },
     { argv: ["--jobs-namespace", ""], env: {}, expected: expect.stringMatching(/^--jobs-namespace: expected a DNS-1123 label/) },
