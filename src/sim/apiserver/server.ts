@@ -11,6 +11,7 @@ import { Catalog } from "./catalog.ts";
 import { Deleter } from "./deletion.ts";
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from "./discovery.ts";
 import { ApiError, internalError, notFoundPath, tooManyRequests } from "./errors.ts";
+import { AuditLog } from "./audit.ts";
 import { noFaults, pickFault, RequestAccounting, type FaultConfig } from "./faults.ts";
 import { managerFromUserAgent, sendError, sendJson } from "./http-util.ts";
 import { groupVersionDocument, openApiIndex } from "./openapi.ts";
@@ -43,6 +44,8 @@ export interface SimApiServer {
   authorizationChecks: RequestAccounting;
   /** Mutable: change fields at any time to inject faults. */
   faults: FaultConfig;
+  /** Per-request log like the real server's audit log; off until `audit.enabled = true`. */
+  audit: AuditLog;
   /** Direct access for tests and the sim's own setup (never used by clients of the API). */
   store: ObjectStore;
   service: ApiService;
@@ -61,6 +64,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Si
   const deleter = new Deleter(service);
   const faults: FaultConfig = { ...noFaults(), ...options.faults };
   const requests = new RequestAccounting();
+  const audit = new AuditLog();
   const authorizationChecks = new RequestAccounting();
   for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
     service.create(catalog.find("", "v1", "namespaces") ?? fail("namespaces"), "v1", undefined, { metadata: { name } }, { manager: "kube-apiserver" });
@@ -114,14 +118,21 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Si
     if (r.type === "resource") {
       const def = catalog.find(r.group, r.version, r.plural);
       const verb = verbOf(method, r, url.searchParams);
-      requests.record({
+      const requestName = nameOfRequest(r.name, url.searchParams);
+      const key = {
         verb,
         group: r.group,
         resource: r.subresource ? `${r.plural}/${r.subresource}` : r.plural,
         namespace: r.namespace ?? "",
-        client: managerFromUserAgent(req.headers["user-agent"]),
-        ...(nameOfRequest(r.name, url.searchParams) ? { name: nameOfRequest(r.name, url.searchParams) } : {}),
-      });
+        ...(requestName ? { name: requestName } : {}),
+      };
+      requests.record({ ...key, client: managerFromUserAgent(req.headers["user-agent"]) });
+      if (audit.enabled) {
+        const receivedAt = Date.now();
+        res.once("finish", () => {
+          audit.record({ ...key, receivedAt, userAgent: req.headers["user-agent"] ?? "", code: res.statusCode });
+        });
+      }
       if (faults.latencyMs > 0) await clock.sleep(faults.latencyMs);
       if (verb !== "watch") {
         const fault = pickFault(faults);
@@ -171,6 +182,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Si
     requests,
     authorizationChecks,
     faults,
+    audit,
     store,
     service,
     stop: () =>

@@ -1,0 +1,81 @@
+/**
+ * Operator replicas as separate processes (`node src/main.ts operator`), each with its own
+ * identity, against the kubeconfig of the lane (the sim's, or a real API server's). Short lease
+ * timings keep a takeover within seconds.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { FIELD_MANAGER } from "../../../src/runtime/kube/port.ts";
+import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
+import type { KubePort } from "../../../src/runtime/kube/port.ts";
+import { JOBS_NAMESPACE, OPERATOR_NAMESPACE } from "../../support/operator-config.ts";
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+export const CHAOS_LEASE = "chaos-operator";
+export const LEASE_TIMING = { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 };
+
+export class Replica {
+  readonly identity: string;
+  readonly process: ChildProcess;
+  readonly output: string[] = [];
+  readonly exited: Promise<number | null>;
+
+  constructor(identity: string, kubeconfigPath: string) {
+    this.identity = identity;
+    const flags = [
+      "--kubeconfig", kubeconfigPath,
+      "--namespace", OPERATOR_NAMESPACE,
+      "--jobs-namespace", JOBS_NAMESPACE,
+      "--listen-port", "0",
+      "--lease-name", CHAOS_LEASE,
+      "--lease-duration-seconds", String(LEASE_TIMING.leaseDurationSeconds),
+      "--renew-deadline-seconds", String(LEASE_TIMING.renewDeadlineSeconds),
+      "--retry-period-seconds", String(LEASE_TIMING.retryPeriodSeconds),
+    ];
+    this.process = spawn(process.execPath, [join(REPO_ROOT, "src/main.ts"), "operator", ...flags], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, HOSTNAME: identity, KUBECONFIG: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    for (const stream of [this.process.stdout, this.process.stderr]) {
+      stream?.setEncoding("utf8");
+      stream?.on("data", (chunk: string) => this.output.push(chunk));
+    }
+    this.exited = once(this.process, "exit").then(([code]) => code as number | null);
+  }
+
+  /** The User-Agent its requests carry (run.ts). */
+  get userAgent(): string {
+    return `${FIELD_MANAGER}/${this.identity}`;
+  }
+
+  /** The exit code once it exited (undefined before; -1 when a signal ended it). */
+  exitCode(): number | undefined {
+    if (this.process.signalCode !== null) return -1;
+    return this.process.exitCode ?? undefined;
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.process.kill(signal);
+  }
+
+  /** Stops it (SIGCONT first, in case it is frozen) and waits for the exit. */
+  async stop(): Promise<void> {
+    if (this.process.exitCode !== null || this.process.signalCode !== null) return;
+    this.process.kill("SIGCONT");
+    this.process.kill("SIGTERM");
+    const timer = setTimeout(() => this.process.kill("SIGKILL"), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  log(): string {
+    return this.output.join("");
+  }
+}
+
+export async function leaseHolder(port: KubePort): Promise<string> {
+  return (await port.get<Lease>(LEASE_RESOURCE, CHAOS_LEASE, OPERATOR_NAMESPACE))?.spec?.holderIdentity ?? "";
+}
