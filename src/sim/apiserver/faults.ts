@@ -21,10 +21,16 @@ export interface FaultConfig {
    */
   delayedWatchResource: string;
   watchDelayMs: number;
+  /**
+   * Only this client (the User-Agent's product name, e.g. "rke2-lifecycle-operator") gets the
+   * injected 500s and 429s; "" = every client. The sim's kubelets do not retry every write as real
+   * ones do, so scenarios about the operator aim the errors at it.
+   */
+  faultyClient: string;
 }
 
 export function noFaults(): FaultConfig {
-  return { errorRate: 0, throttleRate: 0, retryAfterSeconds: 1, latencyMs: 0, dropWatchEverySeconds: 0, abruptWatchDrops: false, goneOnReconnectRate: 0, delayedWatchResource: "", watchDelayMs: 0 };
+  return { errorRate: 0, throttleRate: 0, retryAfterSeconds: 1, latencyMs: 0, dropWatchEverySeconds: 0, abruptWatchDrops: false, goneOnReconnectRate: 0, delayedWatchResource: "", watchDelayMs: 0, faultyClient: "" };
 }
 
 export type InjectedFault = { code: 500 } | { code: 429; retryAfterSeconds: number } | undefined;

@@ -126,7 +126,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Si
         namespace: r.namespace ?? "",
         ...(requestName ? { name: requestName } : {}),
       };
-      requests.record({ ...key, client: managerFromUserAgent(req.headers["user-agent"]) });
+      const client = managerFromUserAgent(req.headers["user-agent"]);
+      requests.record({ ...key, client });
       if (audit.enabled) {
         const receivedAt = Date.now();
         res.once("finish", () => {
@@ -134,7 +135,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Si
         });
       }
       if (faults.latencyMs > 0) await clock.sleep(faults.latencyMs);
-      if (verb !== "watch") {
+      if (verb !== "watch" && (faults.faultyClient === "" || faults.faultyClient === client)) {
         const fault = pickFault(faults);
         if (fault?.code === 500) throw internalError("injected fault");
         if (fault?.code === 429) throw tooManyRequests("injected fault: too many requests, please try again later", { retryAfterSeconds: fault.retryAfterSeconds });
