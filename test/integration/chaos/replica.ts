@@ -7,13 +7,15 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { OPERATOR_FLAGS } from "../../../src/config.ts";
 import { FIELD_MANAGER } from "../../../src/runtime/kube/port.ts";
 import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
 import { JOBS_NAMESPACE, OPERATOR_NAMESPACE } from "../../support/operator-config.ts";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-export const CHAOS_LEASE = "chaos-operator";
+/** The chart's Lease name: the RBAC check (test/rbac) sees these replicas' requests too. */
+export const CHAOS_LEASE = OPERATOR_FLAGS.leaseName.default;
 export const LEASE_TIMING = { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 };
 
 export class Replica {
