@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../../../src/api/etcdsnapshotpolicy.ts";
-import { PROCESSED_LABEL } from "../../../src/controllers/etcdsnapshotpolicy/runs.ts";
+import { PROCESSED_LABEL, RUN_ANNOTATION } from "../../../src/controllers/etcdsnapshotpolicy/runs.ts";
 import { ACTION_LABEL, JOB_RESOURCE, OWNER_LABEL, type Job } from "../../../src/nodeops/job.ts";
 import { resourceKey } from "../../../src/sim/apiserver/resources.ts";
 import { externalKubeconfig, waitFor, withSim } from "../../support/sim-harness.ts";
@@ -63,6 +63,15 @@ describe("EtcdSnapshotPolicy whose cache lags behind its Jobs", () => {
       expect([why, (status.snapshotCount ?? 0) >= (before.snapshotCount ?? 0)]).toEqual([why, true]);
     }
     expect(history.every((status) => (status.consecutiveFailures ?? 0) === 0)).toBe(true);
+    // Counted once: suspended, with every Job counted, each run is one observation of its duration.
+    await sim().port.mergePatch(etcdSnapshotPolicyResource, "lagging", { spec: { suspend: true } });
+    const runs = await waitFor(async () => {
+      const jobs = await jobsOf();
+      const settled = jobs.every((job) => job.metadata.labels?.[PROCESSED_LABEL] === "true");
+      return settled ? new Set(jobs.map((job) => job.metadata.annotations?.[RUN_ANNOTATION] ?? "")).size : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 200, what: "every Job counted after suspending" });
+    const durations = await operator?.metrics.registry.getSingleMetricAsString("rke2_lifecycle_snapshot_duration_seconds");
+    expect(durations).toContain(`rke2_lifecycle_snapshot_duration_seconds_count{policy="lagging"} ${String(runs)}`);
     // No failure, yet the series exists at 0, so an alert's increase() sees the first one.
     const failures = await operator?.metrics.registry.getSingleMetricAsString("rke2_lifecycle_snapshot_failures_total");
     expect(failures).toContain('rke2_lifecycle_snapshot_failures_total{policy="lagging"} 0');
