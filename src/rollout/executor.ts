@@ -162,20 +162,13 @@ export async function execute(deps: ExecutorDeps, request: RolloutRequest, input
     }
   };
 
-  const steps = [...decision.steps];
-  const workers = Array.from({ length: Math.min(STEP_CONCURRENCY, steps.length) }, async () => {
-    for (let step = steps.shift(); step; step = steps.shift()) {
-      try {
-        await run(step);
-      } catch (err) {
-        // A conflict means the node changed under us: the next round decides on the new state.
-        if (isConflict(err)) requeue(0);
-        else outcome.errors.push(err);
-        deps.log.warn({ err, step: step.kind, node: "node" in step ? step.node : step.work.node }, "rollout step failed");
-      }
-    }
-  });
-  await Promise.all(workers);
+  // Nodes leave before others come: a round's finishes and releases reach the server before any of
+  // its claims, so no observer ever sees the node that starts beside the one that just finished.
+  const freeing = decision.steps.filter(isFreeingStep);
+  const claiming = decision.steps.filter((step) => !isFreeingStep(step));
+  const freedAll = await runSteps(deps, outcome, freeing, run, requeue);
+  if (freedAll) await runSteps(deps, outcome, claiming, run, requeue);
+  else if (claiming.length > 0) requeue(0);
 
   if (decision.lock === "release" && outcome.errors.length === 0) {
     const result = await deps.lock.release(input.owner, currentLease());
@@ -183,6 +176,39 @@ export async function execute(deps: ExecutorDeps, request: RolloutRequest, input
     outcome.lockHeld = result.held;
   }
   return outcome;
+}
+
+/** Steps that give a node back: they must land before the round claims any other node. */
+export function isFreeingStep(step: NodeStep): boolean {
+  return step.kind === "finish" || step.kind === "release" || step.kind === "label";
+}
+
+/** Runs steps with bounded concurrency; false when any of them failed (a conflict included). */
+async function runSteps(
+  deps: ExecutorDeps,
+  outcome: ExecutionOutcome,
+  steps: readonly NodeStep[],
+  run: (step: NodeStep) => Promise<void>,
+  requeue: (ms: number) => void,
+): Promise<boolean> {
+  const queue = [...steps];
+  let allDone = true;
+  const workers = Array.from({ length: Math.min(STEP_CONCURRENCY, queue.length) }, async () => {
+    for (let step = queue.shift(); step; step = queue.shift()) {
+      try {
+        await run(step);
+      } catch (err) {
+        allDone = false;
+        // A conflict means the node changed under us: the next round decides on the new state.
+        if (isConflict(err)) requeue(0);
+        else outcome.errors.push(err);
+        const node = "node" in step ? step.node : step.work.node;
+        deps.log.warn({ err, step: step.kind, node }, "rollout step failed");
+      }
+    }
+  });
+  await Promise.all(workers);
+  return allDone;
 }
 
 function backoffFor(deps: ExecutorDeps, state: RoundState, node: string): Backoff {

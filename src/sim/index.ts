@@ -14,6 +14,7 @@ import { silentLogger, type Logger } from "../observability/logger.ts";
 import { systemClock, type Clock } from "../runtime/clock.ts";
 import { createKubePort } from "../runtime/kube/adapter.ts";
 import { isAlreadyExists } from "../runtime/kube/errors.ts";
+import type { ApiRequestObserver } from "../runtime/kube/http.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
 import type { KubeObject } from "../runtime/kube/types.ts";
 import { startApiServer, type RequestAccounting, type SimApiServer } from "./apiserver/index.ts";
@@ -39,8 +40,13 @@ export interface StartSimOptions {
   clock?: Clock;
   log?: Logger;
   apiServer?: { port?: number };
-  /** A real API server: no fake server, no sim controllers. */
-  external?: { kubeconfigPath: string };
+  /**
+   * A real API server: no fake server, no sim controllers. `operatorKubeconfigPath` gives the
+   * operator's client its own identity there (the chart's ServiceAccount, so RBAC applies).
+   */
+  external?: { kubeconfigPath: string; operatorKubeconfigPath?: string };
+  /** Sees every request of `operatorPort` as it finishes (the tests' request log). */
+  onOperatorRequest?: ApiRequestObserver;
   durations?: SimClusterOptions["durations"];
   workloads?: SimClusterOptions["workloads"];
 }
@@ -100,7 +106,14 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
   }
   const kubeConfig = loadKubeConfig(kubeconfigPath);
   const port = createKubePort(kubeConfig, { clock, userAgent: SIM_CLIENT });
-  const operatorPort = createKubePort(kubeConfig, { clock, userAgent: OPERATOR_CLIENT });
+  const operatorKubeConfig = options.external?.operatorKubeconfigPath
+    ? loadKubeConfig(options.external.operatorKubeconfigPath)
+    : kubeConfig;
+  const operatorPort = createKubePort(operatorKubeConfig, {
+    clock,
+    userAgent: OPERATOR_CLIENT,
+    ...(options.onOperatorRequest ? { onRequest: options.onOperatorRequest } : {}),
+  });
 
   for (const crd of [etcdSnapshotFileCrd, ...operatorCrds()]) await createIfMissing(port, CRDS, crd);
   for (const ns of SIM_NAMESPACES) {

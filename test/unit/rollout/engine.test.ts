@@ -15,6 +15,7 @@ import { DISRUPTION_LOCK_NAME } from "../../../src/rollout/lock.ts";
 import type { RolloutRequest } from "../../../src/rollout/observe.ts";
 import { FakeClock, flushMicrotasks } from "../../../src/runtime/clock.ts";
 import { KubeError } from "../../../src/runtime/kube/errors.ts";
+import type { KubeObject, ResourceType } from "../../../src/runtime/kube/types.ts";
 import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
 import { MemoryKubePort } from "../../support/memory-port.ts";
 import { policy } from "./fixtures.ts";
@@ -131,6 +132,48 @@ describe("RolloutEngine with the in-memory port", () => {
 
     await round();
     expect((await jobs()).map((j) => j.metadata.labels?.["rke2-lifecycle.io/node"]).sort()).toEqual(["agent-1", "etcd-1"]);
+  });
+
+  /** Brings etcd-1 to the round that finishes it, where the same round would also claim agent-1. */
+  const untilEtcdFinishes = async (): Promise<void> => {
+    await round();
+    const [job] = await jobs();
+    if (!job) throw new Error("no job");
+    const finishedAt = new Date(clock.now()).toISOString();
+    await port.patchStatus(JOB_RESOURCE, job.metadata.name, { conditions: [{ type: "Complete", status: "True", lastTransitionTime: finishedAt }], completionTime: finishedAt }, "jobs");
+    await port.patchStatus(NODE_RESOURCE, "etcd-1", { conditions: [{ type: "Ready", status: "True", lastTransitionTime: finishedAt }], nodeInfo: { kubeletVersion: TARGET } });
+    await flushMicrotasks();
+    await round();
+    await clock.advance(30_000);
+  };
+
+  it("lands a round's finish before its next claim, even when the finish is the slower write", async () => {
+    await untilEtcdFinishes();
+    const landed: string[] = [];
+    const patch = port.mergePatch.bind(port);
+    port.mergePatch = async <T extends KubeObject>(type: ResourceType, name: string, body: object, namespace?: string): Promise<T> => {
+      // The finishing write answers last unless the executor waits for it before claiming.
+      if (name === "etcd-1") for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+      const result = await patch<T>(type, name, body, namespace);
+      landed.push(name);
+      return result;
+    };
+    const next = await round();
+    expect(next.finished.map((f) => f.node)).toEqual(["etcd-1"]);
+    expect(landed).toEqual(["etcd-1", "agent-1"]);
+  });
+
+  it("claims no other node in a round whose finish failed", async () => {
+    await untilEtcdFinishes();
+    const patch = port.mergePatch.bind(port);
+    port.mergePatch = async <T extends KubeObject>(type: ResourceType, name: string, body: object, namespace?: string): Promise<T> => {
+      if (name === "etcd-1") throw new KubeError("Conflict", "the object has been modified", { code: 409 });
+      return patch<T>(type, name, body, namespace);
+    };
+    const next = await round();
+    expect(next.finished).toEqual([]);
+    expect(readClaim((await nodeNamed("agent-1")).metadata.annotations)).toBeUndefined();
+    expect(next.requeueAfterMs).toBe(0);
   });
 
   it("reports a PodDisruptionBudget refusal as DrainBlocked naming the budget, once per reason", async () => {
