@@ -19,31 +19,45 @@ export { AUDIT_LOG_ENV, EXTERNAL_KUBECONFIG_ENV, externalKubeconfig, onRealServe
 /** A sim as the tests see it: with the operator's request log, on either lane. */
 export type TestSim = Sim & { operatorRequests: RequestLog };
 
+/**
+ * Starts a sim for one test file or one test, on either lane. On the real lane the cluster is
+ * emptied first, and stop() fails when RBAC refused any of the operator's requests.
+ */
+export async function startTestSim(options: Partial<StartSimOptions> = {}): Promise<TestSim> {
+  const external = externalKubeconfig();
+  const operatorKubeconfig = process.env[OPERATOR_KUBECONFIG_ENV];
+  if (external) await resetCluster(external);
+  const operatorRequests = new RequestLog();
+  const started = await startSim({
+    topology: demoTopology(),
+    timeScale: 0.01,
+    ...options,
+    onOperatorRequest: operatorRequests.observer,
+    ...(external
+      ? { external: { kubeconfigPath: external, ...(operatorKubeconfig ? { operatorKubeconfigPath: operatorKubeconfig } : {}) } }
+      : {}),
+  });
+  const stop = started.stop.bind(started);
+  return Object.assign(started, {
+    operatorRequests,
+    stop: async () => {
+      await stop();
+      const forbidden = operatorRequests.forbidden();
+      if (forbidden.length > 0) {
+        throw new Error(`the operator was refused by RBAC: ${forbidden.map((r) => JSON.stringify(r)).join("; ")}`);
+      }
+    },
+  });
+}
+
 /** Returns a getter: the sim exists only once beforeAll ran. */
 export function withSim(options: Partial<StartSimOptions> = {}): () => TestSim {
   let sim: TestSim | undefined;
   beforeAll(async () => {
-    const external = externalKubeconfig();
-    const operatorKubeconfig = process.env[OPERATOR_KUBECONFIG_ENV];
-    if (external) await resetCluster(external);
-    const operatorRequests = new RequestLog();
-    const started = await startSim({
-      topology: demoTopology(),
-      timeScale: 0.01,
-      ...options,
-      onOperatorRequest: operatorRequests.observer,
-      ...(external
-        ? { external: { kubeconfigPath: external, ...(operatorKubeconfig ? { operatorKubeconfigPath: operatorKubeconfig } : {}) } }
-        : {}),
-    });
-    sim = Object.assign(started, { operatorRequests });
+    sim = await startTestSim(options);
   }, 120_000);
   afterAll(async () => {
     await sim?.stop();
-    const forbidden = sim?.operatorRequests.forbidden() ?? [];
-    if (forbidden.length > 0) {
-      throw new Error(`the operator was refused by RBAC: ${forbidden.map((r) => JSON.stringify(r)).join("; ")}`);
-    }
   }, 60_000);
   return () => {
     if (!sim) throw new Error("withSim: the sim is not started yet (use it inside a test)");

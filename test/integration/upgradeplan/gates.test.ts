@@ -16,6 +16,7 @@ import type { KubePort } from "../../../src/runtime/kube/port.ts";
 import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
 import { waitFor } from "../../support/sim-harness.ts";
 import { AGENTS_ONLY, freshSim, PATCH, ShiftClock } from "./faults.ts";
+import { itOnSim } from "../../support/lanes.ts";
 import { condition, imageOf, nodeOf, OPERATOR_NAMESPACE, plan, quickSpec, startOperator, Timeline, TO, upgradeJobs, waitForPlan } from "./harness.ts";
 
 const nodes = async (port: KubePort): Promise<NodeObject[]> => (await port.list<NodeObject>(NODE_RESOURCE)).items;
@@ -90,7 +91,7 @@ describe("reliability: gates", () => {
     }
   }, 90_000);
 
-  it("9. the window closes mid-rollout: the node in progress finishes, nothing new starts, it resumes in the next window", async () => {
+  itOnSim("shiftedClock")("9. the window closes mid-rollout: the node in progress finishes, nothing new starts, it resumes in the next window", async () => {
     const clock = new ShiftClock(Date.UTC(2026, 5, 10, 1, 59, 57));
     const sim = await freshSim({ clock });
     const operator = await startOperator(sim.operatorPort, { clock });

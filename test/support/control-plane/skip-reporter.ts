@@ -4,7 +4,7 @@
  */
 /** The part of Jest's AggregatedResult read here. */
 interface RunResults {
-  testResults: { testResults: { title: string; status: string }[] }[];
+  testResults: { testResults: { fullName: string; status: string }[] }[];
 }
 
 export default class SkipReporter {
@@ -15,7 +15,7 @@ export default class SkipReporter {
       for (const test of file.testResults) {
         total += 1;
         if (test.status !== "pending" && test.status !== "skipped") continue;
-        const reason = /\[sim-only: ([^\]]+)\]/.exec(test.title)?.[1] ?? "skipped without a declared reason";
+        const reason = /\[sim-only: ([^\]]+)\]/.exec(test.fullName)?.[1] ?? "skipped without a declared reason";
         reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
       }
     }
