@@ -26,8 +26,15 @@ export const FAST_UPGRADES: UpgradePlanOptions = {
   drainBackoff: { initialMs: 200, maxMs: 1000, factor: 2, jitter: 0, resetAfterMs: 60_000 },
 };
 
+type ControllerKind = "EtcdSnapshotPolicy" | "UpgradePlan" | "CertRotation";
+
 export interface TestOperatorOptions {
   clock?: Clock;
+  /**
+   * Every controller by default, as in production. Only a test that plays another controller's
+   * part itself (it holds the disruption lock in a CertRotation's name, say) leaves that one out.
+   */
+  controllers?: readonly ControllerKind[];
   upgradePlan?: UpgradePlanOptions;
   etcdSnapshotPolicy?: EtcdSnapshotPolicyOptions;
 }
@@ -44,11 +51,13 @@ const CHART_LEASE_NAME = "rke2-lifecycle-operator";
 /** Starts one replica and resolves once it leads with its caches synced (a restart is stop() and a new one). */
 export async function startTestOperator(port: KubePort, options: TestOperatorOptions = {}): Promise<RunningOperator> {
   const metrics = createMetrics({ defaultMetrics: false });
-  const factories: ControllerFactory[] = [
-    (context) => createEtcdSnapshotPolicyController(context, options.etcdSnapshotPolicy ?? {}),
-    (context) => createUpgradePlanController(context, { ...FAST_UPGRADES, ...options.upgradePlan }),
-    (context) => createCertRotationController(context),
-  ];
+  const all: Record<ControllerKind, ControllerFactory> = {
+    EtcdSnapshotPolicy: (context) => createEtcdSnapshotPolicyController(context, options.etcdSnapshotPolicy ?? {}),
+    UpgradePlan: (context) => createUpgradePlanController(context, { ...FAST_UPGRADES, ...options.upgradePlan }),
+    CertRotation: (context) => createCertRotationController(context),
+  };
+  const kinds = options.controllers ?? (Object.keys(all) as ControllerKind[]);
+  const factories = kinds.map((kind) => all[kind]);
   // The chart's leader Lease: its RBAC grants get and update on that name only. A replica started
   // after one that was cut off (a killed port) waits out that one's lease, as in production.
   instances += 1;

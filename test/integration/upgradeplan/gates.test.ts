@@ -150,7 +150,8 @@ describe("reliability: gates", () => {
     const sim = await freshSim();
     const lock = new DisruptionLock({ port: sim.port, clock: systemClock, namespace: OPERATOR_NAMESPACE });
     const lease = async () => sim.port.get<Lease>(LEASE_RESOURCE, DISRUPTION_LOCK_NAME, OPERATOR_NAMESPACE);
-    const operator = await startOperator(sim.operatorPort);
+    // The test itself is the CertRotation holding the lock: that controller must not release it.
+    const operator = await startOperator(sim.operatorPort, { controllers: ["UpgradePlan"] });
     try {
       await sim.port.create(certRotationResource, { apiVersion: certRotationResource.apiVersion, kind: certRotationResource.kind, metadata: { name: "default" }, spec: {} });
       expect((await lock.acquire("CertRotation/default", await lease(), false)).held).toBe(true);

@@ -11,12 +11,12 @@ import { silentLogger } from "../../../src/observability/logger.ts";
 import { readClaim } from "../../../src/rollout/claim.ts";
 import { isNodeReady, isPodReady, NODE_RESOURCE, type NodeObject, type PodObject } from "../../../src/rollout/kube-objects.ts";
 import { ETCD_ROLE_LABEL } from "../../../src/rke2/roles.ts";
-import { systemClock, type Clock } from "../../../src/runtime/clock.ts";
+import { systemClock } from "../../../src/runtime/clock.ts";
 import { Informer } from "../../../src/runtime/informer.ts";
 import { isAlreadyExists } from "../../../src/runtime/kube/errors.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
 import { waitFor } from "../../support/sim-harness.ts";
-import { FAST_UPGRADES, startTestOperator, type RunningOperator } from "../../support/operator-harness.ts";
+import { FAST_UPGRADES, startTestOperator, type RunningOperator, type TestOperatorOptions } from "../../support/operator-harness.ts";
 import { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig } from "../../support/operator-config.ts";
 
 export { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig };
@@ -29,9 +29,9 @@ export type { RunningOperator };
 export { FAST_UPGRADES as FAST };
 
 /** One operator replica, as production runs it (a restart is stop() and a new one). */
-export function startOperator(port: KubePort, options: UpgradePlanOptions & { clock?: Clock } = {}): Promise<RunningOperator> {
-  const { clock, ...upgradePlan } = options;
-  return startTestOperator(port, { upgradePlan, ...(clock ? { clock } : {}) });
+export function startOperator(port: KubePort, options: UpgradePlanOptions & Pick<TestOperatorOptions, "clock" | "controllers"> = {}): Promise<RunningOperator> {
+  const { clock, controllers, ...upgradePlan } = options;
+  return startTestOperator(port, { upgradePlan, ...(clock ? { clock } : {}), ...(controllers ? { controllers } : {}) });
 }
 
 export function plan(name: string, spec: UpgradePlanSpecInput): UpgradePlan {
