@@ -1,7 +1,7 @@
 /**
  * The node-agent's `cert-rotate`, what RKE2 documents for manual rotation, done on the node:
  *
- *   servers: systemctl stop rke2-server -> rke2 certificate rotate [--service a,b] -> remove the
+ *   servers: systemctl stop rke2-server -> rke2 certificate rotate [--service a --service b] -> remove the
  *            kube-controller-manager / kube-scheduler self-signed serving certs (RKE2 does not
  *            manage them; they expire and break the health probes) -> systemctl start rke2-server
  *   agents:  systemctl stop rke2-agent -> rke2 certificate rotate (releases since 2024 accept it
@@ -63,8 +63,14 @@ export function servicesFor(role: Rke2Role, services: readonly string[]): { serv
   return { services: agentServices, runRotate: agentServices.length > 0 };
 }
 
+/**
+ * `--service` once per service. k3s declares it a `StringSliceFlag`; RKE2 moved from urfave/cli
+ * v1 to v2 in v1.31.8, v1.32.4 and v1.33.0. v1 keeps `a,b` as one value, which k3s's
+ * `validateCertConfig` rejects ("service a,b is not recognized"), v2 splits it. A repeated flag
+ * means the same to both generations (Rancher's planner passes `-s` per service too).
+ */
 export function rke2RotateArgs(services: readonly string[]): string[] {
-  return ["certificate", "rotate", ...(services.length > 0 ? ["--service", services.join(",")] : [])];
+  return ["certificate", "rotate", ...services.flatMap((service) => ["--service", service])];
 }
 
 /** `Successfully backed up certificates to /var/lib/rancher/rke2/server/tls-1740794400, please restart ...` */
