@@ -103,6 +103,12 @@ export interface VerifyContext {
   /** Results of HeadObject for S3 locations, by `s3://` location. */
   objectChecks: ReadonlyMap<string, ObjectCheck>;
   now: number;
+  /**
+   * No ETCDSnapshotFile records on this API server: a copy counts as recorded when the node-agent
+   * found it in `rke2 etcd-snapshot ls` with a size (it reports nothing else), as the design
+   * allows for older RKE2. S3 copies are still looked up in the bucket.
+   */
+  cliListing?: boolean;
 }
 
 export type RunEvaluation =
@@ -131,9 +137,11 @@ function reportedSnapshots(job: ObservedJob): PolicySnapshot[] | string {
 }
 
 function verifyCopy(copy: PolicySnapshot, context: VerifyContext): string | { pending: string } | undefined {
-  const record = context.records.find((r) => r.name === copy.name && r.location === copy.location);
-  if (!record) return { pending: `RKE2 has not recorded ${copy.location} (no ETCDSnapshotFile)` };
-  if (!record.ready) return `RKE2 recorded ${copy.location} as not usable${record.error ? `: ${record.error}` : ""}`;
+  if (!context.cliListing) {
+    const record = context.records.find((r) => r.name === copy.name && r.location === copy.location);
+    if (!record) return { pending: `RKE2 has not recorded ${copy.location} (no ETCDSnapshotFile)` };
+    if (!record.ready) return `RKE2 recorded ${copy.location} as not usable${record.error ? `: ${record.error}` : ""}`;
+  }
   if (copy.storage !== "s3") return undefined;
   const check = context.objectChecks.get(copy.location);
   if (check === undefined) return { pending: `confirming ${copy.location} in the bucket` };
@@ -203,7 +211,7 @@ export function objectsToConfirm(runs: readonly ObservedRun[], context: Omit<Ver
       if (typeof reported === "string") continue;
       for (const copy of reported) {
         const record = context.records.find((r) => r.name === copy.name && r.location === copy.location);
-        if (copy.storage === "s3" && record?.ready) locations.add(copy.location);
+        if (copy.storage === "s3" && (record?.ready || context.cliListing)) locations.add(copy.location);
       }
     }
   }
