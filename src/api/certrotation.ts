@@ -146,6 +146,7 @@ export const CertRotationReasons = {
   ExpiringCritical: "ExpiringCritical",
   NotExpiring: "NotExpiring",
   InventoryUnavailable: "InventoryUnavailable",
+  ManagedByRancher: "ManagedByRancher",
 } as const;
 
 export function parseCertRotationSpec(raw: unknown): ParseResult<CertRotationSpec> {

@@ -146,6 +146,7 @@ export const EtcdSnapshotPolicyReasons = {
   StorageNotChecked: "StorageNotChecked",
   RecordsServed: "RecordsServed",
   RecordsCRDMissing: "RecordsCRDMissing",
+  ManagedByRancher: "ManagedByRancher",
 } as const;
 
 export function parseEtcdSnapshotPolicySpec(raw: unknown): ParseResult<EtcdSnapshotPolicySpec> {

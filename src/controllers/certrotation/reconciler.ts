@@ -12,6 +12,7 @@ import type { Logger } from "../../observability/logger.ts";
 import type { OperatorMetrics } from "../../observability/metrics.ts";
 import { ownerId } from "../../rollout/claim.ts";
 import type { RolloutEngine, RolloutResult } from "../../rollout/engine.ts";
+import { rancherRefusal } from "../../rke2/rancher.ts";
 import { addReleaseFinalizer, FINALIZER_RETRY_MS, hasReleaseFinalizer, isDeleting, removeReleaseFinalizer } from "../../rollout/finalizer.ts";
 import { JOBS_BY_OWNER_NODE, jobIndexKey } from "../../rollout/informers.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../rollout/kube-objects.ts";
@@ -98,6 +99,7 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
     trigger: spec.trigger,
     lastTrigger: previous.lastTrigger,
     paused: spec.paused || releasing,
+    rancherRefusal: rancherRefusal(cr, nodes),
     windowOpen,
     services,
     renewBeforeMs: thresholds.renewBeforeMs,

@@ -97,7 +97,7 @@ export function phaseOf(input: StatusInput, counts: Counts): CertRotationPhase {
   if (input.invalid !== undefined || counts.failed > 0) return "Degraded";
   if (counts.rotating > 0) return "Rotating";
   const block = input.plan?.startBlock;
-  if (block === "paused") return "Paused";
+  if (block === "paused" || block === "rancher") return "Paused";
   if (hasWork(input, counts)) return block === "window" ? "WaitingForWindow" : "Rotating";
   return "Idle";
 }
@@ -113,6 +113,7 @@ function readyCondition(input: StatusInput, phase: CertRotationPhase, counts: Co
     return { status: "False", reason: R.RotationFailed, message: `rotation halted (change spec.trigger to retry): ${failed.join("; ")}` };
   }
   const progress = `${counts.expiringSoon} of ${counts.nodes} node(s) inside renewBefore, ${counts.rotating} rotating`;
+  if (input.plan?.startBlock === "rancher") return { status: "False", reason: R.ManagedByRancher, message: `${input.plan.rancherRefusal ?? ""}; ${progress}` };
   if (phase === "Rotating") return { status: "False", reason: R.Rotating, message: input.plan?.triggerPending ? `rotating every selected node for trigger ${input.trigger ?? ""}; ${progress}` : progress };
   if (phase === "Paused" && hasWork(input, counts)) return { status: "False", reason: R.Paused, message: `spec.paused: ${progress}` };
   if (phase === "WaitingForWindow") return { status: "False", reason: R.WaitingForWindow, message: `outside the maintenance window: ${progress}` };

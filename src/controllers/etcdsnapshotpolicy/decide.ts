@@ -53,6 +53,8 @@ export interface DecideInput {
    * RKE2's inventory, neither lists nor prunes. Default true.
    */
   recordsServed?: boolean;
+  /** Why Rancher owns snapshots on this cluster (rke2/rancher.ts): no run starts, nothing is pruned. */
+  rancherRefusal?: string | undefined;
   objectChecks: ReadonlyMap<string, ObjectCheck>;
   /** A storage check the reconciler ran for this reconcile (it was due). */
   storageCheck?: StorageCheck | undefined;
@@ -166,7 +168,7 @@ export function decide(input: DecideInput): Decision {
   });
   if (schedule.nextScheduleTime !== undefined) wakeups.push(schedule.nextScheduleTime);
   let start: StartRun | undefined;
-  if (!active) {
+  if (!active && input.rancherRefusal === undefined) {
     const wanted = nextRun(input, spec, status, schedule.run?.slot, deadlineMs);
     if (wanted?.notBefore !== undefined && wanted.notBefore > now) wakeups.push(wanted.notBefore);
     else if (wanted) {
@@ -199,7 +201,7 @@ export function decide(input: DecideInput): Decision {
   const deletionsInFlight = processDeletions(input.deletions, markProcessed, events);
   // While snapshots fail (often: S3 is down) nothing is deleted: the failure may be ours to fix,
   // and the copies we have are all there is.
-  const canPrune = recordsServed && !active && start === undefined && !deletionsInFlight && status.storage.phase !== "Unavailable" && !newestAttemptFailed(status);
+  const canPrune = recordsServed && input.rancherRefusal === undefined && !active && start === undefined && !deletionsInFlight && status.storage.phase !== "Unavailable" && !newestAttemptFailed(status);
   const prune = canPrune ? planPrune({ doomed: retention.delete, members: input.members, hasS3: spec.s3 !== undefined }).plans : [];
   if (deletionsInFlight) wakeups.push(now + RUNNING_RECHECK_MS);
 
@@ -208,7 +210,7 @@ export function decide(input: DecideInput): Decision {
   else delete status.nextScheduleTime;
   status.consecutiveFailures ??= 0;
   const overdue = isOverdue({ lastSuccessTime: lastOutcomeTimes(status).success, schedule: spec.schedule, timeZone: spec.timeZone, creationTime: policy.creationTime, now });
-  status.conditions = policyConditions({ status, generation: policy.generation, suspended: spec.suspend, overdue, nextScheduleTime: schedule.nextScheduleTime, recordsServed, now });
+  status.conditions = policyConditions({ status, generation: policy.generation, suspended: spec.suspend, overdue, nextScheduleTime: schedule.nextScheduleTime, recordsServed, rancherRefusal: input.rancherRefusal, now });
 
   const soonest = wakeups.length === 0 ? undefined : Math.min(...wakeups);
   return { spec, status, start, prune, markProcessed, events, metrics, requeueAfterMs: soonest === undefined ? undefined : Math.max(1000, soonest - now) };

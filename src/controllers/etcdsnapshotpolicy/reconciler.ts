@@ -21,6 +21,7 @@ import { decide, type Decision } from "./decide.ts";
 import { deleteJob, saveJob, type JobOwner } from "./desired.ts";
 import { etcdMembers, type NodeLike, type PodLike } from "./nodes.ts";
 import { recordedSnapshots } from "./records.ts";
+import { rancherRefusal } from "../../rke2/rancher.ts";
 import { objectsToConfirm, observeRuns, PROCESSED_LABEL, type JobPod, type ObjectCheck } from "./runs.ts";
 import { prepareStorageAccess, type StorageAccess } from "./storage-access.ts";
 import { nextStorageCheck, type StorageCheck } from "./status.ts";
@@ -107,6 +108,7 @@ export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, 
     members,
     records,
     recordsServed,
+    rancherRefusal: rancherRefusal(policy, caches.etcdNodes.list()),
     objectChecks,
     storageCheck,
     s3Access: access.jobs,

@@ -128,6 +128,8 @@ export interface ConditionInput {
   nextScheduleTime: number | undefined;
   /** Whether RKE2's ETCDSnapshotFile records are served. */
   recordsServed: boolean;
+  /** Why Rancher owns snapshots here; undefined when the policy may act. */
+  rancherRefusal?: string | undefined;
   now: number;
 }
 
@@ -144,7 +146,9 @@ export function policyConditions(input: ConditionInput): Condition[] {
     conditions = setCondition(conditions, { type, status: state, reason, message, observedGeneration }, now);
   };
 
-  if (newestAttemptFailed(status)) {
+  if (input.rancherRefusal !== undefined) {
+    set(Conditions.Ready, "False", Reasons.ManagedByRancher, input.rancherRefusal);
+  } else if (newestAttemptFailed(status)) {
     set(Conditions.Ready, "False", Reasons.SnapshotFailed, status.lastFailure?.message ?? "the last snapshot failed");
   } else if (status.lastSuccessfulSnapshot) {
     set(Conditions.Ready, "True", Reasons.SnapshotSucceeded, `last snapshot ${status.lastSuccessfulSnapshot.name} at ${status.lastSuccessfulSnapshot.takenAt}`);

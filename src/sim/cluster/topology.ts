@@ -1,5 +1,6 @@
 /** Which nodes a simulated RKE2 cluster has, and the labels and taints RKE2 (as configured) gives them. */
 import { CONTROL_PLANE_ROLE_LABEL, ETCD_ROLE_LABEL, MASTER_ROLE_LABEL, type NodeRoles } from "../../rke2/roles.ts";
+import { RANCHER_MACHINE_LABEL } from "../../rke2/rancher.ts";
 import type { Taint } from "./kinds.ts";
 
 export interface ServerSpec {
@@ -19,6 +20,11 @@ export interface TopologySpec {
    * `node-role.kubernetes.io/control-plane=true:NoSchedule`. RKE2 adds no taint by itself. Default true.
    */
   taintSplitRoles?: boolean;
+  /**
+   * A cluster Rancher provisioned: every node carries the `rke.cattle.io/machine=<machine uid>`
+   * label Rancher's planner puts in its RKE2 config (rke2/rancher.ts). Default false.
+   */
+  rancherProvisioned?: boolean;
 }
 
 export interface SimNodeSpec {
@@ -91,8 +97,15 @@ export function expandTopology(spec: TopologySpec): SimNodeSpec[] {
   return all.map((node, index) => {
     if (seen.has(node.name)) throw new Error(`duplicate node name ${node.name} in topology`);
     seen.add(node.name);
-    return { name: node.name, roles: node.roles, index, labels: labelsFor(node.name, node.roles), taints: taintsFor(node.roles, spec.taintSplitRoles ?? true) };
+    const labels = labelsFor(node.name, node.roles);
+    if (spec.rancherProvisioned) labels[RANCHER_MACHINE_LABEL] = machineUid(index);
+    return { name: node.name, roles: node.roles, index, labels, taints: taintsFor(node.roles, spec.taintSplitRoles ?? true) };
   });
+}
+
+/** A stable stand-in for the uid of the CAPI Machine Rancher made for the node. */
+function machineUid(index: number): string {
+  return `00000000-0000-4000-8000-${index.toString(16).padStart(12, "0")}`;
 }
 
 /** The node's InternalIP: 10.0.0.0/16 by topology position (RKE2 reports the host address). */

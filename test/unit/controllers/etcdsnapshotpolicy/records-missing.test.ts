@@ -34,3 +34,14 @@ describe("decide without RKE2's ETCDSnapshotFile records (no CRD)", () => {
     expect(decision.status.snapshotCount).toBe(1);
   });
 });
+
+describe("decide on a Rancher-provisioned cluster", () => {
+  it("starts no run and prunes nothing, with Ready=False ManagedByRancher", () => {
+    const records = [0, 1, 2].map((i) => localCopy("nightly", "etcd-1", T0 - (3 - i) * 60 * MINUTE));
+    const decision = decide(input({ rancherRefusal: "provisioned by Rancher", spec: { trigger: "now", retention: { count: 1 } }, records }));
+    expect(decision.start).toBeUndefined();
+    expect(decision.prune).toEqual([]);
+    expect(decision.status.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "ManagedByRancher", message: "provisioned by Rancher" });
+    expect(decide(input({ spec: { trigger: "now" } })).start).toBeDefined();
+  });
+});
