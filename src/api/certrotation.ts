@@ -147,6 +147,7 @@ export const CertRotationReasons = {
   NotExpiring: "NotExpiring",
   InventoryUnavailable: "InventoryUnavailable",
   ManagedByRancher: "ManagedByRancher",
+  DataDirMismatch: "DataDirMismatch",
 } as const;
 
 export function parseCertRotationSpec(raw: unknown): ParseResult<CertRotationSpec> {

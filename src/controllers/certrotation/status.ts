@@ -25,6 +25,8 @@ export interface StatusInput {
   rollout?: RolloutSummary | undefined;
   /** Nodes the engine finished rotating this round: rotated, not yet confirmed by the inventory. */
   justRotated?: readonly string[];
+  /** Nodes refused because their RKE2 data dir is not the one the inventory reads. */
+  dataDirProblem?: string | undefined;
 }
 
 interface ConditionValue {
@@ -117,6 +119,7 @@ function readyCondition(input: StatusInput, phase: CertRotationPhase, counts: Co
   if (phase === "Rotating") return { status: "False", reason: R.Rotating, message: input.plan?.triggerPending ? `rotating every selected node for trigger ${input.trigger ?? ""}; ${progress}` : progress };
   if (phase === "Paused" && hasWork(input, counts)) return { status: "False", reason: R.Paused, message: `spec.paused: ${progress}` };
   if (phase === "WaitingForWindow") return { status: "False", reason: R.WaitingForWindow, message: `outside the maintenance window: ${progress}` };
+  if (input.dataDirProblem !== undefined) return { status: "False", reason: R.DataDirMismatch, message: input.dataDirProblem };
   if (counts.nodes > 0 && reported(input).length === 0) return { status: "False", reason: R.InventoryUnavailable, message: `no certificate inventory report from any of the ${counts.nodes} selected node(s)` };
   const earliest = input.assessment?.earliest;
   const unreported = counts.nodes - reported(input).length;

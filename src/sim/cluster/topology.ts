@@ -1,5 +1,6 @@
 /** Which nodes a simulated RKE2 cluster has, and the labels and taints RKE2 (as configured) gives them. */
 import { CONTROL_PLANE_ROLE_LABEL, ETCD_ROLE_LABEL, MASTER_ROLE_LABEL, type NodeRoles } from "../../rke2/roles.ts";
+import { NODE_ARGS_ANNOTATION } from "../../rke2/data-dir.ts";
 import { RANCHER_MACHINE_LABEL } from "../../rke2/rancher.ts";
 import type { Taint } from "./kinds.ts";
 
@@ -25,6 +26,11 @@ export interface TopologySpec {
    * label Rancher's planner puts in its RKE2 config (rke2/rancher.ts). Default false.
    */
   rancherProvisioned?: boolean;
+  /**
+   * Nodes that run RKE2 with another `data-dir`, by node name: their Node carries it in
+   * `rke2.io/node-args`, as RKE2 writes it (rke2/data-dir.ts). Default none.
+   */
+  dataDirs?: Record<string, string>;
 }
 
 export interface SimNodeSpec {
@@ -33,6 +39,8 @@ export interface SimNodeSpec {
   /** Position in the topology: addresses derive from it. */
   index: number;
   labels: Record<string, string>;
+  /** Annotations RKE2 sets beyond the ones every node has. */
+  annotations?: Record<string, string>;
   taints: Taint[];
 }
 
@@ -99,7 +107,10 @@ export function expandTopology(spec: TopologySpec): SimNodeSpec[] {
     seen.add(node.name);
     const labels = labelsFor(node.name, node.roles);
     if (spec.rancherProvisioned) labels[RANCHER_MACHINE_LABEL] = machineUid(index);
-    return { name: node.name, roles: node.roles, index, labels, taints: taintsFor(node.roles, spec.taintSplitRoles ?? true) };
+    const dataDir = spec.dataDirs?.[node.name];
+    const role = node.roles.etcd || node.roles.controlPlane ? "server" : "agent";
+    const annotations = dataDir === undefined ? {} : { annotations: { [NODE_ARGS_ANNOTATION]: JSON.stringify([role, "--data-dir", dataDir]) } };
+    return { name: node.name, roles: node.roles, index, labels, ...annotations, taints: taintsFor(node.roles, spec.taintSplitRoles ?? true) };
   });
 }
 

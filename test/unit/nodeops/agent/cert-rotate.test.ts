@@ -191,6 +191,23 @@ describe.each(["urfave-v1", "urfave-v2"] as const)("rotating several services on
   });
 });
 
+describe("node-agent cert-rotate with a custom RKE2 data dir", () => {
+  it("reads and cleans up there, and tells rke2", async () => {
+    const custom = await certTree("/opt/rke2");
+    try {
+      await writeNode(custom, SERVER_FILES, OLD);
+      hostRoot = custom.dataDir.slice(0, -"/opt/rke2".length);
+      const host = serverHost([], () => writeNode(custom, SERVER_FILES.filter(([, kind]) => kind === "leaf"), NEW));
+      const result = await certRotate(hostOf(host), { services: [], dataDir: "/opt/rke2" }, log, deps());
+      expect(result.ok).toBe(true);
+      expect(host.calls).toContain("/usr/local/bin/rke2 certificate rotate --data-dir /opt/rke2");
+      expect(host.calls).toContain("rm -rf -- /opt/rke2/server/tls/kube-scheduler");
+    } finally {
+      await custom.cleanup();
+    }
+  }, 10_000);
+});
+
 describe("node-agent cert-rotate on an agent", () => {
   function agentHost(rotate: Handler): FakeHost {
     return new FakeHost([
