@@ -213,7 +213,9 @@ export function parseCertRotateArgs(argv: readonly string[]): ParsedArgs<CertRot
       options: { service: { type: "string", multiple: true }, "data-dir": { type: "string" } },
     });
     const dataDir = values["data-dir"];
-    if (dataDir !== undefined && !dataDir.startsWith("/")) return { ok: false, error: `--data-dir must be an absolute path, not ${dataDir}` };
+    if (dataDir !== undefined && !dataDir.startsWith("/")) {
+      return { ok: false, error: `--data-dir must be an absolute path, not ${dataDir}` };
+    }
     return { ok: true, options: { services: values.service ?? [], ...(dataDir !== undefined ? { dataDir } : {}) } };
   });
 }

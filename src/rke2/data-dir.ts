@@ -24,7 +24,8 @@ export function dataDirFromNodeArgs(annotation: string | undefined): string | un
   let found: string | undefined;
   for (let i = 0; i < args.length - 1; i++) {
     const value: unknown = args[i + 1];
-    if ((args[i] === "--data-dir" || args[i] === "-d") && typeof value === "string" && value.startsWith("/")) found = value;
+    const isFlag = args[i] === "--data-dir" || args[i] === "-d";
+    if (isFlag && typeof value === "string" && value.startsWith("/")) found = value;
   }
   return found === undefined ? undefined : found.replace(/\/+$/, "") || "/";
 }
@@ -51,7 +52,10 @@ export function dataDirMismatches(nodes: readonly NamedNode[], configured: strin
 }
 
 /** What a CertRotation says about such nodes. */
-export function dataDirMismatchMessage(mismatches: readonly { node: string; dataDir: string }[], configured: string): string | undefined {
+export function dataDirMismatchMessage(
+  mismatches: readonly { node: string; dataDir: string }[],
+  configured: string,
+): string | undefined {
   if (mismatches.length === 0) return undefined;
   const shown = mismatches.slice(0, 3).map((m) => `${m.node} (${m.dataDir})`).join(", ");
   const more = mismatches.length > 3 ? ` and ${mismatches.length - 3} more` : "";

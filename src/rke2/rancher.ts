@@ -28,7 +28,10 @@ interface Annotated {
 }
 
 export function rancherProvisionedNodes(nodes: readonly Labelled[]): string[] {
-  return nodes.filter((node) => node.metadata.labels?.[RANCHER_MACHINE_LABEL] !== undefined).map((node) => node.metadata.name).sort();
+  return nodes
+    .filter((node) => node.metadata.labels?.[RANCHER_MACHINE_LABEL] !== undefined)
+    .map((node) => node.metadata.name)
+    .sort();
 }
 
 /**
@@ -39,7 +42,8 @@ export function rancherRefusal(owner: Annotated, nodes: readonly Labelled[]): st
   if (owner.metadata.annotations?.[ALLOW_RANCHER_MANAGED_ANNOTATION] === "true") return undefined;
   const marked = rancherProvisionedNodes(nodes);
   if (marked.length === 0) return undefined;
-  const shown = marked.length <= 3 ? marked.join(", ") : `${marked.slice(0, 3).join(", ")} and ${marked.length - 3} more`;
+  const more = marked.length > 3 ? ` and ${marked.length - 3} more` : "";
+  const shown = `${marked.slice(0, 3).join(", ")}${more}`;
   return (
     `this cluster was provisioned by Rancher (${shown} carry ${RANCHER_MACHINE_LABEL}): rancher-system-agent owns its ` +
     `upgrades, certificate rotation and etcd snapshots, so nothing is done here. Use Rancher, or annotate this object ` +

@@ -49,13 +49,14 @@ export const RESTART_GRACE_MS = 3 * 60_000;
 function notRestarted(input: HealthInput): string | undefined {
   const { node, gate, now, jobFinishedAtMs } = input;
   const wanted = gate.kubeletVersion;
-  if (wanted === undefined || node.kubeletVersion === wanted || !node.ready || node.readySinceMs > jobFinishedAtMs) return undefined;
+  if (wanted === undefined || node.kubeletVersion === wanted) return undefined;
+  if (!node.ready || node.readySinceMs > jobFinishedAtMs) return undefined;
   const graceMs = Math.min(RESTART_GRACE_MS, gate.timeoutMs / 2);
   if (now < jobFinishedAtMs + graceMs) return undefined;
   return (
     `the upgrade Job succeeded but rke2 was not restarted: ${formatMs(graceMs)} later the kubelet still ` +
-    `reports ${node.kubeletVersion ?? "no version"} (not ${wanted}) and the node never left Ready. rancher/rke2-upgrade ` +
-    "exits 0 without a restart when the node's binary already matches; restart rke2 on the node " +
+    `reports ${node.kubeletVersion ?? "no version"} (not ${wanted}) and the node never left Ready. ` +
+    "rancher/rke2-upgrade exits 0 without a restart when the node's binary already matches; restart rke2 on the node " +
     "(systemctl restart rke2-server or rke2-agent)"
   );
 }

@@ -96,7 +96,8 @@ export class OptionalInformer<T extends KubeObject> {
       } catch (err) {
         if (isNotFound(err)) {
           if (this.availability !== "absent") {
-            log.warn(`${type.plural}.${groupOf(type)} is not served by this API server; looking again every ${Math.round(recheckMs / 1000)}s`);
+            const every = `${Math.round(recheckMs / 1000)}s`;
+            log.warn(`${type.plural}.${groupOf(type)} is not served by this API server; looking again every ${every}`);
           }
           this.change("absent");
         } else {

@@ -60,7 +60,10 @@ export function certRotateJob(ctx: JobContext, node: string, identity: string, b
     node,
     namespace: ctx.namespace,
     image: ctx.image,
-    args: buildCertRotateArgs({ services: rotatedServices(ctx.spec), ...(ctx.dataDir !== undefined ? { dataDir: ctx.dataDir } : {}) }),
+    args: buildCertRotateArgs({
+      services: rotatedServices(ctx.spec),
+      ...(ctx.dataDir !== undefined ? { dataDir: ctx.dataDir } : {}),
+    }),
     env: [{ name: NODE_NAME_ENV, value: node }],
     identity,
     ...(ctx.spec.jobTemplate ? { template: ctx.spec.jobTemplate } : {}),

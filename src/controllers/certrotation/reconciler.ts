@@ -88,7 +88,9 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
   const configuredDataDir = deps.rke2DataDir ?? RKE2_DEFAULT_DATA_DIR;
   const mismatches = dataDirMismatches(nodes, configuredDataDir);
   const refused = new Set(mismatches.map((m) => m.node));
-  const observed = observeCertNodes(nodes, spec.nodeSelector, label).map((node) => (refused.has(node.name) ? { ...node, selected: false } : node));
+  const observed = observeCertNodes(nodes, spec.nodeSelector, label).map((node) =>
+    refused.has(node.name) ? { ...node, selected: false } : node,
+  );
   const assessments = new Map<string, NodeAssessment>();
   nodes.forEach((node, index) => {
     // observeCertNodes keeps the order of `nodes`.

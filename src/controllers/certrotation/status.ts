@@ -115,11 +115,15 @@ function readyCondition(input: StatusInput, phase: CertRotationPhase, counts: Co
     return { status: "False", reason: R.RotationFailed, message: `rotation halted (change spec.trigger to retry): ${failed.join("; ")}` };
   }
   const progress = `${counts.expiringSoon} of ${counts.nodes} node(s) inside renewBefore, ${counts.rotating} rotating`;
-  if (input.plan?.startBlock === "rancher") return { status: "False", reason: R.ManagedByRancher, message: `${input.plan.rancherRefusal ?? ""}; ${progress}` };
+  if (input.plan?.startBlock === "rancher") {
+    return { status: "False", reason: R.ManagedByRancher, message: `${input.plan.rancherRefusal ?? ""}; ${progress}` };
+  }
   if (phase === "Rotating") return { status: "False", reason: R.Rotating, message: input.plan?.triggerPending ? `rotating every selected node for trigger ${input.trigger ?? ""}; ${progress}` : progress };
   if (phase === "Paused" && hasWork(input, counts)) return { status: "False", reason: R.Paused, message: `spec.paused: ${progress}` };
   if (phase === "WaitingForWindow") return { status: "False", reason: R.WaitingForWindow, message: `outside the maintenance window: ${progress}` };
-  if (input.dataDirProblem !== undefined) return { status: "False", reason: R.DataDirMismatch, message: input.dataDirProblem };
+  if (input.dataDirProblem !== undefined) {
+    return { status: "False", reason: R.DataDirMismatch, message: input.dataDirProblem };
+  }
   if (counts.nodes > 0 && reported(input).length === 0) return { status: "False", reason: R.InventoryUnavailable, message: `no certificate inventory report from any of the ${counts.nodes} selected node(s)` };
   const earliest = input.assessment?.earliest;
   const unreported = counts.nodes - reported(input).length;

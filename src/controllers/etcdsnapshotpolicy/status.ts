@@ -170,8 +170,11 @@ export function policyConditions(input: ConditionInput): Condition[] {
   else if (storage.phase === "Available") set(Conditions.StorageAvailable, "True", Reasons.StorageReachable, storage.message ?? "reachable");
   else set(Conditions.StorageAvailable, "False", Reasons.StorageUnreachable, storage.message ?? "unreachable");
 
-  if (input.recordsServed) set(Conditions.RecordsAvailable, "True", Reasons.RecordsServed, "RKE2's ETCDSnapshotFile records are watched");
-  else set(Conditions.RecordsAvailable, "False", Reasons.RecordsCRDMissing, RECORDS_MISSING_MESSAGE);
+  if (input.recordsServed) {
+    set(Conditions.RecordsAvailable, "True", Reasons.RecordsServed, "RKE2's ETCDSnapshotFile records are watched");
+  } else {
+    set(Conditions.RecordsAvailable, "False", Reasons.RecordsCRDMissing, RECORDS_MISSING_MESSAGE);
+  }
   return conditions;
 }
 

@@ -84,7 +84,9 @@ export interface PreflightFacts {
 /** The checks that need no I/O; the snapshot check is added by the caller once these pass. */
 export function preflightChecks(facts: PreflightFacts): PreflightCheck[] {
   const { input } = facts;
-  if (facts.rancherRefusal !== undefined) return [{ name: "RancherManaged", passed: false, message: facts.rancherRefusal }];
+  if (facts.rancherRefusal !== undefined) {
+    return [{ name: "RancherManaged", passed: false, message: facts.rancherRefusal }];
+  }
   const target = parseRke2Version(facts.target);
   const checks: PreflightCheck[] = [
     target

@@ -109,8 +109,10 @@ export function expandTopology(spec: TopologySpec): SimNodeSpec[] {
     if (spec.rancherProvisioned) labels[RANCHER_MACHINE_LABEL] = machineUid(index);
     const dataDir = spec.dataDirs?.[node.name];
     const role = node.roles.etcd || node.roles.controlPlane ? "server" : "agent";
-    const annotations = dataDir === undefined ? {} : { annotations: { [NODE_ARGS_ANNOTATION]: JSON.stringify([role, "--data-dir", dataDir]) } };
-    return { name: node.name, roles: node.roles, index, labels, ...annotations, taints: taintsFor(node.roles, spec.taintSplitRoles ?? true) };
+    const nodeArgs = JSON.stringify([role, "--data-dir", dataDir]);
+    const annotations = dataDir === undefined ? {} : { annotations: { [NODE_ARGS_ANNOTATION]: nodeArgs } };
+    const taints = taintsFor(node.roles, spec.taintSplitRoles ?? true);
+    return { name: node.name, roles: node.roles, index, labels, ...annotations, taints };
   });
 }
 
