@@ -146,6 +146,8 @@ export const CertRotationReasons = {
   ExpiringCritical: "ExpiringCritical",
   NotExpiring: "NotExpiring",
   InventoryUnavailable: "InventoryUnavailable",
+  ManagedByRancher: "ManagedByRancher",
+  DataDirMismatch: "DataDirMismatch",
 } as const;
 
 export function parseCertRotationSpec(raw: unknown): ParseResult<CertRotationSpec> {

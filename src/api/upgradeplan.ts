@@ -200,6 +200,7 @@ export const UpgradePlanReasons = {
   EtcdUnhealthy: "EtcdUnhealthy",
   DrainBlocked: "DrainBlocked",
   DisruptionLockHeld: "DisruptionLockHeld",
+  ManagedByRancher: "ManagedByRancher",
 } as const;
 
 export function parseUpgradePlanSpec(raw: unknown): ParseResult<UpgradePlanSpec> {

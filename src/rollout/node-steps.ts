@@ -135,7 +135,9 @@ export function decideClaimedNode(ctx: ClaimedNodeContext): NodeDecision {
       gate: input.policy.healthGate,
       observedHealthySinceMs: ctx.healthySinceMs,
     });
-    if (verdict.state === "timedOut") return attemptFailed(ctx, verdict.message, false, live);
+    if (verdict.state === "timedOut" || verdict.state === "notRestarted") {
+      return attemptFailed(ctx, verdict.message, false, live);
+    }
     if (verdict.state === "waiting") {
       return {
         steps: cleanup,

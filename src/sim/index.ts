@@ -49,6 +49,11 @@ export interface StartSimOptions {
   onOperatorRequest?: ApiRequestObserver;
   durations?: SimClusterOptions["durations"];
   workloads?: SimClusterOptions["workloads"];
+  /**
+   * Install RKE2's ETCDSnapshotFile CRD (default true). False plays an RKE2 release from before
+   * it: the API server answers 404 for etcdsnapshotfiles and the nodes record no snapshots there.
+   */
+  etcdSnapshotFileCrd?: boolean;
 }
 
 /** User-Agent of the sim's own clients (kubelets, controllers, test set-up through `port`). */
@@ -115,7 +120,8 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
     ...(options.onOperatorRequest ? { onRequest: options.onOperatorRequest } : {}),
   });
 
-  for (const crd of [etcdSnapshotFileCrd, ...operatorCrds()]) await createIfMissing(port, CRDS, crd);
+  const rke2Crds = options.etcdSnapshotFileCrd === false ? [] : [etcdSnapshotFileCrd];
+  for (const crd of [...rke2Crds, ...operatorCrds()]) await createIfMissing(port, CRDS, crd);
   for (const ns of SIM_NAMESPACES) {
     await createIfMissing(port, NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns.name, ...(ns.labels ? { labels: ns.labels } : {}) } });
   }

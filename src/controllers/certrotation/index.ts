@@ -43,6 +43,7 @@ export function createCertRotationController(context: OperatorContext, options: 
     engine,
     jobNamespace: config.jobsNamespace,
     image: config.nodeAgentImage,
+    rke2DataDir: config.rke2DataDir,
     expiring: expiringGauge(metrics.registry),
   };
   const controller = new Controller({

@@ -17,7 +17,7 @@ import { upgradePlanResource } from "../../api/upgradeplan.ts";
 import { ACTION_LABEL, HASH_LABEL, JOB_RESOURCE, jobOutcome, NODE_LABEL, OWNER_KIND_LABEL, OWNER_LABEL, POD_RESOURCE, shortHash, type Job } from "../../nodeops/job.ts";
 import { ETCD_ROLE_LABEL } from "../../rke2/roles.ts";
 import type { Clock } from "../../runtime/clock.ts";
-import { isAlreadyExists } from "../../runtime/kube/errors.ts";
+import { isAlreadyExists, isNotFound } from "../../runtime/kube/errors.ts";
 import type { KubePort } from "../../runtime/kube/port.ts";
 import type { KubeObject } from "../../runtime/kube/types.ts";
 import { openS3Store, type ObjectStoreFactory } from "../../storage/s3-store.ts";
@@ -117,9 +117,15 @@ export async function ensurePreUpgradeSnapshot(deps: PreUpgradeDeps, request: Pr
   const podsOf = (job: Job): JobPod[] => pods.filter((pod) => pod.metadata.labels?.["job-name"] === job.metadata.name);
   const [run] = observeRuns(jobs, podsOf);
   if (!run) return { state: "Pending", message: "the pre-upgrade snapshot Job carries no run annotation" };
-  const records = recordedSnapshots((await port.list<EtcdSnapshotFile>(etcdSnapshotFileResource)).items);
+  // No ETCDSnapshotFile CRD (older RKE2): verify from the node-agent's CLI listing instead.
+  const served = await port.list<EtcdSnapshotFile>(etcdSnapshotFileResource).catch((err: unknown) => {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  });
+  const records = recordedSnapshots(served?.items ?? []);
+  const cliListing = served === undefined;
   const objectChecks = new Map<string, ObjectCheck>();
-  const toConfirm = objectsToConfirm([run], { verify: spec.verify, records });
+  const toConfirm = objectsToConfirm([run], { verify: spec.verify, records, cliListing });
   if (toConfirm.length > 0 && spec.s3) {
     const access = await prepareStorageAccess(storageDeps, policyOwner, spec);
     try {
@@ -132,7 +138,7 @@ export async function ensurePreUpgradeSnapshot(deps: PreUpgradeDeps, request: Pr
       access.store?.close();
     }
   }
-  const evaluation = evaluateRun(run, { verify: spec.verify, records, objectChecks, now });
+  const evaluation = evaluateRun(run, { verify: spec.verify, records, objectChecks, now, cliListing });
   switch (evaluation.state) {
     case "Running":
       return { state: "Running", message: `pre-upgrade snapshot running on ${run.jobs.map((job) => job.node).join(", ")}` };

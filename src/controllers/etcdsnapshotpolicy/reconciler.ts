@@ -21,6 +21,7 @@ import { decide, type Decision } from "./decide.ts";
 import { deleteJob, saveJob, type JobOwner } from "./desired.ts";
 import { etcdMembers, type NodeLike, type PodLike } from "./nodes.ts";
 import { recordedSnapshots } from "./records.ts";
+import { rancherRefusal } from "../../rke2/rancher.ts";
 import { objectsToConfirm, observeRuns, PROCESSED_LABEL, type JobPod, type ObjectCheck } from "./runs.ts";
 import { prepareStorageAccess, type StorageAccess } from "./storage-access.ts";
 import { nextStorageCheck, type StorageCheck } from "./status.ts";
@@ -45,6 +46,8 @@ export interface PolicyReconcilerDeps {
   metrics: OperatorMetrics;
   events: EventRecorder;
   caches: PolicyCaches;
+  /** False while the API server does not serve ETCDSnapshotFile (no CRD); true when absent. */
+  recordsServed?: () => boolean;
   openStore: ObjectStoreFactory;
   config: { namespace: string; jobsNamespace: string; nodeAgentImage: string };
 }
@@ -72,6 +75,7 @@ export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, 
   const mirrorPods = new Map(caches.etcdMirrorPods.list().map((pod) => [pod.metadata.name, pod]));
   const members = etcdMembers(caches.etcdNodes.list(), mirrorPods);
   const records = recordedSnapshots(caches.records.list());
+  const recordsServed = deps.recordsServed?.() ?? true;
   const status = policy.status ?? {};
 
   // S3: the Jobs' Secret copy, the objects to confirm, the storage check when due.
@@ -82,7 +86,7 @@ export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, 
   if (parsed.ok && parsed.spec.s3) {
     access = await prepareStorageAccess({ port: deps.port, operatorNamespace: deps.config.namespace, jobsNamespace: deps.config.jobsNamespace, openStore: deps.openStore }, owner, parsed.spec);
     try {
-      for (const location of objectsToConfirm(runs, { verify: parsed.spec.verify, records })) {
+      for (const location of objectsToConfirm(runs, { verify: parsed.spec.verify, records, cliListing: !recordsServed })) {
         const key = location.slice(`s3://${parsed.spec.s3.bucket}/`.length);
         if (!access.store) objectChecks.set(location, { error: access.storeProblem ?? "no S3 client" });
         else objectChecks.set(location, await access.store.statObject(key).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) })));
@@ -103,6 +107,8 @@ export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, 
     busyNodes,
     members,
     records,
+    recordsServed,
+    rancherRefusal: rancherRefusal(policy, caches.etcdNodes.list()),
     objectChecks,
     storageCheck,
     s3Access: access.jobs,
