@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { certRotationResource } from "../../../src/api/certrotation.ts";
 import { NODE_LABEL } from "../../../src/nodeops/job.ts";
 import { demoTopology } from "../../../src/sim/cluster/topology.ts";
-import { externalKubeconfig, withSim } from "../../support/sim-harness.ts";
+import { withSim } from "../../support/sim-harness.ts";
 import { certRotation, condition, quickSpec, rotateJobs, startOperator, waitForCr, type RunningOperator } from "./harness.ts";
 
 const sim = withSim({ topology: { ...demoTopology(), dataDirs: { "agent-1": "/opt/rke2" } } });
@@ -21,9 +21,8 @@ afterAll(async () => {
 });
 
 const AGENTS = { matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "DoesNotExist" as const }, { key: "node-role.kubernetes.io/etcd", operator: "DoesNotExist" as const }] };
-const describeSim = externalKubeconfig() ? describe.skip : describe;
 
-describeSim("a node with another RKE2 data-dir", () => {
+describe("a node with another RKE2 data-dir", () => {
   it("is left out of the rotation, and Ready says so", async () => {
     await sim().port.create(certRotationResource, certRotation("data-dir", quickSpec({ trigger: "now", nodeSelector: AGENTS })));
     const settled = await waitForCr(sim().port, "data-dir", (cr) => condition(cr, "Ready")?.reason === "DataDirMismatch", "Ready=False DataDirMismatch", 45_000);

@@ -3,13 +3,14 @@
  * for etcdsnapshotfiles. The controller must still start (and the operator be ready), say so on
  * every policy, and verify snapshots from the node-agent's CLI listing.
  */
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import { etcdSnapshotPolicyResource } from "../../../src/api/etcdsnapshotpolicy.ts";
 import { createEtcdSnapshotPolicyController } from "../../../src/controllers/etcdsnapshotpolicy/controller.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
 import { createMetrics } from "../../../src/observability/metrics.ts";
 import { ControllerManager } from "../../../src/operator/manager.ts";
-import { externalKubeconfig, waitFor, withSim } from "../../support/sim-harness.ts";
+import { waitFor, withSim } from "../../support/sim-harness.ts";
+import { describeOnSim } from "../../support/lanes.ts";
 import { condition, FastClock, getPolicy, operatorConfig, operatorRequests, policy } from "./harness.ts";
 
 const clock = new FastClock(30);
@@ -27,9 +28,8 @@ afterAll(async () => {
   await manager?.stop();
 });
 
-const describeSim = externalKubeconfig() ? describe.skip : describe;
 
-describeSim("EtcdSnapshotPolicy where ETCDSnapshotFile is not served", () => {
+describeOnSim("crdAbsent")("EtcdSnapshotPolicy where ETCDSnapshotFile is not served", () => {
   it("starts, is ready, says so on the policy and verifies a snapshot from the CLI listing", async () => {
     expect(manager?.isReady()).toBe(true);
     await sim().port.create(etcdSnapshotPolicyResource, policy("old-rke2", { schedule: "0 0 1 1 *", trigger: "now" }));

@@ -17,7 +17,7 @@ import { systemClock } from "../../../src/runtime/clock.ts";
 import type { KubeObject, ResourceType } from "../../../src/runtime/kube/types.ts";
 import { demoTopology } from "../../../src/sim/cluster/topology.ts";
 import { JOBS_NAMESPACE, operatorConfig } from "../../support/operator-config.ts";
-import { externalKubeconfig, waitFor, withSim } from "../../support/sim-harness.ts";
+import { waitFor, withSim } from "../../support/sim-harness.ts";
 
 const sim = withSim({ topology: { ...demoTopology(), rancherProvisioned: true } });
 let manager: ControllerManager | undefined;
@@ -45,9 +45,8 @@ async function jobs(action: string): Promise<Job[]> {
   return (await sim().port.list<Job>(JOB_RESOURCE, { namespace: JOBS_NAMESPACE, labelSelector: `rke2-lifecycle.io/action=${action}` })).items;
 }
 
-const describeSim = externalKubeconfig() ? describe.skip : describe;
 
-describeSim("a Rancher-provisioned cluster", () => {
+describe("a Rancher-provisioned cluster", () => {
   it("is left alone by every kind, with reason ManagedByRancher", async () => {
     const meta = (name: string) => ({ name });
     await sim().port.create<UpgradePlan>(upgradePlanResource, { apiVersion: upgradePlanResource.apiVersion, kind: upgradePlanResource.kind, metadata: meta("rancher-up"), spec: { version: "v1.30.8+rke2r1", snapshot: { required: false } } });
