@@ -5,6 +5,9 @@ export const OPERATOR_KUBECONFIG_ENV = "RKE2_LIFECYCLE_TEST_OPERATOR_KUBECONFIG"
 /** The real lane's kube-apiserver audit log. */
 export const AUDIT_LOG_ENV = "RKE2_LIFECYCLE_TEST_AUDIT_LOG";
 
+/** The chart's operator ServiceAccount: the identity the real lane gives the operator. */
+export const OPERATOR_SERVICE_ACCOUNT = { namespace: "rke2-lifecycle-system", name: "rke2-lifecycle-operator" };
+
 export function externalKubeconfig(): string | undefined {
   const path = process.env[EXTERNAL_KUBECONFIG_ENV];
   return path ? path : undefined;

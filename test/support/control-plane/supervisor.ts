@@ -12,6 +12,8 @@ import { request } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { OPERATOR_SERVICE_ACCOUNT } from "../lane-env.ts";
 
 export interface ControlPlaneInfo {
   server: string;
@@ -23,7 +25,6 @@ export interface ControlPlaneInfo {
   auditLog: string;
 }
 
-export const OPERATOR_SERVICE_ACCOUNT = { namespace: "rke2-lifecycle-system", name: "rke2-lifecycle-operator" };
 const READY_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 3_000;
 
@@ -207,8 +208,9 @@ async function main(bin: string): Promise<void> {
   process.stdout.write(`${JSON.stringify(info)}\n`);
 }
 
+// Runs only as a program (`node supervisor.ts <binDir>`), never when imported.
 const bin = process.argv[2];
-if (bin) {
+if (bin && process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main(bin).catch((err: unknown) => {
     process.stderr.write(`control plane: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
