@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ApiRequestRecord } from "../../src/runtime/kube/http.ts";
+import { verbOf } from "../../src/sim/apiserver/resource-handler.ts";
 import type { ApiRequest } from "./rbac.ts";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -24,21 +25,6 @@ export interface LoggedRequest extends ApiRequest {
 
 export type RequestFilter = Partial<ApiRequest> & { code?: number };
 
-const verbOf = (method: string, portVerb: string, named: boolean): string => {
-  if (portVerb === "watch") return "watch";
-  switch (method) {
-    case "GET":
-      return named ? "get" : "list";
-    case "POST":
-      return "create";
-    case "PUT":
-      return "update";
-    case "PATCH":
-      return "patch";
-    default:
-      return named ? "delete" : "deletecollection";
-  }
-};
 
 /** The request an authorizer sees for one REST path (`/api/v1/...` or `/apis/<group>/<version>/...`). */
 export function apiRequestOf(record: Pick<ApiRequestRecord, "verb" | "method" | "path">): ApiRequest | undefined {
@@ -62,7 +48,8 @@ export function apiRequestOf(record: Pick<ApiRequestRecord, "verb" | "method" | 
   const [resource, name, subresource] = rest;
   if (!resource) return undefined;
   return {
-    verb: verbOf(record.method, record.verb, name !== undefined),
+    // The port says which GETs are watches; the query that says so is not in the record.
+    verb: record.verb === "watch" ? "watch" : verbOf(record.method, { name }, new URLSearchParams()),
     group,
     resource,
     ...(subresource ? { subresource } : {}),

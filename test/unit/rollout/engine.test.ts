@@ -105,7 +105,8 @@ describe("RolloutEngine with the in-memory port", () => {
     expect(port.requestCount("mergePatch", "nodes")).toBe(patches);
   });
 
-  it("finishes a node once healthy for the settle time, then drains and starts the worker", async () => {
+  /** Starts etcd-1, then completes its Job and brings it back Ready at the target. */
+  const completeEtcdUpgrade = async (): Promise<void> => {
     await round();
     const [job] = await jobs();
     if (!job) throw new Error("no job");
@@ -113,6 +114,10 @@ describe("RolloutEngine with the in-memory port", () => {
     await port.patchStatus(JOB_RESOURCE, job.metadata.name, { conditions: [{ type: "Complete", status: "True", lastTransitionTime: finishedAt }], completionTime: finishedAt }, "jobs");
     await port.patchStatus(NODE_RESOURCE, "etcd-1", { conditions: [{ type: "Ready", status: "True", lastTransitionTime: finishedAt }], nodeInfo: { kubeletVersion: TARGET } });
     await flushMicrotasks();
+  };
+
+  it("finishes a node once healthy for the settle time, then drains and starts the worker", async () => {
+    await completeEtcdUpgrade();
     const settling = await round();
     expect(settling.summary.nodes).toEqual([expect.objectContaining({ name: "etcd-1", phase: "WaitingHealthy", message: `healthy since ${new Date(clock.now()).toISOString()}, settling 30s` })]);
     expect(settling.requeueAfterMs).toBe(30_000);
@@ -136,13 +141,7 @@ describe("RolloutEngine with the in-memory port", () => {
 
   /** Brings etcd-1 to the round that finishes it, where the same round would also claim agent-1. */
   const untilEtcdFinishes = async (): Promise<void> => {
-    await round();
-    const [job] = await jobs();
-    if (!job) throw new Error("no job");
-    const finishedAt = new Date(clock.now()).toISOString();
-    await port.patchStatus(JOB_RESOURCE, job.metadata.name, { conditions: [{ type: "Complete", status: "True", lastTransitionTime: finishedAt }], completionTime: finishedAt }, "jobs");
-    await port.patchStatus(NODE_RESOURCE, "etcd-1", { conditions: [{ type: "Ready", status: "True", lastTransitionTime: finishedAt }], nodeInfo: { kubeletVersion: TARGET } });
-    await flushMicrotasks();
+    await completeEtcdUpgrade();
     await round();
     await clock.advance(30_000);
   };
