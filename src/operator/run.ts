@@ -6,7 +6,7 @@ import { apiRequestObserver, createMetrics, type OperatorMetrics } from "../obse
 import { startHealthServer, type HealthServer } from "../observability/server.ts";
 import { systemClock, type Clock } from "../runtime/clock.ts";
 import { createKubePort } from "../runtime/kube/adapter.ts";
-import { loadKubeConfig } from "../runtime/kube/kubeconfig.ts";
+import { loadKubeConnection } from "../runtime/kube/kubeconfig.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
 import { LeaderElector } from "../runtime/leader-election.ts";
 import { certRotationResource } from "../api/certrotation.ts";
@@ -65,7 +65,7 @@ export async function runOperator(config: OperatorConfig, deps: OperatorDependen
   const metrics = deps.metrics ?? createMetrics();
   const port =
     deps.port ??
-    createKubePort(loadKubeConfig({ kubeconfigPath: config.kubeconfig, inCluster: config.inCluster }), {
+    createKubePort(await loadKubeConnection({ kubeconfigPath: config.kubeconfig, inCluster: config.inCluster }), {
       clock,
       onRequest: apiRequestObserver(metrics),
     });

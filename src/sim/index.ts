@@ -13,6 +13,7 @@ import { etcdSnapshotFileCrd } from "../api/etcdsnapshotfile.ts";
 import { silentLogger, type Logger } from "../observability/logger.ts";
 import { systemClock, type Clock } from "../runtime/clock.ts";
 import { createKubePort } from "../runtime/kube/adapter.ts";
+import { kubeConfigConnection } from "../runtime/kube/kubeconfig-files.ts";
 import { isAlreadyExists } from "../runtime/kube/errors.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
 import type { KubeObject } from "../runtime/kube/types.ts";
@@ -99,8 +100,8 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
     await apiServer.writeKubeconfig(kubeconfigPath);
   }
   const kubeConfig = loadKubeConfig(kubeconfigPath);
-  const port = createKubePort(kubeConfig, { clock, userAgent: SIM_CLIENT });
-  const operatorPort = createKubePort(kubeConfig, { clock, userAgent: OPERATOR_CLIENT });
+  const port = createKubePort(kubeConfigConnection(kubeConfig), { clock, userAgent: SIM_CLIENT });
+  const operatorPort = createKubePort(kubeConfigConnection(kubeConfig), { clock, userAgent: OPERATOR_CLIENT });
 
   for (const crd of [etcdSnapshotFileCrd, ...operatorCrds()]) await createIfMissing(port, CRDS, crd);
   for (const ns of SIM_NAMESPACES) {
