@@ -151,8 +151,6 @@ export const CertRotationReasons = {
 export function parseCertRotationSpec(raw: unknown): ParseResult<CertRotationSpec> {
   return parseWith(CertRotationSpecSchema, raw);
 }
-/** The kind-neutral name controllers use: `Ready=False, reason=InvalidSpec` on `ok: false`. */
-export const parseSpec = parseCertRotationSpec;
 
 export const certRotationCrdSource: CrdSource = {
   resource: certRotationResource,

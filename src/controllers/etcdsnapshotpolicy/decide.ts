@@ -13,7 +13,7 @@
  *   and a status that already holds it (crash in between) is recognised.
  */
 import { durationToMs } from "../../api/duration.ts";
-import { parseSpec, type EtcdSnapshotPolicySpec } from "../../api/etcdsnapshotpolicy.ts";
+import { parseEtcdSnapshotPolicySpec, type EtcdSnapshotPolicySpec } from "../../api/etcdsnapshotpolicy.ts";
 import { toKubeTime } from "../../api/condition.ts";
 import { decodeResult } from "../../nodeops/results.ts";
 import { chooseNodes, type EtcdMember } from "./nodes.ts";
@@ -99,7 +99,7 @@ function invalid(input: DecideInput, message: string): Decision {
 }
 
 export function decide(input: DecideInput): Decision {
-  const parsed = parseSpec(input.policy.spec);
+  const parsed = parseEtcdSnapshotPolicySpec(input.policy.spec);
   if (!parsed.ok) return invalid(input, parsed.message);
   const spec = parsed.spec;
   const scheduleProblem = validateSchedule(spec.schedule, spec.timeZone);

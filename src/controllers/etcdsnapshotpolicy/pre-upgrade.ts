@@ -12,7 +12,7 @@
  */
 import { toKubeTime } from "../../api/condition.ts";
 import { etcdSnapshotFileResource, type EtcdSnapshotFile } from "../../api/etcdsnapshotfile.ts";
-import { etcdSnapshotPolicyResource, EtcdSnapshotPolicySpecSchema, parseSpec, type EtcdSnapshotPolicy, type EtcdSnapshotPolicySpec } from "../../api/etcdsnapshotpolicy.ts";
+import { etcdSnapshotPolicyResource, EtcdSnapshotPolicySpecSchema, parseEtcdSnapshotPolicySpec, type EtcdSnapshotPolicy, type EtcdSnapshotPolicySpec } from "../../api/etcdsnapshotpolicy.ts";
 import { upgradePlanResource } from "../../api/upgradeplan.ts";
 import { ACTION_LABEL, HASH_LABEL, JOB_RESOURCE, jobOutcome, NODE_LABEL, OWNER_KIND_LABEL, OWNER_LABEL, POD_RESOURCE, shortHash, type Job } from "../../nodeops/job.ts";
 import { ETCD_ROLE_LABEL } from "../../rke2/roles.ts";
@@ -75,7 +75,7 @@ export async function ensurePreUpgradeSnapshot(deps: PreUpgradeDeps, request: Pr
   if (request.policyName !== undefined) {
     policy = await port.get<EtcdSnapshotPolicy>(etcdSnapshotPolicyResource, request.policyName);
     if (!policy) return { state: "Failed", message: `EtcdSnapshotPolicy ${request.policyName} not found` };
-    const parsed = parseSpec(policy.spec);
+    const parsed = parseEtcdSnapshotPolicySpec(policy.spec);
     if (!parsed.ok) return { state: "Failed", message: `EtcdSnapshotPolicy ${request.policyName} is invalid: ${parsed.message}` };
     spec = parsed.spec;
   }

@@ -2,7 +2,7 @@
  * The EtcdSnapshotPolicy reconcile: gather what the caches and S3 say, call `decide`, carry out
  * what it decided in an order that keeps every step safe to repeat.
  */
-import { parseSpec, etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../../api/etcdsnapshotpolicy.ts";
+import { parseEtcdSnapshotPolicySpec, etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../../api/etcdsnapshotpolicy.ts";
 import type { EtcdSnapshotFile } from "../../api/etcdsnapshotfile.ts";
 import { durationToMs } from "../../api/duration.ts";
 import type { EventRecorder } from "../../observability/events.ts";
@@ -75,7 +75,7 @@ export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, 
   const status = policy.status ?? {};
 
   // S3: the Jobs' Secret copy, the objects to confirm, the storage check when due.
-  const parsed = parseSpec(policy.spec);
+  const parsed = parseEtcdSnapshotPolicySpec(policy.spec);
   let access: StorageAccess = { jobs: { ok: true }, store: undefined };
   const objectChecks = new Map<string, ObjectCheck>();
   let storageCheck: StorageCheck | undefined;

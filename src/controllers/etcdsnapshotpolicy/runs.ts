@@ -27,11 +27,6 @@ export function runIdentity(kind: RunKind, key: string): string {
   return `${kind}/${key}`;
 }
 
-export function runKindOf(identity: string): RunKind | undefined {
-  const kind = identity.slice(0, identity.indexOf("/"));
-  return kind === "slot" || kind === "trigger" || kind === "retry" || kind === "pre-upgrade" ? kind : undefined;
-}
-
 /** What the run logic reads of a Job's pod: its container's termination message. */
 export interface JobPod {
   status?: { containerStatuses?: { state?: { terminated?: { message?: string; exitCode?: number; reason?: string } } }[] };

@@ -9,7 +9,6 @@ import { silentLogger } from "../../../src/observability/logger.ts";
 import { createMetrics, type OperatorMetrics } from "../../../src/observability/metrics.ts";
 import { ControllerManager } from "../../../src/operator/manager.ts";
 import { sleepWith, type Clock } from "../../../src/runtime/clock.ts";
-import { isNotFound } from "../../../src/runtime/kube/errors.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
 import type { RequestKey } from "../../../src/sim/apiserver/faults.ts";
 import { OPERATOR_CLIENT, type Sim } from "../../../src/sim/index.ts";
@@ -74,14 +73,6 @@ export function policy(name: string, spec: EtcdSnapshotPolicySpecInput): EtcdSna
 
 export async function getPolicy(port: KubePort, name: string): Promise<EtcdSnapshotPolicy | undefined> {
   return port.get<EtcdSnapshotPolicy>(etcdSnapshotPolicyResource, name);
-}
-
-export async function deletePolicy(port: KubePort, name: string): Promise<void> {
-  try {
-    await port.delete(etcdSnapshotPolicyResource, name);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
 }
 
 export function condition(object: EtcdSnapshotPolicy | undefined, type: string): { status: string; reason: string; message: string } | undefined {
