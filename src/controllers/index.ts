@@ -19,8 +19,5 @@ export interface OperatorContext {
 
 export type ControllerFactory = (context: OperatorContext) => ControllerModule;
 
-/**
- * The controllers this build runs, one factory per kind. The EtcdSnapshotPolicy, UpgradePlan and
- * CertRotation controllers register here as they are built (see docs/status.md).
- */
+/** The controllers the operator runs, one factory per kind. */
 export const CONTROLLER_FACTORIES: readonly ControllerFactory[] = [(context) => createEtcdSnapshotPolicyController(context), (context) => createUpgradePlanController(context), (context) => createCertRotationController(context)];

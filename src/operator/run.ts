@@ -82,7 +82,7 @@ export async function runOperator(config: OperatorConfig, deps: OperatorDependen
       factories.length > 0 ? conditionMetricInformers(context) : [],
     );
     manager = current;
-    if (factories.length === 0) log.warn("this build registers no controllers yet; the operator only holds the lease");
+    if (factories.length === 0) log.warn("no controllers registered; the operator only holds the lease");
     current.start().catch((err: unknown) => {
       log.error({ err }, "controllers failed to start");
     });

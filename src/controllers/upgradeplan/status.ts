@@ -1,5 +1,6 @@
 /**
- * The UpgradePlan's status, pure: phase, conditions and the small, bounded fields api.md lists.
+ * The UpgradePlan's status, pure: phase, conditions and the small, bounded fields of
+ * docs/upgrades.md "Status".
  * Only in-progress and failed nodes are listed (at most MAX_STATUS_NODES); completion lives on
  * the Nodes as labels, so the status stays the same size at 7 nodes and at 5,000.
  */

@@ -1,9 +1,9 @@
 /**
- * testing.md reliability scenarios 6, 7, 9, 10 and 13: a pre-cordoned node, an etcd member
+ * docs/testing.md reliability scenarios 6, 7, 9, 10 and 13: a pre-cordoned node, an etcd member
  * failing mid-rollout, a window closing mid-rollout, a target changed mid-rollout, and the
- * disruption lock held by a second operation. Scenario 13 asks for an UpgradePlan and a
- * CertRotation at once; CertRotation is not built yet, so a second lock holder (a CertRotation
- * object and the Lease it would hold, driven through the same DisruptionLock) stands in for it.
+ * disruption lock held by a second operation. For scenario 13 the test holds the lock for a
+ * CertRotation itself (through the same DisruptionLock) so the moment is deterministic;
+ * certrotation/with-upgrade.test.ts runs both controllers at once.
  */
 import { describe, expect, it } from "@jest/globals";
 import { certRotationResource } from "../../../src/api/certrotation.ts";

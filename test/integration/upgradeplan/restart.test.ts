@@ -1,5 +1,5 @@
 /**
- * testing.md reliability scenarios 1-3: the operator killed mid-drain, killed between creating a
+ * docs/testing.md reliability scenarios 1-3: the operator killed mid-drain, killed between creating a
  * Job and writing status, and two replicas where only the Lease holder acts.
  */
 import { describe, expect, it } from "@jest/globals";
