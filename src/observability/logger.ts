@@ -1,4 +1,5 @@
-import { pino, type Logger, type DestinationStream } from "pino";
+import { pino, type DestinationStream } from "pino";
+import type { Logger } from "../runtime/logger.ts";
 
 export type { Logger };
 

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import type { OperatorConfig } from "../config.ts";
-import { CONTROLLER_FACTORIES, type ControllerFactory, type OperatorContext } from "../controllers/index.ts";
+import type { ControllerFactory, OperatorContext } from "../controllers/context.ts";
+import { CONTROLLER_FACTORIES } from "../controllers/index.ts";
 import type { Logger } from "../observability/logger.ts";
 import { apiRequestObserver, createMetrics, type OperatorMetrics } from "../observability/metrics.ts";
 import { startHealthServer, type HealthServer } from "../observability/server.ts";
@@ -15,7 +16,8 @@ import { upgradePlanResource } from "../api/upgradeplan.ts";
 import { conditionMetricsHandler } from "../observability/condition-metrics.ts";
 import { Informer } from "../runtime/informer.ts";
 import type { KubeObject } from "../runtime/kube/types.ts";
-import { ControllerManager, type ManagedInformer } from "./manager.ts";
+import type { ManagedInformer } from "../runtime/controller-module.ts";
+import { ControllerManager } from "./manager.ts";
 
 /** One informer per kind that exports its conditions as metrics (the shipped alerts read them). */
 function conditionMetricInformers(context: OperatorContext): ManagedInformer[] {

@@ -7,6 +7,7 @@
 import type { Logger } from "../observability/logger.ts";
 import { ACTION_LABEL, JOB_RESOURCE, MANAGED_BY, MANAGED_BY_LABEL, NODE_LABEL, OWNER_KIND_LABEL, OWNER_LABEL, POD_RESOURCE, type Job } from "../nodeops/job.ts";
 import type { Clock } from "../runtime/clock.ts";
+import type { ManagedInformer } from "../runtime/controller-module.ts";
 import { Informer } from "../runtime/informer.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
 import { LEASE_RESOURCE, type Lease } from "../runtime/leader-election.ts";
@@ -31,14 +32,6 @@ export function jobIndexOf(job: Job): string {
   return action && kind && owner && node ? jobIndexKey(action, kind, owner, node) : "";
 }
 
-/** What the operator's manager needs to run an informer (structurally its ManagedInformer). */
-export interface RunnableInformer {
-  readonly synced: Promise<void>;
-  hasSynced(): boolean;
-  start(): void;
-  stop(): Promise<void>;
-}
-
 export interface RolloutCaches {
   nodes: Informer<NodeObject>;
   mirrorPods: Informer<PodObject>;
@@ -47,7 +40,7 @@ export interface RolloutCaches {
   nodeWrites: RecentWrites<NodeObject>;
   leaseWrites: RecentWrites<Lease>;
   /** Hand these to the controller module; the set is rebuilt after they were stopped. */
-  informers: RunnableInformer[];
+  informers: ManagedInformer[];
   lockNamespace: string;
   lockName: string;
   jobNamespace: string;
@@ -106,7 +99,7 @@ export function createRolloutCaches(options: RolloutCachesOptions, onStop: () =>
   nodes.addHandler(nodeWrites.handler());
   lease.addHandler(leaseWrites.handler());
   const all = [nodes, mirrorPods, jobs, lease];
-  const runnable: RunnableInformer = {
+  const runnable: ManagedInformer = {
     get synced() {
       return Promise.all(all.map((informer) => informer.synced)).then(() => undefined);
     },

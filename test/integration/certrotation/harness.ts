@@ -6,6 +6,7 @@
  */
 import { certRotationResource, type CertRotation, type CertRotationSpecInput } from "../../../src/api/certrotation.ts";
 import { createCertRotationController } from "../../../src/controllers/certrotation/index.ts";
+import { policyPreUpgradeSnapshots } from "../../../src/controllers/index.ts";
 import { createUpgradePlanController } from "../../../src/controllers/upgradeplan/index.ts";
 import { JOB_RESOURCE, NODE_LABEL, type Job } from "../../../src/nodeops/job.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
@@ -44,7 +45,7 @@ export async function startOperator(port: KubePort, options: { clock?: Clock; wi
   const log = silentLogger();
   const context = { port, clock: options.clock ?? systemClock, log, metrics, config: operatorConfig() };
   const modules = [createCertRotationController(context)];
-  if (options.withUpgrades) modules.push(createUpgradePlanController(context, { drainPollMs: 100, drainBackoff: { initialMs: 200, maxMs: 1000, factor: 2, jitter: 0, resetAfterMs: 60_000 } }));
+  if (options.withUpgrades) modules.push(createUpgradePlanController(context, { snapshots: policyPreUpgradeSnapshots(context), drainPollMs: 100, drainBackoff: { initialMs: 200, maxMs: 1000, factor: 2, jitter: 0, resetAfterMs: 60_000 } }));
   const manager = new ControllerManager(modules, log);
   await manager.start();
   return { metrics, stop: () => manager.stop() };

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "@jest/globals";
 import { certRotationResource } from "../../../src/api/certrotation.ts";
+import { DISRUPTING_KINDS } from "../../../src/controllers/context.ts";
 import { upgradePlanResource } from "../../../src/api/upgradeplan.ts";
 import { completionLabelKey, readClaim, targetHash } from "../../../src/rollout/claim.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-objects.ts";
@@ -147,7 +148,7 @@ describe("reliability: gates", () => {
 
   it("13. another operation holds the disruption lock: nothing is touched until it lets go; it cannot take the lock while nodes are out", async () => {
     const sim = await freshSim();
-    const lock = new DisruptionLock({ port: sim.port, clock: systemClock, namespace: OPERATOR_NAMESPACE });
+    const lock = new DisruptionLock({ port: sim.port, clock: systemClock, namespace: OPERATOR_NAMESPACE, holderKinds: DISRUPTING_KINDS });
     const lease = async () => sim.port.get<Lease>(LEASE_RESOURCE, DISRUPTION_LOCK_NAME, OPERATOR_NAMESPACE);
     const operator = await startOperator(sim.operatorPort);
     try {

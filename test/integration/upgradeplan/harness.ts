@@ -5,6 +5,7 @@
  */
 import { etcdSnapshotPolicyResource } from "../../../src/api/etcdsnapshotpolicy.ts";
 import { upgradePlanResource, type UpgradePlan, type UpgradePlanSpecInput } from "../../../src/api/upgradeplan.ts";
+import { policyPreUpgradeSnapshots } from "../../../src/controllers/index.ts";
 import { createUpgradePlanController, type UpgradePlanOptions } from "../../../src/controllers/upgradeplan/index.ts";
 import { JOB_RESOURCE, NODE_LABEL, POD_RESOURCE, type Job } from "../../../src/nodeops/job.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
@@ -32,13 +33,14 @@ export interface RunningOperator {
 }
 
 /** Short polls so a time-compressed cluster is not slowed down by the operator's own waits. */
-export const FAST: UpgradePlanOptions = { drainPollMs: 100, snapshotPollMs: 200, drainBackoff: { initialMs: 200, maxMs: 1000, factor: 2, jitter: 0, resetAfterMs: 60_000 } };
+export const FAST: Omit<UpgradePlanOptions, "snapshots"> = { drainPollMs: 100, snapshotPollMs: 200, drainBackoff: { initialMs: 200, maxMs: 1000, factor: 2, jitter: 0, resetAfterMs: 60_000 } };
 
 /** One operator instance (a restart is stop() and a new one). */
-export async function startOperator(port: KubePort, options: UpgradePlanOptions & { clock?: Clock } = {}): Promise<RunningOperator> {
+export async function startOperator(port: KubePort, options: Partial<UpgradePlanOptions> & { clock?: Clock } = {}): Promise<RunningOperator> {
   const metrics = createMetrics({ defaultMetrics: false });
   const log = silentLogger();
-  const module = createUpgradePlanController({ port, clock: options.clock ?? systemClock, log, metrics, config: operatorConfig() }, { ...FAST, ...options });
+  const context = { port, clock: options.clock ?? systemClock, log, metrics, config: operatorConfig() };
+  const module = createUpgradePlanController(context, { ...FAST, ...options, snapshots: options.snapshots ?? policyPreUpgradeSnapshots(context) });
   const manager = new ControllerManager([module], log);
   await manager.start();
   return { metrics, stop: () => manager.stop() };

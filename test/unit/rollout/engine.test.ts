@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { certRotationResource } from "../../../src/api/certrotation.ts";
+import { DISRUPTING_KINDS } from "../../../src/controllers/context.ts";
 import { buildNodeJob, JOB_RESOURCE, POD_RESOURCE, type Job } from "../../../src/nodeops/job.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
 import { CLAIM_ANNOTATION, completionLabelKey, readClaim, targetHash } from "../../../src/rollout/claim.ts";
@@ -80,7 +81,7 @@ describe("RolloutEngine with the in-memory port", () => {
     caches = createRolloutCaches({ port, clock, log: silentLogger(), namespace: "ops", jobNamespace: "jobs" });
     for (const informer of caches.informers) informer.start();
     await Promise.all(caches.informers.map((informer) => informer.synced));
-    engine = new RolloutEngine({ port, clock, log: silentLogger(), caches, drainPollMs: 100 });
+    engine = new RolloutEngine({ port, clock, log: silentLogger(), caches, lockHolderKinds: DISRUPTING_KINDS, drainPollMs: 100 });
   });
 
   afterEach(async () => {
