@@ -74,7 +74,7 @@ export type CertRotationSpecInput = z.input<typeof CertRotationSpecSchema>;
 
 export const CERT_ROTATION_PHASES = ["Idle", "WaitingForWindow", "Rotating", "Paused", "Degraded"] as const;
 export type CertRotationPhase = (typeof CERT_ROTATION_PHASES)[number];
-export const CERT_NODE_PHASES = ["Pending", "Cordoning", "Draining", "Rotating", "WaitingHealthy", "Failed"] as const;
+export const CERT_NODE_PHASES = ["Pending", "Waiting", "Draining", "Rotating", "WaitingHealthy", "Failed"] as const;
 export type CertNodePhase = (typeof CERT_NODE_PHASES)[number];
 export const NODE_ROLES = ["etcd", "control-plane", "worker"] as const;
 

@@ -103,7 +103,7 @@ export const UPGRADE_PHASES = [
 ] as const;
 export type UpgradePhase = (typeof UPGRADE_PHASES)[number];
 export const UPGRADE_TIERS = ["etcd", "control-plane", "worker"] as const;
-export const UPGRADE_NODE_PHASES = ["Cordoning", "Draining", "Upgrading", "WaitingHealthy", "Failed"] as const;
+export const UPGRADE_NODE_PHASES = ["Waiting", "Draining", "Upgrading", "WaitingHealthy", "Failed"] as const;
 export type UpgradeNodePhase = (typeof UPGRADE_NODE_PHASES)[number];
 
 const count = (description: string) => z.int().min(0).describe(description);

@@ -142,14 +142,14 @@ export async function execute(deps: ExecutorDeps, request: RolloutRequest, input
         return;
       case "finish":
         await patchNode(step.node, {
-          metadata: { labels: { [request.completionLabel]: input.target }, annotations: { [CLAIM_ANNOTATION]: null } },
+          metadata: { labels: { [request.completionLabel]: input.targetHash }, annotations: { [CLAIM_ANNOTATION]: null } },
           ...(step.uncordon ? { spec: { unschedulable: null } } : {}),
         });
         clearDrain(state, step.node);
         outcome.finished.push({ node: step.node, tier: step.tier, durationMs: step.durationMs });
         return;
       case "label":
-        await patchNode(step.node, { metadata: { labels: { [request.completionLabel]: input.target } } });
+        await patchNode(step.node, { metadata: { labels: { [request.completionLabel]: input.targetHash } } });
         outcome.finished.push({ node: step.node, tier: step.tier, durationMs: undefined });
         return;
       case "release":

@@ -34,7 +34,7 @@ const MAX_MESSAGE = 1024;
 const clip = (text: string): string => (text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 3)}...` : text);
 
 const NODE_PHASES: Record<StatusNode["phase"], UpgradeNodePhase> = {
-  Cordoning: "Cordoning",
+  Waiting: "Waiting",
   Draining: "Draining",
   Running: "Upgrading",
   WaitingHealthy: "WaitingHealthy",

@@ -104,7 +104,7 @@ export function input(nodes: ObservedNode[], overrides: Partial<RolloutInput> = 
   return {
     now: T0,
     owner: OWNER,
-    target: TARGET,
+    targetHash: TARGET,
     nodes,
     policy: policy(),
     mayStart: true,
