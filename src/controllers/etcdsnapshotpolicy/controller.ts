@@ -7,6 +7,7 @@ import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../../api/e
 import { createEventRecorder, type EventRecorder } from "../../observability/events.ts";
 import { reconcileObserver } from "../../observability/metrics.ts";
 import { ACTION_LABEL, JOB_RESOURCE, OWNER_KIND_LABEL, OWNER_LABEL, POD_RESOURCE, type Job } from "../../nodeops/job.ts";
+import { NODE_RESOURCE } from "../../runtime/kube/core-resources.ts";
 import type { ControllerModule } from "../../runtime/controller-module.ts";
 import { ETCD_ROLE_LABEL } from "../../rke2/roles.ts";
 import { Controller } from "../../runtime/controller.ts";
@@ -21,7 +22,6 @@ import type { JobPod } from "./runs.ts";
 import { isPolicySnapshot } from "./retention.ts";
 
 export const CONTROLLER_NAME = "etcdsnapshotpolicy";
-const NODE_RESOURCE: ResourceType = { apiVersion: "v1", kind: "Node", plural: "nodes", namespaced: false };
 const SNAPSHOT_JOBS_SELECTOR = `${ACTION_LABEL} in (snapshot-save,snapshot-delete)`;
 
 export interface EtcdSnapshotPolicyOptions {

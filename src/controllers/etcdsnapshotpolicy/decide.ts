@@ -16,7 +16,7 @@ import { durationToMs } from "../../api/duration.ts";
 import { parseEtcdSnapshotPolicySpec, type EtcdSnapshotPolicySpec } from "../../api/etcdsnapshotpolicy.ts";
 import { toKubeTime } from "../../api/condition.ts";
 import { decodeResult } from "../../nodeops/results.ts";
-import { chooseNodes, type EtcdMember } from "./nodes.ts";
+import { chooseNodes, type EtcdNodeState } from "./nodes.ts";
 import { planPrune, type PrunePlan } from "./prune.ts";
 import { toStatusSnapshot, type RecordedSnapshot } from "./records.ts";
 import { groupSnapshotEvents, isPolicySnapshot, SAME_EVENT_WINDOW_MS, selectSnapshotsToDelete } from "./retention.ts";
@@ -45,7 +45,7 @@ export interface DecideInput {
   deletions: readonly ObservedRun[];
   /** Nodes with a snapshot save running, of any owner. */
   busyNodes: ReadonlySet<string>;
-  members: readonly EtcdMember[];
+  members: readonly EtcdNodeState[];
   records: readonly RecordedSnapshot[];
   objectChecks: ReadonlyMap<string, ObjectCheck>;
   /** A storage check the reconciler ran for this reconcile (it was due). */

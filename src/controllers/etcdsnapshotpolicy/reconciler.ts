@@ -19,7 +19,7 @@ import type { ObjectStoreFactory } from "../../storage/s3-store.ts";
 import { writeStatusIfChanged } from "../status.ts";
 import { decide, type Decision } from "./decide.ts";
 import { deleteJob, saveJob, type JobOwner } from "./desired.ts";
-import { etcdMembers, type NodeLike, type PodLike } from "./nodes.ts";
+import { etcdNodeStates, type NodeLike, type PodLike } from "./nodes.ts";
 import { recordedSnapshots } from "./records.ts";
 import { objectsToConfirm, observeRuns, PROCESSED_LABEL, type JobPod, type ObjectCheck } from "./runs.ts";
 import { prepareStorageAccess, type StorageAccess } from "./storage-access.ts";
@@ -70,7 +70,7 @@ export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, 
       .map((job) => job.metadata.labels?.[NODE_LABEL] ?? ""),
   );
   const mirrorPods = new Map(caches.etcdMirrorPods.list().map((pod) => [pod.metadata.name, pod]));
-  const members = etcdMembers(caches.etcdNodes.list(), mirrorPods);
+  const members = etcdNodeStates(caches.etcdNodes.list(), mirrorPods);
   const records = recordedSnapshots(caches.records.list());
   const status = policy.status ?? {};
 

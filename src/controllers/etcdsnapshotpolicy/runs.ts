@@ -32,7 +32,8 @@ export interface JobPod {
   status?: { containerStatuses?: { state?: { terminated?: { message?: string; exitCode?: number; reason?: string } } }[] };
 }
 
-export interface ObservedJob {
+/** One Job of a snapshot run (the rollout engine's ObservedJob is a node Job of a rollout). */
+export interface RunJob {
   name: string;
   node: string;
   processed: boolean;
@@ -44,7 +45,7 @@ export interface ObservedJob {
 
 export interface ObservedRun {
   identity: string;
-  jobs: ObservedJob[];
+  jobs: RunJob[];
   /** Every Job carries the processed label. */
   processed: boolean;
   startedAt: number;
@@ -69,7 +70,7 @@ export function observeRuns(jobs: readonly Job[], podsOf: (job: Job) => readonly
     const hash = job.metadata.labels?.[HASH_LABEL];
     if (identity === undefined || hash === undefined) continue;
     const created = job.metadata.creationTimestamp ? Date.parse(job.metadata.creationTimestamp) : 0;
-    const observed: ObservedJob = {
+    const observed: RunJob = {
       name: job.metadata.name,
       node: job.metadata.labels?.[NODE_LABEL] ?? "",
       processed: job.metadata.labels?.[PROCESSED_LABEL] === "true",
@@ -104,7 +105,7 @@ export type RunEvaluation =
 
 type JobVerdict = { done: false } | { done: true; snapshots: PolicySnapshot[] } | { done: true; error: string } | { done: true; pending: string };
 
-function reportedSnapshots(job: ObservedJob): PolicySnapshot[] | string {
+function reportedSnapshots(job: RunJob): PolicySnapshot[] | string {
   if (job.outcome.state !== "Succeeded") return "not succeeded";
   const decoded = decodeResult(job.outcome.message);
   if (!decoded.ok) return decoded.message;
@@ -136,7 +137,7 @@ function verifyCopy(copy: PolicySnapshot, context: VerifyContext): string | { pe
   return undefined;
 }
 
-function judgeJob(job: ObservedJob, context: VerifyContext): JobVerdict {
+function judgeJob(job: RunJob, context: VerifyContext): JobVerdict {
   if (job.outcome.state === "Running") return { done: false };
   if (job.outcome.state === "Failed") {
     const decoded = decodeResult(job.outcome.message);
