@@ -50,7 +50,9 @@ export function boundaryZones() {
       zones.push({
         target: entry === "cli" ? SIMULATOR_COMMANDS : `src/${entry}`,
         from: forbidden.map((name) => `src/${name}`),
-        message: `src/${entry} (layer ${layerOf(entry)}) may import only ${allowed.join(", ") || "nothing in src"} (docs/development.md "Layout").`,
+        message:
+          `src/${entry} (layer ${layerOf(entry)}) may import only ${allowed.join(", ") || "nothing in src"} ` +
+          `(docs/development.md "Layout").`,
       });
     }
   }
@@ -58,7 +60,9 @@ export function boundaryZones() {
     zones.push({
       target: `src/controllers/${kind}`,
       from: CONTROLLER_KINDS.filter((other) => other !== kind).map((other) => `src/controllers/${other}`),
-      message: "a controller does not import another kind's folder: put the shared part behind an interface wired in controllers/index.ts.",
+      message:
+        "a controller does not import another kind's folder: " +
+        "put the shared part behind an interface wired in controllers/index.ts.",
     });
   }
   zones.push({

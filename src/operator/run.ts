@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import type { OperatorConfig } from "../config.ts";
-import type { ControllerFactory, OperatorContext } from "../controllers/context.ts";
+import { termContext, type ControllerFactory, type OperatorContext } from "../controllers/context.ts";
 import { CONTROLLER_FACTORIES } from "../controllers/index.ts";
 import type { Logger } from "../observability/logger.ts";
 import { apiRequestObserver, createMetrics, type OperatorMetrics } from "../observability/metrics.ts";
@@ -71,13 +71,14 @@ export async function runOperator(config: OperatorConfig, deps: OperatorDependen
       clock,
       onRequest: apiRequestObserver(metrics),
     });
-  const context: OperatorContext = { port, clock, log, metrics, config };
+  const base = { port, clock, log, metrics, config };
   const factories = deps.factories ?? CONTROLLER_FACTORIES;
   let manager: ControllerManager | undefined;
   let campaigning = false;
 
   const lead = (signal: AbortSignal): void => {
     metrics.leader.set(1);
+    const context = termContext(base);
     const current = new ControllerManager(
       factories.map((factory) => factory(context)),
       log,

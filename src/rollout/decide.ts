@@ -56,7 +56,8 @@ function lockAvailable(input: RolloutInput): boolean {
 function beginVerdict(input: RolloutInput, members: readonly EtcdMember[], node: ObservedNode, alreadyOut: boolean): BeginVerdict {
   if (input.releasing) return { ok: false, reason: "StartNotAllowed", message: "the owner is being deleted" };
   if (!input.mayStart) {
-    return { ok: false, reason: "StartNotAllowed", message: "the owner allows no new attempt now (paused, outside its window or before preflight)" };
+    const message = "the owner allows no new attempt now (paused, outside its window or before preflight)";
+    return { ok: false, reason: "StartNotAllowed", message };
   }
   if (!lockAvailable(input)) {
     return { ok: false, reason: "DisruptionLockHeld", message: `another operation holds the disruption lock: ${input.lock.holder ?? ""}` };

@@ -1,6 +1,7 @@
 /**
  * The caches the rollout engine reads, shared by every controller built on it (UpgradePlan,
- * CertRotation) so that one watch per kind serves them all and each sees the others' claims:
+ * CertRotation; the operator's context hands out one set per leadership term, controllers/context.ts)
+ * so that one watch per kind serves them all and each sees the others' claims:
  * every Node, the control-plane mirror pods in kube-system, the operator's node Jobs, and the
  * disruption Lease. Our own writes are layered over them (fresh.ts).
  */
@@ -55,24 +56,7 @@ export interface RolloutCachesOptions {
   jobNamespace: string;
 }
 
-interface Entry {
-  caches: RolloutCaches;
-  stopped: boolean;
-}
-
-// One set per port while it runs; a new leadership term (after the manager stopped the informers,
-// which cannot restart) gets a new set.
-const shared = new WeakMap<KubePort, Entry>();
-
-export function sharedRolloutCaches(options: RolloutCachesOptions): RolloutCaches {
-  const existing = shared.get(options.port);
-  if (existing && !existing.stopped) return existing.caches;
-  const entry: Entry = { caches: createRolloutCaches(options, () => (entry.stopped = true)), stopped: false };
-  shared.set(options.port, entry);
-  return entry.caches;
-}
-
-export function createRolloutCaches(options: RolloutCachesOptions, onStop: () => void = () => undefined): RolloutCaches {
+export function createRolloutCaches(options: RolloutCachesOptions): RolloutCaches {
   const base = { port: options.port, clock: options.clock, logger: options.log };
   const nodes = new Informer<NodeObject>({ ...base, type: NODE_RESOURCE });
   const mirrorPods = new Informer<PodObject>({
@@ -108,7 +92,6 @@ export function createRolloutCaches(options: RolloutCachesOptions, onStop: () =>
       for (const informer of all) informer.start();
     },
     stop: async () => {
-      onStop();
       await Promise.all(all.map((informer) => informer.stop()));
     },
   };

@@ -167,7 +167,10 @@ export interface RolloutEvent {
   message: string;
 }
 
-/** Why an attempt cannot begin. `StartNotAllowed`: the owner allows none now (paused, outside its window, before preflight, being deleted). */
+/**
+ * Why an attempt cannot begin. `StartNotAllowed`: the owner allows none now (paused, outside its
+ * window, before preflight, being deleted).
+ */
 export type WaitReason = "EtcdUnhealthy" | "DisruptionLockHeld" | "StartNotAllowed";
 
 export interface RolloutDecision {

@@ -11,7 +11,6 @@ import { createEventRecorder, type EventRecorder } from "../../observability/eve
 import { reconcileObserver } from "../../observability/metrics.ts";
 import type { ControllerModule } from "../../runtime/controller-module.ts";
 import { RolloutEngine } from "../../rollout/engine.ts";
-import { sharedRolloutCaches } from "../../rollout/informers.ts";
 import { Controller } from "../../runtime/controller.ts";
 import { enqueueOnChange, Informer } from "../../runtime/informer.ts";
 import { LEASE_RESOURCE, type Lease } from "../../runtime/leader-election.ts";
@@ -31,7 +30,7 @@ export function createCertRotationController(context: OperatorContext, options: 
   const logger = log.child({ controller: CONTROLLER_NAME });
   const certRotations = new Informer<CertRotation>({ port, type: certRotationResource, clock, logger });
   const inventory = new Informer<Lease>({ port, type: LEASE_RESOURCE, namespace: config.jobsNamespace, labelSelector: INVENTORY_LABEL_SELECTOR, clock, logger });
-  const caches = sharedRolloutCaches({ port, clock, log: logger, namespace: config.namespace, jobNamespace: config.jobsNamespace });
+  const caches = context.rolloutCaches();
   const engine = new RolloutEngine({ port, clock, log: logger, caches, lockHolderKinds: DISRUPTING_KINDS });
   const deps = {
     port,

@@ -27,7 +27,10 @@ export interface PodLike extends KubeObject {
   status?: { phase?: string; conditions?: ConditionLike[] };
 }
 
-/** A node with RKE2's etcd role as the snapshot controller sees it (the quorum guard has its own, rollout/health.ts). */
+/**
+ * A node with RKE2's etcd role as the snapshot controller sees it (the rollout engine's quorum
+ * guard has its own view, EtcdMember in rollout/health.ts).
+ */
 export interface EtcdNodeState {
   name: string;
   healthy: boolean;

@@ -9,7 +9,6 @@ import { createEventRecorder, type EventRecorder } from "../../observability/eve
 import { reconcileObserver } from "../../observability/metrics.ts";
 import type { ControllerModule } from "../../runtime/controller-module.ts";
 import { RolloutEngine } from "../../rollout/engine.ts";
-import { sharedRolloutCaches } from "../../rollout/informers.ts";
 import type { BackoffPolicy } from "../../runtime/backoff.ts";
 import { Controller } from "../../runtime/controller.ts";
 import { enqueueOnChange, Informer } from "../../runtime/informer.ts";
@@ -39,7 +38,7 @@ export function createUpgradePlanController(context: OperatorContext, options: U
   const { port, clock, log, config, metrics } = context;
   const logger = log.child({ controller: CONTROLLER_NAME });
   const plans = new Informer<UpgradePlan>({ port, type: upgradePlanResource, clock, logger });
-  const caches = sharedRolloutCaches({ port, clock, log: logger, namespace: config.namespace, jobNamespace: config.jobsNamespace });
+  const caches = context.rolloutCaches();
   const engine = new RolloutEngine({
     port,
     clock,

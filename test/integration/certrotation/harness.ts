@@ -6,6 +6,7 @@
  */
 import { certRotationResource, type CertRotation, type CertRotationSpecInput } from "../../../src/api/certrotation.ts";
 import { createCertRotationController } from "../../../src/controllers/certrotation/index.ts";
+import { termContext } from "../../../src/controllers/context.ts";
 import { policyPreUpgradeSnapshots } from "../../../src/controllers/index.ts";
 import { createUpgradePlanController } from "../../../src/controllers/upgradeplan/index.ts";
 import { JOB_RESOURCE, NODE_LABEL, type Job } from "../../../src/nodeops/job.ts";
@@ -43,7 +44,7 @@ export interface RunningOperator {
 export async function startOperator(port: KubePort, options: { clock?: Clock; withUpgrades?: boolean } = {}): Promise<RunningOperator> {
   const metrics = createMetrics({ defaultMetrics: false });
   const log = silentLogger();
-  const context = { port, clock: options.clock ?? systemClock, log, metrics, config: operatorConfig() };
+  const context = termContext({ port, clock: options.clock ?? systemClock, log, metrics, config: operatorConfig() });
   const modules = [createCertRotationController(context)];
   if (options.withUpgrades) modules.push(createUpgradePlanController(context, { snapshots: policyPreUpgradeSnapshots(context), drainPollMs: 100, drainBackoff: { initialMs: 200, maxMs: 1000, factor: 2, jitter: 0, resetAfterMs: 60_000 } }));
   const manager = new ControllerManager(modules, log);

@@ -4,6 +4,7 @@
  * alike) makes a minute pass in a couple of seconds, with the sim's node durations left real.
  */
 import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy, type EtcdSnapshotPolicySpecInput } from "../../../src/api/etcdsnapshotpolicy.ts";
+import { termContext } from "../../../src/controllers/context.ts";
 import { createEtcdSnapshotPolicyController } from "../../../src/controllers/etcdsnapshotpolicy/controller.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
 import { createMetrics, type OperatorMetrics } from "../../../src/observability/metrics.ts";
@@ -61,7 +62,7 @@ export interface RunningController {
 export async function startController(port: KubePort, clock: Clock, options: { openStore?: ObjectStoreFactory } = {}): Promise<RunningController> {
   const metrics = createMetrics({ defaultMetrics: false });
   const log = silentLogger();
-  const module = createEtcdSnapshotPolicyController({ port, clock, log, metrics, config: operatorConfig() }, options);
+  const module = createEtcdSnapshotPolicyController(termContext({ port, clock, log, metrics, config: operatorConfig() }), options);
   const manager = new ControllerManager([module], log);
   await manager.start();
   return { metrics, stop: () => manager.stop() };

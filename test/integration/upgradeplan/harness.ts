@@ -5,6 +5,7 @@
  */
 import { etcdSnapshotPolicyResource } from "../../../src/api/etcdsnapshotpolicy.ts";
 import { upgradePlanResource, type UpgradePlan, type UpgradePlanSpecInput } from "../../../src/api/upgradeplan.ts";
+import { termContext } from "../../../src/controllers/context.ts";
 import { policyPreUpgradeSnapshots } from "../../../src/controllers/index.ts";
 import { createUpgradePlanController, type UpgradePlanOptions } from "../../../src/controllers/upgradeplan/index.ts";
 import { JOB_RESOURCE, NODE_LABEL, POD_RESOURCE, type Job } from "../../../src/nodeops/job.ts";
@@ -39,7 +40,7 @@ export const FAST: Omit<UpgradePlanOptions, "snapshots"> = { drainPollMs: 100, s
 export async function startOperator(port: KubePort, options: Partial<UpgradePlanOptions> & { clock?: Clock } = {}): Promise<RunningOperator> {
   const metrics = createMetrics({ defaultMetrics: false });
   const log = silentLogger();
-  const context = { port, clock: options.clock ?? systemClock, log, metrics, config: operatorConfig() };
+  const context = termContext({ port, clock: options.clock ?? systemClock, log, metrics, config: operatorConfig() });
   const module = createUpgradePlanController(context, { ...FAST, ...options, snapshots: options.snapshots ?? policyPreUpgradeSnapshots(context) });
   const manager = new ControllerManager([module], log);
   await manager.start();
