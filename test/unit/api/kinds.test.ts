@@ -18,7 +18,7 @@ interface Example {
 }
 const examples = parseAllDocuments(API_MD_EXAMPLES).map((doc) => doc.toJS() as Example);
 
-describe("api.md examples", () => {
+describe("the documented examples", () => {
   it.each(examples.map((e) => [e.kind, e] as const))("%s parses", (_kind, example) => {
     const parse = parsers[example.kind];
     expect(parse?.(example.spec)).toMatchObject({ ok: true });
@@ -28,7 +28,7 @@ describe("api.md examples", () => {
 const failureOf = (result: { ok: boolean; message?: string }): string => (result.ok ? "" : (result.message ?? ""));
 
 describe("EtcdSnapshotPolicy spec", () => {
-  it("fills every default from api.md", () => {
+  it("fills every documented default", () => {
     expect(snapshotPolicy.parseEtcdSnapshotPolicySpec({ schedule: "0 */12 * * *" })).toEqual({
       ok: true,
       spec: {
@@ -111,7 +111,7 @@ describe("CertRotation spec", () => {
 });
 
 describe("UpgradePlan spec", () => {
-  it("fills every default from api.md", () => {
+  it("fills every documented default", () => {
     const result = upgradePlan.parseUpgradePlanSpec({ version: "v1.31.4+rke2r1" });
     expect(result.ok && result.spec).toMatchObject({
       paused: false,
