@@ -105,7 +105,12 @@ export class RolloutEngine {
     const requeues = [decision.requeueAfterMs, outcome.requeueAfterMs].filter((ms): ms is number => ms !== undefined);
     return {
       input,
-      summary: summarize(input, decision, request.maxStatusNodes, state.drainBlocked),
+      summary: summarize(
+        input,
+        { ...decision, progress: new Map([...decision.progress, ...outcome.progress]) },
+        request.maxStatusNodes,
+        state.drainBlocked,
+      ),
       events: [...decision.events, ...outcome.events],
       finished: outcome.finished,
       requeueAfterMs: requeues.length > 0 ? Math.min(...requeues) : undefined,

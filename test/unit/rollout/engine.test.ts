@@ -130,8 +130,13 @@ describe("RolloutEngine with the in-memory port", () => {
     expect(next.summary.nodes).toEqual([expect.objectContaining({ name: "agent-1", phase: "Draining" })]);
     expect(next.requeueAfterMs).toBe(100);
 
-    await round();
+    // The drain ends and the Job starts in this round: the summary shows what was done, not what was decided.
+    const started = await round();
     expect((await jobs()).map((j) => j.metadata.labels?.["rke2-lifecycle.io/node"]).sort()).toEqual(["agent-1", "etcd-1"]);
+    const agentJob = (await jobs()).find((j) => j.metadata.labels?.["rke2-lifecycle.io/node"] === "agent-1");
+    expect(started.summary.nodes).toEqual([
+      expect.objectContaining({ name: "agent-1", phase: "Running", job: agentJob?.metadata.name }),
+    ]);
   });
 
   it("reports a PodDisruptionBudget refusal as DrainBlocked naming the budget, once per reason", async () => {
