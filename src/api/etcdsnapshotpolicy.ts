@@ -152,8 +152,6 @@ export const EtcdSnapshotPolicyReasons = {
 export function parseEtcdSnapshotPolicySpec(raw: unknown): ParseResult<EtcdSnapshotPolicySpec> {
   return parseWith(EtcdSnapshotPolicySpecSchema, raw);
 }
-/** The kind-neutral name controllers use: `Ready=False, reason=InvalidSpec` on `ok: false`. */
-export const parseSpec = parseEtcdSnapshotPolicySpec;
 
 export const etcdSnapshotPolicyCrdSource: CrdSource = {
   resource: etcdSnapshotPolicyResource,

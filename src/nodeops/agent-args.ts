@@ -3,7 +3,7 @@
  * argv of a node Job with the `build*` functions; the node-agent (and the simulated kubelet) read it
  * back with the `parse*` functions, so both sides share one definition of every flag.
  *
- * The flags mirror RKE2's `etcd-snapshot` flags (rke2-facts.md "etcd snapshots") without their
+ * The flags mirror RKE2's `etcd-snapshot` flags (docs/etcd-snapshots.md "Fields") without their
  * `etcd-` / `etcd-snapshot-` prefixes. S3 credentials never travel in argv (it is visible in the
  * pod spec and in `ps`): the Job maps them from a Secret into the env vars below, which RKE2 reads
  * for `--etcd-s3-access-key` / `--etcd-s3-secret-key` / `--etcd-s3-session-token` itself.

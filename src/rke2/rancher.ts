@@ -16,9 +16,6 @@ export const RANCHER_MACHINE_LABEL = "rke.cattle.io/machine";
 /** On an EtcdSnapshotPolicy, CertRotation or UpgradePlan: `"true"` acts on a Rancher-managed cluster anyway. */
 export const ALLOW_RANCHER_MANAGED_ANNOTATION = "rke2-lifecycle.io/allow-rancher-managed";
 
-/** The condition reason the three kinds report while they refuse. */
-export const MANAGED_BY_RANCHER_REASON = "ManagedByRancher";
-
 interface Labelled {
   metadata: { name: string; labels?: Record<string, string> | undefined };
 }

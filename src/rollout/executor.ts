@@ -15,7 +15,7 @@ import type { RolloutCaches } from "./informers.ts";
 import { NODE_RESOURCE, type NodeObject } from "./kube-objects.ts";
 import type { DisruptionLock } from "./lock.ts";
 import { attemptIdentity, type RolloutRequest } from "./observe.ts";
-import type { AttemptWork, NodeStep, RolloutDecision, RolloutEvent, RolloutInput, Tier } from "./types.ts";
+import type { AttemptWork, NodeStep, RolloutDecision, RolloutEvent, RolloutInput, StatusNode, Tier } from "./types.ts";
 
 export interface ExecutorDeps {
   port: KubePort;
@@ -47,6 +47,11 @@ export class RoundState {
 
 export interface ExecutionOutcome {
   events: RolloutEvent[];
+  /**
+   * What a node's status became by acting, where it differs from the decision's: a drain round's
+   * message, a Job created, a claim held back for the lock. The decision itself is left as decided.
+   */
+  progress: Map<string, StatusNode>;
   requeueAfterMs: number | undefined;
   finished: { node: string; tier: Tier; durationMs: number | undefined }[];
   lockHeld: boolean;
@@ -56,7 +61,19 @@ export interface ExecutionOutcome {
 const STEP_CONCURRENCY = 16;
 
 export async function execute(deps: ExecutorDeps, request: RolloutRequest, input: RolloutInput, decision: RolloutDecision, state: RoundState): Promise<ExecutionOutcome> {
-  const outcome: ExecutionOutcome = { events: [], requeueAfterMs: undefined, finished: [], lockHeld: input.lock.holder === input.owner, errors: [] };
+  const outcome: ExecutionOutcome = {
+    events: [],
+    progress: new Map(),
+    requeueAfterMs: undefined,
+    finished: [],
+    lockHeld: input.lock.holder === input.owner,
+    errors: [],
+  };
+  /** Records a node's status as acting changed it (the decided entry, updated). */
+  const report = (node: string, update: (entry: StatusNode) => StatusNode): void => {
+    const entry = outcome.progress.get(node) ?? decision.progress.get(node);
+    if (entry) outcome.progress.set(node, update(entry));
+  };
   const requeue = (ms: number): void => {
     outcome.requeueAfterMs = Math.min(outcome.requeueAfterMs ?? Infinity, Math.max(0, ms));
   };
@@ -86,12 +103,11 @@ export async function execute(deps: ExecutorDeps, request: RolloutRequest, input
   };
 
   const work = async (item: AttemptWork): Promise<void> => {
-    const entry = decision.progress.get(item.node);
     if (item.drain) {
       const round = await drainRound(deps.port, item.node, item.drain.spec, deps.clock.now());
       if (round.state !== "done") {
         noteDrain(deps, state, outcome, item.node, round.state, round.message);
-        if (entry) entry.message = round.message;
+        report(item.node, (entry) => ({ ...entry, message: round.message }));
         requeue(round.state === "blocked" ? backoffFor(deps, state, item.node).next() : round.state === "misconfigured" ? 0 : deps.drainPollMs);
         return;
       }
@@ -107,19 +123,14 @@ export async function execute(deps: ExecutorDeps, request: RolloutRequest, input
       // Same deterministic name: this attempt's Job already exists (a restart); adopt it.
       if (!isAlreadyExists(err)) throw err;
     }
-    if (entry) {
-      entry.phase = "Running";
-      entry.job = job.metadata.name;
-      delete entry.message;
-    }
+    report(item.node, ({ message: _done, ...entry }) => ({ ...entry, phase: "Running", job: job.metadata.name }));
   };
 
   const run = async (step: NodeStep): Promise<void> => {
     switch (step.kind) {
       case "writeClaim": {
         if (step.needsLock && !outcome.lockHeld) {
-          const entry = decision.progress.get(step.node);
-          if (entry) entry.message = "waiting for the disruption lock";
+          report(step.node, (entry) => ({ ...entry, message: "waiting for the disruption lock" }));
           return;
         }
         await deleteJobs(step.deleteJobs);
@@ -142,14 +153,14 @@ export async function execute(deps: ExecutorDeps, request: RolloutRequest, input
         return;
       case "finish":
         await patchNode(step.node, {
-          metadata: { labels: { [request.completionLabel]: input.target }, annotations: { [CLAIM_ANNOTATION]: null } },
+          metadata: { labels: { [request.completionLabel]: input.targetHash }, annotations: { [CLAIM_ANNOTATION]: null } },
           ...(step.uncordon ? { spec: { unschedulable: null } } : {}),
         });
         clearDrain(state, step.node);
         outcome.finished.push({ node: step.node, tier: step.tier, durationMs: step.durationMs });
         return;
       case "label":
-        await patchNode(step.node, { metadata: { labels: { [request.completionLabel]: input.target } } });
+        await patchNode(step.node, { metadata: { labels: { [request.completionLabel]: input.targetHash } } });
         outcome.finished.push({ node: step.node, tier: step.tier, durationMs: undefined });
         return;
       case "release":

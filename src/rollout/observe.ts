@@ -96,7 +96,7 @@ export function buildInput(request: RolloutRequest, nodes: readonly ObservedNode
   return {
     now,
     owner: ownerId(request.owner.kind, request.owner.name),
-    target: targetHash(request.target),
+    targetHash: targetHash(request.target),
     nodes,
     policy: request.policy,
     mayStart: request.mayStart,

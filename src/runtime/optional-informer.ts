@@ -8,7 +8,7 @@
  * CRD installed later (an RKE2 upgrade) is picked up. Served: the inner informer starts and
  * `synced` resolves once it has synced. Other errors are retried with the same interval.
  */
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "./logger.ts";
 import type { Clock } from "./clock.ts";
 import type { Informer } from "./informer.ts";
 import { isNotFound } from "./kube/errors.ts";

@@ -13,6 +13,7 @@ import { etcdSnapshotFileCrd } from "../api/etcdsnapshotfile.ts";
 import { silentLogger, type Logger } from "../observability/logger.ts";
 import { systemClock, type Clock } from "../runtime/clock.ts";
 import { createKubePort } from "../runtime/kube/adapter.ts";
+import { kubeConfigConnection } from "../runtime/kube/kubeconfig-files.ts";
 import { isAlreadyExists } from "../runtime/kube/errors.ts";
 import type { ApiRequestObserver } from "../runtime/kube/http.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
@@ -110,11 +111,11 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
     await apiServer.writeKubeconfig(kubeconfigPath);
   }
   const kubeConfig = loadKubeConfig(kubeconfigPath);
-  const port = createKubePort(kubeConfig, { clock, userAgent: SIM_CLIENT });
+  const port = createKubePort(kubeConfigConnection(kubeConfig), { clock, userAgent: SIM_CLIENT });
   const operatorKubeConfig = options.external?.operatorKubeconfigPath
     ? loadKubeConfig(options.external.operatorKubeconfigPath)
     : kubeConfig;
-  const operatorPort = createKubePort(operatorKubeConfig, {
+  const operatorPort = createKubePort(kubeConfigConnection(operatorKubeConfig), {
     clock,
     userAgent: OPERATOR_CLIENT,
     ...(options.onOperatorRequest ? { onRequest: options.onOperatorRequest } : {}),

@@ -9,7 +9,8 @@ import {
   createEtcdSnapshotPolicyController,
   type EtcdSnapshotPolicyOptions,
 } from "../../src/controllers/etcdsnapshotpolicy/controller.ts";
-import type { ControllerFactory } from "../../src/controllers/index.ts";
+import type { ControllerFactory } from "../../src/controllers/context.ts";
+import { policyPreUpgradeSnapshots } from "../../src/controllers/index.ts";
 import { createUpgradePlanController, type UpgradePlanOptions } from "../../src/controllers/upgradeplan/index.ts";
 import { silentLogger } from "../../src/observability/logger.ts";
 import { createMetrics, type OperatorMetrics } from "../../src/observability/metrics.ts";
@@ -20,7 +21,7 @@ import { operatorConfig } from "./operator-config.ts";
 import { waitFor } from "./sim-harness.ts";
 
 /** Short polls, so a time-compressed cluster is not slowed down by the operator's own waits. */
-export const FAST_UPGRADES: UpgradePlanOptions = {
+export const FAST_UPGRADES: Omit<UpgradePlanOptions, "snapshots"> = {
   drainPollMs: 100,
   snapshotPollMs: 200,
   drainBackoff: { initialMs: 200, maxMs: 1000, factor: 2, jitter: 0, resetAfterMs: 60_000 },
@@ -35,7 +36,7 @@ export interface TestOperatorOptions {
    * part itself (it holds the disruption lock in a CertRotation's name, say) leaves that one out.
    */
   controllers?: readonly ControllerKind[];
-  upgradePlan?: UpgradePlanOptions;
+  upgradePlan?: Partial<UpgradePlanOptions>;
   etcdSnapshotPolicy?: EtcdSnapshotPolicyOptions;
 }
 
@@ -53,7 +54,12 @@ export async function startTestOperator(port: KubePort, options: TestOperatorOpt
   const metrics = createMetrics({ defaultMetrics: false });
   const all: Record<ControllerKind, ControllerFactory> = {
     EtcdSnapshotPolicy: (context) => createEtcdSnapshotPolicyController(context, options.etcdSnapshotPolicy ?? {}),
-    UpgradePlan: (context) => createUpgradePlanController(context, { ...FAST_UPGRADES, ...options.upgradePlan }),
+    UpgradePlan: (context) =>
+      createUpgradePlanController(context, {
+        ...FAST_UPGRADES,
+        ...options.upgradePlan,
+        snapshots: options.upgradePlan?.snapshots ?? policyPreUpgradeSnapshots(context),
+      }),
     CertRotation: (context) => createCertRotationController(context),
   };
   const kinds = options.controllers ?? (Object.keys(all) as ControllerKind[]);

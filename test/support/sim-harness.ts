@@ -14,7 +14,6 @@ import { RequestLog } from "./request-log.ts";
 
 import { externalKubeconfig, OPERATOR_KUBECONFIG_ENV } from "./lane-env.ts";
 
-export { AUDIT_LOG_ENV, EXTERNAL_KUBECONFIG_ENV, externalKubeconfig, onRealServer, OPERATOR_KUBECONFIG_ENV } from "./lane-env.ts";
 
 /** A sim as the tests see it: with the operator's request log, on either lane. */
 export type TestSim = Sim & { operatorRequests: RequestLog };

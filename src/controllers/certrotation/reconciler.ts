@@ -5,7 +5,7 @@
  * record events and metrics. Level-triggered and idempotent; what must survive a restart lives on
  * the Nodes (claims, completion labels) and on the rotation Jobs (what they were to renew).
  */
-import { certRotationResource, parseSpec, type CertRotation, type CertRotationSpec } from "../../api/certrotation.ts";
+import { certRotationResource, parseCertRotationSpec, type CertRotation, type CertRotationSpec } from "../../api/certrotation.ts";
 import { durationToMs } from "../../api/duration.ts";
 import type { EventRecorder } from "../../observability/events.ts";
 import type { Logger } from "../../observability/logger.ts";
@@ -73,7 +73,7 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
   const nowMs = deps.clock.now();
   const generation = cr.metadata.generation ?? 1;
   const previous = cr.status ?? {};
-  const parsed = parseSpec(cr.spec ?? {});
+  const parsed = parseCertRotationSpec(cr.spec ?? {});
   if (!parsed.ok) {
     // Without a spec no round can run: a deleted CertRotation goes only if it holds nothing.
     if (releasing && !deps.engine.holdsAnything({ kind: certRotationResource.kind, name: cr.metadata.name })) await removeReleaseFinalizer(deps.port, certRotationResource, cr);

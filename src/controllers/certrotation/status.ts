@@ -40,8 +40,8 @@ const clip = (text: string): string => (text.length > MAX_MESSAGE ? `${text.slic
 const iso = (ms: number): string => toKubeTime(ms);
 type StatusEntry = NonNullable<CertRotationStatus["nodes"]>[number];
 
-const ENGINE_PHASES: Record<StatusNode["phase"], CertNodePhase> = { Cordoning: "Cordoning", Draining: "Draining", Running: "Rotating", WaitingHealthy: "WaitingHealthy", Failed: "Failed" };
-const RANK: Record<CertNodePhase, number> = { Failed: 0, Rotating: 1, WaitingHealthy: 1, Draining: 1, Cordoning: 1, Pending: 2 };
+const ENGINE_PHASES: Record<StatusNode["phase"], CertNodePhase> = { Waiting: "Waiting", Draining: "Draining", Running: "Rotating", WaitingHealthy: "WaitingHealthy", Failed: "Failed" };
+const RANK: Record<CertNodePhase, number> = { Failed: 0, Rotating: 1, WaitingHealthy: 1, Draining: 1, Waiting: 1, Pending: 2 };
 
 export interface Counts {
   nodes: number;

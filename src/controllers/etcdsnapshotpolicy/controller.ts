@@ -7,7 +7,8 @@ import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../../api/e
 import { createEventRecorder, type EventRecorder } from "../../observability/events.ts";
 import { reconcileObserver } from "../../observability/metrics.ts";
 import { ACTION_LABEL, JOB_RESOURCE, OWNER_KIND_LABEL, OWNER_LABEL, POD_RESOURCE, type Job } from "../../nodeops/job.ts";
-import type { ControllerModule } from "../../operator/manager.ts";
+import { NODE_RESOURCE } from "../../runtime/kube/core-resources.ts";
+import type { ControllerModule } from "../../runtime/controller-module.ts";
 import { ETCD_ROLE_LABEL } from "../../rke2/roles.ts";
 import { Controller } from "../../runtime/controller.ts";
 import { enqueueOnChange, Informer, type InformerOptions } from "../../runtime/informer.ts";
@@ -15,14 +16,13 @@ import { OptionalInformer } from "../../runtime/optional-informer.ts";
 import type { KubeObject, ResourceType } from "../../runtime/kube/types.ts";
 import { labelIndex } from "../../runtime/store.ts";
 import { openS3Store, type ObjectStoreFactory } from "../../storage/s3-store.ts";
-import type { OperatorContext } from "../index.ts";
+import type { OperatorContext } from "../context.ts";
 import { ETCD_MIRROR_POD_NAMESPACE, ETCD_MIRROR_POD_SELECTOR, type NodeLike, type PodLike } from "./nodes.ts";
 import { JOBS_BY_OWNER, PODS_BY_JOB, reconcilePolicy } from "./reconciler.ts";
 import type { JobPod } from "./runs.ts";
 import { isPolicySnapshot } from "./retention.ts";
 
 export const CONTROLLER_NAME = "etcdsnapshotpolicy";
-const NODE_RESOURCE: ResourceType = { apiVersion: "v1", kind: "Node", plural: "nodes", namespaced: false };
 const SNAPSHOT_JOBS_SELECTOR = `${ACTION_LABEL} in (snapshot-save,snapshot-delete)`;
 /** How often to look for the ETCDSnapshotFile CRD again while it is missing. */
 const RECORDS_RECHECK_MS = 5 * 60_000;

@@ -13,10 +13,10 @@
  *   and a status that already holds it (crash in between) is recognised.
  */
 import { durationToMs } from "../../api/duration.ts";
-import { parseSpec, type EtcdSnapshotPolicySpec } from "../../api/etcdsnapshotpolicy.ts";
+import { parseEtcdSnapshotPolicySpec, type EtcdSnapshotPolicySpec } from "../../api/etcdsnapshotpolicy.ts";
 import { toKubeTime } from "../../api/condition.ts";
 import { decodeResult } from "../../nodeops/results.ts";
-import { chooseNodes, type EtcdMember } from "./nodes.ts";
+import { chooseNodes, type EtcdNodeState } from "./nodes.ts";
 import { planPrune, type PrunePlan } from "./prune.ts";
 import { toStatusSnapshot, type RecordedSnapshot } from "./records.ts";
 import { groupSnapshotEvents, isPolicySnapshot, SAME_EVENT_WINDOW_MS, selectSnapshotsToDelete } from "./retention.ts";
@@ -45,7 +45,7 @@ export interface DecideInput {
   deletions: readonly ObservedRun[];
   /** Nodes with a snapshot save running, of any owner. */
   busyNodes: ReadonlySet<string>;
-  members: readonly EtcdMember[];
+  members: readonly EtcdNodeState[];
   records: readonly RecordedSnapshot[];
   /**
    * Whether the API server serves ETCDSnapshotFile. Without it (RKE2 releases before the CRD)
@@ -107,7 +107,7 @@ function invalid(input: DecideInput, message: string): Decision {
 }
 
 export function decide(input: DecideInput): Decision {
-  const parsed = parseSpec(input.policy.spec);
+  const parsed = parseEtcdSnapshotPolicySpec(input.policy.spec);
   if (!parsed.ok) return invalid(input, parsed.message);
   const spec = parsed.spec;
   const scheduleProblem = validateSchedule(spec.schedule, spec.timeZone);

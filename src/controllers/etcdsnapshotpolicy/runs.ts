@@ -28,17 +28,13 @@ export function runIdentity(kind: RunKind, key: string): string {
   return `${kind}/${key}`;
 }
 
-export function runKindOf(identity: string): RunKind | undefined {
-  const kind = identity.slice(0, identity.indexOf("/"));
-  return kind === "slot" || kind === "trigger" || kind === "retry" || kind === "pre-upgrade" ? kind : undefined;
-}
-
 /** What the run logic reads of a Job's pod: its container's termination message. */
 export interface JobPod {
   status?: { containerStatuses?: { state?: { terminated?: { message?: string; exitCode?: number; reason?: string } } }[] };
 }
 
-export interface ObservedJob {
+/** One Job of a snapshot run (the rollout engine's ObservedJob is a node Job of a rollout). */
+export interface RunJob {
   name: string;
   node: string;
   processed: boolean;
@@ -52,7 +48,7 @@ export interface ObservedJob {
 
 export interface ObservedRun {
   identity: string;
-  jobs: ObservedJob[];
+  jobs: RunJob[];
   /** Every Job carries the processed label. */
   processed: boolean;
   startedAt: number;
@@ -77,7 +73,7 @@ export function observeRuns(jobs: readonly Job[], podsOf: (job: Job) => readonly
     const hash = job.metadata.labels?.[HASH_LABEL];
     if (identity === undefined || hash === undefined) continue;
     const created = job.metadata.creationTimestamp ? Date.parse(job.metadata.creationTimestamp) : 0;
-    const observed: ObservedJob = {
+    const observed: RunJob = {
       name: job.metadata.name,
       node: job.metadata.labels?.[NODE_LABEL] ?? "",
       processed: job.metadata.labels?.[PROCESSED_LABEL] === "true",
@@ -119,7 +115,7 @@ export type RunEvaluation =
 
 type JobVerdict = { done: false } | { done: true; snapshots: PolicySnapshot[] } | { done: true; error: string } | { done: true; pending: string };
 
-function reportedSnapshots(job: ObservedJob): PolicySnapshot[] | string {
+function reportedSnapshots(job: RunJob): PolicySnapshot[] | string {
   if (job.outcome.state !== "Succeeded") return "not succeeded";
   const decoded = decodeResult(job.outcome.message);
   if (!decoded.ok) return decoded.message;
@@ -153,7 +149,7 @@ function verifyCopy(copy: PolicySnapshot, context: VerifyContext): string | { pe
   return undefined;
 }
 
-function judgeJob(job: ObservedJob, context: VerifyContext): JobVerdict {
+function judgeJob(job: RunJob, context: VerifyContext): JobVerdict {
   if (job.outcome.state === "Running") return { done: false };
   if (job.outcome.state === "Failed") {
     const decoded = decodeResult(job.outcome.message);

@@ -7,7 +7,7 @@
  */
 import { isConditionTrue } from "../../api/condition.ts";
 import { durationToMs } from "../../api/duration.ts";
-import { parseSpec, UpgradePlanConditions, upgradePlanResource, type UpgradePlan, type UpgradePlanSpec, type UpgradePlanStatus } from "../../api/upgradeplan.ts";
+import { parseUpgradePlanSpec, UpgradePlanConditions, upgradePlanResource, type UpgradePlan, type UpgradePlanSpec, type UpgradePlanStatus } from "../../api/upgradeplan.ts";
 import type { EventRecorder } from "../../observability/events.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { OperatorMetrics } from "../../observability/metrics.ts";
@@ -62,7 +62,7 @@ export async function reconcileUpgradePlan(deps: UpgradePlanDeps, key: string, l
   const generation = plan.metadata.generation ?? 1;
   const previous: UpgradePlanStatus = plan.status ?? {};
   const now = deps.clock.now();
-  const parsed = parseSpec(plan.spec);
+  const parsed = parseUpgradePlanSpec(plan.spec);
   if (!parsed.ok) {
     const status = nextStatus({ now, generation, previous, invalid: parsed.message, target: undefined, paused: false, windowOpen: true, snapshotRequired: false, preflight: { state: "deferred" }, rollout: undefined, lastRetry: previous.lastRetry });
     await letGo();

@@ -44,7 +44,7 @@ export interface SimNodeSpec {
   taints: Taint[];
 }
 
-/** sim.md's demo cluster: 1 etcd-only, 2 etcd+control-plane, 1 control-plane-only, 3 workers. */
+/** The demo cluster (docs/sim-cluster.md): 1 etcd-only, 2 etcd+control-plane, 1 control-plane-only, 3 workers. */
 export function demoTopology(version = "v1.30.6+rke2r1"): TopologySpec {
   return {
     servers: [

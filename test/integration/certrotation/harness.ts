@@ -19,9 +19,9 @@ import { waitFor } from "../../support/sim-harness.ts";
 import { inventoryLeaseName, readInventoryLease } from "../../../src/certs/inventory-lease.ts";
 import { relativeToDataDir } from "../../../src/certs/layout.ts";
 import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
-import { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig } from "../../support/operator-config.ts";
+import { JOBS_NAMESPACE } from "../../support/operator-config.ts";
 
-export { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig };
+export { JOBS_NAMESPACE };
 
 export const DAY_MS = 86_400_000;
 export const TLS = "/var/lib/rancher/rke2/server/tls";

@@ -115,7 +115,7 @@ describe("EtcdSnapshotPolicy with an HTTPS endpoint and spec.s3.endpointCA", () 
     }, { timeoutMs: 10_000, what: "a StorageUnavailable event for each policy" });
     expect(events.find((e) => e.involvedObject.name === "tls-other-ca")?.type).toBe("Warning");
 
-    // Each reference was looked up where api.md says: in the operator's namespace, by name.
+    // Each reference was looked up where docs/etcd-snapshots.md says: in the operator's namespace, by name.
     for (const name of ["other-ca", "absent-ca", "not-a-ca"]) {
       const gets = operatorRequests(sim(), { verb: "get", group: "", resource: "configmaps", namespace: OPERATOR_NAMESPACE, name });
       expect(gets).toBeGreaterThan(0);

@@ -6,7 +6,6 @@
 import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy, type EtcdSnapshotPolicySpecInput } from "../../../src/api/etcdsnapshotpolicy.ts";
 import { startTestOperator, type RunningOperator } from "../../support/operator-harness.ts";
 import { sleepWith, type Clock } from "../../../src/runtime/clock.ts";
-import { isNotFound } from "../../../src/runtime/kube/errors.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
 import type { ObjectStoreFactory } from "../../../src/storage/s3-store.ts";
 import type { TestSim } from "../../support/sim-harness.ts";
@@ -66,14 +65,6 @@ export function policy(name: string, spec: EtcdSnapshotPolicySpecInput): EtcdSna
 
 export async function getPolicy(port: KubePort, name: string): Promise<EtcdSnapshotPolicy | undefined> {
   return port.get<EtcdSnapshotPolicy>(etcdSnapshotPolicyResource, name);
-}
-
-export async function deletePolicy(port: KubePort, name: string): Promise<void> {
-  try {
-    await port.delete(etcdSnapshotPolicyResource, name);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
 }
 
 export function condition(object: EtcdSnapshotPolicy | undefined, type: string): { status: string; reason: string; message: string } | undefined {

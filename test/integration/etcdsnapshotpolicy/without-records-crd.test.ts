@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import { etcdSnapshotPolicyResource } from "../../../src/api/etcdsnapshotpolicy.ts";
+import { termContext } from "../../../src/controllers/context.ts";
 import { createEtcdSnapshotPolicyController } from "../../../src/controllers/etcdsnapshotpolicy/controller.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
 import { createMetrics } from "../../../src/observability/metrics.ts";
@@ -19,7 +20,8 @@ let manager: ControllerManager | undefined;
 
 beforeAll(async () => {
   const log = silentLogger();
-  const module = createEtcdSnapshotPolicyController({ port: sim().operatorPort, clock, log, metrics: createMetrics({ defaultMetrics: false }), config: operatorConfig() });
+  const context = termContext({ port: sim().operatorPort, clock, log, metrics: createMetrics({ defaultMetrics: false }), config: operatorConfig() });
+  const module = createEtcdSnapshotPolicyController(context);
   manager = new ControllerManager([module], log);
   // Resolves once every controller started: it never did while the records informer waited for a 404 to go away.
   await manager.start();

@@ -7,29 +7,22 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { certRotationResource, type CertRotation } from "../../../src/api/certrotation.ts";
 import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../../../src/api/etcdsnapshotpolicy.ts";
 import { upgradePlanResource, type UpgradePlan } from "../../../src/api/upgradeplan.ts";
-import { CONTROLLER_FACTORIES } from "../../../src/controllers/index.ts";
 import { JOB_RESOURCE, type Job } from "../../../src/nodeops/job.ts";
-import { silentLogger } from "../../../src/observability/logger.ts";
-import { createMetrics } from "../../../src/observability/metrics.ts";
-import { ControllerManager } from "../../../src/operator/manager.ts";
 import { ALLOW_RANCHER_MANAGED_ANNOTATION } from "../../../src/rke2/rancher.ts";
-import { systemClock } from "../../../src/runtime/clock.ts";
 import type { KubeObject, ResourceType } from "../../../src/runtime/kube/types.ts";
 import { demoTopology } from "../../../src/sim/cluster/topology.ts";
-import { JOBS_NAMESPACE, operatorConfig } from "../../support/operator-config.ts";
+import { JOBS_NAMESPACE } from "../../support/operator-config.ts";
+import { startTestOperator, type RunningOperator } from "../../support/operator-harness.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
 
 const sim = withSim({ topology: { ...demoTopology(), rancherProvisioned: true } });
-let manager: ControllerManager | undefined;
+let operator: RunningOperator | undefined;
 
 beforeAll(async () => {
-  const log = silentLogger();
-  const context = { port: sim().operatorPort, clock: systemClock, log, metrics: createMetrics({ defaultMetrics: false }), config: operatorConfig() };
-  manager = new ControllerManager(CONTROLLER_FACTORIES.map((factory) => factory(context)), log);
-  await manager.start();
+  operator = await startTestOperator(sim().operatorPort);
 });
 afterAll(async () => {
-  await manager?.stop();
+  await operator?.stop();
 });
 
 type Conditioned = KubeObject & { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } };

@@ -1,12 +1,13 @@
 /**
- * testing.md reliability scenarios 6, 7, 9, 10 and 13: a pre-cordoned node, an etcd member
+ * docs/testing.md reliability scenarios 6, 7, 9, 10 and 13: a pre-cordoned node, an etcd member
  * failing mid-rollout, a window closing mid-rollout, a target changed mid-rollout, and the
- * disruption lock held by a second operation. Scenario 13 asks for an UpgradePlan and a
- * CertRotation at once; CertRotation is not built yet, so a second lock holder (a CertRotation
- * object and the Lease it would hold, driven through the same DisruptionLock) stands in for it.
+ * disruption lock held by a second operation. For scenario 13 the test holds the lock for a
+ * CertRotation itself (through the same DisruptionLock) so the moment is deterministic;
+ * certrotation/with-upgrade.test.ts runs both controllers at once.
  */
 import { describe, expect, it } from "@jest/globals";
 import { certRotationResource } from "../../../src/api/certrotation.ts";
+import { DISRUPTING_KINDS } from "../../../src/controllers/context.ts";
 import { upgradePlanResource } from "../../../src/api/upgradeplan.ts";
 import { completionLabelKey, readClaim, targetHash } from "../../../src/rollout/claim.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-objects.ts";
@@ -148,7 +149,7 @@ describe("reliability: gates", () => {
 
   it("13. another operation holds the disruption lock: nothing is touched until it lets go; it cannot take the lock while nodes are out", async () => {
     const sim = await freshSim();
-    const lock = new DisruptionLock({ port: sim.port, clock: systemClock, namespace: OPERATOR_NAMESPACE });
+    const lock = new DisruptionLock({ port: sim.port, clock: systemClock, namespace: OPERATOR_NAMESPACE, holderKinds: DISRUPTING_KINDS });
     const lease = async () => sim.port.get<Lease>(LEASE_RESOURCE, DISRUPTION_LOCK_NAME, OPERATOR_NAMESPACE);
     // The test itself is the CertRotation holding the lock: that controller must not release it.
     const operator = await startOperator(sim.operatorPort, { controllers: ["UpgradePlan"] });

@@ -29,7 +29,7 @@ export type { RunningOperator };
 export { FAST_UPGRADES as FAST };
 
 /** One operator replica, as production runs it (a restart is stop() and a new one). */
-export function startOperator(port: KubePort, options: UpgradePlanOptions & Pick<TestOperatorOptions, "clock" | "controllers"> = {}): Promise<RunningOperator> {
+export function startOperator(port: KubePort, options: Partial<UpgradePlanOptions> & Pick<TestOperatorOptions, "clock" | "controllers"> = {}): Promise<RunningOperator> {
   const { clock, controllers, ...upgradePlan } = options;
   return startTestOperator(port, { upgradePlan, ...(clock ? { clock } : {}), ...(controllers ? { controllers } : {}) });
 }

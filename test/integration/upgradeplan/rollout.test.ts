@@ -79,7 +79,7 @@ describe("UpgradePlan on the simulated 7-node cluster", () => {
     expect(jobs.map(nodeOf).sort()).toEqual(nodes.map((n) => n.metadata.name).sort());
     expect(new Set(jobs.map(imageOf))).toEqual(new Set(["rancher/rke2-upgrade:v1.31.4-rke2r1"]));
 
-    // Status as api.md describes it.
+    // Status as docs/upgrades.md "Status" describes it.
     expect(done.status).toMatchObject({ targetVersion: TO, phase: "Succeeded", tier: "", progress: "7/7", counts: { total: 7, upgraded: 7, inProgress: 0, pending: 0, failed: 0 } });
     expect(done.status?.nodes).toBeUndefined();
     expect(done.status?.snapshot?.name).toMatch(/^pre-upgrade-to-1-31-/);

@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { certRotationResource } from "../../../src/api/certrotation.ts";
+import { DISRUPTING_KINDS } from "../../../src/controllers/context.ts";
 import { buildNodeJob, JOB_RESOURCE, POD_RESOURCE, type Job } from "../../../src/nodeops/job.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
 import { CLAIM_ANNOTATION, completionLabelKey, readClaim, targetHash } from "../../../src/rollout/claim.ts";
@@ -81,7 +82,7 @@ describe("RolloutEngine with the in-memory port", () => {
     caches = createRolloutCaches({ port, clock, log: silentLogger(), namespace: "ops", jobNamespace: "jobs" });
     for (const informer of caches.informers) informer.start();
     await Promise.all(caches.informers.map((informer) => informer.synced));
-    engine = new RolloutEngine({ port, clock, log: silentLogger(), caches, drainPollMs: 100 });
+    engine = new RolloutEngine({ port, clock, log: silentLogger(), caches, lockHolderKinds: DISRUPTING_KINDS, drainPollMs: 100 });
   });
 
   afterEach(async () => {
@@ -135,8 +136,13 @@ describe("RolloutEngine with the in-memory port", () => {
     expect(next.summary.nodes).toEqual([expect.objectContaining({ name: "agent-1", phase: "Draining" })]);
     expect(next.requeueAfterMs).toBe(100);
 
-    await round();
+    // The drain ends and the Job starts in this round: the summary shows what was done, not what was decided.
+    const started = await round();
     expect((await jobs()).map((j) => j.metadata.labels?.["rke2-lifecycle.io/node"]).sort()).toEqual(["agent-1", "etcd-1"]);
+    const agentJob = (await jobs()).find((j) => j.metadata.labels?.["rke2-lifecycle.io/node"] === "agent-1");
+    expect(started.summary.nodes).toEqual([
+      expect.objectContaining({ name: "agent-1", phase: "Running", job: agentJob?.metadata.name }),
+    ]);
   });
 
   /** Brings etcd-1 to the round that finishes it, where the same round would also claim agent-1. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import { EtcdSnapshotPolicySpecSchema } from "../../../../src/api/etcdsnapshotpolicy.ts";
 import { saveJob } from "../../../../src/controllers/etcdsnapshotpolicy/desired.ts";
 import { saveRequestOf } from "../../../../src/controllers/etcdsnapshotpolicy/recovered.ts";
-import { evaluateRun, objectsToConfirm, VERIFY_TIMEOUT_MS, type ObjectCheck, type ObservedJob } from "../../../../src/controllers/etcdsnapshotpolicy/runs.ts";
+import { evaluateRun, objectsToConfirm, VERIFY_TIMEOUT_MS, type ObjectCheck, type RunJob } from "../../../../src/controllers/etcdsnapshotpolicy/runs.ts";
 import type { RecordedSnapshot } from "../../../../src/controllers/etcdsnapshotpolicy/records.ts";
 import { encodeResult } from "../../../../src/nodeops/results.ts";
 import { failedJob, job, localCopy, MINUTE, run, s3Copy, T0 } from "./builders.ts";
@@ -12,7 +12,7 @@ const started = T0;
 const killedAt = T0 + 9 * MINUTE;
 
 /** A save Job its activeDeadlineSeconds killed: no result in the termination message. */
-function killed(node: string, save = S3_SAVE): ObservedJob {
+function killed(node: string, save = S3_SAVE): RunJob {
   return { ...job(node, { state: "Failed", reason: "DeadlineExceeded", message: "Job was active longer than specified deadline" }, { created: started, finished: killedAt }), save };
 }
 
