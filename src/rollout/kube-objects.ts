@@ -2,9 +2,9 @@
  * The parts of Nodes and Pods the rollout engine reads, and small pure predicates over them.
  * Declared here (not taken from the sim) because the engine runs against real clusters.
  */
-import type { KubeObject, ResourceType } from "../runtime/kube/types.ts";
+import type { KubeObject } from "../runtime/kube/types.ts";
 
-export const NODE_RESOURCE: ResourceType = { apiVersion: "v1", kind: "Node", plural: "nodes", namespaced: false };
+export { NODE_RESOURCE } from "../runtime/kube/core-resources.ts";
 
 export interface KubeCondition {
   type: string;

@@ -6,7 +6,7 @@
  * synced, and an exception in a handler crashes the process. This one restarts with backoff,
  * offers a `synced` promise, and isolates handlers.
  */
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "./logger.ts";
 import { Backoff, WATCH_RESTART_BACKOFF, type BackoffPolicy } from "./backoff.ts";
 import type { Clock } from "./clock.ts";
 import { isKubeError } from "./kube/errors.ts";

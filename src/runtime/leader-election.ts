@@ -15,7 +15,7 @@
  * The elector is also the operator's write fence (`refusal`): it answers from the clock at the
  * moment of asking, so a replica frozen past its deadline is fenced before its timers run.
  */
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "./logger.ts";
 import type { Clock } from "./clock.ts";
 import type { WriteFence } from "./kube/fenced-port.ts";
 import type { KubePort } from "./kube/port.ts";

@@ -39,6 +39,7 @@ describe("parseOperatorConfig", () => {
       logLevel: "info",
       workers: 2,
       nodeAgentImage: DEFAULT_NODE_AGENT_IMAGE,
+      rke2DataDir: "/var/lib/rancher/rke2",
     });
   });
 
@@ -85,6 +86,7 @@ describe("parseOperatorConfig", () => {
     { name: "lease name", argv: ["--lease-name", "a.b-c"], env: {}, key: "leaseName", value: "a.b-c" },
     { name: "lease timing", argv: ["--lease-duration-seconds", "4", "--renew-deadline-seconds", "3", "--retry-period-seconds", "1"], env: {}, key: "renewDeadlineSeconds", value: 3 },
     { name: "image", argv: ["--node-agent-image", "reg:5000/x/y@sha256:ab"], env: {}, key: "nodeAgentImage", value: "reg:5000/x/y@sha256:ab" },
+    { name: "data dir", argv: ["--rke2-data-dir=/opt/rke2"], env: {}, key: "rke2DataDir", value: "/opt/rke2" },
   ])("$name", ({ argv, env, key, value }) => {
     expect(config(argv, env)[key as keyof OperatorConfig]).toEqual(value);
   });

@@ -22,10 +22,6 @@ export class FencedError extends KubeError {
   }
 }
 
-export function isFenced(err: unknown): boolean {
-  return err instanceof FencedError;
-}
-
 /** Throws a FencedError when the fence refuses writes now. */
 export function checkFence(fence: WriteFence | undefined, verb: string): void {
   const reason = fence?.refusal();

@@ -25,6 +25,7 @@ export function buildNode(spec: SimNodeSpec): Node {
         "rke2.io/internal-ip": nodeAddress(spec.index),
         "node.alpha.kubernetes.io/ttl": "0",
         "volumes.kubernetes.io/controller-managed-attach-detach": "true",
+        ...spec.annotations,
       },
     },
     spec: { podCIDR: `10.42.${spec.index % 256}.0/24`, providerID: `rke2://${spec.name}`, ...(spec.taints.length > 0 ? { taints: spec.taints } : {}) },

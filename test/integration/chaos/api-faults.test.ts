@@ -5,10 +5,11 @@
  * sim's kubelets do not retry every write as real ones do. Sim lane only: a real API server has no
  * such knobs.
  */
-import { afterAll, describe, expect, it } from "@jest/globals";
+import { afterAll, describe, expect } from "@jest/globals";
 import { etcdSnapshotPolicyResource } from "../../../src/api/etcdsnapshotpolicy.ts";
 import { upgradePlanResource } from "../../../src/api/upgradeplan.ts";
-import { externalKubeconfig, waitFor, withSim } from "../../support/sim-harness.ts";
+import { itOnSim } from "../../support/lanes.ts";
+import { waitFor, withSim } from "../../support/sim-harness.ts";
 import { getPolicy, policy } from "../etcdsnapshotpolicy/harness.ts";
 import { createLocalSnapshotPolicy, nodeOf, plan, quickSpec, Timeline, TO, upgradeJobs, waitForPlan } from "../upgradeplan/harness.ts";
 import { Replica } from "./replica.ts";
@@ -20,7 +21,7 @@ afterAll(async () => {
 });
 
 describe("chaos: API faults", () => {
-  (externalKubeconfig() ? it.skip : it)("5 % of requests fail and watches drop every 3 s: the upgrade and a triggered snapshot converge", async () => {
+  itOnSim("faultInjection")("5 % of requests fail and watches drop every 3 s: the upgrade and a triggered snapshot converge", async () => {
     const apiServer = sim().apiServer;
     if (!apiServer) throw new Error("sim lane only");
     const timeline = new Timeline(sim().port);

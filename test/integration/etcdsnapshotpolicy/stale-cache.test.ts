@@ -4,12 +4,13 @@
  * over a newer one: snapshot outcomes are counted once and the ledger never goes back.
  * Sim lane only: a real API server has no knob to delay one kind's watch events.
  */
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { afterAll, beforeAll, describe, expect } from "@jest/globals";
 import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../../../src/api/etcdsnapshotpolicy.ts";
 import { PROCESSED_LABEL, RUN_ANNOTATION } from "../../../src/controllers/etcdsnapshotpolicy/runs.ts";
 import { ACTION_LABEL, JOB_RESOURCE, OWNER_LABEL, type Job } from "../../../src/nodeops/job.ts";
 import { resourceKey } from "../../../src/sim/apiserver/resources.ts";
-import { externalKubeconfig, waitFor, withSim } from "../../support/sim-harness.ts";
+import { itOnSim } from "../../support/lanes.ts";
+import { waitFor, withSim } from "../../support/sim-harness.ts";
 import { FastClock, getPolicy, JOBS_NAMESPACE, policy, startController, type RunningController } from "./harness.ts";
 
 const clock = new FastClock(30);
@@ -39,7 +40,7 @@ afterAll(async () => {
 const time = (value: string | undefined): number => (value ? Date.parse(value) : 0);
 
 describe("EtcdSnapshotPolicy whose cache lags behind its Jobs", () => {
-  (externalKubeconfig() ? it.skip : it)("never writes an older status over a newer one", async () => {
+  itOnSim("faultInjection")("never writes an older status over a newer one", async () => {
     await sim().port.create(etcdSnapshotPolicyResource, policy("lagging", { schedule: "* * * * *", nodes: "AllEtcdNodes", retention: { count: 10 } }));
     const jobsOf = async (): Promise<Job[]> =>
       (await sim().port.list<Job>(JOB_RESOURCE, { namespace: JOBS_NAMESPACE, labelSelector: `${OWNER_LABEL}=lagging,${ACTION_LABEL}=snapshot-save` })).items;

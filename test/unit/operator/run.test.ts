@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { parseOperatorConfig, type OperatorConfig } from "../../../src/config.ts";
-import type { OperatorContext } from "../../../src/controllers/index.ts";
-import type { ControllerModule } from "../../../src/operator/manager.ts";
+import type { OperatorContext } from "../../../src/controllers/context.ts";
+import type { ControllerModule } from "../../../src/runtime/controller-module.ts";
 import { runOperator } from "../../../src/operator/run.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
 import { createMetrics } from "../../../src/observability/metrics.ts";
