@@ -9,10 +9,21 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): () => void;
   /** Resolves after `ms` milliseconds (or at once when `signal` aborts). */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Milliseconds on a clock that never steps (an NTP correction, a test's time jump), to measure
+   * durations such as a lease's; `now()` when absent (a clock that does not step).
+   */
+  monotonic?(): number;
+}
+
+/** `clock.monotonic()` when it has one, else `clock.now()`. */
+export function monotonicNow(clock: Clock): number {
+  return clock.monotonic ? clock.monotonic() : clock.now();
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   setTimer(ms, fn) {
     const handle = setTimeout(fn, Math.max(0, ms));
     return () => {

@@ -2,7 +2,8 @@
  * Leader election on a coordination.k8s.io/v1 Lease, with client-go's leaderelection semantics:
  * - a lease held by someone else counts as expired only when `leaseDurationSeconds` have passed
  *   on OUR clock since we OBSERVED its record change (never by comparing its timestamps with our
- *   clock), which makes it immune to clock skew between replicas;
+ *   clock), which makes it immune to clock skew between replicas; durations are measured on the
+ *   monotonic clock (`Clock.monotonic`), so a stepped wall clock neither ends nor extends a lease;
  * - writes are optimistic (replace with resourceVersion), so of two candidates only one wins;
  * - the leader renews every retry period; a round that cannot renew within the renew deadline ends
  *   leadership; leaseTransitions grows on every change of holder;
@@ -16,7 +17,7 @@
  * moment of asking, so a replica frozen past its deadline is fenced before its timers run.
  */
 import type { Logger } from "./logger.ts";
-import type { Clock } from "./clock.ts";
+import { monotonicNow, type Clock } from "./clock.ts";
 import type { WriteFence } from "./kube/fenced-port.ts";
 import type { KubePort } from "./kube/port.ts";
 import type { KubeObject, ResourceType } from "./kube/types.ts";
@@ -110,7 +111,7 @@ export class LeaderElector implements WriteFence {
   refusal(): string | undefined {
     if (this.leadership === undefined) return "not leading";
     if (this.leadership.signal.aborted) return "no longer leading";
-    if (this.options.clock.now() >= this.validUntil) return "the lease was not renewed within the renew deadline";
+    if (this.elapsed() >= this.validUntil) return "the lease was not renewed within the renew deadline";
     return undefined;
   }
 
@@ -178,7 +179,7 @@ export class LeaderElector implements WriteFence {
   private async renewWithinDeadline(): Promise<boolean> {
     const { clock } = this.options;
     const roundOver = new AbortController();
-    const untilDeadline = this.validUntil - clock.now();
+    const untilDeadline = this.validUntil - this.elapsed();
     const deadline = clock.sleep(untilDeadline, roundOver.signal).then(() => "deadline" as const);
     try {
       while (!this.stopped()) {
@@ -207,7 +208,7 @@ export class LeaderElector implements WriteFence {
 
   /** One try; a success extends leadership to a renew deadline after the try began. */
   private async attempt(): Promise<boolean> {
-    const began = this.options.clock.now();
+    const began = this.elapsed();
     const succeeded = await this.tryAcquireOrRenew();
     if (succeeded && this.observedHolderIsMe()) this.validUntil = began + this.renewDeadlineMs;
     return succeeded;
@@ -225,7 +226,7 @@ export class LeaderElector implements WriteFence {
       leaseTransitions: 0,
     };
     // Fast path: the leader renews on the version it last wrote, without a GET.
-    if (this.lease && this.observedHolderIsMe() && this.leaseValid(now)) {
+    if (this.lease && this.observedHolderIsMe() && this.leaseValid(this.elapsed())) {
       const renewed = await this.write({ ...desired, ...this.kept(this.observedRecord) }, this.lease);
       if (renewed) return true;
     }
@@ -240,7 +241,7 @@ export class LeaderElector implements WriteFence {
     const record = current.spec ?? {};
     if (sameRecord(record, this.observedRecord)) this.lease = current;
     else this.observe(current);
-    if (record.holderIdentity && this.leaseValid(now) && !this.observedHolderIsMe()) return false;
+    if (record.holderIdentity && this.leaseValid(this.elapsed()) && !this.observedHolderIsMe()) return false;
     const next = this.observedHolderIsMe()
       ? { ...desired, ...this.kept(record) }
       : { ...desired, leaseTransitions: (record.leaseTransitions ?? 0) + 1 };
@@ -278,11 +279,16 @@ export class LeaderElector implements WriteFence {
   private observe(lease: Lease): void {
     this.lease = lease;
     this.observedRecord = lease.spec ?? {};
-    this.observedTime = this.options.clock.now();
+    this.observedTime = this.elapsed();
   }
 
   private observedHolderIsMe(): boolean {
     return this.observedRecord.holderIdentity === this.options.identity;
+  }
+
+  /** Durations are measured on the monotonic clock, as client-go's (a stepped wall clock changes nothing). */
+  private elapsed(): number {
+    return monotonicNow(this.options.clock);
   }
 
   private leaseValid(now: number): boolean {
@@ -304,7 +310,7 @@ export class LeaderElector implements WriteFence {
    */
   private async release(): Promise<void> {
     if (!this.lease || !this.observedHolderIsMe()) return;
-    if (!this.stopped() || this.options.clock.now() >= this.validUntil) return;
+    if (!this.stopped() || this.elapsed() >= this.validUntil) return;
     const now = microTime(this.options.clock.now());
     const spec: LeaseSpec = {
       holderIdentity: "",

@@ -104,6 +104,11 @@ export class ShiftClock implements Clock {
     this.offset = instant - Date.now();
   }
 
+  /** A jump moves the wall clock only, as an NTP step would: leases keep measuring real time. */
+  monotonic(): number {
+    return performance.now();
+  }
+
   setTimer(ms: number, fn: () => void): () => void {
     const handle = setTimeout(fn, Math.max(0, ms));
     return () => {

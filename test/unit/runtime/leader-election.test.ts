@@ -253,4 +253,24 @@ describe("LeaderElector", () => {
     await a.stop();
     await b.stop();
   });
+
+  it("a stepped wall clock (NTP, a test's jump) neither ends leadership nor fences writes: durations are monotonic", async () => {
+    const { clock, port, lease } = setup();
+    let step = 0;
+    const stepped: Clock = {
+      now: () => clock.now() + step,
+      monotonic: () => clock.now(),
+      setTimer: (ms, fn) => clock.setTimer(ms, fn),
+      sleep: (ms, signal) => sleepWith(stepped, ms, signal),
+    };
+    const a = new LeaderElector({ port, clock: stepped, logger: silentLogger(), namespace: "ops", leaseName: "operator", identity: "a", random: () => 0, onStartedLeading: () => undefined });
+    void a.start();
+    await flushMicrotasks();
+    step = 24 * 3600_000;
+    expect(a.isLeader()).toBe(true);
+    await clock.advance(30_000);
+    expect(a.isLeader()).toBe(true);
+    expect((await lease())?.renewTime).toBe(microTime(clock.now() + step));
+    await a.stop();
+  });
 });
