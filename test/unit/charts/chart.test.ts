@@ -178,6 +178,8 @@ describe("the certificate inventory DaemonSet", () => {
     expect(custom.volumes).toEqual([{ name: "rke2-data", hostPath: { path: "/opt/rke2", type: "Directory" } }]);
     expect((custom.containers[0] as unknown as { args: string[] }).args).toEqual(["node-agent", "cert-inventory", "--data-dir", "/opt/rke2"]);
     expect(renderError(["--set", "rke2.dataDir=opt/rke2"])).toContain("at '/rke2/dataDir': 'opt/rke2' does not match pattern '^/'");
+    // The template refuses it too where the schema is skipped (`helm template --skip-schema-validation`).
+    expect(renderError(["--skip-schema-validation", "--set", "rke2.dataDir=opt/rke2"])).toContain("rke2.dataDir must be an absolute host path");
   });
 
   it("mounts its ServiceAccount's token (the SA agrees) and holds no capabilities", () => {

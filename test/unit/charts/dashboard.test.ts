@@ -6,12 +6,21 @@ import { EtcdSnapshotPolicyConditions } from "../../../src/api/etcdsnapshotpolic
 import { UpgradePlanConditions } from "../../../src/api/upgradeplan.ts";
 import { CHART_DIR } from "./render.ts";
 
+interface Variable {
+  name: string;
+  type: string;
+  includeAll?: boolean;
+  allValue?: string;
+  query?: { query: string };
+}
+
 interface Dashboard {
-  templating: { list: { name: string; type: string; includeAll?: boolean; allValue?: string; query?: { query: string } }[] };
+  templating: { list: Variable[] };
   panels: { title: string; type: string; targets: { expr: string }[] }[];
 }
 
-const dashboard = JSON.parse(readFileSync(join(CHART_DIR, "files/dashboards/rke2-lifecycle-operator.json"), "utf8")) as Dashboard;
+const DASHBOARD_FILE = join(CHART_DIR, "files/dashboards/rke2-lifecycle-operator.json");
+const dashboard = JSON.parse(readFileSync(DASHBOARD_FILE, "utf8")) as Dashboard;
 const queries = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
 
 /** Condition types whose either status is normal: the panel leaves them out. */
@@ -28,14 +37,16 @@ describe("Grafana dashboard variables and queries", () => {
   });
 
   it("scopes every metric of every panel to $cluster and $job", () => {
-    const metrics = queries.flatMap((expr) => [...expr.matchAll(/\brke2_lifecycle_[a-z_]+(\{[^}]*\})?/g)].map(([read]) => read));
+    const reads = /\brke2_lifecycle_[a-z_]+(\{[^}]*\})?/g;
+    const metrics = queries.flatMap((expr) => [...expr.matchAll(reads)].map(([read]) => read));
     expect(metrics.length).toBeGreaterThan(15);
     const unscoped = metrics.filter((read) => !read.includes('{cluster=~"$cluster", job=~"$job"'));
     expect(unscoped).toEqual([]);
   });
 
   it("uses $__rate_interval in every rate()", () => {
-    const ranges = queries.flatMap((expr) => [...expr.matchAll(/\brate\([^[]*\[([^\]]+)\]/g)].map(([, range]) => range));
+    const rateRange = /\brate\([^[]*\[([^\]]+)\]/g;
+    const ranges = queries.flatMap((expr) => [...expr.matchAll(rateRange)].map(([, range]) => range));
     expect(ranges.length).toBeGreaterThan(2);
     expect(new Set(ranges)).toEqual(new Set(["$__rate_interval"]));
   });
@@ -46,7 +57,9 @@ describe("the conditions panel", () => {
   const expr = panel?.targets[0]?.expr ?? "";
   /** The condition types the query selects with the given status matcher. */
   const typesWith = (status: string): string[] =>
-    [...expr.matchAll(/type=~"([^"]+)", status(!?=)"True"/g)].filter(([, , op]) => op === status).flatMap(([, types]) => types!.split("|"));
+    [...expr.matchAll(/type=~"([^"]+)", status(!?=)"True"/g)]
+      .filter(([, , op]) => op === status)
+      .flatMap(([, types]) => types!.split("|"));
 
   it("is a table of conditions per kind and name", () => {
     expect(panel?.type).toBe("table");

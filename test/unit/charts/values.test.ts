@@ -3,7 +3,17 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { parseOperatorConfig } from "../../../src/config.ts";
-import { CHART_DIR, find, helmError, RELEASE, RELEASE_NAMESPACE, renderChart, renderError, renderNotes, type Manifest } from "./render.ts";
+import {
+  CHART_DIR,
+  find,
+  helmError,
+  RELEASE,
+  RELEASE_NAMESPACE,
+  renderChart,
+  renderError,
+  renderNotes,
+  type Manifest,
+} from "./render.ts";
 
 interface JsonSchema {
   $ref?: string;
@@ -18,6 +28,10 @@ interface OperatorContainer {
   env: { name: string; value?: string }[];
 }
 
+interface OperatorWorkload {
+  template: { spec: OperatorPod };
+}
+
 interface OperatorPod {
   containers: OperatorContainer[];
   tolerations?: unknown[];
@@ -27,7 +41,7 @@ interface OperatorPod {
 const schema = JSON.parse(readFileSync(join(CHART_DIR, "values.schema.json"), "utf8")) as JsonSchema;
 const values = parse(readFileSync(join(CHART_DIR, "values.yaml"), "utf8")) as Record<string, unknown>;
 const podOf = (manifests: Manifest[]): OperatorPod =>
-  (find(manifests, "Deployment", RELEASE).spec as { template: { spec: OperatorPod } }).template.spec;
+  (find(manifests, "Deployment", RELEASE).spec as OperatorWorkload).template.spec;
 const operatorOf = (manifests: Manifest[]): OperatorContainer => podOf(manifests).containers[0]!;
 const lint = (extra: string[]): string => helmError(["lint", "--strict", CHART_DIR, ...extra]);
 
@@ -49,10 +63,16 @@ function undescribed(value: unknown, node: JsonSchema, prefix: string): string[]
 }
 
 describe("values.schema.json", () => {
-  it("names every key of values.yaml, and the chart's own values pass it", () => {
+  it("names every key of values.yaml; the values of values.yaml, deploy/rke2 and deploy/argocd pass it", () => {
     expect(undescribed(values, schema, "")).toEqual([]);
     expect(lint([])).toBe("");
     expect(lint(["--values", join(CHART_DIR, "../../deploy/rke2/values.yaml")])).toBe("");
+    const application = parse(readFileSync(join(CHART_DIR, "../../deploy/argocd/application.yaml"), "utf8")) as {
+      spec: { source: { helm: { valuesObject: Record<string, unknown> } } };
+    };
+    const argoValues = Object.entries(application.spec.source.helm.valuesObject);
+    expect(argoValues.length).toBeGreaterThan(0);
+    expect(lint(argoValues.flatMap(([key, value]) => ["--set-json", `${key}=${JSON.stringify(value)}`]))).toBe("");
   });
 
   it("makes helm lint fail on a wrong type: --set operator.replicas=two", () => {
@@ -62,9 +82,10 @@ describe("values.schema.json", () => {
 
   it("refuses unknown keys, at the top and nested, in lint, template and install", () => {
     expect(lint(["--set", "operator.replica=2"])).toContain("additional properties 'replica' not allowed");
-    expect(renderError(["--set", "imagePullSecret=regcred"])).toContain("additional properties 'imagePullSecret' not allowed");
+    expect(renderError(["--set", "imagePullSecret=regcred"])).toContain("properties 'imagePullSecret' not allowed");
     expect(renderError(["--set", "metrics.serviceMonitor.intervall=1m"])).toContain("'intervall' not allowed");
-    const install = helmError(["install", RELEASE, CHART_DIR, "-n", RELEASE_NAMESPACE, "--dry-run=client", "--set", "rke2.datadir=/x"]);
+    const dryRun = ["install", RELEASE, CHART_DIR, "-n", RELEASE_NAMESPACE, "--dry-run=client"];
+    const install = helmError([...dryRun, "--set", "rke2.datadir=/x"]);
     expect(install).toContain("additional properties 'datadir' not allowed");
   });
 
@@ -82,15 +103,18 @@ describe("values.schema.json", () => {
       ["operator.extraArgs[0]=log-level=debug", "/operator/extraArgs/0"],
       ["operator.extraEnv[0].name=HOSTNAME", "/operator/extraEnv/0/name"],
     ];
-    for (const [setting, path] of refusals) expect([setting, renderError(["--set", setting])]).toEqual([setting, expect.stringContaining(`at '${path}'`)]);
+    for (const [setting, path] of refusals) {
+      expect([setting, renderError(["--set", setting])]).toEqual([setting, expect.stringContaining(`at '${path}'`)]);
+    }
   });
 });
 
 describe("PodDisruptionBudget", () => {
   it("keeps one of the 2 default replicas up through drains, selecting exactly the operator's pods", () => {
     const rendered = renderChart();
-    const budget = find(rendered, "PodDisruptionBudget", RELEASE).spec as { minAvailable: number; selector: { matchLabels: object } };
-    const deployment = find(rendered, "Deployment", RELEASE).spec as { selector: { matchLabels: object } };
+    type Selected = { selector: { matchLabels: object } };
+    const budget = find(rendered, "PodDisruptionBudget", RELEASE).spec as Selected & { minAvailable: number };
+    const deployment = find(rendered, "Deployment", RELEASE).spec as Selected;
     expect(budget).toEqual({ minAvailable: 1, selector: { matchLabels: deployment.selector.matchLabels } });
   });
 
@@ -111,7 +135,10 @@ describe("scheduling of the operator pods", () => {
     ]);
     expect(pod.affinity?.nodeAffinity).toEqual({
       preferredDuringSchedulingIgnoredDuringExecution: [
-        { weight: 100, preference: { matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists" }] } },
+        {
+          weight: 100,
+          preference: { matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists" }] },
+        },
       ],
     });
     expect(pod.affinity?.podAntiAffinity).toBeDefined();
@@ -119,7 +146,8 @@ describe("scheduling of the operator pods", () => {
 
   it("takes other tolerations and affinity from the values", () => {
     const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } };
-    const custom = podOf(renderChart(["--set-json", "operator.tolerations=[]", "--set-json", `operator.affinity=${JSON.stringify(affinity)}`]));
+    const noTolerations = ["--set-json", "operator.tolerations=[]"];
+    const custom = podOf(renderChart([...noTolerations, "--set-json", `operator.affinity=${JSON.stringify(affinity)}`]));
     expect(custom.tolerations).toBeUndefined();
     expect(custom.affinity).toEqual(affinity);
   });
@@ -131,7 +159,7 @@ describe("image.digest, extraArgs and extraEnv", () => {
   it("pins every pod and the node Jobs to repository@digest", () => {
     const rendered = renderChart(["--set", `image.digest=${digest}`, "--set", "image.tag=9.9.9"]);
     const image = `ghcr.io/rke2-lifecycle/rke2-lifecycle-operator@${digest}`;
-    const inventory = find(rendered, "DaemonSet", `${RELEASE}-cert-inventory`).spec as { template: { spec: OperatorPod } };
+    const inventory = find(rendered, "DaemonSet", `${RELEASE}-cert-inventory`).spec as OperatorWorkload;
     expect(operatorOf(rendered).image).toBe(image);
     expect(inventory.template.spec.containers[0]?.image).toBe(image);
     const argv = operatorOf(rendered).args.slice(1).map((arg) => arg.replace("$(POD_NAMESPACE)", RELEASE_NAMESPACE));
