@@ -146,8 +146,8 @@ describe("scheduling of the operator pods", () => {
 
   it("takes other tolerations and affinity from the values", () => {
     const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } };
-    const noTolerations = ["--set-json", "operator.tolerations=[]"];
-    const custom = podOf(renderChart([...noTolerations, "--set-json", `operator.affinity=${JSON.stringify(affinity)}`]));
+    const affinityJson = `operator.affinity=${JSON.stringify(affinity)}`;
+    const custom = podOf(renderChart(["--set-json", "operator.tolerations=[]", "--set-json", affinityJson]));
     expect(custom.tolerations).toBeUndefined();
     expect(custom.affinity).toEqual(affinity);
   });
