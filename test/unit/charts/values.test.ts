@@ -97,6 +97,7 @@ describe("values.schema.json", () => {
       ["metrics.serviceMonitor.enabled=yes", "/metrics/serviceMonitor/enabled"],
       ["rke2.dataDir=opt/rke2", "/rke2/dataDir"],
       ["image.digest=sha256:abc", "/image/digest"],
+      ["image.repository=registry.example.com/rke2-lifecycle-operator:0.1.0", "/image/repository"],
       ["image.pullPolicy=always", "/image/pullPolicy"],
       ["jobs.namespace=Jobs_NS", "/jobs/namespace"],
       ["operator.tolerations[0].effect=NoSchedul", "/operator/tolerations/0/effect"],
