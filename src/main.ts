@@ -27,6 +27,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "start the simulated RKE2 cluster and print a kubeconfig for kubectl",
     load: async () => (await importSimulator(() => import("./cli/sim.ts"))).runSimCommand,
   },
+  plan: {
+    summary: "pause, resume or retry an UpgradePlan on the cluster of your kubeconfig",
+    load: async () => (await import("./cli/plan.ts")).runPlanCommand,
+  },
   "node-agent": {
     summary:
       "what runs on a node: node Jobs (snapshot-save, snapshot-delete, cert-rotate) and the cert-inventory DaemonSet",
