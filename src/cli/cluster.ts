@@ -14,7 +14,10 @@ import type { KubePort } from "../runtime/kube/port.ts";
 export const CLI_CLIENT = "rke2-lifecycle-cli";
 
 export const CLUSTER_FLAGS = {
-  kubeconfig: { type: "string", description: "kubeconfig file(s), joined like KUBECONFIG (default: KUBECONFIG, then ~/.kube/config)" },
+  kubeconfig: {
+    type: "string",
+    description: "kubeconfig file(s), joined like KUBECONFIG (default: KUBECONFIG, then ~/.kube/config)",
+  },
   context: { type: "string", description: "the kubeconfig context to use (default: its current-context)" },
 } as const;
 
@@ -25,7 +28,10 @@ export interface ClusterSession {
 }
 
 /** Connects as kubectl would; a KubeConfigError says what to pass. */
-export async function connectToCluster(flags: { kubeconfig?: string | undefined; context?: string | undefined }, env: Env): Promise<ClusterSession> {
+export async function connectToCluster(
+  flags: { kubeconfig?: string | undefined; context?: string | undefined },
+  env: Env,
+): Promise<ClusterSession> {
   const connection = await loadKubeConnection(
     {
       ...(flags.kubeconfig !== undefined ? { kubeconfigPath: flags.kubeconfig } : {}),
@@ -34,7 +40,8 @@ export async function connectToCluster(flags: { kubeconfig?: string | undefined;
     // As kubectl: with no kubeconfig at all, inside a pod, the pod's service account.
     { env, homeDir: env.HOME ?? homedir(), serviceAccountPrefix: "" },
   );
-  return { port: createKubePort(connection, { userAgent: CLI_CLIENT, requestTimeoutMs: 15_000 }), server: connection.server };
+  const port = createKubePort(connection, { userAgent: CLI_CLIENT, requestTimeoutMs: 15_000 });
+  return { port, server: connection.server };
 }
 
 /** One line for a failure to reach or use the cluster; undefined for an error that is a bug. */
@@ -43,7 +50,9 @@ export function describeClusterFailure(err: unknown, server: string | undefined)
   if (!isKubeError(err)) return undefined;
   const at = server === undefined ? "" : ` at ${server}`;
   if (err.details.code === 0) return `cannot reach the Kubernetes API server${at}: ${innermostMessage(err)}`;
-  if (err.errorClass === "Unauthorized") return `the API server${at} refused the kubeconfig's credentials: ${err.message}`;
+  if (err.errorClass === "Unauthorized") {
+    return `the API server${at} refused the kubeconfig's credentials: ${err.message}`;
+  }
   return `the API server${at} answered ${err.details.code}: ${err.message}`;
 }
 

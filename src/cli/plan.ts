@@ -47,7 +47,9 @@ export function planOutcome(action: PlanAction, before: UpgradePlan, written: bo
   const phase = before.status?.phase ?? "not reconciled yet";
   switch (action) {
     case "pause":
-      return written ? `${name} paused: no new node starts; nodes in progress finish (phase was ${phase})` : `${name} is already paused (no change)`;
+      return written
+        ? `${name} paused: no new node starts; nodes in progress finish (phase was ${phase})`
+        : `${name} is already paused (no change)`;
     case "resume":
       return written ? `${name} resumed (phase was ${phase})` : `${name} is not paused (no change)`;
     case "retry": {
@@ -60,7 +62,12 @@ export function planOutcome(action: PlanAction, before: UpgradePlan, written: bo
   }
 }
 
-export async function runPlanCommand(argv: readonly string[], env: Env, io: CliIo, now: () => Date = () => new Date()): Promise<ExitCode> {
+export async function runPlanCommand(
+  argv: readonly string[],
+  env: Env,
+  io: CliIo,
+  now: () => Date = () => new Date(),
+): Promise<ExitCode> {
   if (wantsHelp(argv)) {
     io.stdout(PLAN_HELP);
     return 0;
@@ -69,7 +76,8 @@ export async function runPlanCommand(argv: readonly string[], env: Env, io: CliI
   if (!parsed.ok) return usageError(io, "plan", parsed.error);
   const [action, name, ...extra] = parsed.positionals;
   if (action === undefined || !(PLAN_ACTIONS as readonly string[]).includes(action)) {
-    return usageError(io, "plan", `expected an action (${PLAN_ACTIONS.join(", ")})${action === undefined ? "" : `, got ${JSON.stringify(action)}`}`);
+    const got = action === undefined ? "" : `, got ${JSON.stringify(action)}`;
+    return usageError(io, "plan", `expected an action (${PLAN_ACTIONS.join(", ")})${got}`);
   }
   if (name === undefined) return usageError(io, "plan", `${action}: expected the name of an UpgradePlan`);
   if (extra.length > 0) return usageError(io, "plan", `unexpected argument ${extra[0] ?? ""}`);
@@ -79,7 +87,8 @@ export async function runPlanCommand(argv: readonly string[], env: Env, io: CliI
     session = await connectToCluster(parsed.values, env);
     const plan = await session.port.get<UpgradePlan>(upgradePlanResource, name);
     if (!plan) {
-      io.stderr(`${PROGRAM} plan: upgradeplan "${name}" not found at ${session.server} ('kubectl get upgradeplans' lists them)\n`);
+      const hint = "('kubectl get upgradeplans' lists them)";
+      io.stderr(`${PROGRAM} plan: upgradeplan "${name}" not found at ${session.server} ${hint}\n`);
       return 1;
     }
     const patch = planPatch(action as PlanAction, plan, now());

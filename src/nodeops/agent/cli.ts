@@ -81,7 +81,8 @@ export async function runNodeAgent(argv: readonly string[], env: Readonly<Record
     io.stdout(nodeAgentHelp());
     return name === undefined ? 2 : 0;
   }
-  const help = asksForHelp(full.slice(2)) ? subcommandHelp(name, { path: DEFAULT_TERMINATION_LOG, env: TERMINATION_LOG_ENV }) : undefined;
+  const resultFile = { path: DEFAULT_TERMINATION_LOG, env: TERMINATION_LOG_ENV };
+  const help = asksForHelp(full.slice(2)) ? subcommandHelp(name, resultFile) : undefined;
   if (help !== undefined) {
     io.stdout(help);
     return 0;

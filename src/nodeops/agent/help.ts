@@ -5,7 +5,9 @@
  */
 import { BUCKET_LOOKUP_TYPES, S3_CREDENTIAL_ENV } from "../agent-args.ts";
 
-const S3_HELP = `S3 flags (as RKE2's --etcd-s3-* flags; credentials only from ${Object.values(S3_CREDENTIAL_ENV).join(", ")}):
+const CREDENTIAL_VARIABLES = Object.values(S3_CREDENTIAL_ENV).join(", ");
+
+const S3_HELP = `S3 flags (as RKE2's --etcd-s3-* flags; credentials only from ${CREDENTIAL_VARIABLES}):
   --s3                      also upload to / delete from S3
   --s3-bucket <name>        bucket (required with --s3)
   --s3-endpoint <host>      endpoint, e.g. minio.example:9000 (default: AWS)
@@ -65,7 +67,8 @@ Flags:
   --service <name>          a service to rotate (repeatable; none: all of them)
   --data-dir <dir>          RKE2's data-dir on the node when it is not /var/lib/rancher/rke2
 `,
-  "cert-inventory": `Usage: rke2-lifecycle node-agent cert-inventory [--namespace <ns>] [--scan-interval <duration>] [--data-dir <dir>]
+  "cert-inventory": `Usage: rke2-lifecycle node-agent cert-inventory [--namespace <ns>] [--scan-interval <duration>]
+       [--data-dir <dir>]
 
 Runs until SIGTERM (the certificate inventory DaemonSet): scans the node's RKE2 certificates and
 reports them to the Lease cert-inventory-<node>. Needs NODE_NAME and the pod's service account.

@@ -7,7 +7,7 @@ import { expect, it } from "@jest/globals";
 import { execFile } from "node:child_process";
 import { tmpdir } from "node:os";
 import { promisify } from "node:util";
-import { upgradePlanResource } from "../../../src/api/upgradeplan.ts";
+import { upgradePlanResource, type UpgradePlan } from "../../../src/api/upgradeplan.ts";
 import { withSim } from "../../support/sim-harness.ts";
 import { AGENTS_ONLY, PATCH } from "../upgradeplan/faults.ts";
 import { plan, quickSpec, startOperator, waitForPlan } from "../upgradeplan/harness.ts";
@@ -31,7 +31,8 @@ it("retry clears a halt the operator made, and the plan then succeeds", async ()
     );
     expect(stdout).toBe("upgradeplan/cli-retry: retry requested\n");
 
-    const done = await waitForPlan(sim().port, "cli-retry", (p) => p.status?.phase === "Succeeded", "the retried plan to finish", 60_000);
+    const succeeded = (p: UpgradePlan): boolean => p.status?.phase === "Succeeded";
+    const done = await waitForPlan(sim().port, "cli-retry", succeeded, "the retried plan to finish", 60_000);
     expect(done.status?.lastRetry).toBe(done.spec.failurePolicy?.retry);
     expect(done.status?.lastRetry).toMatch(/^\d{4}-\d\d-\d\dT/);
   } finally {

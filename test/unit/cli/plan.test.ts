@@ -50,7 +50,12 @@ describe("planPatch", () => {
 
 describe("planOutcome", () => {
   it.each([
-    { action: "pause", before: plan(false, "Upgrading"), written: true, line: "upgradeplan/p paused: no new node starts; nodes in progress finish (phase was Upgrading)" },
+    {
+      action: "pause",
+      before: plan(false, "Upgrading"),
+      written: true,
+      line: "upgradeplan/p paused: no new node starts; nodes in progress finish (phase was Upgrading)",
+    },
     { action: "pause", before: plan(true, "Paused"), written: false, line: "upgradeplan/p is already paused (no change)" },
     { action: "resume", before: plan(true, "Paused"), written: true, line: "upgradeplan/p resumed (phase was Paused)" },
     { action: "resume", before: plan(false), written: false, line: "upgradeplan/p is not paused (no change)" },
@@ -65,7 +70,9 @@ describe("planOutcome", () => {
       action: "retry",
       before: plan(false, "Upgrading"),
       written: true,
-      line: "upgradeplan/p: retry requested; the plan is not halted (phase Upgrading): there are no failed nodes to retry",
+      line:
+        "upgradeplan/p: retry requested; the plan is not halted (phase Upgrading): " +
+        "there are no failed nodes to retry",
     },
   ] as const)("$action ($before.status.phase) → $line", ({ action, before, written, line }) => {
     expect(planOutcome(action, before, written)).toBe(line);
@@ -98,13 +105,15 @@ describe("rke2-lifecycle plan: errors", () => {
     const kubeconfig = join(dir, "kubeconfig");
     writeFileSync(
       kubeconfig,
-      `apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:${port}'}}]\n` +
+      "apiVersion: v1\nkind: Config\ncurrent-context: c\n" +
+        `clusters: [{name: c, cluster: {server: 'https://127.0.0.1:${port}'}}]\n` +
         "users: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\n",
     );
     const io = capture();
     expect(await main(["plan", "pause", "p", "--kubeconfig", kubeconfig], { HOME: dir }, io)).toBe(1);
     expect(io.err).toBe(
-      `rke2-lifecycle plan: cannot reach the Kubernetes API server at https://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n`,
+      `rke2-lifecycle plan: cannot reach the Kubernetes API server at https://127.0.0.1:${port}: ` +
+        `connect ECONNREFUSED 127.0.0.1:${port}\n`,
     );
     expect(io.out).toBe("");
   });
