@@ -8,7 +8,7 @@ import { homedir } from "node:os";
 import type { Env } from "../config.ts";
 import { createKubePort } from "../runtime/kube/adapter.ts";
 import { isKubeError } from "../runtime/kube/errors.ts";
-import { loadKubeConnection, KubeConfigError } from "../runtime/kube/kubeconfig.ts";
+import { KubeConfigError, loadKubeConnection, NoKubeConfigError } from "../runtime/kube/kubeconfig.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
 
 export const CLI_CLIENT = "rke2-lifecycle-cli";
@@ -46,6 +46,9 @@ export async function connectToCluster(
 
 /** One line for a failure to reach or use the cluster; undefined for an error that is a bug. */
 export function describeClusterFailure(err: unknown, server: string | undefined): string | undefined {
+  if (err instanceof NoKubeConfigError) {
+    return "no kubeconfig found: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config (as for kubectl)";
+  }
   if (err instanceof KubeConfigError) return err.message;
   if (!isKubeError(err)) return undefined;
   const at = server === undefined ? "" : ` at ${server}`;

@@ -3,9 +3,9 @@ import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import type { KubeConnection } from "./http.ts";
 import { inClusterConnection } from "./in-cluster.ts";
-import { KubeConfigError } from "./kubeconfig-error.ts";
+import { KubeConfigError, NoKubeConfigError } from "./kubeconfig-error.ts";
 
-export { KubeConfigError };
+export { KubeConfigError, NoKubeConfigError };
 
 export interface LoadKubeConfigOptions {
   /** A kubeconfig file, or several joined like KUBECONFIG (`a:b`); the first one's context wins. */
@@ -51,7 +51,7 @@ export async function loadKubeConnection(
   const homeConfig = join(environment.homeDir, ".kube", "config");
   if (existsSync(homeConfig)) return loadFiles(homeConfig, "~/.kube/config", options.context);
   if (environment.env.KUBERNETES_SERVICE_HOST && !options.context) return loadInCluster(environment);
-  throw new KubeConfigError(
+  throw new NoKubeConfigError(
     "no Kubernetes configuration found: pass --kubeconfig, set KUBECONFIG, or run in a pod (--in-cluster)",
   );
 }

@@ -109,8 +109,8 @@ describe("rke2-lifecycle plan", () => {
       code: 1,
       out: "",
       err:
-        "rke2-lifecycle plan: no Kubernetes configuration found: pass --kubeconfig, set KUBECONFIG, " +
-        "or run in a pod (--in-cluster)\n",
+        "rke2-lifecycle plan: no kubeconfig found: pass --kubeconfig, set KUBECONFIG, " +
+        "or create ~/.kube/config (as for kubectl)\n",
     });
     const wrongContext = await cli(["plan", "resume", "cli-plan", "--context", "elsewhere"], {
       KUBECONFIG: sim().kubeconfigPath,
