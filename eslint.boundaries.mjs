@@ -7,7 +7,7 @@
 
 /** Bottom to top. Entries are folders of src/ (or single files: `config.ts`, `main.ts`). */
 const LAYERS = [
-  ["api", "rke2", "runtime", "kube-schema", "config.ts"],
+  ["api", "rke2", "runtime", "kube-schema", "config.ts", "version.ts"],
   ["rollout", "nodeops", "certs", "storage", "observability"],
   ["controllers"],
   ["operator", "cli", "main.ts"],

@@ -113,6 +113,38 @@ function describeParseError(err: unknown): string {
   return message.split("\n")[0] ?? message;
 }
 
+const TRUE_WORDS: readonly string[] = ["true", "1", "yes"];
+const FALSE_WORDS: readonly string[] = ["false", "0", "no"];
+
+/**
+ * node:util's parseArgs refuses a value on a boolean (`--leader-elect=false`), which Go CLIs such
+ * as kubectl accept. Rewrites `--flag=<bool>` of a boolean flag to `--flag` or `--no-flag`
+ * before parsing; anything after `--` is left alone. Returns an error for a value that is no boolean.
+ */
+function normalizeBooleanValues(argv: readonly string[], booleans: ReadonlySet<string>): string[] | { error: string } {
+  const terminator = argv.indexOf("--");
+  const flags = terminator === -1 ? argv : argv.slice(0, terminator);
+  const rest = terminator === -1 ? [] : argv.slice(terminator);
+  const rewritten: string[] = [];
+  for (const arg of flags) {
+    const match = /^--([^=]+)=(.*)$/s.exec(arg);
+    const negated = match?.[1]?.startsWith("no-") ? match[1].slice(3) : undefined;
+    if (negated !== undefined && booleans.has(negated)) {
+      return { error: `--no-${negated}: takes no value (use --no-${negated} or --${negated}=false)` };
+    }
+    if (!match?.[1] || !booleans.has(match[1])) {
+      rewritten.push(arg);
+      continue;
+    }
+    const [, name, value = ""] = match;
+    const word = value.toLowerCase();
+    if (TRUE_WORDS.includes(word)) rewritten.push(`--${name}`);
+    else if (FALSE_WORDS.includes(word)) rewritten.push(`--no-${name}`);
+    else return { error: `--${name}: expected true or false, got ${JSON.stringify(value)}` };
+  }
+  return [...rewritten, ...rest];
+}
+
 /**
  * Parses flags strictly (unknown flags are errors) and fills each value from, in order: the flag,
  * its env var(s), its default. Every error is one line naming the flag or env var at fault, e.g.
@@ -128,10 +160,13 @@ export function parseFlags<const S extends FlagSpecs>(
   for (const [key, spec] of Object.entries(specs)) {
     parseOptions[flagName(key)] = { type: spec.type === "boolean" ? "boolean" : "string" };
   }
+  const booleans = new Set(Object.keys(parseOptions).filter((name) => parseOptions[name]?.type === "boolean"));
+  const args = normalizeBooleanValues(argv, booleans);
+  if (!Array.isArray(args)) return { ok: false, error: args.error };
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args,
       options: parseOptions,
       strict: true,
       allowNegative: true,

@@ -27,10 +27,21 @@ const COMMANDS: Record<string, Command> = {
     summary: "start the simulated RKE2 cluster and print a kubeconfig for kubectl",
     load: async () => (await importSimulator(() => import("./cli/sim.ts"))).runSimCommand,
   },
+  plan: {
+    summary: "pause, resume or retry an UpgradePlan on the cluster of your kubeconfig",
+    load: async () => (await import("./cli/plan.ts")).runPlanCommand,
+  },
   "node-agent": {
     summary:
       "what runs on a node: node Jobs (snapshot-save, snapshot-delete, cert-rotate) and the cert-inventory DaemonSet",
     load: async () => (await import("./nodeops/agent/cli.ts")).runNodeAgentCommand,
+  },
+  version: {
+    summary: "print the version of this CLI and of Node.js (also: --version)",
+    load: async () => {
+      const { runVersionCommand } = await import("./cli/version.ts");
+      return (argv, _env, io) => runVersionCommand(argv, io);
+    },
   },
   crds: {
     summary: "print the CustomResourceDefinitions (--out DIR, --check DIR)",
@@ -67,12 +78,13 @@ declared as EtcdSnapshotPolicy, CertRotation and UpgradePlan resources.
 Commands:
 ${lines.join("\n")}
 
-'${PROGRAM} <command> --help' describes a command's flags.
+'${PROGRAM} <command> --help' describes a command's flags; '${PROGRAM} --version' prints the version.
 `;
 }
 
 export async function main(argv: readonly string[], env: Env, io: CliIo = processIo): Promise<ExitCode> {
-  const [name, ...rest] = argv;
+  const [first, ...rest] = argv;
+  const name = first === "--version" ? "version" : first;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     io.stdout(mainHelp());
     return name === undefined ? 2 : 0;

@@ -1,6 +1,8 @@
 import { flagUsage, OPERATOR_FLAGS, parseOperatorConfig, type Env } from "../config.ts";
 import { createLogger } from "../observability/logger.ts";
 import { runOperator } from "../operator/run.ts";
+import { KubeConfigError } from "../runtime/kube/kubeconfig-error.ts";
+import { buildInfo } from "../version.ts";
 import { PROGRAM, usageError, wantsHelp, type CliIo, type ExitCode } from "./usage.ts";
 
 export const OPERATOR_HELP = `Usage: ${PROGRAM} operator [flags]
@@ -24,11 +26,13 @@ export async function runOperatorCommand(argv: readonly string[], env: Env, io: 
   const parsed = parseOperatorConfig(argv, env);
   if (!parsed.ok) return usageError(io, "operator", parsed.error);
   const log = createLogger({ level: parsed.config.logLevel });
+  log.info(buildInfo(), "rke2-lifecycle-operator starting");
   let operator;
   try {
     operator = await runOperator(parsed.config, { log });
   } catch (err) {
-    log.fatal({ err }, "operator failed to start");
+    // A kubeconfig problem is the user's to fix and its message says how: one line, no stack trace.
+    if (!(err instanceof KubeConfigError)) log.fatal({ err }, "operator failed to start");
     io.stderr(`${PROGRAM} operator: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }

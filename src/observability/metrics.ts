@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { ApiRequestRecord } from "../runtime/kube/http.ts";
+import { buildInfo, type BuildInfo } from "../version.ts";
 
 export const METRIC_PREFIX = "rke2_lifecycle_";
 
@@ -35,11 +36,15 @@ export interface OperatorMetrics {
   condition: Gauge<"kind" | "name" | "type" | "status">;
   /** 1 while this replica holds the leader Lease. */
   leader: Gauge;
+  /** Always 1; its labels say which build runs (version, node_version). */
+  buildInfo: Gauge<"version" | "node_version">;
 }
 
 export interface MetricsOptions {
   /** Process metrics (CPU, memory, event loop lag, GC); on by default. */
   defaultMetrics?: boolean;
+  /** The build the `build_info` gauge names; this process's by default. */
+  build?: BuildInfo;
 }
 
 /** A fresh registry with every metric of the operator; one per process (tests make their own). */
@@ -48,6 +53,14 @@ export function createMetrics(options: MetricsOptions = {}): OperatorMetrics {
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const name = (suffix: string): string => `${METRIC_PREFIX}${suffix}`;
+  const build = options.build ?? buildInfo();
+  const buildInfoGauge = new Gauge({
+    name: name("build_info"),
+    help: "Always 1; the labels name the operator's version and the Node.js version running it.",
+    labelNames: ["version", "node_version"],
+    registers,
+  });
+  buildInfoGauge.set({ version: build.version, node_version: build.nodeVersion }, 1);
 
   return {
     registry,
@@ -143,6 +156,7 @@ export function createMetrics(options: MetricsOptions = {}): OperatorMetrics {
       help: "1 while this replica is the leader.",
       registers,
     }),
+    buildInfo: buildInfoGauge,
   };
 }
 

@@ -66,6 +66,8 @@ export const REQUEST_LOG_ENV = "RKE2_LIFECYCLE_REQUEST_LOG";
 
 export interface Sim {
   kubeconfigPath: string;
+  /** The kubeconfig of the operator's identity (on a real server, the chart's ServiceAccount). */
+  operatorKubeconfigPath: string;
   /** The sim's own client: use it for test set-up and observation. */
   port: KubePort;
   /** A separate client for the operator under test, so its requests are accounted on their own. */
@@ -142,6 +144,7 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
 
   return {
     kubeconfigPath,
+    operatorKubeconfigPath: options.external?.operatorKubeconfigPath ?? kubeconfigPath,
     port,
     operatorPort,
     cluster,

@@ -57,6 +57,16 @@ describe("parseOperatorConfig", () => {
     { name: "flag beats env", argv: ["--workers", "3"], env: { RKE2_LIFECYCLE_WORKERS: "7" }, key: "workers", value: 3 },
     { name: "empty env is unset", argv: [], env: { RKE2_LIFECYCLE_WORKERS: "" }, key: "workers", value: 2 },
     { name: "negated boolean flag", argv: ["--no-leader-elect"], env: {}, key: "leaderElect", value: false },
+    { name: "boolean flag=false", argv: ["--leader-elect=false"], env: {}, key: "leaderElect", value: false },
+    { name: "boolean flag=False", argv: ["--leader-elect=False"], env: {}, key: "leaderElect", value: false },
+    { name: "boolean flag=true", argv: ["--in-cluster=true"], env: {}, key: "inCluster", value: true },
+    {
+      name: "boolean flag=true beats env",
+      argv: ["--leader-elect=true"],
+      env: { RKE2_LIFECYCLE_LEADER_ELECT: "false" },
+      key: "leaderElect",
+      value: true,
+    },
     { name: "boolean env", argv: [], env: { RKE2_LIFECYCLE_LEADER_ELECT: "false" }, key: "leaderElect", value: false },
     {
       name: "boolean flag beats env",
@@ -107,7 +117,9 @@ describe("parseOperatorConfig", () => {
     { argv: ["--jobs-namespace", ""], env: {}, expected: expect.stringMatching(/^--jobs-namespace: expected a DNS-1123 label/) },
     { argv: ["--bogus"], env: {}, expected: "--bogus: unknown flag" },
     { argv: ["--workers"], env: {}, expected: '--workers: expected a value (use --workers=VALUE for values starting with "-")' },
-    { argv: ["--leader-elect=false"], env: {}, expected: "--leader-elect: takes no value (use --leader-elect or --no-leader-elect)" },
+    { argv: ["--leader-elect=maybe"], env: {}, expected: '--leader-elect: expected true or false, got "maybe"' },
+    { argv: ["--leader-elect="], env: {}, expected: '--leader-elect: expected true or false, got ""' },
+    { argv: ["--no-leader-elect=true"], env: {}, expected: "--no-leader-elect: takes no value (use --no-leader-elect or --leader-elect=false)" },
     { argv: ["extra"], env: {}, expected: "unexpected argument extra" },
     { argv: ["--in-cluster", "--kubeconfig", "/k"], env: {}, expected: "--kubeconfig: cannot be combined with --in-cluster" },
   ])("$argv $env → $expected", ({ argv, env, expected }) => {
@@ -132,6 +144,11 @@ describe("parseFlags for other subcommands", () => {
       sources: { nodes: "--nodes", out: "RKE2_LIFECYCLE_OUT", check: "default" },
       positionals: ["extra"],
     });
+  });
+
+  it("leaves --flag=value after -- to the positionals", () => {
+    const result = parseFlags(["--check=false", "--", "--check=true"], {}, SIM_FLAGS, { allowPositionals: true });
+    expect(result.ok && [result.values.check, result.positionals]).toEqual([false, ["--check=true"]]);
   });
 
   it("can ignore the environment", () => {

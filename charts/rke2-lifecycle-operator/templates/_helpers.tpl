@@ -34,8 +34,18 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 
+{{/* `repository@digest` when image.digest is set, else `repository:tag` (the tag defaults to appVersion). */}}
 {{- define "rke2lo.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The default image.repository, under which no image is published (NOTES.txt warns). */}}
+{{- define "rke2lo.placeholderRepository" -}}
+ghcr.io/rke2-lifecycle/rke2-lifecycle-operator
 {{- end -}}
 
 {{- define "rke2lo.nodeAgentImage" -}}

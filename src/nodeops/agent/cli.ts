@@ -8,6 +8,7 @@ import { encodeResult, type NodeActionResult } from "../results.ts";
 import { DEFAULT_HOST_ROOT, nodeFs, processRunner, type AgentFs, type CommandRunner, type HostContext } from "./host.ts";
 import { snapshotDelete, snapshotSave, type AgentLog } from "./snapshot.ts";
 import { certRotateCommand, runCertInventoryCommand } from "./cert-commands.ts";
+import { asksForHelp, subcommandHelp } from "./help.ts";
 
 export type AgentExitCode = 0 | 1 | 2;
 
@@ -60,6 +61,7 @@ and writes the result as JSON to ${DEFAULT_TERMINATION_LOG} (override with ${TER
 S3 credentials are read from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
 cert-inventory runs until SIGTERM in the certificate inventory DaemonSet (flags: --namespace,
 --scan-interval, --data-dir) and reports the node's certificates to its inventory Lease.
+'rke2-lifecycle ${AGENT_COMMAND} <subcommand> --help' describes a subcommand's flags.
 `;
 }
 
@@ -78,6 +80,12 @@ export async function runNodeAgent(argv: readonly string[], env: Readonly<Record
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.stdout(nodeAgentHelp());
     return name === undefined ? 2 : 0;
+  }
+  const resultFile = { path: DEFAULT_TERMINATION_LOG, env: TERMINATION_LOG_ENV };
+  const help = asksForHelp(full.slice(2)) ? subcommandHelp(name, resultFile) : undefined;
+  if (help !== undefined) {
+    io.stdout(help);
+    return 0;
   }
   const daemon = DAEMONS[name];
   if (daemon) return daemon(full, env, io, deps.hostRoot);

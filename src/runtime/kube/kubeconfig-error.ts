@@ -5,3 +5,6 @@ export class KubeConfigError extends Error {
     this.name = "KubeConfigError";
   }
 }
+
+/** Nothing to connect with: no --kubeconfig, no KUBECONFIG, no ~/.kube/config and not in a pod. */
+export class NoKubeConfigError extends KubeConfigError {}

@@ -9,8 +9,16 @@ import type { Dispatcher } from "undici";
 import type { HttpMethod, KubeConnection } from "./http.ts";
 import { KubeConfigError } from "./kubeconfig-error.ts";
 
-/** Loads and merges a KUBECONFIG-style list (`a:b`, already split); the first file's context wins. */
-export function loadKubeConfigFiles(paths: readonly string[], pathList: string, source: string): KubeConfig {
+/**
+ * Loads and merges a KUBECONFIG-style list (`a:b`, already split); `contextName` (kubectl's --context)
+ * or else the first file's current-context is used.
+ */
+export function loadKubeConfigFiles(
+  paths: readonly string[],
+  pathList: string,
+  source: string,
+  contextName?: string,
+): KubeConfig {
   const files = paths.map((path) => loadFile(path, source));
   const merged = new KubeConfig();
   // Like kubectl: the first file to set a current-context or define a name wins.
@@ -20,6 +28,12 @@ export function loadKubeConfigFiles(paths: readonly string[], pathList: string, 
     contexts: firstOfEachName(files.flatMap((kc) => kc.contexts)),
     currentContext: files.map((kc) => kc.currentContext).find(Boolean) ?? "",
   });
+  if (contextName !== undefined) {
+    if (!merged.getContextObject(contextName)) {
+      throw new KubeConfigError(`--context: context "${contextName}" is not defined in ${source} (${pathList})`);
+    }
+    merged.setCurrentContext(contextName);
+  }
   if (!merged.currentContext) throw new KubeConfigError(`${source}: ${pathList} sets no current-context`);
   const context = merged.getContextObject(merged.currentContext);
   if (!context) throw new KubeConfigError(`${source}: the current context "${merged.currentContext}" is not defined`);

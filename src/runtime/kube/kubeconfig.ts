@@ -3,15 +3,17 @@ import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import type { KubeConnection } from "./http.ts";
 import { inClusterConnection } from "./in-cluster.ts";
-import { KubeConfigError } from "./kubeconfig-error.ts";
+import { KubeConfigError, NoKubeConfigError } from "./kubeconfig-error.ts";
 
-export { KubeConfigError };
+export { KubeConfigError, NoKubeConfigError };
 
 export interface LoadKubeConfigOptions {
   /** A kubeconfig file, or several joined like KUBECONFIG (`a:b`); the first one's context wins. */
   kubeconfigPath?: string;
   /** Use the pod's service account (KUBERNETES_SERVICE_HOST/PORT and the mounted token). */
   inCluster?: boolean;
+  /** A context of the kubeconfig instead of its current-context (kubectl's --context). */
+  context?: string;
 }
 
 /** Where the answer depends on the machine; tests replace it. */
@@ -40,15 +42,16 @@ export async function loadKubeConnection(
   if (options.inCluster && options.kubeconfigPath) {
     throw new KubeConfigError("choose one of --kubeconfig and --in-cluster, not both");
   }
+  if (options.inCluster && options.context) throw new KubeConfigError("--context needs a kubeconfig, not --in-cluster");
   if (options.inCluster) return loadInCluster(environment);
-  if (options.kubeconfigPath) return loadFiles(options.kubeconfigPath, "--kubeconfig");
+  if (options.kubeconfigPath) return loadFiles(options.kubeconfigPath, "--kubeconfig", options.context);
 
   const fromEnv = environment.env.KUBECONFIG;
-  if (fromEnv) return loadFiles(fromEnv, "KUBECONFIG");
+  if (fromEnv) return loadFiles(fromEnv, "KUBECONFIG", options.context);
   const homeConfig = join(environment.homeDir, ".kube", "config");
-  if (existsSync(homeConfig)) return loadFiles(homeConfig, "~/.kube/config");
-  if (environment.env.KUBERNETES_SERVICE_HOST) return loadInCluster(environment);
-  throw new KubeConfigError(
+  if (existsSync(homeConfig)) return loadFiles(homeConfig, "~/.kube/config", options.context);
+  if (environment.env.KUBERNETES_SERVICE_HOST && !options.context) return loadInCluster(environment);
+  throw new NoKubeConfigError(
     "no Kubernetes configuration found: pass --kubeconfig, set KUBECONFIG, or run in a pod (--in-cluster)",
   );
 }
@@ -57,11 +60,11 @@ function loadInCluster(environment: KubeConfigEnvironment): KubeConnection {
   return inClusterConnection({ env: environment.env, serviceAccountPrefix: environment.serviceAccountPrefix });
 }
 
-async function loadFiles(pathList: string, source: string): Promise<KubeConnection> {
+async function loadFiles(pathList: string, source: string, context: string | undefined): Promise<KubeConnection> {
   const paths = pathList.split(delimiter).filter((path) => path !== "");
   for (const path of paths) {
     if (!existsSync(path)) throw new KubeConfigError(`${source}: ${path} does not exist`);
   }
   const { kubeConfigConnection, loadKubeConfigFiles } = await import("./kubeconfig-files.ts");
-  return kubeConfigConnection(loadKubeConfigFiles(paths, pathList, source));
+  return kubeConfigConnection(loadKubeConfigFiles(paths, pathList, source, context));
 }

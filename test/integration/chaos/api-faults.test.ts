@@ -30,7 +30,7 @@ describe("chaos: API faults", () => {
       await createLocalSnapshotPolicy(sim().port, "local");
       await sim().port.create(etcdSnapshotPolicyResource, policy("on-demand", { schedule: "0 0 1 1 *", suspend: true, trigger: "chaos" }));
       Object.assign(apiServer.faults, { errorRate: 0.05, faultyClient: "rke2-lifecycle-operator", dropWatchEverySeconds: 3 });
-      const replica = new Replica("faulty-0", sim().kubeconfigPath);
+      const replica = new Replica("faulty-0", sim().operatorKubeconfigPath);
       replicas.push(replica);
       await sim().port.create(upgradePlanResource, plan("faulty", quickSpec({ snapshot: { required: true, policyRef: "local" } })));
 

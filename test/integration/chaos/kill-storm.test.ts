@@ -50,7 +50,7 @@ async function killStorm(seed: number, progress: () => Promise<string>): Promise
   const progressAtKill: string[] = [];
   for (let life = 0; life < KILLS; life++) {
     // Same identity each life, as a container restarted in its pod: it takes its Lease back at once.
-    const replica = new Replica(IDENTITY, sim().kubeconfigPath);
+    const replica = new Replica(IDENTITY, sim().operatorKubeconfigPath);
     replicas.push(replica);
     await waitFor(() => /became leader/.test(replica.log()), { timeoutMs: 30_000, what: `life ${life} to lead` });
     // A moment in its first 2.5 s of leading: cache sync, a round, mid-drain, mid-Job.
@@ -69,7 +69,7 @@ describe("chaos: kill storm", () => {
     try {
       await sim().port.create(upgradePlanResource, plan("storm", quickSpec()));
       const progressAtKill = await killStorm(SEED, async () => (await getPlan(sim().port, "storm"))?.status?.progress ?? "");
-      const last = new Replica(IDENTITY, sim().kubeconfigPath);
+      const last = new Replica(IDENTITY, sim().operatorKubeconfigPath);
       replicas.push(last);
       const done = await waitForPlan(sim().port, "storm", (p) => p.status?.phase === "Succeeded", "the rollout to complete", 120_000);
       expect(done.status?.targetVersion).toBe(TO);
@@ -102,7 +102,7 @@ describe("chaos: kill storm", () => {
       for (const node of ALL_NODES) await waitForReported(sim().port, node, expiring(node), expiresAt);
       await sim().port.create(certRotationResource, certRotation("storm", rotationSpec({ renewBefore: "720h" })));
       const progressAtKill = await killStorm(SEED + 1, async () => String((await rotateJobs(sim().port)).length));
-      const last = new Replica(IDENTITY, sim().kubeconfigPath);
+      const last = new Replica(IDENTITY, sim().operatorKubeconfigPath);
       replicas.push(last);
       const done = await waitForCr(sim().port, "storm", (cr) => cr.status?.phase === "Idle" && cr.status.summary?.expiringSoon === 0, "the rotation to finish", 120_000);
       expect(done.status?.summary).toMatchObject({ nodes: 7, expiringSoon: 0, rotating: 0, failed: 0 });

@@ -11,7 +11,6 @@ import { OPERATOR_FLAGS } from "../../../src/config.ts";
 import { FIELD_MANAGER } from "../../../src/runtime/kube/port.ts";
 import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
-import { OPERATOR_KUBECONFIG_ENV } from "../../support/lane-env.ts";
 import { JOBS_NAMESPACE, OPERATOR_NAMESPACE } from "../../support/operator-config.ts";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -25,10 +24,9 @@ export class Replica {
   readonly output: string[] = [];
   readonly exited: Promise<number | null>;
 
-  /** `kubeconfigPath`: the sim's; on the real lane the operator's ServiceAccount kubeconfig wins. */
+  /** `kubeconfigPath`: the sim's `operatorKubeconfigPath` (the chart's ServiceAccount on the real lane). */
   constructor(identity: string, kubeconfigPath: string) {
     this.identity = identity;
-    kubeconfigPath = process.env[OPERATOR_KUBECONFIG_ENV] ?? kubeconfigPath;
     const flags = [
       "--kubeconfig", kubeconfigPath,
       "--namespace", OPERATOR_NAMESPACE,

@@ -27,7 +27,7 @@ describe("chaos: split brain", () => {
     const timeline = new Timeline(sim().port);
     await timeline.start();
     try {
-      replicas.push(new Replica("replica-a", sim().kubeconfigPath), new Replica("replica-b", sim().kubeconfigPath));
+      replicas.push(new Replica("replica-a", sim().operatorKubeconfigPath), new Replica("replica-b", sim().operatorKubeconfigPath));
       const firstHolder = await waitFor(async () => (await leaseHolder(sim().port)) || undefined, { timeoutMs: 30_000, what: "a leader" });
       const leader = replicas.find((replica) => replica.identity === firstHolder);
       const standby = replicas.find((replica) => replica.identity !== firstHolder);

@@ -33,6 +33,7 @@ describe("helm lint and template", () => {
       "DaemonSet rke2-lifecycle-jobs/rke2-lifecycle-operator-cert-inventory",
       "Deployment rke2-lifecycle-system/rke2-lifecycle-operator",
       "Namespace /rke2-lifecycle-jobs",
+      "PodDisruptionBudget rke2-lifecycle-system/rke2-lifecycle-operator",
       "Role default/rke2-lifecycle-operator-events",
       "Role rke2-lifecycle-jobs/rke2-lifecycle-operator-cert-inventory",
       "Role rke2-lifecycle-jobs/rke2-lifecycle-operator-jobs",
@@ -176,7 +177,9 @@ describe("the certificate inventory DaemonSet", () => {
     const custom = podSpecOf(find(renderChart(["--set", "rke2.dataDir=/opt/rke2"]), "DaemonSet", `${RELEASE}-cert-inventory`));
     expect(custom.volumes).toEqual([{ name: "rke2-data", hostPath: { path: "/opt/rke2", type: "Directory" } }]);
     expect((custom.containers[0] as unknown as { args: string[] }).args).toEqual(["node-agent", "cert-inventory", "--data-dir", "/opt/rke2"]);
-    expect(renderError(["--set", "rke2.dataDir=opt/rke2"])).toContain("rke2.dataDir must be an absolute host path");
+    expect(renderError(["--set", "rke2.dataDir=opt/rke2"])).toContain("at '/rke2/dataDir': 'opt/rke2' does not match pattern '^/'");
+    // The template refuses it too where the schema is skipped (`helm template --skip-schema-validation`).
+    expect(renderError(["--skip-schema-validation", "--set", "rke2.dataDir=opt/rke2"])).toContain("rke2.dataDir must be an absolute host path");
   });
 
   it("mounts its ServiceAccount's token (the SA agrees) and holds no capabilities", () => {

@@ -39,7 +39,7 @@ describe("ServiceMonitor and PrometheusRule", () => {
 
   it("can be forced on and rejects values other than auto, true and false", () => {
     expect(kinds(renderChart(["--set", "metrics.serviceMonitor.enabled=true"]))).toContain("ServiceMonitor");
-    expect(renderError(["--set", "metrics.serviceMonitor.enabled=yes"])).toContain("must be auto, true or false");
+    expect(renderError(["--set", "metrics.serviceMonitor.enabled=yes"])).toContain("value must be one of 'auto', true, false");
     expect(renderError(["--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.service.enabled=false"])).toContain("needs metrics.service.enabled");
   });
 

@@ -36,12 +36,7 @@ export function renderChart(extra: readonly string[] = []): Manifest[] {
 
 /** The error helm prints when a render fails (the chart's `fail` messages), or "" if it renders. */
 export function renderError(extra: readonly string[]): string {
-  try {
-    renderChart(extra);
-    return "";
-  } catch (err) {
-    return String((err as { stderr?: unknown }).stderr ?? err);
-  }
+  return helmError(["template", RELEASE, CHART_DIR, "--namespace", RELEASE_NAMESPACE, ...extra]);
 }
 
 export function find(manifests: readonly Manifest[], kind: string, name: string): Manifest {
@@ -53,4 +48,21 @@ export function find(manifests: readonly Manifest[], kind: string, name: string)
 /** `Kind namespace/name` of every object, sorted: the identity two renders are compared by. */
 export function identities(manifests: readonly Manifest[]): string[] {
   return manifests.map((m) => `${m.kind} ${m.metadata.namespace ?? ""}/${m.metadata.name}`).sort();
+}
+
+/** What a failed helm command printed (`helm lint` reports on stdout), or "" when it succeeds. */
+export function helmError(args: readonly string[]): string {
+  try {
+    helm(args);
+    return "";
+  } catch (err) {
+    const { stdout, stderr } = err as { stdout?: string; stderr?: string };
+    return stdout === undefined && stderr === undefined ? String(err) : `${stdout ?? ""}${stderr ?? ""}`;
+  }
+}
+
+/** The NOTES helm prints after an install (a client-side dry run: no cluster is contacted). */
+export function renderNotes(extra: readonly string[] = []): string {
+  const out = helm(["install", RELEASE, CHART_DIR, "--namespace", RELEASE_NAMESPACE, "--dry-run=client", ...extra]);
+  return out.slice(out.indexOf("\nNOTES:\n"));
 }

@@ -52,6 +52,13 @@ describe("the product's module graph", () => {
     expect(offending(modules, [...NOT_IN_PRODUCT, "/node_modules/@kubernetes/client-node/"])).toEqual([]);
   });
 
+  it("`--version` loads main.ts, the version module and no command", () => {
+    const modules = modulesLoadedBy(["src/main.ts", "--version"]);
+    const own = modules.filter((url) => url.startsWith(`file://${ROOT}src/`)).map((url) => url.slice(`file://${ROOT}`.length));
+    expect(own.sort()).toEqual(["src/cli/usage.ts", "src/cli/version.ts", "src/main.ts", "src/version.ts"]);
+    expect(modules.filter((url) => url.includes("/node_modules/"))).toEqual([]);
+  });
+
   it("the running operator's code over the pod's service account loads neither the simulator nor client-node", () => {
     const prefix = join(dir, "pod");
     const saDir = join(prefix, "var/run/secrets/kubernetes.io/serviceaccount");

@@ -51,12 +51,12 @@ describe("deploy/base (kustomize) against the chart's defaults", () => {
     expect(account?.automountServiceAccountToken).toBe(true);
   });
 
-  it("runs the same pods: Deployment and DaemonSet specs, Service and namespace labels", () => {
+  it("runs the same pods: Deployment, DaemonSet, PodDisruptionBudget and Service specs, namespace labels", () => {
     const charts = byIdentity(charted);
     for (const [id, object] of byIdentity(kustomized)) {
       const twin = charts.get(id);
       if (twin === undefined) continue;
-      if (["Deployment", "DaemonSet", "Service"].includes(object.kind)) expect([id, object.spec]).toEqual([id, twin.spec]);
+      if (["Deployment", "DaemonSet", "PodDisruptionBudget", "Service"].includes(object.kind)) expect([id, object.spec]).toEqual([id, twin.spec]);
       if (object.kind === "Namespace") {
         const podSecurity = (m: Manifest) => Object.entries(m.metadata.labels ?? {}).filter(([key]) => key.startsWith("pod-security")).sort();
         expect([id, podSecurity(object)]).toEqual([id, podSecurity(twin)]);

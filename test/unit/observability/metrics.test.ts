@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
+import { readFileSync } from "node:fs";
 import { silentLogger } from "../../../src/observability/logger.ts";
 import { apiRequestObserver, createMetrics, reconcileObserver } from "../../../src/observability/metrics.ts";
 import { FakeClock } from "../../../src/runtime/clock.ts";
@@ -12,6 +13,7 @@ describe("createMetrics", () => {
       [
         "api_request_duration_seconds",
         "api_requests_total",
+        "build_info",
         "certificate_expiry_timestamp_seconds",
         "condition",
         "disruption_lock_held",
@@ -27,6 +29,17 @@ describe("createMetrics", () => {
         "workqueue_depth",
       ].map((n) => `rke2_lifecycle_${n}`),
     );
+  });
+
+  it("build_info is 1 with the version of package.json and of Node.js as labels", async () => {
+    const manifest = readFileSync(new URL("../../../package.json", import.meta.url), "utf8");
+    const { version } = JSON.parse(manifest) as { version: string };
+    const metrics = createMetrics({ defaultMetrics: false });
+    const text = await metrics.registry.getSingleMetricAsString("rke2_lifecycle_build_info");
+    expect(text).toContain(`rke2_lifecycle_build_info{version="${version}",node_version="${process.version}"} 1`);
+    const pinned = createMetrics({ defaultMetrics: false, build: { version: "9.9.9", nodeVersion: "v0" } });
+    const pinnedText = await pinned.registry.getSingleMetricAsString("rke2_lifecycle_build_info");
+    expect(pinnedText).toContain('{version="9.9.9",node_version="v0"} 1');
   });
 
   it("includes process metrics by default", async () => {

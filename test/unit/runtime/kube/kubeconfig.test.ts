@@ -60,6 +60,19 @@ describe("loadKubeConnection", () => {
     expect(kc.getContexts().map((c) => c.name)).toEqual(["alpha", "beta"]);
   });
 
+  it("--context picks another context of the merged files, and names one that is not there", async () => {
+    const a = file("c1.yaml", kubeconfig("alpha", "https://alpha:6443"));
+    const b = file("c2.yaml", kubeconfig("beta", "https://beta:6443"));
+    const list = [a, b].join(delimiter);
+    const env = environment({ env: { KUBECONFIG: list } });
+    expect((await loadKubeConnection({ context: "beta" }, env)).server).toBe("https://beta:6443");
+    expect((await loadKubeConnection({ kubeconfigPath: a, context: "alpha" }, env)).server).toBe("https://alpha:6443");
+    await expect(loadKubeConnection({ context: "gamma" }, env)).rejects.toThrow(
+      new KubeConfigError(`--context: context "gamma" is not defined in KUBECONFIG (${list})`),
+    );
+    await expect(loadKubeConnection({ inCluster: true, context: "beta" }, env)).rejects.toThrow(KubeConfigError);
+  });
+
   it("falls back to ~/.kube/config", async () => {
     const home = join(dir, "home");
     mkdirSync(join(home, ".kube"), { recursive: true });
