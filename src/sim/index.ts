@@ -19,6 +19,7 @@ import type { KubeObject } from "../runtime/kube/types.ts";
 import { startApiServer, type RequestAccounting, type SimApiServer } from "./apiserver/index.ts";
 import { SimCluster, type SimClusterOptions } from "./cluster/cluster.ts";
 import { CRDS, NAMESPACES } from "./cluster/kinds.ts";
+import { NODE_WRITERS, type NodeWriter } from "./cluster/node-objects.ts";
 import type { TopologySpec } from "./cluster/topology.ts";
 import { SimControllers } from "./controllers/workload-controllers.ts";
 
@@ -101,6 +102,9 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
   const kubeConfig = loadKubeConfig(kubeconfigPath);
   const port = createKubePort(kubeConfig, { clock, userAgent: SIM_CLIENT });
   const operatorPort = createKubePort(kubeConfig, { clock, userAgent: OPERATOR_CLIENT });
+  // The server derives each Node writer's field manager from its User-Agent, as for the real components.
+  const writerAgent = (writer: NodeWriter): string => `${writer}/${options.topology.version} (linux/amd64) ${SIM_CLIENT}`;
+  const writers = Object.fromEntries(NODE_WRITERS.map((writer) => [writer, createKubePort(kubeConfig, { clock, userAgent: writerAgent(writer) })]));
 
   for (const crd of [etcdSnapshotFileCrd, ...operatorCrds()]) await createIfMissing(port, CRDS, crd);
   for (const ns of SIM_NAMESPACES) {
@@ -113,6 +117,7 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
     log,
     topology: options.topology,
     timeScale: options.timeScale,
+    writers,
     ...(options.durations ? { durations: options.durations } : {}),
     ...(options.workloads !== undefined ? { workloads: options.workloads } : {}),
   });

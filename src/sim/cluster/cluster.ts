@@ -11,7 +11,7 @@ import { SIM_INVENTORY_NAMESPACE, SimCertInventory } from "./cert-inventory.ts";
 import { scaleDurations, type SimDurations } from "./durations.ts";
 import { FaultBook, type NodeFaults } from "./faults.ts";
 import { Kubelets } from "./kubelet.ts";
-import { SimNode } from "./sim-node.ts";
+import { SimNode, type SimNodeDeps } from "./sim-node.ts";
 import { expandTopology, type TopologySpec } from "./topology.ts";
 import { buildWorkloads, type WorkloadOptions } from "./workloads.ts";
 
@@ -31,6 +31,8 @@ export interface SimClusterOptions {
   registrationConcurrency?: number;
   /** The certificate inventory DaemonSet (one report Lease per node); `false` for none. Default on. */
   certInventory?: { namespace?: string } | false;
+  /** Clients under the field managers of the components that write Nodes (sim-node.ts). */
+  writers?: SimNodeDeps["writers"];
 }
 
 export interface NodeView {
@@ -50,7 +52,7 @@ export class SimCluster {
   constructor(options: SimClusterOptions) {
     this.options = options;
     this.durations = scaleDurations(options.timeScale, options.durations);
-    const deps = { port: options.port, clock: options.clock, log: options.log.child({ component: "sim-cluster" }), durations: this.durations, faults: this.faults };
+    const deps = { port: options.port, clock: options.clock, log: options.log.child({ component: "sim-cluster" }), durations: this.durations, faults: this.faults, ...(options.writers ? { writers: options.writers } : {}) };
     for (const spec of expandTopology(options.topology)) this.nodes.set(spec.name, new SimNode(spec, options.topology.version, deps));
     this.kubelets = new Kubelets({ ...deps, nodes: this.nodes, snapshotSizeBytes: options.snapshotSizeBytes ?? 24 * 1024 * 1024 });
     const inventory = options.certInventory;

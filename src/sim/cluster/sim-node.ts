@@ -10,7 +10,7 @@ import { createCertificateSet, renewExpiringOnStart, rotateCertificates, type Ce
 import type { SimDurations } from "./durations.ts";
 import type { FaultBook } from "./faults.ts";
 import { LEASES, NODES, PODS, type Lease, type Node, type Pod } from "./kinds.ts";
-import { buildMirrorPods, buildNode, buildNodeLease, buildNodeStatus, mirrorPodStatus, NODE_LEASE_NAMESPACE, type NodeHealth } from "./node-objects.ts";
+import { buildMirrorPods, buildNode, buildNodeLease, buildNodeStatus, mirrorPodStatus, NODE_LEASE_NAMESPACE, nodeMetadataPatches, type NodeHealth, type NodeWriter } from "./node-objects.ts";
 import type { SimNodeSpec } from "./topology.ts";
 
 export interface SimNodeDeps {
@@ -19,6 +19,11 @@ export interface SimNodeDeps {
   log: Logger;
   durations: SimDurations;
   faults: FaultBook;
+  /**
+   * Clients whose User-Agent names the component that writes that part of a real Node, so the
+   * server records their field managers; the Node writes of a missing one go through `port`.
+   */
+  writers?: Partial<Record<NodeWriter, KubePort>>;
 }
 
 /** Status refreshes between Lease renewals: the kubelet posts unchanged status rarely (nodeStatusReportFrequency). */
@@ -59,17 +64,18 @@ export class SimNode {
 
   /** Registers the node (or takes over an existing one of that name), posts status, lease and mirror pods. */
   async register(): Promise<void> {
-    const { port } = this.deps;
+    const kubelet = this.writer("kubelet");
     let node: Node;
     try {
-      node = await port.create(NODES, buildNode(this.spec));
+      node = await kubelet.create(NODES, buildNode(this.spec));
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
-      const existing = await port.get<Node>(NODES, this.name);
+      const existing = await kubelet.get<Node>(NODES, this.name);
       if (!existing) throw err;
       node = existing;
     }
     this.uid = node.metadata.uid ?? "";
+    for (const { writer, patch } of nodeMetadataPatches(this.spec, this.version)) node = await this.writer(writer).mergePatch<Node>(NODES, this.name, patch);
     await this.postStatus(node);
     await this.renewLease();
     await this.createMirrorPods();
@@ -106,19 +112,24 @@ export class SimNode {
     }
   }
 
+  private writer(name: NodeWriter): KubePort {
+    return this.deps.writers?.[name] ?? this.deps.port;
+  }
+
   async postStatus(current?: Node): Promise<void> {
-    const previous = current ?? (await this.deps.port.get<Node>(NODES, this.name));
+    const kubelet = this.writer("kubelet");
+    const previous = current ?? (await kubelet.get<Node>(NODES, this.name));
     const status = buildNodeStatus(this.spec, this.version, this.health, this.deps.clock.now(), previous?.status);
-    await this.deps.port.patchStatus(NODES, this.name, status);
+    await kubelet.patchStatus(NODES, this.name, status);
   }
 
   private async renewLease(): Promise<void> {
     const lease = buildNodeLease(this.name, this.uid, this.deps.clock.now());
     try {
-      await this.deps.port.mergePatch<Lease>(LEASES, this.name, { spec: lease.spec }, NODE_LEASE_NAMESPACE);
+      await this.writer("kubelet").mergePatch<Lease>(LEASES, this.name, { spec: lease.spec }, NODE_LEASE_NAMESPACE);
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      await this.deps.port.create(LEASES, lease);
+      await this.writer("kubelet").create(LEASES, lease);
     }
   }
 
