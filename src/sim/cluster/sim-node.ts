@@ -9,7 +9,7 @@ import type { Logger } from "../../observability/logger.ts";
 import { createCertificateSet, renewExpiringOnStart, rotateCertificates, type CertificateSet } from "./certificates.ts";
 import type { SimDurations } from "./durations.ts";
 import type { FaultBook } from "./faults.ts";
-import { LEASES, NODES, PODS, type Lease, type Node, type Pod } from "./kinds.ts";
+import { LEASES, NODES, PODS, type Lease, type Node, type NodeStatus, type Pod } from "./kinds.ts";
 import { buildMirrorPods, buildNode, buildNodeLease, buildNodeStatus, mirrorPodStatus, NODE_LEASE_NAMESPACE, nodeMetadataPatches, type NodeHealth, type NodeWriter } from "./node-objects.ts";
 import type { SimNodeSpec } from "./topology.ts";
 
@@ -26,7 +26,7 @@ export interface SimNodeDeps {
   writers?: Partial<Record<NodeWriter, KubePort>>;
 }
 
-/** Status refreshes between Lease renewals: the kubelet posts unchanged status rarely (nodeStatusReportFrequency). */
+/** Lease renewals per full status post: the kubelet posts unchanged status rarely (nodeStatusReportFrequency 5 min). */
 const HEARTBEATS_PER_STATUS_REPORT = 30;
 
 export class SimNode {
@@ -39,9 +39,10 @@ export class SimNode {
   private uid = "";
   private readonly deps: SimNodeDeps;
   private heartbeats = 0;
+  /** What this kubelet posted last (a real kubelet keeps it too): the next post needs no GET. */
+  private lastStatus: NodeStatus | undefined;
   private mirrorStartedMs: number;
   private podIps = 0;
-  private cancelHeartbeat: (() => void) | undefined;
   private stopped = false;
   private cancelRestart: (() => void) | undefined;
 
@@ -79,31 +80,19 @@ export class SimNode {
     await this.postStatus(node);
     await this.renewLease();
     await this.createMirrorPods();
-    this.scheduleHeartbeat();
   }
 
   stop(): void {
     // A beat in flight right now reschedules itself when it settles; the flag stops that too.
     this.stopped = true;
-    this.cancelHeartbeat?.();
     this.cancelRestart?.();
   }
 
-  private scheduleHeartbeat(): void {
-    if (this.stopped) return;
-    // Spread the first beats so a large cluster does not renew every lease in the same instant.
-    const delay = this.heartbeats === 0 ? ((this.spec.index * 37) % 100) / 100 * this.deps.durations.heartbeatMs : this.deps.durations.heartbeatMs;
-    this.cancelHeartbeat = this.deps.clock.setTimer(delay, () => {
-      this.heartbeats++;
-      void this.beat().finally(() => {
-        this.scheduleHeartbeat();
-      });
-    });
-  }
-
-  private async beat(): Promise<void> {
+  /** One heartbeat (driven by heartbeats.ts): renew the Lease; every 30th also posts the full status. */
+  async beat(): Promise<void> {
     // A node whose rke2 is down posts nothing: its lease goes stale as on a real cluster.
-    if (this.health === "restarting") return;
+    if (this.stopped || this.health === "restarting") return;
+    this.heartbeats++;
     try {
       await this.renewLease();
       if (this.heartbeats % HEARTBEATS_PER_STATUS_REPORT === 0) await this.postStatus();
@@ -118,9 +107,10 @@ export class SimNode {
 
   async postStatus(current?: Node): Promise<void> {
     const kubelet = this.writer("kubelet");
-    const previous = current ?? (await kubelet.get<Node>(NODES, this.name));
-    const status = buildNodeStatus(this.spec, this.version, this.health, this.deps.clock.now(), previous?.status);
+    const previous = current?.status ?? this.lastStatus ?? (await kubelet.get<Node>(NODES, this.name))?.status;
+    const status = buildNodeStatus(this.spec, this.version, this.health, this.deps.clock.now(), previous);
     await kubelet.patchStatus(NODES, this.name, status);
+    this.lastStatus = status;
   }
 
   private async renewLease(): Promise<void> {
