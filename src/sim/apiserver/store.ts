@@ -198,9 +198,10 @@ export class ObjectStore {
       const dropped = history.events.shift();
       if (dropped) history.compactedThrough = dropped.resourceVersion;
     }
-    for (const listener of [...(this.listeners.get(resource) ?? [])]) {
-      listener({ ...event, object: clone(event.object) });
-    }
+    // One object for every listener, not a copy each: stored objects are never changed in place
+    // (write and remove store fresh copies), and listeners (watch streams) only read and serialize.
+    const shared = Object.freeze({ ...event });
+    for (const listener of [...(this.listeners.get(resource) ?? [])]) listener(shared);
   }
 }
 
