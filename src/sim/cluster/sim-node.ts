@@ -41,6 +41,8 @@ export class SimNode {
   private heartbeats = 0;
   /** What this kubelet posted last (a real kubelet keeps it too): the next post needs no GET. */
   private lastStatus: NodeStatus | undefined;
+  /** A change not posted yet (the post failed): the next beat posts it, as the kubelet's next status sync would. */
+  private statusPending = false;
   private mirrorStartedMs: number;
   private podIps = 0;
   private stopped = false;
@@ -83,19 +85,19 @@ export class SimNode {
   }
 
   stop(): void {
-    // A beat in flight right now reschedules itself when it settles; the flag stops that too.
+    // A beat in flight finishes; the flag keeps later ones from starting.
     this.stopped = true;
     this.cancelRestart?.();
   }
 
-  /** One heartbeat (driven by heartbeats.ts): renew the Lease; every 30th also posts the full status. */
+  /** One heartbeat (driven by heartbeats.ts): renew the Lease; every 30th, or after a failed post, also the full status. */
   async beat(): Promise<void> {
     // A node whose rke2 is down posts nothing: its lease goes stale as on a real cluster.
     if (this.stopped || this.health === "restarting") return;
     this.heartbeats++;
     try {
       await this.renewLease();
-      if (this.heartbeats % HEARTBEATS_PER_STATUS_REPORT === 0) await this.postStatus();
+      if (this.statusPending || this.heartbeats % HEARTBEATS_PER_STATUS_REPORT === 0) await this.postStatus();
     } catch (err) {
       this.deps.log.debug({ err, node: this.name }, "heartbeat failed");
     }
@@ -107,10 +109,12 @@ export class SimNode {
 
   async postStatus(current?: Node): Promise<void> {
     const kubelet = this.writer("kubelet");
+    this.statusPending = true;
     const previous = current?.status ?? this.lastStatus ?? (await kubelet.get<Node>(NODES, this.name))?.status;
     const status = buildNodeStatus(this.spec, this.version, this.health, this.deps.clock.now(), previous);
     await kubelet.patchStatus(NODES, this.name, status);
     this.lastStatus = status;
+    this.statusPending = false;
   }
 
   private async renewLease(): Promise<void> {
