@@ -138,14 +138,15 @@ export class Informer<T extends KubeObject> {
 
   /** Lists, replaces the cache, and emits the difference (deletes for objects that vanished). */
   private async relist(): Promise<void> {
-    const list = await this.port.list<T>(this.type, this.listOptions);
+    // The port applies the transform page by page: the full objects of a large list are never all held.
+    const list = await this.port.list<T>(this.type, this.listOptions, this.transform);
     const listed = new Set(list.items.map((object) => objectKey(object.metadata)));
     for (const key of this.store.keys()) {
       if (listed.has(key)) continue;
       const gone = this.store.delete(key);
       if (gone) this.emitDelete(gone);
     }
-    for (const object of list.items) this.upsert(this.transform(object));
+    for (const object of list.items) this.upsert(object);
     this.resourceVersion = list.resourceVersion;
     if (!this.isSynced) {
       this.isSynced = true;
