@@ -77,14 +77,22 @@ function ownAnnotations(annotations: Record<string, string> | undefined): Record
 }
 
 /** Metadata without managedFields (nothing here reads them) and with `annotations` as given. */
-function slimMetadata(metadata: KubeObject["metadata"], annotations: Record<string, string> | undefined): KubeObject["metadata"] {
-  const { managedFields: _managed, annotations: _all, ...rest } = metadata as KubeObject["metadata"] & { managedFields?: unknown };
+type Metadata = KubeObject["metadata"];
+
+function slimMetadata(metadata: Metadata, annotations: Record<string, string> | undefined): Metadata {
+  const { managedFields: _managed, annotations: _all, ...rest } = metadata as Metadata & { managedFields?: unknown };
   return annotations === undefined ? rest : { ...rest, annotations };
 }
 
 /** A condition without its heartbeat time, which changes on every status post and is read by no one. */
 function slimCondition({ type, status, reason, message, lastTransitionTime }: KubeCondition): KubeCondition {
-  return { type, status, ...(reason !== undefined ? { reason } : {}), ...(message !== undefined ? { message } : {}), ...(lastTransitionTime !== undefined ? { lastTransitionTime } : {}) };
+  return {
+    type,
+    status,
+    ...(reason !== undefined ? { reason } : {}),
+    ...(message !== undefined ? { message } : {}),
+    ...(lastTransitionTime !== undefined ? { lastTransitionTime } : {}),
+  };
 }
 
 /**
@@ -99,7 +107,10 @@ export function cachedNode(node: NodeObject): NodeObject {
     apiVersion: node.apiVersion,
     kind: node.kind,
     metadata: slimMetadata(node.metadata, ownAnnotations(node.metadata.annotations)),
-    spec: { ...(spec?.unschedulable !== undefined ? { unschedulable: spec.unschedulable } : {}), ...(spec?.taints ? { taints: spec.taints } : {}) },
+    spec: {
+      ...(spec?.unschedulable !== undefined ? { unschedulable: spec.unschedulable } : {}),
+      ...(spec?.taints ? { taints: spec.taints } : {}),
+    },
     status: {
       ...(status?.conditions ? { conditions: status.conditions.map(slimCondition) } : {}),
       ...(kubeletVersion !== undefined ? { nodeInfo: { kubeletVersion } } : {}),

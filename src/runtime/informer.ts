@@ -218,7 +218,10 @@ export type KeyMapper<T> = (object: T) => string | readonly string[] | undefined
  * that moved only the conditions' heartbeat times, or a change of a dropped field (images).
  */
 export function onlyResourceVersionChanged(previous: KubeObject, current: KubeObject): boolean {
-  const withoutVersion = (object: KubeObject): KubeObject => ({ ...object, metadata: { ...object.metadata, resourceVersion: undefined } });
+  const withoutVersion = (object: KubeObject): KubeObject => ({
+    ...object,
+    metadata: { ...object.metadata, resourceVersion: undefined },
+  });
   return isDeepStrictEqual(withoutVersion(previous), withoutVersion(current));
 }
 

@@ -104,7 +104,8 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
   const operatorPort = createKubePort(kubeConfig, { clock, userAgent: OPERATOR_CLIENT });
   // The server derives each Node writer's field manager from its User-Agent, as for the real components.
   const writerAgent = (writer: NodeWriter): string => `${writer}/${options.topology.version} (linux/amd64) ${SIM_CLIENT}`;
-  const writers = Object.fromEntries(NODE_WRITERS.map((writer) => [writer, createKubePort(kubeConfig, { clock, userAgent: writerAgent(writer) })]));
+  const writerPort = (writer: NodeWriter): KubePort => createKubePort(kubeConfig, { clock, userAgent: writerAgent(writer) });
+  const writers = Object.fromEntries(NODE_WRITERS.map((writer) => [writer, writerPort(writer)]));
 
   for (const crd of [etcdSnapshotFileCrd, ...operatorCrds()]) await createIfMissing(port, CRDS, crd);
   for (const ns of SIM_NAMESPACES) {

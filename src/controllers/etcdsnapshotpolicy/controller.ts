@@ -44,9 +44,18 @@ export function createEtcdSnapshotPolicyController(context: OperatorContext, opt
     indexers: { [JOBS_BY_OWNER]: (job) => [`${job.metadata.labels?.[OWNER_KIND_LABEL] ?? ""}/${job.metadata.labels?.[OWNER_LABEL] ?? ""}`] },
   });
   // Nodes and pods are cached slim (rollout/kube-objects.ts): what runs.ts and nodes.ts read.
-  const pods = informer<JobPod & KubeObject>(POD_RESOURCE, { namespace: config.jobsNamespace, labelSelector: SNAPSHOT_JOBS_SELECTOR, indexers: { [PODS_BY_JOB]: labelIndex("job-name") }, transform: cachedPod });
+  const pods = informer<JobPod & KubeObject>(POD_RESOURCE, {
+    namespace: config.jobsNamespace,
+    labelSelector: SNAPSHOT_JOBS_SELECTOR,
+    indexers: { [PODS_BY_JOB]: labelIndex("job-name") },
+    transform: cachedPod,
+  });
   const etcdNodes = informer<NodeLike>(NODE_RESOURCE, { labelSelector: `${ETCD_ROLE_LABEL}=true`, transform: cachedNode });
-  const etcdMirrorPods = informer<PodLike>(POD_RESOURCE, { namespace: ETCD_MIRROR_POD_NAMESPACE, labelSelector: ETCD_MIRROR_POD_SELECTOR, transform: cachedPod });
+  const etcdMirrorPods = informer<PodLike>(POD_RESOURCE, {
+    namespace: ETCD_MIRROR_POD_NAMESPACE,
+    labelSelector: ETCD_MIRROR_POD_SELECTOR,
+    transform: cachedPod,
+  });
   const records = informer<EtcdSnapshotFile>(etcdSnapshotFileResource);
 
   const events = options.events ?? createEventRecorder({ port, clock, log: logger });

@@ -76,7 +76,11 @@ export function createKubePortOver(http: KubeHttp, options: KubePortOptions = {}
       return answer === undefined ? undefined : (asObject(type, answer, path) as T);
     },
 
-    async list<T extends KubeObject>(type: ResourceType, listOptions: Parameters<KubePort["list"]>[1] = {}, transformItem?: (item: T) => T) {
+    async list<T extends KubeObject>(
+      type: ResourceType,
+      listOptions: Parameters<KubePort["list"]>[1] = {},
+      transformItem?: (item: T) => T,
+    ) {
       const path = resourcePath(type, { namespace: listOptions.namespace });
       const items: T[] = [];
       let resourceVersion = "";

@@ -54,7 +54,14 @@ export class SimCluster {
   constructor(options: SimClusterOptions) {
     this.options = options;
     this.durations = scaleDurations(options.timeScale, options.durations);
-    const deps = { port: options.port, clock: options.clock, log: options.log.child({ component: "sim-cluster" }), durations: this.durations, faults: this.faults, ...(options.writers ? { writers: options.writers } : {}) };
+    const deps = {
+      port: options.port,
+      clock: options.clock,
+      log: options.log.child({ component: "sim-cluster" }),
+      durations: this.durations,
+      faults: this.faults,
+      ...(options.writers ? { writers: options.writers } : {}),
+    };
     for (const spec of expandTopology(options.topology)) this.nodes.set(spec.name, new SimNode(spec, options.topology.version, deps));
     this.heartbeats = new Heartbeats(options.clock, this.durations.heartbeatMs, this.nodes.values());
     this.kubelets = new Kubelets({ ...deps, nodes: this.nodes, snapshotSizeBytes: options.snapshotSizeBytes ?? 24 * 1024 * 1024 });

@@ -71,7 +71,9 @@ function priorVersions(version: string): string[] {
   if (!match) return [];
   const [, major, minor, patch, rest] = match;
   const older = Number(minor) - 1;
-  return [1, 2, 3].flatMap((back) => (Number(patch) - back >= 0 ? [`v${major}.${minor}.${Number(patch) - back}${rest}`] : [`v${major}.${older}.${12 - back}${rest}`]));
+  return [1, 2, 3].map((back) =>
+    Number(patch) - back >= 0 ? `v${major}.${minor}.${Number(patch) - back}${rest}` : `v${major}.${older}.${12 - back}${rest}`,
+  );
 }
 
 function digestOf(reference: string): string {
@@ -82,7 +84,8 @@ function image(repository: string, tag: string, megabytes: number): ContainerIma
   const name = `docker.io/rancher/${repository}`;
   // Sizes vary a little between builds; derive the remainder from the name so it is stable.
   const jitter = Number.parseInt(digestOf(`${name}:${tag}/size`).slice(7, 13), 16) % 1_000_000;
-  return { names: [`${name}@${digestOf(`${name}:${tag}`)}`, `${name}:${tag}`], sizeBytes: megabytes * 1_000_000 + jitter };
+  const digest = digestOf(`${name}:${tag}`);
+  return { names: [`${name}@${digest}`, `${name}:${tag}`], sizeBytes: megabytes * 1_000_000 + jitter };
 }
 
 const byVersion = new Map<string, ContainerImage[]>();
@@ -95,7 +98,10 @@ export function nodeImages(version: string): ContainerImage[] {
   const cached = byVersion.get(version);
   if (cached) return cached;
   const entries = [version, ...priorVersions(version)].flatMap(releaseImages);
-  const images = [...entries, ...RKE2_IMAGES].map(([repository, tag, mb]) => image(repository, tag, mb)).sort((a, b) => b.sizeBytes - a.sizeBytes).slice(0, MAX_IMAGES);
+  const images = [...entries, ...RKE2_IMAGES]
+    .map(([repository, tag, mb]) => image(repository, tag, mb))
+    .sort((a, b) => b.sizeBytes - a.sizeBytes)
+    .slice(0, MAX_IMAGES);
   byVersion.set(version, images);
   return images;
 }

@@ -57,18 +57,21 @@ function base32(bytes: Buffer): string {
 /** The arguments rke2 was started with, secrets masked, as rke2 records them (`rke2.io/node-args`). */
 function nodeArgs(spec: SimNodeSpec): string[] {
   const ip = nodeAddress(spec.index);
-  const common = ["--node-ip", ip, "--node-name", spec.name, "--token", "********", "--kubelet-arg", "max-pods=110", "--profile", "cis"];
-  if (!spec.roles.etcd && !spec.roles.controlPlane) return ["agent", "--server", "https://rke2.example.internal:9345", ...common];
-  const server = ["server", ...common, "--cni", "canal", "--tls-san", "rke2.example.internal", "--write-kubeconfig-mode", "0640"];
-  const snapshots = ["--etcd-snapshot-schedule-cron", "0 */6 * * *", "--etcd-snapshot-retention", "20", "--etcd-s3", "--etcd-s3-bucket", "rke2-snapshots"];
-  return [...server, ...(spec.roles.etcd ? snapshots : ["--disable-etcd"]), ...(spec.roles.controlPlane ? ["--secrets-encryption"] : ["--disable-apiserver"])];
+  const common = ["--node-ip", ip, "--node-name", spec.name, "--token", "********"];
+  const kubelet = ["--kubelet-arg", "max-pods=110", "--profile", "cis"];
+  if (!spec.roles.etcd && !spec.roles.controlPlane) return ["agent", "--server", "https://rke2.example.internal:9345", ...common, ...kubelet];
+  const server = ["server", ...common, ...kubelet, "--cni", "canal", "--tls-san", "rke2.example.internal"];
+  const snapshots = ["--etcd-snapshot-schedule-cron", "0 */6 * * *", "--etcd-snapshot-retention", "20", "--etcd-s3"];
+  const etcd = spec.roles.etcd ? snapshots : ["--disable-etcd"];
+  return [...server, ...etcd, ...(spec.roles.controlPlane ? ["--secrets-encryption"] : ["--disable-apiserver"])];
 }
 
 /** rke2's metadata (labels and annotations of `rke2.io`, and of its etcd member controller on etcd nodes). */
 function rke2Metadata(spec: SimNodeSpec, version: string): Record<string, string> {
   const ip = nodeAddress(spec.index);
   const args = JSON.stringify(nodeArgs(spec));
-  const env = JSON.stringify({ RKE2_DATA_DIR: `/var/lib/rancher/rke2/data/${version.replace("+", "-")}-${sha256(version).toString("hex").slice(0, 12)}` });
+  const dataDir = `/var/lib/rancher/rke2/data/${version.replace("+", "-")}-${sha256(version).toString("hex").slice(0, 12)}`;
+  const env = JSON.stringify({ RKE2_DATA_DIR: dataDir });
   const annotations: Record<string, string> = {
     "rke2.io/hostname": spec.name,
     "rke2.io/internal-ip": ip,
@@ -76,9 +79,10 @@ function rke2Metadata(spec: SimNodeSpec, version: string): Record<string, string
     "rke2.io/node-env": env,
     "rke2.io/node-config-hash": base32(sha256(args + env)),
   };
-  if (spec.roles.controlPlane) annotations["rke2.io/encryption-config-hash"] = `start-${sha256(`${spec.name}/encryption`).toString("hex")}`;
+  const hashOf = (what: string): string => sha256(`${spec.name}/${what}`).toString("hex");
+  if (spec.roles.controlPlane) annotations["rke2.io/encryption-config-hash"] = `start-${hashOf("encryption")}`;
   if (spec.roles.etcd) {
-    annotations["etcd.rke2.cattle.io/node-name"] = `${spec.name}-${sha256(`${spec.name}/etcd`).toString("hex").slice(0, 8)}`;
+    annotations["etcd.rke2.cattle.io/node-name"] = `${spec.name}-${hashOf("etcd").slice(0, 8)}`;
     annotations["etcd.rke2.cattle.io/node-address"] = ip;
   }
   return annotations;
@@ -96,7 +100,10 @@ export function nodeMetadataPatches(spec: SimNodeSpec, version: string): { write
   const vtepMac = [...mac].map((byte) => byte.toString(16).padStart(2, "0")).join(":");
   return [
     { writer: "rke2", patch: { metadata: { annotations: rke2Metadata(spec, version) } } },
-    { writer: "kube-controller-manager", patch: { metadata: { annotations: { "node.alpha.kubernetes.io/ttl": "0" } }, spec: { podCIDR: cidr, podCIDRs: [cidr] } } },
+    {
+      writer: "kube-controller-manager",
+      patch: { metadata: { annotations: { "node.alpha.kubernetes.io/ttl": "0" } }, spec: { podCIDR: cidr, podCIDRs: [cidr] } },
+    },
     {
       writer: "flanneld",
       patch: {

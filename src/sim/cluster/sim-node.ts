@@ -10,7 +10,17 @@ import { createCertificateSet, renewExpiringOnStart, rotateCertificates, type Ce
 import type { SimDurations } from "./durations.ts";
 import type { FaultBook } from "./faults.ts";
 import { LEASES, NODES, PODS, type Lease, type Node, type NodeStatus, type Pod } from "./kinds.ts";
-import { buildMirrorPods, buildNode, buildNodeLease, buildNodeStatus, mirrorPodStatus, NODE_LEASE_NAMESPACE, nodeMetadataPatches, type NodeHealth, type NodeWriter } from "./node-objects.ts";
+import {
+  buildMirrorPods,
+  buildNode,
+  buildNodeLease,
+  buildNodeStatus,
+  mirrorPodStatus,
+  NODE_LEASE_NAMESPACE,
+  nodeMetadataPatches,
+  type NodeHealth,
+  type NodeWriter,
+} from "./node-objects.ts";
 import type { SimNodeSpec } from "./topology.ts";
 
 export interface SimNodeDeps {
@@ -78,7 +88,9 @@ export class SimNode {
       node = existing;
     }
     this.uid = node.metadata.uid ?? "";
-    for (const { writer, patch } of nodeMetadataPatches(this.spec, this.version)) node = await this.writer(writer).mergePatch<Node>(NODES, this.name, patch);
+    for (const { writer, patch } of nodeMetadataPatches(this.spec, this.version)) {
+      node = await this.writer(writer).mergePatch<Node>(NODES, this.name, patch);
+    }
     await this.postStatus(node);
     await this.renewLease();
     await this.createMirrorPods();
@@ -90,7 +102,7 @@ export class SimNode {
     this.cancelRestart?.();
   }
 
-  /** One heartbeat (driven by heartbeats.ts): renew the Lease; every 30th, or after a failed post, also the full status. */
+  /** One heartbeat (driven by heartbeats.ts): renew the Lease; every 30th, or after a failed post, the full status. */
   async beat(): Promise<void> {
     // A node whose rke2 is down posts nothing: its lease goes stale as on a real cluster.
     if (this.stopped || this.health === "restarting") return;
