@@ -11,7 +11,12 @@ COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund
+# The image ships the operator and the node-agent only: the simulator, the demo and the CRD schema
+# machinery the simulator serves with (kube-schema, CEL) are left out; `rke2-lifecycle demo` and
+# `sim` say so. test/unit/dockerfile.test.ts keeps this list and the image layout in step.
+RUN npx tsc -p tsconfig.build.json \
+ && rm -r dist/sim dist/demo dist/kube-schema dist/cli/demo.* dist/cli/sim.* \
+ && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production

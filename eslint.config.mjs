@@ -1,5 +1,7 @@
 import js from "@eslint/js";
+import importX from "eslint-plugin-import-x";
 import tseslint from "typescript-eslint";
+import { boundaryZones } from "./eslint.boundaries.mjs";
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "coverage/", "charts/", "crds/"] },
@@ -15,6 +17,15 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/no-extraneous-class": "off",
       "@typescript-eslint/no-unnecessary-condition": ["error", { allowConstantLoopConditions: true }],
+    },
+  },
+  {
+    // Imports only go down the layers of docs/development.md "Layout"; the simulator may use
+    // product code, product code never the simulator. eslint.boundaries.mjs lists the layers.
+    files: ["src/**/*.ts"],
+    plugins: { "import-x": importX },
+    rules: {
+      "import-x/no-restricted-paths": ["error", { basePath: import.meta.dirname, zones: boundaryZones() }],
     },
   },
   {

@@ -1,5 +1,5 @@
 /**
- * Upgrade benchmark on the simulated cluster (testing.md "Benchmarks"). Starts the sim with N
+ * Upgrade benchmark on the simulated cluster (docs/testing.md "Benchmarks"). Starts the sim with N
  * nodes, runs the operator as its own process (so its RSS and CPU are its own), applies one
  * UpgradePlan and measures, from outside, with real timestamps:
  * - orchestration overhead per node: a node passing its gate -> the next node's Job created;

@@ -217,6 +217,12 @@ export const OPERATOR_FLAGS = {
     default: DEFAULT_NODE_AGENT_IMAGE,
     description: "image of the node-agent in node Jobs",
   },
+  rke2DataDir: {
+    type: "string",
+    check: { pattern: /^\/\S*$/, expected: "an absolute path" },
+    default: "/var/lib/rancher/rke2",
+    description: "RKE2's data-dir on the nodes, where a node's rke2.io/node-args name none (the inventory's mount)",
+  },
 } as const satisfies FlagSpecs;
 
 export type OperatorConfig = Omit<FlagValues<typeof OPERATOR_FLAGS>, "namespace"> & { namespace: string };

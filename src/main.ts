@@ -1,25 +1,60 @@
 #!/usr/bin/env node
 /** The one CLI: `rke2-lifecycle <command>`. Each command lives in src/cli/. */
-import { runCrds } from "./cli/crds.ts";
-import { runDemoCommand } from "./cli/demo.ts";
-import { runOperatorCommand } from "./cli/operator.ts";
-import { runSimCommand } from "./cli/sim.ts";
-import { runNodeAgentCommand } from "./nodeops/agent/cli.ts";
 import { PROGRAM, processIo, type CliIo, type ExitCode } from "./cli/usage.ts";
 import type { Env } from "./config.ts";
 
+type Run = (argv: readonly string[], env: Env, io: CliIo) => ExitCode | Promise<ExitCode>;
+
 interface Command {
   summary: string;
-  run: (argv: readonly string[], env: Env, io: CliIo) => ExitCode | Promise<ExitCode>;
+  /**
+   * Imports the command's module only when it runs: the operator and the node-agent must not load
+   * the simulator, the demo or the CRD renderer (test/unit/cli/module-graph.test.ts checks it).
+   */
+  load: () => Promise<Run>;
 }
 
 const COMMANDS: Record<string, Command> = {
-  operator: { summary: "run the controllers (current kubeconfig or in-cluster)", run: runOperatorCommand },
-  demo: { summary: "the whole story on a simulated 7-node RKE2 cluster, with live progress", run: runDemoCommand },
-  sim: { summary: "start the simulated RKE2 cluster and print a kubeconfig for kubectl", run: runSimCommand },
-  "node-agent": { summary: "what runs on a node: node Jobs (snapshot-save, snapshot-delete, cert-rotate) and the cert-inventory DaemonSet", run: (argv, env, io) => runNodeAgentCommand(argv, env, io) },
-  crds: { summary: "print the CustomResourceDefinitions (--out DIR, --check DIR)", run: (argv, _env, io) => runCrds(argv, io) },
+  operator: {
+    summary: "run the controllers (current kubeconfig or in-cluster)",
+    load: async () => (await import("./cli/operator.ts")).runOperatorCommand,
+  },
+  demo: {
+    summary: "the whole story on a simulated 7-node RKE2 cluster, with live progress",
+    load: async () => (await importSimulator(() => import("./cli/demo.ts"))).runDemoCommand,
+  },
+  sim: {
+    summary: "start the simulated RKE2 cluster and print a kubeconfig for kubectl",
+    load: async () => (await importSimulator(() => import("./cli/sim.ts"))).runSimCommand,
+  },
+  "node-agent": {
+    summary:
+      "what runs on a node: node Jobs (snapshot-save, snapshot-delete, cert-rotate) and the cert-inventory DaemonSet",
+    load: async () => (await import("./nodeops/agent/cli.ts")).runNodeAgentCommand,
+  },
+  crds: {
+    summary: "print the CustomResourceDefinitions (--out DIR, --check DIR)",
+    load: async () => {
+      const { runCrds } = await import("./cli/crds.ts");
+      return (argv, _env, io) => runCrds(argv, io);
+    },
+  },
 };
+
+/** The container image leaves the simulator out (see the Dockerfile): say so instead of a stack trace. */
+export class SimulatorNotShippedError extends Error {}
+
+async function importSimulator<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== "ERR_MODULE_NOT_FOUND") throw err;
+    throw new SimulatorNotShippedError(
+      "the simulator is not part of this build (the image ships the operator only); run it from a source checkout",
+      { cause: err },
+    );
+  }
+}
 
 export function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
@@ -47,7 +82,15 @@ export async function main(argv: readonly string[], env: Env, io: CliIo = proces
     io.stderr(`${PROGRAM}: unknown command ${JSON.stringify(name)} (commands: ${Object.keys(COMMANDS).join(", ")})\n`);
     return 2;
   }
-  return command.run(rest, env, io);
+  let run: Run;
+  try {
+    run = await command.load();
+  } catch (err) {
+    if (!(err instanceof SimulatorNotShippedError)) throw err;
+    io.stderr(`${PROGRAM} ${name}: ${err.message}\n`);
+    return 1;
+  }
+  return run(rest, env, io);
 }
 
 if (import.meta.filename === process.argv[1] || process.argv[1]?.endsWith("/main.js")) {

@@ -74,7 +74,7 @@ export type CertRotationSpecInput = z.input<typeof CertRotationSpecSchema>;
 
 export const CERT_ROTATION_PHASES = ["Idle", "WaitingForWindow", "Rotating", "Paused", "Degraded"] as const;
 export type CertRotationPhase = (typeof CERT_ROTATION_PHASES)[number];
-export const CERT_NODE_PHASES = ["Pending", "Cordoning", "Draining", "Rotating", "WaitingHealthy", "Failed"] as const;
+export const CERT_NODE_PHASES = ["Pending", "Waiting", "Draining", "Rotating", "WaitingHealthy", "Failed"] as const;
 export type CertNodePhase = (typeof CERT_NODE_PHASES)[number];
 export const NODE_ROLES = ["etcd", "control-plane", "worker"] as const;
 
@@ -146,13 +146,13 @@ export const CertRotationReasons = {
   ExpiringCritical: "ExpiringCritical",
   NotExpiring: "NotExpiring",
   InventoryUnavailable: "InventoryUnavailable",
+  ManagedByRancher: "ManagedByRancher",
+  DataDirMismatch: "DataDirMismatch",
 } as const;
 
 export function parseCertRotationSpec(raw: unknown): ParseResult<CertRotationSpec> {
   return parseWith(CertRotationSpecSchema, raw);
 }
-/** The kind-neutral name controllers use: `Ready=False, reason=InvalidSpec` on `ok: false`. */
-export const parseSpec = parseCertRotationSpec;
 
 export const certRotationCrdSource: CrdSource = {
   resource: certRotationResource,

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { duration } from "./duration.ts";
 import { boundedString, objectName, timeZone } from "./fields.ts";
 
-export { duration, durationToMs, DURATION_PATTERN } from "./duration.ts";
+export { durationToMs } from "./duration.ts";
 
 const labelKey = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
@@ -42,7 +42,6 @@ export const LabelSelectorSchema = z
 export type LabelSelector = z.infer<typeof LabelSelectorSchema>;
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
 
 const clockTime = (description: string) =>
   z.string().max(5).regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, "must be HH:MM (24-hour clock)").describe(description);
@@ -64,7 +63,6 @@ export const WindowSchema = z
     description: "Maintenance window: disruptive work starts only inside it; a node in progress finishes.",
     "x-kubernetes-validations": [{ rule: "self.startTime != self.endTime", message: "startTime and endTime must differ" }],
   });
-export type Window = z.infer<typeof WindowSchema>;
 
 /** How nodes are drained; `enabledByDefault` differs between control-plane and worker tiers. */
 export function drainSpec(enabledByDefault: boolean, description: string) {
@@ -103,7 +101,6 @@ export const HealthGateSchema = z
   })
   .prefault({})
   .describe("When a node counts as healthy again after work on it.");
-export type HealthGate = z.infer<typeof HealthGateSchema>;
 
 export const TolerationSchema = z
   .object({

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { certRotationCrdSource } from "./certrotation.ts";
-import { crdName, renderCrd, type CustomResourceDefinition } from "./crd.ts";
+import { renderCrd, type CustomResourceDefinition } from "./crd.ts";
 import { etcdSnapshotPolicyCrdSource } from "./etcdsnapshotpolicy.ts";
 import { upgradePlanCrdSource } from "./upgradeplan.ts";
 
@@ -63,4 +63,3 @@ export function crdDrift(dir: string): string[] {
   return drifted.sort();
 }
 
-export { crdName };

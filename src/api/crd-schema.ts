@@ -2,8 +2,8 @@ import { z } from "zod";
 import type { JSONSchemaProps } from "../kube-schema/index.ts";
 
 /**
- * Turns zod's JSON Schema into a structural schema as kube-apiserver demands it (api.md, last
- * section). Anything it cannot translate faithfully throws, so a bad schema fails at render time,
+ * Turns zod's JSON Schema into a structural schema as kube-apiserver demands it (docs/development.md
+ * "CRD schemas"). Anything it cannot translate faithfully throws, so a bad schema fails at render time,
  * not on `kubectl apply`.
  */
 export function zodToStructural(schema: z.ZodType, where: string): JSONSchemaProps {

@@ -114,7 +114,7 @@ export const EtcdSnapshotPolicyStatusSchema = z
       })
       .optional()
       .describe("Health of the snapshot storage."),
-    conditions: conditionsField("Ready, SnapshotOverdue and StorageAvailable."),
+    conditions: conditionsField("Ready, SnapshotOverdue, StorageAvailable and RecordsAvailable."),
   })
   .describe("Observed state of the policy.");
 export type EtcdSnapshotPolicyStatus = z.infer<typeof EtcdSnapshotPolicyStatusSchema>;
@@ -128,6 +128,8 @@ export const EtcdSnapshotPolicyConditions = {
   Ready: "Ready",
   SnapshotOverdue: "SnapshotOverdue",
   StorageAvailable: "StorageAvailable",
+  /** RKE2's ETCDSnapshotFile records are served (the CRD exists): verification and retention read them. */
+  RecordsAvailable: "RecordsAvailable",
 } as const;
 
 export const EtcdSnapshotPolicyReasons = {
@@ -142,13 +144,14 @@ export const EtcdSnapshotPolicyReasons = {
   StorageReachable: "StorageReachable",
   StorageUnreachable: "StorageUnreachable",
   StorageNotChecked: "StorageNotChecked",
+  RecordsServed: "RecordsServed",
+  RecordsCRDMissing: "RecordsCRDMissing",
+  ManagedByRancher: "ManagedByRancher",
 } as const;
 
 export function parseEtcdSnapshotPolicySpec(raw: unknown): ParseResult<EtcdSnapshotPolicySpec> {
   return parseWith(EtcdSnapshotPolicySpecSchema, raw);
 }
-/** The kind-neutral name controllers use: `Ready=False, reason=InvalidSpec` on `ok: false`. */
-export const parseSpec = parseEtcdSnapshotPolicySpec;
 
 export const etcdSnapshotPolicyCrdSource: CrdSource = {
   resource: etcdSnapshotPolicyResource,

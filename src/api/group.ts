@@ -5,9 +5,6 @@ export const GROUP_VERSION = `${API_GROUP}/${API_VERSION}`;
 /** `kubectl get rke2` lists every kind of the operator. */
 export const CATEGORY = "rke2";
 
-/** Set on `Ready=False` when a CR's spec cannot be used (it slipped past an older CRD). */
-export const REASON_INVALID_SPEC = "InvalidSpec";
-
 /** The READY and AGE columns every kind prints, after its own. */
 export const READY_COLUMN = {
   name: "READY",

@@ -103,8 +103,7 @@ export const UPGRADE_PHASES = [
 ] as const;
 export type UpgradePhase = (typeof UPGRADE_PHASES)[number];
 export const UPGRADE_TIERS = ["etcd", "control-plane", "worker"] as const;
-export type UpgradeTier = (typeof UPGRADE_TIERS)[number];
-export const UPGRADE_NODE_PHASES = ["Cordoning", "Draining", "Upgrading", "WaitingHealthy", "Failed"] as const;
+export const UPGRADE_NODE_PHASES = ["Waiting", "Draining", "Upgrading", "WaitingHealthy", "Failed"] as const;
 export type UpgradeNodePhase = (typeof UPGRADE_NODE_PHASES)[number];
 
 const count = (description: string) => z.int().min(0).describe(description);
@@ -200,17 +199,11 @@ export const UpgradePlanReasons = {
   EtcdUnhealthy: "EtcdUnhealthy",
   DrainBlocked: "DrainBlocked",
   DisruptionLockHeld: "DisruptionLockHeld",
+  ManagedByRancher: "ManagedByRancher",
 } as const;
 
 export function parseUpgradePlanSpec(raw: unknown): ParseResult<UpgradePlanSpec> {
   return parseWith(UpgradePlanSpecSchema, raw);
-}
-/** The kind-neutral name controllers use: `Ready=False, reason=InvalidSpec` on `ok: false`. */
-export const parseSpec = parseUpgradePlanSpec;
-
-/** The image tag for a version: `v1.31.4+rke2r1` -> `v1.31.4-rke2r1` (tags cannot hold `+`). */
-export function upgradeImageTag(version: string): string {
-  return version.replace(/\+/g, "-");
 }
 
 export const upgradePlanCrdSource: CrdSource = {

@@ -5,8 +5,9 @@
  * the CertRotations at each publication.
  */
 import { certRotationResource, type CertRotation } from "../api/certrotation.ts";
+import { NODE_RESOURCE } from "../runtime/kube/core-resources.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
-import type { KubeObject, ResourceType } from "../runtime/kube/types.ts";
+import type { KubeObject } from "../runtime/kube/types.ts";
 import { publishInventory } from "./inventory-lease.ts";
 import { DEFAULT_REPORT_INTERVAL_MS, leaseDurationSeconds, reportIntervalMs } from "./interval.ts";
 import { sameContent, type InventoryReport } from "./report.ts";
@@ -28,7 +29,6 @@ export async function readNodeUid(port: KubePort, node: string): Promise<string 
   }
 }
 
-const NODE_RESOURCE: ResourceType = { apiVersion: "v1", kind: "Node", plural: "nodes", namespaced: false };
 
 export type PublishOutcome = "published" | "unchanged";
 

@@ -116,7 +116,7 @@ export async function runDemoCommand(argv: readonly string[], _env: Env, io: Cli
       ? `\n${elapsed()} done: every node runs ${DEMO_TARGET_VERSION}.\n` +
         `  order observed: ${record.order.join(" -> ")}\n` +
         `  most etcd members out at once (not Ready or cordoned): ${record.maxEtcdOut}\n`
-      : `\n${elapsed()} the upgrade did not finish within ${timeout}s. ${observed?.plan?.status?.observedGeneration === undefined ? "No controller reconciled the UpgradePlan: this build does not run the UpgradePlan controller yet (docs/status.md)." : "See 'kubectl describe upgradeplan " + DEMO_PLAN + "'."}\n`,
+      : `\n${elapsed()} the upgrade did not finish within ${timeout}s. ${observed?.plan?.status?.observedGeneration === undefined ? "No controller reconciled the UpgradePlan: is the operator running (see its log above)?" : "See 'kubectl describe upgradeplan " + DEMO_PLAN + "'."}\n`,
   );
   if (keep) {
     io.stdout(`Still running for kubectl (KUBECONFIG=${kubeconfig}); Ctrl-C stops.\n`);

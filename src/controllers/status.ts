@@ -1,6 +1,6 @@
 /**
  * Status is written once per reconcile, only when it changed, through the /status subresource,
- * with `observedGeneration` (architecture.md "Rules that keep it simple").
+ * with `observedGeneration` (docs/development.md "Conventions").
  */
 import { isNotFound } from "../runtime/kube/errors.ts";
 import type { KubePort } from "../runtime/kube/port.ts";

@@ -1,5 +1,5 @@
 /**
- * What the demo applies to the simulated cluster: the shipped examples of api.md, adjusted for a
+ * What the demo applies to the simulated cluster: the shipped examples (deploy/examples/), adjusted for a
  * cluster with no S3 and compressed time (a short settle, no maintenance window).
  */
 import type { KubeObject } from "../runtime/kube/types.ts";

@@ -65,5 +65,5 @@ export interface FieldIssue {
 export { checkStructural } from "./structural.ts";
 export { checkCelCostBounds } from "./cel-cost.ts";
 export { applyDefaults } from "./defaults.ts";
-export { prune, type PruneResult } from "./prune.ts";
+export { prune } from "./prune.ts";
 export { validate } from "./validate.ts";

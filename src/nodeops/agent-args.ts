@@ -3,7 +3,7 @@
  * argv of a node Job with the `build*` functions; the node-agent (and the simulated kubelet) read it
  * back with the `parse*` functions, so both sides share one definition of every flag.
  *
- * The flags mirror RKE2's `etcd-snapshot` flags (rke2-facts.md "etcd snapshots") without their
+ * The flags mirror RKE2's `etcd-snapshot` flags (docs/etcd-snapshots.md "Fields") without their
  * `etcd-` / `etcd-snapshot-` prefixes. S3 credentials never travel in argv (it is visible in the
  * pod spec and in `ps`): the Job maps them from a Secret into the env vars below, which RKE2 reads
  * for `--etcd-s3-access-key` / `--etcd-s3-secret-key` / `--etcd-s3-session-token` itself.
@@ -60,6 +60,8 @@ export interface SnapshotDeleteOptions {
 export interface CertRotateOptions {
   /** `rke2 certificate rotate -s` services; empty means all. */
   services: string[];
+  /** RKE2's data dir on the node when it is not the default (from the node's `rke2.io/node-args`). */
+  dataDir?: string;
 }
 
 export type ParsedArgs<T> = { ok: true; options: T } | { ok: false; error: string };
@@ -98,7 +100,8 @@ export function buildSnapshotDeleteArgs(options: SnapshotDeleteOptions): string[
 }
 
 export function buildCertRotateArgs(options: CertRotateOptions): string[] {
-  return [AGENT_COMMAND, "cert-rotate", ...options.services.flatMap((service) => ["--service", service])];
+  const dataDir = options.dataDir !== undefined ? ["--data-dir", options.dataDir] : [];
+  return [AGENT_COMMAND, "cert-rotate", ...options.services.flatMap((service) => ["--service", service]), ...dataDir];
 }
 
 const S3_FLAGS = {
@@ -207,8 +210,12 @@ export function parseCertRotateArgs(argv: readonly string[]): ParsedArgs<CertRot
       args: rest.options,
       strict: true,
       allowPositionals: false,
-      options: { service: { type: "string", multiple: true } },
+      options: { service: { type: "string", multiple: true }, "data-dir": { type: "string" } },
     });
-    return { ok: true, options: { services: values.service ?? [] } };
+    const dataDir = values["data-dir"];
+    if (dataDir !== undefined && !dataDir.startsWith("/")) {
+      return { ok: false, error: `--data-dir must be an absolute path, not ${dataDir}` };
+    }
+    return { ok: true, options: { services: values.service ?? [], ...(dataDir !== undefined ? { dataDir } : {}) } };
   });
 }

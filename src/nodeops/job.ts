@@ -1,5 +1,5 @@
 /**
- * The node Job every node action runs as (architecture.md "Node-level work: Jobs"): pinned to
+ * The node Job every node action runs as (docs/upgrades.md "The node Job"): pinned to
  * its node with `nodeName`, tolerating every taint, in the host's PID and network namespaces,
  * privileged, with the host's `/` at `/host`. `backoffLimit: 0` because the operator owns
  * retries. The name is deterministic, so creating a Job that already exists adopts it and a

@@ -95,17 +95,3 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
     },
   };
 }
-
-/** Keeps events in memory, for unit tests of reconcilers. */
-export class RecordedEvents implements EventRecorder {
-  readonly events: { object: string; type: EventType; reason: string; message: string }[] = [];
-
-  record(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
-    this.events.push({ object: object.metadata.name, type, reason, message });
-    return Promise.resolve();
-  }
-
-  reasons(): string[] {
-    return this.events.map((event) => event.reason);
-  }
-}

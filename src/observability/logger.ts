@@ -1,9 +1,11 @@
-import { pino, type Logger, type DestinationStream } from "pino";
+import { pino, type DestinationStream } from "pino";
+import type { Logger } from "../runtime/logger.ts";
 
 export type { Logger };
 
 /**
- * Paths pino blanks out wherever they appear: secrets must never reach logs (safety invariant 8).
+ * Paths pino blanks out wherever they appear: secrets must never reach logs (docs/testing.md,
+ * safety invariant 8).
  * Wildcards cover one level of nesting; code must still never log a Secret's data wholesale.
  */
 export const REDACTED_PATHS = [

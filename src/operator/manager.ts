@@ -1,20 +1,5 @@
 import type { Logger } from "../observability/logger.ts";
-import type { Controller } from "../runtime/controller.ts";
-
-/** What the manager needs of an informer (any object type). */
-export interface ManagedInformer {
-  readonly synced: Promise<void>;
-  hasSynced(): boolean;
-  start(): void;
-  stop(): Promise<void>;
-}
-
-/** One controller with the informers that feed its queue and its caches. */
-export interface ControllerModule {
-  name: string;
-  informers: ManagedInformer[];
-  controller: Controller;
-}
+import type { ControllerModule, ManagedInformer } from "../runtime/controller-module.ts";
 
 /**
  * Runs a set of controller modules: starts every informer, starts each controller only once its

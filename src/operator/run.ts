@@ -1,12 +1,13 @@
 import { hostname } from "node:os";
 import type { OperatorConfig } from "../config.ts";
-import { CONTROLLER_FACTORIES, type ControllerFactory, type OperatorContext } from "../controllers/index.ts";
+import { termContext, type ControllerFactory, type OperatorContext } from "../controllers/context.ts";
+import { CONTROLLER_FACTORIES } from "../controllers/index.ts";
 import type { Logger } from "../observability/logger.ts";
 import { apiRequestObserver, createMetrics, type OperatorMetrics } from "../observability/metrics.ts";
 import { startHealthServer, type HealthServer } from "../observability/server.ts";
 import { systemClock, type Clock } from "../runtime/clock.ts";
 import { createKubePort } from "../runtime/kube/adapter.ts";
-import { loadKubeConfig } from "../runtime/kube/kubeconfig.ts";
+import { loadKubeConnection } from "../runtime/kube/kubeconfig.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
 import { LeaderElector } from "../runtime/leader-election.ts";
 import { certRotationResource } from "../api/certrotation.ts";
@@ -15,7 +16,8 @@ import { upgradePlanResource } from "../api/upgradeplan.ts";
 import { conditionMetricsHandler } from "../observability/condition-metrics.ts";
 import { Informer } from "../runtime/informer.ts";
 import type { KubeObject } from "../runtime/kube/types.ts";
-import { ControllerManager, type ManagedInformer } from "./manager.ts";
+import type { ManagedInformer } from "../runtime/controller-module.ts";
+import { ControllerManager } from "./manager.ts";
 
 /** One informer per kind that exports its conditions as metrics (the shipped alerts read them). */
 function conditionMetricInformers(context: OperatorContext): ManagedInformer[] {
@@ -65,24 +67,25 @@ export async function runOperator(config: OperatorConfig, deps: OperatorDependen
   const metrics = deps.metrics ?? createMetrics();
   const port =
     deps.port ??
-    createKubePort(loadKubeConfig({ kubeconfigPath: config.kubeconfig, inCluster: config.inCluster }), {
+    createKubePort(await loadKubeConnection({ kubeconfigPath: config.kubeconfig, inCluster: config.inCluster }), {
       clock,
       onRequest: apiRequestObserver(metrics),
     });
-  const context: OperatorContext = { port, clock, log, metrics, config };
+  const base = { port, clock, log, metrics, config };
   const factories = deps.factories ?? CONTROLLER_FACTORIES;
   let manager: ControllerManager | undefined;
   let campaigning = false;
 
   const lead = (signal: AbortSignal): void => {
     metrics.leader.set(1);
+    const context = termContext(base);
     const current = new ControllerManager(
       factories.map((factory) => factory(context)),
       log,
       factories.length > 0 ? conditionMetricInformers(context) : [],
     );
     manager = current;
-    if (factories.length === 0) log.warn("this build registers no controllers yet; the operator only holds the lease");
+    if (factories.length === 0) log.warn("no controllers registered; the operator only holds the lease");
     current.start().catch((err: unknown) => {
       log.error({ err }, "controllers failed to start");
     });

@@ -37,10 +37,6 @@ export function runsLinuxNodeJobs(labels: Record<string, string> | undefined): b
   return labels?.[OS_LABEL] !== "windows";
 }
 
-export function isServer(roles: NodeRoles): boolean {
-  return roles.etcd || roles.controlPlane;
-}
-
 /** Static pods RKE2 runs on a server, whose mirror pods in kube-system are named `<component>-<node>`. */
 export function staticPodComponents(roles: NodeRoles): string[] {
   const components: string[] = [];

@@ -50,9 +50,9 @@ function coreOf(v: Rke2Version): string {
   return `${v.major}.${v.minor}.${v.patch}${v.prerelease ? `-${v.prerelease}` : ""}`;
 }
 
-/** The tag of `rancher/rke2-upgrade` for a version: `+` is not allowed in image tags. */
+/** The tag of `rancher/rke2-upgrade` for a version: `v1.31.4+rke2r1` -> `v1.31.4-rke2r1` (tags cannot hold `+`). */
 export function upgradeImageTag(version: string): string {
-  return version.replace("+", "-");
+  return version.replace(/\+/g, "-");
 }
 
 export type SkewVerdict =

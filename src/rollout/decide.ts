@@ -54,7 +54,11 @@ function lockAvailable(input: RolloutInput): boolean {
 }
 
 function beginVerdict(input: RolloutInput, members: readonly EtcdMember[], node: ObservedNode, alreadyOut: boolean): BeginVerdict {
-  if (!input.mayStart || input.releasing) return { ok: false, reason: "DisruptionLockHeld", message: "starting is not allowed now" };
+  if (input.releasing) return { ok: false, reason: "StartNotAllowed", message: "the owner is being deleted" };
+  if (!input.mayStart) {
+    const message = "the owner allows no new attempt now (paused, outside its window or before preflight)";
+    return { ok: false, reason: "StartNotAllowed", message };
+  }
   if (!lockAvailable(input)) {
     return { ok: false, reason: "DisruptionLockHeld", message: `another operation holds the disruption lock: ${input.lock.holder ?? ""}` };
   }
@@ -69,8 +73,8 @@ export function startOrder(a: ObservedNode, b: ObservedNode): number {
   return rank(a) - rank(b) || a.name.localeCompare(b.name);
 }
 
-export function isDone(node: ObservedNode, input: Pick<RolloutInput, "target">): boolean {
-  return node.doneHash === input.target;
+export function isDone(node: ObservedNode, input: Pick<RolloutInput, "targetHash">): boolean {
+  return node.doneHash === input.targetHash;
 }
 
 export function decideRollout(input: RolloutInput, memory: RoundMemory = {}): RolloutDecision {
@@ -155,7 +159,7 @@ function startNodes(
     if (!verdict.ok) return { decisions, waiting: { reason: verdict.reason, message: verdict.message } };
     // A node an owner deleted mid-rollout left cordoned was not cordoned by its admin.
     const wasUnschedulable = node.orphanedClaim ? node.orphanedClaim.wasUnschedulable : node.unschedulable;
-    const claim = { owner: input.owner, target: input.target, attempts: 0, wasUnschedulable, claimedAt: iso(input.now) };
+    const claim = { owner: input.owner, target: input.targetHash, attempts: 0, wasUnschedulable, claimedAt: iso(input.now) };
     const event: RolloutEvent = { type: "Normal", reason: "NodeStarted", message: `${node.name} (${tier}): started` };
     decisions.push([node.name, beginAttempt({ input, node, claim, canBegin: verdict, drainMessage: undefined }, claim, [], event)]);
     // The node now counts as disrupted for the quorum guard of the next candidate.

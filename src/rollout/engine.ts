@@ -9,6 +9,7 @@ import type { Logger } from "../observability/logger.ts";
 import type { BackoffPolicy } from "../runtime/backoff.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
+import type { ResourceType } from "../runtime/kube/types.ts";
 import { ownerId, readClaim } from "./claim.ts";
 import type { PodObject } from "./kube-objects.ts";
 import { decideRollout } from "./decide.ts";
@@ -24,6 +25,8 @@ export interface RolloutEngineOptions {
   clock: Clock;
   log: Logger;
   caches: RolloutCaches;
+  /** Every kind whose objects may hold the disruption lock (the callers of the engine), to tell a gone holder. */
+  lockHolderKinds: readonly ResourceType[];
   /** How soon to look again at a drain in progress. Default 1 s (kubectl polls every second). */
   drainPollMs?: number;
   /** Between drain rounds a PodDisruptionBudget refused. Default 1 s doubling to 30 s. */
@@ -55,7 +58,13 @@ export class RolloutEngine {
   constructor(options: RolloutEngineOptions) {
     this.options = options;
     this.caches = options.caches;
-    this.lock = new DisruptionLock({ port: options.port, clock: options.clock, namespace: options.caches.lockNamespace, name: options.caches.lockName });
+    this.lock = new DisruptionLock({
+      port: options.port,
+      clock: options.clock,
+      namespace: options.caches.lockNamespace,
+      name: options.caches.lockName,
+      holderKinds: options.lockHolderKinds,
+    });
   }
 
   /**
@@ -96,7 +105,12 @@ export class RolloutEngine {
     const requeues = [decision.requeueAfterMs, outcome.requeueAfterMs].filter((ms): ms is number => ms !== undefined);
     return {
       input,
-      summary: summarize(input, decision, request.maxStatusNodes, state.drainBlocked),
+      summary: summarize(
+        input,
+        { ...decision, progress: new Map([...decision.progress, ...outcome.progress]) },
+        request.maxStatusNodes,
+        state.drainBlocked,
+      ),
       events: [...decision.events, ...outcome.events],
       finished: outcome.finished,
       requeueAfterMs: requeues.length > 0 ? Math.min(...requeues) : undefined,

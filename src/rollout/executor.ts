@@ -15,7 +15,7 @@ import type { RolloutCaches } from "./informers.ts";
 import { NODE_RESOURCE, type NodeObject } from "./kube-objects.ts";
 import type { DisruptionLock } from "./lock.ts";
 import { attemptIdentity, type RolloutRequest } from "./observe.ts";
-import type { AttemptWork, NodeStep, RolloutDecision, RolloutEvent, RolloutInput, Tier } from "./types.ts";
+import type { AttemptWork, NodeStep, RolloutDecision, RolloutEvent, RolloutInput, StatusNode, Tier } from "./types.ts";
 
 export interface ExecutorDeps {
   port: KubePort;
@@ -47,6 +47,11 @@ export class RoundState {
 
 export interface ExecutionOutcome {
   events: RolloutEvent[];
+  /**
+   * What a node's status became by acting, where it differs from the decision's: a drain round's
+   * message, a Job created, a claim held back for the lock. The decision itself is left as decided.
+   */
+  progress: Map<string, StatusNode>;
   requeueAfterMs: number | undefined;
   finished: { node: string; tier: Tier; durationMs: number | undefined }[];
   lockHeld: boolean;
@@ -56,7 +61,19 @@ export interface ExecutionOutcome {
 const STEP_CONCURRENCY = 16;
 
 export async function execute(deps: ExecutorDeps, request: RolloutRequest, input: RolloutInput, decision: RolloutDecision, state: RoundState): Promise<ExecutionOutcome> {
-  const outcome: ExecutionOutcome = { events: [], requeueAfterMs: undefined, finished: [], lockHeld: input.lock.holder === input.owner, errors: [] };
+  const outcome: ExecutionOutcome = {
+    events: [],
+    progress: new Map(),
+    requeueAfterMs: undefined,
+    finished: [],
+    lockHeld: input.lock.holder === input.owner,
+    errors: [],
+  };
+  /** Records a node's status as acting changed it (the decided entry, updated). */
+  const report = (node: string, update: (entry: StatusNode) => StatusNode): void => {
+    const entry = outcome.progress.get(node) ?? decision.progress.get(node);
+    if (entry) outcome.progress.set(node, update(entry));
+  };
   const requeue = (ms: number): void => {
     outcome.requeueAfterMs = Math.min(outcome.requeueAfterMs ?? Infinity, Math.max(0, ms));
   };
@@ -86,12 +103,11 @@ export async function execute(deps: ExecutorDeps, request: RolloutRequest, input
   };
 
   const work = async (item: AttemptWork): Promise<void> => {
-    const entry = decision.progress.get(item.node);
     if (item.drain) {
       const round = await drainRound(deps.port, item.node, item.drain.spec, deps.clock.now());
       if (round.state !== "done") {
         noteDrain(deps, state, outcome, item.node, round.state, round.message);
-        if (entry) entry.message = round.message;
+        report(item.node, (entry) => ({ ...entry, message: round.message }));
         requeue(round.state === "blocked" ? backoffFor(deps, state, item.node).next() : round.state === "misconfigured" ? 0 : deps.drainPollMs);
         return;
       }
@@ -107,19 +123,14 @@ export async function execute(deps: ExecutorDeps, request: RolloutRequest, input
       // Same deterministic name: this attempt's Job already exists (a restart); adopt it.
       if (!isAlreadyExists(err)) throw err;
     }
-    if (entry) {
-      entry.phase = "Running";
-      entry.job = job.metadata.name;
-      delete entry.message;
-    }
+    report(item.node, ({ message: _done, ...entry }) => ({ ...entry, phase: "Running", job: job.metadata.name }));
   };
 
   const run = async (step: NodeStep): Promise<void> => {
     switch (step.kind) {
       case "writeClaim": {
         if (step.needsLock && !outcome.lockHeld) {
-          const entry = decision.progress.get(step.node);
-          if (entry) entry.message = "waiting for the disruption lock";
+          report(step.node, (entry) => ({ ...entry, message: "waiting for the disruption lock" }));
           return;
         }
         await deleteJobs(step.deleteJobs);
@@ -142,14 +153,14 @@ export async function execute(deps: ExecutorDeps, request: RolloutRequest, input
         return;
       case "finish":
         await patchNode(step.node, {
-          metadata: { labels: { [request.completionLabel]: input.target }, annotations: { [CLAIM_ANNOTATION]: null } },
+          metadata: { labels: { [request.completionLabel]: input.targetHash }, annotations: { [CLAIM_ANNOTATION]: null } },
           ...(step.uncordon ? { spec: { unschedulable: null } } : {}),
         });
         clearDrain(state, step.node);
         outcome.finished.push({ node: step.node, tier: step.tier, durationMs: step.durationMs });
         return;
       case "label":
-        await patchNode(step.node, { metadata: { labels: { [request.completionLabel]: input.target } } });
+        await patchNode(step.node, { metadata: { labels: { [request.completionLabel]: input.targetHash } } });
         outcome.finished.push({ node: step.node, tier: step.tier, durationMs: undefined });
         return;
       case "release":
@@ -162,20 +173,13 @@ export async function execute(deps: ExecutorDeps, request: RolloutRequest, input
     }
   };
 
-  const steps = [...decision.steps];
-  const workers = Array.from({ length: Math.min(STEP_CONCURRENCY, steps.length) }, async () => {
-    for (let step = steps.shift(); step; step = steps.shift()) {
-      try {
-        await run(step);
-      } catch (err) {
-        // A conflict means the node changed under us: the next round decides on the new state.
-        if (isConflict(err)) requeue(0);
-        else outcome.errors.push(err);
-        deps.log.warn({ err, step: step.kind, node: "node" in step ? step.node : step.work.node }, "rollout step failed");
-      }
-    }
-  });
-  await Promise.all(workers);
+  // Nodes leave before others come: a round's finishes and releases reach the server before any of
+  // its claims, so no observer ever sees the node that starts beside the one that just finished.
+  const freeing = decision.steps.filter(isFreeingStep);
+  const claiming = decision.steps.filter((step) => !isFreeingStep(step));
+  const freedAll = await runSteps(deps, outcome, freeing, run, requeue);
+  if (freedAll) await runSteps(deps, outcome, claiming, run, requeue);
+  else if (claiming.length > 0) requeue(0);
 
   if (decision.lock === "release" && outcome.errors.length === 0) {
     const result = await deps.lock.release(input.owner, currentLease());
@@ -183,6 +187,39 @@ export async function execute(deps: ExecutorDeps, request: RolloutRequest, input
     outcome.lockHeld = result.held;
   }
   return outcome;
+}
+
+/** Steps that give a node back: they must land before the round claims any other node. */
+export function isFreeingStep(step: NodeStep): boolean {
+  return step.kind === "finish" || step.kind === "release" || step.kind === "label";
+}
+
+/** Runs steps with bounded concurrency; false when any of them failed (a conflict included). */
+async function runSteps(
+  deps: ExecutorDeps,
+  outcome: ExecutionOutcome,
+  steps: readonly NodeStep[],
+  run: (step: NodeStep) => Promise<void>,
+  requeue: (ms: number) => void,
+): Promise<boolean> {
+  const queue = [...steps];
+  let allDone = true;
+  const workers = Array.from({ length: Math.min(STEP_CONCURRENCY, queue.length) }, async () => {
+    for (let step = queue.shift(); step; step = queue.shift()) {
+      try {
+        await run(step);
+      } catch (err) {
+        allDone = false;
+        // A conflict means the node changed under us: the next round decides on the new state.
+        if (isConflict(err)) requeue(0);
+        else outcome.errors.push(err);
+        const node = "node" in step ? step.node : step.work.node;
+        deps.log.warn({ err, step: step.kind, node }, "rollout step failed");
+      }
+    }
+  });
+  await Promise.all(workers);
+  return allDone;
 }
 
 function backoffFor(deps: ExecutorDeps, state: RoundState, node: string): Backoff {

@@ -28,7 +28,38 @@ export type HealthVerdict =
   | { state: "healthy" }
   /** `settling`: nothing is wrong, the settle time is not over yet. */
   | { state: "waiting"; message: string; recheckInMs: number; settling: boolean }
-  | { state: "timedOut"; message: string };
+  | { state: "timedOut"; message: string }
+  /** The upgrade Job succeeded but rke2 was evidently not restarted (see {@link notRestarted}). */
+  | { state: "notRestarted"; message: string };
+
+/**
+ * How long after a successful upgrade Job the kubelet may keep its old version before the engine
+ * concludes rke2 was not restarted; half the gate's timeout when that is shorter. A restarted
+ * rke2 starts its kubelet, which reports the new version, within a minute or two.
+ */
+export const RESTART_GRACE_MS = 3 * 60_000;
+
+/**
+ * rancher/rke2-upgrade's `upgrade.sh` exits 0 without killing rke2 when the binary on the node
+ * already matches the image's ("Binary already been replaced"), e.g. after an earlier attempt
+ * copied it and died before the restart. Then the kubelet never reports the target. Evidence of
+ * that: the grace period passed, the kubelet still reports another version, and the node has
+ * been Ready since before the Job ended (a restart in progress would have shown up).
+ */
+function notRestarted(input: HealthInput): string | undefined {
+  const { node, gate, now, jobFinishedAtMs } = input;
+  const wanted = gate.kubeletVersion;
+  if (wanted === undefined || node.kubeletVersion === wanted) return undefined;
+  if (!node.ready || node.readySinceMs > jobFinishedAtMs) return undefined;
+  const graceMs = Math.min(RESTART_GRACE_MS, gate.timeoutMs / 2);
+  if (now < jobFinishedAtMs + graceMs) return undefined;
+  return (
+    `the upgrade Job succeeded but rke2 was not restarted: ${formatMs(graceMs)} later the kubelet still ` +
+    `reports ${node.kubeletVersion ?? "no version"} (not ${wanted}) and the node never left Ready. ` +
+    "rancher/rke2-upgrade exits 0 without a restart when the node's binary already matches; restart rke2 on the node " +
+    "(systemctl restart rke2-server or rke2-agent)"
+  );
+}
 
 export function healthProblems(input: Pick<HealthInput, "node" | "mirrorPods" | "gate">): string[] {
   const problems: string[] = [];
@@ -47,6 +78,8 @@ export function healthProblems(input: Pick<HealthInput, "node" | "mirrorPods" | 
 export function evaluateHealth(input: HealthInput): HealthVerdict {
   const { now, jobFinishedAtMs, gate } = input;
   const problems = healthProblems(input);
+  const stuck = notRestarted(input);
+  if (stuck !== undefined) return { state: "notRestarted", message: stuck };
   const deadline = jobFinishedAtMs + gate.timeoutMs;
   if (problems.length > 0) {
     const detail = problems.join("; ");

@@ -1,12 +1,14 @@
 /**
  * The caches the rollout engine reads, shared by every controller built on it (UpgradePlan,
- * CertRotation) so that one watch per kind serves them all and each sees the others' claims:
+ * CertRotation; the operator's context hands out one set per leadership term, controllers/context.ts)
+ * so that one watch per kind serves them all and each sees the others' claims:
  * every Node, the control-plane mirror pods in kube-system, the operator's node Jobs, and the
  * disruption Lease. Our own writes are layered over them (fresh.ts).
  */
 import type { Logger } from "../observability/logger.ts";
 import { ACTION_LABEL, JOB_RESOURCE, MANAGED_BY, MANAGED_BY_LABEL, NODE_LABEL, OWNER_KIND_LABEL, OWNER_LABEL, POD_RESOURCE, type Job } from "../nodeops/job.ts";
 import type { Clock } from "../runtime/clock.ts";
+import type { ManagedInformer } from "../runtime/controller-module.ts";
 import { Informer } from "../runtime/informer.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
 import { LEASE_RESOURCE, type Lease } from "../runtime/leader-election.ts";
@@ -31,14 +33,6 @@ export function jobIndexOf(job: Job): string {
   return action && kind && owner && node ? jobIndexKey(action, kind, owner, node) : "";
 }
 
-/** What the operator's manager needs to run an informer (structurally its ManagedInformer). */
-export interface RunnableInformer {
-  readonly synced: Promise<void>;
-  hasSynced(): boolean;
-  start(): void;
-  stop(): Promise<void>;
-}
-
 export interface RolloutCaches {
   nodes: Informer<NodeObject>;
   mirrorPods: Informer<PodObject>;
@@ -47,7 +41,7 @@ export interface RolloutCaches {
   nodeWrites: RecentWrites<NodeObject>;
   leaseWrites: RecentWrites<Lease>;
   /** Hand these to the controller module; the set is rebuilt after they were stopped. */
-  informers: RunnableInformer[];
+  informers: ManagedInformer[];
   lockNamespace: string;
   lockName: string;
   jobNamespace: string;
@@ -62,24 +56,7 @@ export interface RolloutCachesOptions {
   jobNamespace: string;
 }
 
-interface Entry {
-  caches: RolloutCaches;
-  stopped: boolean;
-}
-
-// One set per port while it runs; a new leadership term (after the manager stopped the informers,
-// which cannot restart) gets a new set.
-const shared = new WeakMap<KubePort, Entry>();
-
-export function sharedRolloutCaches(options: RolloutCachesOptions): RolloutCaches {
-  const existing = shared.get(options.port);
-  if (existing && !existing.stopped) return existing.caches;
-  const entry: Entry = { caches: createRolloutCaches(options, () => (entry.stopped = true)), stopped: false };
-  shared.set(options.port, entry);
-  return entry.caches;
-}
-
-export function createRolloutCaches(options: RolloutCachesOptions, onStop: () => void = () => undefined): RolloutCaches {
+export function createRolloutCaches(options: RolloutCachesOptions): RolloutCaches {
   const base = { port: options.port, clock: options.clock, logger: options.log };
   // Only what the engine reads is cached (kube-objects.ts): a real Node is 15-40 KB, its cached part ~1 KB.
   const nodes = new Informer<NodeObject>({ ...base, type: NODE_RESOURCE, transform: cachedNode });
@@ -108,7 +85,7 @@ export function createRolloutCaches(options: RolloutCachesOptions, onStop: () =>
   nodes.addHandler(nodeWrites.handler());
   lease.addHandler(leaseWrites.handler());
   const all = [nodes, mirrorPods, jobs, lease];
-  const runnable: RunnableInformer = {
+  const runnable: ManagedInformer = {
     get synced() {
       return Promise.all(all.map((informer) => informer.synced)).then(() => undefined);
     },
@@ -117,7 +94,6 @@ export function createRolloutCaches(options: RolloutCachesOptions, onStop: () =>
       for (const informer of all) informer.start();
     },
     stop: async () => {
-      onStop();
       await Promise.all(all.map((informer) => informer.stop()));
     },
   };

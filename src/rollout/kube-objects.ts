@@ -2,9 +2,10 @@
  * The parts of Nodes and Pods the rollout engine reads, and small pure predicates over them.
  * Declared here (not taken from the sim) because the engine runs against real clusters.
  */
-import type { KubeObject, ResourceType } from "../runtime/kube/types.ts";
+import { NODE_ARGS_ANNOTATION } from "../rke2/data-dir.ts";
+import type { KubeObject } from "../runtime/kube/types.ts";
 
-export const NODE_RESOURCE: ResourceType = { apiVersion: "v1", kind: "Node", plural: "nodes", namespaced: false };
+export { NODE_RESOURCE } from "../runtime/kube/core-resources.ts";
 
 export interface KubeCondition {
   type: string;
@@ -67,12 +68,14 @@ export function controllerOf(object: KubeObject): { kind: string; name: string }
   return ref && { kind: ref.kind, name: ref.name };
 }
 
-/** Annotations of ours (the claim); no reader of a cached Node or Pod reads any other. */
+/** Annotations of ours (the claim). */
 export const OWN_ANNOTATION_PREFIX = "rke2-lifecycle.io/";
+/** Annotations of others that a reader of cached Nodes reads: the data dir (rke2/data-dir.ts). */
+const READ_NODE_ANNOTATIONS: ReadonlySet<string> = new Set([NODE_ARGS_ANNOTATION]);
 
-function ownAnnotations(annotations: Record<string, string> | undefined): Record<string, string> | undefined {
+function readAnnotations(annotations: Record<string, string> | undefined): Record<string, string> | undefined {
   if (annotations === undefined) return undefined;
-  const own = Object.entries(annotations).filter(([key]) => key.startsWith(OWN_ANNOTATION_PREFIX));
+  const own = Object.entries(annotations).filter(([key]) => key.startsWith(OWN_ANNOTATION_PREFIX) || READ_NODE_ANNOTATIONS.has(key));
   return own.length === 0 ? undefined : Object.fromEntries(own);
 }
 
@@ -98,7 +101,8 @@ function slimCondition({ type, status, reason, message, lastTransitionTime }: Ku
 /**
  * A Node as the operator caches it: what NodeObject declares and nothing else. A real RKE2 Node
  * is 15-40 KB (50 status.images, managedFields of five managers, rke2/flannel annotations); this
- * keeps about 1 KB of it: labels, our annotations, cordon and taints, conditions, the kubelet version.
+ * keeps about 1 KB of it: labels, our annotations and `rke2.io/node-args`, cordon and taints,
+ * conditions, the kubelet version.
  */
 export function cachedNode(node: NodeObject): NodeObject {
   const { spec, status } = node;
@@ -106,7 +110,7 @@ export function cachedNode(node: NodeObject): NodeObject {
   return {
     apiVersion: node.apiVersion,
     kind: node.kind,
-    metadata: slimMetadata(node.metadata, ownAnnotations(node.metadata.annotations)),
+    metadata: slimMetadata(node.metadata, readAnnotations(node.metadata.annotations)),
     spec: {
       ...(spec?.unschedulable !== undefined ? { unschedulable: spec.unschedulable } : {}),
       ...(spec?.taints ? { taints: spec.taints } : {}),

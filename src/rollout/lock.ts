@@ -8,8 +8,6 @@
  * (deleted mid-rollout); anyone may then take the Lease over. Writes are optimistic (replace with
  * resourceVersion), so of two contenders only one wins.
  */
-import { certRotationResource } from "../api/certrotation.ts";
-import { upgradePlanResource } from "../api/upgradeplan.ts";
 import type { Clock } from "../runtime/clock.ts";
 import { isAlreadyExists, isConflict, isNotFound } from "../runtime/kube/errors.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
@@ -17,12 +15,6 @@ import type { ResourceType } from "../runtime/kube/types.ts";
 import { LEASE_RESOURCE, microTime, type Lease } from "../runtime/leader-election.ts";
 
 export const DISRUPTION_LOCK_NAME = "rke2-lifecycle-disruption";
-
-/** Kinds that may hold the lock, to check whether a holder still exists. */
-const HOLDER_KINDS: Record<string, ResourceType> = {
-  [upgradePlanResource.kind]: upgradePlanResource,
-  [certRotationResource.kind]: certRotationResource,
-};
 
 export function lockHolder(lease: Lease | undefined): string | undefined {
   const holder = lease?.spec?.holderIdentity;
@@ -36,10 +28,13 @@ export class DisruptionLock {
   readonly name: string;
   private readonly port: KubePort;
   private readonly clock: Clock;
+  /** Kinds that may hold the lock, by kind name: to check whether a holder still exists. */
+  private readonly holderKinds: ReadonlyMap<string, ResourceType>;
 
-  constructor(options: { port: KubePort; clock: Clock; namespace: string; name?: string }) {
+  constructor(options: { port: KubePort; clock: Clock; namespace: string; name?: string; holderKinds: readonly ResourceType[] }) {
     this.port = options.port;
     this.clock = options.clock;
+    this.holderKinds = new Map(options.holderKinds.map((type) => [type.kind, type]));
     this.namespace = options.namespace;
     this.name = options.name ?? DISRUPTION_LOCK_NAME;
   }
@@ -47,7 +42,7 @@ export class DisruptionLock {
   /** Whether the holder's object was deleted (an unknown kind is assumed to exist). */
   async holderGone(holder: string): Promise<boolean> {
     const slash = holder.indexOf("/");
-    const type = HOLDER_KINDS[holder.slice(0, slash)];
+    const type = this.holderKinds.get(holder.slice(0, slash));
     if (slash < 0 || type === undefined) return false;
     try {
       return (await this.port.get(type, holder.slice(slash + 1))) === undefined;

@@ -37,7 +37,7 @@ export function beginAttempt(ctx: ClaimedNodeContext, base: NodeClaim, staleJobs
     return {
       steps: changed || deleteJobs.length > 0 ? [writeClaim(node, idle, { deleteJobs })] : [],
       events: event ? [event] : [],
-      status: entry(node, idle, idle.failed === undefined ? "Cordoning" : "Failed", { message: ctx.canBegin.message }),
+      status: entry(node, idle, idle.failed === undefined ? "Waiting" : "Failed", { message: ctx.canBegin.message }),
       done: false,
       stillOut: node.unschedulable && !idle.wasUnschedulable,
       blocked: { reason: ctx.canBegin.reason, message: ctx.canBegin.message },
@@ -47,7 +47,7 @@ export function beginAttempt(ctx: ClaimedNodeContext, base: NodeClaim, staleJobs
   const claim: NodeClaim = { ...base, attempts, attemptStartedAt: iso(input.now), failed: undefined };
   const oldJobsRemain = staleJobs.length > 0;
   const work = oldJobsRemain ? undefined : workFor(input, node, attempts, input.now);
-  const phase = work === undefined ? "Cordoning" : work.drain ? "Draining" : "Running";
+  const phase = work === undefined ? "Waiting" : work.drain ? "Draining" : "Running";
   return {
     steps: [writeClaim(node, claim, { cordon: !node.unschedulable, needsLock: true, deleteJobs, then: work })],
     events: event ? [event] : [],
@@ -102,8 +102,8 @@ export function decideClaimedNode(ctx: ClaimedNodeContext): NodeDecision {
   const live = node.jobs;
   if (input.releasing && !continuesWhileReleasing(ctx)) return decideReleasing(ctx);
 
-  if (claim.target !== input.target) {
-    const reset: NodeClaim = { ...claim, target: input.target, attempts: 0, attemptStartedAt: undefined, failed: undefined };
+  if (claim.target !== input.targetHash) {
+    const reset: NodeClaim = { ...claim, target: input.targetHash, attempts: 0, attemptStartedAt: undefined, failed: undefined };
     const event: RolloutEvent = { type: "Normal", reason: "Retargeted", message: `${node.name}: target changed; its earlier Jobs are removed and it starts over` };
     return beginAttempt(ctx, reset, live, event);
   }
@@ -135,7 +135,9 @@ export function decideClaimedNode(ctx: ClaimedNodeContext): NodeDecision {
       gate: input.policy.healthGate,
       observedHealthySinceMs: ctx.healthySinceMs,
     });
-    if (verdict.state === "timedOut") return attemptFailed(ctx, verdict.message, false, live);
+    if (verdict.state === "timedOut" || verdict.state === "notRestarted") {
+      return attemptFailed(ctx, verdict.message, false, live);
+    }
     if (verdict.state === "waiting") {
       return {
         steps: cleanup,
@@ -161,7 +163,7 @@ export function decideClaimedNode(ctx: ClaimedNodeContext): NodeDecision {
   if (stale.length > 0 || current) {
     const waitingFor = [...stale, ...(current ? [current] : [])].map((job) => job.name).join(", ");
     const steps: NodeStep[] = staleToDelete.length > 0 ? [{ kind: "deleteJobs", node: node.name, jobs: staleToDelete }] : [];
-    return { steps, events: [], status: entry(node, claim, "Cordoning", { message: `waiting for earlier Job(s) ${waitingFor} to go` }), done: false, stillOut: true };
+    return { steps, events: [], status: entry(node, claim, "Waiting", { message: `waiting for earlier Job(s) ${waitingFor} to go` }), done: false, stillOut: true };
   }
   const work = workFor(input, node, claim.attempts, startedMs);
   if (work.drain && ctx.drainFailure !== undefined) return attemptFailed(ctx, ctx.drainFailure, true, live, true);

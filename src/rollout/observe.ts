@@ -30,6 +30,8 @@ export interface RolloutRequest {
   buildJob: (node: string, identity: string) => Job;
   /** A node already in the target state needs only the label (e.g. kubelet at the target version). */
   isSatisfied?: (node: NodeObject) => boolean;
+  /** Nodes the owner refuses to touch although its selector matches them (never selected). */
+  excludedNodes?: ReadonlySet<string>;
   maxStatusNodes: number;
 }
 
@@ -73,7 +75,7 @@ export function observeNodes(caches: RolloutCaches, request: RolloutRequest, fai
       resourceVersion: node.metadata.resourceVersion ?? "",
       roles,
       tier: tierOf(roles),
-      selected: runsLinuxNodeJobs(node.metadata.labels) && matchesLabelSelector(request.nodeSelector, node.metadata.labels),
+      selected: runsLinuxNodeJobs(node.metadata.labels) && matchesLabelSelector(request.nodeSelector, node.metadata.labels) && !request.excludedNodes?.has(name),
       ready: isNodeReady(node),
       readySinceMs: transitionMs(ready),
       unschedulable: node.spec?.unschedulable === true,
@@ -94,7 +96,7 @@ export function buildInput(request: RolloutRequest, nodes: readonly ObservedNode
   return {
     now,
     owner: ownerId(request.owner.kind, request.owner.name),
-    target: targetHash(request.target),
+    targetHash: targetHash(request.target),
     nodes,
     policy: request.policy,
     mayStart: request.mayStart,

@@ -18,7 +18,7 @@ import { cordonedByUs, entry, type ClaimedNodeContext, type NodeDecision } from 
 /** This attempt's Job runs or passed: let the node finish through the normal steps. */
 export function continuesWhileReleasing(ctx: ClaimedNodeContext): boolean {
   const { input, node, claim } = ctx;
-  if (claim.failed !== undefined || claim.attemptStartedAt === undefined || claim.target !== input.target) return false;
+  if (claim.failed !== undefined || claim.attemptStartedAt === undefined || claim.target !== input.targetHash) return false;
   const current = node.jobs.find((job) => job.name === input.jobName(node.name, claim.attempts));
   return current !== undefined && !current.deleting && current.state !== "Failed";
 }

@@ -89,8 +89,8 @@ export interface RolloutInput {
   now: number;
   /** `<Kind>/<name>` of the owner. */
   owner: string;
-  /** Hash of the target (see claim.ts targetHash). */
-  target: string;
+  /** Hash of the request's target (claim.ts targetHash): what claims and completion labels carry. */
+  targetHash: string;
   nodes: readonly ObservedNode[];
   policy: RolloutPolicy;
   /** False while paused, outside the window or before preflight: no node and no attempt starts. */
@@ -167,7 +167,11 @@ export interface RolloutEvent {
   message: string;
 }
 
-export type WaitReason = "EtcdUnhealthy" | "DisruptionLockHeld";
+/**
+ * Why an attempt cannot begin. `StartNotAllowed`: the owner allows none now (paused, outside its
+ * window, before preflight, being deleted).
+ */
+export type WaitReason = "EtcdUnhealthy" | "DisruptionLockHeld" | "StartNotAllowed";
 
 export interface RolloutDecision {
   steps: NodeStep[];
@@ -184,8 +188,12 @@ export interface RolloutDecision {
   requeueAfterMs: number | undefined;
 }
 
-/** A node in progress or failed, as the owner's status lists it. */
-export type NodePhase = "Cordoning" | "Draining" | "Running" | "WaitingHealthy" | "Failed";
+/**
+ * A node in progress or failed, as the owner's status lists it. `Waiting`: claimed, but its next
+ * attempt cannot begin yet (the lock, the quorum guard, the owner's gates) or earlier Jobs are
+ * still going away.
+ */
+export type NodePhase = "Waiting" | "Draining" | "Running" | "WaitingHealthy" | "Failed";
 
 export interface StatusNode {
   name: string;

@@ -16,7 +16,7 @@
 
 export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
 
-/** Structurally the API's Window (api.md "Shared types"). */
+/** Structurally the API's `spec.window` (src/api/common.ts, docs/upgrades.md "What happens, in order"). */
 export interface MaintenanceWindow {
   /** Days the window opens on; default every day. */
   days?: readonly Weekday[] | undefined;

@@ -1,4 +1,4 @@
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "./logger.ts";
 import type { Clock } from "./clock.ts";
 import { isKubeError } from "./kube/errors.ts";
 import type { RateLimiter } from "./rate-limiter.ts";

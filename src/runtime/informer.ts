@@ -7,7 +7,7 @@
  * offers a `synced` promise, and isolates handlers.
  */
 import { isDeepStrictEqual } from "node:util";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "./logger.ts";
 import { Backoff, WATCH_RESTART_BACKOFF, type BackoffPolicy } from "./backoff.ts";
 import type { Clock } from "./clock.ts";
 import { isKubeError } from "./kube/errors.ts";

@@ -11,7 +11,7 @@
  * Stricter than client-go: seeing the lease held by another identity ends leadership at once, and
  * a renewal request still in flight at the deadline does not extend leadership.
  */
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "./logger.ts";
 import type { Clock } from "./clock.ts";
 import type { KubePort } from "./kube/port.ts";
 import type { KubeObject, ResourceType } from "./kube/types.ts";

@@ -13,7 +13,9 @@ import { etcdSnapshotFileCrd } from "../api/etcdsnapshotfile.ts";
 import { silentLogger, type Logger } from "../observability/logger.ts";
 import { systemClock, type Clock } from "../runtime/clock.ts";
 import { createKubePort } from "../runtime/kube/adapter.ts";
+import { kubeConfigConnection } from "../runtime/kube/kubeconfig-files.ts";
 import { isAlreadyExists } from "../runtime/kube/errors.ts";
+import type { ApiRequestObserver } from "../runtime/kube/http.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
 import type { KubeObject } from "../runtime/kube/types.ts";
 import { startApiServer, type RequestAccounting, type SimApiServer } from "./apiserver/index.ts";
@@ -40,10 +42,20 @@ export interface StartSimOptions {
   clock?: Clock;
   log?: Logger;
   apiServer?: { port?: number };
-  /** A real API server: no fake server, no sim controllers. */
-  external?: { kubeconfigPath: string };
+  /**
+   * A real API server: no fake server, no sim controllers. `operatorKubeconfigPath` gives the
+   * operator's client its own identity there (the chart's ServiceAccount, so RBAC applies).
+   */
+  external?: { kubeconfigPath: string; operatorKubeconfigPath?: string };
+  /** Sees every request of `operatorPort` as it finishes (the tests' request log). */
+  onOperatorRequest?: ApiRequestObserver;
   durations?: SimClusterOptions["durations"];
   workloads?: SimClusterOptions["workloads"];
+  /**
+   * Install RKE2's ETCDSnapshotFile CRD (default true). False plays an RKE2 release from before
+   * it: the API server answers 404 for etcdsnapshotfiles and the nodes record no snapshots there.
+   */
+  etcdSnapshotFileCrd?: boolean;
 }
 
 /** User-Agent of the sim's own clients (kubelets, controllers, test set-up through `port`). */
@@ -100,14 +112,23 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
     await apiServer.writeKubeconfig(kubeconfigPath);
   }
   const kubeConfig = loadKubeConfig(kubeconfigPath);
-  const port = createKubePort(kubeConfig, { clock, userAgent: SIM_CLIENT });
-  const operatorPort = createKubePort(kubeConfig, { clock, userAgent: OPERATOR_CLIENT });
+  const port = createKubePort(kubeConfigConnection(kubeConfig), { clock, userAgent: SIM_CLIENT });
+  const operatorKubeConfig = options.external?.operatorKubeconfigPath
+    ? loadKubeConfig(options.external.operatorKubeconfigPath)
+    : kubeConfig;
+  const operatorPort = createKubePort(kubeConfigConnection(operatorKubeConfig), {
+    clock,
+    userAgent: OPERATOR_CLIENT,
+    ...(options.onOperatorRequest ? { onRequest: options.onOperatorRequest } : {}),
+  });
   // The server derives each Node writer's field manager from its User-Agent, as for the real components.
   const writerAgent = (writer: NodeWriter): string => `${writer}/${options.topology.version} (linux/amd64) ${SIM_CLIENT}`;
-  const writerPort = (writer: NodeWriter): KubePort => createKubePort(kubeConfig, { clock, userAgent: writerAgent(writer) });
+  const writerPort = (writer: NodeWriter): KubePort =>
+    createKubePort(kubeConfigConnection(kubeConfig), { clock, userAgent: writerAgent(writer) });
   const writers = Object.fromEntries(NODE_WRITERS.map((writer) => [writer, writerPort(writer)]));
 
-  for (const crd of [etcdSnapshotFileCrd, ...operatorCrds()]) await createIfMissing(port, CRDS, crd);
+  const rke2Crds = options.etcdSnapshotFileCrd === false ? [] : [etcdSnapshotFileCrd];
+  for (const crd of [...rke2Crds, ...operatorCrds()]) await createIfMissing(port, CRDS, crd);
   for (const ns of SIM_NAMESPACES) {
     await createIfMissing(port, NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns.name, ...(ns.labels ? { labels: ns.labels } : {}) } });
   }

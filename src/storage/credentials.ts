@@ -9,7 +9,7 @@ import type { S3Credentials } from "./s3-location.ts";
 export const SECRET_RESOURCE: ResourceType = { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true };
 export const CONFIGMAP_RESOURCE: ResourceType = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
 
-/** The keys api.md names for the credentials Secret. */
+/** The keys of the credentials Secret (docs/etcd-snapshots.md "Fields", `s3.credentialsSecret`). */
 export const CREDENTIAL_KEYS = { accessKey: "accessKey", secretKey: "secretKey", sessionToken: "sessionToken" } as const;
 
 export interface Secret extends KubeObject {
@@ -45,11 +45,6 @@ export async function readSecret(port: KubePort, namespace: string, name: string
   const secret = await port.get<Secret>(SECRET_RESOURCE, name, namespace);
   if (!secret) return { ok: false, message: `Secret ${namespace}/${name} not found` };
   return { ok: true, value: secret };
-}
-
-export async function readS3Credentials(port: KubePort, namespace: string, name: string): Promise<Lookup<S3Credentials>> {
-  const secret = await readSecret(port, namespace, name);
-  return secret.ok ? credentialsFromSecret(secret.value) : secret;
 }
 
 export interface CaReference {

@@ -52,11 +52,6 @@ export function objectKeyFor(location: Pick<S3Location, "folder">, fileName: str
   return location.folder === "" ? fileName : `${location.folder}/${fileName}`;
 }
 
-/** RKE2's ETCDSnapshotFile location of an S3 copy: `s3://<bucket>/<key>`. */
-export function s3Url(bucket: string, key: string): string {
-  return `s3://${bucket}/${key}`;
-}
-
 export function parseS3Url(url: string): { bucket: string; key: string } | undefined {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
   if (!match?.[1] || !match[2]) return undefined;

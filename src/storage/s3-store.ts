@@ -4,14 +4,8 @@
  * The only module that talks to S3; errors are turned into messages that never carry credentials.
  */
 import { Agent } from "node:https";
-import {
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  S3Client,
-  S3ServiceException,
-} from "@aws-sdk/client-s3";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type * as S3Sdk from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { endpointUrl, usesPathStyle, type S3Credentials, type S3Location } from "./s3-location.ts";
 
 export type ObjectStat = { exists: true; size: number } | { exists: false };
@@ -40,28 +34,40 @@ export type ObjectStoreFactory = (options: ObjectStoreOptions) => ObjectStore;
 
 const CHECK_TIMEOUT_CAP_MS = 30_000;
 
+/** The AWS SDK weighs tens of MB: it is loaded when a store first sends a request, not at start-up. */
+function loadSdk(): Promise<[typeof S3Sdk, typeof import("@smithy/node-http-handler")]> {
+  return Promise.all([import("@aws-sdk/client-s3"), import("@smithy/node-http-handler")]);
+}
+
 export const openS3Store: ObjectStoreFactory = (options) => {
   const { location } = options;
   const timeoutMs = Math.min(options.requestTimeoutMs ?? location.timeoutMs, CHECK_TIMEOUT_CAP_MS);
-  const httpsAgent = new Agent({
-    keepAlive: true,
-    rejectUnauthorized: !location.skipTLSVerify,
-    ...(options.caPem ? { ca: options.caPem } : {}),
-  });
-  const client = new S3Client({
-    endpoint: endpointUrl(location),
-    region: location.region,
-    forcePathStyle: usesPathStyle(location),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-    maxAttempts: 2,
-    requestHandler: new NodeHttpHandler({ httpsAgent, connectionTimeout: timeoutMs, requestTimeout: timeoutMs }),
-  });
+  let connection: Promise<{ s3: typeof S3Sdk; client: S3Client }> | undefined;
+  let created: S3Client | undefined;
+  const connect = () =>
+    (connection ??= loadSdk().then(([s3, { NodeHttpHandler }]) => {
+      const httpsAgent = new Agent({
+        keepAlive: true,
+        rejectUnauthorized: !location.skipTLSVerify,
+        ...(options.caPem ? { ca: options.caPem } : {}),
+      });
+      created = new s3.S3Client({
+        endpoint: endpointUrl(location),
+        region: location.region,
+        forcePathStyle: usesPathStyle(location),
+        ...(options.credentials ? { credentials: options.credentials } : {}),
+        maxAttempts: 2,
+        requestHandler: new NodeHttpHandler({ httpsAgent, connectionTimeout: timeoutMs, requestTimeout: timeoutMs }),
+      });
+      return { s3, client: created };
+    }));
   const describe = (err: unknown): string => describeS3Error(err, location);
 
   return {
     async statObject(key) {
+      const { s3, client } = await connect();
       try {
-        const head = await client.send(new HeadObjectCommand({ Bucket: location.bucket, Key: key }));
+        const head = await client.send(new s3.HeadObjectCommand({ Bucket: location.bucket, Key: key }));
         return { exists: true, size: head.ContentLength ?? 0 };
       } catch (err) {
         if (httpStatusOf(err) === 404) return { exists: false };
@@ -69,21 +75,22 @@ export const openS3Store: ObjectStoreFactory = (options) => {
       }
     },
     async checkLocation() {
+      const { s3, client } = await connect();
       try {
-        await client.send(new HeadBucketCommand({ Bucket: location.bucket }));
+        await client.send(new s3.HeadBucketCommand({ Bucket: location.bucket }));
       } catch (err) {
         return { ok: false, message: httpStatusOf(err) === 404 ? `bucket ${location.bucket} does not exist at ${location.endpoint}` : describe(err) };
       }
       try {
         const prefix = location.folder === "" ? undefined : `${location.folder}/`;
-        await client.send(new ListObjectsV2Command({ Bucket: location.bucket, MaxKeys: 1, ...(prefix ? { Prefix: prefix } : {}) }));
+        await client.send(new s3.ListObjectsV2Command({ Bucket: location.bucket, MaxKeys: 1, ...(prefix ? { Prefix: prefix } : {}) }));
       } catch (err) {
         return { ok: false, message: `cannot list ${where(location)}: ${describe(err)}` };
       }
       return { ok: true, message: `${where(location)} at ${location.endpoint} is reachable and listable` };
     },
     close() {
-      client.destroy();
+      created?.destroy();
     },
   };
 };
@@ -92,8 +99,8 @@ function where(location: S3Location): string {
   return location.folder === "" ? `s3://${location.bucket}/` : `s3://${location.bucket}/${location.folder}/`;
 }
 
+/** The SDK's service exceptions carry the HTTP status in `$metadata`. */
 function httpStatusOf(err: unknown): number | undefined {
-  if (err instanceof S3ServiceException) return err.$metadata.httpStatusCode;
   const metadata = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata;
   return metadata?.httpStatusCode;
 }

@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
+import { afterEach, beforeEach, expect, it } from "@jest/globals";
 import { CoreV1Api, KubeConfig, makeInformer, Watch, type V1ConfigMap } from "@kubernetes/client-node";
 import { startApiServer, type SimApiServer } from "../../src/sim/apiserver/index.ts";
+import { describeOnSim } from "../support/lanes.ts";
 
 let server: SimApiServer;
 let kc: KubeConfig;
@@ -29,7 +30,7 @@ async function until(check: () => boolean, ms = 10_000): Promise<void> {
   }
 }
 
-describe("@kubernetes/client-node against the simulated API server", () => {
+describeOnSim("faultInjection")("@kubernetes/client-node against the simulated API server", () => {
   it("a Watch from a compacted resourceVersion gets an ERROR event with 410 Expired", async () => {
     createConfigMap("a");
     const staleVersion = String(server.store.currentRevision() - 1);

@@ -1,7 +1,8 @@
 /**
- * kubernetes-fluent-client (the user's chosen fluent client) against the simulated API server:
- * its Watcher lists, watches, reconnects after a dropped stream and relists after 410 Gone.
- * The client reads KUBECONFIG on each call, so the test points it at the sim's kubeconfig.
+ * kubernetes-fluent-client (the user's chosen fluent client) against the lane's API server: gets
+ * and applies on both lanes; on the simulated server, its Watcher also lists, watches, reconnects
+ * after a dropped stream and relists after 410 Gone (fault knobs only the sim has).
+ * The client reads KUBECONFIG on each call, so the test points it at the lane's kubeconfig.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { mkdtempSync } from "node:fs";
@@ -9,23 +10,39 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { K8s, kind } from "kubernetes-fluent-client";
 import { startApiServer, type SimApiServer } from "../../src/sim/apiserver/index.ts";
+import { resetCluster } from "../support/control-plane/reset.ts";
+import { externalKubeconfig } from "../support/lane-env.ts";
+import { itOnSim } from "../support/lanes.ts";
 
-let server: SimApiServer;
+let simServer: SimApiServer | undefined;
 const savedKubeconfig = process.env.KUBECONFIG;
 
 beforeAll(async () => {
-  server = await startApiServer();
+  const external = externalKubeconfig();
+  if (external) {
+    await resetCluster(external);
+    process.env.KUBECONFIG = external;
+    return;
+  }
+  simServer = await startApiServer();
   const path = join(mkdtempSync(join(tmpdir(), "kfc-")), "kubeconfig");
-  await server.writeKubeconfig(path);
+  await simServer.writeKubeconfig(path);
   process.env.KUBECONFIG = path;
 });
 
 afterAll(async () => {
   process.env.KUBECONFIG = savedKubeconfig;
-  await server.stop();
+  await simServer?.stop();
 });
 
+/** The simulated server: only the sim-only test uses its knobs. */
+function sim(): SimApiServer {
+  if (!simServer) throw new Error("this test needs the simulated API server");
+  return simServer;
+}
+
 function createConfigMap(name: string): void {
+  const server = sim();
   const def = server.service.catalog.find("", "v1", "configmaps");
   if (!def) throw new Error("configmaps not served");
   server.service.create(def, "v1", "default", { metadata: { name } }, { manager: "test" });
@@ -39,16 +56,17 @@ async function until(what: string, check: () => boolean, ms = 15_000): Promise<v
   }
 }
 
-describe("kubernetes-fluent-client against the simulated API server", () => {
+describe("kubernetes-fluent-client against the lane's API server", () => {
   it("gets and applies through the fluent API", async () => {
-    createConfigMap("fluent-get");
+    await K8s(kind.ConfigMap).Apply({ metadata: { name: "fluent-get", namespace: "default" } });
     const cm = await K8s(kind.ConfigMap).InNamespace("default").Get("fluent-get");
     expect(cm.metadata?.name).toBe("fluent-get");
     const applied = await K8s(kind.ConfigMap).Apply({ metadata: { name: "fluent-applied", namespace: "default" }, data: { a: "1" } });
     expect(applied.data).toEqual({ a: "1" });
   });
 
-  it("a Watcher sees changes, survives dropped streams and relists after 410", async () => {
+  itOnSim("faultInjection")("a Watcher sees changes, survives dropped streams and relists after 410", async () => {
+    const server = sim();
     const seen = new Map<string, string>();
     const watcher = K8s(kind.ConfigMap).InNamespace("default").Watch(
       (cm, phase) => {

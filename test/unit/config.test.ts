@@ -36,6 +36,7 @@ describe("parseOperatorConfig", () => {
       logLevel: "info",
       workers: 2,
       nodeAgentImage: DEFAULT_NODE_AGENT_IMAGE,
+      rke2DataDir: "/var/lib/rancher/rke2",
     });
   });
 
@@ -81,6 +82,7 @@ describe("parseOperatorConfig", () => {
     { name: "jobs namespace", argv: ["--jobs-namespace", "jobs"], env: {}, key: "jobsNamespace", value: "jobs" },
     { name: "lease name", argv: ["--lease-name", "a.b-c"], env: {}, key: "leaseName", value: "a.b-c" },
     { name: "image", argv: ["--node-agent-image", "reg:5000/x/y@sha256:ab"], env: {}, key: "nodeAgentImage", value: "reg:5000/x/y@sha256:ab" },
+    { name: "data dir", argv: ["--rke2-data-dir=/opt/rke2"], env: {}, key: "rke2DataDir", value: "/opt/rke2" },
   ])("$name", ({ argv, env, key, value }) => {
     expect(config(argv, env)[key as keyof OperatorConfig]).toEqual(value);
   });

@@ -70,6 +70,25 @@ function ignored(path: string): boolean {
 const stages = parseDockerfile(dockerfile);
 const runtime = stages.at(-1);
 
+/** What the build stage deletes from dist/ after compiling: the `rm -r` arguments of its RUN. */
+const removedFromDist = (stages[0]?.instructions ?? [])
+  .filter((i) => i.op === "RUN")
+  .flatMap((i) => /\brm -r ([^&]+)/.exec(i.args)?.[1]?.trim().split(/\s+/) ?? []);
+
+/** Deletes what the image's build deletes; `name.*` is every file of that name with an extension. */
+function removeLikeTheImage(app: string): void {
+  for (const path of removedFromDist) {
+    if (!path.endsWith(".*")) {
+      rmSync(join(app, path), { recursive: true });
+      continue;
+    }
+    const base = path.slice(0, -2);
+    const dir = join(app, base, "..");
+    const name = base.split("/").at(-1) ?? "";
+    for (const file of readdirSync(dir).filter((entry) => entry.startsWith(`${name}.`))) rmSync(join(dir, file));
+  }
+}
+
 describe("Dockerfile", () => {
   it("builds on the official Node 24 image in every stage", () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
@@ -92,6 +111,16 @@ describe("Dockerfile", () => {
     };
     expect(last("ENTRYPOINT")).toEqual(["node", "/app/dist/main.js"]);
     expect(last("CMD")).toEqual(["operator"]);
+  });
+
+  it("leaves the simulator, the demo and the schema machinery they use out of the image", () => {
+    expect(removedFromDist).toEqual([
+      "dist/sim",
+      "dist/demo",
+      "dist/kube-schema",
+      "dist/cli/demo.*",
+      "dist/cli/sim.*",
+    ]);
   });
 
   it("copies into the build stage only files that exist and that the build context sends", () => {
@@ -134,6 +163,7 @@ describe("the runtime layout", () => {
       cwd: ROOT,
       stdio: "pipe",
     });
+    removeLikeTheImage(app);
   }, 180_000);
 
   afterAll(() => {
@@ -151,6 +181,13 @@ describe("the runtime layout", () => {
   it("answers --help with the commands", () => {
     expect(run("--help")).toMatch(/Commands:[\s\S]*operator[\s\S]*crds/);
     expect(run("operator", "--help")).toContain("--jobs-namespace");
+    expect(run("node-agent", "--help")).toContain("cert-inventory");
+  });
+
+  it("holds no simulator, and says so when asked for the demo", () => {
+    expect(existsSync(join(app, "dist/sim"))).toBe(false);
+    expect(existsSync(join(app, "dist/cli/demo.js"))).toBe(false);
+    expect(() => run("demo")).toThrow(/the simulator is not part of this build/);
   });
 
   it("prints the CRDs, the same as crds/", () => {

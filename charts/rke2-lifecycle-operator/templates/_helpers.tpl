@@ -66,6 +66,9 @@ Call with (list $ .Values.metrics.serviceMonitor.enabled "monitoring.coreos.com/
 {{- if and (gt (int .Values.operator.replicas) 1) (not .Values.operator.leaderElection.enabled) -}}
 {{- fail "operator.replicas > 1 needs operator.leaderElection.enabled: two replicas without a Lease would both act" -}}
 {{- end -}}
+{{- if not (hasPrefix "/" (toString .Values.rke2.dataDir)) -}}
+{{- fail (printf "rke2.dataDir must be an absolute host path, not %q" (toString .Values.rke2.dataDir)) -}}
+{{- end -}}
 {{- if eq .Values.jobs.namespace .Release.Namespace -}}
 {{- fail "jobs.namespace must differ from the release namespace: node Jobs need a privileged namespace, the operator a restricted one" -}}
 {{- end -}}

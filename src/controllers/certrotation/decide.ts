@@ -29,6 +29,8 @@ export interface DecideInput {
   trigger: string | undefined;
   lastTrigger: string | undefined;
   paused: boolean;
+  /** Why Rancher owns rotation on this cluster (rke2/rancher.ts); undefined when the operator may act. */
+  rancherRefusal?: string | undefined;
   windowOpen: boolean;
   services: readonly string[];
   renewBeforeMs: number;
@@ -43,7 +45,7 @@ export interface DecideInput {
   rotationOf: (node: string, targetHash: string) => RotationRecord | undefined;
 }
 
-export type StartBlock = "paused" | "window" | "verifying" | "finishing-earlier-target";
+export type StartBlock = "paused" | "rancher" | "window" | "verifying" | "finishing-earlier-target";
 
 export interface CheckedRotation {
   record: RotationRecord;
@@ -60,6 +62,8 @@ export interface RoundPlan {
   dueAgain: { node: string; resourceVersion: string }[];
   mayStart: boolean;
   startBlock: StartBlock | undefined;
+  /** With startBlock "rancher": why. */
+  rancherRefusal?: string | undefined;
   /** Nodes labelled done without disruption (nothing to renew for this target). */
   satisfied: Set<string>;
   runEngine: boolean;
@@ -94,7 +98,17 @@ export function decideRound(input: DecideInput): RoundPlan {
   }
 
   const verifying = [...checked.values()].some((check) => check.verification.state !== "confirmed");
-  const startBlock: StartBlock | undefined = input.paused ? "paused" : !input.windowOpen ? "window" : chosen.pinned ? "finishing-earlier-target" : verifying ? "verifying" : undefined;
+  const startBlock: StartBlock | undefined = input.paused
+    ? "paused"
+    : input.rancherRefusal !== undefined
+      ? "rancher"
+      : !input.windowOpen
+        ? "window"
+        : chosen.pinned
+          ? "finishing-earlier-target"
+          : verifying
+            ? "verifying"
+            : undefined;
 
   const satisfied = new Set<string>();
   if (!triggerRound) {
@@ -106,5 +120,6 @@ export function decideRound(input: DecideInput): RoundPlan {
   }
   const work = [...input.assessments.values()].some(needsRotation) || desired.triggerPending;
   const runEngine = work || ours.length > 0 || input.lockHeldByUs || reopen.length > 0 || dueAgain.length > 0;
-  return { target: chosen.target, triggerPending: desired.triggerPending, checked, reopen, dueAgain, mayStart: startBlock === undefined, startBlock, satisfied, runEngine };
+  const refusal = startBlock === "rancher" ? { rancherRefusal: input.rancherRefusal } : {};
+  return { target: chosen.target, triggerPending: desired.triggerPending, checked, reopen, dueAgain, mayStart: startBlock === undefined, startBlock, ...refusal, satisfied, runEngine };
 }

@@ -49,6 +49,8 @@ export interface JobContext {
   spec: CertRotationSpec;
   namespace: string;
   image: string;
+  /** RKE2's data dir when it is not the default (the operator's --rke2-data-dir). */
+  dataDir?: string | undefined;
 }
 
 export function certRotateJob(ctx: JobContext, node: string, identity: string, before: BeforeRotation | undefined): Job {
@@ -58,7 +60,10 @@ export function certRotateJob(ctx: JobContext, node: string, identity: string, b
     node,
     namespace: ctx.namespace,
     image: ctx.image,
-    args: buildCertRotateArgs({ services: rotatedServices(ctx.spec) }),
+    args: buildCertRotateArgs({
+      services: rotatedServices(ctx.spec),
+      ...(ctx.dataDir !== undefined ? { dataDir: ctx.dataDir } : {}),
+    }),
     env: [{ name: NODE_NAME_ENV, value: node }],
     identity,
     ...(ctx.spec.jobTemplate ? { template: ctx.spec.jobTemplate } : {}),
@@ -80,6 +85,8 @@ export interface RequestInput {
   beforeOf: (node: string) => BeforeRotation | undefined;
   /** The CertRotation is being deleted: wind down (rollout/types.ts RolloutInput.releasing). */
   releasing?: boolean;
+  /** Nodes never to rotate (their RKE2 data dir is not the one the inventory reads). */
+  excludedNodes?: ReadonlySet<string>;
 }
 
 export function completionLabel(cr: CertRotation): string {
@@ -101,6 +108,7 @@ export function rolloutRequest(input: RequestInput): RolloutRequest {
     retryFailed: false,
     buildJob: (node, identity) => certRotateJob(ctx, node, identity, input.beforeOf(node)),
     isSatisfied: input.isSatisfied,
+    ...(input.excludedNodes ? { excludedNodes: input.excludedNodes } : {}),
     maxStatusNodes: MAX_STATUS_NODES,
   };
 }

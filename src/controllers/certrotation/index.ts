@@ -9,13 +9,12 @@ import { INVENTORY_LABEL_SELECTOR } from "../../certs/inventory-lease.ts";
 import { OWNER_KIND_LABEL, OWNER_LABEL } from "../../nodeops/job.ts";
 import { createEventRecorder, type EventRecorder } from "../../observability/events.ts";
 import { reconcileObserver } from "../../observability/metrics.ts";
-import type { ControllerModule } from "../../operator/manager.ts";
+import type { ControllerModule } from "../../runtime/controller-module.ts";
 import { RolloutEngine } from "../../rollout/engine.ts";
-import { sharedRolloutCaches } from "../../rollout/informers.ts";
 import { Controller } from "../../runtime/controller.ts";
 import { enqueueOnChange, Informer, onlyResourceVersionChanged } from "../../runtime/informer.ts";
 import { LEASE_RESOURCE, type Lease } from "../../runtime/leader-election.ts";
-import type { OperatorContext } from "../index.ts";
+import { DISRUPTING_KINDS, type OperatorContext } from "../context.ts";
 import { CertificateExpiryExporter, expiringGauge } from "./metrics.ts";
 import { readInventoryCached } from "./observe.ts";
 import { reconcileCertRotation } from "./reconciler.ts";
@@ -31,8 +30,8 @@ export function createCertRotationController(context: OperatorContext, options: 
   const logger = log.child({ controller: CONTROLLER_NAME });
   const certRotations = new Informer<CertRotation>({ port, type: certRotationResource, clock, logger });
   const inventory = new Informer<Lease>({ port, type: LEASE_RESOURCE, namespace: config.jobsNamespace, labelSelector: INVENTORY_LABEL_SELECTOR, clock, logger });
-  const caches = sharedRolloutCaches({ port, clock, log: logger, namespace: config.namespace, jobNamespace: config.jobsNamespace });
-  const engine = new RolloutEngine({ port, clock, log: logger, caches });
+  const caches = context.rolloutCaches();
+  const engine = new RolloutEngine({ port, clock, log: logger, caches, lockHolderKinds: DISRUPTING_KINDS });
   const deps = {
     port,
     clock,
@@ -43,6 +42,7 @@ export function createCertRotationController(context: OperatorContext, options: 
     engine,
     jobNamespace: config.jobsNamespace,
     image: config.nodeAgentImage,
+    rke2DataDir: config.rke2DataDir,
     expiring: expiringGauge(metrics.registry),
   };
   const controller = new Controller({

@@ -2,7 +2,6 @@
  * Reads what a CertRotation round decides on from the caches, pure over what it is handed: the
  * inventory per node, the nodes as this CertRotation sees them, and its succeeded rotation Jobs.
  */
-import { certRotationResource } from "../../api/certrotation.ts";
 import { readInventoryLease, type NodeInventory } from "../../certs/inventory-lease.ts";
 import { nodeJobName, type Job } from "../../nodeops/job.ts";
 import { readClaim } from "../../rollout/claim.ts";
@@ -71,4 +70,3 @@ export function latestRotation(owner: string, node: string, targetHash: string, 
   return undefined;
 }
 
-export const OWNER_KIND = certRotationResource.kind;

@@ -5,13 +5,15 @@
  * record events and metrics. Level-triggered and idempotent; what must survive a restart lives on
  * the Nodes (claims, completion labels) and on the rotation Jobs (what they were to renew).
  */
-import { certRotationResource, parseSpec, type CertRotation, type CertRotationSpec } from "../../api/certrotation.ts";
+import { certRotationResource, parseCertRotationSpec, type CertRotation, type CertRotationSpec } from "../../api/certrotation.ts";
 import { durationToMs } from "../../api/duration.ts";
 import type { EventRecorder } from "../../observability/events.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { OperatorMetrics } from "../../observability/metrics.ts";
 import { ownerId } from "../../rollout/claim.ts";
 import type { RolloutEngine, RolloutResult } from "../../rollout/engine.ts";
+import { rancherRefusal } from "../../rke2/rancher.ts";
+import { dataDirMismatches, dataDirMismatchMessage, RKE2_DEFAULT_DATA_DIR } from "../../rke2/data-dir.ts";
 import { addReleaseFinalizer, FINALIZER_RETRY_MS, hasReleaseFinalizer, isDeleting, removeReleaseFinalizer } from "../../rollout/finalizer.ts";
 import { JOBS_BY_OWNER_NODE, jobIndexKey } from "../../rollout/informers.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../rollout/kube-objects.ts";
@@ -45,6 +47,8 @@ export interface CertRotationDeps {
   engine: RolloutEngine;
   jobNamespace: string;
   image: string;
+  /** RKE2's data dir the inventory reads (--rke2-data-dir); default RKE2's. */
+  rke2DataDir?: string;
   expiring: ReturnType<typeof expiringGauge>;
 }
 
@@ -69,7 +73,7 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
   const nowMs = deps.clock.now();
   const generation = cr.metadata.generation ?? 1;
   const previous = cr.status ?? {};
-  const parsed = parseSpec(cr.spec ?? {});
+  const parsed = parseCertRotationSpec(cr.spec ?? {});
   if (!parsed.ok) {
     // Without a spec no round can run: a deleted CertRotation goes only if it holds nothing.
     if (releasing && !deps.engine.holdsAnything({ kind: certRotationResource.kind, name: cr.metadata.name })) await removeReleaseFinalizer(deps.port, certRotationResource, cr);
@@ -80,7 +84,13 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
   const thresholds = thresholdsOf(spec);
   const label = completionLabel(cr);
   const owner = ownerId(certRotationResource.kind, cr.metadata.name);
-  const observed = observeCertNodes(nodes, spec.nodeSelector, label);
+  // A node running RKE2 with another data dir than the inventory reads is never rotated blind.
+  const configuredDataDir = deps.rke2DataDir ?? RKE2_DEFAULT_DATA_DIR;
+  const mismatches = dataDirMismatches(nodes, configuredDataDir);
+  const refused = new Set(mismatches.map((m) => m.node));
+  const observed = observeCertNodes(nodes, spec.nodeSelector, label).map((node) =>
+    refused.has(node.name) ? { ...node, selected: false } : node,
+  );
   const assessments = new Map<string, NodeAssessment>();
   nodes.forEach((node, index) => {
     // observeCertNodes keeps the order of `nodes`.
@@ -98,6 +108,7 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
     trigger: spec.trigger,
     lastTrigger: previous.lastTrigger,
     paused: spec.paused || releasing,
+    rancherRefusal: rancherRefusal(cr, nodes),
     windowOpen,
     services,
     renewBeforeMs: thresholds.renewBeforeMs,
@@ -114,7 +125,8 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
   const errors = releasing ? [] : await handBack(deps, plan, label);
   let result: RolloutResult | undefined;
   if (plan.runEngine || releasing) {
-    const ctx = { cr, spec, namespace: deps.jobNamespace, image: deps.image };
+    const dataDir = configuredDataDir === RKE2_DEFAULT_DATA_DIR ? undefined : configuredDataDir;
+    const ctx = { cr, spec, namespace: deps.jobNamespace, image: deps.image, dataDir };
     result = await deps.engine.run(
       rolloutRequest({
         ctx,
@@ -122,6 +134,7 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
         mayStart: plan.mayStart,
         releasing,
         isSatisfied: (node) => plan.satisfied.has(node.metadata.name),
+        excludedNodes: refused,
         beforeOf: (node) => beforeRotation(assessments.get(node)?.certificates ?? [], services),
       }),
     );
@@ -129,7 +142,7 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
     if (result.released) await removeReleaseFinalizer(deps.port, certRotationResource, cr);
   }
   const checkIntervalMs = durationToMs(spec.checkInterval) ?? 0;
-  const status = nextStatus({ nowMs, generation, previous, checkIntervalMs, thresholds: { warnBefore: spec.warnBefore, criticalBefore: spec.criticalBefore }, trigger: spec.trigger, assessment: cluster, plan, rollout: result?.summary, justRotated: result?.finished.filter((f) => f.durationMs !== undefined).map((f) => f.node) ?? [] });
+  const status = nextStatus({ nowMs, generation, previous, checkIntervalMs, thresholds: { warnBefore: spec.warnBefore, criticalBefore: spec.criticalBefore }, trigger: spec.trigger, assessment: cluster, plan, rollout: result?.summary, justRotated: result?.finished.filter((f) => f.durationMs !== undefined).map((f) => f.node) ?? [], dataDirProblem: dataDirMismatchMessage(mismatches, configuredDataDir) });
   // Metrics first: whoever sees the new status finds them already in step.
   deps.expiring.set({ certrotation: cr.metadata.name, severity: "warning" }, cluster.warningCount);
   deps.expiring.set({ certrotation: cr.metadata.name, severity: "critical" }, cluster.criticalCount);

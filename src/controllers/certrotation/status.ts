@@ -25,6 +25,8 @@ export interface StatusInput {
   rollout?: RolloutSummary | undefined;
   /** Nodes the engine finished rotating this round: rotated, not yet confirmed by the inventory. */
   justRotated?: readonly string[];
+  /** Nodes refused because their RKE2 data dir is not the one the inventory reads. */
+  dataDirProblem?: string | undefined;
 }
 
 interface ConditionValue {
@@ -38,8 +40,8 @@ const clip = (text: string): string => (text.length > MAX_MESSAGE ? `${text.slic
 const iso = (ms: number): string => toKubeTime(ms);
 type StatusEntry = NonNullable<CertRotationStatus["nodes"]>[number];
 
-const ENGINE_PHASES: Record<StatusNode["phase"], CertNodePhase> = { Cordoning: "Cordoning", Draining: "Draining", Running: "Rotating", WaitingHealthy: "WaitingHealthy", Failed: "Failed" };
-const RANK: Record<CertNodePhase, number> = { Failed: 0, Rotating: 1, WaitingHealthy: 1, Draining: 1, Cordoning: 1, Pending: 2 };
+const ENGINE_PHASES: Record<StatusNode["phase"], CertNodePhase> = { Waiting: "Waiting", Draining: "Draining", Running: "Rotating", WaitingHealthy: "WaitingHealthy", Failed: "Failed" };
+const RANK: Record<CertNodePhase, number> = { Failed: 0, Rotating: 1, WaitingHealthy: 1, Draining: 1, Waiting: 1, Pending: 2 };
 
 export interface Counts {
   nodes: number;
@@ -97,7 +99,7 @@ export function phaseOf(input: StatusInput, counts: Counts): CertRotationPhase {
   if (input.invalid !== undefined || counts.failed > 0) return "Degraded";
   if (counts.rotating > 0) return "Rotating";
   const block = input.plan?.startBlock;
-  if (block === "paused") return "Paused";
+  if (block === "paused" || block === "rancher") return "Paused";
   if (hasWork(input, counts)) return block === "window" ? "WaitingForWindow" : "Rotating";
   return "Idle";
 }
@@ -113,9 +115,15 @@ function readyCondition(input: StatusInput, phase: CertRotationPhase, counts: Co
     return { status: "False", reason: R.RotationFailed, message: `rotation halted (change spec.trigger to retry): ${failed.join("; ")}` };
   }
   const progress = `${counts.expiringSoon} of ${counts.nodes} node(s) inside renewBefore, ${counts.rotating} rotating`;
+  if (input.plan?.startBlock === "rancher") {
+    return { status: "False", reason: R.ManagedByRancher, message: `${input.plan.rancherRefusal ?? ""}; ${progress}` };
+  }
   if (phase === "Rotating") return { status: "False", reason: R.Rotating, message: input.plan?.triggerPending ? `rotating every selected node for trigger ${input.trigger ?? ""}; ${progress}` : progress };
   if (phase === "Paused" && hasWork(input, counts)) return { status: "False", reason: R.Paused, message: `spec.paused: ${progress}` };
   if (phase === "WaitingForWindow") return { status: "False", reason: R.WaitingForWindow, message: `outside the maintenance window: ${progress}` };
+  if (input.dataDirProblem !== undefined) {
+    return { status: "False", reason: R.DataDirMismatch, message: input.dataDirProblem };
+  }
   if (counts.nodes > 0 && reported(input).length === 0) return { status: "False", reason: R.InventoryUnavailable, message: `no certificate inventory report from any of the ${counts.nodes} selected node(s)` };
   const earliest = input.assessment?.earliest;
   const unreported = counts.nodes - reported(input).length;

@@ -7,23 +7,26 @@ import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../../api/e
 import { createEventRecorder, type EventRecorder } from "../../observability/events.ts";
 import { reconcileObserver } from "../../observability/metrics.ts";
 import { ACTION_LABEL, JOB_RESOURCE, OWNER_KIND_LABEL, OWNER_LABEL, POD_RESOURCE, type Job } from "../../nodeops/job.ts";
-import type { ControllerModule } from "../../operator/manager.ts";
+import { NODE_RESOURCE } from "../../runtime/kube/core-resources.ts";
+import type { ControllerModule } from "../../runtime/controller-module.ts";
 import { ETCD_ROLE_LABEL } from "../../rke2/roles.ts";
 import { cachedNode, cachedPod } from "../../rollout/kube-objects.ts";
 import { Controller } from "../../runtime/controller.ts";
 import { enqueueOnChange, Informer, type InformerOptions } from "../../runtime/informer.ts";
+import { OptionalInformer } from "../../runtime/optional-informer.ts";
 import type { KubeObject, ResourceType } from "../../runtime/kube/types.ts";
 import { labelIndex } from "../../runtime/store.ts";
 import { openS3Store, type ObjectStoreFactory } from "../../storage/s3-store.ts";
-import type { OperatorContext } from "../index.ts";
+import type { OperatorContext } from "../context.ts";
 import { ETCD_MIRROR_POD_NAMESPACE, ETCD_MIRROR_POD_SELECTOR, type NodeLike, type PodLike } from "./nodes.ts";
 import { JOBS_BY_OWNER, PODS_BY_JOB, reconcilePolicy } from "./reconciler.ts";
 import type { JobPod } from "./runs.ts";
 import { isPolicySnapshot } from "./retention.ts";
 
 export const CONTROLLER_NAME = "etcdsnapshotpolicy";
-const NODE_RESOURCE: ResourceType = { apiVersion: "v1", kind: "Node", plural: "nodes", namespaced: false };
 const SNAPSHOT_JOBS_SELECTOR = `${ACTION_LABEL} in (snapshot-save,snapshot-delete)`;
+/** How often to look for the ETCDSnapshotFile CRD again while it is missing. */
+const RECORDS_RECHECK_MS = 5 * 60_000;
 
 export interface EtcdSnapshotPolicyOptions {
   /** The operator's S3 client; tests pass one for a loopback server. */
@@ -56,7 +59,20 @@ export function createEtcdSnapshotPolicyController(context: OperatorContext, opt
     labelSelector: ETCD_MIRROR_POD_SELECTOR,
     transform: cachedPod,
   });
-  const records = informer<EtcdSnapshotFile>(etcdSnapshotFileResource);
+  // RKE2 releases without the ETCDSnapshotFile CRD exist: its absence must not keep the
+  // controller (and /readyz) waiting; policies say it in a condition instead.
+  const recordsInformer = informer<EtcdSnapshotFile>(etcdSnapshotFileResource);
+  const records = new OptionalInformer({
+    inner: recordsInformer,
+    port,
+    type: etcdSnapshotFileResource,
+    clock,
+    logger,
+    recheckMs: RECORDS_RECHECK_MS,
+    onChange: () => {
+      for (const policy of allPolicies()) controller.queue.add(policy);
+    },
+  });
 
   const events = options.events ?? createEventRecorder({ port, clock, log: logger });
   const deps = {
@@ -65,6 +81,7 @@ export function createEtcdSnapshotPolicyController(context: OperatorContext, opt
     metrics: context.metrics,
     events,
     caches: { policies: policies.cache, jobs: jobs.cache, pods: pods.cache, etcdNodes: etcdNodes.cache, etcdMirrorPods: etcdMirrorPods.cache, records: records.cache },
+    recordsServed: () => records.served() !== false,
     openStore: options.openStore ?? openS3Store,
     config: { namespace: config.namespace, jobsNamespace: config.jobsNamespace, nodeAgentImage: config.nodeAgentImage },
   };
@@ -85,7 +102,7 @@ export function createEtcdSnapshotPolicyController(context: OperatorContext, opt
   policies.addHandler(enqueueOnChange(controller.queue));
   jobs.addHandler(enqueueOnChange(controller.queue, ownerOf));
   pods.addHandler(enqueueOnChange(controller.queue, ownerOf));
-  records.addHandler(enqueueOnChange(controller.queue, (record) => allPolicies().filter((policy) => isPolicySnapshot(policy, { name: record.spec.snapshotName, node: record.spec.nodeName }))));
+  recordsInformer.addHandler(enqueueOnChange(controller.queue, (record) => allPolicies().filter((policy) => isPolicySnapshot(policy, { name: record.spec.snapshotName, node: record.spec.nodeName }))));
 
   return { name: CONTROLLER_NAME, informers: [policies, jobs, pods, etcdNodes, etcdMirrorPods, records], controller };
 }

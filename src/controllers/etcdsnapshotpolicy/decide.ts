@@ -13,10 +13,10 @@
  *   and a status that already holds it (crash in between) is recognised.
  */
 import { durationToMs } from "../../api/duration.ts";
-import { parseSpec, type EtcdSnapshotPolicySpec } from "../../api/etcdsnapshotpolicy.ts";
+import { parseEtcdSnapshotPolicySpec, type EtcdSnapshotPolicySpec } from "../../api/etcdsnapshotpolicy.ts";
 import { toKubeTime } from "../../api/condition.ts";
 import { decodeResult } from "../../nodeops/results.ts";
-import { chooseNodes, type EtcdMember } from "./nodes.ts";
+import { chooseNodes, type EtcdNodeState } from "./nodes.ts";
 import { planPrune, type PrunePlan } from "./prune.ts";
 import { toStatusSnapshot, type RecordedSnapshot } from "./records.ts";
 import { groupSnapshotEvents, isPolicySnapshot, SAME_EVENT_WINDOW_MS, selectSnapshotsToDelete } from "./retention.ts";
@@ -45,8 +45,16 @@ export interface DecideInput {
   deletions: readonly ObservedRun[];
   /** Nodes with a snapshot save running, of any owner. */
   busyNodes: ReadonlySet<string>;
-  members: readonly EtcdMember[];
+  members: readonly EtcdNodeState[];
   records: readonly RecordedSnapshot[];
+  /**
+   * Whether the API server serves ETCDSnapshotFile. Without it (RKE2 releases before the CRD)
+   * runs are verified from the node-agent's `rke2 etcd-snapshot ls`, and retention, which needs
+   * RKE2's inventory, neither lists nor prunes. Default true.
+   */
+  recordsServed?: boolean;
+  /** Why Rancher owns snapshots on this cluster (rke2/rancher.ts): no run starts, nothing is pruned. */
+  rancherRefusal?: string | undefined;
   objectChecks: ReadonlyMap<string, ObjectCheck>;
   /** A storage check the reconciler ran for this reconcile (it was due). */
   storageCheck?: StorageCheck | undefined;
@@ -99,7 +107,7 @@ function invalid(input: DecideInput, message: string): Decision {
 }
 
 export function decide(input: DecideInput): Decision {
-  const parsed = parseSpec(input.policy.spec);
+  const parsed = parseEtcdSnapshotPolicySpec(input.policy.spec);
   if (!parsed.ok) return invalid(input, parsed.message);
   const spec = parsed.spec;
   const scheduleProblem = validateSchedule(spec.schedule, spec.timeZone);
@@ -115,7 +123,8 @@ export function decide(input: DecideInput): Decision {
   let status: Status = { ...policy.status, observedGeneration: policy.generation };
 
   // 1. Count runs that ended, oldest first.
-  const context = { verify: spec.verify, records: input.records, objectChecks: input.objectChecks, now };
+  const recordsServed = input.recordsServed ?? true;
+  const context = { verify: spec.verify, records: input.records, objectChecks: input.objectChecks, now, cliListing: !recordsServed };
   let active = false;
   for (const run of input.runs) {
     if (run.processed) continue;
@@ -159,7 +168,7 @@ export function decide(input: DecideInput): Decision {
   });
   if (schedule.nextScheduleTime !== undefined) wakeups.push(schedule.nextScheduleTime);
   let start: StartRun | undefined;
-  if (!active) {
+  if (!active && input.rancherRefusal === undefined) {
     const wanted = nextRun(input, spec, status, schedule.run?.slot, deadlineMs);
     if (wanted?.notBefore !== undefined && wanted.notBefore > now) wakeups.push(wanted.notBefore);
     else if (wanted) {
@@ -180,16 +189,19 @@ export function decide(input: DecideInput): Decision {
   }
 
   // 4. Retention: what is kept is listed in status; the rest is pruned when nothing is in flight.
+  // Without RKE2's records there is no inventory: status keeps its list and nothing is pruned.
   const ours = input.records.filter((record) => isPolicySnapshot(policy.name, record));
   const protect = status.lastSuccessfulSnapshot ? [status.lastSuccessfulSnapshot.name] : [];
   const sameEventWindowMs = spec.nodes === "AllEtcdNodes" ? SAME_EVENT_WINDOW_MS : 0;
   const retention = selectSnapshotsToDelete({ policyName: policy.name, snapshots: ours, count: spec.retention.count, maxAgeMs, now, protect, sameEventWindowMs });
-  status.snapshots = retention.keep.slice(0, 1000).map(toStatusSnapshot);
-  status.snapshotCount = groupSnapshotEvents(retention.keep, sameEventWindowMs).length;
+  if (recordsServed) {
+    status.snapshots = retention.keep.slice(0, 1000).map(toStatusSnapshot);
+    status.snapshotCount = groupSnapshotEvents(retention.keep, sameEventWindowMs).length;
+  }
   const deletionsInFlight = processDeletions(input.deletions, markProcessed, events);
   // While snapshots fail (often: S3 is down) nothing is deleted: the failure may be ours to fix,
   // and the copies we have are all there is.
-  const canPrune = !active && start === undefined && !deletionsInFlight && status.storage.phase !== "Unavailable" && !newestAttemptFailed(status);
+  const canPrune = recordsServed && input.rancherRefusal === undefined && !active && start === undefined && !deletionsInFlight && status.storage.phase !== "Unavailable" && !newestAttemptFailed(status);
   const prune = canPrune ? planPrune({ doomed: retention.delete, members: input.members, hasS3: spec.s3 !== undefined }).plans : [];
   if (deletionsInFlight) wakeups.push(now + RUNNING_RECHECK_MS);
 
@@ -198,7 +210,7 @@ export function decide(input: DecideInput): Decision {
   else delete status.nextScheduleTime;
   status.consecutiveFailures ??= 0;
   const overdue = isOverdue({ lastSuccessTime: lastOutcomeTimes(status).success, schedule: spec.schedule, timeZone: spec.timeZone, creationTime: policy.creationTime, now });
-  status.conditions = policyConditions({ status, generation: policy.generation, suspended: spec.suspend, overdue, nextScheduleTime: schedule.nextScheduleTime, now });
+  status.conditions = policyConditions({ status, generation: policy.generation, suspended: spec.suspend, overdue, nextScheduleTime: schedule.nextScheduleTime, recordsServed, rancherRefusal: input.rancherRefusal, now });
 
   const soonest = wakeups.length === 0 ? undefined : Math.min(...wakeups);
   return { spec, status, start, prune, markProcessed, events, metrics, requeueAfterMs: soonest === undefined ? undefined : Math.max(1000, soonest - now) };

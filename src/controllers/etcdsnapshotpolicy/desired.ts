@@ -29,8 +29,13 @@ export const CA_KEY = "ca.crt";
 const CA_MOUNT_DIR = `${JOB_FILES_DIR}/s3`;
 export const JOB_CA_FILE = `${CA_MOUNT_DIR}/${CA_KEY}`;
 
-/** rke2's CLI waits 2 minutes for the server, plus the S3 timeout when uploading. */
-const CLI_BASE_SECONDS = 180;
+/**
+ * Each `rke2 etcd-snapshot` call is one request the CLI waits 2 minutes for, plus the S3 timeout
+ * when S3 is on (k3s `pkg/cli/etcdsnapshot`: `timeout += EtcdS3Timeout`). A save is two calls
+ * (save, then ls), a delete one; on top, a minute for the pod to start and the agent to run.
+ */
+const CLI_REQUEST_SECONDS = 120;
+const POD_START_SECONDS = 60;
 const DELETE_TTL_SECONDS = 300;
 
 export function credentialsCopyName(ownerName: string): string {
@@ -76,9 +81,9 @@ function withCaVolume(job: Job, secretName: string): Job {
   return job;
 }
 
-function deadlineSeconds(spec: EtcdSnapshotPolicySpec): number {
+export function deadlineSeconds(spec: EtcdSnapshotPolicySpec, cliCalls: number): number {
   const s3Seconds = spec.s3 ? Math.ceil((durationToMs(spec.s3.timeout) ?? 300_000) / 1000) : 0;
-  return CLI_BASE_SECONDS + s3Seconds;
+  return cliCalls * (CLI_REQUEST_SECONDS + s3Seconds) + POD_START_SECONDS;
 }
 
 export interface SaveJobInput {
@@ -108,7 +113,7 @@ export function saveJob(input: SaveJobInput): Job {
     args,
     env: [{ name: NODE_NAME_ENV, value: input.node }, ...credentialEnv(spec, secretName)],
     identity: input.identity,
-    activeDeadlineSeconds: deadlineSeconds(spec),
+    activeDeadlineSeconds: deadlineSeconds(spec, 2),
     ttlSecondsAfterFinished: input.ttlSecondsAfterFinished,
   });
   job.metadata.annotations = { ...job.metadata.annotations, [RUN_ANNOTATION]: input.identity };
@@ -138,7 +143,7 @@ export function deleteJob(input: DeleteJobInput): Job {
     args: buildSnapshotDeleteArgs({ names, ...(spec.s3 ? { s3: s3TargetFor(spec.s3) } : {}) }),
     env: [{ name: NODE_NAME_ENV, value: input.node }, ...credentialEnv(spec, secretName)],
     identity,
-    activeDeadlineSeconds: deadlineSeconds(spec),
+    activeDeadlineSeconds: deadlineSeconds(spec, 1),
     // Short: a failed prune is retried once its Job is gone (same names, same Job name).
     ttlSecondsAfterFinished: DELETE_TTL_SECONDS,
   });

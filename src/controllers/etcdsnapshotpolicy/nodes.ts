@@ -27,7 +27,11 @@ export interface PodLike extends KubeObject {
   status?: { phase?: string; conditions?: ConditionLike[] };
 }
 
-export interface EtcdMember {
+/**
+ * A node with RKE2's etcd role as the snapshot controller sees it (the rollout engine's quorum
+ * guard has its own view, EtcdMember in rollout/health.ts).
+ */
+export interface EtcdNodeState {
   name: string;
   healthy: boolean;
   /** Why it is not healthy. */
@@ -44,10 +48,10 @@ function isTrue(conditions: readonly ConditionLike[] | undefined, type: string):
 }
 
 /** Every node with RKE2's etcd role, healthy or not, sorted by name. */
-export function etcdMembers(nodes: readonly NodeLike[], mirrorPodsByName: ReadonlyMap<string, PodLike>): EtcdMember[] {
+export function etcdNodeStates(nodes: readonly NodeLike[], mirrorPodsByName: ReadonlyMap<string, PodLike>): EtcdNodeState[] {
   return nodes
     .filter((node) => node.metadata.labels?.[ETCD_ROLE_LABEL] === "true")
-    .map((node): EtcdMember => {
+    .map((node): EtcdNodeState => {
       const name = node.metadata.name;
       const cordoned = node.spec?.unschedulable === true;
       if (node.metadata.deletionTimestamp) return { name, healthy: false, reason: "the Node is being deleted", cordoned };
@@ -71,7 +75,7 @@ export type NodesMode = "OneEtcdNode" | "AllEtcdNodes";
  * runs over the members by the run's identity, so local copies do not pile up on one disk.
  * AllEtcdNodes takes every healthy member and waits while any of them is busy.
  */
-export function chooseNodes(mode: NodesMode, members: readonly EtcdMember[], busy: ReadonlySet<string>, identity: string): NodeChoice {
+export function chooseNodes(mode: NodesMode, members: readonly EtcdNodeState[], busy: ReadonlySet<string>, identity: string): NodeChoice {
   const healthy = members.filter((m) => m.healthy);
   if (members.length === 0) return { ok: false, reason: `no node has the label ${ETCD_ROLE_LABEL}=true` };
   if (healthy.length === 0) {

@@ -12,17 +12,18 @@
  */
 import { toKubeTime } from "../../api/condition.ts";
 import { etcdSnapshotFileResource, type EtcdSnapshotFile } from "../../api/etcdsnapshotfile.ts";
-import { etcdSnapshotPolicyResource, EtcdSnapshotPolicySpecSchema, parseSpec, type EtcdSnapshotPolicy, type EtcdSnapshotPolicySpec } from "../../api/etcdsnapshotpolicy.ts";
+import { etcdSnapshotPolicyResource, EtcdSnapshotPolicySpecSchema, parseEtcdSnapshotPolicySpec, type EtcdSnapshotPolicy, type EtcdSnapshotPolicySpec } from "../../api/etcdsnapshotpolicy.ts";
 import { upgradePlanResource } from "../../api/upgradeplan.ts";
+import { NODE_RESOURCE } from "../../runtime/kube/core-resources.ts";
 import { ACTION_LABEL, HASH_LABEL, JOB_RESOURCE, jobOutcome, NODE_LABEL, OWNER_KIND_LABEL, OWNER_LABEL, POD_RESOURCE, shortHash, type Job } from "../../nodeops/job.ts";
 import { ETCD_ROLE_LABEL } from "../../rke2/roles.ts";
 import type { Clock } from "../../runtime/clock.ts";
-import { isAlreadyExists } from "../../runtime/kube/errors.ts";
+import { isAlreadyExists, isNotFound } from "../../runtime/kube/errors.ts";
 import type { KubePort } from "../../runtime/kube/port.ts";
 import type { KubeObject } from "../../runtime/kube/types.ts";
 import { openS3Store, type ObjectStoreFactory } from "../../storage/s3-store.ts";
 import { saveJob, type JobOwner } from "./desired.ts";
-import { chooseNodes, ETCD_MIRROR_POD_NAMESPACE, ETCD_MIRROR_POD_SELECTOR, etcdMembers, type NodeLike, type PodLike } from "./nodes.ts";
+import { chooseNodes, ETCD_MIRROR_POD_NAMESPACE, ETCD_MIRROR_POD_SELECTOR, etcdNodeStates, type NodeLike, type PodLike } from "./nodes.ts";
 import { preferredCopy, recordedSnapshots } from "./records.ts";
 import { evaluateRun, objectsToConfirm, observeRuns, runIdentity, type JobPod, type ObjectCheck } from "./runs.ts";
 import { prepareStorageAccess } from "./storage-access.ts";
@@ -55,7 +56,6 @@ export interface PreUpgradeResult {
   message: string;
 }
 
-const NODE_RESOURCE = { apiVersion: "v1", kind: "Node", plural: "nodes", namespaced: false } as const;
 /** Kept a day: the plan's record that the snapshot was taken outlives any rollout. */
 const PRE_UPGRADE_JOB_TTL_SECONDS = 24 * 3600;
 
@@ -75,7 +75,7 @@ export async function ensurePreUpgradeSnapshot(deps: PreUpgradeDeps, request: Pr
   if (request.policyName !== undefined) {
     policy = await port.get<EtcdSnapshotPolicy>(etcdSnapshotPolicyResource, request.policyName);
     if (!policy) return { state: "Failed", message: `EtcdSnapshotPolicy ${request.policyName} not found` };
-    const parsed = parseSpec(policy.spec);
+    const parsed = parseEtcdSnapshotPolicySpec(policy.spec);
     if (!parsed.ok) return { state: "Failed", message: `EtcdSnapshotPolicy ${request.policyName} is invalid: ${parsed.message}` };
     spec = parsed.spec;
   }
@@ -100,7 +100,7 @@ export async function ensurePreUpgradeSnapshot(deps: PreUpgradeDeps, request: Pr
     const mirror = (await port.list<PodLike>(POD_RESOURCE, { namespace: ETCD_MIRROR_POD_NAMESPACE, labelSelector: ETCD_MIRROR_POD_SELECTOR })).items;
     const saves = (await port.list<Job>(JOB_RESOURCE, { namespace: config.jobsNamespace, labelSelector: `${ACTION_LABEL}=snapshot-save` })).items;
     const busy = new Set(saves.filter((job) => jobOutcome(job, []).state === "Running").map((job) => job.metadata.labels?.[NODE_LABEL] ?? ""));
-    const choice = chooseNodes("OneEtcdNode", etcdMembers(nodes, new Map(mirror.map((pod) => [pod.metadata.name, pod]))), busy, identity);
+    const choice = chooseNodes("OneEtcdNode", etcdNodeStates(nodes, new Map(mirror.map((pod) => [pod.metadata.name, pod]))), busy, identity);
     if (!choice.ok) return { state: "Pending", message: `cannot start the pre-upgrade snapshot yet: ${choice.reason}` };
     const [node] = choice.nodes;
     if (node === undefined) return { state: "Pending", message: "no etcd member chosen" };
@@ -117,9 +117,15 @@ export async function ensurePreUpgradeSnapshot(deps: PreUpgradeDeps, request: Pr
   const podsOf = (job: Job): JobPod[] => pods.filter((pod) => pod.metadata.labels?.["job-name"] === job.metadata.name);
   const [run] = observeRuns(jobs, podsOf);
   if (!run) return { state: "Pending", message: "the pre-upgrade snapshot Job carries no run annotation" };
-  const records = recordedSnapshots((await port.list<EtcdSnapshotFile>(etcdSnapshotFileResource)).items);
+  // No ETCDSnapshotFile CRD (older RKE2): verify from the node-agent's CLI listing instead.
+  const served = await port.list<EtcdSnapshotFile>(etcdSnapshotFileResource).catch((err: unknown) => {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  });
+  const records = recordedSnapshots(served?.items ?? []);
+  const cliListing = served === undefined;
   const objectChecks = new Map<string, ObjectCheck>();
-  const toConfirm = objectsToConfirm([run], { verify: spec.verify, records });
+  const toConfirm = objectsToConfirm([run], { verify: spec.verify, records, cliListing });
   if (toConfirm.length > 0 && spec.s3) {
     const access = await prepareStorageAccess(storageDeps, policyOwner, spec);
     try {
@@ -132,7 +138,7 @@ export async function ensurePreUpgradeSnapshot(deps: PreUpgradeDeps, request: Pr
       access.store?.close();
     }
   }
-  const evaluation = evaluateRun(run, { verify: spec.verify, records, objectChecks, now });
+  const evaluation = evaluateRun(run, { verify: spec.verify, records, objectChecks, now, cliListing });
   switch (evaluation.state) {
     case "Running":
       return { state: "Running", message: `pre-upgrade snapshot running on ${run.jobs.map((job) => job.node).join(", ")}` };

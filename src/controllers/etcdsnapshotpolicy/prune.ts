@@ -7,7 +7,7 @@
  * So: each node deletes its own local copies (and their S3 twins); S3 copies without a local copy
  * on a healthy member (the node is gone or down) are deleted from any healthy member.
  */
-import type { EtcdMember } from "./nodes.ts";
+import type { EtcdNodeState } from "./nodes.ts";
 import type { PolicySnapshot } from "./retention.ts";
 
 export interface PrunePlan {
@@ -20,7 +20,7 @@ export const MAX_NAMES_PER_DELETE_JOB = 20;
 
 export interface PruneInput {
   doomed: readonly PolicySnapshot[];
-  members: readonly EtcdMember[];
+  members: readonly EtcdNodeState[];
   /** The policy has S3 settings: without them, S3 copies cannot be reached and are left alone. */
   hasS3: boolean;
 }

@@ -2,7 +2,7 @@
  * The EtcdSnapshotPolicy reconcile: gather what the caches and S3 say, call `decide`, carry out
  * what it decided in an order that keeps every step safe to repeat.
  */
-import { parseSpec, etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../../api/etcdsnapshotpolicy.ts";
+import { parseEtcdSnapshotPolicySpec, etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../../api/etcdsnapshotpolicy.ts";
 import type { EtcdSnapshotFile } from "../../api/etcdsnapshotfile.ts";
 import { durationToMs } from "../../api/duration.ts";
 import type { EventRecorder } from "../../observability/events.ts";
@@ -19,8 +19,9 @@ import type { ObjectStoreFactory } from "../../storage/s3-store.ts";
 import { writeStatusIfChanged } from "../status.ts";
 import { decide, type Decision } from "./decide.ts";
 import { deleteJob, saveJob, type JobOwner } from "./desired.ts";
-import { etcdMembers, type NodeLike, type PodLike } from "./nodes.ts";
+import { etcdNodeStates, type NodeLike, type PodLike } from "./nodes.ts";
 import { recordedSnapshots } from "./records.ts";
+import { rancherRefusal } from "../../rke2/rancher.ts";
 import { objectsToConfirm, observeRuns, PROCESSED_LABEL, type JobPod, type ObjectCheck } from "./runs.ts";
 import { prepareStorageAccess, type StorageAccess } from "./storage-access.ts";
 import { nextStorageCheck, type StorageCheck } from "./status.ts";
@@ -45,6 +46,8 @@ export interface PolicyReconcilerDeps {
   metrics: OperatorMetrics;
   events: EventRecorder;
   caches: PolicyCaches;
+  /** False while the API server does not serve ETCDSnapshotFile (no CRD); true when absent. */
+  recordsServed?: () => boolean;
   openStore: ObjectStoreFactory;
   config: { namespace: string; jobsNamespace: string; nodeAgentImage: string };
 }
@@ -70,19 +73,20 @@ export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, 
       .map((job) => job.metadata.labels?.[NODE_LABEL] ?? ""),
   );
   const mirrorPods = new Map(caches.etcdMirrorPods.list().map((pod) => [pod.metadata.name, pod]));
-  const members = etcdMembers(caches.etcdNodes.list(), mirrorPods);
+  const members = etcdNodeStates(caches.etcdNodes.list(), mirrorPods);
   const records = recordedSnapshots(caches.records.list());
+  const recordsServed = deps.recordsServed?.() ?? true;
   const status = policy.status ?? {};
 
   // S3: the Jobs' Secret copy, the objects to confirm, the storage check when due.
-  const parsed = parseSpec(policy.spec);
+  const parsed = parseEtcdSnapshotPolicySpec(policy.spec);
   let access: StorageAccess = { jobs: { ok: true }, store: undefined };
   const objectChecks = new Map<string, ObjectCheck>();
   let storageCheck: StorageCheck | undefined;
   if (parsed.ok && parsed.spec.s3) {
     access = await prepareStorageAccess({ port: deps.port, operatorNamespace: deps.config.namespace, jobsNamespace: deps.config.jobsNamespace, openStore: deps.openStore }, owner, parsed.spec);
     try {
-      for (const location of objectsToConfirm(runs, { verify: parsed.spec.verify, records })) {
+      for (const location of objectsToConfirm(runs, { verify: parsed.spec.verify, records, cliListing: !recordsServed })) {
         const key = location.slice(`s3://${parsed.spec.s3.bucket}/`.length);
         if (!access.store) objectChecks.set(location, { error: access.storeProblem ?? "no S3 client" });
         else objectChecks.set(location, await access.store.statObject(key).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) })));
@@ -103,6 +107,8 @@ export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, 
     busyNodes,
     members,
     records,
+    recordsServed,
+    rancherRefusal: rancherRefusal(policy, caches.etcdNodes.list()),
     objectChecks,
     storageCheck,
     s3Access: access.jobs,

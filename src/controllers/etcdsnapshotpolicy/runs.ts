@@ -11,6 +11,7 @@ import { HASH_LABEL, jobOutcome, NODE_LABEL, type Job, type JobOutcome } from ".
 import { decodeResult } from "../../nodeops/results.ts";
 import type { ObjectStat } from "../../storage/s3-store.ts";
 import type { RecordedSnapshot } from "./records.ts";
+import { mayHaveCompleted, recoveredCopies, recoveryLocations, saveRequestOf, type SaveRequest } from "./recovered.ts";
 import type { PolicySnapshot } from "./retention.ts";
 
 /** The run a Job belongs to, readable (`slot/2026-01-01T00:00:00Z`, `trigger/v2`, `retry/...`). */
@@ -27,17 +28,13 @@ export function runIdentity(kind: RunKind, key: string): string {
   return `${kind}/${key}`;
 }
 
-export function runKindOf(identity: string): RunKind | undefined {
-  const kind = identity.slice(0, identity.indexOf("/"));
-  return kind === "slot" || kind === "trigger" || kind === "retry" || kind === "pre-upgrade" ? kind : undefined;
-}
-
 /** What the run logic reads of a Job's pod: its container's termination message. */
 export interface JobPod {
   status?: { containerStatuses?: { state?: { terminated?: { message?: string; exitCode?: number; reason?: string } } }[] };
 }
 
-export interface ObservedJob {
+/** One Job of a snapshot run (the rollout engine's ObservedJob is a node Job of a rollout). */
+export interface RunJob {
   name: string;
   node: string;
   processed: boolean;
@@ -45,11 +42,13 @@ export interface ObservedJob {
   /** When the Job completed or failed. */
   finishedAt: number | undefined;
   outcome: JobOutcome;
+  /** The save it asked rke2 for (from its argv), to find what RKE2 recorded when the Job failed. */
+  save?: SaveRequest | undefined;
 }
 
 export interface ObservedRun {
   identity: string;
-  jobs: ObservedJob[];
+  jobs: RunJob[];
   /** Every Job carries the processed label. */
   processed: boolean;
   startedAt: number;
@@ -74,13 +73,14 @@ export function observeRuns(jobs: readonly Job[], podsOf: (job: Job) => readonly
     const hash = job.metadata.labels?.[HASH_LABEL];
     if (identity === undefined || hash === undefined) continue;
     const created = job.metadata.creationTimestamp ? Date.parse(job.metadata.creationTimestamp) : 0;
-    const observed: ObservedJob = {
+    const observed: RunJob = {
       name: job.metadata.name,
       node: job.metadata.labels?.[NODE_LABEL] ?? "",
       processed: job.metadata.labels?.[PROCESSED_LABEL] === "true",
       createdAt: Number.isFinite(created) ? created : 0,
       finishedAt: finishTime(job),
       outcome: jobOutcome(job, podsOf(job)),
+      save: saveRequestOf(job),
     };
     const run = runs.get(hash) ?? { identity, jobs: [], processed: true, startedAt: observed.createdAt };
     run.jobs.push(observed);
@@ -99,6 +99,12 @@ export interface VerifyContext {
   /** Results of HeadObject for S3 locations, by `s3://` location. */
   objectChecks: ReadonlyMap<string, ObjectCheck>;
   now: number;
+  /**
+   * No ETCDSnapshotFile records on this API server: a copy counts as recorded when the node-agent
+   * found it in `rke2 etcd-snapshot ls` with a size (it reports nothing else), as the design
+   * allows for older RKE2. S3 copies are still looked up in the bucket.
+   */
+  cliListing?: boolean;
 }
 
 export type RunEvaluation =
@@ -109,7 +115,7 @@ export type RunEvaluation =
 
 type JobVerdict = { done: false } | { done: true; snapshots: PolicySnapshot[] } | { done: true; error: string } | { done: true; pending: string };
 
-function reportedSnapshots(job: ObservedJob): PolicySnapshot[] | string {
+function reportedSnapshots(job: RunJob): PolicySnapshot[] | string {
   if (job.outcome.state !== "Succeeded") return "not succeeded";
   const decoded = decodeResult(job.outcome.message);
   if (!decoded.ok) return decoded.message;
@@ -127,9 +133,11 @@ function reportedSnapshots(job: ObservedJob): PolicySnapshot[] | string {
 }
 
 function verifyCopy(copy: PolicySnapshot, context: VerifyContext): string | { pending: string } | undefined {
-  const record = context.records.find((r) => r.name === copy.name && r.location === copy.location);
-  if (!record) return { pending: `RKE2 has not recorded ${copy.location} (no ETCDSnapshotFile)` };
-  if (!record.ready) return `RKE2 recorded ${copy.location} as not usable${record.error ? `: ${record.error}` : ""}`;
+  if (!context.cliListing) {
+    const record = context.records.find((r) => r.name === copy.name && r.location === copy.location);
+    if (!record) return { pending: `RKE2 has not recorded ${copy.location} (no ETCDSnapshotFile)` };
+    if (!record.ready) return `RKE2 recorded ${copy.location} as not usable${record.error ? `: ${record.error}` : ""}`;
+  }
   if (copy.storage !== "s3") return undefined;
   const check = context.objectChecks.get(copy.location);
   if (check === undefined) return { pending: `confirming ${copy.location} in the bucket` };
@@ -141,11 +149,20 @@ function verifyCopy(copy: PolicySnapshot, context: VerifyContext): string | { pe
   return undefined;
 }
 
-function judgeJob(job: ObservedJob, context: VerifyContext): JobVerdict {
+function judgeJob(job: RunJob, context: VerifyContext): JobVerdict {
   if (job.outcome.state === "Running") return { done: false };
   if (job.outcome.state === "Failed") {
     const decoded = decodeResult(job.outcome.message);
-    const error = decoded.ok && !decoded.result.ok ? decoded.result.error : `Job ${job.name} failed (${job.outcome.reason})${job.outcome.message ? `: ${job.outcome.message.slice(0, 300)}` : ""}`;
+    const agentError = decoded.ok && !decoded.result.ok ? decoded.result.error : undefined;
+    const detail = job.outcome.message ? `: ${job.outcome.message.slice(0, 300)}` : "";
+    const error = agentError ?? `Job ${job.name} failed (${job.outcome.reason})${detail}`;
+    // A snapshot RKE2 recorded (and the bucket holds) counts, whatever became of the Job.
+    const recovered = recoveredCopies(job, context);
+    if (recovered && "snapshots" in recovered) return { done: true, snapshots: recovered.snapshots };
+    if (recovered) return { done: true, pending: `${error}; ${recovered.pending}` };
+    if (job.save && mayHaveCompleted(job.outcome.reason, agentError)) {
+      return { done: true, pending: `${error}; RKE2 has not recorded the snapshot` };
+    }
     return { done: true, error };
   }
   const reported = reportedSnapshots(job);
@@ -183,11 +200,14 @@ export function objectsToConfirm(runs: readonly ObservedRun[], context: Omit<Ver
   for (const run of runs) {
     if (run.processed) continue;
     for (const job of run.jobs) {
+      if (job.outcome.state === "Failed") {
+        for (const location of recoveryLocations(job, context.records)) locations.add(location);
+      }
       const reported = reportedSnapshots(job);
       if (typeof reported === "string") continue;
       for (const copy of reported) {
         const record = context.records.find((r) => r.name === copy.name && r.location === copy.location);
-        if (copy.storage === "s3" && record?.ready) locations.add(copy.location);
+        if (copy.storage === "s3" && (record?.ready || context.cliListing)) locations.add(copy.location);
       }
     }
   }

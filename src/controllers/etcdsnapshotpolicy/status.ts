@@ -126,8 +126,18 @@ export interface ConditionInput {
   suspended: boolean;
   overdue: boolean;
   nextScheduleTime: number | undefined;
+  /** Whether RKE2's ETCDSnapshotFile records are served. */
+  recordsServed: boolean;
+  /** Why Rancher owns snapshots here; undefined when the policy may act. */
+  rancherRefusal?: string | undefined;
   now: number;
 }
+
+/** What RecordsAvailable=False says (also in docs/etcd-snapshots.md). */
+export const RECORDS_MISSING_MESSAGE =
+  "this API server does not serve etcdsnapshotfiles.k3s.cattle.io (RKE2 releases before the " +
+  "ETCDSnapshotFile CRD): snapshots are verified from rke2 etcd-snapshot ls on the node, " +
+  "status.snapshots is not updated and retention prunes nothing";
 
 export function policyConditions(input: ConditionInput): Condition[] {
   const { status, generation: observedGeneration, now } = input;
@@ -136,7 +146,9 @@ export function policyConditions(input: ConditionInput): Condition[] {
     conditions = setCondition(conditions, { type, status: state, reason, message, observedGeneration }, now);
   };
 
-  if (newestAttemptFailed(status)) {
+  if (input.rancherRefusal !== undefined) {
+    set(Conditions.Ready, "False", Reasons.ManagedByRancher, input.rancherRefusal);
+  } else if (newestAttemptFailed(status)) {
     set(Conditions.Ready, "False", Reasons.SnapshotFailed, status.lastFailure?.message ?? "the last snapshot failed");
   } else if (status.lastSuccessfulSnapshot) {
     set(Conditions.Ready, "True", Reasons.SnapshotSucceeded, `last snapshot ${status.lastSuccessfulSnapshot.name} at ${status.lastSuccessfulSnapshot.takenAt}`);
@@ -157,6 +169,12 @@ export function policyConditions(input: ConditionInput): Condition[] {
   if (!storage || storage.phase === "Unknown") set(Conditions.StorageAvailable, "Unknown", Reasons.StorageNotChecked, storage?.message ?? "not checked yet");
   else if (storage.phase === "Available") set(Conditions.StorageAvailable, "True", Reasons.StorageReachable, storage.message ?? "reachable");
   else set(Conditions.StorageAvailable, "False", Reasons.StorageUnreachable, storage.message ?? "unreachable");
+
+  if (input.recordsServed) {
+    set(Conditions.RecordsAvailable, "True", Reasons.RecordsServed, "RKE2's ETCDSnapshotFile records are watched");
+  } else {
+    set(Conditions.RecordsAvailable, "False", Reasons.RecordsCRDMissing, RECORDS_MISSING_MESSAGE);
+  }
   return conditions;
 }
 

@@ -10,7 +10,8 @@
  * `prepare` step reads SYSTEM_UPGRADE_PLAN_LATEST_VERSION) and for people reading the pod.
  */
 import { durationToMs } from "../../api/duration.ts";
-import { MAX_STATUS_NODES, upgradeImageTag, upgradePlanResource, type UpgradePlan, type UpgradePlanSpec } from "../../api/upgradeplan.ts";
+import { MAX_STATUS_NODES, upgradePlanResource, type UpgradePlan, type UpgradePlanSpec } from "../../api/upgradeplan.ts";
+import { upgradeImageTag } from "../../rke2/versions.ts";
 import { buildNodeJob, type Job } from "../../nodeops/job.ts";
 import { completionLabelKey } from "../../rollout/claim.ts";
 import type { NodeObject } from "../../rollout/kube-objects.ts";

@@ -8,24 +8,24 @@ import { upgradePlanResource, type UpgradePlan } from "../../api/upgradeplan.ts"
 import { OWNER_KIND_LABEL, OWNER_LABEL } from "../../nodeops/job.ts";
 import { createEventRecorder, type EventRecorder } from "../../observability/events.ts";
 import { reconcileObserver } from "../../observability/metrics.ts";
-import type { ControllerModule } from "../../operator/manager.ts";
+import type { ControllerModule } from "../../runtime/controller-module.ts";
 import { RolloutEngine } from "../../rollout/engine.ts";
-import { sharedRolloutCaches } from "../../rollout/informers.ts";
 import type { BackoffPolicy } from "../../runtime/backoff.ts";
 import { Controller } from "../../runtime/controller.ts";
 import { enqueueOnChange, Informer, onlyResourceVersionChanged } from "../../runtime/informer.ts";
-import type { OperatorContext } from "../index.ts";
+import { DISRUPTING_KINDS, type OperatorContext } from "../context.ts";
 import { jsonEqual } from "../status.ts";
 import { createHttpChannelResolver, type ChannelResolver } from "./channel.ts";
 import { reconcileUpgradePlan } from "./reconciler.ts";
-import { snapshotsViaPolicyController, type PreUpgradeSnapshots } from "./snapshots.ts";
+import type { PreUpgradeSnapshots } from "./snapshots.ts";
 import { TargetResolver } from "./target.ts";
 
 export const CONTROLLER_NAME = "upgradeplan";
 
 export interface UpgradePlanOptions {
   channels?: ChannelResolver;
-  snapshots?: PreUpgradeSnapshots;
+  /** The pre-upgrade snapshot: `policyPreUpgradeSnapshots` (controllers/index.ts), or a fake in tests. */
+  snapshots: PreUpgradeSnapshots;
   events?: EventRecorder;
   /** Drain re-check interval; tests on a time-compressed cluster shorten it. Default 1 s. */
   drainPollMs?: number;
@@ -35,22 +35,21 @@ export interface UpgradePlanOptions {
   snapshotPollMs?: number;
 }
 
-export function createUpgradePlanController(context: OperatorContext, options: UpgradePlanOptions = {}): ControllerModule {
+export function createUpgradePlanController(context: OperatorContext, options: UpgradePlanOptions): ControllerModule {
   const { port, clock, log, config, metrics } = context;
   const logger = log.child({ controller: CONTROLLER_NAME });
   const plans = new Informer<UpgradePlan>({ port, type: upgradePlanResource, clock, logger });
-  const caches = sharedRolloutCaches({ port, clock, log: logger, namespace: config.namespace, jobNamespace: config.jobsNamespace });
+  const caches = context.rolloutCaches();
   const engine = new RolloutEngine({
     port,
     clock,
     log: logger,
     caches,
+    lockHolderKinds: DISRUPTING_KINDS,
     ...(options.drainPollMs !== undefined ? { drainPollMs: options.drainPollMs } : {}),
     ...(options.drainBackoff !== undefined ? { drainBackoff: options.drainBackoff } : {}),
   });
-  const snapshots =
-    options.snapshots ??
-    snapshotsViaPolicyController({ port, clock, config: { namespace: config.namespace, jobsNamespace: config.jobsNamespace, nodeAgentImage: config.nodeAgentImage } }, clock);
+  const snapshots = options.snapshots;
   const deps = {
     port,
     clock,

@@ -8,6 +8,8 @@
  * - NodesReady: every selected node Ready (nodes this plan already works on excepted);
  * - EtcdHealthy: every etcd member Ready with its etcd pod Ready, none disrupted by another owner;
  * - DisruptionLock: no other operation holds the disruption lock;
+ * - RancherManaged: the cluster is not one Rancher provisioned (rke2/rancher.ts), or the plan
+ *   overrides that (checked first: nothing else matters there);
  * - Snapshot: the pre-upgrade snapshot verified (checked last, and only once the rest passed).
  */
 import { UpgradePlanReasons } from "../../api/upgradeplan.ts";
@@ -75,11 +77,16 @@ export interface PreflightFacts {
   target: string;
   skew: SkewPolicy;
   input: RolloutInput;
+  /** Why Rancher owns this cluster's upgrades (rke2/rancher.ts), when it does and the plan does not override it. */
+  rancherRefusal?: string | undefined;
 }
 
 /** The checks that need no I/O; the snapshot check is added by the caller once these pass. */
 export function preflightChecks(facts: PreflightFacts): PreflightCheck[] {
   const { input } = facts;
+  if (facts.rancherRefusal !== undefined) {
+    return [{ name: "RancherManaged", passed: false, message: facts.rancherRefusal }];
+  }
   const target = parseRke2Version(facts.target);
   const checks: PreflightCheck[] = [
     target
@@ -122,6 +129,8 @@ export function preflightReason(checks: readonly PreflightCheck[], snapshot: Sna
       return UpgradePlanReasons.EtcdUnhealthy;
     case "DisruptionLock":
       return UpgradePlanReasons.DisruptionLockHeld;
+    case "RancherManaged":
+      return UpgradePlanReasons.ManagedByRancher;
     case "Snapshot":
       return snapshot?.state === "Failed" ? UpgradePlanReasons.SnapshotFailed : "SnapshotInProgress";
     default:

@@ -7,13 +7,14 @@
  */
 import { isConditionTrue } from "../../api/condition.ts";
 import { durationToMs } from "../../api/duration.ts";
-import { parseSpec, UpgradePlanConditions, upgradePlanResource, type UpgradePlan, type UpgradePlanSpec, type UpgradePlanStatus } from "../../api/upgradeplan.ts";
+import { parseUpgradePlanSpec, UpgradePlanConditions, upgradePlanResource, type UpgradePlan, type UpgradePlanSpec, type UpgradePlanStatus } from "../../api/upgradeplan.ts";
 import type { EventRecorder } from "../../observability/events.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { OperatorMetrics } from "../../observability/metrics.ts";
 import type { RolloutEngine, RolloutResult } from "../../rollout/engine.ts";
 import { addReleaseFinalizer, FINALIZER_RETRY_MS, hasReleaseFinalizer, isDeleting, removeReleaseFinalizer } from "../../rollout/finalizer.ts";
-import { currentLockHolder } from "../../rollout/observe.ts";
+import { currentLockHolder, currentNodes } from "../../rollout/observe.ts";
+import { rancherRefusal } from "../../rke2/rancher.ts";
 import { isWindowOpen, nextWindowStart } from "../../rollout/window.ts";
 import type { Clock } from "../../runtime/clock.ts";
 import type { ReconcileResult } from "../../runtime/controller.ts";
@@ -61,7 +62,7 @@ export async function reconcileUpgradePlan(deps: UpgradePlanDeps, key: string, l
   const generation = plan.metadata.generation ?? 1;
   const previous: UpgradePlanStatus = plan.status ?? {};
   const now = deps.clock.now();
-  const parsed = parseSpec(plan.spec);
+  const parsed = parseUpgradePlanSpec(plan.spec);
   if (!parsed.ok) {
     const status = nextStatus({ now, generation, previous, invalid: parsed.message, target: undefined, paused: false, windowOpen: true, snapshotRequired: false, preflight: { state: "deferred" }, rollout: undefined, lastRetry: previous.lastRetry });
     await letGo();
@@ -83,12 +84,13 @@ export async function reconcileUpgradePlan(deps: UpgradePlanDeps, key: string, l
   const windowOpen = isWindowOpen(spec.window, now);
   if (!windowOpen && spec.window) timers.push((nextWindowStart(spec.window, now) ?? now) - now);
   const canPreflight = !releasing && !spec.paused && windowOpen && resolved.error === undefined;
-  const preflight = await runPreflight(deps, plan, spec, target, canPreflight);
+  const rancher = rancherRefusal(plan, currentNodes(deps.engine.caches));
+  const preflight = await runPreflight(deps, plan, spec, target, canPreflight, rancher);
   if (preflight.state === "evaluated" && preflight.snapshot && preflight.snapshot.state !== "Verified") {
     timers.push(preflight.snapshot.state === "Failed" ? preflight.snapshot.retryInMs : deps.snapshotPollMs);
   }
   const passed = preflight.state === "passedBefore" || (preflight.state === "evaluated" && preflight.passed);
-  const mayStart = canPreflight && passed;
+  const mayStart = canPreflight && passed && rancher === undefined;
   const retry = spec.failurePolicy.retry;
   const retryFailed = mayStart && retry !== undefined && retry !== previous.lastRetry;
 
@@ -116,13 +118,21 @@ export async function reconcileUpgradePlan(deps: UpgradePlanDeps, key: string, l
   return due.length > 0 ? { requeueAfterMs: Math.max(0, Math.min(...due)) } : {};
 }
 
-async function runPreflight(deps: UpgradePlanDeps, plan: UpgradePlan, spec: UpgradePlanSpec, target: string, allowed: boolean): Promise<PreflightOutcome> {
+async function runPreflight(
+  deps: UpgradePlanDeps,
+  plan: UpgradePlan,
+  spec: UpgradePlanSpec,
+  target: string,
+  allowed: boolean,
+  rancher: string | undefined,
+): Promise<PreflightOutcome> {
   const previous = plan.status;
-  if (previous?.targetVersion === target && isConditionTrue(previous.conditions, UpgradePlanConditions.PreflightPassed)) return { state: "passedBefore" };
+  const passedBefore = previous?.targetVersion === target && isConditionTrue(previous.conditions, UpgradePlanConditions.PreflightPassed);
+  if (passedBefore && rancher === undefined) return { state: "passedBefore" };
   if (!allowed) return { state: "deferred" };
   const request = rolloutRequest(plan, spec, target, { mayStart: false, retryFailed: false }, deps.jobNamespace);
   const input = await deps.engine.observe(request);
-  const checks = preflightChecks({ target, skew: spec.skew, input });
+  const checks = preflightChecks({ target, skew: spec.skew, input, rancherRefusal: rancher });
   let snapshot: SnapshotProgress | undefined;
   // The snapshot is the last gate: never taken for a plan the other checks refuse.
   if (checks.every((check) => check.passed) && spec.snapshot.required) {

@@ -1,12 +1,12 @@
 /**
  * The pre-upgrade snapshot behind a small interface, so the plan controller is tested with a fake
- * and runs with the EtcdSnapshotPolicy controller's `ensurePreUpgradeSnapshot`.
+ * and runs with the EtcdSnapshotPolicy controller's `ensurePreUpgradeSnapshot` (wired in
+ * controllers/index.ts: this folder does not import the policy controller's).
  *
  * A failed snapshot is retried with backoff: each retry is a new attempt (a new snapshot Job).
  * The attempt counter lives in memory; after a restart it starts at 0 again and walks past the
  * earlier attempts' Jobs (they still exist and answer "Failed"), one reconcile each.
  */
-import { ensurePreUpgradeSnapshot, type PreUpgradeDeps } from "../etcdsnapshotpolicy/pre-upgrade.ts";
 import { Backoff, type BackoffPolicy } from "../../runtime/backoff.ts";
 import type { Clock } from "../../runtime/clock.ts";
 import type { SnapshotProgress } from "./preflight.ts";
@@ -24,6 +24,9 @@ export interface PreUpgradeSnapshots {
   ensure(request: PreUpgradeSnapshotRequest): Promise<SnapshotProgress>;
 }
 
+/** One attempt at the snapshot: idempotent per attempt number, each attempt its own Job. */
+export type TakePreUpgradeSnapshot = (request: PreUpgradeSnapshotRequest & { attempt: number }) => Promise<SnapshotProgress>;
+
 export const SNAPSHOT_RETRY_BACKOFF: BackoffPolicy = { initialMs: 30_000, maxMs: 600_000, factor: 2, jitter: 0.1, resetAfterMs: 3_600_000 };
 
 interface Attempts {
@@ -32,7 +35,12 @@ interface Attempts {
   retryAt: number | undefined;
 }
 
-export function snapshotsViaPolicyController(deps: PreUpgradeDeps, clock: Clock, backoff: BackoffPolicy = SNAPSHOT_RETRY_BACKOFF): PreUpgradeSnapshots {
+/** Retries a failed snapshot with backoff, each retry a new attempt. */
+export function retryingSnapshots(
+  take: TakePreUpgradeSnapshot,
+  clock: Clock,
+  backoff: BackoffPolicy = SNAPSHOT_RETRY_BACKOFF,
+): PreUpgradeSnapshots {
   const state = new Map<string, Attempts>();
   return {
     async ensure(request) {
@@ -47,7 +55,7 @@ export function snapshotsViaPolicyController(deps: PreUpgradeDeps, clock: Clock,
         entry.attempt++;
         entry.retryAt = undefined;
       }
-      const result = await ensurePreUpgradeSnapshot(deps, {
+      const result = await take({
         policyName: request.policyName,
         planName: request.planName,
         planUid: request.planUid,

@@ -1,5 +1,6 @@
 /**
- * The UpgradePlan's status, pure: phase, conditions and the small, bounded fields api.md lists.
+ * The UpgradePlan's status, pure: phase, conditions and the small, bounded fields of
+ * docs/upgrades.md "Status".
  * Only in-progress and failed nodes are listed (at most MAX_STATUS_NODES); completion lives on
  * the Nodes as labels, so the status stays the same size at 7 nodes and at 5,000.
  */
@@ -33,7 +34,7 @@ const MAX_MESSAGE = 1024;
 const clip = (text: string): string => (text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 3)}...` : text);
 
 const NODE_PHASES: Record<StatusNode["phase"], UpgradeNodePhase> = {
-  Cordoning: "Cordoning",
+  Waiting: "Waiting",
   Draining: "Draining",
   Running: "Upgrading",
   WaitingHealthy: "WaitingHealthy",

@@ -3,7 +3,7 @@
  * API client and SIGTERM handling for the inventory DaemonSet, and the termination signal that
  * makes an interrupted `cert-rotate` start rke2 again before the container goes.
  */
-import { loadKubeConfig } from "../../runtime/kube/kubeconfig.ts";
+import { loadKubeConnection } from "../../runtime/kube/kubeconfig.ts";
 import { createKubePort } from "../../runtime/kube/adapter.ts";
 import { systemClock } from "../../runtime/clock.ts";
 import { nodeCertTreeFs } from "../../certs/scan.ts";
@@ -54,7 +54,7 @@ export async function runCertInventoryCommand(
   }
   let port;
   try {
-    port = createKubePort(loadKubeConfig({}, { env: { ...env }, homeDir: env.HOME ?? "/", serviceAccountPrefix: "" }), { clock: systemClock });
+    port = createKubePort(await loadKubeConnection({}, { env: { ...env }, homeDir: env.HOME ?? "/", serviceAccountPrefix: "" }), { clock: systemClock });
   } catch (err) {
     io.stderr(`node-agent cert-inventory: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;

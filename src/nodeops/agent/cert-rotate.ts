@@ -1,7 +1,7 @@
 /**
  * The node-agent's `cert-rotate`, what RKE2 documents for manual rotation, done on the node:
  *
- *   servers: systemctl stop rke2-server -> rke2 certificate rotate [--service a,b] -> remove the
+ *   servers: systemctl stop rke2-server -> rke2 certificate rotate [--service a --service b] -> remove the
  *            kube-controller-manager / kube-scheduler self-signed serving certs (RKE2 does not
  *            manage them; they expire and break the health probes) -> systemctl start rke2-server
  *   agents:  systemctl stop rke2-agent -> rke2 certificate rotate (releases since 2024 accept it
@@ -63,8 +63,15 @@ export function servicesFor(role: Rke2Role, services: readonly string[]): { serv
   return { services: agentServices, runRotate: agentServices.length > 0 };
 }
 
-export function rke2RotateArgs(services: readonly string[]): string[] {
-  return ["certificate", "rotate", ...(services.length > 0 ? ["--service", services.join(",")] : [])];
+/**
+ * `--service` once per service. k3s declares it a `StringSliceFlag`; RKE2 moved from urfave/cli
+ * v1 to v2 in v1.31.8, v1.32.4 and v1.33.0. v1 keeps `a,b` as one value, which k3s's
+ * `validateCertConfig` rejects ("service a,b is not recognized"), v2 splits it. A repeated flag
+ * means the same to both generations (Rancher's planner passes `-s` per service too).
+ */
+export function rke2RotateArgs(services: readonly string[], dataDir?: string): string[] {
+  const dir = dataDir !== undefined && dataDir !== RKE2_DATA_DIR ? ["--data-dir", dataDir] : [];
+  return ["certificate", "rotate", ...services.flatMap((service) => ["--service", service]), ...dir];
 }
 
 /** `Successfully backed up certificates to /var/lib/rancher/rke2/server/tls-1740794400, please restart ...` */
@@ -108,12 +115,14 @@ export async function certRotate(host: HostContext, options: CertRotateOptions, 
   const role = await detectRole(host);
   if (role === undefined) return fail("neither rke2-server nor rke2-agent is installed as a systemd unit here");
   const unit = `rke2-${role}`;
-  const dataDir = `${host.hostRoot}${RKE2_DATA_DIR}`;
+  // rke2 finds its data dir in its config file; it is passed along for the node-args case anyway.
+  const rke2DataDir = options.dataDir ?? RKE2_DATA_DIR;
+  const dataDir = `${host.hostRoot}${rke2DataDir}`;
   const scan = (): Promise<InventoryReport> => scanCertificates({ fs: deps.certFs, dataDir, nowMs: deps.clock.now() });
   const plan = servicesFor(role, options.services);
   const before = await scan();
   // Nothing found means a wrong data dir or mount: rotating blind could not be verified.
-  if (before.certificates.length === 0) return fail(`no certificates found under ${RKE2_DATA_DIR}; nothing was changed`);
+  if (before.certificates.length === 0) return fail(`no certificates found under ${rke2DataDir}; nothing was changed`);
   const expected = expectedRenewals(before, role, plan.services);
 
   const stopped = await hostCommand(host, ["systemctl", "stop", unit]);
@@ -124,8 +133,9 @@ export async function certRotate(host: HostContext, options: CertRotateOptions, 
   let backupDir: string | undefined;
   try {
     if (plan.runRotate) {
-      const rotated = await runRke2(host, binary, rke2RotateArgs(plan.services));
-      log(`rke2 ${rke2RotateArgs(plan.services).join(" ")} exited ${rotated.exitCode}`);
+      const rotateArgs = rke2RotateArgs(plan.services, rke2DataDir);
+      const rotated = await runRke2(host, binary, rotateArgs);
+      log(`rke2 ${rotateArgs.join(" ")} exited ${rotated.exitCode}`);
       if (rotated.exitCode === 0) backupDir = backupDirOf(`${rotated.stdout}\n${rotated.stderr}`);
       else if (role === "server") rotateError = `rke2 certificate rotate failed: ${lastLine(rotated)}`;
       else log(`this rke2 release cannot rotate on an agent (${lastLine(rotated)}); the restart fetches new certificates`);
@@ -133,8 +143,8 @@ export async function certRotate(host: HostContext, options: CertRotateOptions, 
     if (role === "server" && rotateError === undefined) {
       for (const [service, dir] of Object.entries(UNMANAGED_SERVING_CERT_DIRS)) {
         if (plan.services.length > 0 && !plan.services.includes(service)) continue;
-        const removed = await hostCommand(host, ["rm", "-rf", "--", `${RKE2_DATA_DIR}/${dir}`]);
-        if (removed.exitCode !== 0) rotateError = `cannot remove ${RKE2_DATA_DIR}/${dir}: ${lastLine(removed)}`;
+        const removed = await hostCommand(host, ["rm", "-rf", "--", `${rke2DataDir}/${dir}`]);
+        if (removed.exitCode !== 0) rotateError = `cannot remove ${rke2DataDir}/${dir}: ${lastLine(removed)}`;
       }
     }
   } finally {

@@ -1,8 +1,7 @@
-import type { KubeConfig } from "@kubernetes/client-node";
 import { systemClock, type Clock } from "../clock.ts";
 import { openWatch } from "./adapter-watch.ts";
 import { KubeError } from "./errors.ts";
-import { createKubeHttp, type ApiRequestObserver, type KubeHttp } from "./http.ts";
+import { createKubeHttp, type ApiRequestObserver, type KubeConnection, type KubeHttp } from "./http.ts";
 import { queryString, requireNamespace, resourcePath } from "./paths.ts";
 import { FIELD_MANAGER, type KubePort } from "./port.ts";
 import { withTypeMeta } from "./watch-stream.ts";
@@ -36,9 +35,9 @@ const POD_TYPE: ResourceType = { apiVersion: "v1", kind: "Pod", plural: "pods", 
  * object is already gone, which is what the caller wanted); `watch` rejects when the server
  * refuses to open the stream and reports a later end on the handle's `done`.
  */
-export function createKubePort(kubeConfig: KubeConfig, options: KubePortOptions = {}): KubePort {
+export function createKubePort(connection: KubeConnection, options: KubePortOptions = {}): KubePort {
   const clock = options.clock ?? systemClock;
-  const http = createKubeHttp(kubeConfig, {
+  const http = createKubeHttp(connection, {
     clock,
     onRequest: options.onRequest,
     requestTimeoutMs: options.requestTimeoutMs,

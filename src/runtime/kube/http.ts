@@ -1,10 +1,21 @@
-import { HttpMethod as ClientHttpMethod, RequestContext, type KubeConfig } from "@kubernetes/client-node";
 import { fetch, type Dispatcher, type Response } from "undici";
 import { systemClock, type Clock } from "../clock.ts";
 import { kubeErrorFromResponse } from "./adapter-errors.ts";
 import { KubeError, toKubeError } from "./errors.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/**
+ * Where the API server is and how to authenticate to it: in a pod, `inClusterConnection`
+ * (in-cluster.ts); from a kubeconfig file, `kubeConfigConnection` (kubeconfig-files.ts, which
+ * uses @kubernetes/client-node for exec and OIDC plugins, client certificates and proxies).
+ */
+export interface KubeConnection {
+  /** The API server's base URL (it may carry a path, e.g. behind Rancher's proxy). */
+  server: string;
+  /** Auth headers for one request, and the dispatcher that carries the TLS material and any proxy. */
+  authenticate(url: string, method: HttpMethod): Promise<{ headers: Record<string, string>; dispatcher?: Dispatcher }>;
+}
 
 /** One finished HTTP exchange, for metrics; `code` is 0 when no answer came. */
 export interface ApiRequestRecord {
@@ -53,17 +64,15 @@ export interface KubeHttp {
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /**
- * The transport under the port: client-node's KubeConfig supplies auth headers, TLS material
- * and proxies (every auth method it supports: client certs, tokens, token files, exec and OIDC
- * plugins), undici's fetch sends the request. Auth is applied per request so rotating tokens
- * (bound service-account tokens, exec credentials) are picked up.
+ * The transport under the port: the connection supplies auth headers, TLS material and proxies,
+ * undici's fetch sends the request. Auth is asked for per request so rotating tokens (bound
+ * service-account tokens, exec credentials) are picked up.
  */
-export function createKubeHttp(kubeConfig: KubeConfig, options: KubeHttpOptions = {}): KubeHttp {
+export function createKubeHttp(connection: KubeConnection, options: KubeHttpOptions = {}): KubeHttp {
   const clock = options.clock ?? systemClock;
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const userAgent = options.userAgent ?? "rke2-lifecycle-operator";
-  const server = currentServer(kubeConfig);
-  const connection = reusableConnection(kubeConfig);
+  const server = connection.server.replace(/\/+$/, "");
 
   function observe(record: ApiRequestRecord): void {
     try {
@@ -80,7 +89,7 @@ export function createKubeHttp(kubeConfig: KubeConfig, options: KubeHttpOptions 
       observe({ verb: request.verb, method: request.method, path: request.path, code, durationMs: clock.now() - started });
     };
     try {
-      const { headers, dispatcher } = await connection(url, request.method);
+      const { headers, dispatcher } = await connection.authenticate(url, request.method);
       headers["User-Agent"] = userAgent;
       headers.Accept = "application/json";
       let body: string | undefined;
@@ -148,34 +157,4 @@ function parseJson(text: string, request: KubeRequest): unknown {
   } catch {
     throw new KubeError("Retriable", `${request.method} ${request.path}: the answer is not JSON`, { code: 0 });
   }
-}
-
-/** The API server's base URL without a trailing slash (it may carry a path, e.g. behind Rancher's proxy). */
-function currentServer(kubeConfig: KubeConfig): string {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new Error("the kubeconfig has no current cluster");
-  return cluster.server.replace(/\/+$/, "");
-}
-
-/**
- * Returns per-request auth headers plus one dispatcher kept for the adapter's lifetime.
- * client-node builds a fresh undici Agent on every `applySecurityAuthentication`; using each one
- * would open a new connection pool per request, so the first is kept and later ones are closed
- * unused (their TLS material is the same: it comes from the same cluster and user entries).
- */
-function reusableConnection(
-  kubeConfig: KubeConfig,
-): (url: string, method: HttpMethod) => Promise<{ headers: Record<string, string>; dispatcher?: Dispatcher }> {
-  let kept: { dispatcher: Dispatcher | undefined } | undefined;
-  return async (url, method) => {
-    const context = new RequestContext(url, ClientHttpMethod[method]);
-    await kubeConfig.applySecurityAuthentication(context);
-    const fresh = context.getDispatcher();
-    if (!kept) {
-      kept = { dispatcher: fresh };
-    } else if (fresh && fresh !== kept.dispatcher) {
-      void fresh.close().catch(() => undefined);
-    }
-    return { headers: { ...context.getHeaders() }, dispatcher: kept.dispatcher };
-  };
 }

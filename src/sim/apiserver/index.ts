@@ -1,5 +1,3 @@
-/** The simulated Kubernetes API server (sim.md section 1). */
-export { startApiServer, kubeconfigFor, DEFAULT_GIT_VERSION, type ApiServerOptions, type SimApiServer } from "./server.ts";
-export { noFaults, RequestAccounting, type FaultConfig, type AccountingSnapshot, type RequestKey } from "./faults.ts";
-export { ObjectStore } from "./store.ts";
-export { ApiService } from "./service.ts";
+/** The simulated Kubernetes API server (docs/sim-apiserver.md). */
+export { startApiServer, type SimApiServer } from "./server.ts";
+export { RequestAccounting, type RequestKey } from "./faults.ts";

@@ -85,7 +85,7 @@ function builtin(spec: BuiltinSpec): ResourceDef {
   };
 }
 
-/** The built-in kinds of sim.md, with the field selectors the real server supports for them. */
+/** The built-in kinds (docs/sim-apiserver.md "What is served"), with the field selectors the real server supports for them. */
 export function builtinResources(): ResourceDef[] {
   return [
     builtin({ kind: "Namespace", plural: "namespaces", namespaced: false, shortNames: ["ns"], status: true, fieldLabels: ["status.phase"] }),

@@ -213,6 +213,3 @@ export class ObjectStore {
   }
 }
 
-export function isStoredObject(value: unknown): value is JsonObject {
-  return isObject(value) && isObject(value.metadata);
-}

@@ -127,6 +127,7 @@ function planUpgrade(version: string, node: NodeFacts): ActionOutcome {
   const current = parseRke2Version(node.version);
   // The upgrade script compares binaries: the same version means nothing to do and no restart.
   if (target && current && compareRke2Versions(target, current) === 0) return { ...NOTHING, exitCode: 0 };
+  if (node.faults.upgradeWithoutRestart) return { ...NOTHING, exitCode: 0 };
   return { ...NOTHING, exitCode: 0, restart: { version } };
 }
 

@@ -1,6 +1,6 @@
 /**
- * Each simulated node's certificate files and their expiry, as rke2-facts.md "Certificates"
- * lays them out: leaf certificates live 365 days and CAs 10 years; RKE2 renews leaf certificates
+ * Each simulated node's certificate files and their expiry, as RKE2 lays them out
+ * (docs/certificates.md): leaf certificates live 365 days and CAs 10 years; RKE2 renews leaf certificates
  * expiring within 120 days when it starts; `rke2 certificate rotate -s <service>` renews the
  * chosen services' leaf certificates on the next start.
  */

@@ -13,6 +13,12 @@ export interface NodeFaults {
   snapshotFails: boolean;
   /** The S3 endpoint cannot be reached. */
   s3Unavailable: boolean;
+  /**
+   * The upgrade Job exits 0 without restarting rke2, as rancher/rke2-upgrade's upgrade.sh does
+   * when the binary on the node already matches ("Binary already been replaced"): the running
+   * rke2, and so the kubelet's version, stay what they were.
+   */
+  upgradeWithoutRestart: boolean;
 }
 
 export const NO_FAULTS: NodeFaults = {
@@ -22,6 +28,7 @@ export const NO_FAULTS: NodeFaults = {
   slowDrain: false,
   snapshotFails: false,
   s3Unavailable: false,
+  upgradeWithoutRestart: false,
 };
 
 /** A node's knobs win over the global ones; unset knobs fall through. */

@@ -4,10 +4,9 @@
  */
 import type { KubeObject, ResourceType } from "../../runtime/kube/types.ts";
 
-export const NODES: ResourceType = { apiVersion: "v1", kind: "Node", plural: "nodes", namespaced: false };
+export { NODE_RESOURCE as NODES } from "../../runtime/kube/core-resources.ts";
 export const PODS: ResourceType = { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true };
 export const NAMESPACES: ResourceType = { apiVersion: "v1", kind: "Namespace", plural: "namespaces", namespaced: false };
-export const EVENTS: ResourceType = { apiVersion: "v1", kind: "Event", plural: "events", namespaced: true };
 export const LEASES: ResourceType = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", plural: "leases", namespaced: true };
 export const JOBS: ResourceType = { apiVersion: "batch/v1", kind: "Job", plural: "jobs", namespaced: true };
 export const DEPLOYMENTS: ResourceType = { apiVersion: "apps/v1", kind: "Deployment", plural: "deployments", namespaced: true };

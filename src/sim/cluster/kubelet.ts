@@ -143,7 +143,7 @@ export class Kubelets {
 
   private async finishAction(key: string, pod: Pod, node: SimNode, request: ActionRequest): Promise<void> {
     const { port, clock } = this.deps;
-    const records = request.action === "snapshot-delete" ? (await port.list<EtcdSnapshotFile>(etcdSnapshotFileResource)).items : [];
+    const records = request.action === "snapshot-delete" ? await this.listRecords() : [];
     const outcome: ActionOutcome = planAction(request, {
       name: node.name,
       roles: node.spec.roles,
@@ -168,11 +168,23 @@ export class Kubelets {
     }
   }
 
+  /** RKE2's records; none where the API server does not serve the kind (RKE2 before the CRD). */
+  private async listRecords(): Promise<EtcdSnapshotFile[]> {
+    try {
+      return (await this.deps.port.list<EtcdSnapshotFile>(etcdSnapshotFileResource)).items;
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+  }
+
   private async createRecord(record: EtcdSnapshotFile): Promise<void> {
     const { port } = this.deps;
     try {
       await port.create(etcdSnapshotFileResource, record);
     } catch (err) {
+      // NotFound: no ETCDSnapshotFile kind here, as on RKE2 releases before the CRD.
+      if (isNotFound(err)) return;
       if (!isAlreadyExists(err)) throw err;
     }
     // The CRD has a status subresource: status written on create is dropped, as on a real server.

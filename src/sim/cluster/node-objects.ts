@@ -85,7 +85,8 @@ function rke2Metadata(spec: SimNodeSpec, version: string): Record<string, string
     annotations["etcd.rke2.cattle.io/node-name"] = `${spec.name}-${hashOf("etcd").slice(0, 8)}`;
     annotations["etcd.rke2.cattle.io/node-address"] = ip;
   }
-  return annotations;
+  // What the topology says beyond (a node's own `rke2.io/node-args` naming a data dir).
+  return { ...annotations, ...spec.annotations };
 }
 
 /**

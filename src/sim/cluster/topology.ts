@@ -1,5 +1,7 @@
 /** Which nodes a simulated RKE2 cluster has, and the labels and taints RKE2 (as configured) gives them. */
 import { CONTROL_PLANE_ROLE_LABEL, ETCD_ROLE_LABEL, MASTER_ROLE_LABEL, type NodeRoles } from "../../rke2/roles.ts";
+import { NODE_ARGS_ANNOTATION } from "../../rke2/data-dir.ts";
+import { RANCHER_MACHINE_LABEL } from "../../rke2/rancher.ts";
 import type { Taint } from "./kinds.ts";
 
 export interface ServerSpec {
@@ -19,6 +21,16 @@ export interface TopologySpec {
    * `node-role.kubernetes.io/control-plane=true:NoSchedule`. RKE2 adds no taint by itself. Default true.
    */
   taintSplitRoles?: boolean;
+  /**
+   * A cluster Rancher provisioned: every node carries the `rke.cattle.io/machine=<machine uid>`
+   * label Rancher's planner puts in its RKE2 config (rke2/rancher.ts). Default false.
+   */
+  rancherProvisioned?: boolean;
+  /**
+   * Nodes that run RKE2 with another `data-dir`, by node name: their Node carries it in
+   * `rke2.io/node-args`, as RKE2 writes it (rke2/data-dir.ts). Default none.
+   */
+  dataDirs?: Record<string, string>;
 }
 
 export interface SimNodeSpec {
@@ -27,10 +39,12 @@ export interface SimNodeSpec {
   /** Position in the topology: addresses derive from it. */
   index: number;
   labels: Record<string, string>;
+  /** Annotations RKE2 sets beyond the ones every node has. */
+  annotations?: Record<string, string>;
   taints: Taint[];
 }
 
-/** sim.md's demo cluster: 1 etcd-only, 2 etcd+control-plane, 1 control-plane-only, 3 workers. */
+/** The demo cluster (docs/sim-cluster.md): 1 etcd-only, 2 etcd+control-plane, 1 control-plane-only, 3 workers. */
 export function demoTopology(version = "v1.30.6+rke2r1"): TopologySpec {
   return {
     servers: [
@@ -91,8 +105,20 @@ export function expandTopology(spec: TopologySpec): SimNodeSpec[] {
   return all.map((node, index) => {
     if (seen.has(node.name)) throw new Error(`duplicate node name ${node.name} in topology`);
     seen.add(node.name);
-    return { name: node.name, roles: node.roles, index, labels: labelsFor(node.name, node.roles), taints: taintsFor(node.roles, spec.taintSplitRoles ?? true) };
+    const labels = labelsFor(node.name, node.roles);
+    if (spec.rancherProvisioned) labels[RANCHER_MACHINE_LABEL] = machineUid(index);
+    const dataDir = spec.dataDirs?.[node.name];
+    const role = node.roles.etcd || node.roles.controlPlane ? "server" : "agent";
+    const nodeArgs = JSON.stringify([role, "--data-dir", dataDir]);
+    const annotations = dataDir === undefined ? {} : { annotations: { [NODE_ARGS_ANNOTATION]: nodeArgs } };
+    const taints = taintsFor(node.roles, spec.taintSplitRoles ?? true);
+    return { name: node.name, roles: node.roles, index, labels, ...annotations, taints };
   });
+}
+
+/** A stable stand-in for the uid of the CAPI Machine Rancher made for the node. */
+function machineUid(index: number): string {
+  return `00000000-0000-4000-8000-${index.toString(16).padStart(12, "0")}`;
 }
 
 /** The node's InternalIP: 10.0.0.0/16 by topology position (RKE2 reports the host address). */

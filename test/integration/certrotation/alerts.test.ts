@@ -27,7 +27,7 @@ const wholeSecondAfter = (ms: number): number => Math.ceil(ms / 1000) * 1000;
 
 async function metricValue(name: string, labels: string): Promise<number | undefined> {
   const text = (await operator?.metrics.registry.metrics()) ?? "";
-  const line = text.split("\n").find((l) => l.startsWith(`${name}{${labels}}`));
+  const line = text.split("\n").find((l: string) => l.startsWith(`${name}{${labels}}`));
   return line === undefined ? undefined : Number(line.split(" ").at(-1));
 }
 

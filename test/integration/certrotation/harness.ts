@@ -5,12 +5,9 @@
  * run, not only its end state.
  */
 import { certRotationResource, type CertRotation, type CertRotationSpecInput } from "../../../src/api/certrotation.ts";
-import { createCertRotationController } from "../../../src/controllers/certrotation/index.ts";
-import { createUpgradePlanController } from "../../../src/controllers/upgradeplan/index.ts";
 import { JOB_RESOURCE, NODE_LABEL, type Job } from "../../../src/nodeops/job.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
-import { createMetrics, type OperatorMetrics } from "../../../src/observability/metrics.ts";
-import { ControllerManager } from "../../../src/operator/manager.ts";
+import { startTestOperator, type RunningOperator } from "../../support/operator-harness.ts";
 import { readClaim } from "../../../src/rollout/claim.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-objects.ts";
 import { systemClock, type Clock } from "../../../src/runtime/clock.ts";
@@ -22,9 +19,9 @@ import { waitFor } from "../../support/sim-harness.ts";
 import { inventoryLeaseName, readInventoryLease } from "../../../src/certs/inventory-lease.ts";
 import { relativeToDataDir } from "../../../src/certs/layout.ts";
 import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
-import { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig } from "../../support/operator-config.ts";
+import { JOBS_NAMESPACE } from "../../support/operator-config.ts";
 
-export { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig };
+export { JOBS_NAMESPACE };
 
 export const DAY_MS = 86_400_000;
 export const TLS = "/var/lib/rancher/rke2/server/tls";
@@ -33,21 +30,11 @@ export const SERVERS = ["etcd-1", "server-1", "server-2", "cp-1"];
 export const AGENTS = ["agent-1", "agent-2", "agent-3"];
 
 
-export interface RunningOperator {
-  metrics: OperatorMetrics;
-  stop(): Promise<void>;
-}
+export type { RunningOperator };
 
-/** One operator instance with the CertRotation controller (plus UpgradePlan with `withUpgrades`). */
-export async function startOperator(port: KubePort, options: { clock?: Clock; withUpgrades?: boolean } = {}): Promise<RunningOperator> {
-  const metrics = createMetrics({ defaultMetrics: false });
-  const log = silentLogger();
-  const context = { port, clock: options.clock ?? systemClock, log, metrics, config: operatorConfig() };
-  const modules = [createCertRotationController(context)];
-  if (options.withUpgrades) modules.push(createUpgradePlanController(context, { drainPollMs: 100, drainBackoff: { initialMs: 200, maxMs: 1000, factor: 2, jitter: 0, resetAfterMs: 60_000 } }));
-  const manager = new ControllerManager(modules, log);
-  await manager.start();
-  return { metrics, stop: () => manager.stop() };
+/** One operator replica, as production runs it: every controller, the CertRotation one among them. */
+export function startOperator(port: KubePort, options: { clock?: Clock } = {}): Promise<RunningOperator> {
+  return startTestOperator(port, options);
 }
 
 export function certRotation(name: string, spec: CertRotationSpecInput): CertRotation {
@@ -167,14 +154,14 @@ export class ClaimTimeline {
 
 /**
  * Per test file: a claim timeline recording from the start, and the operator on its own accounted
- * client (with the UpgradePlan controller too, given `withUpgrades`); both stopped after the file. Returns a getter usable inside tests.
+ * client; both stopped after the file. Returns a getter usable inside tests.
  */
-export function withOperatorAndTimeline(sim: () => Sim, options: { withUpgrades?: boolean } = {}): () => { operator: RunningOperator; timeline: ClaimTimeline } {
+export function withOperatorAndTimeline(sim: () => Sim): () => { operator: RunningOperator; timeline: ClaimTimeline } {
   let running: { operator: RunningOperator; timeline: ClaimTimeline } | undefined;
   beforeAll(async () => {
     const timeline = new ClaimTimeline(sim().port);
     await timeline.start();
-    running = { timeline, operator: await startOperator(sim().operatorPort, options) };
+    running = { timeline, operator: await startOperator(sim().operatorPort) };
   });
   afterAll(async () => {
     await running?.operator.stop();

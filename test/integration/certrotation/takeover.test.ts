@@ -10,13 +10,12 @@ import { certRotationResource } from "../../../src/api/certrotation.ts";
 import { upgradePlanResource, type UpgradePlan } from "../../../src/api/upgradeplan.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-objects.ts";
 import type { ResourceType } from "../../../src/runtime/kube/types.ts";
-import { OPERATOR_CLIENT } from "../../../src/sim/index.ts";
 import { disruptionLockHolder } from "../../support/operator-config.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
 import { certRotation, condition, DAY_MS, quickSpec, TLS, waitForCr, waitForReported, withOperatorAndTimeline } from "./harness.ts";
 
 const sim = withSim();
-const running = withOperatorAndTimeline(sim, { withUpgrades: true });
+const running = withOperatorAndTimeline(sim);
 
 const TO = "v1.31.4+rke2r1";
 
@@ -50,9 +49,7 @@ async function forceDelete(type: ResourceType, name: string): Promise<void> {
 }
 
 function holderChecks(resource: string, name: string): number {
-  const requests = sim().requests;
-  if (!requests) throw new Error("the simulated API server's request accounting is missing");
-  return requests.count({ client: OPERATOR_CLIENT, verb: "get", group: "rke2-lifecycle.io", resource, name });
+  return sim().operatorRequests.count({ verb: "get", group: "rke2-lifecycle.io", resource, name });
 }
 
 describe("the disruption lock after its holder is deleted mid-rollout", () => {

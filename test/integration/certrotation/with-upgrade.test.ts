@@ -12,7 +12,7 @@ import { waitFor, withSim } from "../../support/sim-harness.ts";
 import { certRotation, condition, DAY_MS, nodeOf, quickSpec, rotateJobs, TLS, waitForCr, waitForReported, withOperatorAndTimeline } from "./harness.ts";
 
 const sim = withSim();
-const running = withOperatorAndTimeline(sim, { withUpgrades: true });
+const running = withOperatorAndTimeline(sim);
 
 const TO = "v1.31.4+rke2r1";
 const DUE: [node: string, file: string][] = [

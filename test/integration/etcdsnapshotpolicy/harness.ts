@@ -4,17 +4,12 @@
  * alike) makes a minute pass in a couple of seconds, with the sim's node durations left real.
  */
 import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy, type EtcdSnapshotPolicySpecInput } from "../../../src/api/etcdsnapshotpolicy.ts";
-import { createEtcdSnapshotPolicyController } from "../../../src/controllers/etcdsnapshotpolicy/controller.ts";
-import { silentLogger } from "../../../src/observability/logger.ts";
-import { createMetrics, type OperatorMetrics } from "../../../src/observability/metrics.ts";
-import { ControllerManager } from "../../../src/operator/manager.ts";
+import { startTestOperator, type RunningOperator } from "../../support/operator-harness.ts";
 import { sleepWith, type Clock } from "../../../src/runtime/clock.ts";
-import { isNotFound } from "../../../src/runtime/kube/errors.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
-import type { RequestKey } from "../../../src/sim/apiserver/faults.ts";
-import { OPERATOR_CLIENT, type Sim } from "../../../src/sim/index.ts";
 import type { ObjectStoreFactory } from "../../../src/storage/s3-store.ts";
-import { externalKubeconfig } from "../../support/sim-harness.ts";
+import type { TestSim } from "../../support/sim-harness.ts";
+import type { RequestFilter } from "../../support/request-log.ts";
 import { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig } from "../../support/operator-config.ts";
 
 export { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig };
@@ -26,7 +21,11 @@ export class FastClock implements Clock {
   private readonly start: number;
   private readonly realStart = Date.now();
 
-  constructor(speed: number, start = Date.UTC(2026, 2, 1, 0, 0, 30)) {
+  /**
+   * Starts at the real time (half a minute past the next minute): a real API server stamps objects
+   * (creationTimestamp, a Job's completionTime) with real time, and a schedule counts from them.
+   */
+  constructor(speed: number, start = Math.ceil(Date.now() / 60_000) * 60_000 + 30_000) {
     this.speed = speed;
     this.start = start;
   }
@@ -53,19 +52,11 @@ export class FastClock implements Clock {
 }
 
 
-export interface RunningController {
-  metrics: OperatorMetrics;
-  stop(): Promise<void>;
-}
+export type RunningController = RunningOperator;
 
-/** One operator instance (a restart is stop() and a new one). */
-export async function startController(port: KubePort, clock: Clock, options: { openStore?: ObjectStoreFactory } = {}): Promise<RunningController> {
-  const metrics = createMetrics({ defaultMetrics: false });
-  const log = silentLogger();
-  const module = createEtcdSnapshotPolicyController({ port, clock, log, metrics, config: operatorConfig() }, options);
-  const manager = new ControllerManager([module], log);
-  await manager.start();
-  return { metrics, stop: () => manager.stop() };
+/** One operator replica, as production runs it (a restart is stop() and a new one). */
+export function startController(port: KubePort, clock: Clock, options: { openStore?: ObjectStoreFactory } = {}): Promise<RunningController> {
+  return startTestOperator(port, { clock, etcdSnapshotPolicy: options });
 }
 
 export function policy(name: string, spec: EtcdSnapshotPolicySpecInput): EtcdSnapshotPolicy {
@@ -76,25 +67,11 @@ export async function getPolicy(port: KubePort, name: string): Promise<EtcdSnaps
   return port.get<EtcdSnapshotPolicy>(etcdSnapshotPolicyResource, name);
 }
 
-export async function deletePolicy(port: KubePort, name: string): Promise<void> {
-  try {
-    await port.delete(etcdSnapshotPolicyResource, name);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-}
-
 export function condition(object: EtcdSnapshotPolicy | undefined, type: string): { status: string; reason: string; message: string } | undefined {
   return object?.status?.conditions?.find((c) => c.type === type);
 }
 
-/**
- * How many requests the operator's client made that match `filter`, as the simulated API server
- * accounted them (what test/rbac/operator-rbac.check.ts reads back); undefined against a real API
- * server, which keeps no such books.
- */
-export function operatorRequests(sim: Sim, filter: Omit<Partial<RequestKey>, "client">): number | undefined {
-  if (externalKubeconfig()) return undefined;
-  if (!sim.requests) throw new Error("the simulated API server keeps no request accounting");
-  return sim.requests.count({ ...filter, client: OPERATOR_CLIENT });
+/** How many requests the operator's client made that match `filter` (its own request log: both lanes). */
+export function operatorRequests(sim: TestSim, filter: RequestFilter): number {
+  return sim.operatorRequests.count(filter);
 }

@@ -4,7 +4,7 @@
  * recorded S3 copy into the bucket as RKE2's upload would; the operator then finds it there
  * with its own client, credentials from the Secret.
  */
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { afterAll, beforeAll, describe, expect } from "@jest/globals";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +18,7 @@ import { EVENT_RESOURCE, type CoreEvent } from "../../../src/observability/event
 import { SECRET_RESOURCE, type Secret } from "../../../src/storage/credentials.ts";
 import { parseS3Url } from "../../../src/storage/s3-location.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
+import { itOnSim } from "../../support/lanes.ts";
 import { condition, FastClock, getPolicy, JOBS_NAMESPACE, OPERATOR_NAMESPACE, policy, startController, type RunningController } from "./harness.ts";
 
 const ACCESS_KEY = "S3RVER";
@@ -86,7 +87,7 @@ afterAll(async () => {
 });
 
 describe("EtcdSnapshotPolicy with S3", () => {
-  it("verifies snapshots in the bucket, reports S3 outages visibly, retries, and never prunes the last good one", async () => {
+  itOnSim("compressedTime")("verifies snapshots in the bucket, reports S3 outages visibly, retries, and never prunes the last good one", async () => {
     await sim().port.create(etcdSnapshotPolicyResource, policy("offsite", {
       schedule: "* * * * *",
       retention: { count: 2 },

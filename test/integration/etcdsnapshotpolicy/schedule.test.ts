@@ -12,6 +12,7 @@ import { ACTION_LABEL, JOB_RESOURCE, OWNER_LABEL, type Job } from "../../../src/
 import { isKubeError } from "../../../src/runtime/kube/errors.ts";
 import { toolPath } from "../../support/tools.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
+import { itOnSim } from "../../support/lanes.ts";
 import { condition, FastClock, getPolicy, JOBS_NAMESPACE, policy, startController, type RunningController } from "./harness.ts";
 
 const clock = new FastClock(30);
@@ -38,7 +39,7 @@ async function saveJobs(name: string): Promise<Job[]> {
 const runOf = (job: Job): string => job.metadata.annotations?.[RUN_ANNOTATION] ?? "";
 
 describe("EtcdSnapshotPolicy on the simulated cluster", () => {
-  it("takes a snapshot on every etcd node each minute and keeps exactly `count` of them across the 3 nodes", async () => {
+  itOnSim("compressedTime")("takes a snapshot on every etcd node each minute and keeps exactly `count` of them across the 3 nodes", async () => {
     await sim().port.create(etcdSnapshotPolicyResource, policy("every-minute", { schedule: "* * * * *", nodes: "AllEtcdNodes", retention: { count: 2 } }));
     const settled = await waitFor(
       async () => {
@@ -104,7 +105,7 @@ describe("EtcdSnapshotPolicy on the simulated cluster", () => {
     await sim().port.delete(etcdSnapshotPolicyResource, "on-demand");
   }, 60_000);
 
-  it("an operator restarted mid-snapshot does not take a second snapshot for the same slot", async () => {
+  itOnSim("compressedTime")("an operator restarted mid-snapshot does not take a second snapshot for the same slot", async () => {
     await sim().port.create(etcdSnapshotPolicyResource, policy("restart", { schedule: "* * * * *", retention: { count: 10 } }));
     const running = await waitFor(async () => {
       const jobs = await saveJobs("restart");

@@ -1,13 +1,10 @@
-import { describe, expect, it } from "@jest/globals";
+import { expect, it } from "@jest/globals";
 import { startSim } from "../../../src/sim/index.ts";
 import { demoTopology, scaleTopology } from "../../../src/sim/cluster/topology.ts";
 import { NODES, type Node } from "../../../src/sim/cluster/kinds.ts";
-import { externalKubeconfig } from "../../support/sim-harness.ts";
+import { describeOnSim } from "../../support/lanes.ts";
 
-// Scale runs only make sense against the fake server (a real one would get 1,000 fake nodes).
-const onFakeServer = externalKubeconfig() === undefined ? describe : describe.skip;
-
-onFakeServer("simulator at scale", () => {
+describeOnSim("simInternals")("simulator at scale", () => {
   it("starts a 1,000-node cluster in a few seconds", async () => {
     const started = Date.now();
     const sim = await startSim({ topology: scaleTopology(1000), timeScale: 0.01, workloads: false, durations: { heartbeatMs: 5000 } });

@@ -1,5 +1,5 @@
 /**
- * testing.md reliability scenarios 4, 5 and 8: a PodDisruptionBudget that blocks a drain until
+ * docs/testing.md reliability scenarios 4, 5 and 8: a PodDisruptionBudget that blocks a drain until
  * its timeout, two budgets on one pod (a configuration error), and a server that never comes back.
  */
 import { describe, expect, it } from "@jest/globals";

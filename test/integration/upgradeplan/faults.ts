@@ -3,15 +3,14 @@
  * call on, every request fails and every watch ends), a clock that can jump (for maintenance
  * windows), a fresh simulated cluster per scenario, and a few cluster edits.
  */
-import { startSim, type Sim, type StartSimOptions } from "../../../src/sim/index.ts";
-import { demoTopology } from "../../../src/sim/cluster/topology.ts";
+import type { StartSimOptions } from "../../../src/sim/index.ts";
 import type { LabelSelector } from "../../../src/api/common.ts";
 import { KubeError } from "../../../src/runtime/kube/errors.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
 import type { KubeObject, ResourceType, WatchEvent, WatchHandle, WatchOptions } from "../../../src/runtime/kube/types.ts";
 import { sleepWith, type Clock } from "../../../src/runtime/clock.ts";
 import { POD_RESOURCE } from "../../../src/nodeops/job.ts";
-import { externalKubeconfig } from "../../support/sim-harness.ts";
+import { startTestSim, type TestSim } from "../../support/sim-harness.ts";
 
 export type Call = { verb: keyof KubePort; type: ResourceType | undefined; object?: KubeObject };
 
@@ -118,9 +117,8 @@ export class ShiftClock implements Clock {
 }
 
 /** A fresh 7-node cluster for one scenario (scenarios leave nodes upgraded, cordoned, claimed). */
-export async function freshSim(options: Partial<StartSimOptions> = {}): Promise<Sim> {
-  const external = externalKubeconfig();
-  return startSim({ topology: demoTopology(), timeScale: 0.01, ...options, ...(external ? { external: { kubeconfigPath: external } } : {}) });
+export async function freshSim(options: Partial<StartSimOptions> = {}): Promise<TestSim> {
+  return startTestSim(options);
 }
 
 /** Selects the agents only (no server role). */

@@ -1,12 +1,13 @@
 /**
- * testing.md reliability scenarios 6, 7, 9, 10 and 13: a pre-cordoned node, an etcd member
+ * docs/testing.md reliability scenarios 6, 7, 9, 10 and 13: a pre-cordoned node, an etcd member
  * failing mid-rollout, a window closing mid-rollout, a target changed mid-rollout, and the
- * disruption lock held by a second operation. Scenario 13 asks for an UpgradePlan and a
- * CertRotation at once; CertRotation is not built yet, so a second lock holder (a CertRotation
- * object and the Lease it would hold, driven through the same DisruptionLock) stands in for it.
+ * disruption lock held by a second operation. For scenario 13 the test holds the lock for a
+ * CertRotation itself (through the same DisruptionLock) so the moment is deterministic;
+ * certrotation/with-upgrade.test.ts runs both controllers at once.
  */
 import { describe, expect, it } from "@jest/globals";
 import { certRotationResource } from "../../../src/api/certrotation.ts";
+import { DISRUPTING_KINDS } from "../../../src/controllers/context.ts";
 import { upgradePlanResource } from "../../../src/api/upgradeplan.ts";
 import { completionLabelKey, readClaim, targetHash } from "../../../src/rollout/claim.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-objects.ts";
@@ -16,6 +17,7 @@ import type { KubePort } from "../../../src/runtime/kube/port.ts";
 import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
 import { waitFor } from "../../support/sim-harness.ts";
 import { AGENTS_ONLY, freshSim, PATCH, ShiftClock } from "./faults.ts";
+import { itOnSim } from "../../support/lanes.ts";
 import { condition, imageOf, nodeOf, OPERATOR_NAMESPACE, plan, quickSpec, startOperator, Timeline, TO, upgradeJobs, waitForPlan } from "./harness.ts";
 
 const nodes = async (port: KubePort): Promise<NodeObject[]> => (await port.list<NodeObject>(NODE_RESOURCE)).items;
@@ -90,7 +92,7 @@ describe("reliability: gates", () => {
     }
   }, 90_000);
 
-  it("9. the window closes mid-rollout: the node in progress finishes, nothing new starts, it resumes in the next window", async () => {
+  itOnSim("shiftedClock")("9. the window closes mid-rollout: the node in progress finishes, nothing new starts, it resumes in the next window", async () => {
     const clock = new ShiftClock(Date.UTC(2026, 5, 10, 1, 59, 57));
     const sim = await freshSim({ clock });
     const operator = await startOperator(sim.operatorPort, { clock });
@@ -147,9 +149,10 @@ describe("reliability: gates", () => {
 
   it("13. another operation holds the disruption lock: nothing is touched until it lets go; it cannot take the lock while nodes are out", async () => {
     const sim = await freshSim();
-    const lock = new DisruptionLock({ port: sim.port, clock: systemClock, namespace: OPERATOR_NAMESPACE });
+    const lock = new DisruptionLock({ port: sim.port, clock: systemClock, namespace: OPERATOR_NAMESPACE, holderKinds: DISRUPTING_KINDS });
     const lease = async () => sim.port.get<Lease>(LEASE_RESOURCE, DISRUPTION_LOCK_NAME, OPERATOR_NAMESPACE);
-    const operator = await startOperator(sim.operatorPort);
+    // The test itself is the CertRotation holding the lock: that controller must not release it.
+    const operator = await startOperator(sim.operatorPort, { controllers: ["UpgradePlan"] });
     try {
       await sim.port.create(certRotationResource, { apiVersion: certRotationResource.apiVersion, kind: certRotationResource.kind, metadata: { name: "default" }, spec: {} });
       expect((await lock.acquire("CertRotation/default", await lease(), false)).held).toBe(true);

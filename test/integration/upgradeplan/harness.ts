@@ -5,19 +5,18 @@
  */
 import { etcdSnapshotPolicyResource } from "../../../src/api/etcdsnapshotpolicy.ts";
 import { upgradePlanResource, type UpgradePlan, type UpgradePlanSpecInput } from "../../../src/api/upgradeplan.ts";
-import { createUpgradePlanController, type UpgradePlanOptions } from "../../../src/controllers/upgradeplan/index.ts";
+import type { UpgradePlanOptions } from "../../../src/controllers/upgradeplan/index.ts";
 import { JOB_RESOURCE, NODE_LABEL, POD_RESOURCE, type Job } from "../../../src/nodeops/job.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
-import { createMetrics, type OperatorMetrics } from "../../../src/observability/metrics.ts";
-import { ControllerManager } from "../../../src/operator/manager.ts";
 import { readClaim } from "../../../src/rollout/claim.ts";
 import { isNodeReady, isPodReady, NODE_RESOURCE, type NodeObject, type PodObject } from "../../../src/rollout/kube-objects.ts";
 import { ETCD_ROLE_LABEL } from "../../../src/rke2/roles.ts";
-import { systemClock, type Clock } from "../../../src/runtime/clock.ts";
+import { systemClock } from "../../../src/runtime/clock.ts";
 import { Informer } from "../../../src/runtime/informer.ts";
 import { isAlreadyExists } from "../../../src/runtime/kube/errors.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
 import { waitFor } from "../../support/sim-harness.ts";
+import { FAST_UPGRADES, startTestOperator, type RunningOperator, type TestOperatorOptions } from "../../support/operator-harness.ts";
 import { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig } from "../../support/operator-config.ts";
 
 export { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig };
@@ -26,22 +25,13 @@ export const FROM = "v1.30.6+rke2r1";
 export const TO = "v1.31.4+rke2r1";
 
 
-export interface RunningOperator {
-  metrics: OperatorMetrics;
-  stop(): Promise<void>;
-}
+export type { RunningOperator };
+export { FAST_UPGRADES as FAST };
 
-/** Short polls so a time-compressed cluster is not slowed down by the operator's own waits. */
-export const FAST: UpgradePlanOptions = { drainPollMs: 100, snapshotPollMs: 200, drainBackoff: { initialMs: 200, maxMs: 1000, factor: 2, jitter: 0, resetAfterMs: 60_000 } };
-
-/** One operator instance (a restart is stop() and a new one). */
-export async function startOperator(port: KubePort, options: UpgradePlanOptions & { clock?: Clock } = {}): Promise<RunningOperator> {
-  const metrics = createMetrics({ defaultMetrics: false });
-  const log = silentLogger();
-  const module = createUpgradePlanController({ port, clock: options.clock ?? systemClock, log, metrics, config: operatorConfig() }, { ...FAST, ...options });
-  const manager = new ControllerManager([module], log);
-  await manager.start();
-  return { metrics, stop: () => manager.stop() };
+/** One operator replica, as production runs it (a restart is stop() and a new one). */
+export function startOperator(port: KubePort, options: Partial<UpgradePlanOptions> & Pick<TestOperatorOptions, "clock" | "controllers"> = {}): Promise<RunningOperator> {
+  const { clock, controllers, ...upgradePlan } = options;
+  return startTestOperator(port, { upgradePlan, ...(clock ? { clock } : {}), ...(controllers ? { controllers } : {}) });
 }
 
 export function plan(name: string, spec: UpgradePlanSpecInput): UpgradePlan {

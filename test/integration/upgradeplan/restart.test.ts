@@ -1,10 +1,11 @@
 /**
- * testing.md reliability scenarios 1-3: the operator killed mid-drain, killed between creating a
+ * docs/testing.md reliability scenarios 1-3: the operator killed mid-drain, killed between creating a
  * Job and writing status, and two replicas where only the Lease holder acts.
  */
 import { describe, expect, it } from "@jest/globals";
 import { upgradePlanResource } from "../../../src/api/upgradeplan.ts";
 import { OPERATOR_FLAGS } from "../../../src/config.ts";
+import { policyPreUpgradeSnapshots } from "../../../src/controllers/index.ts";
 import { createUpgradePlanController } from "../../../src/controllers/upgradeplan/index.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
 import { runOperator } from "../../../src/operator/run.ts";
@@ -87,7 +88,7 @@ describe("reliability: restarts", () => {
     const start = (identity: "a" | "b") =>
       runOperator(
         { ...operatorConfig(), leaderElect: true, leaseName: OPERATOR_FLAGS.leaseName.default /* the chart grants the default Lease name only */ },
-        { log: silentLogger(), port: ports[identity], identity, host: "127.0.0.1", factories: [(context) => createUpgradePlanController(context, FAST)] },
+        { log: silentLogger(), port: ports[identity], identity, host: "127.0.0.1", factories: [(context) => createUpgradePlanController(context, { ...FAST, snapshots: policyPreUpgradeSnapshots(context) })] },
       );
     const replicas = { a: await start("a"), b: await start("b") };
     try {

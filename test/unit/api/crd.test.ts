@@ -97,7 +97,7 @@ describe("crds/ in the repository", () => {
 describe("the API server's view of our CRDs", () => {
   const examples = parseAllDocuments(API_MD_EXAMPLES).map((d) => d.toJS() as Record<string, unknown> & { kind: string });
 
-  it.each(examples.map((e) => [e.kind, e] as const))("api.md example %s is admitted unchanged", (kind, example) => {
+  it.each(examples.map((e) => [e.kind, e] as const))("the documented example %s is admitted unchanged", (kind, example) => {
     const { pruned, issues } = admit(kind, example);
     expect(pruned).toEqual([]);
     expect(issues).toEqual([]);
@@ -115,7 +115,7 @@ describe("the API server's view of our CRDs", () => {
     ]);
   });
 
-  it("defaults a minimal EtcdSnapshotPolicy as api.md says", () => {
+  it("defaults a minimal EtcdSnapshotPolicy as docs/etcd-snapshots.md says", () => {
     const { defaulted, issues } = admit("EtcdSnapshotPolicy", cr("EtcdSnapshotPolicy", { schedule: "0 * * * *", s3: { bucket: "bkt" } }));
     expect(issues).toEqual([]);
     expect(defaulted.spec).toEqual({

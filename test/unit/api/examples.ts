@@ -1,4 +1,4 @@
-/** The "Examples users will apply" of design/api.md, verbatim. */
+/** The examples users will apply, as the kind docs (docs/etcd-snapshots.md, upgrades.md, certificates.md) show them. */
 export const API_MD_EXAMPLES = `
 apiVersion: rke2-lifecycle.io/v1alpha1
 kind: EtcdSnapshotPolicy

@@ -7,9 +7,9 @@ import { snapshotSizeBytes } from "../../../src/api/etcdsnapshotfile.ts";
 import { API_MD_EXAMPLES } from "./examples.ts";
 
 const parsers: Partial<Record<string, (raw: unknown) => { ok: boolean; message?: string }>> = {
-  EtcdSnapshotPolicy: snapshotPolicy.parseSpec,
-  CertRotation: certRotation.parseSpec,
-  UpgradePlan: upgradePlan.parseSpec,
+  EtcdSnapshotPolicy: snapshotPolicy.parseEtcdSnapshotPolicySpec,
+  CertRotation: certRotation.parseCertRotationSpec,
+  UpgradePlan: upgradePlan.parseUpgradePlanSpec,
 };
 
 interface Example {
@@ -18,7 +18,7 @@ interface Example {
 }
 const examples = parseAllDocuments(API_MD_EXAMPLES).map((doc) => doc.toJS() as Example);
 
-describe("api.md examples", () => {
+describe("the documented examples", () => {
   it.each(examples.map((e) => [e.kind, e] as const))("%s parses", (_kind, example) => {
     const parse = parsers[example.kind];
     expect(parse?.(example.spec)).toMatchObject({ ok: true });
@@ -28,8 +28,8 @@ describe("api.md examples", () => {
 const failureOf = (result: { ok: boolean; message?: string }): string => (result.ok ? "" : (result.message ?? ""));
 
 describe("EtcdSnapshotPolicy spec", () => {
-  it("fills every default from api.md", () => {
-    expect(snapshotPolicy.parseSpec({ schedule: "0 */12 * * *" })).toEqual({
+  it("fills every documented default", () => {
+    expect(snapshotPolicy.parseEtcdSnapshotPolicySpec({ schedule: "0 */12 * * *" })).toEqual({
       ok: true,
       spec: {
         schedule: "0 */12 * * *",
@@ -45,7 +45,7 @@ describe("EtcdSnapshotPolicy spec", () => {
   });
 
   it("defaults S3 settings", () => {
-    const result = snapshotPolicy.parseSpec({ schedule: "0 * * * *", s3: { bucket: "b-1", endpointCA: { name: "ca" } } });
+    const result = snapshotPolicy.parseEtcdSnapshotPolicySpec({ schedule: "0 * * * *", s3: { bucket: "b-1", endpointCA: { name: "ca" } } });
     expect(result.ok && result.spec.s3).toEqual({
       bucket: "b-1",
       endpoint: "s3.amazonaws.com",
@@ -72,7 +72,7 @@ describe("EtcdSnapshotPolicy spec", () => {
     [null, "spec"],
     ["text", "spec"],
   ])("rejects %j with a clear message", (spec, fragment) => {
-    const result = snapshotPolicy.parseSpec(spec);
+    const result = snapshotPolicy.parseEtcdSnapshotPolicySpec(spec);
     expect(result.ok).toBe(false);
     expect(failureOf(result)).toContain(fragment);
     expect(failureOf(result)).not.toContain("\n");
@@ -81,7 +81,7 @@ describe("EtcdSnapshotPolicy spec", () => {
 
 describe("CertRotation spec", () => {
   it("an absent spec means every default", () => {
-    expect(certRotation.parseSpec(undefined)).toEqual({
+    expect(certRotation.parseCertRotationSpec(undefined)).toEqual({
       ok: true,
       spec: {
         renewBefore: "720h",
@@ -96,7 +96,7 @@ describe("CertRotation spec", () => {
   });
 
   it("accepts known services and percentages", () => {
-    expect(certRotation.parseSpec({ services: ["etcd", "kubelet", "api-server"], concurrency: { agents: "25%" } }).ok).toBe(true);
+    expect(certRotation.parseCertRotationSpec({ services: ["etcd", "kubelet", "api-server"], concurrency: { agents: "25%" } }).ok).toBe(true);
   });
 
   it.each([
@@ -106,13 +106,13 @@ describe("CertRotation spec", () => {
     [{ concurrency: { agents: 0 } }, "spec.concurrency.agents"],
     [{ window: { startTime: "02:00", endTime: "02:00" } }, "spec.window.endTime: startTime and endTime must differ"],
   ])("rejects %j with a clear message", (spec, fragment) => {
-    expect(failureOf(certRotation.parseSpec(spec))).toContain(fragment);
+    expect(failureOf(certRotation.parseCertRotationSpec(spec))).toContain(fragment);
   });
 });
 
 describe("UpgradePlan spec", () => {
-  it("fills every default from api.md", () => {
-    const result = upgradePlan.parseSpec({ version: "v1.31.4+rke2r1" });
+  it("fills every documented default", () => {
+    const result = upgradePlan.parseUpgradePlanSpec({ version: "v1.31.4+rke2r1" });
     expect(result.ok && result.spec).toMatchObject({
       paused: false,
       snapshot: { required: true },
@@ -134,14 +134,7 @@ describe("UpgradePlan spec", () => {
     [{ version: "v1.31.4+rke2r1", failurePolicy: { maxAttemptsPerNode: 0 } }, "spec.failurePolicy.maxAttemptsPerNode"],
     [{ version: "v1.31.4+rke2r1", snapshot: { policyRef: "Not_A_Name" } }, "spec.snapshot.policyRef"],
   ])("rejects %j with a clear message", (spec, fragment) => {
-    expect(failureOf(upgradePlan.parseSpec(spec))).toContain(fragment);
-  });
-
-  it.each([
-    ["v1.31.4+rke2r1", "v1.31.4-rke2r1"],
-    ["v1.30.0-rc1+rke2r2", "v1.30.0-rc1-rke2r2"],
-  ])("image tag of %s is %s", (version, tag) => {
-    expect(upgradePlan.upgradeImageTag(version)).toBe(tag);
+    expect(failureOf(upgradePlan.parseUpgradePlanSpec(spec))).toContain(fragment);
   });
 });
 

@@ -57,9 +57,10 @@ export interface CertTree {
   cleanup(): Promise<void>;
 }
 
-export async function certTree(): Promise<CertTree> {
+/** `rke2DataDir`: where RKE2 keeps its data on the simulated host (its default unless given). */
+export async function certTree(rke2DataDir = "/var/lib/rancher/rke2"): Promise<CertTree> {
   const root = await mkdtemp(join(tmpdir(), "rke2-certs-"));
-  const dataDir = join(root, "var/lib/rancher/rke2");
+  const dataDir = join(root, rke2DataDir);
   await mkdir(dataDir, { recursive: true });
   const writeText = async (file: string, text: string): Promise<void> => {
     const path = join(dataDir, file);

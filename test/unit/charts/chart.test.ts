@@ -134,10 +134,7 @@ describe("namespaces and Pod Security", () => {
     expect(podSecurityViolations(job.spec.template.spec as unknown as PodSpec, "baseline")).not.toEqual([]);
     const inventory = find(rendered, "DaemonSet", `${RELEASE}-cert-inventory`);
     expect(inventory.metadata.namespace).toBe(JOBS_NAMESPACE);
-    expect(podSecurityViolations(podSpecOf(inventory), "baseline")).toEqual([
-      "volume server-tls is a hostPath",
-      "volume agent is a hostPath",
-    ]);
+    expect(podSecurityViolations(podSpecOf(inventory), "baseline")).toEqual(["volume rke2-data is a hostPath", "pod: SELinux options"]);
   });
 
   it("renders the operator namespace as restricted only on request", () => {
@@ -156,11 +153,30 @@ describe("the certificate inventory DaemonSet", () => {
   const pod = podSpecOf(inventory) as PodSpec & { tolerations: unknown[]; automountServiceAccountToken: boolean; serviceAccountName: string };
   const container = pod.containers[0] as unknown as { args: string[]; volumeMounts: { readOnly?: boolean }[]; securityContext: Record<string, unknown> };
 
-  it("mounts the RKE2 certificate folders read-only, tolerates every taint and runs node-agent cert-inventory", () => {
-    expect(pod.volumes?.map((v) => (v.hostPath as { path: string }).path)).toEqual(["/var/lib/rancher/rke2/server/tls", "/var/lib/rancher/rke2/agent"]);
-    expect(container.volumeMounts.every((mount) => mount.readOnly === true)).toBe(true);
+  it("mounts the RKE2 data dir read-only, tolerates every taint and runs node-agent cert-inventory", () => {
+    expect(pod.volumes).toEqual([{ name: "rke2-data", hostPath: { path: "/var/lib/rancher/rke2", type: "Directory" } }]);
+    expect(container.volumeMounts).toEqual([{ name: "rke2-data", mountPath: "/host/var/lib/rancher/rke2", readOnly: true }]);
     expect(pod.tolerations).toEqual([{ operator: "Exists" }]);
-    expect(container.args).toEqual(["node-agent", "cert-inventory"]);
+    expect(container.args).toEqual(["node-agent", "cert-inventory", "--data-dir", "/var/lib/rancher/rke2"]);
+  });
+
+  // k3s decides server or agent by whether `<data-dir>/server` exists (pkg/cli/cert): a hostPath
+  // that may create a folder (DirectoryOrCreate, or no type) would turn an agent into a "server".
+  it("never creates a folder on the node", () => {
+    for (const volume of pod.volumes ?? []) expect([volume.name, (volume.hostPath as { type?: string }).type]).toEqual([volume.name, "Directory"]);
+  });
+
+  it("runs as spc_t, which may read what RKE2's SELinux policy labels container_var_lib_t and rke2_tls_t", () => {
+    expect((pod.securityContext as { seLinuxOptions?: unknown }).seLinuxOptions).toEqual({ type: "spc_t" });
+    const plain = podSpecOf(find(renderChart(["--set", "certInventory.seLinuxType="]), "DaemonSet", `${RELEASE}-cert-inventory`));
+    expect((plain.securityContext as { seLinuxOptions?: unknown }).seLinuxOptions).toBeUndefined();
+  });
+
+  it("reads a custom RKE2 data dir, and refuses a relative one", () => {
+    const custom = podSpecOf(find(renderChart(["--set", "rke2.dataDir=/opt/rke2"]), "DaemonSet", `${RELEASE}-cert-inventory`));
+    expect(custom.volumes).toEqual([{ name: "rke2-data", hostPath: { path: "/opt/rke2", type: "Directory" } }]);
+    expect((custom.containers[0] as unknown as { args: string[] }).args).toEqual(["node-agent", "cert-inventory", "--data-dir", "/opt/rke2"]);
+    expect(renderError(["--set", "rke2.dataDir=opt/rke2"])).toContain("rke2.dataDir must be an absolute host path");
   });
 
   it("mounts its ServiceAccount's token (the SA agrees) and holds no capabilities", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { parseOperatorConfig, type OperatorConfig } from "../../../src/config.ts";
-import type { ControllerModule } from "../../../src/operator/manager.ts";
+import type { ControllerModule } from "../../../src/runtime/controller-module.ts";
 import { runOperator } from "../../../src/operator/run.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
 import { createMetrics } from "../../../src/observability/metrics.ts";

@@ -56,4 +56,5 @@ describe("checkSkew", () => {
 
 it("turns + into - for the upgrade image tag", () => {
   expect(upgradeImageTag("v1.31.4+rke2r1")).toBe("v1.31.4-rke2r1");
+  expect(upgradeImageTag("v1.30.0-rc1+rke2r2")).toBe("v1.30.0-rc1-rke2r2");
 });

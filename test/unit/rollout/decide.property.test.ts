@@ -65,12 +65,12 @@ function apply(world: World, decision: RolloutDecision, roundInput: RolloutInput
     } else if (step.kind === "deleteJobs") {
       target.jobs = target.jobs.filter((j) => !step.jobs.includes(j.name));
     } else if (step.kind === "label") {
-      target.doneHash = roundInput.target;
+      target.doneHash = roundInput.targetHash;
     } else if (step.kind === "release") {
       target.claim = undefined;
       if (step.uncordon) target.unschedulable = false;
     } else {
-      target.doneHash = roundInput.target;
+      target.doneHash = roundInput.targetHash;
       target.claim = undefined;
       if (step.uncordon) target.unschedulable = false;
     }

@@ -31,6 +31,13 @@ describe("decideRollout: starting nodes", () => {
     expect(decision.lock).toBe("none");
   });
 
+  it("a claimed node between attempts waits while starting is not allowed, and says why", () => {
+    const nodes = demoNodes().map((n) => (n.name === "etcd-1" ? { ...n, unschedulable: true, claim: claim({ attemptStartedAt: undefined }) } : n));
+    const decision = decideRollout(input(nodes, { mayStart: false, lock: { holder: OWNER, holderGone: false } }));
+    expect(decision.progress.get("etcd-1")).toMatchObject({ phase: "Waiting", message: expect.stringContaining("paused, outside its window") });
+    expect(decision.waiting).toBeUndefined();
+  });
+
   it("does not start a second etcd member while one is in progress", () => {
     const nodes = demoNodes().map((n) => (n.name === "etcd-1" ? { ...n, unschedulable: true, claim: claim(), jobs: [job("etcd-1", 1, "Running")] } : n));
     const decision = decideRollout(input(nodes, { lock: { holder: OWNER, holderGone: false } }));

@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { certRotationResource } from "../../../src/api/certrotation.ts";
+import { DISRUPTING_KINDS } from "../../../src/controllers/context.ts";
 import { buildNodeJob, JOB_RESOURCE, POD_RESOURCE, type Job } from "../../../src/nodeops/job.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
 import { CLAIM_ANNOTATION, completionLabelKey, readClaim, targetHash } from "../../../src/rollout/claim.ts";
@@ -15,6 +16,7 @@ import { DISRUPTION_LOCK_NAME } from "../../../src/rollout/lock.ts";
 import type { RolloutRequest } from "../../../src/rollout/observe.ts";
 import { FakeClock, flushMicrotasks } from "../../../src/runtime/clock.ts";
 import { KubeError } from "../../../src/runtime/kube/errors.ts";
+import type { KubeObject, ResourceType } from "../../../src/runtime/kube/types.ts";
 import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
 import { MemoryKubePort } from "../../support/memory-port.ts";
 import { policy } from "./fixtures.ts";
@@ -80,7 +82,7 @@ describe("RolloutEngine with the in-memory port", () => {
     caches = createRolloutCaches({ port, clock, log: silentLogger(), namespace: "ops", jobNamespace: "jobs" });
     for (const informer of caches.informers) informer.start();
     await Promise.all(caches.informers.map((informer) => informer.synced));
-    engine = new RolloutEngine({ port, clock, log: silentLogger(), caches, drainPollMs: 100 });
+    engine = new RolloutEngine({ port, clock, log: silentLogger(), caches, lockHolderKinds: DISRUPTING_KINDS, drainPollMs: 100 });
   });
 
   afterEach(async () => {
@@ -104,7 +106,8 @@ describe("RolloutEngine with the in-memory port", () => {
     expect(port.requestCount("mergePatch", "nodes")).toBe(patches);
   });
 
-  it("finishes a node once healthy for the settle time, then drains and starts the worker", async () => {
+  /** Starts etcd-1, then completes its Job and brings it back Ready at the target. */
+  const completeEtcdUpgrade = async (): Promise<void> => {
     await round();
     const [job] = await jobs();
     if (!job) throw new Error("no job");
@@ -112,6 +115,10 @@ describe("RolloutEngine with the in-memory port", () => {
     await port.patchStatus(JOB_RESOURCE, job.metadata.name, { conditions: [{ type: "Complete", status: "True", lastTransitionTime: finishedAt }], completionTime: finishedAt }, "jobs");
     await port.patchStatus(NODE_RESOURCE, "etcd-1", { conditions: [{ type: "Ready", status: "True", lastTransitionTime: finishedAt }], nodeInfo: { kubeletVersion: TARGET } });
     await flushMicrotasks();
+  };
+
+  it("finishes a node once healthy for the settle time, then drains and starts the worker", async () => {
+    await completeEtcdUpgrade();
     const settling = await round();
     expect(settling.summary.nodes).toEqual([expect.objectContaining({ name: "etcd-1", phase: "WaitingHealthy", message: `healthy since ${new Date(clock.now()).toISOString()}, settling 30s` })]);
     expect(settling.requeueAfterMs).toBe(30_000);
@@ -129,8 +136,49 @@ describe("RolloutEngine with the in-memory port", () => {
     expect(next.summary.nodes).toEqual([expect.objectContaining({ name: "agent-1", phase: "Draining" })]);
     expect(next.requeueAfterMs).toBe(100);
 
-    await round();
+    // The drain ends and the Job starts in this round: the summary shows what was done, not what was decided.
+    const started = await round();
     expect((await jobs()).map((j) => j.metadata.labels?.["rke2-lifecycle.io/node"]).sort()).toEqual(["agent-1", "etcd-1"]);
+    const agentJob = (await jobs()).find((j) => j.metadata.labels?.["rke2-lifecycle.io/node"] === "agent-1");
+    expect(started.summary.nodes).toEqual([
+      expect.objectContaining({ name: "agent-1", phase: "Running", job: agentJob?.metadata.name }),
+    ]);
+  });
+
+  /** Brings etcd-1 to the round that finishes it, where the same round would also claim agent-1. */
+  const untilEtcdFinishes = async (): Promise<void> => {
+    await completeEtcdUpgrade();
+    await round();
+    await clock.advance(30_000);
+  };
+
+  it("lands a round's finish before its next claim, even when the finish is the slower write", async () => {
+    await untilEtcdFinishes();
+    const landed: string[] = [];
+    const patch = port.mergePatch.bind(port);
+    port.mergePatch = async <T extends KubeObject>(type: ResourceType, name: string, body: object, namespace?: string): Promise<T> => {
+      // The finishing write answers last unless the executor waits for it before claiming.
+      if (name === "etcd-1") for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+      const result = await patch<T>(type, name, body, namespace);
+      landed.push(name);
+      return result;
+    };
+    const next = await round();
+    expect(next.finished.map((f) => f.node)).toEqual(["etcd-1"]);
+    expect(landed).toEqual(["etcd-1", "agent-1"]);
+  });
+
+  it("claims no other node in a round whose finish failed", async () => {
+    await untilEtcdFinishes();
+    const patch = port.mergePatch.bind(port);
+    port.mergePatch = async <T extends KubeObject>(type: ResourceType, name: string, body: object, namespace?: string): Promise<T> => {
+      if (name === "etcd-1") throw new KubeError("Conflict", "the object has been modified", { code: 409 });
+      return patch<T>(type, name, body, namespace);
+    };
+    const next = await round();
+    expect(next.finished).toEqual([]);
+    expect(readClaim((await nodeNamed("agent-1")).metadata.annotations)).toBeUndefined();
+    expect(next.requeueAfterMs).toBe(0);
   });
 
   it("reports a PodDisruptionBudget refusal as DrainBlocked naming the budget, once per reason", async () => {

@@ -63,7 +63,7 @@ export function node(name: string, role: Role, overrides: Partial<ObservedNode> 
   };
 }
 
-/** sim.md's demo cluster: 1 etcd-only, 2 etcd+control-plane, 1 control-plane-only, 3 workers. */
+/** The demo cluster (docs/sim-cluster.md): 1 etcd-only, 2 etcd+control-plane, 1 control-plane-only, 3 workers. */
 export function demoNodes(): ObservedNode[] {
   return [
     node("etcd-1", "etcd"),
@@ -104,7 +104,7 @@ export function input(nodes: ObservedNode[], overrides: Partial<RolloutInput> = 
   return {
     now: T0,
     owner: OWNER,
-    target: TARGET,
+    targetHash: TARGET,
     nodes,
     policy: policy(),
     mayStart: true,

@@ -37,6 +37,38 @@ describe("evaluateHealth", () => {
   });
 });
 
+describe("evaluateHealth: an upgrade Job that exited 0 without restarting rke2", () => {
+  const old = "v1.30.6+rke2r1";
+  // Ready since long before the Job ended: nothing restarted.
+  const stayedUp = { ready: true, readySinceMs: T - 3_600_000, kubeletVersion: old };
+
+  it("is told apart once the grace period has passed, before the gate's timeout", () => {
+    const verdict = evaluateHealth({ ...base, jobFinishedAtMs: T - 180_000, node: stayedUp });
+    expect(verdict.state).toBe("notRestarted");
+    expect(verdict.state === "notRestarted" && verdict.message).toBe(
+      "the upgrade Job succeeded but rke2 was not restarted: 3m later the kubelet still reports v1.30.6+rke2r1 (not v1.31.4+rke2r1) " +
+        "and the node never left Ready. rancher/rke2-upgrade exits 0 without a restart when the node's binary already matches; " +
+        "restart rke2 on the node (systemctl restart rke2-server or rke2-agent)",
+    );
+  });
+
+  it.each<[string, Partial<HealthInput>]>([
+    ["within the grace period", { jobFinishedAtMs: T - 170_000, node: stayedUp }],
+    ["the node went NotReady and back: a restart is under way", { jobFinishedAtMs: T - 300_000, node: { ...stayedUp, readySinceMs: T - 200_000 } }],
+    ["the node is NotReady", { jobFinishedAtMs: T - 300_000, node: { ...stayedUp, ready: false } }],
+    ["the kubelet reports the target", { jobFinishedAtMs: T - 300_000, node: { ...stayedUp, kubeletVersion: gate.kubeletVersion } }],
+    ["no version to wait for (CertRotation)", { jobFinishedAtMs: T - 300_000, node: stayedUp, gate: { timeoutMs: 600_000, settleMs: 30_000 } }],
+  ])("is not concluded %s", (_, overrides) => {
+    expect(evaluateHealth({ ...base, ...overrides }).state).not.toBe("notRestarted");
+  });
+
+  it("waits half the gate's timeout when that is shorter than the grace period", () => {
+    const short = { timeoutMs: 120_000, settleMs: 10_000, kubeletVersion: gate.kubeletVersion };
+    expect(evaluateHealth({ ...base, gate: short, jobFinishedAtMs: T - 59_000, node: stayedUp }).state).toBe("waiting");
+    expect(evaluateHealth({ ...base, gate: short, jobFinishedAtMs: T - 60_000, node: stayedUp }).state).toBe("notRestarted");
+  });
+});
+
 describe("etcdQuorumGuard", () => {
   const healthy = (name: string) => ({ name, ready: true, etcdPodReady: true, claimedBy: undefined });
   it("passes when every member is healthy and idle", () => {

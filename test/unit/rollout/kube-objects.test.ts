@@ -1,8 +1,9 @@
 import { describe, expect, it } from "@jest/globals";
 import { observeCertNodes } from "../../../src/controllers/certrotation/observe.ts";
-import { etcdMembers } from "../../../src/controllers/etcdsnapshotpolicy/nodes.ts";
+import { etcdNodeStates } from "../../../src/controllers/etcdsnapshotpolicy/nodes.ts";
 import { CLAIM_ANNOTATION, encodeClaim, readClaim } from "../../../src/rollout/claim.ts";
 import { cachedNode, cachedPod, conditionOf, isMirrorPod, isNodeReady, isPodReady, kubeletVersionOf, transitionMs, type NodeObject, type PodObject } from "../../../src/rollout/kube-objects.ts";
+import { dataDirMismatches, NODE_ARGS_ANNOTATION, RKE2_DEFAULT_DATA_DIR } from "../../../src/rke2/data-dir.ts";
 import { rolesFromLabels } from "../../../src/rke2/roles.ts";
 import { buildMirrorPods, buildNode, buildNodeStatus, mirrorPodStatus, nodeMetadataPatches } from "../../../src/sim/cluster/node-objects.ts";
 import { expandTopology, scaleTopology } from "../../../src/sim/cluster/topology.ts";
@@ -41,14 +42,16 @@ describe("cachedNode", () => {
     expect(kubeletVersionOf(slim)).toBe(VERSION);
     expect(slim.spec).toEqual({ unschedulable: true, ...(server.taints.length > 0 ? { taints: server.taints } : {}) });
     expect(observeCertNodes([slim], undefined, "done")).toEqual(observeCertNodes([full], undefined, "done"));
-    expect(etcdMembers([slim], new Map())).toEqual(etcdMembers([full], new Map()));
+    expect(etcdNodeStates([slim], new Map())).toEqual(etcdNodeStates([full], new Map()));
+    const withDataDir = { ...full, metadata: { ...full.metadata, annotations: { ...full.metadata.annotations, [NODE_ARGS_ANNOTATION]: '["server","--data-dir","/opt/rke2"]' } } };
+    expect(dataDirMismatches([cachedNode(withDataDir)], RKE2_DEFAULT_DATA_DIR)).toEqual([{ node: server.name, dataDir: "/opt/rke2" }]);
   });
 
   it("drops managedFields, images, heartbeat times and the annotations of other writers: ~1 KB of ~17", () => {
     const full = realisticNode();
     const slim = cachedNode(full);
     expect(slim.metadata).not.toHaveProperty("managedFields");
-    expect(Object.keys(slim.metadata.annotations ?? {})).toEqual([CLAIM_ANNOTATION]);
+    expect(Object.keys(slim.metadata.annotations ?? {}).sort()).toEqual([CLAIM_ANNOTATION, NODE_ARGS_ANNOTATION]);
     expect(JSON.stringify(slim)).not.toContain("hardened");
     expect(slim.status?.conditions?.every((condition) => !("lastHeartbeatTime" in condition))).toBe(true);
     expect(Buffer.byteLength(JSON.stringify(full))).toBeGreaterThan(12_000);

@@ -49,7 +49,7 @@ describe("S3 location", () => {
 describe("credentials", () => {
   const secret = (data: Record<string, string>) => ({ apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "ns" }, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString("base64")])) });
 
-  it("decodes the keys api.md names; the session token is optional", () => {
+  it("decodes the keys docs/etcd-snapshots.md names; the session token is optional", () => {
     expect(credentialsFromSecret(secret({ accessKey: "AK", secretKey: "SK\n" }))).toEqual({ ok: true, value: { accessKeyId: "AK", secretAccessKey: "SK" } });
     expect(credentialsFromSecret(secret({ accessKey: "AK", secretKey: "SK", sessionToken: "T" }))).toEqual({ ok: true, value: { accessKeyId: "AK", secretAccessKey: "SK", sessionToken: "T" } });
   });

@@ -95,6 +95,7 @@ describe("deciding a CertRotation round", () => {
   it.each([
     [{ paused: true }, "paused"],
     [{ windowOpen: false }, "window"],
+    [{ rancherRefusal: "provisioned by Rancher" }, "rancher"],
   ] as const)("does not start new nodes when %j", (overrides, block) => {
     expect(decideRound(input(overrides))).toMatchObject({ mayStart: false, startBlock: block, runEngine: true });
   });

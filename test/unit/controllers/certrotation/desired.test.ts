@@ -1,12 +1,12 @@
 import { describe, expect, it } from "@jest/globals";
-import { parseSpec, type CertRotation } from "../../../../src/api/certrotation.ts";
+import { parseCertRotationSpec, type CertRotation } from "../../../../src/api/certrotation.ts";
 import { certRotateJob, rolloutPolicy, rolloutRequest } from "../../../../src/controllers/certrotation/desired.ts";
 import { BEFORE_ANNOTATION, decodeBefore } from "../../../../src/controllers/certrotation/verify.ts";
 import { parseCertRotateArgs } from "../../../../src/nodeops/agent-args.ts";
 
 const cr: CertRotation = { apiVersion: "rke2-lifecycle.io/v1alpha1", kind: "CertRotation", metadata: { name: "default", uid: "uid-1" } };
 function specOf(input: object) {
-  const parsed = parseSpec(input);
+  const parsed = parseCertRotationSpec(input);
   if (!parsed.ok) throw new Error(parsed.message);
   return parsed.spec;
 }

@@ -87,6 +87,7 @@ describe("the CertRotation status", () => {
   it.each([
     [{ startBlock: "paused" as const, mayStart: false }, "Paused", "Paused"],
     [{ startBlock: "window" as const, mayStart: false }, "WaitingForWindow", "WaitingForWindow"],
+    [{ startBlock: "rancher" as const, mayStart: false, rancherRefusal: "provisioned by Rancher" }, "Paused", "ManagedByRancher"],
   ])("waits with %j", (overrides, phase, reason) => {
     const status = nextStatus(input([assessed("a", typicalNode("a", 20))], { plan: plan(overrides) }));
     expect(status.phase).toBe(phase);

@@ -1,15 +1,15 @@
 /** Observed state for the pure EtcdSnapshotPolicy functions, built the way the reconciler builds it. */
 import type { DecideInput } from "../../../../src/controllers/etcdsnapshotpolicy/decide.ts";
-import type { EtcdMember } from "../../../../src/controllers/etcdsnapshotpolicy/nodes.ts";
+import type { EtcdNodeState } from "../../../../src/controllers/etcdsnapshotpolicy/nodes.ts";
 import type { RecordedSnapshot } from "../../../../src/controllers/etcdsnapshotpolicy/records.ts";
-import type { ObservedJob, ObservedRun } from "../../../../src/controllers/etcdsnapshotpolicy/runs.ts";
+import type { RunJob, ObservedRun } from "../../../../src/controllers/etcdsnapshotpolicy/runs.ts";
 import type { Status } from "../../../../src/controllers/etcdsnapshotpolicy/status.ts";
 import { encodeResult, type SnapshotRecord } from "../../../../src/nodeops/results.ts";
 
 export const MINUTE = 60_000;
 export const T0 = Date.parse("2026-03-01T00:00:00Z");
 
-export const MEMBERS: EtcdMember[] = [
+export const MEMBERS: EtcdNodeState[] = [
   { name: "etcd-1", healthy: true, cordoned: false },
   { name: "server-1", healthy: true, cordoned: false },
   { name: "server-2", healthy: true, cordoned: false },
@@ -29,20 +29,20 @@ export function asReported(copy: RecordedSnapshot): SnapshotRecord {
   return { name: copy.name, node: copy.node, location: copy.location, size: copy.size || 1, createdAt: new Date(copy.takenAt).toISOString() };
 }
 
-export function job(node: string, outcome: ObservedJob["outcome"], times: { created: number; finished?: number }, processed = false): ObservedJob {
+export function job(node: string, outcome: RunJob["outcome"], times: { created: number; finished?: number }, processed = false): RunJob {
   return { name: `snapshot-save-${node}-${times.created}`, node, processed, createdAt: times.created, finishedAt: times.finished, outcome };
 }
 
-export function succeededJob(node: string, copies: RecordedSnapshot[], created: number, finished: number, processed = false): ObservedJob {
+export function succeededJob(node: string, copies: RecordedSnapshot[], created: number, finished: number, processed = false): RunJob {
   const message = encodeResult({ ok: true, action: "snapshot-save", snapshots: copies.map(asReported) });
   return job(node, { state: "Succeeded", message }, { created, finished }, processed);
 }
 
-export function failedJob(node: string, error: string, created: number, finished: number): ObservedJob {
+export function failedJob(node: string, error: string, created: number, finished: number): RunJob {
   return job(node, { state: "Failed", reason: "BackoffLimitExceeded", message: encodeResult({ ok: false, action: "snapshot-save", error }) }, { created, finished });
 }
 
-export function run(identity: string, jobs: ObservedJob[]): ObservedRun {
+export function run(identity: string, jobs: RunJob[]): ObservedRun {
   return { identity, jobs, processed: jobs.every((j) => j.processed), startedAt: Math.min(...jobs.map((j) => j.createdAt)) };
 }
 

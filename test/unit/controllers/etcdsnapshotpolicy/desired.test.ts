@@ -23,7 +23,8 @@ describe("saveJob", () => {
     expect(job.metadata.name).toMatch(/^snapshot-save-nightly-etcd-1-[0-9a-f]{10}$/);
     expect(job.metadata.annotations?.[RUN_ANNOTATION]).toBe("slot/2026-03-01T00:00:00Z");
     expect(podSpec.nodeName).toBe("etcd-1");
-    expect(job.spec.activeDeadlineSeconds).toBe(180 + 120);
+    // Two CLI requests (save, ls), each up to 2 minutes plus the S3 timeout, and a minute to start.
+    expect(job.spec.activeDeadlineSeconds).toBe(2 * (120 + 120) + 60);
     expect(job.spec.ttlSecondsAfterFinished).toBe(4200);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { chooseNodes, etcdMembers, type NodeLike, type PodLike } from "../../../../src/controllers/etcdsnapshotpolicy/nodes.ts";
+import { chooseNodes, etcdNodeStates, type NodeLike, type PodLike } from "../../../../src/controllers/etcdsnapshotpolicy/nodes.ts";
 
 function node(name: string, ready: boolean, extra: { etcd?: boolean; cordoned?: boolean; deleting?: boolean } = {}): NodeLike {
   return {
@@ -15,9 +15,9 @@ function etcdPod(nodeName: string, ready: boolean): [string, PodLike] {
   return [`etcd-${nodeName}`, { apiVersion: "v1", kind: "Pod", metadata: { name: `etcd-${nodeName}`, namespace: "kube-system" }, status: { conditions: [{ type: "Ready", status: ready ? "True" : "False" }] } }];
 }
 
-describe("etcdMembers", () => {
+describe("etcdNodeStates", () => {
   it("is healthy only with a Ready Node and a Ready etcd mirror pod", () => {
-    const members = etcdMembers(
+    const members = etcdNodeStates(
       [node("c", true), node("a", true), node("b", false), node("d", true), node("e", true, { deleting: true }), node("agent", true, { etcd: false })],
       new Map([etcdPod("a", true), etcdPod("b", true), etcdPod("c", false), etcdPod("e", true)]),
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { parseSpec, type UpgradePlan, type UpgradePlanSpecInput } from "../../../../src/api/upgradeplan.ts";
+import { parseUpgradePlanSpec, type UpgradePlan, type UpgradePlanSpecInput } from "../../../../src/api/upgradeplan.ts";
 import { rolloutPolicy, rolloutRequest, upgradeJob } from "../../../../src/controllers/upgradeplan/desired.ts";
 import { needsResolution, TargetResolver } from "../../../../src/controllers/upgradeplan/target.ts";
 import { attemptIdentity, jobNameFor } from "../../../../src/rollout/observe.ts";
@@ -9,7 +9,7 @@ function plan(spec: UpgradePlanSpecInput, extra: Partial<UpgradePlan> = {}): Upg
   return { apiVersion: "rke2-lifecycle.io/v1alpha1", kind: "UpgradePlan", metadata: { name: "v1-31", uid: "uid-1", generation: 2 }, spec, ...extra };
 }
 function specOf(input: UpgradePlanSpecInput) {
-  const parsed = parseSpec(input);
+  const parsed = parseUpgradePlanSpec(input);
   if (!parsed.ok) throw new Error(parsed.message);
   return parsed.spec;
 }

@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from "@jest/globals";
 import { upgradePlanResource, type UpgradePlan } from "../../../../src/api/upgradeplan.ts";
+import { termContext } from "../../../../src/controllers/context.ts";
+import { policyPreUpgradeSnapshots } from "../../../../src/controllers/index.ts";
 import { createUpgradePlanController } from "../../../../src/controllers/upgradeplan/index.ts";
 import { silentLogger } from "../../../../src/observability/logger.ts";
 import { createMetrics, type OperatorMetrics } from "../../../../src/observability/metrics.ts";
@@ -37,7 +39,8 @@ describe("UpgradePlan wake-ups", () => {
     await port.create(LEASES, buildNodeLease(spec.name, posted.metadata.uid, clock.now()));
 
     const metrics = createMetrics({ defaultMetrics: false });
-    const module = createUpgradePlanController({ port, clock, log: silentLogger(), metrics, config: operatorConfig() });
+    const context = termContext({ port, clock, log: silentLogger(), metrics, config: operatorConfig() });
+    const module = createUpgradePlanController(context, { snapshots: policyPreUpgradeSnapshots(context) });
     for (const informer of module.informers) informer.start();
     await Promise.all(module.informers.map((informer) => informer.synced));
     module.controller.start();

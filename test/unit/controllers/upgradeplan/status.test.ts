@@ -51,7 +51,7 @@ describe("planPhase", () => {
 });
 
 describe("nextStatus", () => {
-  it("writes the api.md fields, schema-valid", () => {
+  it("writes the fields of docs/upgrades.md \"Status\", schema-valid", () => {
     const status = nextStatus(round());
     expect(UpgradePlanStatusSchema.parse(status)).toEqual(status);
     expect(status).toMatchObject({

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import { FakeClock } from "../../../../src/runtime/clock.ts";
 import { createKubePort } from "../../../../src/runtime/kube/adapter.ts";
+import { kubeConfigConnection } from "../../../../src/runtime/kube/kubeconfig-files.ts";
 import { KubeError } from "../../../../src/runtime/kube/errors.ts";
 import type { ApiRequestRecord } from "../../../../src/runtime/kube/http.ts";
 import type { KubeObject, ResourceType } from "../../../../src/runtime/kube/types.ts";
@@ -93,7 +94,7 @@ describe("createKubePort: failures become KubeErrors", () => {
         sendJson(res, code, body, headers);
       }
     });
-    const error = await failureOf(createKubePort(server.kubeConfig()).create(NODES, node));
+    const error = await failureOf(createKubePort(server.connection()).create(NODES, node));
     expect(error.errorClass).toBe(errorClass);
     expect(error.details).toMatchObject(details);
   });
@@ -102,7 +103,7 @@ describe("createKubePort: failures become KubeErrors", () => {
     server.respond((_req, res) => {
       sendJson(res, 409, status(409, "Conflict", "the object has been modified; please apply your changes"));
     });
-    const error = await failureOf(createKubePort(server.kubeConfig()).replace(NODES, node));
+    const error = await failureOf(createKubePort(server.connection()).replace(NODES, node));
     expect(error.message).toBe("the object has been modified; please apply your changes");
   });
 
@@ -119,7 +120,7 @@ describe("createKubePort: failures become KubeErrors", () => {
       currentContext: "x",
     });
     const records: ApiRequestRecord[] = [];
-    const error = await failureOf(createKubePort(kc, { onRequest: (r) => records.push(r) }).get(NODES, "n1"));
+    const error = await failureOf(createKubePort(kubeConfigConnection(kc), { onRequest: (r) => records.push(r) }).get(NODES, "n1"));
     expect(error.errorClass).toBe("Retriable");
     expect(error.details.code).toBe(0);
     expect(records.map((r) => r.code)).toEqual([0]);
@@ -131,7 +132,7 @@ describe("createKubePort: failures become KubeErrors", () => {
     });
     const clock = new FakeClock();
     let settled = false;
-    const pending = failureOf(createKubePort(server.kubeConfig(), { clock, requestTimeoutMs: 5_000 }).get(NODES, "n1"));
+    const pending = failureOf(createKubePort(server.connection(), { clock, requestTimeoutMs: 5_000 }).get(NODES, "n1"));
     void pending.finally(() => (settled = true));
     await clock.advance(4_999);
     expect(settled).toBe(false);
@@ -145,7 +146,7 @@ describe("createKubePort: failures become KubeErrors", () => {
     server.respond((_req, res) => {
       sendJson(res, 200, node);
     });
-    const port = createKubePort(server.kubeConfig(), {
+    const port = createKubePort(server.connection(), {
       onRequest: () => {
         throw new Error("metrics broke");
       },

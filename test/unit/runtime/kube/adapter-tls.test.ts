@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { TLSSocket } from "node:tls";
 import { KubeConfig } from "@kubernetes/client-node";
 import { createKubePort } from "../../../../src/runtime/kube/adapter.ts";
+import { kubeConfigConnection } from "../../../../src/runtime/kube/kubeconfig-files.ts";
 import type { ResourceType } from "../../../../src/runtime/kube/types.ts";
 
 // Test-only certificates (a throwaway CA, a server cert for 127.0.0.1, a client cert), valid for a century.
@@ -51,7 +52,7 @@ function kubeConfig(withCa: boolean): KubeConfig {
 
 describe("createKubePort over HTTPS", () => {
   it("verifies the server with the kubeconfig's CA, authenticates with its client cert and reuses one connection", async () => {
-    const port = createKubePort(kubeConfig(true));
+    const port = createKubePort(kubeConfigConnection(kubeConfig(true)));
     for (let i = 0; i < 6; i++) await expect(port.get(NODES, "n1")).resolves.toMatchObject({ metadata: { name: "n1" } });
     expect(clientNames).toEqual(Array(6).fill("rke2-lifecycle-operator"));
     // One pool for the adapter's lifetime: a fresh dispatcher per request would open six connections.
@@ -60,7 +61,7 @@ describe("createKubePort over HTTPS", () => {
   });
 
   it("refuses a server its CA does not vouch for, as a Retriable error", async () => {
-    await expect(createKubePort(kubeConfig(false)).get(NODES, "n1")).rejects.toMatchObject({
+    await expect(createKubePort(kubeConfigConnection(kubeConfig(false))).get(NODES, "n1")).rejects.toMatchObject({
       errorClass: "Retriable",
       details: { code: 0 },
     });

@@ -40,7 +40,7 @@ beforeEach(() => {
       });
     });
   });
-  port = createKubePort(server.kubeConfig(), { random: () => 0, watchTimeoutSeconds: { min: 300, max: 600 } });
+  port = createKubePort(server.connection(), { random: () => 0, watchTimeoutSeconds: { min: 300, max: 600 } });
 });
 
 function openStream(): ServerResponse {
@@ -147,7 +147,7 @@ describe("createKubePort.watch", () => {
 
   it("a stream silent past its timeout plus grace ends Retriable", async () => {
     const clock = new FakeClock();
-    const watcher = createKubePort(server.kubeConfig(), { clock, random: () => 0, watchTimeoutSeconds: { min: 60, max: 60 } });
+    const watcher = createKubePort(server.connection(), { clock, random: () => 0, watchTimeoutSeconds: { min: 60, max: 60 } });
     const handle = await watchPods(watcher);
     let ended: Error | undefined | "pending" = "pending";
     void handle.done.then((result) => (ended = result));
@@ -160,7 +160,7 @@ describe("createKubePort.watch", () => {
   });
 
   it("picks the server-side timeout in the configured range", async () => {
-    const jittered = createKubePort(server.kubeConfig(), { random: () => 0.999, watchTimeoutSeconds: { min: 300, max: 600 } });
+    const jittered = createKubePort(server.connection(), { random: () => 0.999, watchTimeoutSeconds: { min: 300, max: 600 } });
     const handle = await watchPods(jittered);
     expect(server.requests[0]!.query.get("timeoutSeconds")).toBe("600");
     handle.stop();

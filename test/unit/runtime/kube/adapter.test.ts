@@ -38,7 +38,7 @@ beforeEach(() => {
     const sent = (request.body ? JSON.parse(request.body) : {}) as Record<string, unknown>;
     sendJson(response, request.method === "POST" ? 201 : 200, { metadata: { name: "echo" }, ...sent });
   });
-  port = createKubePort(server.kubeConfig(), { onRequest: (record) => records.push(record), pageSize: 2 });
+  port = createKubePort(server.connection(), { onRequest: (record) => records.push(record), pageSize: 2 });
 });
 
 function lastRequest() {

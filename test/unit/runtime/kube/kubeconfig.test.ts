@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { KubeConfigError, loadKubeConfig, type KubeConfigEnvironment } from "../../../../src/runtime/kube/kubeconfig.ts";
+import { KubeConfigError, loadKubeConnection, type KubeConfigEnvironment } from "../../../../src/runtime/kube/kubeconfig.ts";
+import { loadKubeConfigFiles } from "../../../../src/runtime/kube/kubeconfig-files.ts";
 
 let dir: string;
 const kubeconfig = (context: string, server: string): string => `
@@ -41,45 +42,44 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("loadKubeConfig", () => {
-  it("loads an explicit file", () => {
+describe("loadKubeConnection", () => {
+  it("loads an explicit file", async () => {
     const path = file("a.yaml", kubeconfig("alpha", "https://alpha:6443"));
-    const kc = loadKubeConfig({ kubeconfigPath: path }, environment());
-    expect(kc.getCurrentCluster()?.server).toBe("https://alpha:6443");
+    const connection = await loadKubeConnection({ kubeconfigPath: path }, environment());
+    expect(connection.server).toBe("https://alpha:6443");
   });
 
-  it("merges a KUBECONFIG list; the first file's context wins", () => {
+  it("merges a KUBECONFIG list; the first file's context wins", async () => {
     const a = file("m1.yaml", kubeconfig("alpha", "https://alpha:6443"));
     const b = file("m2.yaml", kubeconfig("beta", "https://beta:6443"));
-    const kc = loadKubeConfig({}, environment({ env: { KUBECONFIG: [a, b].join(delimiter) } }));
+    const list = [a, b].join(delimiter);
+    const connection = await loadKubeConnection({}, environment({ env: { KUBECONFIG: list } }));
+    expect(connection.server).toBe("https://alpha:6443");
+    const kc = loadKubeConfigFiles([a, b], list, "KUBECONFIG");
     expect(kc.getCurrentContext()).toBe("alpha");
     expect(kc.getContexts().map((c) => c.name)).toEqual(["alpha", "beta"]);
   });
 
-  it("falls back to ~/.kube/config", () => {
+  it("falls back to ~/.kube/config", async () => {
     const home = join(dir, "home");
     mkdirSync(join(home, ".kube"), { recursive: true });
     writeFileSync(join(home, ".kube", "config"), kubeconfig("homed", "https://home:6443"));
-    expect(loadKubeConfig({}, environment({ homeDir: home })).getCurrentContext()).toBe("homed");
+    expect((await loadKubeConnection({}, environment({ homeDir: home }))).server).toBe("https://home:6443");
   });
 
-  it("loads the service account in a pod", () => {
+  it.each([
+    { host: "10.43.0.1", server: "https://10.43.0.1:443" },
+    { host: "fd00:43::1", server: "https://[fd00:43::1]:443" },
+  ])("loads the service account in a pod ($host)", async ({ host, server }) => {
     const prefix = join(dir, "pod");
     const saDir = join(prefix, "var/run/secrets/kubernetes.io/serviceaccount");
     mkdirSync(saDir, { recursive: true });
     writeFileSync(join(saDir, "token"), "sa-token");
-    const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
-    process.env.KUBERNETES_SERVICE_HOST = "10.43.0.1";
-    process.env.KUBERNETES_SERVICE_PORT = "443";
-    try {
-      const kc = loadKubeConfig({ inCluster: true }, environment({ env: process.env, serviceAccountPrefix: prefix }));
-      expect(kc.getCurrentCluster()?.server).toBe("https://10.43.0.1:443");
-    } finally {
-      if (saved.host === undefined) delete process.env.KUBERNETES_SERVICE_HOST;
-      else process.env.KUBERNETES_SERVICE_HOST = saved.host;
-      if (saved.port === undefined) delete process.env.KUBERNETES_SERVICE_PORT;
-      else process.env.KUBERNETES_SERVICE_PORT = saved.port;
-    }
+    writeFileSync(join(saDir, "ca.crt"), "");
+    const env = { KUBERNETES_SERVICE_HOST: host, KUBERNETES_SERVICE_PORT: "443" };
+    const connection = await loadKubeConnection({ inCluster: true }, environment({ env, serviceAccountPrefix: prefix }));
+    expect(connection.server).toBe(server);
+    expect((await connection.authenticate(`${server}/api`, "GET")).headers).toEqual({ Authorization: "Bearer sa-token" });
   });
 
   it.each([
@@ -87,13 +87,15 @@ describe("loadKubeConfig", () => {
     { name: "in-cluster outside a pod", options: { inCluster: true }, message: /KUBERNETES_SERVICE_HOST/ },
     { name: "a missing file", options: { kubeconfigPath: "/nope/config" }, message: /--kubeconfig: \/nope\/config does not exist/ },
     { name: "nothing to load", options: {}, message: /no Kubernetes configuration found/ },
-  ])("$name → a clear error", ({ options, message }) => {
-    expect(() => loadKubeConfig(options, environment())).toThrow(message);
+  ])("$name → a clear error", async ({ options, message }) => {
+    await expect(loadKubeConnection(options, environment())).rejects.toThrow(message);
   });
 
-  it("in-cluster without a token says so", () => {
+  it("in-cluster without a token says so", async () => {
     const env = { KUBERNETES_SERVICE_HOST: "10.43.0.1", KUBERNETES_SERVICE_PORT: "443" };
-    expect(() => loadKubeConfig({ inCluster: true }, environment({ env }))).toThrow(/no service-account token/);
+    await expect(loadKubeConnection({ inCluster: true }, environment({ env }))).rejects.toThrow(
+      /no service-account token/,
+    );
   });
 
   it.each([
@@ -104,9 +106,9 @@ describe("loadKubeConfig", () => {
       content: "apiVersion: v1\nkind: Config\ncurrent-context: ghost\ncontexts: []\n",
       message: /current context "ghost" is not defined/,
     },
-  ])("a kubeconfig with $name → a clear error", ({ content, message }) => {
+  ])("a kubeconfig with $name → a clear error", async ({ content, message }) => {
     const path = file("bad.yaml", content);
-    expect(() => loadKubeConfig({ kubeconfigPath: path }, environment())).toThrow(message);
-    expect(() => loadKubeConfig({ kubeconfigPath: path }, environment())).toThrow(KubeConfigError);
+    await expect(loadKubeConnection({ kubeconfigPath: path }, environment())).rejects.toThrow(message);
+    await expect(loadKubeConnection({ kubeconfigPath: path }, environment())).rejects.toThrow(KubeConfigError);
   });
 });

@@ -1,6 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
+import { kubeConfigConnection } from "../../../../src/runtime/kube/kubeconfig-files.ts";
+import type { KubeConnection } from "../../../../src/runtime/kube/http.ts";
 
 /** One request as the test server saw it. */
 export interface RecordedRequest {
@@ -18,8 +20,8 @@ export interface TestApiServer {
   requests: RecordedRequest[];
   /** Replaces how the server answers from now on. */
   respond(responder: Responder): void;
-  /** A kubeconfig pointing at this server with a bearer token. */
-  kubeConfig(): KubeConfig;
+  /** A connection to this server with a bearer token, through a client-node KubeConfig. */
+  connection(): KubeConnection;
   close(): Promise<void>;
 }
 
@@ -54,7 +56,7 @@ export async function startTestApiServer(responder: Responder = notFound): Promi
     respond(next) {
       current = next;
     },
-    kubeConfig() {
+    connection() {
       const kc = new KubeConfig();
       // client-node refuses plain http unless skipTLSVerify is set.
       kc.loadFromOptions({
@@ -63,7 +65,7 @@ export async function startTestApiServer(responder: Responder = notFound): Promi
         contexts: [{ name: "test", cluster: "test", user: "tester" }],
         currentContext: "test",
       });
-      return kc;
+      return kubeConfigConnection(kc);
     },
     close() {
       return new Promise((resolve) => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { KubeConfig } from "@kubernetes/client-node";
 import { startApiServer, type SimApiServer } from "../../../../src/sim/apiserver/index.ts";
 import { createKubePort } from "../../../../src/runtime/kube/adapter.ts";
+import { kubeConfigConnection } from "../../../../src/runtime/kube/kubeconfig-files.ts";
 import type { ResourceType } from "../../../../src/runtime/kube/types.ts";
 
 const CONFIG_MAPS: ResourceType = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
@@ -17,7 +18,7 @@ afterAll(async () => {
 function portAs(userAgent: string) {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(server.kubeconfigYaml());
-  return createKubePort(kubeConfig, { userAgent });
+  return createKubePort(kubeConfigConnection(kubeConfig), { userAgent });
 }
 
 describe("request accounting", () => {

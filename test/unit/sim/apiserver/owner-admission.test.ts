@@ -5,6 +5,7 @@ import { Catalog } from "../../../../src/sim/apiserver/catalog.ts";
 import type { JsonObject } from "../../../../src/sim/apiserver/json.ts";
 import { ownerReferenceChecks } from "../../../../src/sim/apiserver/owner-admission.ts";
 import { createKubePort } from "../../../../src/runtime/kube/adapter.ts";
+import { kubeConfigConnection } from "../../../../src/runtime/kube/kubeconfig-files.ts";
 import type { ResourceType } from "../../../../src/runtime/kube/types.ts";
 
 const catalog = new Catalog();
@@ -46,7 +47,7 @@ describe("the simulated API server records admission's authorization checks per 
   it("records the owner's finalizers check for a create with blockOwnerDeletion, and none for a write that leaves owners alone", async () => {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(server.kubeconfigYaml());
-    const port = createKubePort(kubeConfig, { userAgent: "rke2-lifecycle-operator/0.1.0" });
+    const port = createKubePort(kubeConfigConnection(kubeConfig), { userAgent: "rke2-lifecycle-operator/0.1.0" });
     const type: ResourceType = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
     const owners = [{ ...OWNER, controller: true, blockOwnerDeletion: true }];
     await port.create(type, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cm", namespace: "default", ownerReferences: owners } });

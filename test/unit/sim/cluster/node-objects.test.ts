@@ -3,6 +3,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { silentLogger } from "../../../../src/observability/logger.ts";
 import { FakeClock } from "../../../../src/runtime/clock.ts";
 import { createKubePort } from "../../../../src/runtime/kube/adapter.ts";
+import { kubeConfigConnection } from "../../../../src/runtime/kube/kubeconfig-files.ts";
 import { startApiServer, type SimApiServer } from "../../../../src/sim/apiserver/index.ts";
 import { scaleDurations } from "../../../../src/sim/cluster/durations.ts";
 import { FaultBook } from "../../../../src/sim/cluster/faults.ts";
@@ -22,7 +23,7 @@ afterAll(async () => {
 function portAs(userAgent: string) {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(server.kubeconfigYaml());
-  return createKubePort(kubeConfig, { userAgent });
+  return createKubePort(kubeConfigConnection(kubeConfig), { userAgent });
 }
 
 describe("simulated RKE2 Node objects", () => {

@@ -1,0 +1,41 @@
+import type { OperatorConfig } from "../config.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { OperatorMetrics } from "../observability/metrics.ts";
+import type { Clock } from "../runtime/clock.ts";
+import type { ControllerModule } from "../runtime/controller-module.ts";
+import type { KubePort } from "../runtime/kube/port.ts";
+import type { ResourceType } from "../runtime/kube/types.ts";
+import { createRolloutCaches, type RolloutCaches } from "../rollout/informers.ts";
+import { certRotationResource } from "../api/certrotation.ts";
+import { upgradePlanResource } from "../api/upgradeplan.ts";
+
+/** The kinds whose rollouts take nodes out of service, and so may hold the disruption lock. */
+export const DISRUPTING_KINDS: readonly ResourceType[] = [upgradePlanResource, certRotationResource];
+
+/** Everything a controller module is built from, for one leadership term. */
+export interface OperatorContext {
+  port: KubePort;
+  clock: Clock;
+  log: Logger;
+  metrics: OperatorMetrics;
+  config: OperatorConfig;
+  /**
+   * The rollout engine's caches, made on first use and shared by every controller built on the
+   * engine (one watch per kind; each sees the others' claims). Informers cannot restart, so each
+   * term gets a new context and a new set.
+   */
+  rolloutCaches(): RolloutCaches;
+}
+
+/** A fresh context for one leadership term. */
+export function termContext(base: Omit<OperatorContext, "rolloutCaches">): OperatorContext {
+  let caches: RolloutCaches | undefined;
+  const { port, clock, log, config } = base;
+  return {
+    ...base,
+    rolloutCaches: () =>
+      (caches ??= createRolloutCaches({ port, clock, log, namespace: config.namespace, jobNamespace: config.jobsNamespace })),
+  };
+}
+
+export type ControllerFactory = (context: OperatorContext) => ControllerModule;

@@ -1,0 +1,73 @@
+/**
+ * Kubeconfig files, through @kubernetes/client-node: it covers every auth method a kubeconfig can
+ * name (client certificates, tokens, exec and OIDC plugins, HTTP and SOCKS proxies). Its config
+ * module loads the library's whole generated API (tens of MB), so kubeconfig.ts imports this file
+ * only when a kubeconfig file is used; a pod's own service account does without it (in-cluster.ts).
+ */
+import { HttpMethod as ClientHttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node";
+import type { Dispatcher } from "undici";
+import type { HttpMethod, KubeConnection } from "./http.ts";
+import { KubeConfigError } from "./kubeconfig-error.ts";
+
+/** Loads and merges a KUBECONFIG-style list (`a:b`, already split); the first file's context wins. */
+export function loadKubeConfigFiles(paths: readonly string[], pathList: string, source: string): KubeConfig {
+  const files = paths.map((path) => loadFile(path, source));
+  const merged = new KubeConfig();
+  // Like kubectl: the first file to set a current-context or define a name wins.
+  merged.loadFromOptions({
+    clusters: firstOfEachName(files.flatMap((kc) => kc.clusters)),
+    users: firstOfEachName(files.flatMap((kc) => kc.users)),
+    contexts: firstOfEachName(files.flatMap((kc) => kc.contexts)),
+    currentContext: files.map((kc) => kc.currentContext).find(Boolean) ?? "",
+  });
+  if (!merged.currentContext) throw new KubeConfigError(`${source}: ${pathList} sets no current-context`);
+  const context = merged.getContextObject(merged.currentContext);
+  if (!context) throw new KubeConfigError(`${source}: the current context "${merged.currentContext}" is not defined`);
+  if (!merged.getCurrentCluster()) {
+    throw new KubeConfigError(`${source}: the cluster "${context.cluster}" of context "${context.name}" is not defined`);
+  }
+  return merged;
+}
+
+function loadFile(path: string, source: string): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromFile(path);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    throw new KubeConfigError(`${source}: ${path} is not a valid kubeconfig: ${reason ?? ""}`, { cause: err });
+  }
+  return kc;
+}
+
+function firstOfEachName<T extends { name: string }>(entries: T[]): T[] {
+  const seen = new Set<string>();
+  return entries.filter((entry) => !seen.has(entry.name) && Boolean(seen.add(entry.name)));
+}
+
+/**
+ * The connection of a KubeConfig's current context: per-request auth headers plus one dispatcher
+ * kept for the connection's lifetime. client-node builds a fresh undici Agent on every
+ * `applySecurityAuthentication`; using each one would open a new connection pool per request, so
+ * the first is kept and later ones are closed unused (their TLS material is the same: it comes
+ * from the same cluster and user entries).
+ */
+export function kubeConfigConnection(kubeConfig: KubeConfig): KubeConnection {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new KubeConfigError("the kubeconfig has no current cluster");
+  let kept: { dispatcher: Dispatcher | undefined } | undefined;
+  return {
+    server: cluster.server,
+    async authenticate(url: string, method: HttpMethod) {
+      const context = new RequestContext(url, ClientHttpMethod[method]);
+      await kubeConfig.applySecurityAuthentication(context);
+      const fresh = context.getDispatcher();
+      if (!kept) {
+        kept = { dispatcher: fresh };
+      } else if (fresh && fresh !== kept.dispatcher) {
+        void fresh.close().catch(() => undefined);
+      }
+      return { headers: { ...context.getHeaders() }, dispatcher: kept.dispatcher };
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * The operator's own request log, the same on both lanes: the operator's client reports every
+ * finished HTTP exchange (the adapter's `onRequest` hook), and this turns each into the API request
+ * an authorizer sees (verb, group, resource, subresource, namespace, name) with its status code.
+ * Tests count requests through it instead of the simulated server's accounting, and a forbidden
+ * answer (403) fails the file on the real lane, where RBAC is enforced.
+ * The real lane's RBAC check reads the API server's audit log instead (`auditedRequests`).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ApiRequestRecord } from "../../src/runtime/kube/http.ts";
+import { verbOf } from "../../src/sim/apiserver/resource-handler.ts";
+import type { ApiRequest } from "./rbac.ts";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/** Where the real lane keeps the audit log of the operator's identity after the control plane stops. */
+export const REAL_AUDIT_LOG = join(repoRoot, ".real/audit.log");
+
+export interface LoggedRequest extends ApiRequest {
+  code: number;
+  /** Wall-clock time the answer arrived. */
+  at: number;
+}
+
+export type RequestFilter = Partial<ApiRequest> & { code?: number };
+
+
+/** The request an authorizer sees for one REST path (`/api/v1/...` or `/apis/<group>/<version>/...`). */
+export function apiRequestOf(record: Pick<ApiRequestRecord, "verb" | "method" | "path">): ApiRequest | undefined {
+  const segments = record.path.split("/").filter((segment) => segment !== "");
+  let group: string;
+  let rest: string[];
+  if (segments[0] === "api") {
+    group = "";
+    rest = segments.slice(2);
+  } else if (segments[0] === "apis") {
+    group = segments[1] ?? "";
+    rest = segments.slice(3);
+  } else {
+    return undefined;
+  }
+  let namespace: string | undefined;
+  if (rest[0] === "namespaces" && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [resource, name, subresource] = rest;
+  if (!resource) return undefined;
+  return {
+    // The port says which GETs are watches; the query that says so is not in the record.
+    verb: record.verb === "watch" ? "watch" : verbOf(record.method, { name }, new URLSearchParams()),
+    group,
+    resource,
+    ...(subresource ? { subresource } : {}),
+    ...(namespace ? { namespace } : {}),
+    ...(name ? { name } : {}),
+  };
+}
+
+function matches(entry: LoggedRequest, filter: RequestFilter): boolean {
+  return Object.entries(filter).every(([key, value]) => entry[key as keyof LoggedRequest] === value);
+}
+
+export class RequestLog {
+  readonly entries: LoggedRequest[] = [];
+
+  /** The hook to hand to `createKubePort(..., { onRequest })`. */
+  readonly observer = (record: ApiRequestRecord): void => {
+    const request = apiRequestOf(record);
+    if (request) this.entries.push({ ...request, code: record.code, at: Date.now() });
+  };
+
+  count(filter: RequestFilter): number {
+    return this.entries.filter((entry) => matches(entry, filter)).length;
+  }
+
+  forbidden(): LoggedRequest[] {
+    return this.entries.filter((entry) => entry.code === 403);
+  }
+}
+
+interface AuditEvent {
+  verb: string;
+  user: { username: string };
+  objectRef?: { apiGroup?: string; resource?: string; subresource?: string; namespace?: string; name?: string };
+  responseStatus?: { code?: number };
+}
+
+/** The resource requests of one user in a kube-apiserver audit log (JSON lines). */
+export function auditedRequests(path: string, username: string): LoggedRequest[] {
+  if (!existsSync(path)) return [];
+  const requests: LoggedRequest[] = [];
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    if (line.trim() === "") continue;
+    const event = JSON.parse(line) as AuditEvent;
+    const ref = event.objectRef;
+    if (event.user.username !== username || !ref?.resource) continue;
+    requests.push({
+      verb: event.verb,
+      group: ref.apiGroup ?? "",
+      resource: ref.resource,
+      ...(ref.subresource ? { subresource: ref.subresource } : {}),
+      ...(ref.namespace ? { namespace: ref.namespace } : {}),
+      ...(ref.name ? { name: ref.name } : {}),
+      code: event.responseStatus?.code ?? 0,
+      at: 0,
+    });
+  }
+  return requests;
+}

@@ -1,0 +1,89 @@
+/**
+ * What the product's processes load, seen from a child process with a module hook: the operator
+ * and the node-agent load no simulator, no demo, no CRD schema machinery (CEL), no AWS SDK at
+ * start, and no @kubernetes/client-node when the pod's own service account is used.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = new URL("../../../", import.meta.url).pathname;
+const HOOK = join(ROOT, "test/support/record-modules.ts");
+
+/** Never in the operator's or the node-agent's graph. */
+const NOT_IN_PRODUCT = [
+  "/src/sim/",
+  "/src/demo/",
+  "/src/cli/demo.ts",
+  "/src/cli/sim.ts",
+  "/src/kube-schema/",
+  "/node_modules/@bufbuild/cel/",
+  "/node_modules/@aws-sdk/",
+];
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "module-graph-"));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The URLs of the modules a `node <args>` child loads. */
+function modulesLoadedBy(args: string[], env: Record<string, string> = {}): string[] {
+  const out = join(dir, `graph-${Math.random().toString(36).slice(2)}.txt`);
+  execFileSync(process.execPath, ["--import", HOOK, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", ...env, MODULE_GRAPH_OUT: out },
+    stdio: "pipe",
+  });
+  return readFileSync(out, "utf8").split("\n");
+}
+
+const offending = (modules: string[], fragments: readonly string[]): string[] =>
+  modules.filter((url) => fragments.some((fragment) => url.includes(fragment)));
+
+describe("the product's module graph", () => {
+  it.each([["operator", "--help"], ["node-agent", "--help"]])("`%s %s` loads no simulator, CEL or S3 SDK", (...argv) => {
+    const modules = modulesLoadedBy(["src/main.ts", ...argv]);
+    expect(modules).toContain(`file://${ROOT}src/main.ts`);
+    expect(offending(modules, [...NOT_IN_PRODUCT, "/node_modules/@kubernetes/client-node/"])).toEqual([]);
+  });
+
+  it("the running operator's code over the pod's service account loads neither the simulator nor client-node", () => {
+    const prefix = join(dir, "pod");
+    const saDir = join(prefix, "var/run/secrets/kubernetes.io/serviceaccount");
+    mkdirSync(saDir, { recursive: true });
+    writeFileSync(join(saDir, "token"), "t");
+    copyFileSync(join(ROOT, "test/unit/runtime/kube/fixtures/ca.crt"), join(saDir, "ca.crt"));
+    const script = `
+      await import("./src/operator/run.ts");
+      const { loadKubeConnection } = await import("./src/runtime/kube/kubeconfig.ts");
+      const env = { KUBERNETES_SERVICE_HOST: "10.43.0.1", KUBERNETES_SERVICE_PORT: "443" };
+      await loadKubeConnection({ inCluster: true }, { env, homeDir: "/", serviceAccountPrefix: ${JSON.stringify(prefix)} });`;
+    const modules = modulesLoadedBy(["--input-type=module", "--eval", script]);
+    expect(modules).toContain(`file://${ROOT}src/controllers/index.ts`);
+    expect(offending(modules, [...NOT_IN_PRODUCT, "/node_modules/@kubernetes/client-node/"])).toEqual([]);
+  });
+
+  it("a kubeconfig file loads client-node, and only then", () => {
+    const kubeconfig = join(dir, "kubeconfig");
+    writeFileSync(
+      kubeconfig,
+      "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters: [{name: c, cluster: {server: 'https://h:6443'}}]\n" +
+        "users: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\n",
+    );
+    const script = `
+      const { loadKubeConnection } = await import("./src/runtime/kube/kubeconfig.ts");
+      await loadKubeConnection({ kubeconfigPath: ${JSON.stringify(kubeconfig)} });`;
+    const modules = modulesLoadedBy(["--input-type=module", "--eval", script]);
+    expect(offending(modules, ["/node_modules/@kubernetes/client-node/"]).length).toBeGreaterThan(0);
+  });
+
+  it("the simulator shows up when asked for, so the hook does see it", () => {
+    const modules = modulesLoadedBy(["--input-type=module", "--eval", `await import("./src/cli/sim.ts");`]);
+    expect(offending(modules, ["/src/sim/"]).length).toBeGreaterThan(0);
+  });
+});
