@@ -75,13 +75,13 @@ const READ_NODE_ANNOTATIONS: ReadonlySet<string> = new Set([NODE_ARGS_ANNOTATION
 
 function readAnnotations(annotations: Record<string, string> | undefined): Record<string, string> | undefined {
   if (annotations === undefined) return undefined;
-  const own = Object.entries(annotations).filter(([key]) => key.startsWith(OWN_ANNOTATION_PREFIX) || READ_NODE_ANNOTATIONS.has(key));
-  return own.length === 0 ? undefined : Object.fromEntries(own);
+  const read = Object.entries(annotations).filter(([key]) => key.startsWith(OWN_ANNOTATION_PREFIX) || READ_NODE_ANNOTATIONS.has(key));
+  return read.length === 0 ? undefined : Object.fromEntries(read);
 }
 
-/** Metadata without managedFields (nothing here reads them) and with `annotations` as given. */
 type Metadata = KubeObject["metadata"];
 
+/** Metadata without managedFields (nothing here reads them) and with `annotations` as given. */
 function slimMetadata(metadata: Metadata, annotations: Record<string, string> | undefined): Metadata {
   const { managedFields: _managed, annotations: _all, ...rest } = metadata as Metadata & { managedFields?: unknown };
   return annotations === undefined ? rest : { ...rest, annotations };
