@@ -6,8 +6,8 @@
  *
  * Starts the sim with N realistic nodes (no workloads, the kubelet's real 10 s heartbeat unless
  * --heartbeat says otherwise) and lets it run. It prints the sim's start time, CPU share and RSS;
- * with --operator also the operator's time to ready (caches synced) and its RSS after the idle
- * period and at peak (VmHWM). No plan runs: this is the operator's baseline.
+ * with --operator also the operator's time to ready (caches synced), its RSS after the idle
+ * period and at peak (VmHWM), and its live V8 heap. No plan runs: this is the operator's baseline.
  */
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { scaleTopology } from "../src/sim/cluster/topology.ts";
 import { startSim } from "../src/sim/index.ts";
+import { metricValue } from "./analysis.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: flags } = parseArgs({
@@ -69,7 +70,11 @@ try {
     }
     const readySeconds = (Date.now() - idleFrom) / 1000;
     await new Promise((done) => setTimeout(done, Number(flags.seconds) * 1000));
-    operatorReport = { readySeconds, ...(await memoryMb(operator.pid)) };
+    // The live heap against the RSS: how much of the RSS is data, how much V8's and the process's own.
+    const metrics = await (await fetch(`http://127.0.0.1:${String(listenPort)}/metrics`)).text();
+    const heapMb = (metric: string): number => (metricValue(metrics, metric) ?? Number.NaN) / 1e6;
+    const heap = { heapUsedMb: heapMb("nodejs_heap_size_used_bytes"), heapTotalMb: heapMb("nodejs_heap_size_total_bytes") };
+    operatorReport = { readySeconds, ...(await memoryMb(operator.pid)), ...heap };
   } else {
     await new Promise((done) => setTimeout(done, Number(flags.seconds) * 1000));
   }
