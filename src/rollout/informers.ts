@@ -13,7 +13,7 @@ import { Informer } from "../runtime/informer.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
 import { LEASE_RESOURCE, type Lease } from "../runtime/leader-election.ts";
 import { RecentWrites } from "./fresh.ts";
-import { NODE_RESOURCE, type NodeObject, type PodObject } from "./kube-objects.ts";
+import { cachedNode, cachedPod, NODE_RESOURCE, type NodeObject, type PodObject } from "./kube-objects.ts";
 import { DISRUPTION_LOCK_NAME } from "./lock.ts";
 
 export const JOBS_BY_OWNER_NODE = "owner-node";
@@ -58,10 +58,12 @@ export interface RolloutCachesOptions {
 
 export function createRolloutCaches(options: RolloutCachesOptions): RolloutCaches {
   const base = { port: options.port, clock: options.clock, logger: options.log };
-  const nodes = new Informer<NodeObject>({ ...base, type: NODE_RESOURCE });
+  // Only what the engine reads is cached (kube-objects.ts): a real Node is 15-40 KB, its cached part ~1 KB.
+  const nodes = new Informer<NodeObject>({ ...base, type: NODE_RESOURCE, transform: cachedNode });
   const mirrorPods = new Informer<PodObject>({
     ...base,
     type: POD_RESOURCE,
+    transform: cachedPod,
     namespace: MIRROR_POD_NAMESPACE,
     labelSelector: `component in (${CONTROL_PLANE_COMPONENTS.join(",")})`,
   });

@@ -2,6 +2,7 @@
  * The parts of Nodes and Pods the rollout engine reads, and small pure predicates over them.
  * Declared here (not taken from the sim) because the engine runs against real clusters.
  */
+import { NODE_ARGS_ANNOTATION } from "../rke2/data-dir.ts";
 import type { KubeObject } from "../runtime/kube/types.ts";
 
 export { NODE_RESOURCE } from "../runtime/kube/core-resources.ts";
@@ -65,4 +66,79 @@ export function kubeletVersionOf(node: NodeObject): string | undefined {
 export function controllerOf(object: KubeObject): { kind: string; name: string } | undefined {
   const ref = object.metadata.ownerReferences?.find((owner) => owner.controller === true);
   return ref && { kind: ref.kind, name: ref.name };
+}
+
+/** Annotations of ours (the claim). */
+export const OWN_ANNOTATION_PREFIX = "rke2-lifecycle.io/";
+/** Annotations of others that a reader of cached Nodes reads: the data dir (rke2/data-dir.ts). */
+const READ_NODE_ANNOTATIONS: ReadonlySet<string> = new Set([NODE_ARGS_ANNOTATION]);
+
+function readAnnotations(annotations: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (annotations === undefined) return undefined;
+  const read = Object.entries(annotations).filter(([key]) => key.startsWith(OWN_ANNOTATION_PREFIX) || READ_NODE_ANNOTATIONS.has(key));
+  return read.length === 0 ? undefined : Object.fromEntries(read);
+}
+
+type Metadata = KubeObject["metadata"];
+
+/** Metadata without managedFields (nothing here reads them) and with `annotations` as given. */
+function slimMetadata(metadata: Metadata, annotations: Record<string, string> | undefined): Metadata {
+  const { managedFields: _managed, annotations: _all, ...rest } = metadata as Metadata & { managedFields?: unknown };
+  return annotations === undefined ? rest : { ...rest, annotations };
+}
+
+/** A condition without its heartbeat time, which changes on every status post and is read by no one. */
+function slimCondition({ type, status, reason, message, lastTransitionTime }: KubeCondition): KubeCondition {
+  return {
+    type,
+    status,
+    ...(reason !== undefined ? { reason } : {}),
+    ...(message !== undefined ? { message } : {}),
+    ...(lastTransitionTime !== undefined ? { lastTransitionTime } : {}),
+  };
+}
+
+/**
+ * A Node as the operator caches it: what NodeObject declares and nothing else. A real RKE2 Node
+ * is 15-40 KB (50 status.images, managedFields of five managers, rke2/flannel annotations); this
+ * keeps about 1 KB of it: labels, our annotations and `rke2.io/node-args`, cordon and taints,
+ * conditions, the kubelet version.
+ */
+export function cachedNode(node: NodeObject): NodeObject {
+  const { spec, status } = node;
+  const kubeletVersion = status?.nodeInfo?.kubeletVersion;
+  return {
+    apiVersion: node.apiVersion,
+    kind: node.kind,
+    metadata: slimMetadata(node.metadata, readAnnotations(node.metadata.annotations)),
+    spec: {
+      ...(spec?.unschedulable !== undefined ? { unschedulable: spec.unschedulable } : {}),
+      ...(spec?.taints ? { taints: spec.taints } : {}),
+    },
+    status: {
+      ...(status?.conditions ? { conditions: status.conditions.map(slimCondition) } : {}),
+      ...(kubeletVersion !== undefined ? { nodeInfo: { kubeletVersion } } : {}),
+    },
+  };
+}
+
+/**
+ * A Pod as the operator caches it (mirror pods, snapshot Job pods): metadata without
+ * managedFields, the node it runs on, phase, conditions and the container states; not the spec's
+ * containers (a kube-apiserver static pod's command line alone is kilobytes).
+ */
+export function cachedPod(pod: PodObject): PodObject {
+  const { spec, status } = pod;
+  const states = status?.containerStatuses?.map(({ state }) => (state ? { state } : {}));
+  return {
+    apiVersion: pod.apiVersion,
+    kind: pod.kind,
+    metadata: slimMetadata(pod.metadata, pod.metadata.annotations),
+    spec: spec?.nodeName !== undefined ? { nodeName: spec.nodeName } : {},
+    status: {
+      ...(status?.phase !== undefined ? { phase: status.phase } : {}),
+      ...(status?.conditions ? { conditions: status.conditions.map(slimCondition) } : {}),
+      ...(states ? { containerStatuses: states } : {}),
+    },
+  };
 }

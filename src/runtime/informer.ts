@@ -6,6 +6,7 @@
  * synced, and an exception in a handler crashes the process. This one restarts with backoff,
  * offers a `synced` promise, and isolates handlers.
  */
+import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "./logger.ts";
 import { Backoff, WATCH_RESTART_BACKOFF, type BackoffPolicy } from "./backoff.ts";
 import type { Clock } from "./clock.ts";
@@ -26,6 +27,12 @@ export interface InformerOptions<T extends KubeObject> extends ListOptions {
   clock: Clock;
   logger: Logger;
   indexers?: Record<string, IndexFunction<T>>;
+  /**
+   * Shrinks each object before it enters the cache and reaches the handlers (client-go's
+   * SetTransform): keep only what the readers read. It must keep metadata.name, namespace and
+   * resourceVersion, and must not mutate its argument.
+   */
+  transform?: (object: T) => T;
   backoff?: BackoffPolicy;
   /** For deterministic jitter in tests. */
   random?: () => number;
@@ -43,6 +50,7 @@ export class Informer<T extends KubeObject> {
   private readonly log: Logger;
   private readonly listOptions: ListOptions;
   private readonly store: Store<T>;
+  private readonly transform: (object: T) => T;
   private readonly backoff: Backoff;
   private readonly handlers: ResourceEventHandler<T>[] = [];
   private readonly abort = new AbortController();
@@ -55,13 +63,14 @@ export class Informer<T extends KubeObject> {
   private loop: Promise<void> | undefined;
 
   constructor(options: InformerOptions<T>) {
-    const { port, type, clock, logger, indexers, backoff, random, ...listOptions } = options;
+    const { port, type, clock, logger, indexers, transform, backoff, random, ...listOptions } = options;
     this.port = port;
     this.type = type;
     this.clock = clock;
     this.log = logger.child({ informer: type.plural });
     this.listOptions = listOptions;
     this.store = new Store(indexers);
+    this.transform = transform ?? ((object) => object);
     this.backoff = new Backoff(clock, backoff ?? WATCH_RESTART_BACKOFF, random);
     this.synced = new Promise((resolve) => {
       this.markSynced = resolve;
@@ -129,7 +138,8 @@ export class Informer<T extends KubeObject> {
 
   /** Lists, replaces the cache, and emits the difference (deletes for objects that vanished). */
   private async relist(): Promise<void> {
-    const list = await this.port.list<T>(this.type, this.listOptions);
+    // The port applies the transform page by page: the full objects of a large list are never all held.
+    const list = await this.port.list<T>(this.type, this.listOptions, this.transform);
     const listed = new Set(list.items.map((object) => objectKey(object.metadata)));
     for (const key of this.store.keys()) {
       if (listed.has(key)) continue;
@@ -169,9 +179,9 @@ export class Informer<T extends KubeObject> {
     const { object } = event;
     if (event.type === "DELETED") {
       const gone = this.store.delete(objectKey(object.metadata));
-      this.emitDelete(gone ?? object);
+      this.emitDelete(gone ?? this.transform(object));
     } else if (event.type !== "BOOKMARK") {
-      this.upsert(object);
+      this.upsert(this.transform(object));
     }
     if (object.metadata.resourceVersion) this.resourceVersion = object.metadata.resourceVersion;
   }
@@ -203,6 +213,24 @@ export class Informer<T extends KubeObject> {
 export type KeyMapper<T> = (object: T) => string | readonly string[] | undefined;
 
 /**
+ * True when two versions of a cached object differ in their resourceVersion only. With a
+ * transform that keeps only what is read, that is a write nobody here reads: a Node status post
+ * that moved only the conditions' heartbeat times, or a change of a dropped field (images).
+ */
+export function onlyResourceVersionChanged(previous: KubeObject, current: KubeObject): boolean {
+  const withoutVersion = (object: KubeObject): KubeObject => ({
+    ...object,
+    metadata: { ...object.metadata, resourceVersion: undefined },
+  });
+  return isDeepStrictEqual(withoutVersion(previous), withoutVersion(current));
+}
+
+export interface EnqueueOptions<T> {
+  /** Updates for which this returns true enqueue nothing (e.g. onlyResourceVersionChanged). */
+  skipUpdate?: (previous: T, current: T) => boolean;
+}
+
+/**
  * A handler that only enqueues keys (level-triggered: the reconciler reads current state).
  * Updates enqueue the keys of both versions, so a change of the mapping (a pod moving to another
  * node, a label removed) reaches the old target as well.
@@ -210,11 +238,17 @@ export type KeyMapper<T> = (object: T) => string | readonly string[] | undefined
 export function enqueueOnChange<T extends KubeObject>(
   queue: { add(key: string): void },
   mapKeys: KeyMapper<T> = (object) => objectKey(object.metadata),
+  options: EnqueueOptions<T> = {},
 ): ResourceEventHandler<T> {
   const enqueue = (object: T): void => {
     const keys = mapKeys(object);
     if (keys === undefined) return;
     for (const key of typeof keys === "string" ? [keys] : keys) queue.add(key);
   };
-  return { onAdd: enqueue, onUpdate: (previous, current) => { enqueue(previous); enqueue(current); }, onDelete: enqueue };
+  const onUpdate = (previous: T, current: T): void => {
+    if (options.skipUpdate?.(previous, current) === true) return;
+    enqueue(previous);
+    enqueue(current);
+  };
+  return { onAdd: enqueue, onUpdate, onDelete: enqueue };
 }

@@ -78,7 +78,9 @@ export class WorkQueue {
     }
     const at = this.clock.now() + ms;
     const existing = this.delayed.get(key);
-    if (existing && existing.at <= at) return;
+    // A pending timer due no later wins, unless its time passed without it firing: the clock
+    // stepped forward (NTP) and that timer, counting real time, still waits for its whole delay.
+    if (existing && existing.at <= at && existing.at > this.clock.now()) return;
     existing?.cancel();
     const cancel = this.clock.setTimer(ms, () => {
       this.delayed.delete(key);

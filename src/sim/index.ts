@@ -21,6 +21,7 @@ import type { KubeObject } from "../runtime/kube/types.ts";
 import { startApiServer, type RequestAccounting, type SimApiServer } from "./apiserver/index.ts";
 import { SimCluster, type SimClusterOptions } from "./cluster/cluster.ts";
 import { CRDS, NAMESPACES } from "./cluster/kinds.ts";
+import { NODE_WRITERS, type NodeWriter } from "./cluster/node-objects.ts";
 import type { TopologySpec } from "./cluster/topology.ts";
 import { SimControllers } from "./controllers/workload-controllers.ts";
 
@@ -122,6 +123,11 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
     userAgent: OPERATOR_CLIENT,
     ...(options.onOperatorRequest ? { onRequest: options.onOperatorRequest } : {}),
   });
+  // The server derives each Node writer's field manager from its User-Agent, as for the real components.
+  const writerAgent = (writer: NodeWriter): string => `${writer}/${options.topology.version} (linux/amd64) ${SIM_CLIENT}`;
+  const writerPort = (writer: NodeWriter): KubePort =>
+    createKubePort(kubeConfigConnection(kubeConfig), { clock, userAgent: writerAgent(writer) });
+  const writers = Object.fromEntries(NODE_WRITERS.map((writer) => [writer, writerPort(writer)]));
 
   const rke2Crds = options.etcdSnapshotFileCrd === false ? [] : [etcdSnapshotFileCrd];
   for (const crd of [...rke2Crds, ...operatorCrds()]) await createIfMissing(port, CRDS, crd);
@@ -135,6 +141,7 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
     log,
     topology: options.topology,
     timeScale: options.timeScale,
+    writers,
     ...(options.durations ? { durations: options.durations } : {}),
     ...(options.workloads !== undefined ? { workloads: options.workloads } : {}),
   });

@@ -131,14 +131,15 @@ export class MemoryKubePort implements KubePort {
     });
   }
 
-  list<T extends KubeObject>(type: ResourceType, options: ListOptions = {}): Promise<ObjectList<T>> {
+  list<T extends KubeObject>(type: ResourceType, options: ListOptions = {}, transformItem?: (item: T) => T): Promise<ObjectList<T>> {
     return this.run("list", type, () => {
       const matches = this.matcher(type, options);
       const items = [...this.bucket(type).entries()]
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([, object]) => object)
         .filter(matches);
-      return { items: structuredClone(items) as T[], resourceVersion: String(this.lastRv) };
+      const copies = structuredClone(items) as T[];
+      return { items: transformItem ? copies.map(transformItem) : copies, resourceVersion: String(this.lastRv) };
     });
   }
 

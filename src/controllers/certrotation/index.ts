@@ -12,7 +12,7 @@ import { reconcileObserver } from "../../observability/metrics.ts";
 import type { ControllerModule } from "../../runtime/controller-module.ts";
 import { RolloutEngine } from "../../rollout/engine.ts";
 import { Controller } from "../../runtime/controller.ts";
-import { enqueueOnChange, Informer } from "../../runtime/informer.ts";
+import { enqueueOnChange, Informer, onlyResourceVersionChanged } from "../../runtime/informer.ts";
 import { LEASE_RESOURCE, type Lease } from "../../runtime/leader-election.ts";
 import { DISRUPTING_KINDS, type OperatorContext } from "../context.ts";
 import { CertificateExpiryExporter, expiringGauge } from "./metrics.ts";
@@ -68,8 +68,8 @@ export function createCertRotationController(context: OperatorContext, options: 
   certRotations.addHandler(enqueueOnChange(controller.queue));
   inventory.addHandler(enqueueOnChange(controller.queue, all));
   caches.jobs.addHandler(enqueueOnChange(controller.queue, (job) => (job.metadata.labels?.[OWNER_KIND_LABEL] === CONTROLLER_NAME ? job.metadata.labels[OWNER_LABEL] : undefined)));
-  caches.nodes.addHandler(enqueueOnChange(controller.queue, all));
-  caches.mirrorPods.addHandler(enqueueOnChange(controller.queue, all));
+  caches.nodes.addHandler(enqueueOnChange(controller.queue, all, { skipUpdate: onlyResourceVersionChanged }));
+  caches.mirrorPods.addHandler(enqueueOnChange(controller.queue, all, { skipUpdate: onlyResourceVersionChanged }));
   caches.lease.addHandler(enqueueOnChange(controller.queue, all));
 
   return { name: CONTROLLER_NAME, informers: [certRotations, inventory, ...caches.informers], controller };

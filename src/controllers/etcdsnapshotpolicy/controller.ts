@@ -10,6 +10,7 @@ import { ACTION_LABEL, JOB_RESOURCE, OWNER_KIND_LABEL, OWNER_LABEL, POD_RESOURCE
 import { NODE_RESOURCE } from "../../runtime/kube/core-resources.ts";
 import type { ControllerModule } from "../../runtime/controller-module.ts";
 import { ETCD_ROLE_LABEL } from "../../rke2/roles.ts";
+import { cachedNode, cachedPod } from "../../rollout/kube-objects.ts";
 import { Controller } from "../../runtime/controller.ts";
 import { enqueueOnChange, Informer, type InformerOptions } from "../../runtime/informer.ts";
 import { OptionalInformer } from "../../runtime/optional-informer.ts";
@@ -45,9 +46,19 @@ export function createEtcdSnapshotPolicyController(context: OperatorContext, opt
     labelSelector: SNAPSHOT_JOBS_SELECTOR,
     indexers: { [JOBS_BY_OWNER]: (job) => [`${job.metadata.labels?.[OWNER_KIND_LABEL] ?? ""}/${job.metadata.labels?.[OWNER_LABEL] ?? ""}`] },
   });
-  const pods = informer<JobPod & KubeObject>(POD_RESOURCE, { namespace: config.jobsNamespace, labelSelector: SNAPSHOT_JOBS_SELECTOR, indexers: { [PODS_BY_JOB]: labelIndex("job-name") } });
-  const etcdNodes = informer<NodeLike>(NODE_RESOURCE, { labelSelector: `${ETCD_ROLE_LABEL}=true` });
-  const etcdMirrorPods = informer<PodLike>(POD_RESOURCE, { namespace: ETCD_MIRROR_POD_NAMESPACE, labelSelector: ETCD_MIRROR_POD_SELECTOR });
+  // Nodes and pods are cached slim (rollout/kube-objects.ts): what runs.ts and nodes.ts read.
+  const pods = informer<JobPod & KubeObject>(POD_RESOURCE, {
+    namespace: config.jobsNamespace,
+    labelSelector: SNAPSHOT_JOBS_SELECTOR,
+    indexers: { [PODS_BY_JOB]: labelIndex("job-name") },
+    transform: cachedPod,
+  });
+  const etcdNodes = informer<NodeLike>(NODE_RESOURCE, { labelSelector: `${ETCD_ROLE_LABEL}=true`, transform: cachedNode });
+  const etcdMirrorPods = informer<PodLike>(POD_RESOURCE, {
+    namespace: ETCD_MIRROR_POD_NAMESPACE,
+    labelSelector: ETCD_MIRROR_POD_SELECTOR,
+    transform: cachedPod,
+  });
   // RKE2 releases without the ETCDSnapshotFile CRD exist: its absence must not keep the
   // controller (and /readyz) waiting; policies say it in a condition instead.
   const recordsInformer = informer<EtcdSnapshotFile>(etcdSnapshotFileResource);

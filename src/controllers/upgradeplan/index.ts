@@ -2,6 +2,7 @@
  * Wiring of the UpgradePlan controller: its informer, the rollout engine's shared caches, and the
  * keys their changes enqueue. A Node, a control-plane mirror pod or the disruption Lease changing
  * may complete a gate of any plan (there are few), so it wakes every plan; a Job wakes its owner.
+ * A Node or pod update that changed nothing the engine caches (a heartbeat) wakes none.
  */
 import { upgradePlanResource, type UpgradePlan } from "../../api/upgradeplan.ts";
 import { OWNER_KIND_LABEL, OWNER_LABEL } from "../../nodeops/job.ts";
@@ -11,7 +12,7 @@ import type { ControllerModule } from "../../runtime/controller-module.ts";
 import { RolloutEngine } from "../../rollout/engine.ts";
 import type { BackoffPolicy } from "../../runtime/backoff.ts";
 import { Controller } from "../../runtime/controller.ts";
-import { enqueueOnChange, Informer } from "../../runtime/informer.ts";
+import { enqueueOnChange, Informer, onlyResourceVersionChanged } from "../../runtime/informer.ts";
 import { DISRUPTING_KINDS, type OperatorContext } from "../context.ts";
 import { jsonEqual } from "../status.ts";
 import { createHttpChannelResolver, type ChannelResolver } from "./channel.ts";
@@ -89,8 +90,8 @@ export function createUpgradePlanController(context: OperatorContext, options: U
   caches.jobs.addHandler(
     enqueueOnChange(controller.queue, (job) => (job.metadata.labels?.[OWNER_KIND_LABEL] === CONTROLLER_NAME ? job.metadata.labels[OWNER_LABEL] : undefined)),
   );
-  caches.nodes.addHandler(enqueueOnChange(controller.queue, allPlans));
-  caches.mirrorPods.addHandler(enqueueOnChange(controller.queue, allPlans));
+  caches.nodes.addHandler(enqueueOnChange(controller.queue, allPlans, { skipUpdate: onlyResourceVersionChanged }));
+  caches.mirrorPods.addHandler(enqueueOnChange(controller.queue, allPlans, { skipUpdate: onlyResourceVersionChanged }));
   caches.lease.addHandler(enqueueOnChange(controller.queue, allPlans));
 
   return { name: CONTROLLER_NAME, informers: [plans, ...caches.informers], controller };

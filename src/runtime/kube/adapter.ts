@@ -79,7 +79,11 @@ export function createKubePortOver(http: KubeHttp, options: KubePortOptions = {}
       return answer === undefined ? undefined : (asObject(type, answer, path) as T);
     },
 
-    async list<T extends KubeObject>(type: ResourceType, listOptions: Parameters<KubePort["list"]>[1] = {}) {
+    async list<T extends KubeObject>(
+      type: ResourceType,
+      listOptions: Parameters<KubePort["list"]>[1] = {},
+      transformItem?: (item: T) => T,
+    ) {
       const path = resourcePath(type, { namespace: listOptions.namespace });
       const items: T[] = [];
       let resourceVersion = "";
@@ -92,7 +96,10 @@ export function createKubePortOver(http: KubeHttp, options: KubePortOptions = {}
           continue: continueToken,
         });
         const page = asListPage(await http.json({ verb: "list", method: "GET", path, query }), path);
-        for (const item of page.items) items.push(withTypeMeta(type, item) as unknown as T);
+        for (const item of page.items) {
+          const typed = withTypeMeta(type, item) as unknown as T;
+          items.push(transformItem ? transformItem(typed) : typed);
+        }
         resourceVersion = page.resourceVersion;
         continueToken = page.continueToken;
       } while (continueToken);

@@ -20,7 +20,15 @@ export const FIELD_MANAGER = "rke2-lifecycle-operator";
  */
 export interface KubePort {
   get<T extends KubeObject>(type: ResourceType, name: string, namespace?: string): Promise<T | undefined>;
-  list<T extends KubeObject>(type: ResourceType, options?: ListOptions): Promise<ObjectList<T>>;
+  /**
+   * Lists every page. `transformItem` is applied to each item as its page arrives, so a caller
+   * that keeps only part of each object never holds the whole collection in full (the informers).
+   */
+  list<T extends KubeObject>(
+    type: ResourceType,
+    options?: ListOptions,
+    transformItem?: (item: T) => T,
+  ): Promise<ObjectList<T>>;
   /** Opens a watch; events arrive on `onEvent` in order. A 410 ends it with a `Gone` KubeError. */
   watch<T extends KubeObject>(
     type: ResourceType,

@@ -8,7 +8,7 @@ import type { Clock } from "../../runtime/clock.ts";
 import { Catalog } from "./catalog.ts";
 import { admitCustomResource, crdProblems, establishedStatus, resourceOfCrd } from "./crd-serving.ts";
 import { alreadyExists, badRequest, conflict, forbidden, invalid, notFound, STALE_OBJECT } from "./errors.ts";
-import { deleteKey, isObject, metaOf, stringField, stringList, stringMap, type JsonObject } from "./json.ts";
+import { clone, deleteKey, isObject, metaOf, stringField, stringList, stringMap, type JsonObject } from "./json.ts";
 import { assignOwnership, recordUpdate } from "./managed-fields.ts";
 import { apiVersionOf, resourceKey, type ResourceDef } from "./resources.ts";
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from "./selectors.ts";
@@ -74,15 +74,16 @@ export class ApiService {
     const labels = parseLabelSelector(query.labelSelector);
     const fields = parseFieldSelector(query.fieldSelector, def.fieldLabels);
     const resourceVersion = String(this.store.currentRevision());
+    // Selected and paged on the stored objects; only the page returned is copied.
     let items = this.store
-      .list(resourceKey(def), def.namespaced ? namespace : undefined)
+      .view(resourceKey(def), def.namespaced ? namespace : undefined)
       .filter((o) => matchesLabels(labels, stringMap(metaOf(o).labels)) && matchesFields(fields, o));
     if (query.continueToken) {
       const after = decodeContinue(query.continueToken);
       items = items.filter((o) => sortKey(o) > after);
     }
     if (query.limit && query.limit > 0 && items.length > query.limit) {
-      const page = items.slice(0, query.limit);
+      const page = items.slice(0, query.limit).map((o) => clone(o));
       const last = page[page.length - 1];
       return {
         items: page,
@@ -91,7 +92,7 @@ export class ApiService {
         remainingItemCount: items.length - page.length,
       };
     }
-    return { items, resourceVersion };
+    return { items: items.map((o) => clone(o)), resourceVersion };
   }
 
   create(def: ResourceDef, version: string, namespace: string | undefined, body: unknown, options: WriteOptions): JsonObject {

@@ -71,6 +71,14 @@ export class ObjectStore {
 
   /** Objects of a resource (in one namespace when given), sorted by namespace then name. */
   list(resource: string, namespace?: string): JsonObject[] {
+    return this.view(resource, namespace).map((object) => clone(object));
+  }
+
+  /**
+   * The stored objects themselves, sorted as `list`, without copying: for readers that only read
+   * or serialize (a list page, a watch's initial state). Stored objects are never changed in place.
+   */
+  view(resource: string, namespace?: string): readonly JsonObject[] {
     const table = this.objects.get(resource);
     if (!table) return [];
     const keys = [...table.keys()].sort();
@@ -79,7 +87,7 @@ export class ObjectStore {
       const object = table.get(key);
       if (!object) continue;
       if (namespace !== undefined && stringField(metaOf(object), "namespace") !== namespace) continue;
-      out.push(clone(object));
+      out.push(object);
     }
     return out;
   }
@@ -198,9 +206,10 @@ export class ObjectStore {
       const dropped = history.events.shift();
       if (dropped) history.compactedThrough = dropped.resourceVersion;
     }
-    for (const listener of [...(this.listeners.get(resource) ?? [])]) {
-      listener({ ...event, object: clone(event.object) });
-    }
+    // One object for every listener, not a copy each: stored objects are never changed in place
+    // (write and remove store fresh copies), and listeners (watch streams) only read and serialize.
+    const shared = Object.freeze({ ...event });
+    for (const listener of [...(this.listeners.get(resource) ?? [])]) listener(shared);
   }
 }
 

@@ -113,7 +113,7 @@ export function serveWatch(service: ApiService, clock: Clock, res: ServerRespons
     }),
   );
 
-  const current = service.store.list(resource, request.def.namespaced ? request.namespace : undefined);
+  const current = service.store.view(resource, request.def.namespaced ? request.namespace : undefined);
   if (startAfter === undefined) {
     lastSent = service.store.currentRevision();
     for (const object of current.filter(matches)) {

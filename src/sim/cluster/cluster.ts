@@ -10,8 +10,9 @@ import type { CertificateFile } from "./certificates.ts";
 import { SIM_INVENTORY_NAMESPACE, SimCertInventory } from "./cert-inventory.ts";
 import { scaleDurations, type SimDurations } from "./durations.ts";
 import { FaultBook, type NodeFaults } from "./faults.ts";
+import { Heartbeats } from "./heartbeats.ts";
 import { Kubelets } from "./kubelet.ts";
-import { SimNode } from "./sim-node.ts";
+import { SimNode, type SimNodeDeps } from "./sim-node.ts";
 import { expandTopology, type TopologySpec } from "./topology.ts";
 import { buildWorkloads, type WorkloadOptions } from "./workloads.ts";
 
@@ -31,6 +32,8 @@ export interface SimClusterOptions {
   registrationConcurrency?: number;
   /** The certificate inventory DaemonSet (one report Lease per node); `false` for none. Default on. */
   certInventory?: { namespace?: string } | false;
+  /** Clients under the field managers of the components that write Nodes (sim-node.ts). */
+  writers?: SimNodeDeps["writers"];
 }
 
 export interface NodeView {
@@ -46,12 +49,21 @@ export class SimCluster {
   private readonly nodes = new Map<string, SimNode>();
   private readonly kubelets: Kubelets;
   private readonly inventory: SimCertInventory | undefined;
+  private readonly heartbeats: Heartbeats;
 
   constructor(options: SimClusterOptions) {
     this.options = options;
     this.durations = scaleDurations(options.timeScale, options.durations);
-    const deps = { port: options.port, clock: options.clock, log: options.log.child({ component: "sim-cluster" }), durations: this.durations, faults: this.faults };
+    const deps = {
+      port: options.port,
+      clock: options.clock,
+      log: options.log.child({ component: "sim-cluster" }),
+      durations: this.durations,
+      faults: this.faults,
+      ...(options.writers ? { writers: options.writers } : {}),
+    };
     for (const spec of expandTopology(options.topology)) this.nodes.set(spec.name, new SimNode(spec, options.topology.version, deps));
+    this.heartbeats = new Heartbeats(options.clock, this.durations.heartbeatMs, this.nodes.values());
     this.kubelets = new Kubelets({ ...deps, nodes: this.nodes, snapshotSizeBytes: options.snapshotSizeBytes ?? 24 * 1024 * 1024 });
     const inventory = options.certInventory;
     this.inventory =
@@ -69,12 +81,14 @@ export class SimCluster {
       for (let node = pending.shift(); node; node = pending.shift()) await node.register();
     });
     await Promise.all(workers);
+    this.heartbeats.start();
     await this.kubelets.start();
     await this.inventory?.start();
     if (this.options.workloads !== false) await this.createWorkloads(this.options.workloads ?? {});
   }
 
   async stop(): Promise<void> {
+    this.heartbeats.stop();
     for (const node of this.nodes.values()) node.stop();
     this.inventory?.stop();
     await this.kubelets.stop();

@@ -137,10 +137,11 @@ export interface NodeStatus {
   allocatable?: Record<string, string>;
   nodeInfo?: Record<string, string>;
   daemonEndpoints?: { kubeletEndpoint: { Port: number } };
+  images?: { names: string[]; sizeBytes: number }[];
 }
 
 export interface Node extends KubeObject {
-  spec: { unschedulable?: boolean; taints?: Taint[]; podCIDR?: string; providerID?: string };
+  spec: { unschedulable?: boolean; taints?: Taint[]; podCIDR?: string; podCIDRs?: string[]; providerID?: string };
   status?: NodeStatus;
 }
 

@@ -4,6 +4,7 @@ import { staticPodComponents } from "../../rke2/roles.ts";
 import type { Condition, Lease, Node, NodeStatus, Pod } from "./kinds.ts";
 import { rfc3339 } from "./kinds.ts";
 import { nodeAddress, type SimNodeSpec } from "./topology.ts";
+import { nodeImages } from "./node-images.ts";
 import { runningPodStatus } from "./pod-status.ts";
 
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
@@ -13,6 +14,11 @@ export const NODE_LEASE_DURATION_SECONDS = 40;
 
 export type NodeHealth = "ready" | "restarting" | "not-ready";
 
+/** Who writes which part of an RKE2 Node; each write goes out under its own field manager. */
+export const NODE_WRITERS = ["kubelet", "rke2", "kube-controller-manager", "flanneld"] as const;
+export type NodeWriter = (typeof NODE_WRITERS)[number];
+
+/** What the kubelet registers: its labels, the attach-detach annotation, provider ID and taints. */
 export function buildNode(spec: SimNodeSpec): Node {
   return {
     apiVersion: "v1",
@@ -20,16 +26,99 @@ export function buildNode(spec: SimNodeSpec): Node {
     metadata: {
       name: spec.name,
       labels: { ...spec.labels },
-      annotations: {
-        "rke2.io/hostname": spec.name,
-        "rke2.io/internal-ip": nodeAddress(spec.index),
-        "node.alpha.kubernetes.io/ttl": "0",
-        "volumes.kubernetes.io/controller-managed-attach-detach": "true",
-        ...spec.annotations,
+      annotations: { "volumes.kubernetes.io/controller-managed-attach-detach": "true" },
+    },
+    spec: { providerID: `rke2://${spec.name}`, ...(spec.taints.length > 0 ? { taints: spec.taints } : {}) },
+  };
+}
+
+function sha256(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
+}
+
+/** k3s/rke2 nodeconfig: the base32 SHA-256 of the node's args and env, padded. */
+function base32(bytes: Buffer): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = 0;
+  let value = 0;
+  let out = "";
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet.charAt((value >>> (bits - 5)) & 31);
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += alphabet.charAt((value << (5 - bits)) & 31);
+  return out.padEnd(Math.ceil(out.length / 8) * 8, "=");
+}
+
+/** The arguments rke2 was started with, secrets masked, as rke2 records them (`rke2.io/node-args`). */
+function nodeArgs(spec: SimNodeSpec): string[] {
+  const ip = nodeAddress(spec.index);
+  const common = ["--node-ip", ip, "--node-name", spec.name, "--token", "********"];
+  const kubelet = ["--kubelet-arg", "max-pods=110", "--profile", "cis"];
+  if (!spec.roles.etcd && !spec.roles.controlPlane) return ["agent", "--server", "https://rke2.example.internal:9345", ...common, ...kubelet];
+  const server = ["server", ...common, ...kubelet, "--cni", "canal", "--tls-san", "rke2.example.internal"];
+  const snapshots = ["--etcd-snapshot-schedule-cron", "0 */6 * * *", "--etcd-snapshot-retention", "20", "--etcd-s3"];
+  const etcd = spec.roles.etcd ? snapshots : ["--disable-etcd"];
+  return [...server, ...etcd, ...(spec.roles.controlPlane ? ["--secrets-encryption"] : ["--disable-apiserver"])];
+}
+
+/** rke2's metadata (labels and annotations of `rke2.io`, and of its etcd member controller on etcd nodes). */
+function rke2Metadata(spec: SimNodeSpec, version: string): Record<string, string> {
+  const ip = nodeAddress(spec.index);
+  const args = JSON.stringify(nodeArgs(spec));
+  const dataDir = `/var/lib/rancher/rke2/data/${version.replace("+", "-")}-${sha256(version).toString("hex").slice(0, 12)}`;
+  const env = JSON.stringify({ RKE2_DATA_DIR: dataDir });
+  const annotations: Record<string, string> = {
+    "rke2.io/hostname": spec.name,
+    "rke2.io/internal-ip": ip,
+    "rke2.io/node-args": args,
+    "rke2.io/node-env": env,
+    "rke2.io/node-config-hash": base32(sha256(args + env)),
+  };
+  const hashOf = (what: string): string => sha256(`${spec.name}/${what}`).toString("hex");
+  if (spec.roles.controlPlane) annotations["rke2.io/encryption-config-hash"] = `start-${hashOf("encryption")}`;
+  if (spec.roles.etcd) {
+    annotations["etcd.rke2.cattle.io/node-name"] = `${spec.name}-${hashOf("etcd").slice(0, 8)}`;
+    annotations["etcd.rke2.cattle.io/node-address"] = ip;
+  }
+  // What the topology says beyond (a node's own `rke2.io/node-args` naming a data dir).
+  return { ...annotations, ...spec.annotations };
+}
+
+/**
+ * What the other writers add to a registered Node, one merge patch each: rke2 its annotations,
+ * the controller manager the pod CIDR (node IPAM) and the TTL annotation, flannel (canal's
+ * kube subnet manager) its VXLAN backend annotations.
+ */
+export function nodeMetadataPatches(spec: SimNodeSpec, version: string): { writer: NodeWriter; patch: object }[] {
+  const cidr = `10.42.${spec.index % 256}.0/24`;
+  const mac = sha256(`${spec.name}/vtep`).subarray(0, 6);
+  mac[0] = ((mac[0] ?? 0) & 0xfe) | 0x02;
+  const vtepMac = [...mac].map((byte) => byte.toString(16).padStart(2, "0")).join(":");
+  return [
+    { writer: "rke2", patch: { metadata: { annotations: rke2Metadata(spec, version) } } },
+    {
+      writer: "kube-controller-manager",
+      patch: { metadata: { annotations: { "node.alpha.kubernetes.io/ttl": "0" } }, spec: { podCIDR: cidr, podCIDRs: [cidr] } },
+    },
+    {
+      writer: "flanneld",
+      patch: {
+        metadata: {
+          annotations: {
+            "flannel.alpha.coreos.com/backend-data": JSON.stringify({ VNI: 1, VtepMAC: vtepMac }),
+            "flannel.alpha.coreos.com/backend-type": "vxlan",
+            "flannel.alpha.coreos.com/kube-subnet-manager": "true",
+            "flannel.alpha.coreos.com/public-ip": nodeAddress(spec.index),
+          },
+        },
       },
     },
-    spec: { podCIDR: `10.42.${spec.index % 256}.0/24`, providerID: `rke2://${spec.name}`, ...(spec.taints.length > 0 ? { taints: spec.taints } : {}) },
-  };
+  ];
 }
 
 function readyCondition(health: NodeHealth, now: string, previous: Condition | undefined): Condition {
@@ -68,6 +157,7 @@ export function buildNodeStatus(spec: SimNodeSpec, version: string, health: Node
     capacity,
     allocatable: capacity,
     daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    images: nodeImages(version),
     nodeInfo: {
       architecture: "amd64",
       bootID: createHash("sha256").update(`${spec.name}/boot`).digest("hex").slice(0, 32),

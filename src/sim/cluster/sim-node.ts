@@ -9,8 +9,18 @@ import type { Logger } from "../../observability/logger.ts";
 import { createCertificateSet, renewExpiringOnStart, rotateCertificates, type CertificateSet } from "./certificates.ts";
 import type { SimDurations } from "./durations.ts";
 import type { FaultBook } from "./faults.ts";
-import { LEASES, NODES, PODS, type Lease, type Node, type Pod } from "./kinds.ts";
-import { buildMirrorPods, buildNode, buildNodeLease, buildNodeStatus, mirrorPodStatus, NODE_LEASE_NAMESPACE, type NodeHealth } from "./node-objects.ts";
+import { LEASES, NODES, PODS, type Lease, type Node, type NodeStatus, type Pod } from "./kinds.ts";
+import {
+  buildMirrorPods,
+  buildNode,
+  buildNodeLease,
+  buildNodeStatus,
+  mirrorPodStatus,
+  NODE_LEASE_NAMESPACE,
+  nodeMetadataPatches,
+  type NodeHealth,
+  type NodeWriter,
+} from "./node-objects.ts";
 import type { SimNodeSpec } from "./topology.ts";
 
 export interface SimNodeDeps {
@@ -19,9 +29,14 @@ export interface SimNodeDeps {
   log: Logger;
   durations: SimDurations;
   faults: FaultBook;
+  /**
+   * Clients whose User-Agent names the component that writes that part of a real Node, so the
+   * server records their field managers; the Node writes of a missing one go through `port`.
+   */
+  writers?: Partial<Record<NodeWriter, KubePort>>;
 }
 
-/** Status refreshes between Lease renewals: the kubelet posts unchanged status rarely (nodeStatusReportFrequency). */
+/** Lease renewals per full status post: the kubelet posts unchanged status rarely (nodeStatusReportFrequency 5 min). */
 const HEARTBEATS_PER_STATUS_REPORT = 30;
 
 export class SimNode {
@@ -34,9 +49,12 @@ export class SimNode {
   private uid = "";
   private readonly deps: SimNodeDeps;
   private heartbeats = 0;
+  /** What this kubelet posted last (a real kubelet keeps it too): the next post needs no GET. */
+  private lastStatus: NodeStatus | undefined;
+  /** A change not posted yet (the post failed): the next beat posts it, as the kubelet's next status sync would. */
+  private statusPending = false;
   private mirrorStartedMs: number;
   private podIps = 0;
-  private cancelHeartbeat: (() => void) | undefined;
   private stopped = false;
   private cancelRestart: (() => void) | undefined;
 
@@ -59,66 +77,65 @@ export class SimNode {
 
   /** Registers the node (or takes over an existing one of that name), posts status, lease and mirror pods. */
   async register(): Promise<void> {
-    const { port } = this.deps;
+    const kubelet = this.writer("kubelet");
     let node: Node;
     try {
-      node = await port.create(NODES, buildNode(this.spec));
+      node = await kubelet.create(NODES, buildNode(this.spec));
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
-      const existing = await port.get<Node>(NODES, this.name);
+      const existing = await kubelet.get<Node>(NODES, this.name);
       if (!existing) throw err;
       node = existing;
     }
     this.uid = node.metadata.uid ?? "";
+    for (const { writer, patch } of nodeMetadataPatches(this.spec, this.version)) {
+      node = await this.writer(writer).mergePatch<Node>(NODES, this.name, patch);
+    }
     await this.postStatus(node);
     await this.renewLease();
     await this.createMirrorPods();
-    this.scheduleHeartbeat();
   }
 
   stop(): void {
-    // A beat in flight right now reschedules itself when it settles; the flag stops that too.
+    // A beat in flight finishes; the flag keeps later ones from starting.
     this.stopped = true;
-    this.cancelHeartbeat?.();
     this.cancelRestart?.();
   }
 
-  private scheduleHeartbeat(): void {
-    if (this.stopped) return;
-    // Spread the first beats so a large cluster does not renew every lease in the same instant.
-    const delay = this.heartbeats === 0 ? ((this.spec.index * 37) % 100) / 100 * this.deps.durations.heartbeatMs : this.deps.durations.heartbeatMs;
-    this.cancelHeartbeat = this.deps.clock.setTimer(delay, () => {
-      this.heartbeats++;
-      void this.beat().finally(() => {
-        this.scheduleHeartbeat();
-      });
-    });
-  }
-
-  private async beat(): Promise<void> {
+  /** One heartbeat (driven by heartbeats.ts): renew the Lease; every 30th, or after a failed post, the full status. */
+  async beat(): Promise<void> {
     // A node whose rke2 is down posts nothing: its lease goes stale as on a real cluster.
-    if (this.health === "restarting") return;
+    if (this.stopped || this.health === "restarting") return;
+    this.heartbeats++;
     try {
       await this.renewLease();
-      if (this.heartbeats % HEARTBEATS_PER_STATUS_REPORT === 0) await this.postStatus();
+      if (this.statusPending || this.heartbeats % HEARTBEATS_PER_STATUS_REPORT === 0) await this.postStatus();
     } catch (err) {
       this.deps.log.debug({ err, node: this.name }, "heartbeat failed");
     }
   }
 
+  private writer(name: NodeWriter): KubePort {
+    return this.deps.writers?.[name] ?? this.deps.port;
+  }
+
   async postStatus(current?: Node): Promise<void> {
-    const previous = current ?? (await this.deps.port.get<Node>(NODES, this.name));
-    const status = buildNodeStatus(this.spec, this.version, this.health, this.deps.clock.now(), previous?.status);
-    await this.deps.port.patchStatus(NODES, this.name, status);
+    const kubelet = this.writer("kubelet");
+    this.statusPending = true;
+    const previous = current?.status ?? this.lastStatus ?? (await kubelet.get<Node>(NODES, this.name))?.status;
+    const status = buildNodeStatus(this.spec, this.version, this.health, this.deps.clock.now(), previous);
+    await kubelet.patchStatus(NODES, this.name, status);
+    this.lastStatus = status;
+    this.statusPending = false;
   }
 
   private async renewLease(): Promise<void> {
     const lease = buildNodeLease(this.name, this.uid, this.deps.clock.now());
     try {
-      await this.deps.port.mergePatch<Lease>(LEASES, this.name, { spec: lease.spec }, NODE_LEASE_NAMESPACE);
+      await this.writer("kubelet").mergePatch<Lease>(LEASES, this.name, { spec: lease.spec }, NODE_LEASE_NAMESPACE);
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      await this.deps.port.create(LEASES, lease);
+      await this.writer("kubelet").create(LEASES, lease);
     }
   }
 

@@ -51,8 +51,8 @@ export class KillablePort implements KubePort {
   get<T extends KubeObject>(type: ResourceType, name: string, namespace?: string) {
     return this.call({ verb: "get", type }, () => this.inner.get<T>(type, name, namespace));
   }
-  list<T extends KubeObject>(type: ResourceType, options?: Parameters<KubePort["list"]>[1]) {
-    return this.call({ verb: "list", type }, () => this.inner.list<T>(type, options));
+  list<T extends KubeObject>(type: ResourceType, options?: Parameters<KubePort["list"]>[1], transformItem?: (item: T) => T) {
+    return this.call({ verb: "list", type }, () => this.inner.list<T>(type, options, transformItem));
   }
   watch<T extends KubeObject>(type: ResourceType, options: WatchOptions, onEvent: (event: WatchEvent<T>) => void) {
     return this.call({ verb: "watch", type }, async () => {

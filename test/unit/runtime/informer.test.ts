@@ -2,7 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import { FakeClock, flushMicrotasks } from "../../../src/runtime/clock.ts";
 import { KubeError } from "../../../src/runtime/kube/errors.ts";
 import type { KubeObject, ResourceType } from "../../../src/runtime/kube/types.ts";
-import { enqueueOnChange, Informer, type ResourceEventHandler } from "../../../src/runtime/informer.ts";
+import { enqueueOnChange, Informer, onlyResourceVersionChanged, type ResourceEventHandler } from "../../../src/runtime/informer.ts";
 import { labelIndex, valueIndex } from "../../../src/runtime/store.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
 import { MemoryKubePort } from "../../support/memory-port.ts";
@@ -29,7 +29,7 @@ function recorder(): { events: string[]; handler: ResourceEventHandler<Pod> } {
   };
 }
 
-function setup(options: { namespace?: string } = {}) {
+function setup(options: { namespace?: string; transform?: (p: Pod) => Pod } = {}) {
   const clock = new FakeClock();
   const port = new MemoryKubePort({ clock });
   const informer = new Informer<Pod>({
@@ -181,6 +181,23 @@ describe("Informer", () => {
   });
 });
 
+describe("Informer transform", () => {
+  it("caches and hands to handlers the transformed object, from the list and from the watch", async () => {
+    const { port, informer } = setup({ transform: (p) => ({ ...p, metadata: { ...p.metadata, labels: undefined } }) });
+    await port.create(PODS, pod("a"));
+    informer.start();
+    await informer.synced;
+    const seen: (Record<string, string> | undefined)[] = [];
+    informer.addHandler({ onUpdate: (_old, p) => seen.push(p.metadata.labels) });
+    await port.mergePatch(PODS, "a", { spec: { nodeName: "n2" } }, "ns");
+    await flushMicrotasks();
+    expect(informer.cache.get("ns/a")?.metadata.labels).toBeUndefined();
+    expect(informer.cache.get("ns/a")?.spec.nodeName).toBe("n2");
+    expect(seen).toEqual([undefined]);
+    await informer.stop();
+  });
+});
+
 describe("enqueueOnChange", () => {
   it("enqueues the mapped keys of both versions on update", () => {
     const added: string[] = [];
@@ -192,5 +209,15 @@ describe("enqueueOnChange", () => {
     const byKey: string[] = [];
     enqueueOnChange<Pod>({ add: (key) => byKey.push(key) }).onAdd?.(pod("a"));
     expect(byKey).toEqual(["ns/a"]);
+  });
+
+  it("skips updates the caller declares irrelevant, such as a change of resourceVersion only", () => {
+    const byKey: string[] = [];
+    const handler = enqueueOnChange<Pod>({ add: (key) => byKey.push(key) }, undefined, { skipUpdate: onlyResourceVersionChanged });
+    const at = (resourceVersion: string, nodeName = "n1"): Pod => ({ ...pod("a", nodeName), metadata: { ...pod("a").metadata, resourceVersion } });
+    handler.onUpdate?.(at("1"), at("2"));
+    expect(byKey).toEqual([]);
+    handler.onUpdate?.(at("2"), at("3", "n2"));
+    expect(byKey).toEqual(["ns/a", "ns/a"]);
   });
 });

@@ -66,6 +66,27 @@ describe("WorkQueue", () => {
     expect(queue.len()).toBe(0);
   });
 
+  it("addAfter does not trust an earlier pending delay whose time passed when the clock stepped forward", () => {
+    // Timers count real time; this clock's reading jumps without firing them.
+    let now = 0;
+    const timers: { ms: number; fire: () => void }[] = [];
+    const clock = {
+      now: () => now,
+      setTimer: (ms: number, fire: () => void) => {
+        timers.push({ ms, fire });
+        return () => undefined;
+      },
+      sleep: () => Promise.resolve(),
+    };
+    const queue = new WorkQueue({ clock, rateLimiter: new ItemExponentialRateLimiter(5, 1000) });
+    queue.addAfter("plan", 86_400_000);
+    now = 86_400_000 + 5_000;
+    queue.addAfter("plan", 300);
+    expect(timers.map((timer) => timer.ms)).toEqual([86_400_000, 300]);
+    timers[1]?.fire();
+    expect(queue.len()).toBe(1);
+  });
+
   it("addAfter with no delay adds at once", async () => {
     const { queue } = newQueue();
     queue.addAfter("now", 0);

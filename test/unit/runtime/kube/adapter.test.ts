@@ -210,6 +210,23 @@ describe("createKubePort: answers", () => {
     ]);
   });
 
+  it("list applies the caller's transform to each item as its page arrives", async () => {
+    const pages: Record<string, object> = {
+      "": { metadata: { resourceVersion: "9", continue: "t1" }, items: [{ metadata: { name: "a", labels: { big: "x" } } }, { metadata: { name: "b" } }] },
+      t1: { metadata: { resourceVersion: "9" }, items: [{ metadata: { name: "c", labels: { big: "y" } } }] },
+    };
+    server.respond((req, res) => {
+      sendJson(res, 200, { kind: "PodList", apiVersion: "v1", ...pages[req.query.get("continue") ?? ""] });
+    });
+    const seenAfterRequests: number[] = [];
+    const list = await port.list(PODS, { namespace: "shop" }, (item) => {
+      seenAfterRequests.push(server.requests.length);
+      return { ...item, metadata: { name: item.metadata.name } };
+    });
+    expect(list.items).toEqual([{ apiVersion: "v1", kind: "Pod", metadata: { name: "a" } }, { apiVersion: "v1", kind: "Pod", metadata: { name: "b" } }, { apiVersion: "v1", kind: "Pod", metadata: { name: "c" } }]);
+    expect(seenAfterRequests).toEqual([1, 1, 2]);
+  });
+
   it("list of a namespaced kind without a namespace covers all namespaces", async () => {
     server.respond((_req, res) => {
       sendJson(res, 200, { metadata: { resourceVersion: "7" }, items: [] });
