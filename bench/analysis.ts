@@ -29,7 +29,9 @@ export interface OverheadSample {
 }
 
 export function overheadSamples(nodes: readonly Observed[], settleMs: number): OverheadSample[] {
-  const gates = nodes.flatMap((node) => (node.healthyAt === undefined ? [] : [{ name: node.name, at: node.healthyAt + settleMs }])).sort((a, b) => a.at - b.at);
+  const gates = nodes
+    .flatMap((node) => (node.healthyAt === undefined ? [] : [{ name: node.name, at: node.healthyAt + settleMs }]))
+    .sort((a, b) => a.at - b.at);
   const jobs = [...nodes].sort((a, b) => a.jobCreatedAt - b.jobCreatedAt);
   const samples: OverheadSample[] = [];
   let next = 0;

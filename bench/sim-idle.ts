@@ -40,13 +40,19 @@ async function freePort(): Promise<number> {
 
 const memoryMb = async (pid: number | undefined): Promise<{ rssMb: number; peakMb: number }> => {
   const status = await readFile(`/proc/${String(pid)}/status`, "utf8").catch(() => "");
-  const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN) / 1024;
+  const kb = (field: string): number =>
+    Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN) / 1024;
   return { rssMb: kb("VmRSS"), peakMb: kb("VmHWM") };
 };
 
 const nodes = Number(flags.nodes);
 const started = Date.now();
-const sim = await startSim({ topology: scaleTopology(nodes), timeScale: 1, workloads: false, durations: { heartbeatMs: Number(flags.heartbeat) } });
+const sim = await startSim({
+  topology: scaleTopology(nodes),
+  timeScale: 1,
+  workloads: false,
+  durations: { heartbeatMs: Number(flags.heartbeat) },
+});
 const simStartSeconds = (Date.now() - started) / 1000;
 
 let operatorReport: object | undefined;
@@ -54,7 +60,20 @@ const listenPort = await freePort();
 const operator = flags.operator
   ? spawn(
       process.execPath,
-      ["--disable-warning=ExperimentalWarning", "src/main.ts", "operator", "--kubeconfig", sim.kubeconfigPath, "--no-leader-elect", "--listen-port", String(listenPort), "--namespace", "rke2-lifecycle-system", "--log-level", "warn"],
+      [
+        "--disable-warning=ExperimentalWarning",
+        "src/main.ts",
+        "operator",
+        "--kubeconfig",
+        sim.kubeconfigPath,
+        "--no-leader-elect",
+        "--listen-port",
+        String(listenPort),
+        "--namespace",
+        "rke2-lifecycle-system",
+        "--log-level",
+        "warn",
+      ],
       { cwd: root, stdio: ["ignore", "ignore", "inherit"] },
     )
   : undefined;
@@ -63,7 +82,10 @@ const idleFrom = Date.now();
 try {
   if (operator) {
     for (;;) {
-      const ready = await fetch(`http://127.0.0.1:${String(listenPort)}/readyz`).then((r) => r.ok, () => false);
+      const ready = await fetch(`http://127.0.0.1:${String(listenPort)}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ready) break;
       if (Date.now() - idleFrom > 300_000) throw new Error("the operator did not become ready in 5 min");
       await new Promise((done) => setTimeout(done, 100));
@@ -73,7 +95,10 @@ try {
     // The live heap against the RSS: how much of the RSS is data, how much V8's and the process's own.
     const metrics = await (await fetch(`http://127.0.0.1:${String(listenPort)}/metrics`)).text();
     const heapMb = (metric: string): number => (metricValue(metrics, metric) ?? Number.NaN) / 1e6;
-    const heap = { heapUsedMb: heapMb("nodejs_heap_size_used_bytes"), heapTotalMb: heapMb("nodejs_heap_size_total_bytes") };
+    const heap = {
+      heapUsedMb: heapMb("nodejs_heap_size_used_bytes"),
+      heapTotalMb: heapMb("nodejs_heap_size_total_bytes"),
+    };
     operatorReport = { readySeconds, ...(await memoryMb(operator.pid)), ...heap };
   } else {
     await new Promise((done) => setTimeout(done, Number(flags.seconds) * 1000));
@@ -86,5 +111,13 @@ const wallMs = Date.now() - idleFrom;
 const requests = sim.requests?.snapshot().total ?? 0;
 const simRssMb = process.memoryUsage().rss / 1e6;
 await sim.stop();
-const report = { nodes, simStartSeconds, idleSeconds: wallMs / 1000, simCpuShare: (cpu.user + cpu.system) / 1000 / wallMs, simRssMb, requests, ...(operatorReport ? { operator: operatorReport } : {}) };
+const report = {
+  nodes,
+  simStartSeconds,
+  idleSeconds: wallMs / 1000,
+  simCpuShare: (cpu.user + cpu.system) / 1000 / wallMs,
+  simRssMb,
+  requests,
+  ...(operatorReport ? { operator: operatorReport } : {}),
+};
 process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -23,7 +23,13 @@ import { durationToMs } from "../src/api/duration.ts";
 import { upgradePlanResource, type UpgradePlan } from "../src/api/upgradeplan.ts";
 import { JOB_RESOURCE, NODE_LABEL, POD_RESOURCE, type Job } from "../src/nodeops/job.ts";
 import { silentLogger } from "../src/observability/logger.ts";
-import { isNodeReady, isPodReady, NODE_RESOURCE, type NodeObject, type PodObject } from "../src/rollout/kube-objects.ts";
+import {
+  isNodeReady,
+  isPodReady,
+  NODE_RESOURCE,
+  type NodeObject,
+  type PodObject,
+} from "../src/rollout/kube-objects.ts";
 import { mirrorPodNames, rolesFromLabels, tierOf } from "../src/rke2/roles.ts";
 import { systemClock } from "../src/runtime/clock.ts";
 import { Informer } from "../src/runtime/informer.ts";
@@ -66,18 +72,40 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, timeo
   }
 }
 
-const sim = await startSim({ topology: scaleTopology(nodeCount), timeScale: Number(flags["time-scale"]), workloads: false, durations: { heartbeatMs: Number(flags.heartbeat) } });
+const sim = await startSim({
+  topology: scaleTopology(nodeCount),
+  timeScale: Number(flags["time-scale"]),
+  workloads: false,
+  durations: { heartbeatMs: Number(flags.heartbeat) },
+});
 const listenPort = await freePort();
 const operator = spawn(
   process.execPath,
-  [...(process.env.BENCH_OPERATOR_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_OPERATOR_PROFILE}`] : []), "--disable-warning=ExperimentalWarning", "src/main.ts", "operator", "--kubeconfig", sim.kubeconfigPath, "--no-leader-elect", "--listen-port", String(listenPort), "--namespace", "rke2-lifecycle-system", "--log-level", "warn"],
+  [
+    ...(process.env.BENCH_OPERATOR_PROFILE
+      ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_OPERATOR_PROFILE}`]
+      : []),
+    "--disable-warning=ExperimentalWarning",
+    "src/main.ts",
+    "operator",
+    "--kubeconfig",
+    sim.kubeconfigPath,
+    "--no-leader-elect",
+    "--listen-port",
+    String(listenPort),
+    "--namespace",
+    "rke2-lifecycle-system",
+    "--log-level",
+    "warn",
+  ],
   { cwd: root, stdio: ["ignore", process.env.BENCH_OPERATOR_LOG === undefined ? "ignore" : "inherit", "inherit"] },
 );
 const scrape = async (): Promise<string> => (await fetch(`http://127.0.0.1:${listenPort}/metrics`)).text();
 /** Requests the simulated API server accounted to the operator (its User-Agent), by verb. */
 const accountedByVerb = (): Record<string, number> => {
   const byVerb: Record<string, number> = {};
-  for (const { key, count } of sim.requests?.entries(OPERATOR_CLIENT) ?? []) byVerb[key.verb] = (byVerb[key.verb] ?? 0) + count;
+  for (const { key, count } of sim.requests?.entries(OPERATOR_CLIENT) ?? [])
+    byVerb[key.verb] = (byVerb[key.verb] ?? 0) + count;
   return byVerb;
 };
 
@@ -86,13 +114,20 @@ const observed = new Map<string, Observed & { tier: string }>();
 const base = { port: sim.port, clock: systemClock, logger: silentLogger() };
 const nodes = new Informer<NodeObject>({ ...base, type: NODE_RESOURCE });
 const pods = new Informer<PodObject>({ ...base, type: POD_RESOURCE, namespace: "kube-system" });
-const jobs = new Informer<Job>({ ...base, type: JOB_RESOURCE, namespace: "rke2-lifecycle-jobs", labelSelector: "rke2-lifecycle.io/action=upgrade" });
+const jobs = new Informer<Job>({
+  ...base,
+  type: JOB_RESOURCE,
+  namespace: "rke2-lifecycle-jobs",
+  labelSelector: "rke2-lifecycle.io/action=upgrade",
+});
 const checkHealthy = (name: string): void => {
   const entry = observed.get(name);
   const node = nodes.cache.get(name);
   if (!entry || entry.healthyAt !== undefined || !node) return;
   if (!isNodeReady(node) || node.status?.nodeInfo?.kubeletVersion !== TARGET) return;
-  const mirror = mirrorPodNames(name, rolesFromLabels(node.metadata.labels)).map((pod) => pods.cache.get(`kube-system/${pod}`));
+  const mirror = mirrorPodNames(name, rolesFromLabels(node.metadata.labels)).map((pod) =>
+    pods.cache.get(`kube-system/${pod}`),
+  );
   if (mirror.every((pod) => pod !== undefined && isPodReady(pod))) entry.healthyAt = Date.now();
 };
 nodes.addHandler({
@@ -113,14 +148,23 @@ jobs.addHandler({
   onAdd: (job) => {
     const name = job.metadata.labels?.[NODE_LABEL] ?? "";
     const node = nodes.cache.get(name);
-    observed.set(name, { name, jobCreatedAt: Date.now(), healthyAt: undefined, tier: tierOf(rolesFromLabels(node?.metadata.labels)) });
+    observed.set(name, {
+      name,
+      jobCreatedAt: Date.now(),
+      healthyAt: undefined,
+      tier: tierOf(rolesFromLabels(node?.metadata.labels)),
+    });
   },
 });
 for (const informer of [nodes, pods, jobs]) informer.start();
 await Promise.all([nodes.synced, pods.synced, jobs.synced]);
 
 try {
-  await until(async () => ((await fetch(`http://127.0.0.1:${listenPort}/readyz`)).ok ? true : undefined), "the operator to be ready", 120_000);
+  await until(
+    async () => ((await fetch(`http://127.0.0.1:${listenPort}/readyz`)).ok ? true : undefined),
+    "the operator to be ready",
+    120_000,
+  );
   const metricsBefore = await scrape();
   const simBefore = sim.requests?.snapshot().total ?? 0;
   const fromOperatorBefore = accountedByVerb();
@@ -130,33 +174,63 @@ try {
     apiVersion: upgradePlanResource.apiVersion,
     kind: upgradePlanResource.kind,
     metadata: { name: "bench" },
-    spec: { version: TARGET, snapshot: { required: false }, concurrency: { workers }, healthGate: { settle: flags.settle, timeout: "10m" } },
+    spec: {
+      version: TARGET,
+      snapshot: { required: false },
+      concurrency: { workers },
+      healthGate: { settle: flags.settle, timeout: "10m" },
+    },
   };
   await sim.port.create(upgradePlanResource, plan);
-  await until(async () => ((await sim.port.get<UpgradePlan>(upgradePlanResource, "bench"))?.status?.phase === "Succeeded" ? true : undefined), "the plan to succeed", 3_600_000);
+  await until(
+    async () =>
+      (await sim.port.get<UpgradePlan>(upgradePlanResource, "bench"))?.status?.phase === "Succeeded" ? true : undefined,
+    "the plan to succeed",
+    3_600_000,
+  );
   const wallMs = Date.now() - started;
   const metricsAfter = await scrape();
   const simRequests = (sim.requests?.snapshot().total ?? 0) - simBefore;
   const fromOperatorAfter = accountedByVerb();
-  const accounted = Object.fromEntries(Object.entries(fromOperatorAfter).map(([verb, n]) => [verb, n - (fromOperatorBefore[verb] ?? 0)]));
+  const accounted = Object.fromEntries(
+    Object.entries(fromOperatorAfter).map(([verb, n]) => [verb, n - (fromOperatorBefore[verb] ?? 0)]),
+  );
   const accountedTotal = Object.values(accounted).reduce((a, b) => a + b, 0);
   const simCpu = process.cpuUsage(simCpuBefore);
 
   const byVerbBefore = sumByLabel(metricsBefore, "rke2_lifecycle_api_requests_total", "verb");
   const byVerbAfter = sumByLabel(metricsAfter, "rke2_lifecycle_api_requests_total", "verb");
-  const operatorByVerb = Object.fromEntries(Object.entries(byVerbAfter).map(([verb, n]) => [verb, n - (byVerbBefore[verb] ?? 0)]));
+  const operatorByVerb = Object.fromEntries(
+    Object.entries(byVerbAfter).map(([verb, n]) => [verb, n - (byVerbBefore[verb] ?? 0)]),
+  );
   const operatorRequests = Object.values(operatorByVerb).reduce((a, b) => a + b, 0);
   const status = await readFile(`/proc/${String(operator.pid)}/status`, "utf8").catch(() => "");
   const peakRssMb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;
-  const cpu = (text: string): number => (metricValue(text, "process_cpu_user_seconds_total") ?? 0) + (metricValue(text, "process_cpu_system_seconds_total") ?? 0);
+  const cpu = (text: string): number =>
+    (metricValue(text, "process_cpu_user_seconds_total") ?? 0) +
+    (metricValue(text, "process_cpu_system_seconds_total") ?? 0);
 
   const pairs = overheadSamples([...observed.values()], settleMs);
   const samples = pairs.map((pair) => pair.ms);
-  const durations = [...observed.values()].flatMap((o) => (o.healthyAt === undefined ? [] : [o.healthyAt - o.jobCreatedAt]));
+  const durations = [...observed.values()].flatMap((o) =>
+    o.healthyAt === undefined ? [] : [o.healthyAt - o.jobCreatedAt],
+  );
   const perNodeMs = quantile(durations, 0.5) + settleMs;
-  const tierSizes = ["etcd", "control-plane", "worker"].map((tier) => [...observed.values()].filter((o) => o.tier === tier).length);
-  const workerConcurrency = typeof workers === "number" ? workers : Math.max(1, Math.floor(((tierSizes[2] ?? 0) * Number.parseInt(workers, 10)) / 100));
-  const ideal = idealWallMs([{ nodes: tierSizes[0] ?? 0, concurrency: 1 }, { nodes: tierSizes[1] ?? 0, concurrency: 1 }, { nodes: tierSizes[2] ?? 0, concurrency: workerConcurrency }], perNodeMs);
+  const tierSizes = ["etcd", "control-plane", "worker"].map(
+    (tier) => [...observed.values()].filter((o) => o.tier === tier).length,
+  );
+  const workerConcurrency =
+    typeof workers === "number"
+      ? workers
+      : Math.max(1, Math.floor(((tierSizes[2] ?? 0) * Number.parseInt(workers, 10)) / 100));
+  const ideal = idealWallMs(
+    [
+      { nodes: tierSizes[0] ?? 0, concurrency: 1 },
+      { nodes: tierSizes[1] ?? 0, concurrency: 1 },
+      { nodes: tierSizes[2] ?? 0, concurrency: workerConcurrency },
+    ],
+    perNodeMs,
+  );
   const results = {
     nodes: nodeCount,
     upgraded: observed.size,
@@ -167,20 +241,36 @@ try {
     idealSeconds: ideal / 1000,
     wallOverIdeal: wallMs / ideal,
     perNodeMedianMs: perNodeMs,
-    overheadMs: { samples: samples.length, median: quantile(samples, 0.5), p99: quantile(samples, 0.99), max: Math.max(...samples), worst: [...pairs].sort((a, b) => b.ms - a.ms).slice(0, 3) },
+    overheadMs: {
+      samples: samples.length,
+      median: quantile(samples, 0.5),
+      p99: quantile(samples, 0.99),
+      max: Math.max(...samples),
+      worst: [...pairs].sort((a, b) => b.ms - a.ms).slice(0, 3),
+    },
     // The simulated API server's accounting of the operator's client (its User-Agent).
     operatorRequests: { total: accountedTotal, perNode: accountedTotal / observed.size, byVerb: accounted },
     // The operator's own count (its request metric), as a cross-check.
-    operatorRequestsSelfCounted: { total: operatorRequests, perNode: operatorRequests / observed.size, byVerb: operatorByVerb },
+    operatorRequestsSelfCounted: {
+      total: operatorRequests,
+      perNode: operatorRequests / observed.size,
+      byVerb: operatorByVerb,
+    },
     simApiServerRequestsPerNodeAllClients: simRequests / observed.size,
     watchesOpened: { total: byVerbAfter.watch ?? 0, duringRollout: operatorByVerb.watch ?? 0 },
     operatorPeakRssMb: peakRssMb,
     operatorCpuSeconds: { total: cpu(metricsAfter), duringRollout: cpu(metricsAfter) - cpu(metricsBefore) },
     simulatorCpuShareDuringRollout: (simCpu.user + simCpu.system) / 1000 / wallMs,
     operatorReconciles: {
-      count: (sumByLabel(metricsAfter, "rke2_lifecycle_reconcile_duration_seconds_count", "controller").upgradeplan ?? 0) - (sumByLabel(metricsBefore, "rke2_lifecycle_reconcile_duration_seconds_count", "controller").upgradeplan ?? 0),
-      seconds: (sumByLabel(metricsAfter, "rke2_lifecycle_reconcile_duration_seconds_sum", "controller").upgradeplan ?? 0) - (sumByLabel(metricsBefore, "rke2_lifecycle_reconcile_duration_seconds_sum", "controller").upgradeplan ?? 0),
-      errors: (sumByLabel(metricsAfter, "rke2_lifecycle_reconcile_errors_total", "controller").upgradeplan ?? 0) - (sumByLabel(metricsBefore, "rke2_lifecycle_reconcile_errors_total", "controller").upgradeplan ?? 0),
+      count:
+        (sumByLabel(metricsAfter, "rke2_lifecycle_reconcile_duration_seconds_count", "controller").upgradeplan ?? 0) -
+        (sumByLabel(metricsBefore, "rke2_lifecycle_reconcile_duration_seconds_count", "controller").upgradeplan ?? 0),
+      seconds:
+        (sumByLabel(metricsAfter, "rke2_lifecycle_reconcile_duration_seconds_sum", "controller").upgradeplan ?? 0) -
+        (sumByLabel(metricsBefore, "rke2_lifecycle_reconcile_duration_seconds_sum", "controller").upgradeplan ?? 0),
+      errors:
+        (sumByLabel(metricsAfter, "rke2_lifecycle_reconcile_errors_total", "controller").upgradeplan ?? 0) -
+        (sumByLabel(metricsBefore, "rke2_lifecycle_reconcile_errors_total", "controller").upgradeplan ?? 0),
     },
   };
   const out = flags.out ?? join(root, "bench", "results", `upgrade-${String(nodeCount)}.json`);

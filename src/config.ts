@@ -52,8 +52,7 @@ export type FlagValues<S extends FlagSpecs> = {
 export type FlagSources<S extends FlagSpecs> = Record<keyof S, string>;
 
 export type FlagParseResult<S extends FlagSpecs> =
-  | { ok: true; values: FlagValues<S>; sources: FlagSources<S>; positionals: string[] }
-  | { ok: false; error: string };
+  { ok: true; values: FlagValues<S>; sources: FlagSources<S>; positionals: string[] } | { ok: false; error: string };
 
 export interface ParseFlagsOptions {
   /** Prefix of each flag's env var (`RKE2_LIFECYCLE_` + UPPER_SNAKE name); null: no env vars. */
@@ -75,7 +74,12 @@ function schemaFor(spec: FlagSpec): { schema: z.ZodType; expected: string } {
   switch (spec.type) {
     case "integer":
       return {
-        schema: z.string().trim().regex(/^[+-]?\d+$/).transform(Number).pipe(z.number().int().min(spec.min).max(spec.max)),
+        schema: z
+          .string()
+          .trim()
+          .regex(/^[+-]?\d+$/)
+          .transform(Number)
+          .pipe(z.number().int().min(spec.min).max(spec.max)),
         expected: `an integer ${spec.min}-${spec.max}`,
       };
     case "boolean":
@@ -103,7 +107,8 @@ function describeParseError(err: unknown): string {
   const code = (err as { code?: unknown }).code;
   const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1] ?? "";
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `${option}: unknown flag`;
-  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return `unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? ""}`;
+  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL")
+    return `unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? ""}`;
   if (message.includes("argument missing") || message.includes("ambiguous")) {
     return `${option}: expected a value (use ${option}=VALUE for values starting with "-")`;
   }
@@ -208,9 +213,13 @@ export function parseFlags<const S extends FlagSpecs>(
 export function flagUsage(specs: FlagSpecs, envPrefix: string | null = "RKE2_LIFECYCLE_"): string {
   return Object.entries(specs)
     .map(([key, spec]) => {
-      const value = spec.type === "boolean" ? "" : spec.type === "choice" ? ` <${spec.choices.join("|")}>` : ` <${spec.type}>`;
+      const value =
+        spec.type === "boolean" ? "" : spec.type === "choice" ? ` <${spec.choices.join("|")}>` : ` <${spec.type}>`;
       const envs = [...(envPrefix === null ? [] : [envName(key, envPrefix)]), ...(spec.alsoEnv ?? [])];
-      const extra = [envs.length ? `env ${envs.join(", ")}` : "", spec.default !== undefined ? `default ${String(spec.default)}` : ""]
+      const extra = [
+        envs.length ? `env ${envs.join(", ")}` : "",
+        spec.default !== undefined ? `default ${String(spec.default)}` : "",
+      ]
         .filter(Boolean)
         .join("; ");
       return `  --${flagName(key)}${value}\n      ${spec.description}${extra ? ` (${extra})` : ""}`;
@@ -220,7 +229,10 @@ export function flagUsage(specs: FlagSpecs, envPrefix: string | null = "RKE2_LIF
 
 // ---- The operator's own configuration. ----
 
-const DNS_LABEL = { pattern: /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, expected: "a DNS-1123 label (a-z, 0-9, '-', at most 63)" };
+const DNS_LABEL = {
+  pattern: /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+  expected: "a DNS-1123 label (a-z, 0-9, '-', at most 63)",
+};
 const DNS_SUBDOMAIN = {
   pattern: /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
   expected: "a DNS-1123 subdomain (a-z, 0-9, '-', '.')",
@@ -233,20 +245,58 @@ export const DEFAULT_NODE_AGENT_IMAGE = "ghcr.io/rke2-lifecycle/rke2-lifecycle-o
 export const SERVICE_ACCOUNT_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
 export const OPERATOR_FLAGS = {
-  kubeconfig: { type: "string", description: "kubeconfig file(s) to use instead of the pod's service account", alsoEnv: ["KUBECONFIG"] },
+  kubeconfig: {
+    type: "string",
+    description: "kubeconfig file(s) to use instead of the pod's service account",
+    alsoEnv: ["KUBECONFIG"],
+  },
   inCluster: { type: "boolean", default: false, description: "use the pod's service account" },
   namespace: {
     type: "string",
     check: DNS_LABEL,
     description: `the operator's namespace (default: the service account's, else ${DEFAULT_NAMESPACE})`,
   },
-  jobsNamespace: { type: "string", check: DNS_LABEL, default: "rke2-lifecycle-jobs", description: "namespace of the node Jobs" },
-  listenPort: { type: "integer", min: 0, max: 65535, default: 8080, description: "port of /metrics, /healthz and /readyz (0: any free port)" },
+  jobsNamespace: {
+    type: "string",
+    check: DNS_LABEL,
+    default: "rke2-lifecycle-jobs",
+    description: "namespace of the node Jobs",
+  },
+  listenPort: {
+    type: "integer",
+    min: 0,
+    max: 65535,
+    default: 8080,
+    description: "port of /metrics, /healthz and /readyz (0: any free port)",
+  },
   leaderElect: { type: "boolean", default: true, description: "elect one active replica through a Lease" },
-  leaseName: { type: "string", check: DNS_SUBDOMAIN, default: "rke2-lifecycle-operator", description: "name of the leader Lease" },
-  leaseDurationSeconds: { type: "integer", min: 2, max: 600, default: 15, description: "how long a standby waits on a Lease that is not renewed" },
-  renewDeadlineSeconds: { type: "integer", min: 1, max: 600, default: 10, description: "the leader stops acting (and writing) when it could not renew for this long" },
-  retryPeriodSeconds: { type: "integer", min: 1, max: 600, default: 2, description: "time between renewals and acquire attempts" },
+  leaseName: {
+    type: "string",
+    check: DNS_SUBDOMAIN,
+    default: "rke2-lifecycle-operator",
+    description: "name of the leader Lease",
+  },
+  leaseDurationSeconds: {
+    type: "integer",
+    min: 2,
+    max: 600,
+    default: 15,
+    description: "how long a standby waits on a Lease that is not renewed",
+  },
+  renewDeadlineSeconds: {
+    type: "integer",
+    min: 1,
+    max: 600,
+    default: 10,
+    description: "the leader stops acting (and writing) when it could not renew for this long",
+  },
+  retryPeriodSeconds: {
+    type: "integer",
+    min: 1,
+    max: 600,
+    default: 2,
+    description: "time between renewals and acquire attempts",
+  },
   logLevel: { type: "choice", choices: LOG_LEVELS, default: "info", description: "log level" },
   workers: { type: "integer", min: 1, max: 64, default: 2, description: "concurrent reconciles per controller" },
   nodeAgentImage: {

@@ -48,7 +48,9 @@ export const CertRotationSpecSchema = z
         description: `Services to rotate, as rke2 certificate rotate -s takes them (${RKE2_CERT_SERVICES.join(", ")}); absent or empty rotates all.`,
         "x-kubernetes-list-type": "set",
       }),
-    nodeSelector: LabelSelectorSchema.optional().describe("Nodes to watch and rotate; empty selects every Linux node (Windows agents never)."),
+    nodeSelector: LabelSelectorSchema.optional().describe(
+      "Nodes to watch and rotate; empty selects every Linux node (Windows agents never).",
+    ),
     window: WindowSchema.optional(),
     paused: z.boolean().default(false).describe("Start no new rotation (inventory and alerts continue)."),
     healthGate: HealthGateSchema,
@@ -158,7 +160,8 @@ export const certRotationCrdSource: CrdSource = {
   resource: certRotationResource,
   singular: "certrotation",
   shortNames: ["certrot"],
-  description: "CertRotation keeps an inventory of RKE2 certificates, alerts before they expire and rotates them node by node.",
+  description:
+    "CertRotation keeps an inventory of RKE2 certificates, alerts before they expire and rotates them node by node.",
   spec: CertRotationSpecSchema,
   specRequired: false,
   status: CertRotationStatusSchema,

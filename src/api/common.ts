@@ -4,11 +4,17 @@ import { boundedString, objectName, timeZone } from "./fields.ts";
 
 export { durationToMs } from "./duration.ts";
 
-const labelKey = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const labelKey =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 export const LabelSelectorRequirementSchema = z
   .object({
-    key: z.string().min(1).max(317).regex(labelKey, "must be a label key").describe("The label key the selector applies to."),
+    key: z
+      .string()
+      .min(1)
+      .max(317)
+      .regex(labelKey, "must be a label key")
+      .describe("The label key the selector applies to."),
     operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]).describe("In, NotIn, Exists or DoesNotExist."),
     values: z
       .array(z.string().max(63))
@@ -16,7 +22,7 @@ export const LabelSelectorRequirementSchema = z
       .optional()
       .describe("Label values: non-empty for In and NotIn, empty for Exists and DoesNotExist."),
   })
-  .refine((r) => ((r.values?.length ?? 0) > 0) === (r.operator === "In" || r.operator === "NotIn"), {
+  .refine((r) => (r.values?.length ?? 0) > 0 === (r.operator === "In" || r.operator === "NotIn"), {
     message: "values must be non-empty for In/NotIn and empty for Exists/DoesNotExist",
   })
   .meta({
@@ -36,7 +42,11 @@ export const LabelSelectorSchema = z
       .record(z.string(), z.string().max(63))
       .optional()
       .describe("Labels that must all match (key = value)."),
-    matchExpressions: z.array(LabelSelectorRequirementSchema).max(32).optional().describe("Requirements that must all hold."),
+    matchExpressions: z
+      .array(LabelSelectorRequirementSchema)
+      .max(32)
+      .optional()
+      .describe("Requirements that must all hold."),
   })
   .meta({ description: "Selects nodes by label; empty selects every node.", "x-kubernetes-map-type": "atomic" });
 export type LabelSelector = z.infer<typeof LabelSelectorSchema>;
@@ -44,7 +54,11 @@ export type LabelSelector = z.infer<typeof LabelSelectorSchema>;
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 
 const clockTime = (description: string) =>
-  z.string().max(5).regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, "must be HH:MM (24-hour clock)").describe(description);
+  z
+    .string()
+    .max(5)
+    .regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, "must be HH:MM (24-hour clock)")
+    .describe(description);
 
 /** A maintenance window: it gates only the start of disruptive work. */
 export const WindowSchema = z
@@ -53,7 +67,10 @@ export const WindowSchema = z
       .array(z.enum(WEEKDAYS))
       .max(7)
       .default([...WEEKDAYS])
-      .meta({ description: "Days on which the window opens (mon..sun); default every day.", "x-kubernetes-list-type": "set" }),
+      .meta({
+        description: "Days on which the window opens (mon..sun); default every day.",
+        "x-kubernetes-list-type": "set",
+      }),
     startTime: clockTime("Local time the window opens, HH:MM."),
     endTime: clockTime("Local time the window closes, HH:MM; before startTime means it crosses midnight."),
     timeZone: timeZone("IANA time zone of startTime and endTime.").default("UTC"),
@@ -61,7 +78,9 @@ export const WindowSchema = z
   .refine((w) => w.startTime !== w.endTime, { message: "startTime and endTime must differ", path: ["endTime"] })
   .meta({
     description: "Maintenance window: disruptive work starts only inside it; a node in progress finishes.",
-    "x-kubernetes-validations": [{ rule: "self.startTime != self.endTime", message: "startTime and endTime must differ" }],
+    "x-kubernetes-validations": [
+      { rule: "self.startTime != self.endTime", message: "startTime and endTime must differ" },
+    ],
   });
 
 /** How nodes are drained; `enabledByDefault` differs between control-plane and worker tiers. */
@@ -75,9 +94,15 @@ export function drainSpec(enabledByDefault: boolean, description: string) {
         .min(-1)
         .default(-1)
         .describe("Grace period for evicted pods; -1 uses each pod's own terminationGracePeriodSeconds."),
-      deleteEmptyDirData: z.boolean().default(true).describe("Evict pods that use emptyDir volumes (their data is lost)."),
+      deleteEmptyDirData: z
+        .boolean()
+        .default(true)
+        .describe("Evict pods that use emptyDir volumes (their data is lost)."),
       ignoreDaemonSets: z.boolean().default(true).describe("Leave DaemonSet pods in place."),
-      force: z.boolean().default(false).describe("Also delete bare pods that no controller manages; false means they block the drain."),
+      force: z
+        .boolean()
+        .default(false)
+        .describe("Also delete bare pods that no controller manages; false means they block the drain."),
       disableEviction: z
         .boolean()
         .default(false)
@@ -107,7 +132,10 @@ export const TolerationSchema = z
     key: z.string().max(317).optional().describe("Taint key; empty with operator Exists matches every taint."),
     operator: z.enum(["Exists", "Equal"]).optional().describe("Exists or Equal (default Equal)."),
     value: z.string().max(63).optional().describe("Taint value for operator Equal."),
-    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional().describe("Taint effect; empty matches all."),
+    effect: z
+      .enum(["NoSchedule", "PreferNoSchedule", "NoExecute"])
+      .optional()
+      .describe("Taint effect; empty matches all."),
     tolerationSeconds: z.int().optional().describe("How long a NoExecute taint is tolerated."),
   })
   .describe("A core/v1 Toleration.");
@@ -135,7 +163,10 @@ export type JobTemplate = z.infer<typeof JobTemplateSchema>;
 export const PERCENT_PATTERN = "^(100|[1-9][0-9]?)%$";
 export function concurrency(description: string) {
   return z
-    .union([z.int().min(1), z.string().regex(new RegExp(PERCENT_PATTERN), "must be an integer >= 1 or a percentage such as 10%")])
+    .union([
+      z.int().min(1),
+      z.string().regex(new RegExp(PERCENT_PATTERN), "must be an integer >= 1 or a percentage such as 10%"),
+    ])
     .meta({ description, "x-kubernetes-int-or-string": true });
 }
 export type Concurrency = number | string;

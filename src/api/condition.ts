@@ -7,14 +7,12 @@ export const ConditionSchema = z
     type: z
       .string()
       .max(316)
-      .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/)
+      .regex(
+        /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/,
+      )
       .describe("Type of condition in CamelCase, e.g. Ready."),
     status: z.enum(["True", "False", "Unknown"]).describe("Status of the condition: True, False or Unknown."),
-    observedGeneration: z
-      .int()
-      .min(0)
-      .optional()
-      .describe("The .metadata.generation the condition was set for."),
+    observedGeneration: z.int().min(0).optional().describe("The .metadata.generation the condition was set for."),
     lastTransitionTime: timestamp("Last time the condition's status changed."),
     reason: z
       .string()

@@ -62,4 +62,3 @@ export function crdDrift(dir: string): string[] {
   }
   return drifted.sort();
 }
-

@@ -38,7 +38,8 @@ function structuralNode(raw: Record<string, unknown>, where: string): JSONSchema
     node.properties = properties;
     // JSON Schema generators close objects with `additionalProperties: false`; Kubernetes prunes instead.
     if (node.additionalProperties === false) delete node.additionalProperties;
-    if (node.additionalProperties !== undefined) throw new Error(`${where}: properties and additionalProperties together`);
+    if (node.additionalProperties !== undefined)
+      throw new Error(`${where}: properties and additionalProperties together`);
   } else if (isRecord(node.additionalProperties)) {
     node.additionalProperties = structuralNode(node.additionalProperties, `${where}[*]`);
   }
@@ -115,7 +116,11 @@ function orderKeys(node: Record<string, unknown>): Record<string, unknown> {
     const value = node[key];
     ordered[key] =
       key === "properties" && isRecord(value)
-        ? Object.fromEntries(Object.keys(value).sort().map((name) => [name, value[name]]))
+        ? Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .map((name) => [name, value[name]]),
+          )
         : value;
   }
   return ordered;

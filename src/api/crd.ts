@@ -71,7 +71,10 @@ export function renderCrdSchema(source: CrdSource): JSONSchemaProps {
         description: "APIVersion defines the versioned schema of this representation of an object.",
         type: "string",
       },
-      kind: { description: "Kind is a string value representing the REST resource this object represents.", type: "string" },
+      kind: {
+        description: "Kind is a string value representing the REST resource this object represents.",
+        type: "string",
+      },
       metadata: { type: "object" },
       spec: zodToStructural(source.spec, `${kind}.spec`),
       status: zodToStructural(source.status, `${kind}.status`),

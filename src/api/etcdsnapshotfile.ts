@@ -18,7 +18,8 @@ export const etcdSnapshotFileResource: ResourceType = {
 /** Label RKE2 puts on a record: the node whose disk holds a local snapshot. */
 export const SNAPSHOT_STORAGE_NODE_LABEL = "etcd.rke2.cattle.io/snapshot-storage-node";
 
-const QUANTITY_PATTERN = "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
+const QUANTITY_PATTERN =
+  "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
 
 export const EtcdSnapshotFileSpecSchema = z
   .object({
@@ -46,7 +47,10 @@ export const EtcdSnapshotFileStatusSchema = z
     size: z
       .union([z.int().min(0), z.string().regex(new RegExp(QUANTITY_PATTERN))])
       .optional()
-      .meta({ description: "Size of the snapshot file (a resource.Quantity); absent when it failed.", "x-kubernetes-int-or-string": true }),
+      .meta({
+        description: "Size of the snapshot file (a resource.Quantity); absent when it failed.",
+        "x-kubernetes-int-or-string": true,
+      }),
     creationTime: timestamp("When etcd took the snapshot.").optional(),
     readyToUse: z.boolean().optional().describe("The snapshot is available to be restored."),
     error: z

@@ -22,7 +22,10 @@ const S3Schema = z
     endpoint: boundedString("S3 endpoint host[:port].").default("s3.amazonaws.com"),
     region: z.string().max(64).default("us-east-1").describe("Bucket region."),
     folder: boundedString("Folder (key prefix) inside the bucket.", 512).optional(),
-    bucketLookup: z.enum(["auto", "dns", "path"]).default("auto").describe("Bucket addressing: auto, dns (virtual host) or path."),
+    bucketLookup: z
+      .enum(["auto", "dns", "path"])
+      .default("auto")
+      .describe("Bucket addressing: auto, dns (virtual host) or path."),
     insecure: z.boolean().default(false).describe("Use plain HTTP instead of HTTPS."),
     skipTLSVerify: z.boolean().default(false).describe("Do not verify the endpoint's TLS certificate."),
     endpointCA: z
@@ -42,7 +45,7 @@ const S3Schema = z
 
 export const EtcdSnapshotPolicySpecSchema = z
   .object({
-    schedule: cronSchedule("5-field cron schedule of the snapshots, e.g. \"0 */6 * * *\"."),
+    schedule: cronSchedule('5-field cron schedule of the snapshots, e.g. "0 */6 * * *".'),
     timeZone: timeZone("IANA time zone the schedule is read in.").default("UTC"),
     suspend: z.boolean().default(false).describe("Stop taking scheduled snapshots (on-demand triggers still work)."),
     retention: z
@@ -53,7 +56,9 @@ export const EtcdSnapshotPolicySpecSchema = z
           .max(MAX_RETAINED_SNAPSHOTS)
           .default(5)
           .describe("How many of this policy's snapshots to keep, across all nodes and S3 together."),
-        maxAge: duration("Delete this policy's snapshots older than this (never the newest successful one).").optional(),
+        maxAge: duration(
+          "Delete this policy's snapshots older than this (never the newest successful one).",
+        ).optional(),
       })
       .prefault({})
       .describe("Which of this policy's snapshots to keep; the newest successful snapshot is never deleted."),
@@ -68,7 +73,9 @@ export const EtcdSnapshotPolicySpecSchema = z
     verify: z
       .boolean()
       .default(true)
-      .describe("Count a snapshot as succeeded only once it is recorded with a size > 0 (and, with s3, found in the bucket)."),
+      .describe(
+        "Count a snapshot as succeeded only once it is recorded with a size > 0 (and, with s3, found in the bucket).",
+      ),
   })
   .describe("Scheduled and on-demand etcd snapshots with retention.");
 
@@ -157,7 +164,8 @@ export const etcdSnapshotPolicyCrdSource: CrdSource = {
   resource: etcdSnapshotPolicyResource,
   singular: "etcdsnapshotpolicy",
   shortNames: ["esp"],
-  description: "EtcdSnapshotPolicy takes scheduled and on-demand etcd snapshots of the RKE2 cluster and prunes old ones.",
+  description:
+    "EtcdSnapshotPolicy takes scheduled and on-demand etcd snapshots of the RKE2 cluster and prunes old ones.",
   spec: EtcdSnapshotPolicySpecSchema,
   specRequired: true,
   status: EtcdSnapshotPolicyStatusSchema,

@@ -10,7 +10,12 @@ const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-
 
 /** The name of another object (Secret, ConfigMap, EtcdSnapshotPolicy, PriorityClass, Node). */
 export function objectName(description: string) {
-  return z.string().min(1).max(253).regex(dnsSubdomain, "must be a lower-case DNS subdomain name").describe(description);
+  return z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(dnsSubdomain, "must be a lower-case DNS subdomain name")
+    .describe(description);
 }
 
 /** Free text with an upper bound so CEL cost estimates and status sizes stay small. */

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import type { KubeObject, ResourceType } from "../runtime/kube/types.ts";
-import { concurrency, drainSpec, HealthGateSchema, JobTemplateSchema, LabelSelectorSchema, WindowSchema } from "./common.ts";
+import {
+  concurrency,
+  drainSpec,
+  HealthGateSchema,
+  JobTemplateSchema,
+  LabelSelectorSchema,
+  WindowSchema,
+} from "./common.ts";
 import { conditionsField } from "./condition.ts";
 import { duration } from "./duration.ts";
 import { boundedString, objectName, timestamp } from "./fields.ts";
@@ -34,13 +41,19 @@ export const UpgradePlanSpecSchema = z
       .max(512)
       .regex(/^https?:\/\/[^\s]+$/, "must be an http(s) URL")
       .optional()
-      .describe("Channel URL (e.g. https://update.rke2.io/v1-release/channels/stable) resolved to status.targetVersion."),
-    nodeSelector: LabelSelectorSchema.optional().describe("Nodes to upgrade; empty selects every Linux node (Windows agents are never upgraded)."),
+      .describe(
+        "Channel URL (e.g. https://update.rke2.io/v1-release/channels/stable) resolved to status.targetVersion.",
+      ),
+    nodeSelector: LabelSelectorSchema.optional().describe(
+      "Nodes to upgrade; empty selects every Linux node (Windows agents are never upgraded).",
+    ),
     paused: z.boolean().default(false).describe("Start no new node; nodes in progress finish."),
     window: WindowSchema.optional(),
     snapshot: z
       .object({
-        policyRef: objectName("EtcdSnapshotPolicy whose storage settings the pre-upgrade snapshot uses; absent: a local snapshot on one etcd member.").optional(),
+        policyRef: objectName(
+          "EtcdSnapshotPolicy whose storage settings the pre-upgrade snapshot uses; absent: a local snapshot on one etcd member.",
+        ).optional(),
         required: z.boolean().default(true).describe("Touch no node before a pre-upgrade snapshot succeeded."),
         maxAge: duration(
           "A snapshot of policyRef younger than this may stand in; absent always takes a fresh pre-upgrade-<plan> snapshot.",
@@ -50,14 +63,21 @@ export const UpgradePlanSpecSchema = z
       .describe("The etcd snapshot taken before the first node is touched."),
     skew: z
       .object({
-        allowMinorSkip: z.boolean().default(false).describe("Allow skipping a minor version (unsupported by Kubernetes)."),
+        allowMinorSkip: z
+          .boolean()
+          .default(false)
+          .describe("Allow skipping a minor version (unsupported by Kubernetes)."),
         allowDowngrade: z.boolean().default(false).describe("Allow a target older than the running version."),
       })
       .prefault({})
       .describe("Version skew guards."),
     concurrency: z
       .object({
-        controlPlane: z.int().min(1).default(1).describe("Control-plane nodes upgraded at once; etcd nodes always go one at a time."),
+        controlPlane: z
+          .int()
+          .min(1)
+          .default(1)
+          .describe("Control-plane nodes upgraded at once; etcd nodes always go one at a time."),
         workers: concurrency("Worker nodes upgraded at once: an integer or a percentage such as 20%.").default(1),
       })
       .prefault({})
@@ -113,7 +133,10 @@ export const UpgradePlanStatusSchema = z
     observedGeneration: z.int().min(0).optional().describe("The generation this status describes."),
     targetVersion: boundedString("The resolved target version.", 64).optional(),
     phase: z.enum(UPGRADE_PHASES).optional().describe(UPGRADE_PHASES.join(", ")),
-    tier: z.enum([...UPGRADE_TIERS, ""]).optional().describe("The tier being upgraded: etcd, control-plane, worker or empty."),
+    tier: z
+      .enum([...UPGRADE_TIERS, ""])
+      .optional()
+      .describe("The tier being upgraded: etcd, control-plane, worker or empty."),
     progress: boundedString("upgraded/total.", 32).optional(),
     counts: z
       .object({

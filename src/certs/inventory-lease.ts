@@ -52,7 +52,11 @@ function metadataOf(request: PublishRequest): { labels: Record<string, string>; 
 }
 
 function specOf(request: PublishRequest): Lease["spec"] {
-  return { holderIdentity: request.node, leaseDurationSeconds: request.leaseDurationSeconds, renewTime: microTime(request.report.scannedAtMs) };
+  return {
+    holderIdentity: request.node,
+    leaseDurationSeconds: request.leaseDurationSeconds,
+    renewTime: microTime(request.report.scannedAtMs),
+  };
 }
 
 /**
@@ -74,7 +78,9 @@ export async function publishInventory(port: KubePort, request: PublishRequest):
       name,
       namespace: request.namespace,
       ...metadataOf(request),
-      ...(request.nodeUid ? { ownerReferences: [{ apiVersion: "v1", kind: "Node", name: request.node, uid: request.nodeUid }] } : {}),
+      ...(request.nodeUid
+        ? { ownerReferences: [{ apiVersion: "v1", kind: "Node", name: request.node, uid: request.nodeUid }] }
+        : {}),
     },
     spec: { ...specOf(request), acquireTime: microTime(request.report.scannedAtMs) },
   };

@@ -53,9 +53,15 @@ export function normalizeReport(report: InventoryReport): InventoryReport {
 export function encodeReport(report: InventoryReport): string {
   const normal = normalizeReport(report);
   const files: Record<string, { notAfter: string; ca?: boolean }> = {};
-  for (const entry of normal.certificates) files[entry.file] = { notAfter: toKubeTime(entry.notAfterMs), ...(entry.isCA ? { ca: true } : {}) };
+  for (const entry of normal.certificates)
+    files[entry.file] = { notAfter: toKubeTime(entry.notAfterMs), ...(entry.isCA ? { ca: true } : {}) };
   const errors = Object.fromEntries(normal.errors.map((entry) => [entry.file, entry.error]));
-  return JSON.stringify({ v: 1, scannedAt: toKubeTime(normal.scannedAtMs), files, ...(normal.errors.length > 0 ? { errors } : {}) });
+  return JSON.stringify({
+    v: 1,
+    scannedAt: toKubeTime(normal.scannedAtMs),
+    files,
+    ...(normal.errors.length > 0 ? { errors } : {}),
+  });
 }
 
 export type DecodedReport = { ok: true; report: InventoryReport } | { ok: false; message: string };
@@ -70,13 +76,21 @@ export function decodeReport(text: string | undefined): DecodedReport {
     return { ok: false, message: "the certificate report is not JSON" };
   }
   const parsed = WireSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, message: `the certificate report is malformed: ${parsed.error.issues[0]?.message ?? "invalid"}` };
+  if (!parsed.success)
+    return {
+      ok: false,
+      message: `the certificate report is malformed: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+    };
   const wire = parsed.data;
   return {
     ok: true,
     report: normalizeReport({
       scannedAtMs: Date.parse(wire.scannedAt),
-      certificates: Object.entries(wire.files).map(([file, entry]) => ({ file, notAfterMs: Date.parse(entry.notAfter), isCA: entry.ca === true })),
+      certificates: Object.entries(wire.files).map(([file, entry]) => ({
+        file,
+        notAfterMs: Date.parse(entry.notAfter),
+        isCA: entry.ca === true,
+      })),
       errors: Object.entries(wire.errors ?? {}).map(([file, error]) => ({ file, error })),
     }),
   };
@@ -88,6 +102,9 @@ export function sameContent(a: InventoryReport, b: InventoryReport): boolean {
   const right = normalizeReport(b);
   // Expiries are compared at the second precision the wire keeps.
   const key = (report: InventoryReport): string =>
-    JSON.stringify([report.certificates.map((c) => [c.file, Math.floor(c.notAfterMs / 1000), c.isCA]), report.errors.map((e) => [e.file, e.error])]);
+    JSON.stringify([
+      report.certificates.map((c) => [c.file, Math.floor(c.notAfterMs / 1000), c.isCA]),
+      report.errors.map((e) => [e.file, e.error]),
+    ]);
   return key(left) === key(right);
 }

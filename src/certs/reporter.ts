@@ -29,7 +29,6 @@ export async function readNodeUid(port: KubePort, node: string): Promise<string 
   }
 }
 
-
 export type PublishOutcome = "published" | "unchanged";
 
 /** Lists the CertRotations and returns the shortest checkInterval (read-only, cluster-scoped). */
@@ -39,7 +38,12 @@ export async function readReportInterval(port: KubePort): Promise<number> {
 }
 
 /** Pure: publish when nothing was published yet, the content changed, or the interval passed. */
-export function publishDue(last: { report: InventoryReport; atMs: number } | undefined, scanned: InventoryReport, nowMs: number, intervalMs: number): boolean {
+export function publishDue(
+  last: { report: InventoryReport; atMs: number } | undefined,
+  scanned: InventoryReport,
+  nowMs: number,
+  intervalMs: number,
+): boolean {
   if (!last) return true;
   return !sameContent(last.report, scanned) || nowMs - last.atMs >= intervalMs;
 }
@@ -69,7 +73,13 @@ export class InventoryReporter {
       // The CRD may not be installed yet, or RBAC lags: keep the interval we had and still report.
     }
     this.nodeUid ??= await readNodeUid(port, node);
-    await publishInventory(port, { namespace, node, report: scanned, leaseDurationSeconds: leaseDurationSeconds(this.intervalMs), ...(this.nodeUid ? { nodeUid: this.nodeUid } : {}) });
+    await publishInventory(port, {
+      namespace,
+      node,
+      report: scanned,
+      leaseDurationSeconds: leaseDurationSeconds(this.intervalMs),
+      ...(this.nodeUid ? { nodeUid: this.nodeUid } : {}),
+    });
     this.last = { report: scanned, atMs: nowMs };
     return "published";
   }

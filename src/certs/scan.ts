@@ -54,7 +54,8 @@ async function certificateFiles(fs: CertTreeFs, dataDir: string, dir: string, de
   for (const entry of entries) {
     const relative = `${dir}/${entry.name}`;
     if (entry.isDirectory) {
-      if (depth > 0 && !ROTATION_BACKUP_DIR.test(entry.name)) files.push(...(await certificateFiles(fs, dataDir, relative, depth - 1)));
+      if (depth > 0 && !ROTATION_BACKUP_DIR.test(entry.name))
+        files.push(...(await certificateFiles(fs, dataDir, relative, depth - 1)));
     } else if (entry.name.endsWith(".crt")) {
       files.push(relative);
     }

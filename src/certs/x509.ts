@@ -29,7 +29,10 @@ export function parseCertificates(pem: string): ParsedCertificate[] {
     try {
       cert = new X509Certificate(block);
     } catch (err) {
-      throw new Error(`certificate ${index + 1} is not valid X.509: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new Error(
+        `certificate ${index + 1} is not valid X.509: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
     return {
       subject: cert.subject,

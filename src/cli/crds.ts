@@ -4,7 +4,10 @@ import { PROGRAM, usageError, wantsHelp, type CliIo, type ExitCode } from "./usa
 
 const CRDS_FLAGS = {
   out: { type: "string", description: "write one YAML file per CRD into this folder instead of printing" },
-  check: { type: "string", description: "compare this folder with the schemas; exit 1 and name the files that drifted" },
+  check: {
+    type: "string",
+    description: "compare this folder with the schemas; exit 1 and name the files that drifted",
+  },
 } as const;
 
 export const CRDS_HELP = `Usage: ${PROGRAM} crds [--out DIR | --check DIR]
@@ -32,7 +35,9 @@ export function runCrds(argv: readonly string[], io: CliIo): ExitCode {
   if (check !== undefined) {
     const drifted = crdDrift(check);
     if (drifted.length === 0) return 0;
-    io.stderr(`${check}/ drifted from the schemas in src/api: ${drifted.join(", ")}. Run 'npm run crds' and commit the result.\n`);
+    io.stderr(
+      `${check}/ drifted from the schemas in src/api: ${drifted.join(", ")}. Run 'npm run crds' and commit the result.\n`,
+    );
     return 1;
   }
   io.stdout(renderCrdYaml());

@@ -16,8 +16,18 @@ import { SIM_FLAGS, startSimFromSettings, untilInterrupted } from "./sim.ts";
 
 const DEMO_FLAGS = {
   ...SIM_FLAGS,
-  timeout: { type: "integer", min: 5, max: 3600, default: 120, description: "seconds to wait for the upgrade before giving up" },
-  keep: { type: "boolean", default: false, description: "keep the cluster and the operator running after the story ends (Ctrl-C stops)" },
+  timeout: {
+    type: "integer",
+    min: 5,
+    max: 3600,
+    default: 120,
+    description: "seconds to wait for the upgrade before giving up",
+  },
+  keep: {
+    type: "boolean",
+    default: false,
+    description: "keep the cluster and the operator running after the story ends (Ctrl-C stops)",
+  },
 } as const;
 
 export const DEMO_HELP = `Usage: ${PROGRAM} demo [flags]
@@ -31,7 +41,11 @@ Flags:
 ${flagUsage(DEMO_FLAGS, null)}
 `;
 
-async function getOrUndefined<T extends KubeObject>(port: KubePort, type: ResourceType, name: string): Promise<T | undefined> {
+async function getOrUndefined<T extends KubeObject>(
+  port: KubePort,
+  type: ResourceType,
+  name: string,
+): Promise<T | undefined> {
   return port.get<T>(type, name);
 }
 
@@ -65,7 +79,10 @@ function roleNames(labels: Record<string, string> | undefined): string {
 }
 
 function upgradeDone(observed: DemoObservation): boolean {
-  return observed.plan?.status?.phase === "Succeeded" && observed.nodes.every((n) => n.version === DEMO_TARGET_VERSION && n.ready);
+  return (
+    observed.plan?.status?.phase === "Succeeded" &&
+    observed.nodes.every((n) => n.version === DEMO_TARGET_VERSION && n.ready)
+  );
 }
 
 export async function runDemoCommand(argv: readonly string[], _env: Env, io: CliIo): Promise<ExitCode> {
@@ -77,21 +94,44 @@ export async function runDemoCommand(argv: readonly string[], _env: Env, io: Cli
   if (!parsed.ok) return usageError(io, "demo", parsed.error);
   const { timeout, keep, ...simFlags } = parsed.values;
   const timeScale = Number(simFlags.timeScale);
-  if (!(timeScale > 0)) return usageError(io, "demo", `--time-scale: expected a positive number, got ${JSON.stringify(simFlags.timeScale)}`);
+  if (!(timeScale > 0))
+    return usageError(
+      io,
+      "demo",
+      `--time-scale: expected a positive number, got ${JSON.stringify(simFlags.timeScale)}`,
+    );
   const started = Date.now();
   const elapsed = (): string => `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s]`;
 
   const { sim, kubeconfig } = await startSimFromSettings({ ...simFlags, nodes: 7, timeScale });
-  const operatorConfig = parseOperatorConfig(["--namespace", "rke2-lifecycle-system", "--listen-port", "0", "--log-level", simFlags.logLevel === "silent" ? "fatal" : simFlags.logLevel], {}, () => undefined);
+  const operatorConfig = parseOperatorConfig(
+    [
+      "--namespace",
+      "rke2-lifecycle-system",
+      "--listen-port",
+      "0",
+      "--log-level",
+      simFlags.logLevel === "silent" ? "fatal" : simFlags.logLevel,
+    ],
+    {},
+    () => undefined,
+  );
   if (!operatorConfig.ok) throw new Error(operatorConfig.error);
-  const operator = await runOperator(operatorConfig.config, { log: createLogger({ level: simFlags.logLevel }), port: sim.operatorPort, identity: "demo", host: "127.0.0.1" });
+  const operator = await runOperator(operatorConfig.config, {
+    log: createLogger({ level: simFlags.logLevel }),
+    port: sim.operatorPort,
+    identity: "demo",
+    host: "127.0.0.1",
+  });
   io.stdout(
     `${PROGRAM} demo: a SIMULATED RKE2 cluster (7 nodes, node time x${timeScale}) and the operator, in this process.\n` +
       `  kubectl works meanwhile:  export KUBECONFIG=${kubeconfig}; kubectl get rke2; kubectl get upgradeplans -w\n` +
       `  operator metrics: http://127.0.0.1:${operator.port}/metrics\n\n`,
   );
   for (const manifest of demoManifests()) {
-    const type = [upgradePlanResource, etcdSnapshotPolicyResource, certRotationResource].find((t) => t.kind === manifest.kind);
+    const type = [upgradePlanResource, etcdSnapshotPolicyResource, certRotationResource].find(
+      (t) => t.kind === manifest.kind,
+    );
     if (!type) throw new Error(`demo manifest of unknown kind ${manifest.kind}`);
     await sim.port.apply(type, manifest);
     io.stdout(`${elapsed()} applied ${manifest.kind} ${manifest.metadata.name}\n`);
@@ -114,8 +154,8 @@ export async function runDemoCommand(argv: readonly string[], _env: Env, io: Cli
   io.stdout(
     done
       ? `\n${elapsed()} done: every node runs ${DEMO_TARGET_VERSION}.\n` +
-        `  order observed: ${record.order.join(" -> ")}\n` +
-        `  most etcd members out at once (not Ready or cordoned): ${record.maxEtcdOut}\n`
+          `  order observed: ${record.order.join(" -> ")}\n` +
+          `  most etcd members out at once (not Ready or cordoned): ${record.maxEtcdOut}\n`
       : `\n${elapsed()} the upgrade did not finish within ${timeout}s. ${observed?.plan?.status?.observedGeneration === undefined ? "No controller reconciled the UpgradePlan: is the operator running (see its log above)?" : "See 'kubectl describe upgradeplan " + DEMO_PLAN + "'."}\n`,
   );
   if (keep) {

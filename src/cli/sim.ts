@@ -7,7 +7,14 @@ import { demoTopology, scaleTopology, startSim, type Sim } from "../sim/index.ts
 import { PROGRAM, usageError, wantsHelp, type CliIo, type ExitCode } from "./usage.ts";
 
 export const SIM_FLAGS = {
-  nodes: { type: "integer", min: 1, max: 10_000, default: 7, description: "nodes: 7 is the demo topology (1 etcd-only, 2 etcd+control-plane, 1 control-plane-only, 3 agents); other counts get 3 servers and agents" },
+  nodes: {
+    type: "integer",
+    min: 1,
+    max: 10_000,
+    default: 7,
+    description:
+      "nodes: 7 is the demo topology (1 etcd-only, 2 etcd+control-plane, 1 control-plane-only, 3 agents); other counts get 3 servers and agents",
+  },
   version: { type: "string", default: "v1.30.6+rke2r1", description: "RKE2 version every node starts at" },
   timeScale: {
     type: "string",
@@ -15,9 +22,24 @@ export const SIM_FLAGS = {
     check: { pattern: /^(0|[1-9]\d*)?(\.\d+)?$/, expected: "a positive number such as 0.05" },
     description: "real-world node durations are multiplied by this (0.05: a 60 s restart takes 3 s)",
   },
-  port: { type: "integer", min: 0, max: 65535, default: 0, description: "port of the simulated API server (0: any free port)" },
-  kubeconfigOut: { type: "string", default: ".sim/kubeconfig", description: "where to write the kubeconfig for kubectl" },
-  logLevel: { type: "choice", choices: ["trace", "debug", "info", "warn", "error", "fatal", "silent"], default: "warn", description: "log level of the simulation" },
+  port: {
+    type: "integer",
+    min: 0,
+    max: 65535,
+    default: 0,
+    description: "port of the simulated API server (0: any free port)",
+  },
+  kubeconfigOut: {
+    type: "string",
+    default: ".sim/kubeconfig",
+    description: "where to write the kubeconfig for kubectl",
+  },
+  logLevel: {
+    type: "choice",
+    choices: ["trace", "debug", "info", "warn", "error", "fatal", "silent"],
+    default: "warn",
+    description: "log level of the simulation",
+  },
 } as const;
 
 export type SimFlags = typeof SIM_FLAGS;
@@ -43,19 +65,27 @@ export interface SimSettings {
 }
 
 /** Parses the sim's flags (shared by `sim` and `demo`); an error is one line naming the flag. */
-export function parseSimSettings(argv: readonly string[]): { ok: true; settings: SimSettings } | { ok: false; error: string } {
+export function parseSimSettings(
+  argv: readonly string[],
+): { ok: true; settings: SimSettings } | { ok: false; error: string } {
   const parsed = parseFlags(argv, {}, SIM_FLAGS, { envPrefix: null });
   if (!parsed.ok) return parsed;
   const { values } = parsed;
-  if (!parseRke2Version(values.version)) return { ok: false, error: `--version: expected an RKE2 version such as v1.30.6+rke2r1, got ${JSON.stringify(values.version)}` };
+  if (!parseRke2Version(values.version))
+    return {
+      ok: false,
+      error: `--version: expected an RKE2 version such as v1.30.6+rke2r1, got ${JSON.stringify(values.version)}`,
+    };
   const timeScale = Number(values.timeScale);
-  if (!(timeScale > 0)) return { ok: false, error: `--time-scale: expected a positive number, got ${JSON.stringify(values.timeScale)}` };
+  if (!(timeScale > 0))
+    return { ok: false, error: `--time-scale: expected a positive number, got ${JSON.stringify(values.timeScale)}` };
   return { ok: true, settings: { ...values, timeScale } };
 }
 
 export async function startSimFromSettings(settings: SimSettings): Promise<{ sim: Sim; kubeconfig: string }> {
   const log = createLogger({ level: settings.logLevel });
-  const topology = settings.nodes === 7 ? demoTopology(settings.version) : scaleTopology(settings.nodes, settings.version);
+  const topology =
+    settings.nodes === 7 ? demoTopology(settings.version) : scaleTopology(settings.nodes, settings.version);
   const sim = await startSim({ topology, timeScale: settings.timeScale, log, apiServer: { port: settings.port } });
   const kubeconfig = resolve(settings.kubeconfigOut);
   await mkdir(dirname(kubeconfig), { recursive: true });

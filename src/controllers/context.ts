@@ -34,7 +34,13 @@ export function termContext(base: Omit<OperatorContext, "rolloutCaches">): Opera
   return {
     ...base,
     rolloutCaches: () =>
-      (caches ??= createRolloutCaches({ port, clock, log, namespace: config.namespace, jobNamespace: config.jobsNamespace })),
+      (caches ??= createRolloutCaches({
+        port,
+        clock,
+        log,
+        namespace: config.namespace,
+        jobNamespace: config.jobsNamespace,
+      })),
   };
 }
 

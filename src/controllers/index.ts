@@ -20,6 +20,9 @@ export function policyPreUpgradeSnapshots(context: OperatorContext): PreUpgradeS
   return retryingSnapshots((attempt) => ensurePreUpgradeSnapshot(deps, attempt), clock);
 }
 
-
 /** The controllers the operator runs, one factory per kind. */
-export const CONTROLLER_FACTORIES: readonly ControllerFactory[] = [(context) => createEtcdSnapshotPolicyController(context), (context) => createUpgradePlanController(context, { snapshots: policyPreUpgradeSnapshots(context) }), (context) => createCertRotationController(context)];
+export const CONTROLLER_FACTORIES: readonly ControllerFactory[] = [
+  (context) => createEtcdSnapshotPolicyController(context),
+  (context) => createUpgradePlanController(context, { snapshots: policyPreUpgradeSnapshots(context) }),
+  (context) => createCertRotationController(context),
+];

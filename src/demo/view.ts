@@ -81,7 +81,10 @@ export function describeRotation(rotation: CertRotation | undefined): string {
 export function describeNodes(nodes: readonly ObservedNode[]): string {
   const parts = [...nodes]
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((n) => `${n.name}[${n.roles}] ${shortVersion(n.version)}${n.ready ? "" : " NotReady"}${n.cordoned ? " cordoned" : ""}`);
+    .map(
+      (n) =>
+        `${n.name}[${n.roles}] ${shortVersion(n.version)}${n.ready ? "" : " NotReady"}${n.cordoned ? " cordoned" : ""}`,
+    );
   return `nodes: ${parts.join(", ")}`;
 }
 
@@ -100,7 +103,10 @@ export interface RolloutRecord {
 }
 
 export function recordRollout(record: RolloutRecord, observed: DemoObservation, target: string): RolloutRecord {
-  const newlyDone = observed.nodes.filter((n) => n.version === target && !record.order.includes(n.name)).map((n) => n.name).sort();
+  const newlyDone = observed.nodes
+    .filter((n) => n.version === target && !record.order.includes(n.name))
+    .map((n) => n.name)
+    .sort();
   const etcdOut = observed.nodes.filter((n) => n.roles.includes("etcd") && (!n.ready || n.cordoned)).length;
   return { order: [...record.order, ...newlyDone], maxEtcdOut: Math.max(record.maxEtcdOut, etcdOut) };
 }

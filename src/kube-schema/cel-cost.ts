@@ -17,7 +17,8 @@ export function checkCelCostBounds(schema: JSONSchemaProps): string[] {
 function walk(node: JSONSchemaProps, path: string, unboundedAbove: string[], out: string[]): void {
   const rules = node["x-kubernetes-validations"] ?? [];
   if (rules.length > 0) {
-    for (const above of unboundedAbove) out.push(`${path}: CEL rules under ${above}, which has no maxItems/maxProperties`);
+    for (const above of unboundedAbove)
+      out.push(`${path}: CEL rules under ${above}, which has no maxItems/maxProperties`);
     for (const rule of rules) {
       // `self.<property>` reads that field; any other use of `self` (size(self), self.all(...)) reads the node.
       for (const match of rule.rule.matchAll(/\bself\b(?:\.([A-Za-z_][A-Za-z0-9_]*))?/g)) {
@@ -32,7 +33,8 @@ function walk(node: JSONSchemaProps, path: string, unboundedAbove: string[], out
     const bound = node.maxItems === undefined ? [...unboundedAbove, path] : unboundedAbove;
     walk(node.items, `${path}.items`, bound, out);
   }
-  for (const [name, child] of Object.entries(node.properties ?? {})) walk(child, `${path}.properties[${name}]`, unboundedAbove, out);
+  for (const [name, child] of Object.entries(node.properties ?? {}))
+    walk(child, `${path}.properties[${name}]`, unboundedAbove, out);
   if (typeof node.additionalProperties === "object") {
     const bound = node.maxProperties === undefined ? [...unboundedAbove, path] : unboundedAbove;
     walk(node.additionalProperties, `${path}.additionalProperties`, bound, out);
@@ -42,5 +44,6 @@ function walk(node: JSONSchemaProps, path: string, unboundedAbove: string[], out
 function checkBounded(node: JSONSchemaProps, path: string, rule: string, out: string[]): void {
   const boundedString = node.maxLength !== undefined || node.enum !== undefined || node.format === "date-time";
   if (node.type === "string" && !boundedString) out.push(`${path}: string read by rule "${rule}" needs maxLength`);
-  if (node.type === "array" && node.maxItems === undefined) out.push(`${path}: list read by rule "${rule}" needs maxItems`);
+  if (node.type === "array" && node.maxItems === undefined)
+    out.push(`${path}: list read by rule "${rule}" needs maxItems`);
 }

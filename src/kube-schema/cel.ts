@@ -80,15 +80,17 @@ export function isTransitionRule(rule: string): boolean {
 export function toCelValue(schema: JSONSchemaProps | undefined, value: unknown): CelInput {
   if (value === null || typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") {
-    const integral = schema?.type === "integer" || schema?.type === undefined || schema["x-kubernetes-int-or-string"] === true;
+    const integral =
+      schema?.type === "integer" || schema?.type === undefined || schema["x-kubernetes-int-or-string"] === true;
     return integral && Number.isSafeInteger(value) ? BigInt(value) : value;
   }
   if (Array.isArray(value)) return value.map((item) => toCelValue(schema?.items, item));
   if (isPlainObject(value)) {
     const additional = typeof schema?.additionalProperties === "object" ? schema.additionalProperties : undefined;
-    const entries = Object.entries(value).map(
-      ([key, child]): [string, CelInput] => [key, toCelValue(schema?.properties?.[key] ?? additional, child)],
-    );
+    const entries = Object.entries(value).map(([key, child]): [string, CelInput] => [
+      key,
+      toCelValue(schema?.properties?.[key] ?? additional, child),
+    ]);
     return new Map(entries);
   }
   return null;
@@ -107,7 +109,8 @@ export function evaluateRule(rule: ValidationRule, bindings: Record<string, CelI
   const program = compileRule(rule.rule);
   if (program instanceof Error) return { kind: "error", message: `rule does not compile: ${program.message}` };
   const result = safeRun(program, bindings);
-  if (result instanceof Error || isCelError(result)) return { kind: "error", message: `rule evaluation error: ${result.message}` };
+  if (result instanceof Error || isCelError(result))
+    return { kind: "error", message: `rule evaluation error: ${result.message}` };
   if (typeof result !== "boolean") return { kind: "error", message: "rule did not evaluate to a bool" };
   if (result) return { kind: "passed" };
   return { kind: "failed", message: failureMessage(rule, bindings) };

@@ -67,10 +67,20 @@ export function validateOpenApi(schema: JSONSchemaProps, value: unknown, path: s
   validateJunctors(schema, value, path, where, issues);
 }
 
-function validateString(schema: JSONSchemaProps, text: string, path: string, where: string, issues: FieldIssue[]): void {
+function validateString(
+  schema: JSONSchemaProps,
+  text: string,
+  path: string,
+  where: string,
+  issues: FieldIssue[],
+): void {
   const length = codePoints(text);
   if (schema.maxLength !== undefined && length > schema.maxLength) {
-    issues.push({ reason: "FieldValueTooLong", field: path, message: `Too long: may not be more than ${schema.maxLength} bytes` });
+    issues.push({
+      reason: "FieldValueTooLong",
+      field: path,
+      message: `Too long: may not be more than ${schema.maxLength} bytes`,
+    });
   }
   if (schema.minLength !== undefined && length < schema.minLength) {
     issues.push(invalid(path, text, `${where} should be at least ${schema.minLength} chars long`));
@@ -79,7 +89,8 @@ function validateString(schema: JSONSchemaProps, text: string, path: string, whe
     issues.push(invalid(path, text, `${where} should match '${schema.pattern}'`));
   }
   const badFormat = formatProblem(schema.format, text);
-  if (badFormat !== undefined) issues.push(invalid(path, text, `${where} must be of type ${badFormat}: ${JSON.stringify(text)}`));
+  if (badFormat !== undefined)
+    issues.push(invalid(path, text, `${where} must be of type ${badFormat}: ${JSON.stringify(text)}`));
 }
 
 /** Length as Go's utf8.RuneCountInString counts it, which is what maxLength means to the server. */
@@ -101,24 +112,43 @@ function validateNumber(schema: JSONSchemaProps, n: number, path: string, where:
   }
 }
 
-function validateArray(schema: JSONSchemaProps, list: unknown[], path: string, where: string, issues: FieldIssue[]): void {
+function validateArray(
+  schema: JSONSchemaProps,
+  list: unknown[],
+  path: string,
+  where: string,
+  issues: FieldIssue[],
+): void {
   if (schema.maxItems !== undefined && list.length > schema.maxItems) {
-    issues.push({ reason: "FieldValueTooMany", field: path, message: `Too many: ${list.length}: must have at most ${schema.maxItems} items` });
+    issues.push({
+      reason: "FieldValueTooMany",
+      field: path,
+      message: `Too many: ${list.length}: must have at most ${schema.maxItems} items`,
+    });
   }
   if (schema.minItems !== undefined && list.length < schema.minItems) {
     issues.push(invalid(path, list, `${where} should have at least ${schema.minItems} items`));
   }
   const items = schema.items;
-  if (items !== undefined) list.forEach((item, index) => { validateOpenApi(items, item, indexPath(path, index), issues); });
+  if (items !== undefined)
+    list.forEach((item, index) => {
+      validateOpenApi(items, item, indexPath(path, index), issues);
+    });
   const listType = schema["x-kubernetes-list-type"];
   if (listType === "set" || listType === "map") {
     const keys = schema["x-kubernetes-list-map-keys"] ?? [];
     const seen = new Set<string>();
     list.forEach((item, index) => {
       const identity =
-        listType === "map" && isPlainObject(item) ? JSON.stringify(keys.map((k) => item[k] ?? null)) : JSON.stringify(item);
+        listType === "map" && isPlainObject(item)
+          ? JSON.stringify(keys.map((k) => item[k] ?? null))
+          : JSON.stringify(item);
       if (seen.has(identity)) {
-        issues.push({ reason: "FieldValueDuplicate", field: indexPath(path, index), message: `Duplicate value: ${identity}` });
+        issues.push({
+          reason: "FieldValueDuplicate",
+          field: indexPath(path, index),
+          message: `Duplicate value: ${identity}`,
+        });
       }
       seen.add(identity);
     });
@@ -133,11 +163,16 @@ function validateObject(
   issues: FieldIssue[],
 ): void {
   for (const name of schema.required ?? []) {
-    if (!(name in object)) issues.push({ reason: "FieldValueRequired", field: childPath(path, name), message: "Required value" });
+    if (!(name in object))
+      issues.push({ reason: "FieldValueRequired", field: childPath(path, name), message: "Required value" });
   }
   const count = Object.keys(object).length;
   if (schema.maxProperties !== undefined && count > schema.maxProperties) {
-    issues.push({ reason: "FieldValueTooMany", field: path, message: `Too many: ${count}: must have at most ${schema.maxProperties} items` });
+    issues.push({
+      reason: "FieldValueTooMany",
+      field: path,
+      message: `Too many: ${count}: must have at most ${schema.maxProperties} items`,
+    });
   }
   if (schema.minProperties !== undefined && count < schema.minProperties) {
     issues.push(invalid(path, object, `${where} should have at least ${schema.minProperties} properties`));
@@ -156,7 +191,13 @@ function passes(schema: JSONSchemaProps, value: unknown, path: string): boolean 
   return found.length === 0;
 }
 
-function validateJunctors(schema: JSONSchemaProps, value: unknown, path: string, where: string, issues: FieldIssue[]): void {
+function validateJunctors(
+  schema: JSONSchemaProps,
+  value: unknown,
+  path: string,
+  where: string,
+  issues: FieldIssue[],
+): void {
   for (const part of schema.allOf ?? []) validateOpenApi(part, value, path, issues);
   if (schema.anyOf !== undefined && !schema.anyOf.some((part) => passes(part, value, path))) {
     issues.push(invalid(path, value, `${where} must validate at least one schema (anyOf)`));

@@ -33,7 +33,8 @@ function pruneNode(schema: JSONSchemaProps, value: unknown, path: string, atRoot
     const property = schema.properties?.[key];
     if (keepObjectMeta && TYPE_AND_OBJECT_META.has(key)) kept[key] = child;
     else if (property !== undefined) kept[key] = pruneNode(property, child, childPath(path, key), false, pruned);
-    else if (typeof additional === "object") kept[key] = pruneNode(additional, child, keyPath(path, key), false, pruned);
+    else if (typeof additional === "object")
+      kept[key] = pruneNode(additional, child, keyPath(path, key), false, pruned);
     else if (additional === true || preserveUnknown) kept[key] = child;
     else pruned.push(childPath(path, key));
   }

@@ -18,7 +18,13 @@ export function validate(schema: JSONSchemaProps, value: unknown, oldValue?: unk
   return issues;
 }
 
-function validateCel(schema: JSONSchemaProps, value: unknown, oldValue: unknown, path: string, issues: FieldIssue[]): void {
+function validateCel(
+  schema: JSONSchemaProps,
+  value: unknown,
+  oldValue: unknown,
+  path: string,
+  issues: FieldIssue[],
+): void {
   // A node of the wrong type already has its OpenAPI cause; CEL would only add noise.
   if (value === undefined || value === null || !matchesType(schema, value)) return;
   for (const rule of schema["x-kubernetes-validations"] ?? []) checkRule(rule, schema, value, oldValue, path, issues);
@@ -65,10 +71,18 @@ function checkRule(
   const field = rule.fieldPath === undefined ? path : joinFieldPath(path, rule.fieldPath);
   const typeName = JSON.stringify(schema.type ?? jsonType(value));
   if (outcome.kind === "error") {
-    issues.push({ reason: "FieldValueInvalid", field, message: `Invalid value: ${typeName}: ${outcome.message} (rule: ${rule.rule})` });
+    issues.push({
+      reason: "FieldValueInvalid",
+      field,
+      message: `Invalid value: ${typeName}: ${outcome.message} (rule: ${rule.rule})`,
+    });
     return;
   }
-  issues.push({ reason: rule.reason ?? "FieldValueInvalid", field, message: causeMessage(rule.reason, typeName, outcome.message) });
+  issues.push({
+    reason: rule.reason ?? "FieldValueInvalid",
+    field,
+    message: causeMessage(rule.reason, typeName, outcome.message),
+  });
 }
 
 function causeMessage(reason: string | undefined, typeName: string, message: string): string {

@@ -129,7 +129,10 @@ function s3FromValues(values: S3Values): ParsedArgs<S3Target | undefined> {
   if (!values["s3-bucket"]) return { ok: false, error: "--s3 needs --s3-bucket" };
   const lookup = values["s3-bucket-lookup-type"];
   if (lookup !== undefined && !(BUCKET_LOOKUP_TYPES as readonly string[]).includes(lookup)) {
-    return { ok: false, error: `--s3-bucket-lookup-type must be one of ${BUCKET_LOOKUP_TYPES.join(", ")}, not ${lookup}` };
+    return {
+      ok: false,
+      error: `--s3-bucket-lookup-type must be one of ${BUCKET_LOOKUP_TYPES.join(", ")}, not ${lookup}`,
+    };
   }
   const target: S3Target = { bucket: values["s3-bucket"] };
   if (values["s3-endpoint"]) target.endpoint = values["s3-endpoint"];

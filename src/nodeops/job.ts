@@ -90,7 +90,9 @@ export function nodeJobName(action: NodeAction, owner: string, node: string, ide
   return [action, trim(ownerPart), trim(nodePart), hash].filter((part) => part !== "").join("-");
 }
 
-export function nodeJobLabels(spec: Pick<NodeJobSpec, "action" | "owner" | "node" | "identity">): Record<string, string> {
+export function nodeJobLabels(
+  spec: Pick<NodeJobSpec, "action" | "owner" | "node" | "identity">,
+): Record<string, string> {
   return {
     [MANAGED_BY_LABEL]: MANAGED_BY,
     [ACTION_LABEL]: spec.action,
@@ -102,7 +104,14 @@ export function nodeJobLabels(spec: Pick<NodeJobSpec, "action" | "owner" | "node
 }
 
 export function ownerReferenceTo(owner: NodeJobSpec["owner"]): OwnerReference {
-  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.name,
+    uid: owner.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 export function buildNodeJob(spec: NodeJobSpec): Job {
@@ -159,13 +168,17 @@ export type JobOutcome =
   | { state: "Failed"; reason: string; message: string | undefined };
 
 interface PodLike {
-  status?: { containerStatuses?: { state?: { terminated?: { message?: string; exitCode?: number; reason?: string } } }[] };
+  status?: {
+    containerStatuses?: { state?: { terminated?: { message?: string; exitCode?: number; reason?: string } } }[];
+  };
 }
 
 /** Where a node Job stands, with the termination message of its pod when it has ended. */
 export function jobOutcome(job: Job, pods: readonly PodLike[]): JobOutcome {
   const conditions = job.status?.conditions ?? [];
-  const terminated = pods.map((pod) => pod.status?.containerStatuses?.[0]?.state?.terminated).find((t) => t !== undefined);
+  const terminated = pods
+    .map((pod) => pod.status?.containerStatuses?.[0]?.state?.terminated)
+    .find((t) => t !== undefined);
   const complete = conditions.find((c) => c.type === "Complete" && c.status === "True");
   if (complete) return { state: "Succeeded", message: terminated?.message };
   const failed = conditions.find((c) => c.type === "Failed" && c.status === "True");

@@ -27,7 +27,11 @@ export type SnapshotRecord = z.infer<typeof snapshotRecordSchema>;
 const failure = z.object({ ok: z.literal(false), error: z.string().min(1) });
 
 export const snapshotSaveResultSchema = z.discriminatedUnion("ok", [
-  z.object({ ok: z.literal(true), action: z.literal("snapshot-save"), snapshots: z.array(snapshotRecordSchema).min(1) }),
+  z.object({
+    ok: z.literal(true),
+    action: z.literal("snapshot-save"),
+    snapshots: z.array(snapshotRecordSchema).min(1),
+  }),
   failure.extend({ action: z.literal("snapshot-save") }),
 ]);
 export type SnapshotSaveResult = z.infer<typeof snapshotSaveResultSchema>;
@@ -51,14 +55,20 @@ export const certRotateResultSchema = z.discriminatedUnion("ok", [
 ]);
 export type CertRotateResult = z.infer<typeof certRotateResultSchema>;
 
-export const nodeActionResultSchema = z.union([snapshotSaveResultSchema, snapshotDeleteResultSchema, certRotateResultSchema]);
+export const nodeActionResultSchema = z.union([
+  snapshotSaveResultSchema,
+  snapshotDeleteResultSchema,
+  certRotateResultSchema,
+]);
 export type NodeActionResult = z.infer<typeof nodeActionResultSchema>;
 
 /** Serialises a result for the termination message, failing loudly rather than being truncated. */
 export function encodeResult(result: NodeActionResult): string {
   const text = JSON.stringify(result);
   if (Buffer.byteLength(text) > TERMINATION_MESSAGE_LIMIT) {
-    throw new Error(`node action result is ${Buffer.byteLength(text)} bytes, over the ${TERMINATION_MESSAGE_LIMIT}-byte termination message limit`);
+    throw new Error(
+      `node action result is ${Buffer.byteLength(text)} bytes, over the ${TERMINATION_MESSAGE_LIMIT}-byte termination message limit`,
+    );
   }
   return text;
 }
@@ -75,6 +85,10 @@ export function decodeResult(message: string | undefined): DecodedResult {
     return { ok: false, message: `termination message is not JSON: ${message.slice(0, 200)}` };
   }
   const parsed = nodeActionResultSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, message: `termination message does not match a node action result: ${parsed.error.issues[0]?.message ?? "invalid"}` };
+  if (!parsed.success)
+    return {
+      ok: false,
+      message: `termination message does not match a node action result: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+    };
   return { ok: true, result: parsed.data };
 }

@@ -48,7 +48,10 @@ export interface EventRecorderOptions {
 const MAX_MESSAGE = 1024;
 
 export function eventName(object: KubeObject, type: EventType, reason: string, message: string): string {
-  const digest = createHash("sha256").update(`${object.metadata.uid ?? ""}\n${type}\n${reason}\n${message}`).digest("hex").slice(0, 16);
+  const digest = createHash("sha256")
+    .update(`${object.metadata.uid ?? ""}\n${type}\n${reason}\n${message}`)
+    .digest("hex")
+    .slice(0, 16);
   return `${object.metadata.name.slice(0, 200)}.${digest}`;
 }
 
@@ -64,7 +67,12 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
       try {
         const existing = await port.get<CoreEvent>(EVENT_RESOURCE, name, namespace);
         if (existing) {
-          await port.mergePatch(EVENT_RESOURCE, name, { count: (existing.count || 1) + 1, lastTimestamp: now }, namespace);
+          await port.mergePatch(
+            EVENT_RESOURCE,
+            name,
+            { count: (existing.count || 1) + 1, lastTimestamp: now },
+            namespace,
+          );
           return;
         }
         await port.create<CoreEvent>(EVENT_RESOURCE, {

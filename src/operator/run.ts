@@ -118,7 +118,9 @@ export async function runOperator(config: OperatorConfig, deps: OperatorDependen
 
   const readiness = (): { ready: boolean; reason?: string } => {
     if (manager) {
-      return manager.isReady() ? { ready: true } : { ready: false, reason: `caches not synced: ${manager.waitingFor().join(", ")}` };
+      return manager.isReady()
+        ? { ready: true }
+        : { ready: false, reason: `caches not synced: ${manager.waitingFor().join(", ")}` };
     }
     return campaigning ? { ready: true } : { ready: false, reason: "starting" };
   };

@@ -44,7 +44,10 @@ interface NamedNode extends Annotated {
 }
 
 /** Nodes whose arguments name a data dir other than `configured` (what the inventory mounts). */
-export function dataDirMismatches(nodes: readonly NamedNode[], configured: string): { node: string; dataDir: string }[] {
+export function dataDirMismatches(
+  nodes: readonly NamedNode[],
+  configured: string,
+): { node: string; dataDir: string }[] {
   return nodes.flatMap((node) => {
     const dataDir = dataDirFromNodeArgs(node.metadata.annotations?.[NODE_ARGS_ANNOTATION]);
     return dataDir !== undefined && dataDir !== configured ? [{ node: node.metadata.name, dataDir }] : [];
@@ -57,7 +60,10 @@ export function dataDirMismatchMessage(
   configured: string,
 ): string | undefined {
   if (mismatches.length === 0) return undefined;
-  const shown = mismatches.slice(0, 3).map((m) => `${m.node} (${m.dataDir})`).join(", ");
+  const shown = mismatches
+    .slice(0, 3)
+    .map((m) => `${m.node} (${m.dataDir})`)
+    .join(", ");
   const more = mismatches.length > 3 ? ` and ${mismatches.length - 3} more` : "";
   return (
     `not rotated: ${shown}${more} run RKE2 with another data-dir (rke2.io/node-args) than the ${configured} ` +

@@ -71,13 +71,21 @@ export interface SkewPolicy {
  */
 export function checkSkew(current: Rke2Version, target: Rke2Version, policy: SkewPolicy): SkewVerdict {
   if (current.major !== target.major) {
-    return { allowed: false, kind: "major", message: `cannot change major version from ${current.raw} to ${target.raw}` };
+    return {
+      allowed: false,
+      kind: "major",
+      message: `cannot change major version from ${current.raw} to ${target.raw}`,
+    };
   }
   const order = compareRke2Versions(target, current);
   if (order === 0) return { allowed: true, kind: "same" };
   if (order < 0) {
     if (policy.allowDowngrade) return { allowed: true, kind: "downgrade" };
-    return { allowed: false, kind: "downgrade", message: `${target.raw} is older than ${current.raw}: downgrades need skew.allowDowngrade` };
+    return {
+      allowed: false,
+      kind: "downgrade",
+      message: `${target.raw} is older than ${current.raw}: downgrades need skew.allowDowngrade`,
+    };
   }
   const minorStep = target.minor - current.minor;
   if (minorStep === 0) return { allowed: true, kind: "patch" };

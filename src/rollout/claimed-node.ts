@@ -35,7 +35,12 @@ export interface NodeDecision {
 }
 
 /** The node's status entry: phase, attempts and when this attempt started. */
-export function entry(node: ObservedNode, claim: NodeClaim, phase: StatusNode["phase"], extra: Partial<StatusNode> = {}): StatusNode {
+export function entry(
+  node: ObservedNode,
+  claim: NodeClaim,
+  phase: StatusNode["phase"],
+  extra: Partial<StatusNode> = {},
+): StatusNode {
   return {
     name: node.name,
     tier: node.tier,
@@ -50,4 +55,3 @@ export function entry(node: ObservedNode, claim: NodeClaim, phase: StatusNode["p
 export function cordonedByUs(node: ObservedNode, claim: NodeClaim): boolean {
   return node.unschedulable && !claim.wasUnschedulable;
 }
-

@@ -15,7 +15,16 @@ import { resolveConcurrency } from "../api/common.ts";
 import { TIER_ORDER } from "../rke2/roles.ts";
 import { etcdQuorumGuard, type EtcdMember } from "./health.ts";
 import { beginAttempt, decideClaimedNode, iso, type BeginVerdict, type NodeDecision } from "./node-steps.ts";
-import type { NodeStep, ObservedNode, RolloutDecision, RolloutEvent, RolloutInput, StatusNode, Tier, WaitReason } from "./types.ts";
+import type {
+  NodeStep,
+  ObservedNode,
+  RolloutDecision,
+  RolloutEvent,
+  RolloutInput,
+  StatusNode,
+  Tier,
+  WaitReason,
+} from "./types.ts";
 
 /** Inputs that only the previous rounds know (in memory; losing them on restart is harmless). */
 export interface RoundMemory {
@@ -53,14 +62,23 @@ function lockAvailable(input: RolloutInput): boolean {
   return input.lock.holder === undefined || input.lock.holder === input.owner || input.lock.holderGone;
 }
 
-function beginVerdict(input: RolloutInput, members: readonly EtcdMember[], node: ObservedNode, alreadyOut: boolean): BeginVerdict {
+function beginVerdict(
+  input: RolloutInput,
+  members: readonly EtcdMember[],
+  node: ObservedNode,
+  alreadyOut: boolean,
+): BeginVerdict {
   if (input.releasing) return { ok: false, reason: "StartNotAllowed", message: "the owner is being deleted" };
   if (!input.mayStart) {
     const message = "the owner allows no new attempt now (paused, outside its window or before preflight)";
     return { ok: false, reason: "StartNotAllowed", message };
   }
   if (!lockAvailable(input)) {
-    return { ok: false, reason: "DisruptionLockHeld", message: `another operation holds the disruption lock: ${input.lock.holder ?? ""}` };
+    return {
+      ok: false,
+      reason: "DisruptionLockHeld",
+      message: `another operation holds the disruption lock: ${input.lock.holder ?? ""}`,
+    };
   }
   if (!guardedTier(node.tier)) return { ok: true };
   const guard = etcdQuorumGuard(members, alreadyOut ? node.name : undefined);
@@ -103,7 +121,18 @@ export function decideRollout(input: RolloutInput, memory: RoundMemory = {}): Ro
     const claim = node.claim;
     if (!claim) continue;
     const alreadyOut = node.unschedulable || claim.attemptStartedAt !== undefined;
-    absorb(node.name, decideClaimedNode({ input, node, claim, canBegin: beginVerdict(input, members, node, alreadyOut), drainMessage: memory.drainMessages?.get(node.name), drainFailure: memory.drainFailures?.get(node.name), healthySinceMs: memory.healthySince?.get(node.name) }));
+    absorb(
+      node.name,
+      decideClaimedNode({
+        input,
+        node,
+        claim,
+        canBegin: beginVerdict(input, members, node, alreadyOut),
+        drainMessage: memory.drainMessages?.get(node.name),
+        drainFailure: memory.drainFailures?.get(node.name),
+        healthySinceMs: memory.healthySince?.get(node.name),
+      }),
+    );
   }
 
   // A node finished this round is back in service: it no longer counts against the quorum guard.
@@ -150,7 +179,12 @@ function startNodes(
   const inTier = relevant.filter((node) => node.tier === tier);
   const busy = inTier.filter((node) => node.claim?.owner === input.owner && !done.has(node.name)).length;
   const limit = tier === "etcd" ? 1 : resolveConcurrency(input.policy.concurrency[tier], inTier.length);
-  const candidates = inTier.filter((node) => node.claim === undefined && !done.has(node.name) && (!node.satisfied || node.orphanedClaim !== undefined)).sort(startOrder);
+  const candidates = inTier
+    .filter(
+      (node) =>
+        node.claim === undefined && !done.has(node.name) && (!node.satisfied || node.orphanedClaim !== undefined),
+    )
+    .sort(startOrder);
   const decisions: [string, NodeDecision][] = [];
   let slots = limit - busy;
   for (const node of candidates) {
@@ -159,9 +193,18 @@ function startNodes(
     if (!verdict.ok) return { decisions, waiting: { reason: verdict.reason, message: verdict.message } };
     // A node an owner deleted mid-rollout left cordoned was not cordoned by its admin.
     const wasUnschedulable = node.orphanedClaim ? node.orphanedClaim.wasUnschedulable : node.unschedulable;
-    const claim = { owner: input.owner, target: input.targetHash, attempts: 0, wasUnschedulable, claimedAt: iso(input.now) };
+    const claim = {
+      owner: input.owner,
+      target: input.targetHash,
+      attempts: 0,
+      wasUnschedulable,
+      claimedAt: iso(input.now),
+    };
     const event: RolloutEvent = { type: "Normal", reason: "NodeStarted", message: `${node.name} (${tier}): started` };
-    decisions.push([node.name, beginAttempt({ input, node, claim, canBegin: verdict, drainMessage: undefined }, claim, [], event)]);
+    decisions.push([
+      node.name,
+      beginAttempt({ input, node, claim, canBegin: verdict, drainMessage: undefined }, claim, [], event),
+    ]);
     // The node now counts as disrupted for the quorum guard of the next candidate.
     const member = members.find((m) => m.name === node.name);
     if (member) member.claimedBy = input.owner;

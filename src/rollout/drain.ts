@@ -34,7 +34,8 @@ export function planDrain(pods: readonly PodObject[], spec: DrainSpec, now: numb
   const plan: DrainPlan = { evict: [], terminating: [], blockers: [], done: false };
   for (const pod of pods) {
     if (isMirrorPod(pod) || !matchesLabelSelector(spec.podSelector, pod.metadata.labels)) continue;
-    const deletedAt = pod.metadata.deletionTimestamp === undefined ? undefined : Date.parse(pod.metadata.deletionTimestamp);
+    const deletedAt =
+      pod.metadata.deletionTimestamp === undefined ? undefined : Date.parse(pod.metadata.deletionTimestamp);
     if (deletedAt !== undefined) {
       const skipAfter = spec.skipWaitForDeleteTimeoutSeconds;
       if (skipAfter !== undefined && skipAfter > 0 && now - deletedAt > skipAfter * 1000) continue;
@@ -56,13 +57,20 @@ function verdictOf(pod: PodObject, spec: DrainSpec): PodVerdict {
   const controller = controllerOf(pod);
   if (controller?.kind === "DaemonSet") {
     if (spec.ignoreDaemonSets) return { kind: "leave" };
-    return { kind: "block", message: `${podName(pod)} is managed by DaemonSet ${controller.name} (set ignoreDaemonSets to leave it)` };
+    return {
+      kind: "block",
+      message: `${podName(pod)} is managed by DaemonSet ${controller.name} (set ignoreDaemonSets to leave it)`,
+    };
   }
   if (isFinished(pod)) return { kind: "evict" };
   if (!spec.deleteEmptyDirData && (pod.spec?.volumes ?? []).some((volume) => volume.emptyDir !== undefined)) {
-    return { kind: "block", message: `${podName(pod)} uses emptyDir (set deleteEmptyDirData to evict it and lose that data)` };
+    return {
+      kind: "block",
+      message: `${podName(pod)} uses emptyDir (set deleteEmptyDirData to evict it and lose that data)`,
+    };
   }
-  if (controller === undefined && !spec.force) return { kind: "block", message: `${podName(pod)} has no controller (set force to delete it)` };
+  if (controller === undefined && !spec.force)
+    return { kind: "block", message: `${podName(pod)} has no controller (set force to delete it)` };
   return { kind: "evict" };
 }
 
@@ -83,7 +91,8 @@ export function classifyEvictionError(err: unknown, pod: PodObject): EvictionFai
   const message = err instanceof Error ? err.message : String(err);
   if (isKubeError(err, "TooManyRequests")) {
     const causes = err.details.causes ?? [];
-    const cause = causes.find((c) => c.reason === "DisruptionBudget") ?? causes.find((c) => BUDGET_NAME.test(c.message ?? ""));
+    const cause =
+      causes.find((c) => c.reason === "DisruptionBudget") ?? causes.find((c) => BUDGET_NAME.test(c.message ?? ""));
     const pdb = BUDGET_NAME.exec(cause?.message ?? message)?.[1];
     if (pdb === undefined && cause === undefined && !/disruption budget/i.test(message)) {
       return { kind: "retry", message: `eviction of ${name} throttled by the API server: ${message}` };
@@ -96,7 +105,10 @@ export function classifyEvictionError(err: unknown, pod: PodObject): EvictionFai
   }
   // The eviction subresource answers 500 when two budgets select one pod; it never will succeed.
   if (/more than one PodDisruptionBudget/i.test(message)) {
-    return { kind: "misconfigured", message: `${name} is selected by more than one PodDisruptionBudget, which the eviction API refuses: fix the budgets, then retry` };
+    return {
+      kind: "misconfigured",
+      message: `${name} is selected by more than one PodDisruptionBudget, which the eviction API refuses: fix the budgets, then retry`,
+    };
   }
   return { kind: "retry", message: `eviction of ${name} failed: ${message}` };
 }

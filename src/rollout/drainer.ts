@@ -24,7 +24,10 @@ const EVICTIONS_PER_ROUND = 32;
 
 export async function drainRound(port: KubePort, node: string, spec: DrainSpec, now: number): Promise<DrainRound> {
   const selector = labelSelectorString(spec.podSelector);
-  const pods = await port.list<PodObject>(POD_RESOURCE, { fieldSelector: `spec.nodeName=${node}`, ...(selector ? { labelSelector: selector } : {}) });
+  const pods = await port.list<PodObject>(POD_RESOURCE, {
+    fieldSelector: `spec.nodeName=${node}`,
+    ...(selector ? { labelSelector: selector } : {}),
+  });
   const plan = planDrain(pods.items, spec, now);
   if (plan.blockers.length > 0) return { state: "blocked", message: `cannot drain: ${plan.blockers.join("; ")}` };
   if (plan.done) return { state: "done" };
@@ -43,10 +46,14 @@ export async function drainRound(port: KubePort, node: string, spec: DrainSpec, 
       }
     }),
   );
-  for (const failure of failures) if (failure?.kind === "misconfigured") return { state: "misconfigured", message: failure.message };
+  for (const failure of failures)
+    if (failure?.kind === "misconfigured") return { state: "misconfigured", message: failure.message };
   const refused = failures.find((failure) => failure?.kind === "budget");
   if (refused?.kind === "budget") return { state: "blocked", message: refused.message };
   const retry = failures.find((failure) => failure?.kind === "retry");
   const pending = plan.evict.length + plan.terminating.length;
-  return { state: "waiting", message: retry?.kind === "retry" ? retry.message : `draining: ${pending} pod(s) still on the node` };
+  return {
+    state: "waiting",
+    message: retry?.kind === "retry" ? retry.message : `draining: ${pending} pod(s) still on the node`,
+  };
 }

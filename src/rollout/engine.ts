@@ -47,7 +47,13 @@ export interface RolloutResult {
   errors: unknown[];
 }
 
-export const DEFAULT_DRAIN_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 30_000, factor: 2, jitter: 0.2, resetAfterMs: 120_000 };
+export const DEFAULT_DRAIN_BACKOFF: BackoffPolicy = {
+  initialMs: 1000,
+  maxMs: 30_000,
+  factor: 2,
+  jitter: 0.2,
+  resetAfterMs: 120_000,
+};
 
 export class RolloutEngine {
   readonly caches: RolloutCaches;
@@ -76,7 +82,12 @@ export class RolloutEngine {
     const owner = ownerId(request.owner.kind, request.owner.name);
     const holder = currentLockHolder(this.caches);
     const holderGone = holder !== undefined && holder !== owner ? await this.lock.holderGone(holder) : false;
-    const nodes = await this.releaseOrphans(observeNodes(this.caches, request, state.failureMessages), owner, holder, holderGone);
+    const nodes = await this.releaseOrphans(
+      observeNodes(this.caches, request, state.failureMessages),
+      owner,
+      holder,
+      holderGone,
+    );
     return buildInput(request, nodes, { holder, holderGone }, this.options.clock.now());
   }
 
@@ -85,7 +96,11 @@ export class RolloutEngine {
     const state = this.stateFor(request);
     await this.loadFailureMessages(request, state);
     const input = await this.observe(request);
-    const decision = decideRollout(input, { drainMessages: state.drainMessages, drainFailures: state.drainFailures, healthySince: state.healthySince });
+    const decision = decideRollout(input, {
+      drainMessages: state.drainMessages,
+      drainFailures: state.drainFailures,
+      healthySince: state.healthySince,
+    });
     state.noteHealthy(decision.healthy, input.now);
     const outcome = await execute(
       {
@@ -116,7 +131,11 @@ export class RolloutEngine {
       requeueAfterMs: requeues.length > 0 ? Math.min(...requeues) : undefined,
       lockHeld: outcome.lockHeld,
       // From what was observed, not decided: a hand-back whose write failed leaves the claim to see.
-      released: input.releasing && !input.nodes.some((node) => node.claim?.owner === input.owner) && !outcome.lockHeld && outcome.errors.length === 0,
+      released:
+        input.releasing &&
+        !input.nodes.some((node) => node.claim?.owner === input.owner) &&
+        !outcome.lockHeld &&
+        outcome.errors.length === 0,
       errors: outcome.errors,
     };
   }
@@ -126,18 +145,30 @@ export class RolloutEngine {
    * treated as free nodes that remember the dead claim (to keep an admin's cordon). One GET per
    * distinct foreign owner per round, and only while such claims exist.
    */
-  private async releaseOrphans(nodes: ObservedNode[], owner: string, holder: string | undefined, holderGone: boolean): Promise<ObservedNode[]> {
-    const foreign = new Set(nodes.flatMap((node) => (node.claim && node.claim.owner !== owner ? [node.claim.owner] : [])));
+  private async releaseOrphans(
+    nodes: ObservedNode[],
+    owner: string,
+    holder: string | undefined,
+    holderGone: boolean,
+  ): Promise<ObservedNode[]> {
+    const foreign = new Set(
+      nodes.flatMap((node) => (node.claim && node.claim.owner !== owner ? [node.claim.owner] : [])),
+    );
     const gone = new Set<string>();
     for (const other of foreign) if (other === holder ? holderGone : await this.lock.holderGone(other)) gone.add(other);
     if (gone.size === 0) return nodes;
-    return nodes.map((node) => (node.claim && gone.has(node.claim.owner) ? { ...node, claim: undefined, orphanedClaim: node.claim } : node));
+    return nodes.map((node) =>
+      node.claim && gone.has(node.claim.owner) ? { ...node, claim: undefined, orphanedClaim: node.claim } : node,
+    );
   }
 
   /** Whether a node carries the owner's claim or the owner holds the lock: it must not just vanish. */
   holdsAnything(owner: { kind: string; name: string }): boolean {
     const id = ownerId(owner.kind, owner.name);
-    return currentLockHolder(this.caches) === id || currentNodes(this.caches).some((node) => readClaim(node.metadata.annotations)?.owner === id);
+    return (
+      currentLockHolder(this.caches) === id ||
+      currentNodes(this.caches).some((node) => readClaim(node.metadata.annotations)?.owner === id)
+    );
   }
 
   /** Drops the memory of an owner that was deleted. */
@@ -168,11 +199,20 @@ export class RolloutEngine {
       const failed = job.status?.conditions?.some((c) => c.type === "Failed" && c.status === "True") ?? false;
       if (!failed || state.failureMessages.has(job.metadata.name)) continue;
       try {
-        const pods = await this.options.port.list<PodObject>(POD_RESOURCE, { namespace: this.caches.jobNamespace, labelSelector: `job-name=${job.metadata.name}` });
+        const pods = await this.options.port.list<PodObject>(POD_RESOURCE, {
+          namespace: this.caches.jobNamespace,
+          labelSelector: `job-name=${job.metadata.name}`,
+        });
         const outcome = jobOutcome(job, pods.items);
-        state.failureMessages.set(job.metadata.name, outcome.state === "Failed" ? (outcome.message ?? outcome.reason) : "the node Job failed");
+        state.failureMessages.set(
+          job.metadata.name,
+          outcome.state === "Failed" ? (outcome.message ?? outcome.reason) : "the node Job failed",
+        );
       } catch (err) {
-        this.options.log.warn({ err, job: job.metadata.name }, "could not read the failed Job's pod; reporting the Job's own reason");
+        this.options.log.warn(
+          { err, job: job.metadata.name },
+          "could not read the failed Job's pod; reporting the Job's own reason",
+        );
       }
     }
   }

@@ -60,7 +60,13 @@ export interface ExecutionOutcome {
 
 const STEP_CONCURRENCY = 16;
 
-export async function execute(deps: ExecutorDeps, request: RolloutRequest, input: RolloutInput, decision: RolloutDecision, state: RoundState): Promise<ExecutionOutcome> {
+export async function execute(
+  deps: ExecutorDeps,
+  request: RolloutRequest,
+  input: RolloutInput,
+  decision: RolloutDecision,
+  state: RoundState,
+): Promise<ExecutionOutcome> {
   const outcome: ExecutionOutcome = {
     events: [],
     progress: new Map(),
@@ -108,7 +114,13 @@ export async function execute(deps: ExecutorDeps, request: RolloutRequest, input
       if (round.state !== "done") {
         noteDrain(deps, state, outcome, item.node, round.state, round.message);
         report(item.node, (entry) => ({ ...entry, message: round.message }));
-        requeue(round.state === "blocked" ? backoffFor(deps, state, item.node).next() : round.state === "misconfigured" ? 0 : deps.drainPollMs);
+        requeue(
+          round.state === "blocked"
+            ? backoffFor(deps, state, item.node).next()
+            : round.state === "misconfigured"
+              ? 0
+              : deps.drainPollMs,
+        );
         return;
       }
       clearDrain(state, item.node);
@@ -116,7 +128,8 @@ export async function execute(deps: ExecutorDeps, request: RolloutRequest, input
     const identity = attemptIdentity(request.target, item.attempt);
     const job: Job = request.buildJob(item.node, identity);
     const expected = input.jobName(item.node, item.attempt);
-    if (job.metadata.name !== expected) throw new Error(`buildJob named the Job ${job.metadata.name}, expected ${expected}`);
+    if (job.metadata.name !== expected)
+      throw new Error(`buildJob named the Job ${job.metadata.name}, expected ${expected}`);
     try {
       await deps.port.create(JOB_RESOURCE, job);
     } catch (err) {
@@ -136,7 +149,10 @@ export async function execute(deps: ExecutorDeps, request: RolloutRequest, input
         await deleteJobs(step.deleteJobs);
         const spec = step.cordon ? { unschedulable: true } : step.uncordon ? { unschedulable: null } : undefined;
         await patchNode(step.node, {
-          metadata: { resourceVersion: step.resourceVersion, annotations: { [CLAIM_ANNOTATION]: encodeClaim(step.claim) } },
+          metadata: {
+            resourceVersion: step.resourceVersion,
+            annotations: { [CLAIM_ANNOTATION]: encodeClaim(step.claim) },
+          },
           ...(spec ? { spec } : {}),
         });
         // A failure consumed the drain's report; a later retry starts with a clean slate.
@@ -153,7 +169,10 @@ export async function execute(deps: ExecutorDeps, request: RolloutRequest, input
         return;
       case "finish":
         await patchNode(step.node, {
-          metadata: { labels: { [request.completionLabel]: input.targetHash }, annotations: { [CLAIM_ANNOTATION]: null } },
+          metadata: {
+            labels: { [request.completionLabel]: input.targetHash },
+            annotations: { [CLAIM_ANNOTATION]: null },
+          },
           ...(step.uncordon ? { spec: { unschedulable: null } } : {}),
         });
         clearDrain(state, step.node);
@@ -231,7 +250,14 @@ function backoffFor(deps: ExecutorDeps, state: RoundState, node: string): Backof
   return backoff;
 }
 
-function noteDrain(deps: ExecutorDeps, state: RoundState, outcome: ExecutionOutcome, node: string, kind: "waiting" | "blocked" | "misconfigured", message: string): void {
+function noteDrain(
+  deps: ExecutorDeps,
+  state: RoundState,
+  outcome: ExecutionOutcome,
+  node: string,
+  kind: "waiting" | "blocked" | "misconfigured",
+  message: string,
+): void {
   state.drainMessages.set(node, message);
   if (kind === "misconfigured") {
     state.drainFailures.set(node, message);
@@ -243,7 +269,8 @@ function noteDrain(deps: ExecutorDeps, state: RoundState, outcome: ExecutionOutc
     return;
   }
   // An event per change of reason, not per retry: a drain blocked for ten minutes is one event.
-  if (state.drainBlocked.get(node) !== message) outcome.events.push({ type: "Warning", reason: "DrainBlocked", message: `${node}: ${message}` });
+  if (state.drainBlocked.get(node) !== message)
+    outcome.events.push({ type: "Warning", reason: "DrainBlocked", message: `${node}: ${message}` });
   state.drainBlocked.set(node, message);
   deps.log.debug({ node, message }, "drain blocked");
 }

@@ -28,7 +28,9 @@ export async function addReleaseFinalizer(port: KubePort, type: ResourceType, ob
   if (hasReleaseFinalizer(object) || isDeleting(object)) return true;
   const finalizers = [...(object.metadata.finalizers ?? []), RELEASE_FINALIZER];
   try {
-    await port.mergePatch(type, object.metadata.name, { metadata: { resourceVersion: object.metadata.resourceVersion, finalizers } });
+    await port.mergePatch(type, object.metadata.name, {
+      metadata: { resourceVersion: object.metadata.resourceVersion, finalizers },
+    });
     return true;
   } catch (err) {
     if (isConflict(err)) return false;

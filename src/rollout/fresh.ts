@@ -57,7 +57,8 @@ export class RecentWrites<T extends KubeObject> {
     const seen = (object: T): void => {
       const key = objectKey(object.metadata);
       const entry = this.written.get(key);
-      if (entry && resourceVersionAtLeast(object.metadata.resourceVersion, entry.object.metadata.resourceVersion)) this.written.delete(key);
+      if (entry && resourceVersionAtLeast(object.metadata.resourceVersion, entry.object.metadata.resourceVersion))
+        this.written.delete(key);
     };
     return {
       onAdd: seen,

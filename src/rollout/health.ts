@@ -88,11 +88,21 @@ export function evaluateHealth(input: HealthInput): HealthVerdict {
     }
     return { state: "waiting", message: detail, recheckInMs: deadline - now, settling: false };
   }
-  const healthySince = Math.max(jobFinishedAtMs, input.node.readySinceMs, ...input.mirrorPods.map((pod) => pod.readySinceMs), input.observedHealthySinceMs ?? now);
+  const healthySince = Math.max(
+    jobFinishedAtMs,
+    input.node.readySinceMs,
+    ...input.mirrorPods.map((pod) => pod.readySinceMs),
+    input.observedHealthySinceMs ?? now,
+  );
   const settledAt = healthySince + gate.settleMs;
   if (now >= settledAt) return { state: "healthy" };
   // The message must not count down: a status that changes every round rewrites itself forever.
-  return { state: "waiting", message: `healthy since ${new Date(healthySince).toISOString()}, settling ${formatMs(gate.settleMs)}`, recheckInMs: settledAt - now, settling: true };
+  return {
+    state: "waiting",
+    message: `healthy since ${new Date(healthySince).toISOString()}, settling ${formatMs(gate.settleMs)}`,
+    recheckInMs: settledAt - now,
+    settling: true,
+  };
 }
 
 /** An etcd member as the quorum guard sees it. */

@@ -6,7 +6,17 @@
  * disruption Lease. Our own writes are layered over them (fresh.ts).
  */
 import type { Logger } from "../observability/logger.ts";
-import { ACTION_LABEL, JOB_RESOURCE, MANAGED_BY, MANAGED_BY_LABEL, NODE_LABEL, OWNER_KIND_LABEL, OWNER_LABEL, POD_RESOURCE, type Job } from "../nodeops/job.ts";
+import {
+  ACTION_LABEL,
+  JOB_RESOURCE,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  NODE_LABEL,
+  OWNER_KIND_LABEL,
+  OWNER_LABEL,
+  POD_RESOURCE,
+  type Job,
+} from "../nodeops/job.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { ManagedInformer } from "../runtime/controller-module.ts";
 import { Informer } from "../runtime/informer.ts";
@@ -19,7 +29,12 @@ import { DISRUPTION_LOCK_NAME } from "./lock.ts";
 export const JOBS_BY_OWNER_NODE = "owner-node";
 export const MIRROR_POD_NAMESPACE = "kube-system";
 /** Static pods whose mirror pods the health gate and the quorum guard read (RKE2 labels them `component`). */
-export const CONTROL_PLANE_COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const;
+export const CONTROL_PLANE_COMPONENTS = [
+  "etcd",
+  "kube-apiserver",
+  "kube-controller-manager",
+  "kube-scheduler",
+] as const;
 
 /** Jobs of one action of one owner on one node (an owner may run other actions, e.g. snapshots). */
 export function jobIndexKey(action: string, ownerKind: string, ownerName: string, node: string): string {
@@ -29,7 +44,12 @@ export function jobIndexKey(action: string, ownerKind: string, ownerName: string
 /** `<action>/<owner-kind>/<owner>/<node>` from a node Job's labels; empty when they are missing. */
 export function jobIndexOf(job: Job): string {
   const labels = job.metadata.labels ?? {};
-  const [action, kind, owner, node] = [labels[ACTION_LABEL], labels[OWNER_KIND_LABEL], labels[OWNER_LABEL], labels[NODE_LABEL]];
+  const [action, kind, owner, node] = [
+    labels[ACTION_LABEL],
+    labels[OWNER_KIND_LABEL],
+    labels[OWNER_LABEL],
+    labels[NODE_LABEL],
+  ];
   return action && kind && owner && node ? jobIndexKey(action, kind, owner, node) : "";
 }
 
@@ -79,7 +99,12 @@ export function createRolloutCaches(options: RolloutCachesOptions): RolloutCache
       },
     },
   });
-  const lease = new Informer<Lease>({ ...base, type: LEASE_RESOURCE, namespace: options.namespace, fieldSelector: `metadata.name=${DISRUPTION_LOCK_NAME}` });
+  const lease = new Informer<Lease>({
+    ...base,
+    type: LEASE_RESOURCE,
+    namespace: options.namespace,
+    fieldSelector: `metadata.name=${DISRUPTION_LOCK_NAME}`,
+  });
   const nodeWrites = new RecentWrites<NodeObject>(options.clock);
   const leaseWrites = new RecentWrites<Lease>(options.clock);
   nodes.addHandler(nodeWrites.handler());
@@ -97,5 +122,16 @@ export function createRolloutCaches(options: RolloutCachesOptions): RolloutCache
       await Promise.all(all.map((informer) => informer.stop()));
     },
   };
-  return { nodes, mirrorPods, jobs, lease, nodeWrites, leaseWrites, informers: [runnable], lockNamespace: options.namespace, lockName: DISRUPTION_LOCK_NAME, jobNamespace: options.jobNamespace };
+  return {
+    nodes,
+    mirrorPods,
+    jobs,
+    lease,
+    nodeWrites,
+    leaseWrites,
+    informers: [runnable],
+    lockNamespace: options.namespace,
+    lockName: DISRUPTION_LOCK_NAME,
+    jobNamespace: options.jobNamespace,
+  };
 }

@@ -36,7 +36,10 @@ export interface PodObject extends KubeObject {
 /** The kubelet marks a mirror pod (the API view of a static pod) with this annotation. */
 export const MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
 
-export function conditionOf(object: { status?: { conditions?: KubeCondition[] } }, type: string): KubeCondition | undefined {
+export function conditionOf(
+  object: { status?: { conditions?: KubeCondition[] } },
+  type: string,
+): KubeCondition | undefined {
   return object.status?.conditions?.find((condition) => condition.type === type);
 }
 
@@ -75,7 +78,9 @@ const READ_NODE_ANNOTATIONS: ReadonlySet<string> = new Set([NODE_ARGS_ANNOTATION
 
 function readAnnotations(annotations: Record<string, string> | undefined): Record<string, string> | undefined {
   if (annotations === undefined) return undefined;
-  const read = Object.entries(annotations).filter(([key]) => key.startsWith(OWN_ANNOTATION_PREFIX) || READ_NODE_ANNOTATIONS.has(key));
+  const read = Object.entries(annotations).filter(
+    ([key]) => key.startsWith(OWN_ANNOTATION_PREFIX) || READ_NODE_ANNOTATIONS.has(key),
+  );
   return read.length === 0 ? undefined : Object.fromEntries(read);
 }
 

@@ -31,7 +31,13 @@ export class DisruptionLock {
   /** Kinds that may hold the lock, by kind name: to check whether a holder still exists. */
   private readonly holderKinds: ReadonlyMap<string, ResourceType>;
 
-  constructor(options: { port: KubePort; clock: Clock; namespace: string; name?: string; holderKinds: readonly ResourceType[] }) {
+  constructor(options: {
+    port: KubePort;
+    clock: Clock;
+    namespace: string;
+    name?: string;
+    holderKinds: readonly ResourceType[];
+  }) {
     this.port = options.port;
     this.clock = options.clock;
     this.holderKinds = new Map(options.holderKinds.map((type) => [type.kind, type]));
@@ -71,7 +77,13 @@ export class DisruptionLock {
       const spec = current.spec ?? {};
       const replaced = await this.port.replace<Lease>(LEASE_RESOURCE, {
         ...current,
-        spec: { ...spec, holderIdentity: owner, acquireTime: now, renewTime: now, leaseTransitions: (spec.leaseTransitions ?? 0) + 1 },
+        spec: {
+          ...spec,
+          holderIdentity: owner,
+          acquireTime: now,
+          renewTime: now,
+          leaseTransitions: (spec.leaseTransitions ?? 0) + 1,
+        },
       });
       return { held: true, lease: replaced };
     } catch (err) {
@@ -85,7 +97,10 @@ export class DisruptionLock {
     if (current === undefined || lockHolder(current) !== owner) return { held: false, lease: current };
     const { holderIdentity: _holder, ...rest } = current.spec ?? {};
     try {
-      const replaced = await this.port.replace<Lease>(LEASE_RESOURCE, { ...current, spec: { ...rest, renewTime: microTime(this.clock.now()) } });
+      const replaced = await this.port.replace<Lease>(LEASE_RESOURCE, {
+        ...current,
+        spec: { ...rest, renewTime: microTime(this.clock.now()) },
+      });
       return { held: false, lease: replaced };
     } catch (err) {
       if (isNotFound(err)) return { held: false, lease: undefined };

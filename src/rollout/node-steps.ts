@@ -28,7 +28,12 @@ function workFor(input: RolloutInput, node: ObservedNode, attempt: number, attem
 }
 
 /** Begins the next attempt (or says why it cannot), removing the Jobs of earlier ones first. */
-export function beginAttempt(ctx: ClaimedNodeContext, base: NodeClaim, staleJobs: readonly ObservedJob[], event: RolloutEvent | undefined): NodeDecision {
+export function beginAttempt(
+  ctx: ClaimedNodeContext,
+  base: NodeClaim,
+  staleJobs: readonly ObservedJob[],
+  event: RolloutEvent | undefined,
+): NodeDecision {
   const { input, node } = ctx;
   const deleteJobs = staleJobs.filter((job) => !job.deleting).map((job) => job.name);
   if (!ctx.canBegin.ok) {
@@ -60,7 +65,13 @@ export function beginAttempt(ctx: ClaimedNodeContext, base: NodeClaim, staleJobs
 function writeClaim(
   node: ObservedNode,
   claim: NodeClaim,
-  options: { cordon?: boolean; uncordon?: boolean; needsLock?: boolean; deleteJobs?: string[]; then?: AttemptWork | undefined },
+  options: {
+    cordon?: boolean;
+    uncordon?: boolean;
+    needsLock?: boolean;
+    deleteJobs?: string[];
+    then?: AttemptWork | undefined;
+  },
 ): NodeStep {
   return {
     kind: "writeClaim",
@@ -76,10 +87,20 @@ function writeClaim(
 }
 
 /** The attempt failed: start the next one, or mark the node failed when none is left. */
-function attemptFailed(ctx: ClaimedNodeContext, message: string, beforeJob: boolean, staleJobs: readonly ObservedJob[], terminal = false): NodeDecision {
+function attemptFailed(
+  ctx: ClaimedNodeContext,
+  message: string,
+  beforeJob: boolean,
+  staleJobs: readonly ObservedJob[],
+  terminal = false,
+): NodeDecision {
   const { input, node, claim } = ctx;
   const max = input.policy.maxAttemptsPerNode;
-  const failedEvent: RolloutEvent = { type: "Warning", reason: "AttemptFailed", message: `${node.name}: attempt ${claim.attempts} of ${max} failed: ${message}` };
+  const failedEvent: RolloutEvent = {
+    type: "Warning",
+    reason: "AttemptFailed",
+    message: `${node.name}: attempt ${claim.attempts} of ${max} failed: ${message}`,
+  };
   // The owner is going away: no next attempt; the node goes back to a person, cordoned.
   if (input.releasing) return handBack(ctx, message);
   if (claim.attempts < max && !terminal) return beginAttempt(ctx, claim, staleJobs, failedEvent);
@@ -89,7 +110,14 @@ function attemptFailed(ctx: ClaimedNodeContext, message: string, beforeJob: bool
   const failed: NodeClaim = { ...claim, attemptStartedAt: undefined, failed: message };
   return {
     steps: [writeClaim(node, failed, { uncordon })],
-    events: [failedEvent, { type: "Warning", reason: "NodeFailed", message: `${node.name} failed after ${claim.attempts} attempt(s): ${message}` }],
+    events: [
+      failedEvent,
+      {
+        type: "Warning",
+        reason: "NodeFailed",
+        message: `${node.name} failed after ${claim.attempts} attempt(s): ${message}`,
+      },
+    ],
     status: entry(node, failed, "Failed", { message }),
     done: false,
     stillOut: cordonedByUs(node, claim) && !uncordon,
@@ -103,16 +131,36 @@ export function decideClaimedNode(ctx: ClaimedNodeContext): NodeDecision {
   if (input.releasing && !continuesWhileReleasing(ctx)) return decideReleasing(ctx);
 
   if (claim.target !== input.targetHash) {
-    const reset: NodeClaim = { ...claim, target: input.targetHash, attempts: 0, attemptStartedAt: undefined, failed: undefined };
-    const event: RolloutEvent = { type: "Normal", reason: "Retargeted", message: `${node.name}: target changed; its earlier Jobs are removed and it starts over` };
+    const reset: NodeClaim = {
+      ...claim,
+      target: input.targetHash,
+      attempts: 0,
+      attemptStartedAt: undefined,
+      failed: undefined,
+    };
+    const event: RolloutEvent = {
+      type: "Normal",
+      reason: "Retargeted",
+      message: `${node.name}: target changed; its earlier Jobs are removed and it starts over`,
+    };
     return beginAttempt(ctx, reset, live, event);
   }
   if (claim.failed !== undefined) {
     if (input.retryFailed) {
       const reset: NodeClaim = { ...claim, attempts: 0, failed: undefined };
-      return beginAttempt(ctx, reset, live, { type: "Normal", reason: "NodeRetried", message: `${node.name}: retrying after failure` });
+      return beginAttempt(ctx, reset, live, {
+        type: "Normal",
+        reason: "NodeRetried",
+        message: `${node.name}: retrying after failure`,
+      });
     }
-    return { steps: [], events: [], status: entry(node, claim, "Failed", { message: claim.failed }), done: false, stillOut: cordonedByUs(node, claim) };
+    return {
+      steps: [],
+      events: [],
+      status: entry(node, claim, "Failed", { message: claim.failed }),
+      done: false,
+      stillOut: cordonedByUs(node, claim),
+    };
   }
   if (claim.attemptStartedAt === undefined) return beginAttempt(ctx, claim, live, undefined);
 
@@ -122,9 +170,16 @@ export function decideClaimedNode(ctx: ClaimedNodeContext): NodeDecision {
   const staleToDelete = stale.filter((job) => !job.deleting).map((job) => job.name);
 
   if (current && (current.state === "Succeeded" || !current.deleting)) {
-    const cleanup: NodeStep[] = staleToDelete.length > 0 ? [{ kind: "deleteJobs", node: node.name, jobs: staleToDelete }] : [];
+    const cleanup: NodeStep[] =
+      staleToDelete.length > 0 ? [{ kind: "deleteJobs", node: node.name, jobs: staleToDelete }] : [];
     if (current.state === "Running") {
-      return { steps: cleanup, events: [], status: entry(node, claim, "Running", { job: current.name }), done: false, stillOut: true };
+      return {
+        steps: cleanup,
+        events: [],
+        status: entry(node, claim, "Running", { job: current.name }),
+        done: false,
+        stillOut: true,
+      };
     }
     if (current.state === "Failed") return attemptFailed(ctx, current.message ?? "the node Job failed", false, live);
     const verdict = evaluateHealth({
@@ -151,7 +206,16 @@ export function decideClaimedNode(ctx: ClaimedNodeContext): NodeDecision {
     }
     const durationMs = input.now - Date.parse(claim.claimedAt);
     return {
-      steps: [...cleanup, { kind: "finish", node: node.name, tier: node.tier, uncordon: cordonedByUs(node, claim), durationMs: Number.isFinite(durationMs) ? durationMs : undefined }],
+      steps: [
+        ...cleanup,
+        {
+          kind: "finish",
+          node: node.name,
+          tier: node.tier,
+          uncordon: cordonedByUs(node, claim),
+          durationMs: Number.isFinite(durationMs) ? durationMs : undefined,
+        },
+      ],
       events: [{ type: "Normal", reason: "NodeSucceeded", message: `${node.name} is done and healthy` }],
       status: undefined,
       done: true,
@@ -162,8 +226,15 @@ export function decideClaimedNode(ctx: ClaimedNodeContext): NodeDecision {
   // No Job for this attempt yet: old ones must be gone first (never two Jobs on one node).
   if (stale.length > 0 || current) {
     const waitingFor = [...stale, ...(current ? [current] : [])].map((job) => job.name).join(", ");
-    const steps: NodeStep[] = staleToDelete.length > 0 ? [{ kind: "deleteJobs", node: node.name, jobs: staleToDelete }] : [];
-    return { steps, events: [], status: entry(node, claim, "Waiting", { message: `waiting for earlier Job(s) ${waitingFor} to go` }), done: false, stillOut: true };
+    const steps: NodeStep[] =
+      staleToDelete.length > 0 ? [{ kind: "deleteJobs", node: node.name, jobs: staleToDelete }] : [];
+    return {
+      steps,
+      events: [],
+      status: entry(node, claim, "Waiting", { message: `waiting for earlier Job(s) ${waitingFor} to go` }),
+      done: false,
+      stillOut: true,
+    };
   }
   const work = workFor(input, node, claim.attempts, startedMs);
   if (work.drain && ctx.drainFailure !== undefined) return attemptFailed(ctx, ctx.drainFailure, true, live, true);
@@ -171,12 +242,23 @@ export function decideClaimedNode(ctx: ClaimedNodeContext): NodeDecision {
     const detail = ctx.drainMessage ? `: ${ctx.drainMessage}` : "";
     return attemptFailed(ctx, `drain did not finish within ${work.drain.spec.timeout}${detail}`, true, live);
   }
-  const step: NodeStep = node.unschedulable ? { kind: "work", work, deleteJobs: [] } : writeClaim(node, claim, { cordon: true, needsLock: true, then: work });
+  const step: NodeStep = node.unschedulable
+    ? { kind: "work", work, deleteJobs: [] }
+    : writeClaim(node, claim, { cordon: true, needsLock: true, then: work });
   const phase = work.drain ? "Draining" : "Running";
   return {
     steps: [step],
     events: [],
-    status: entry(node, claim, phase, work.drain ? (ctx.drainMessage ? { message: ctx.drainMessage } : {}) : { job: input.jobName(node.name, claim.attempts) }),
+    status: entry(
+      node,
+      claim,
+      phase,
+      work.drain
+        ? ctx.drainMessage
+          ? { message: ctx.drainMessage }
+          : {}
+        : { job: input.jobName(node.name, claim.attempts) },
+    ),
     done: false,
     stillOut: true,
     ...(work.drain ? { recheckInMs: Math.max(0, work.drain.deadlineMs - input.now) } : {}),

@@ -7,7 +7,14 @@ import { objectKey } from "../runtime/kube/types.ts";
 import { ownerId, readClaim, targetHash } from "./claim.ts";
 import type { RolloutCaches } from "./informers.ts";
 import { JOBS_BY_OWNER_NODE, MIRROR_POD_NAMESPACE, jobIndexKey } from "./informers.ts";
-import { conditionOf, isNodeReady, isPodReady, kubeletVersionOf, transitionMs, type NodeObject } from "./kube-objects.ts";
+import {
+  conditionOf,
+  isNodeReady,
+  isPodReady,
+  kubeletVersionOf,
+  transitionMs,
+  type NodeObject,
+} from "./kube-objects.ts";
 import { lockHolder } from "./lock.ts";
 import { matchesLabelSelector } from "./selector.ts";
 import type { LockView, ObservedJob, ObservedNode, RolloutInput, RolloutOwner, RolloutPolicy } from "./types.ts";
@@ -40,14 +47,19 @@ export function attemptIdentity(target: string, attempt: number): string {
   return `${targetHash(target)}#${attempt}`;
 }
 
-export function jobNameFor(request: Pick<RolloutRequest, "action" | "owner" | "target">): (node: string, attempt: number) => string {
-  return (node, attempt) => nodeJobName(request.action, request.owner.name, node, attemptIdentity(request.target, attempt));
+export function jobNameFor(
+  request: Pick<RolloutRequest, "action" | "owner" | "target">,
+): (node: string, attempt: number) => string {
+  return (node, attempt) =>
+    nodeJobName(request.action, request.owner.name, node, attemptIdentity(request.target, attempt));
 }
 
 export function observeJob(job: Job, failureMessages: ReadonlyMap<string, string>): ObservedJob {
   const conditions = job.status?.conditions ?? [];
   const final = conditions.find((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
-  const finishedAt = Date.parse(job.status?.completionTime ?? (final as { lastTransitionTime?: string } | undefined)?.lastTransitionTime ?? "");
+  const finishedAt = Date.parse(
+    job.status?.completionTime ?? (final as { lastTransitionTime?: string } | undefined)?.lastTransitionTime ?? "",
+  );
   const base = { name: job.metadata.name, deleting: job.metadata.deletionTimestamp !== undefined };
   const finished = Number.isFinite(finishedAt) ? { finishedAtMs: finishedAt } : {};
   if (final?.type === "Complete") return { ...base, state: "Succeeded", ...finished };
@@ -63,19 +75,29 @@ export function currentNodes(caches: RolloutCaches): NodeObject[] {
   return caches.nodes.cache.list().map((node) => caches.nodeWrites.resolve(node, objectKey(node.metadata)) ?? node);
 }
 
-export function observeNodes(caches: RolloutCaches, request: RolloutRequest, failureMessages: ReadonlyMap<string, string>): ObservedNode[] {
+export function observeNodes(
+  caches: RolloutCaches,
+  request: RolloutRequest,
+  failureMessages: ReadonlyMap<string, string>,
+): ObservedNode[] {
   const hash = targetHash(request.target);
   return currentNodes(caches).map((node) => {
     const name = node.metadata.name;
     const roles = rolesFromLabels(node.metadata.labels);
     const ready = conditionOf(node, "Ready");
-    const jobs = caches.jobs.cache.byIndex(JOBS_BY_OWNER_NODE, jobIndexKey(request.action, request.owner.kind, request.owner.name, name));
+    const jobs = caches.jobs.cache.byIndex(
+      JOBS_BY_OWNER_NODE,
+      jobIndexKey(request.action, request.owner.kind, request.owner.name, name),
+    );
     return {
       name,
       resourceVersion: node.metadata.resourceVersion ?? "",
       roles,
       tier: tierOf(roles),
-      selected: runsLinuxNodeJobs(node.metadata.labels) && matchesLabelSelector(request.nodeSelector, node.metadata.labels) && !request.excludedNodes?.has(name),
+      selected:
+        runsLinuxNodeJobs(node.metadata.labels) &&
+        matchesLabelSelector(request.nodeSelector, node.metadata.labels) &&
+        !request.excludedNodes?.has(name),
       ready: isNodeReady(node),
       readySinceMs: transitionMs(ready),
       unschedulable: node.spec?.unschedulable === true,
@@ -84,7 +106,12 @@ export function observeNodes(caches: RolloutCaches, request: RolloutRequest, fai
       doneHash: node.metadata.labels?.[request.completionLabel],
       mirrorPods: mirrorPodNames(name, roles).map((podName) => {
         const pod = caches.mirrorPods.cache.get(`${MIRROR_POD_NAMESPACE}/${podName}`);
-        return { name: podName, exists: pod !== undefined, ready: pod !== undefined && isPodReady(pod), readySinceMs: pod ? transitionMs(conditionOf(pod, "Ready")) : 0 };
+        return {
+          name: podName,
+          exists: pod !== undefined,
+          ready: pod !== undefined && isPodReady(pod),
+          readySinceMs: pod ? transitionMs(conditionOf(pod, "Ready")) : 0,
+        };
       }),
       jobs: jobs.map((job) => observeJob(job, failureMessages)),
       satisfied: hash !== node.metadata.labels?.[request.completionLabel] && (request.isSatisfied?.(node) ?? false),
@@ -92,7 +119,12 @@ export function observeNodes(caches: RolloutCaches, request: RolloutRequest, fai
   });
 }
 
-export function buildInput(request: RolloutRequest, nodes: readonly ObservedNode[], lock: LockView, now: number): RolloutInput {
+export function buildInput(
+  request: RolloutRequest,
+  nodes: readonly ObservedNode[],
+  lock: LockView,
+  now: number,
+): RolloutInput {
   return {
     now,
     owner: ownerId(request.owner.kind, request.owner.name),

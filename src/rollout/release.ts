@@ -18,7 +18,8 @@ import { cordonedByUs, entry, type ClaimedNodeContext, type NodeDecision } from 
 /** This attempt's Job runs or passed: let the node finish through the normal steps. */
 export function continuesWhileReleasing(ctx: ClaimedNodeContext): boolean {
   const { input, node, claim } = ctx;
-  if (claim.failed !== undefined || claim.attemptStartedAt === undefined || claim.target !== input.targetHash) return false;
+  if (claim.failed !== undefined || claim.attemptStartedAt === undefined || claim.target !== input.targetHash)
+    return false;
   const current = node.jobs.find((job) => job.name === input.jobName(node.name, claim.attempts));
   return current !== undefined && !current.deleting && current.state !== "Failed";
 }
@@ -31,7 +32,9 @@ export function decideReleasing(ctx: ClaimedNodeContext): NodeDecision {
     return {
       steps: [],
       events: [],
-      status: entry(node, claim, "Running", { message: `owner deleted: waiting for Job(s) ${names} to end before handing the node back` }),
+      status: entry(node, claim, "Running", {
+        message: `owner deleted: waiting for Job(s) ${names} to end before handing the node back`,
+      }),
       done: false,
       stillOut: true,
     };

@@ -2,7 +2,10 @@
 import type { LabelSelector } from "../api/common.ts";
 
 /** An empty (or absent) selector matches everything, as a node selector and a pod selector do. */
-export function matchesLabelSelector(selector: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+export function matchesLabelSelector(
+  selector: LabelSelector | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   if (selector === undefined) return true;
   const have = labels ?? {};
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (have[key] !== value) return false;

@@ -9,21 +9,33 @@ function byUrgency(a: StatusNode, b: StatusNode): number {
 }
 
 /** `drainBlocked`: nodes whose last drain round was refused (PodDisruptionBudget, blocking pods). */
-export function summarize(input: RolloutInput, decision: RolloutDecision, maxNodes: number, drainBlocked: ReadonlyMap<string, string> = new Map()): RolloutSummary {
-  const relevant = input.nodes.filter((node) => node.selected || node.claim?.owner === input.owner || decision.progress.has(node.name));
+export function summarize(
+  input: RolloutInput,
+  decision: RolloutDecision,
+  maxNodes: number,
+  drainBlocked: ReadonlyMap<string, string> = new Map(),
+): RolloutSummary {
+  const relevant = input.nodes.filter(
+    (node) => node.selected || node.claim?.owner === input.owner || decision.progress.has(node.name),
+  );
   const busy = [...decision.progress.values()];
   const failed = busy.filter((node) => node.phase === "Failed").length;
   const inProgress = busy.length - failed;
   const done = relevant.filter((node) => decision.done.has(node.name)).length;
   const total = relevant.length;
   const tier = currentTier(relevant, decision.done) ?? "";
-  const [blockedNode, blockedMessage] = [...drainBlocked].find(([name]) => decision.progress.get(name)?.phase === "Draining") ?? [];
+  const [blockedNode, blockedMessage] =
+    [...drainBlocked].find(([name]) => decision.progress.get(name)?.phase === "Draining") ?? [];
   return {
     tier,
     counts: { total, done, inProgress, pending: Math.max(0, total - done - failed - inProgress), failed },
     nodes: busy.sort(byUrgency).slice(0, maxNodes),
     halted: failed > 0,
     complete: done === total,
-    waiting: decision.waiting ?? (blockedNode !== undefined ? { reason: "DrainBlocked", message: `${blockedNode}: ${blockedMessage ?? ""}` } : undefined),
+    waiting:
+      decision.waiting ??
+      (blockedNode !== undefined
+        ? { reason: "DrainBlocked", message: `${blockedNode}: ${blockedMessage ?? ""}` }
+        : undefined),
   };
 }

@@ -86,9 +86,13 @@ export class OptionalInformer<T extends KubeObject> {
         this.innerStarted = true;
         inner.start();
         const aborted = new Promise<void>((resolve) => {
-          this.abort.signal.addEventListener("abort", () => {
-            resolve();
-          }, { once: true });
+          this.abort.signal.addEventListener(
+            "abort",
+            () => {
+              resolve();
+            },
+            { once: true },
+          );
         });
         await Promise.race([inner.synced, aborted]);
         if (inner.hasSynced()) this.change("served");

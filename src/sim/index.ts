@@ -94,8 +94,15 @@ async function createIfMissing(port: KubePort, type: typeof CRDS, object: KubeOb
 function loadKubeConfig(path: string): KubeConfig {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(path);
-  const clusters = kubeConfig.clusters.map((cluster) => (cluster.server.startsWith("http:") ? { ...cluster, skipTLSVerify: true } : cluster));
-  kubeConfig.loadFromOptions({ clusters, users: kubeConfig.users, contexts: kubeConfig.contexts, currentContext: kubeConfig.currentContext });
+  const clusters = kubeConfig.clusters.map((cluster) =>
+    cluster.server.startsWith("http:") ? { ...cluster, skipTLSVerify: true } : cluster,
+  );
+  kubeConfig.loadFromOptions({
+    clusters,
+    users: kubeConfig.users,
+    contexts: kubeConfig.contexts,
+    currentContext: kubeConfig.currentContext,
+  });
   return kubeConfig;
 }
 
@@ -108,7 +115,11 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
   if (options.external) {
     kubeconfigPath = options.external.kubeconfigPath;
   } else {
-    apiServer = await startApiServer({ ...(options.apiServer?.port !== undefined ? { port: options.apiServer.port } : {}), clock, log: log.child({ component: "sim-apiserver" }) });
+    apiServer = await startApiServer({
+      ...(options.apiServer?.port !== undefined ? { port: options.apiServer.port } : {}),
+      clock,
+      log: log.child({ component: "sim-apiserver" }),
+    });
     tempDir = await mkdtemp(join(tmpdir(), "rke2-sim-"));
     kubeconfigPath = join(tempDir, "kubeconfig");
     await apiServer.writeKubeconfig(kubeconfigPath);
@@ -124,7 +135,8 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
     ...(options.onOperatorRequest ? { onRequest: options.onOperatorRequest } : {}),
   });
   // The server derives each Node writer's field manager from its User-Agent, as for the real components.
-  const writerAgent = (writer: NodeWriter): string => `${writer}/${options.topology.version} (linux/amd64) ${SIM_CLIENT}`;
+  const writerAgent = (writer: NodeWriter): string =>
+    `${writer}/${options.topology.version} (linux/amd64) ${SIM_CLIENT}`;
   const writerPort = (writer: NodeWriter): KubePort =>
     createKubePort(kubeConfigConnection(kubeConfig), { clock, userAgent: writerAgent(writer) });
   const writers = Object.fromEntries(NODE_WRITERS.map((writer) => [writer, writerPort(writer)]));
@@ -132,7 +144,11 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
   const rke2Crds = options.etcdSnapshotFileCrd === false ? [] : [etcdSnapshotFileCrd];
   for (const crd of [...rke2Crds, ...operatorCrds()]) await createIfMissing(port, CRDS, crd);
   for (const ns of SIM_NAMESPACES) {
-    await createIfMissing(port, NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns.name, ...(ns.labels ? { labels: ns.labels } : {}) } });
+    await createIfMissing(port, NAMESPACES, {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: ns.name, ...(ns.labels ? { labels: ns.labels } : {}) },
+    });
   }
 
   const cluster = new SimCluster({
@@ -145,7 +161,14 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
     ...(options.durations ? { durations: options.durations } : {}),
     ...(options.workloads !== undefined ? { workloads: options.workloads } : {}),
   });
-  const controllers = apiServer ? new SimControllers({ port, clock, log: log.child({ component: "sim-controllers" }), jobBackoffMs: cluster.durations.jobBackoffMs }) : undefined;
+  const controllers = apiServer
+    ? new SimControllers({
+        port,
+        clock,
+        log: log.child({ component: "sim-controllers" }),
+        jobBackoffMs: cluster.durations.jobBackoffMs,
+      })
+    : undefined;
   await controllers?.start();
   await cluster.start();
 
@@ -170,11 +193,16 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
  * Appends the operator's distinct requests, and the authorization checks admission made of its
  * writes (marked `admission`), to `<dir>/<uuid>.jsonl` for the RBAC coverage check.
  */
-async function writeOperatorRequests(apiServer: Pick<SimApiServer, "requests" | "authorizationChecks">, dir: string | undefined): Promise<void> {
+async function writeOperatorRequests(
+  apiServer: Pick<SimApiServer, "requests" | "authorizationChecks">,
+  dir: string | undefined,
+): Promise<void> {
   if (!dir) return;
   const lines = [
     ...apiServer.requests.entries(OPERATOR_CLIENT).map((entry) => JSON.stringify(entry)),
-    ...apiServer.authorizationChecks.entries(OPERATOR_CLIENT).map((entry) => JSON.stringify({ ...entry, admission: true })),
+    ...apiServer.authorizationChecks
+      .entries(OPERATOR_CLIENT)
+      .map((entry) => JSON.stringify({ ...entry, admission: true })),
   ];
   if (lines.length === 0) return;
   await mkdir(dir, { recursive: true });

@@ -7,10 +7,19 @@ import type { KubeObject, ResourceType } from "../runtime/kube/types.ts";
 import type { S3Credentials } from "./s3-location.ts";
 
 export const SECRET_RESOURCE: ResourceType = { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true };
-export const CONFIGMAP_RESOURCE: ResourceType = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
+export const CONFIGMAP_RESOURCE: ResourceType = {
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  plural: "configmaps",
+  namespaced: true,
+};
 
 /** The keys of the credentials Secret (docs/etcd-snapshots.md "Fields", `s3.credentialsSecret`). */
-export const CREDENTIAL_KEYS = { accessKey: "accessKey", secretKey: "secretKey", sessionToken: "sessionToken" } as const;
+export const CREDENTIAL_KEYS = {
+  accessKey: "accessKey",
+  secretKey: "secretKey",
+  sessionToken: "sessionToken",
+} as const;
 
 export interface Secret extends KubeObject {
   type?: string;
@@ -57,9 +66,14 @@ export async function readEndpointCa(port: KubePort, namespace: string, ref: CaR
   const where = `${ref.kind} ${namespace}/${ref.name}`;
   const pem =
     ref.kind === "Secret"
-      ? await port.get<Secret>(SECRET_RESOURCE, ref.name, namespace).then((secret) => (secret ? (secretValue(secret, ref.key) ?? null) : undefined))
-      : await port.get<ConfigMap>(CONFIGMAP_RESOURCE, ref.name, namespace).then((map) => (map ? (map.data?.[ref.key] ?? null) : undefined));
+      ? await port
+          .get<Secret>(SECRET_RESOURCE, ref.name, namespace)
+          .then((secret) => (secret ? (secretValue(secret, ref.key) ?? null) : undefined))
+      : await port
+          .get<ConfigMap>(CONFIGMAP_RESOURCE, ref.name, namespace)
+          .then((map) => (map ? (map.data?.[ref.key] ?? null) : undefined));
   if (pem === undefined) return { ok: false, message: `${where} not found` };
-  if (pem === null || !pem.includes("-----BEGIN CERTIFICATE-----")) return { ok: false, message: `${where} has no PEM certificate under key ${ref.key}` };
+  if (pem === null || !pem.includes("-----BEGIN CERTIFICATE-----"))
+    return { ok: false, message: `${where} has no PEM certificate under key ${ref.key}` };
   return { ok: true, value: pem };
 }

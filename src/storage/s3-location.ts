@@ -45,7 +45,10 @@ export function s3LocationFromSpec(s3: NonNullable<EtcdSnapshotPolicySpec["s3"]>
 
 /** RKE2 joins folder and file name with path.Join: no doubled or leading slashes. */
 export function normaliseFolder(folder: string | undefined): string {
-  return (folder ?? "").split("/").filter((part) => part !== "").join("/");
+  return (folder ?? "")
+    .split("/")
+    .filter((part) => part !== "")
+    .join("/");
 }
 
 export function objectKeyFor(location: Pick<S3Location, "folder">, fileName: string): string {

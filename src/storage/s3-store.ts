@@ -79,11 +79,19 @@ export const openS3Store: ObjectStoreFactory = (options) => {
       try {
         await client.send(new s3.HeadBucketCommand({ Bucket: location.bucket }));
       } catch (err) {
-        return { ok: false, message: httpStatusOf(err) === 404 ? `bucket ${location.bucket} does not exist at ${location.endpoint}` : describe(err) };
+        return {
+          ok: false,
+          message:
+            httpStatusOf(err) === 404
+              ? `bucket ${location.bucket} does not exist at ${location.endpoint}`
+              : describe(err),
+        };
       }
       try {
         const prefix = location.folder === "" ? undefined : `${location.folder}/`;
-        await client.send(new s3.ListObjectsV2Command({ Bucket: location.bucket, MaxKeys: 1, ...(prefix ? { Prefix: prefix } : {}) }));
+        await client.send(
+          new s3.ListObjectsV2Command({ Bucket: location.bucket, MaxKeys: 1, ...(prefix ? { Prefix: prefix } : {}) }),
+        );
       } catch (err) {
         return { ok: false, message: `cannot list ${where(location)}: ${describe(err)}` };
       }
@@ -115,7 +123,8 @@ export function describeS3Error(err: unknown, location: Pick<S3Location, "endpoi
   const message = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: unknown } | undefined)?.code;
   const detail = (message && message !== "UnknownError" ? message : name).replace(NODE_CA_HINT, "");
-  if (status === 403) return `access to bucket ${location.bucket} denied (403 ${name}): check the credentials Secret and the bucket policy`;
+  if (status === 403)
+    return `access to bucket ${location.bucket} denied (403 ${name}): check the credentials Secret and the bucket policy`;
   if (status !== undefined) return `S3 ${location.endpoint} answered ${status} ${name}: ${detail}`;
   const codePrefix = typeof code === "string" ? `${code} ` : "";
   if ((typeof code === "string" && TLS_VERIFY_CODES.has(code)) || CERTIFICATE_FAILURE.test(detail)) {
@@ -141,6 +150,7 @@ const TLS_VERIFY_CODES = new Set([
   "CERT_SIGNATURE_FAILURE",
   "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
-const CERTIFICATE_FAILURE = /unable to verify the first certificate|self[- ]signed certificate|unable to get (local )?issuer certificate|certificate has expired|certificate is not yet valid|does not match certificate's altnames/i;
+const CERTIFICATE_FAILURE =
+  /unable to verify the first certificate|self[- ]signed certificate|unable to get (local )?issuer certificate|certificate has expired|certificate is not yet valid|does not match certificate's altnames/i;
 /** Node's advice to start it with --use-system-ca: not something a user of the operator can act on. */
 const NODE_CA_HINT = /; if the root CA is installed locally, try running Node\.js with --use-system-ca$/;

@@ -54,7 +54,9 @@ describeOnSim("faultInjection")("@kubernetes/client-node against the simulated A
   it("an informer lists, watches, and relists after a 410 on reconnect", async () => {
     createConfigMap("a");
     const api = kc.makeApiClient(CoreV1Api);
-    const informer = makeInformer<V1ConfigMap>(kc, "/api/v1/namespaces/default/configmaps", () => api.listNamespacedConfigMap({ namespace: "default" }));
+    const informer = makeInformer<V1ConfigMap>(kc, "/api/v1/namespaces/default/configmaps", () =>
+      api.listNamespacedConfigMap({ namespace: "default" }),
+    );
     const added: string[] = [];
     informer.on("add", (cm) => added.push(cm.metadata?.name ?? ""));
     // Streams end after 1s; the reconnect then waits 500ms in the server, long enough to compact.
@@ -70,7 +72,12 @@ describeOnSim("faultInjection")("@kubernetes/client-node against the simulated A
       server.store.compact();
       await until(() => added.includes("missed"));
       expect(server.requests.count({ verb: "list", resource: "configmaps" })).toBeGreaterThanOrEqual(2);
-      expect(informer.list().map((cm) => cm.metadata?.name).sort()).toEqual(["a", "live", "missed"]);
+      expect(
+        informer
+          .list()
+          .map((cm) => cm.metadata?.name)
+          .sort(),
+      ).toEqual(["a", "live", "missed"]);
     } finally {
       server.faults.dropWatchEverySeconds = 0;
       await informer.stop();

@@ -37,7 +37,12 @@ async function refusal(kind: string, name: string, spec: object): Promise<KubeEr
 
 describe("the CRDs refuse scenario 15's bad specs on the lane's API server", () => {
   it.each([
-    ["EtcdSnapshotPolicy", { schedule: "0 * * * *", retention: { count: 0 } }, "spec.retention.count", "FieldValueInvalid"],
+    [
+      "EtcdSnapshotPolicy",
+      { schedule: "0 * * * *", retention: { count: 0 } },
+      "spec.retention.count",
+      "FieldValueInvalid",
+    ],
     ["EtcdSnapshotPolicy", { retention: { count: 3 } }, "spec.schedule", "FieldValueRequired"],
     ["EtcdSnapshotPolicy", { schedule: "0 * * * *", nodes: "Some" }, "spec.nodes", "FieldValueNotSupported"],
     // kube-apiserver v1.23 names the list (spec.services) for an item's enum violation; the sim, like
@@ -50,14 +55,20 @@ describe("the CRDs refuse scenario 15's bad specs on the lane's API server", () 
     const err = await refusal(kind, "bad-schema", spec);
     expect(err.details.code).toBe(422);
     const fields = typeof field === "string" ? [field] : field;
-    expect(err.details.causes?.some((cause) => fields.includes(cause.field ?? "") && cause.reason === reason)).toBe(true);
+    expect(err.details.causes?.some((cause) => fields.includes(cause.field ?? "") && cause.reason === reason)).toBe(
+      true,
+    );
   });
 
   it.each([
     ["UpgradePlan", { version: VERSION, channel: "https://update.rke2.io/v1-release/channels/stable" }, "spec"],
     ["UpgradePlan", {}, "spec"],
     ["CertRotation", { window: { startTime: "01:00", endTime: "01:00" } }, "spec.window"],
-    ["UpgradePlan", { version: VERSION, nodeSelector: { matchExpressions: [{ key: "a", operator: "In" }] } }, "spec.nodeSelector.matchExpressions[0]"],
+    [
+      "UpgradePlan",
+      { version: VERSION, nodeSelector: { matchExpressions: [{ key: "a", operator: "In" }] } },
+      "spec.nodeSelector.matchExpressions[0]",
+    ],
   ])("CEL: %s %j is refused at %s", async (kind, spec, field) => {
     const err = await refusal(kind, "bad-cel", spec);
     expect(err.details.code).toBe(422);

@@ -61,19 +61,24 @@ describe("kubernetes-fluent-client against the lane's API server", () => {
     await K8s(kind.ConfigMap).Apply({ metadata: { name: "fluent-get", namespace: "default" } });
     const cm = await K8s(kind.ConfigMap).InNamespace("default").Get("fluent-get");
     expect(cm.metadata?.name).toBe("fluent-get");
-    const applied = await K8s(kind.ConfigMap).Apply({ metadata: { name: "fluent-applied", namespace: "default" }, data: { a: "1" } });
+    const applied = await K8s(kind.ConfigMap).Apply({
+      metadata: { name: "fluent-applied", namespace: "default" },
+      data: { a: "1" },
+    });
     expect(applied.data).toEqual({ a: "1" });
   });
 
   itOnSim("faultInjection")("a Watcher sees changes, survives dropped streams and relists after 410", async () => {
     const server = sim();
     const seen = new Map<string, string>();
-    const watcher = K8s(kind.ConfigMap).InNamespace("default").Watch(
-      (cm, phase) => {
-        seen.set(cm.metadata?.name ?? "", phase);
-      },
-      { resyncDelaySec: 1, resyncFailureMax: 100, lastSeenLimitSeconds: 30 },
-    );
+    const watcher = K8s(kind.ConfigMap)
+      .InNamespace("default")
+      .Watch(
+        (cm, phase) => {
+          seen.set(cm.metadata?.name ?? "", phase);
+        },
+        { resyncDelaySec: 1, resyncFailureMax: 100, lastSeenLimitSeconds: 30 },
+      );
     // Every watch stream the server opens from now on ends after a second.
     server.faults.dropWatchEverySeconds = 1;
     await watcher.start();

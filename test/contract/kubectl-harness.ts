@@ -71,7 +71,14 @@ export async function startHarness(): Promise<KubectlHarness> {
     },
     close: async () => {
       if (external) {
-        await new Promise((resolve) => execFile(kubectlBinary, ["delete", "crd", "widgets.contract.example.io", "--ignore-not-found"], { env }, resolve));
+        await new Promise((resolve) =>
+          execFile(
+            kubectlBinary,
+            ["delete", "crd", "widgets.contract.example.io", "--ignore-not-found"],
+            { env },
+            resolve,
+          ),
+        );
       }
       await server?.stop();
       await rm(dir, { recursive: true, force: true });
@@ -85,7 +92,11 @@ export function repoCrdsDir(): string | undefined {
 }
 
 /** Polls the streamed output until it satisfies `done` (rejects after `ms`). */
-export async function waitForOutput(stream: StreamingKubectl, done: (out: string) => boolean, ms = 10_000): Promise<string> {
+export async function waitForOutput(
+  stream: StreamingKubectl,
+  done: (out: string) => boolean,
+  ms = 10_000,
+): Promise<string> {
   const deadline = Date.now() + ms;
   for (;;) {
     const out = stream.output();

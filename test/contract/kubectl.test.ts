@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { repoCrdsDir, startHarness, waitForOutput, widget, WIDGET_CRD, type KubectlHarness } from "./kubectl-harness.ts";
+import {
+  repoCrdsDir,
+  startHarness,
+  waitForOutput,
+  widget,
+  WIDGET_CRD,
+  type KubectlHarness,
+} from "./kubectl-harness.ts";
 
 let h: KubectlHarness;
 
@@ -23,10 +30,14 @@ describe("stock kubectl against the lane's API server", () => {
     const applied = await h.kubectl(["apply", "-f", dir]);
     expect(applied).toMatchObject({ code: 0, stderr: "" });
     // The real lane installed them for the whole run already.
-    expect(applied.stdout).toMatch(/customresourcedefinition.apiextensions.k8s.io\/upgradeplans.rke2-lifecycle.io (created|unchanged|configured)/);
+    expect(applied.stdout).toMatch(
+      /customresourcedefinition.apiextensions.k8s.io\/upgradeplans.rke2-lifecycle.io (created|unchanged|configured)/,
+    );
     // kubectl expands categories from its discovery cache, filled before these CRDs existed (a real
     // server behaves the same); api-resources refreshes it.
-    expect((await h.kubectl(["api-resources", "--categories=rke2", "-o", "name"])).stdout).toContain("upgradeplans.rke2-lifecycle.io");
+    expect((await h.kubectl(["api-resources", "--categories=rke2", "-o", "name"])).stdout).toContain(
+      "upgradeplans.rke2-lifecycle.io",
+    );
     const listed = await h.kubectl(["get", "rke2"]);
     expect(listed.code).toBe(0);
     expect(listed.stderr).toContain("No resources found");
@@ -35,7 +46,10 @@ describe("stock kubectl against the lane's API server", () => {
   it("refuses a CertRotation whose name cannot be a label value, with the CRD's message", async () => {
     if (!repoCrdsDir()) return;
     const name = "a".repeat(64);
-    const file = await h.writeManifest("long-name.yaml", `apiVersion: rke2-lifecycle.io/v1alpha1\nkind: CertRotation\nmetadata:\n  name: ${name}\n`);
+    const file = await h.writeManifest(
+      "long-name.yaml",
+      `apiVersion: rke2-lifecycle.io/v1alpha1\nkind: CertRotation\nmetadata:\n  name: ${name}\n`,
+    );
     const result = await h.kubectl(["apply", "-f", file]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(`The CertRotation "${name}" is invalid`);
@@ -64,13 +78,28 @@ describe("stock kubectl against the lane's API server", () => {
   it("applies server-side, records the field manager and reports conflicts", async () => {
     const file = await h.writeManifest("w2.yaml", widget("w2", "{color: green}"));
     expect((await h.kubectl(["apply", "--server-side", "-f", file])).stdout).toContain("serverside-applied");
-    const managers = await h.kubectl(["get", "wg", "w2", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].manager}"]);
+    const managers = await h.kubectl([
+      "get",
+      "wg",
+      "w2",
+      "--show-managed-fields",
+      "-o",
+      "jsonpath={.metadata.managedFields[*].manager}",
+    ]);
     expect(managers.stdout).toBe("kubectl");
     const other = await h.writeManifest("w2b.yaml", widget("w2", "{color: black}"));
     const conflict = await h.kubectl(["apply", "--server-side", "--field-manager", "other", "-f", other]);
     expect(conflict.code).not.toBe(0);
     expect(conflict.stderr).toContain('conflict with "kubectl"');
-    const forced = await h.kubectl(["apply", "--server-side", "--field-manager", "other", "--force-conflicts", "-f", other]);
+    const forced = await h.kubectl([
+      "apply",
+      "--server-side",
+      "--field-manager",
+      "other",
+      "--force-conflicts",
+      "-f",
+      other,
+    ]);
     expect(forced.code).toBe(0);
     expect((await h.kubectl(["get", "wg", "w2", "-o", "jsonpath={.spec.color}"])).stdout).toBe("black");
   });
@@ -149,7 +178,9 @@ const RUNNING = JSON.stringify({
   status: {
     phase: "Running",
     conditions: [{ type: "Ready", status: "True" }],
-    containerStatuses: [{ name: "c", ready: true, restartCount: 0, image: "nginx", imageID: "", state: { running: {} } }],
+    containerStatuses: [
+      { name: "c", ready: true, restartCount: 0, image: "nginx", imageID: "", state: { running: {} } },
+    ],
   },
 });
 
@@ -158,7 +189,9 @@ describe("nodes, pods and drains with kubectl", () => {
     const file = await h.writeManifest("node.yaml", NODE_AND_PODS);
     expect(await h.kubectl(["apply", "-f", file])).toMatchObject({ code: 0 });
     for (const pod of ["web-1", "web-2", "elsewhere"]) {
-      expect(await h.kubectl(["patch", "pod", pod, "--subresource=status", "--type=merge", "-p", RUNNING])).toMatchObject({ code: 0 });
+      expect(
+        await h.kubectl(["patch", "pod", pod, "--subresource=status", "--type=merge", "-p", RUNNING]),
+      ).toMatchObject({ code: 0 });
     }
   });
 
@@ -175,11 +208,15 @@ describe("nodes, pods and drains with kubectl", () => {
   it("drains: a PDB at zero disruptions blocks evictions until it allows them", async () => {
     const blocked = await h.kubectl(["drain", "worker-1", "--force", "--grace-period=0", "--timeout=7s"]);
     expect(blocked.code).not.toBe(0);
-    expect(blocked.stdout + blocked.stderr).toContain("Cannot evict pod as it would violate the pod's disruption budget.");
+    expect(blocked.stdout + blocked.stderr).toContain(
+      "Cannot evict pod as it would violate the pod's disruption budget.",
+    );
     expect(blocked.stdout + blocked.stderr).toContain("global timeout reached");
     expect((await h.kubectl(["get", "node", "worker-1"])).stdout).toContain("SchedulingDisabled");
 
-    expect((await h.kubectl(["patch", "pdb", "web", "--type=merge", "-p", '{"spec":{"minAvailable":0}}'])).code).toBe(0);
+    expect((await h.kubectl(["patch", "pdb", "web", "--type=merge", "-p", '{"spec":{"minAvailable":0}}'])).code).toBe(
+      0,
+    );
     const drained = await h.kubectl(["drain", "worker-1", "--force", "--grace-period=0", "--timeout=20s"]);
     expect(drained.stdout + drained.stderr).toContain("node/worker-1 drained");
     expect((await h.kubectl(["get", "pods", "-o", "name"])).stdout.trim()).toBe("pod/elsewhere");

@@ -35,7 +35,9 @@ function simRequests(): ApiRequest[] {
   if (!existsSync(dir)) return [];
   const requests: ApiRequest[] = [];
   for (const file of readdirSync(dir).filter((name) => name.endsWith(".jsonl"))) {
-    for (const line of readFileSync(join(dir, file), "utf8").split("\n").filter((text) => text.trim() !== "")) {
+    for (const line of readFileSync(join(dir, file), "utf8")
+      .split("\n")
+      .filter((text) => text.trim() !== "")) {
       const { key } = JSON.parse(line) as { key: RequestKey };
       const [resource = "", subresource] = key.resource.split("/");
       requests.push({
@@ -76,7 +78,9 @@ describe(`the chart's RBAC and the operator's requests across the integration su
   const logged = REAL_LANE ? realRequests() : [];
   const sim = simRequests();
   const requests = distinct(REAL_LANE ? logged : sim);
-  const rbac = renderChart().filter((m) => ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"].includes(m.kind)) as unknown as RbacObject[];
+  const rbac = renderChart().filter((m) =>
+    ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"].includes(m.kind),
+  ) as unknown as RbacObject[];
   const account = { name: RELEASE, namespace: RELEASE_NAMESPACE };
   const verdict = evaluateRbac(rbac, account, requests);
   const usage = REAL_LANE ? evaluateRbac(rbac, account, distinct([...logged, ...sim])) : verdict;

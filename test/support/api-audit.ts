@@ -57,5 +57,7 @@ export function apiRequests(sim: Sim): ApiRequest[] {
 
 /** Mutating requests sent with this User-Agent and received at or after `sinceMs` (wall clock). */
 export function mutatingRequestsOf(sim: Sim, userAgent: string, sinceMs: number): ApiRequest[] {
-  return apiRequests(sim).filter((r) => r.userAgent === userAgent && r.receivedAt >= sinceMs && MUTATING_VERBS.has(r.verb));
+  return apiRequests(sim).filter(
+    (r) => r.userAgent === userAgent && r.receivedAt >= sinceMs && MUTATING_VERBS.has(r.verb),
+  );
 }

@@ -45,7 +45,8 @@ const FIELDS = ["spec.nodeName", "status.phase"];
 const POD: ResourceType = { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true };
 
 function kubeErrorOf(err: unknown): KubeError {
-  if (err instanceof ApiError) return new KubeError(classifyStatus(err.code, err.reason), err.message, { code: err.code, reason: err.reason });
+  if (err instanceof ApiError)
+    return new KubeError(classifyStatus(err.code, err.reason), err.message, { code: err.code, reason: err.reason });
   return toKubeError(err);
 }
 
@@ -63,9 +64,18 @@ function withoutMetaAndStatus(object: WithStatus): Record<string, unknown> {
 
 /** `next` with the metadata a client cannot change by writing the object put back. */
 function withServerOwned(next: ObjectMeta, current: ObjectMeta): ObjectMeta {
-  const { namespace: _ns, uid: _uid, creationTimestamp: _created, deletionTimestamp: _deleting, resourceVersion: _rv, ...clientOwned } = next;
+  const {
+    namespace: _ns,
+    uid: _uid,
+    creationTimestamp: _created,
+    deletionTimestamp: _deleting,
+    resourceVersion: _rv,
+    ...clientOwned
+  } = next;
   const { namespace, uid, creationTimestamp, deletionTimestamp, resourceVersion } = current;
-  const owned = Object.entries({ namespace, uid, creationTimestamp, deletionTimestamp, resourceVersion }).filter(([, v]) => v !== undefined);
+  const owned = Object.entries({ namespace, uid, creationTimestamp, deletionTimestamp, resourceVersion }).filter(
+    ([, v]) => v !== undefined,
+  );
   return { ...clientOwned, ...(Object.fromEntries(owned) as Partial<ObjectMeta>), name: current.name };
 }
 
@@ -131,7 +141,11 @@ export class MemoryKubePort implements KubePort {
     });
   }
 
-  list<T extends KubeObject>(type: ResourceType, options: ListOptions = {}, transformItem?: (item: T) => T): Promise<ObjectList<T>> {
+  list<T extends KubeObject>(
+    type: ResourceType,
+    options: ListOptions = {},
+    transformItem?: (item: T) => T,
+  ): Promise<ObjectList<T>> {
     return this.run("list", type, () => {
       const matches = this.matcher(type, options);
       const items = [...this.bucket(type).entries()]
@@ -143,7 +157,11 @@ export class MemoryKubePort implements KubePort {
     });
   }
 
-  watch<T extends KubeObject>(type: ResourceType, options: WatchOptions, onEvent: (event: WatchEvent<T>) => void): Promise<WatchHandle> {
+  watch<T extends KubeObject>(
+    type: ResourceType,
+    options: WatchOptions,
+    onEvent: (event: WatchEvent<T>) => void,
+  ): Promise<WatchHandle> {
     return this.run("watch", type, () => {
       const request: WatchRequest = {
         typeKey: typeKeyOf(type),
@@ -166,7 +184,11 @@ export class MemoryKubePort implements KubePort {
       const current = this.existing(type, object.metadata.name, object.metadata.namespace);
       const rv = object.metadata.resourceVersion;
       if (rv === undefined || rv === "") {
-        throw new KubeError("Invalid", "metadata.resourceVersion: Invalid value: 0x0: must be specified for an update", { code: 422, reason: "Invalid" });
+        throw new KubeError(
+          "Invalid",
+          "metadata.resourceVersion: Invalid value: 0x0: must be specified for an update",
+          { code: 422, reason: "Invalid" },
+        );
       }
       if (rv !== current.metadata.resourceVersion) throw conflict(type, object.metadata.name);
       return this.update(type, current, object, false) as T;
@@ -182,12 +204,28 @@ export class MemoryKubePort implements KubePort {
   }
 
   mergePatch<T extends KubeObject>(type: ResourceType, name: string, patch: object, namespace?: string): Promise<T> {
-    return this.run("mergePatch", type, () => this.patch(type, this.existing(type, name, namespace), patch, false) as T);
+    return this.run(
+      "mergePatch",
+      type,
+      () => this.patch(type, this.existing(type, name, namespace), patch, false) as T,
+    );
   }
 
-  patchStatus<T extends KubeObject>(type: ResourceType, name: string, status: object, namespace?: string, options?: { resourceVersion?: string }): Promise<T> {
-    const patch = options?.resourceVersion ? { metadata: { resourceVersion: options.resourceVersion }, status } : { status };
-    return this.run("patchStatus", type, () => this.patch(type, this.existing(type, name, namespace), patch, true) as T);
+  patchStatus<T extends KubeObject>(
+    type: ResourceType,
+    name: string,
+    status: object,
+    namespace?: string,
+    options?: { resourceVersion?: string },
+  ): Promise<T> {
+    const patch = options?.resourceVersion
+      ? { metadata: { resourceVersion: options.resourceVersion }, status }
+      : { status };
+    return this.run(
+      "patchStatus",
+      type,
+      () => this.patch(type, this.existing(type, name, namespace), patch, true) as T,
+    );
   }
 
   delete(type: ResourceType, name: string, namespace?: string): Promise<void> {
@@ -229,13 +267,18 @@ export class MemoryKubePort implements KubePort {
 
   private keyOf(type: ResourceType, name: string, namespace: string | undefined): string {
     if (!type.namespaced) return name;
-    if (!namespace) throw new KubeError("BadRequest", `a namespace is required for ${type.plural}`, { code: 400, reason: "BadRequest" });
+    if (!namespace)
+      throw new KubeError("BadRequest", `a namespace is required for ${type.plural}`, {
+        code: 400,
+        reason: "BadRequest",
+      });
     return objectKey({ name, namespace });
   }
 
   private existing(type: ResourceType, name: string, namespace: string | undefined): KubeObject {
     const found = this.bucket(type).get(this.keyOf(type, name, namespace));
-    if (!found) throw new KubeError("NotFound", `${type.plural} "${name}" not found`, { code: 404, reason: "NotFound" });
+    if (!found)
+      throw new KubeError("NotFound", `${type.plural} "${name}" not found`, { code: 404, reason: "NotFound" });
     return found;
   }
 
@@ -251,10 +294,17 @@ export class MemoryKubePort implements KubePort {
 
   private insert<T extends KubeObject>(type: ResourceType, object: T): T {
     const { name, namespace } = object.metadata;
-    if (!name) throw new KubeError("Invalid", "metadata.name: Required value: name is required", { code: 422, reason: "Invalid" });
+    if (!name)
+      throw new KubeError("Invalid", "metadata.name: Required value: name is required", {
+        code: 422,
+        reason: "Invalid",
+      });
     const key = this.keyOf(type, name, namespace);
     if (this.bucket(type).has(key)) {
-      throw new KubeError("AlreadyExists", `${type.plural} "${name}" already exists`, { code: 409, reason: "AlreadyExists" });
+      throw new KubeError("AlreadyExists", `${type.plural} "${name}" already exists`, {
+        code: 409,
+        reason: "AlreadyExists",
+      });
     }
     const stored = structuredClone(object);
     const metadata = { ...stored.metadata, uid: randomUUID(), generation: 1, creationTimestamp: this.timestamp() };
@@ -280,7 +330,10 @@ export class MemoryKubePort implements KubePort {
     else next.status = structuredClone(status);
     const generation = current.metadata.generation ?? 1;
     const specChanged = !deepEqual(withoutMetaAndStatus(current), withoutMetaAndStatus(next));
-    next.metadata = { ...withServerOwned(next.metadata, current.metadata), generation: specChanged ? generation + 1 : generation };
+    next.metadata = {
+      ...withServerOwned(next.metadata, current.metadata),
+      generation: specChanged ? generation + 1 : generation,
+    };
     if (deepEqual(next, current)) return structuredClone(current);
     next.metadata.resourceVersion = String(++this.lastRv);
     if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
@@ -311,7 +364,13 @@ export class MemoryKubePort implements KubePort {
   }
 
   private record(type: ResourceType, eventType: Change["type"], object: KubeObject, previous?: KubeObject): void {
-    this.hub.record({ rv: this.lastRv, typeKey: typeKeyOf(type), type: eventType, object: structuredClone(object), ...(previous ? { previous } : {}) });
+    this.hub.record({
+      rv: this.lastRv,
+      typeKey: typeKeyOf(type),
+      type: eventType,
+      object: structuredClone(object),
+      ...(previous ? { previous } : {}),
+    });
   }
 
   /** metav1.Time: RFC 3339 in whole seconds. */

@@ -105,7 +105,10 @@ export class WatchHub {
     for (const { request, deliver } of this.watchers) {
       if (!request.bookmarks) continue;
       const { apiVersion, kind } = request.type;
-      deliver({ type: "BOOKMARK", object: { apiVersion, kind, metadata: { name: "", resourceVersion: String(lastRv) } } });
+      deliver({
+        type: "BOOKMARK",
+        object: { apiVersion, kind, metadata: { name: "", resourceVersion: String(lastRv) } },
+      });
     }
   }
 
@@ -120,11 +123,17 @@ export class WatchHub {
     }
     const from = Number(resourceVersion);
     if (!Number.isInteger(from)) {
-      throw new KubeError("BadRequest", `invalid resourceVersion "${resourceVersion}"`, { code: 400, reason: "BadRequest" });
+      throw new KubeError("BadRequest", `invalid resourceVersion "${resourceVersion}"`, {
+        code: 400,
+        reason: "BadRequest",
+      });
     }
     if (from < this.compactedRv) {
       // The real server accepts the watch, then ends it with a 410 Status event.
-      const gone = new KubeError("Gone", `too old resource version: ${from} (${this.compactedRv})`, { code: 410, reason: "Expired" });
+      const gone = new KubeError("Gone", `too old resource version: ${from} (${this.compactedRv})`, {
+        code: 410,
+        reason: "Expired",
+      });
       queueMicrotask(() => {
         watcher.finish(gone);
       });

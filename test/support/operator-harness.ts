@@ -69,7 +69,9 @@ export async function startTestOperator(port: KubePort, options: TestOperatorOpt
   instances += 1;
   // Under a test's own clock (30 times faster for cron schedules) the default renew deadline is a
   // third of a real second, which a loaded CI machine can miss; such runs get longer lease timings.
-  const leaseTimings = options.clock ? { leaseDurationSeconds: 600, renewDeadlineSeconds: 400, retryPeriodSeconds: 2 } : {};
+  const leaseTimings = options.clock
+    ? { leaseDurationSeconds: 600, renewDeadlineSeconds: 400, retryPeriodSeconds: 2 }
+    : {};
   const config = { ...operatorConfig(), leaderElect: true, leaseName: CHART_LEASE_NAME, ...leaseTimings };
   const operator = await runOperator(config, {
     log: silentLogger(),
@@ -80,6 +82,9 @@ export async function startTestOperator(port: KubePort, options: TestOperatorOpt
     host: "127.0.0.1",
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  await waitFor(() => operator.isLeader() && operator.readiness().ready, { timeoutMs: 40_000, what: "the operator to lead with synced caches" });
+  await waitFor(() => operator.isLeader() && operator.readiness().ready, {
+    timeoutMs: 40_000,
+    what: "the operator to lead with synced caches",
+  });
   return { metrics, stop: () => operator.stop() };
 }

@@ -87,7 +87,11 @@ function bindsServiceAccount(subjects: readonly RbacSubject[] | undefined, accou
       case "User":
         return subject.name === `system:serviceaccount:${account.namespace}:${account.name}`;
       case "Group":
-        return ["system:serviceaccounts", `system:serviceaccounts:${account.namespace}`, "system:authenticated"].includes(subject.name);
+        return [
+          "system:serviceaccounts",
+          `system:serviceaccounts:${account.namespace}`,
+          "system:authenticated",
+        ].includes(subject.name);
       default:
         return false;
     }
@@ -99,7 +103,10 @@ function roleKey(kind: string, name: string, namespace?: string): string {
 }
 
 /** Every grant the account holds, one per (binding, rule, verb, group, resource). */
-export function grantsOf(objects: readonly RbacObject[], account: ServiceAccountRef): { grants: Grant[]; danglingBindings: string[] } {
+export function grantsOf(
+  objects: readonly RbacObject[],
+  account: ServiceAccountRef,
+): { grants: Grant[]; danglingBindings: string[] } {
   const roles = new Map<string, PolicyRule[]>();
   for (const object of objects) {
     if (object.kind === "ClusterRole" || object.kind === "Role") {
@@ -112,7 +119,10 @@ export function grantsOf(objects: readonly RbacObject[], account: ServiceAccount
     if (object.kind !== "ClusterRoleBinding" && object.kind !== "RoleBinding") continue;
     if (!object.roleRef || !bindsServiceAccount(object.subjects, account)) continue;
     const namespace = object.kind === "RoleBinding" ? object.metadata.namespace : undefined;
-    const binding = namespace === undefined ? `ClusterRoleBinding/${object.metadata.name}` : `RoleBinding/${namespace}/${object.metadata.name}`;
+    const binding =
+      namespace === undefined
+        ? `ClusterRoleBinding/${object.metadata.name}`
+        : `RoleBinding/${namespace}/${object.metadata.name}`;
     const role = roleKey(object.roleRef.kind, object.roleRef.name, namespace);
     const rules = roles.get(role);
     if (rules === undefined) {
@@ -124,7 +134,15 @@ export function grantsOf(objects: readonly RbacObject[], account: ServiceAccount
       for (const verb of rule.verbs) {
         for (const group of rule.apiGroups ?? []) {
           for (const resource of rule.resources ?? []) {
-            grants.push({ binding, role, ...(namespace === undefined ? {} : { namespace }), verb, group, resource, ...(rule.resourceNames?.length ? { resourceNames: rule.resourceNames } : {}) });
+            grants.push({
+              binding,
+              role,
+              ...(namespace === undefined ? {} : { namespace }),
+              verb,
+              group,
+              resource,
+              ...(rule.resourceNames?.length ? { resourceNames: rule.resourceNames } : {}),
+            });
           }
         }
       }
@@ -152,7 +170,11 @@ export function grantAllows(grant: Grant, request: ApiRequest): boolean {
 }
 
 /** Decides every request for the account and reports the grants nothing used. */
-export function evaluateRbac(objects: readonly RbacObject[], account: ServiceAccountRef, requests: readonly ApiRequest[]): RbacVerdict {
+export function evaluateRbac(
+  objects: readonly RbacObject[],
+  account: ServiceAccountRef,
+  requests: readonly ApiRequest[],
+): RbacVerdict {
   const { grants, danglingBindings } = grantsOf(objects, account);
   const used = new Set<Grant>();
   const allowed: ApiRequest[] = [];

@@ -25,7 +25,6 @@ export interface LoggedRequest extends ApiRequest {
 
 export type RequestFilter = Partial<ApiRequest> & { code?: number };
 
-
 /** The request an authorizer sees for one REST path (`/api/v1/...` or `/apis/<group>/<version>/...`). */
 export function apiRequestOf(record: Pick<ApiRequestRecord, "verb" | "method" | "path">): ApiRequest | undefined {
   const segments = record.path.split("/").filter((segment) => segment !== "");

@@ -14,7 +14,6 @@ import { RequestLog } from "./request-log.ts";
 
 import { externalKubeconfig, OPERATOR_KUBECONFIG_ENV } from "./lane-env.ts";
 
-
 /** A sim as the tests see it: with the operator's request log, on either lane. */
 export type TestSim = Sim & { operatorRequests: RequestLog };
 
@@ -33,7 +32,12 @@ export async function startTestSim(options: Partial<StartSimOptions> = {}): Prom
     ...options,
     onOperatorRequest: operatorRequests.observer,
     ...(external
-      ? { external: { kubeconfigPath: external, ...(operatorKubeconfig ? { operatorKubeconfigPath: operatorKubeconfig } : {}) } }
+      ? {
+          external: {
+            kubeconfigPath: external,
+            ...(operatorKubeconfig ? { operatorKubeconfigPath: operatorKubeconfig } : {}),
+          },
+        }
       : {}),
   });
   const stop = started.stop.bind(started);
@@ -65,7 +69,10 @@ export function withSim(options: Partial<StartSimOptions> = {}): () => TestSim {
 }
 
 /** Polls `predicate` (real time) until it returns a truthy value; throws with `what` on timeout. */
-export async function waitFor<T>(predicate: () => Promise<T | undefined | false> | T | undefined | false, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+export async function waitFor<T>(
+  predicate: () => Promise<T | undefined | false> | T | undefined | false,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   let lastError: unknown;
   for (;;) {
@@ -76,7 +83,9 @@ export async function waitFor<T>(predicate: () => Promise<T | undefined | false>
       lastError = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${options.what ?? "condition"}${lastError instanceof Error ? `: ${lastError.message}` : ""}`);
+      throw new Error(
+        `timed out waiting for ${options.what ?? "condition"}${lastError instanceof Error ? `: ${lastError.message}` : ""}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
   }

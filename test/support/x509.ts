@@ -12,11 +12,15 @@ export interface RsaKey {
 
 export function newRsaKey(): RsaKey {
   const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  return { privateKey: pair.privateKey, publicKey: forge.pki.publicKeyFromPem(pair.publicKey.export({ type: "spki", format: "pem" }).toString()) };
+  return {
+    privateKey: pair.privateKey,
+    publicKey: forge.pki.publicKeyFromPem(pair.publicKey.export({ type: "spki", format: "pem" }).toString()),
+  };
 }
 
 /** forge has it (it signs with it) but its type declarations leave it out. */
-const tbsCertificateOf = (forge.pki as unknown as { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate;
+const tbsCertificateOf = (forge.pki as unknown as { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 })
+  .getTBSCertificate;
 
 /** Signs `cert` (sha256 with RSA) with the issuer's key; the certificate as PEM. */
 export function signCertificate(cert: forge.pki.Certificate, issuerKey: KeyObject): string {

@@ -54,7 +54,13 @@ describe("parseOperatorConfig", () => {
     { name: "flag", argv: ["--workers", "5"], env: {}, key: "workers", value: 5 },
     { name: "flag=value", argv: ["--workers=6"], env: {}, key: "workers", value: 6 },
     { name: "env", argv: [], env: { RKE2_LIFECYCLE_WORKERS: "7" }, key: "workers", value: 7 },
-    { name: "flag beats env", argv: ["--workers", "3"], env: { RKE2_LIFECYCLE_WORKERS: "7" }, key: "workers", value: 3 },
+    {
+      name: "flag beats env",
+      argv: ["--workers", "3"],
+      env: { RKE2_LIFECYCLE_WORKERS: "7" },
+      key: "workers",
+      value: 3,
+    },
     { name: "empty env is unset", argv: [], env: { RKE2_LIFECYCLE_WORKERS: "" }, key: "workers", value: 2 },
     { name: "negated boolean flag", argv: ["--no-leader-elect"], env: {}, key: "leaderElect", value: false },
     { name: "boolean flag=false", argv: ["--leader-elect=false"], env: {}, key: "leaderElect", value: false },
@@ -94,8 +100,20 @@ describe("parseOperatorConfig", () => {
     { name: "listen port", argv: ["--listen-port", "9443"], env: {}, key: "listenPort", value: 9443 },
     { name: "jobs namespace", argv: ["--jobs-namespace", "jobs"], env: {}, key: "jobsNamespace", value: "jobs" },
     { name: "lease name", argv: ["--lease-name", "a.b-c"], env: {}, key: "leaseName", value: "a.b-c" },
-    { name: "lease timing", argv: ["--lease-duration-seconds", "4", "--renew-deadline-seconds", "3", "--retry-period-seconds", "1"], env: {}, key: "renewDeadlineSeconds", value: 3 },
-    { name: "image", argv: ["--node-agent-image", "reg:5000/x/y@sha256:ab"], env: {}, key: "nodeAgentImage", value: "reg:5000/x/y@sha256:ab" },
+    {
+      name: "lease timing",
+      argv: ["--lease-duration-seconds", "4", "--renew-deadline-seconds", "3", "--retry-period-seconds", "1"],
+      env: {},
+      key: "renewDeadlineSeconds",
+      value: 3,
+    },
+    {
+      name: "image",
+      argv: ["--node-agent-image", "reg:5000/x/y@sha256:ab"],
+      env: {},
+      key: "nodeAgentImage",
+      value: "reg:5000/x/y@sha256:ab",
+    },
     { name: "data dir", argv: ["--rke2-data-dir=/opt/rke2"], env: {}, key: "rke2DataDir", value: "/opt/rke2" },
   ])("$name", ({ argv, env, key, value }) => {
     expect(config(argv, env)[key as keyof OperatorConfig]).toEqual(value);
@@ -105,23 +123,71 @@ describe("parseOperatorConfig", () => {
     { argv: ["--listen-port", "abc"], env: {}, expected: '--listen-port: expected an integer 0-65535, got "abc"' },
     { argv: ["--listen-port", "65536"], env: {}, expected: '--listen-port: expected an integer 0-65535, got "65536"' },
     { argv: ["--workers", "1.5"], env: {}, expected: '--workers: expected an integer 1-64, got "1.5"' },
-    { argv: [], env: { RKE2_LIFECYCLE_WORKERS: "many" }, expected: 'RKE2_LIFECYCLE_WORKERS: expected an integer 1-64, got "many"' },
-    { argv: ["--log-level", "loud"], env: {}, expected: '--log-level: expected one of trace, debug, info, warn, error, fatal, got "loud"' },
-    { argv: [], env: { RKE2_LIFECYCLE_LEADER_ELECT: "maybe" }, expected: 'RKE2_LIFECYCLE_LEADER_ELECT: expected true or false, got "maybe"' },
-    { argv: ["--namespace", "Bad_NS"], env: {}, expected: expect.stringMatching(/^--namespace: expected a DNS-1123 label .*, got "Bad_NS"$/) },
+    {
+      argv: [],
+      env: { RKE2_LIFECYCLE_WORKERS: "many" },
+      expected: 'RKE2_LIFECYCLE_WORKERS: expected an integer 1-64, got "many"',
+    },
+    {
+      argv: ["--log-level", "loud"],
+      env: {},
+      expected: '--log-level: expected one of trace, debug, info, warn, error, fatal, got "loud"',
+    },
+    {
+      argv: [],
+      env: { RKE2_LIFECYCLE_LEADER_ELECT: "maybe" },
+      expected: 'RKE2_LIFECYCLE_LEADER_ELECT: expected true or false, got "maybe"',
+    },
+    {
+      argv: ["--namespace", "Bad_NS"],
+      env: {},
+      expected: expect.stringMatching(/^--namespace: expected a DNS-1123 label .*, got "Bad_NS"$/),
+    },
     { argv: ["--lease-name", "-x"], env: {}, expected: expect.stringMatching(/^--lease-name: expected a value/) },
-    { argv: ["--renew-deadline-seconds", "15"], env: {}, expected: "--lease-duration-seconds: must be greater than --renew-deadline-seconds" },
-    { argv: ["--retry-period-seconds", "9"], env: {}, expected: "--renew-deadline-seconds: must be greater than 1.2 x --retry-period-seconds" },
-    { argv: ["--lease-name=UP"], env: {}, expected: expect.stringMatching(/^--lease-name: expected a DNS-1123 subdomain/) },
-    { argv: ["--node-agent-image", "a b"], env: {}, expected: '--node-agent-image: expected an image reference, got "a b"' },
-    { argv: ["--jobs-namespace", ""], env: {}, expected: expect.stringMatching(/^--jobs-namespace: expected a DNS-1123 label/) },
+    {
+      argv: ["--renew-deadline-seconds", "15"],
+      env: {},
+      expected: "--lease-duration-seconds: must be greater than --renew-deadline-seconds",
+    },
+    {
+      argv: ["--retry-period-seconds", "9"],
+      env: {},
+      expected: "--renew-deadline-seconds: must be greater than 1.2 x --retry-period-seconds",
+    },
+    {
+      argv: ["--lease-name=UP"],
+      env: {},
+      expected: expect.stringMatching(/^--lease-name: expected a DNS-1123 subdomain/),
+    },
+    {
+      argv: ["--node-agent-image", "a b"],
+      env: {},
+      expected: '--node-agent-image: expected an image reference, got "a b"',
+    },
+    {
+      argv: ["--jobs-namespace", ""],
+      env: {},
+      expected: expect.stringMatching(/^--jobs-namespace: expected a DNS-1123 label/),
+    },
     { argv: ["--bogus"], env: {}, expected: "--bogus: unknown flag" },
-    { argv: ["--workers"], env: {}, expected: '--workers: expected a value (use --workers=VALUE for values starting with "-")' },
+    {
+      argv: ["--workers"],
+      env: {},
+      expected: '--workers: expected a value (use --workers=VALUE for values starting with "-")',
+    },
     { argv: ["--leader-elect=maybe"], env: {}, expected: '--leader-elect: expected true or false, got "maybe"' },
     { argv: ["--leader-elect="], env: {}, expected: '--leader-elect: expected true or false, got ""' },
-    { argv: ["--no-leader-elect=true"], env: {}, expected: "--no-leader-elect: takes no value (use --no-leader-elect or --leader-elect=false)" },
+    {
+      argv: ["--no-leader-elect=true"],
+      env: {},
+      expected: "--no-leader-elect: takes no value (use --no-leader-elect or --leader-elect=false)",
+    },
     { argv: ["extra"], env: {}, expected: "unexpected argument extra" },
-    { argv: ["--in-cluster", "--kubeconfig", "/k"], env: {}, expected: "--kubeconfig: cannot be combined with --in-cluster" },
+    {
+      argv: ["--in-cluster", "--kubeconfig", "/k"],
+      env: {},
+      expected: "--kubeconfig: cannot be combined with --in-cluster",
+    },
   ])("$argv $env → $expected", ({ argv, env, expected }) => {
     const message = error(argv, env);
     expect(message).toEqual(expected);
@@ -137,7 +203,9 @@ describe("parseFlags for other subcommands", () => {
   } as const;
 
   it("parses with typed values, sources and positionals when allowed", () => {
-    const result = parseFlags(["--nodes", "7", "extra"], { RKE2_LIFECYCLE_OUT: "dir" }, SIM_FLAGS, { allowPositionals: true });
+    const result = parseFlags(["--nodes", "7", "extra"], { RKE2_LIFECYCLE_OUT: "dir" }, SIM_FLAGS, {
+      allowPositionals: true,
+    });
     expect(result).toEqual({
       ok: true,
       values: { nodes: 7, out: "dir", check: false },
@@ -169,6 +237,8 @@ describe("parseFlags for other subcommands", () => {
   });
 
   it("prints usage with env vars and defaults", () => {
-    expect(flagUsage(SIM_FLAGS)).toContain("--nodes <integer>\n      simulated nodes (env RKE2_LIFECYCLE_NODES; default 3)");
+    expect(flagUsage(SIM_FLAGS)).toContain(
+      "--nodes <integer>\n      simulated nodes (env RKE2_LIFECYCLE_NODES; default 3)",
+    );
   });
 });

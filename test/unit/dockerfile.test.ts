@@ -5,7 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -25,7 +34,11 @@ interface Stage {
 
 /** Stages with their instructions; comments dropped, continuation lines joined. */
 function parseDockerfile(text: string): Stage[] {
-  const lines = text.replace(/\\\n/g, " ").split("\n").map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+  const lines = text
+    .replace(/\\\n/g, " ")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
   const stages: Stage[] = [];
   for (const line of lines) {
     const [op = "", ...rest] = line.split(/\s+/);
@@ -114,20 +127,19 @@ describe("Dockerfile", () => {
   });
 
   it("leaves the simulator, the demo and the schema machinery they use out of the image", () => {
-    expect(removedFromDist).toEqual([
-      "dist/sim",
-      "dist/demo",
-      "dist/kube-schema",
-      "dist/cli/demo.*",
-      "dist/cli/sim.*",
-    ]);
+    expect(removedFromDist).toEqual(["dist/sim", "dist/demo", "dist/kube-schema", "dist/cli/demo.*", "dist/cli/sim.*"]);
   });
 
   it("copies into the build stage only files that exist and that the build context sends", () => {
     const build = stages[0];
     const sources = (build?.instructions ?? [])
       .filter((i) => i.op === "COPY" && !i.args.includes("--from"))
-      .flatMap((i) => i.args.split(/\s+/).filter((part) => !part.startsWith("--")).slice(0, -1));
+      .flatMap((i) =>
+        i.args
+          .split(/\s+/)
+          .filter((part) => !part.startsWith("--"))
+          .slice(0, -1),
+      );
     expect(sources).toEqual(expect.arrayContaining(["package.json", "package-lock.json", "src"]));
     for (const source of sources) {
       expect([source, existsSync(join(ROOT, source))]).toEqual([source, true]);
@@ -138,7 +150,16 @@ describe("Dockerfile", () => {
 
 describe(".dockerignore", () => {
   it("keeps dependencies, history, tests and build output out of the build context", () => {
-    for (const path of ["node_modules", "node_modules/yaml/package.json", ".git", "test", "test/unit/dockerfile.test.ts", "dist", "coverage", ".tools/bin/helm"]) {
+    for (const path of [
+      "node_modules",
+      "node_modules/yaml/package.json",
+      ".git",
+      "test",
+      "test/unit/dockerfile.test.ts",
+      "dist",
+      "coverage",
+      ".tools/bin/helm",
+    ]) {
       expect([path, ignored(path)]).toEqual([path, true]);
     }
   });
@@ -159,10 +180,20 @@ describe("the runtime layout", () => {
     copyFileSync(join(ROOT, "package.json"), join(app, "package.json"));
     symlinkSync(join(ROOT, "node_modules"), join(app, "node_modules"), "dir");
     mkdirSync(join(app, "dist"));
-    execFileSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json"), "--outDir", join(app, "dist")], {
-      cwd: ROOT,
-      stdio: "pipe",
-    });
+    execFileSync(
+      process.execPath,
+      [
+        join(ROOT, "node_modules/typescript/bin/tsc"),
+        "-p",
+        join(ROOT, "tsconfig.build.json"),
+        "--outDir",
+        join(app, "dist"),
+      ],
+      {
+        cwd: ROOT,
+        stdio: "pipe",
+      },
+    );
     removeLikeTheImage(app);
   }, 180_000);
 
@@ -171,7 +202,11 @@ describe("the runtime layout", () => {
   });
 
   const run = (...args: string[]): string =>
-    execFileSync(process.execPath, [join(app, "dist/main.js"), ...args], { cwd: app, encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
+    execFileSync(process.execPath, [join(app, "dist/main.js"), ...args], {
+      cwd: app,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "" },
+    });
 
   it("compiles src/ into dist/ with main.js at its root", () => {
     expect(readdirSync(join(app, "dist"))).toEqual(expect.arrayContaining(["main.js", "cli", "api"]));
@@ -192,7 +227,14 @@ describe("the runtime layout", () => {
 
   it("prints the CRDs, the same as crds/", () => {
     const printed = parseAllDocuments(run("crds")).map((doc) => doc.toJS() as { metadata: { name: string } });
-    expect(printed.map((crd) => crd.metadata.name).sort()).toEqual(readdirSync(join(ROOT, "crds")).map((file) => file.replace(/^rke2-lifecycle\.io_(.*)\.yaml$/, "$1.rke2-lifecycle.io")).sort());
-    expect(execFileSync(process.execPath, [join(app, "dist/main.js"), "crds", "--check", join(ROOT, "crds")], { cwd: app }).length).toBe(0);
+    expect(printed.map((crd) => crd.metadata.name).sort()).toEqual(
+      readdirSync(join(ROOT, "crds"))
+        .map((file) => file.replace(/^rke2-lifecycle\.io_(.*)\.yaml$/, "$1.rke2-lifecycle.io"))
+        .sort(),
+    );
+    expect(
+      execFileSync(process.execPath, [join(app, "dist/main.js"), "crds", "--check", join(ROOT, "crds")], { cwd: app })
+        .length,
+    ).toBe(0);
   });
 });

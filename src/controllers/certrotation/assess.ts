@@ -42,9 +42,15 @@ function byExpiry(a: CertificateEntry, b: CertificateEntry): number {
   return a.notAfterMs - b.notAfterMs || a.file.localeCompare(b.file);
 }
 
-export function assessNode(node: NodeRef, inventory: NodeInventory | undefined, thresholds: Thresholds, nowMs: number): NodeAssessment {
+export function assessNode(
+  node: NodeRef,
+  inventory: NodeInventory | undefined,
+  thresholds: Thresholds,
+  nowMs: number,
+): NodeAssessment {
   const certificates = [...(inventory?.report?.certificates ?? [])].sort(byExpiry);
-  const within = (ms: number, list: readonly CertificateEntry[]): CertificateEntry[] => list.filter((cert) => cert.notAfterMs - nowMs <= ms);
+  const within = (ms: number, list: readonly CertificateEntry[]): CertificateEntry[] =>
+    list.filter((cert) => cert.notAfterMs - nowMs <= ms);
   let state: InventoryState = "reported";
   let problem: string | undefined;
   if (!inventory) {
@@ -67,7 +73,10 @@ export function assessNode(node: NodeRef, inventory: NodeInventory | undefined, 
     problem,
     certificates,
     earliest: certificates[0],
-    expiringLeaves: within(thresholds.renewBeforeMs, certificates.filter((cert) => !cert.isCA)),
+    expiringLeaves: within(
+      thresholds.renewBeforeMs,
+      certificates.filter((cert) => !cert.isCA),
+    ),
     warning: within(thresholds.warnBeforeMs, certificates),
     critical: within(thresholds.criticalBeforeMs, certificates),
   };
@@ -87,7 +96,11 @@ export interface ClusterAssessment {
   nextCrossingMs: number | undefined;
 }
 
-export function assessCluster(nodes: readonly NodeAssessment[], thresholds: Thresholds, nowMs: number): ClusterAssessment {
+export function assessCluster(
+  nodes: readonly NodeAssessment[],
+  thresholds: Thresholds,
+  nowMs: number,
+): ClusterAssessment {
   let earliest: ClusterAssessment["earliest"];
   let nextCrossingMs: number | undefined;
   let warningCount = 0;
@@ -99,7 +112,12 @@ export function assessCluster(nodes: readonly NodeAssessment[], thresholds: Thre
       earliest = { node: node.name, file: node.earliest.file, notAfterMs: node.earliest.notAfterMs };
     }
     for (const cert of node.certificates) {
-      const offsets = [cert.isCA ? undefined : thresholds.renewBeforeMs, thresholds.warnBeforeMs, thresholds.criticalBeforeMs, 0];
+      const offsets = [
+        cert.isCA ? undefined : thresholds.renewBeforeMs,
+        thresholds.warnBeforeMs,
+        thresholds.criticalBeforeMs,
+        0,
+      ];
       for (const offset of offsets) {
         if (offset === undefined) continue;
         const at = cert.notAfterMs - offset;

@@ -72,7 +72,9 @@ export interface RoundPlan {
 export function decideRound(input: DecideInput): RoundPlan {
   const desired = desiredTarget(input.trigger, input.lastTrigger);
   const ours = input.nodes.filter((node) => node.claim?.owner === input.owner);
-  const claims = ours.flatMap((node) => (node.claim ? [{ target: node.claim.target, failed: node.claim.failed !== undefined }] : []));
+  const claims = ours.flatMap((node) =>
+    node.claim ? [{ target: node.claim.target, failed: node.claim.failed !== undefined }] : [],
+  );
   const chosen = chooseTarget(desired.target, claims, knownTargets(input.trigger, input.lastTrigger));
   const hash = targetHash(chosen.target);
   const triggerRound = chosen.target !== "renew";
@@ -84,17 +86,37 @@ export function decideRound(input: DecideInput): RoundPlan {
     if (node.doneHash !== hash || node.claim !== undefined) continue;
     const record = input.rotationOf(node.name, hash);
     if (record) {
-      const verification = verifyRotation({ record, inventory: input.inventories.get(node.name), services: input.services, renewBeforeMs: input.renewBeforeMs, timeoutMs: input.verifyTimeoutMs, nowMs: input.nowMs });
+      const verification = verifyRotation({
+        record,
+        inventory: input.inventories.get(node.name),
+        services: input.services,
+        renewBeforeMs: input.renewBeforeMs,
+        timeoutMs: input.verifyTimeoutMs,
+        nowMs: input.nowMs,
+      });
       checked.set(node.name, { record, verification });
       if (verification.state === "failed") {
         const nodeState = { resourceVersion: node.resourceVersion, unschedulable: node.unschedulable };
-        reopen.push({ node: node.name, input: { owner: input.owner, targetHash: hash, completionLabel: input.completionLabel, attempts: record.attempt, maxAttempts: input.maxAttempts, message: verification.message, node: nodeState, now: input.nowMs } });
+        reopen.push({
+          node: node.name,
+          input: {
+            owner: input.owner,
+            targetHash: hash,
+            completionLabel: input.completionLabel,
+            attempts: record.attempt,
+            maxAttempts: input.maxAttempts,
+            message: verification.message,
+            node: nodeState,
+            now: input.nowMs,
+          },
+        });
       }
       continue;
     }
     // Labelled done without a rotation of this target (satisfied, or rotated a year ago): due again.
     const assessment = input.assessments.get(node.name);
-    if (!triggerRound && node.selected && assessment && needsRotation(assessment)) dueAgain.push({ node: node.name, resourceVersion: node.resourceVersion });
+    if (!triggerRound && node.selected && assessment && needsRotation(assessment))
+      dueAgain.push({ node: node.name, resourceVersion: node.resourceVersion });
   }
 
   const verifying = [...checked.values()].some((check) => check.verification.state !== "confirmed");
@@ -121,5 +143,16 @@ export function decideRound(input: DecideInput): RoundPlan {
   const work = [...input.assessments.values()].some(needsRotation) || desired.triggerPending;
   const runEngine = work || ours.length > 0 || input.lockHeldByUs || reopen.length > 0 || dueAgain.length > 0;
   const refusal = startBlock === "rancher" ? { rancherRefusal: input.rancherRefusal } : {};
-  return { target: chosen.target, triggerPending: desired.triggerPending, checked, reopen, dueAgain, mayStart: startBlock === undefined, startBlock, ...refusal, satisfied, runEngine };
+  return {
+    target: chosen.target,
+    triggerPending: desired.triggerPending,
+    checked,
+    reopen,
+    dueAgain,
+    mayStart: startBlock === undefined,
+    startBlock,
+    ...refusal,
+    satisfied,
+    runEngine,
+  };
 }

@@ -4,7 +4,12 @@
  * a restart of rke2 leaves the pods running) and the `cert-rotate` node Job of the operator's
  * node-agent.
  */
-import { MAX_STATUS_NODES, certRotationResource, type CertRotation, type CertRotationSpec } from "../../api/certrotation.ts";
+import {
+  MAX_STATUS_NODES,
+  certRotationResource,
+  type CertRotation,
+  type CertRotationSpec,
+} from "../../api/certrotation.ts";
 import { drainSpec } from "../../api/common.ts";
 import { durationToMs } from "../../api/duration.ts";
 import { buildCertRotateArgs } from "../../nodeops/agent-args.ts";
@@ -37,7 +42,12 @@ export function healthTimeoutMs(spec: CertRotationSpec): number {
 }
 
 export function ownerOf(cr: CertRotation): RolloutOwner {
-  return { apiVersion: certRotationResource.apiVersion, kind: certRotationResource.kind, name: cr.metadata.name, uid: cr.metadata.uid ?? "" };
+  return {
+    apiVersion: certRotationResource.apiVersion,
+    kind: certRotationResource.kind,
+    name: cr.metadata.name,
+    uid: cr.metadata.uid ?? "",
+  };
 }
 
 export function rotatedServices(spec: CertRotationSpec): string[] {
@@ -53,7 +63,12 @@ export interface JobContext {
   dataDir?: string | undefined;
 }
 
-export function certRotateJob(ctx: JobContext, node: string, identity: string, before: BeforeRotation | undefined): Job {
+export function certRotateJob(
+  ctx: JobContext,
+  node: string,
+  identity: string,
+  before: BeforeRotation | undefined,
+): Job {
   const job = buildNodeJob({
     action: "cert-rotate",
     owner: ownerOf(ctx.cr),

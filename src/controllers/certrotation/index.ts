@@ -25,11 +25,21 @@ export interface CertRotationOptions {
   events?: EventRecorder;
 }
 
-export function createCertRotationController(context: OperatorContext, options: CertRotationOptions = {}): ControllerModule {
+export function createCertRotationController(
+  context: OperatorContext,
+  options: CertRotationOptions = {},
+): ControllerModule {
   const { port, clock, log, config, metrics } = context;
   const logger = log.child({ controller: CONTROLLER_NAME });
   const certRotations = new Informer<CertRotation>({ port, type: certRotationResource, clock, logger });
-  const inventory = new Informer<Lease>({ port, type: LEASE_RESOURCE, namespace: config.jobsNamespace, labelSelector: INVENTORY_LABEL_SELECTOR, clock, logger });
+  const inventory = new Informer<Lease>({
+    port,
+    type: LEASE_RESOURCE,
+    namespace: config.jobsNamespace,
+    labelSelector: INVENTORY_LABEL_SELECTOR,
+    clock,
+    logger,
+  });
   const caches = context.rolloutCaches();
   const engine = new RolloutEngine({ port, clock, log: logger, caches, lockHolderKinds: DISRUPTING_KINDS });
   const deps = {
@@ -61,13 +71,31 @@ export function createCertRotationController(context: OperatorContext, options: 
     const inventory = readInventoryCached(lease);
     if (inventory) exporter.update(inventory.node, gone ? undefined : inventory);
   };
-  inventory.addHandler({ onAdd: (lease) => { exportLease(lease); }, onUpdate: (_, lease) => { exportLease(lease); }, onDelete: (lease) => { exportLease(lease, true); } });
-  caches.nodes.addHandler({ onDelete: (node) => { exporter.update(node.metadata.name, undefined); } });
+  inventory.addHandler({
+    onAdd: (lease) => {
+      exportLease(lease);
+    },
+    onUpdate: (_, lease) => {
+      exportLease(lease);
+    },
+    onDelete: (lease) => {
+      exportLease(lease, true);
+    },
+  });
+  caches.nodes.addHandler({
+    onDelete: (node) => {
+      exporter.update(node.metadata.name, undefined);
+    },
+  });
 
   const all = (): string[] => certRotations.cache.keys();
   certRotations.addHandler(enqueueOnChange(controller.queue));
   inventory.addHandler(enqueueOnChange(controller.queue, all));
-  caches.jobs.addHandler(enqueueOnChange(controller.queue, (job) => (job.metadata.labels?.[OWNER_KIND_LABEL] === CONTROLLER_NAME ? job.metadata.labels[OWNER_LABEL] : undefined)));
+  caches.jobs.addHandler(
+    enqueueOnChange(controller.queue, (job) =>
+      job.metadata.labels?.[OWNER_KIND_LABEL] === CONTROLLER_NAME ? job.metadata.labels[OWNER_LABEL] : undefined,
+    ),
+  );
   caches.nodes.addHandler(enqueueOnChange(controller.queue, all, { skipUpdate: onlyResourceVersionChanged }));
   caches.mirrorPods.addHandler(enqueueOnChange(controller.queue, all, { skipUpdate: onlyResourceVersionChanged }));
   caches.lease.addHandler(enqueueOnChange(controller.queue, all));

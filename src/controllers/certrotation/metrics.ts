@@ -37,7 +37,9 @@ const seconds = (ms: number): number => Math.floor(ms / 1000);
 export function diffExpiry(exported: ReadonlyMap<string, number>, inventory: NodeInventory | undefined): ExpiryUpdate {
   const files = new Map((inventory?.report?.certificates ?? []).map((cert) => [cert.file, seconds(cert.notAfterMs)]));
   return {
-    set: [...files].filter(([file, value]) => exported.get(file) !== value).map(([file, value]) => ({ file, seconds: value })),
+    set: [...files]
+      .filter(([file, value]) => exported.get(file) !== value)
+      .map(([file, value]) => ({ file, seconds: value })),
     remove: [...exported.keys()].filter((file) => !files.has(file)),
   };
 }

@@ -37,7 +37,11 @@ export function inventoryByNode(leases: readonly Lease[]): Map<string, NodeInven
   return byNode;
 }
 
-export function observeCertNodes(nodes: readonly NodeObject[], selector: LabelSelector | undefined, completionLabel: string): ObservedCertNode[] {
+export function observeCertNodes(
+  nodes: readonly NodeObject[],
+  selector: LabelSelector | undefined,
+  completionLabel: string,
+): ObservedCertNode[] {
   return nodes.map((node) => ({
     name: node.metadata.name,
     resourceVersion: node.metadata.resourceVersion ?? "",
@@ -49,7 +53,8 @@ export function observeCertNodes(nodes: readonly NodeObject[], selector: LabelSe
 }
 
 function completedAtMs(job: Job): number | undefined {
-  const complete = job.status?.conditions?.find((c) => c.type === "Complete" && c.status === "True") as { lastTransitionTime?: string } | undefined;
+  const complete = job.status?.conditions?.find((c) => c.type === "Complete" && c.status === "True") as
+    { lastTransitionTime?: string } | undefined;
   if (!complete) return undefined;
   const at = Date.parse(job.status?.completionTime ?? complete.lastTransitionTime ?? "");
   return Number.isFinite(at) ? at : undefined;
@@ -60,13 +65,26 @@ function completedAtMs(job: Job): number | undefined {
  * the node's cert-rotate Jobs of this CertRotation. Job names follow the engine's deterministic
  * scheme (`<targetHash>#<attempt>` as identity), so the attempt is found by name.
  */
-export function latestRotation(owner: string, node: string, targetHash: string, jobs: readonly Job[], maxAttempts: number): RotationRecord | undefined {
-  const byName = new Map(jobs.filter((job) => job.metadata.deletionTimestamp === undefined).map((job) => [job.metadata.name, job]));
+export function latestRotation(
+  owner: string,
+  node: string,
+  targetHash: string,
+  jobs: readonly Job[],
+  maxAttempts: number,
+): RotationRecord | undefined {
+  const byName = new Map(
+    jobs.filter((job) => job.metadata.deletionTimestamp === undefined).map((job) => [job.metadata.name, job]),
+  );
   for (let attempt = maxAttempts; attempt >= 1; attempt--) {
     const job = byName.get(nodeJobName("cert-rotate", owner, node, `${targetHash}#${attempt}`));
     const at = job && completedAtMs(job);
-    if (job && at !== undefined) return { job: job.metadata.name, attempt, completedAtMs: at, before: decodeBefore(job.metadata.annotations?.[BEFORE_ANNOTATION]) };
+    if (job && at !== undefined)
+      return {
+        job: job.metadata.name,
+        attempt,
+        completedAtMs: at,
+        before: decodeBefore(job.metadata.annotations?.[BEFORE_ANNOTATION]),
+      };
   }
   return undefined;
 }
-

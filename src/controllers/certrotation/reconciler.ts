@@ -5,7 +5,12 @@
  * record events and metrics. Level-triggered and idempotent; what must survive a restart lives on
  * the Nodes (claims, completion labels) and on the rotation Jobs (what they were to renew).
  */
-import { certRotationResource, parseCertRotationSpec, type CertRotation, type CertRotationSpec } from "../../api/certrotation.ts";
+import {
+  certRotationResource,
+  parseCertRotationSpec,
+  type CertRotation,
+  type CertRotationSpec,
+} from "../../api/certrotation.ts";
 import { durationToMs } from "../../api/duration.ts";
 import type { EventRecorder } from "../../observability/events.ts";
 import type { Logger } from "../../observability/logger.ts";
@@ -14,7 +19,13 @@ import { ownerId } from "../../rollout/claim.ts";
 import type { RolloutEngine, RolloutResult } from "../../rollout/engine.ts";
 import { rancherRefusal } from "../../rke2/rancher.ts";
 import { dataDirMismatches, dataDirMismatchMessage, RKE2_DEFAULT_DATA_DIR } from "../../rke2/data-dir.ts";
-import { addReleaseFinalizer, FINALIZER_RETRY_MS, hasReleaseFinalizer, isDeleting, removeReleaseFinalizer } from "../../rollout/finalizer.ts";
+import {
+  addReleaseFinalizer,
+  FINALIZER_RETRY_MS,
+  hasReleaseFinalizer,
+  isDeleting,
+  removeReleaseFinalizer,
+} from "../../rollout/finalizer.ts";
 import { JOBS_BY_OWNER_NODE, jobIndexKey } from "../../rollout/informers.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../rollout/kube-objects.ts";
 import { currentLockHolder, currentNodes } from "../../rollout/observe.ts";
@@ -53,10 +64,18 @@ export interface CertRotationDeps {
 }
 
 function thresholdsOf(spec: CertRotationSpec): Thresholds {
-  return { renewBeforeMs: durationToMs(spec.renewBefore) ?? 0, warnBeforeMs: durationToMs(spec.warnBefore) ?? 0, criticalBeforeMs: durationToMs(spec.criticalBefore) ?? 0 };
+  return {
+    renewBeforeMs: durationToMs(spec.renewBefore) ?? 0,
+    warnBeforeMs: durationToMs(spec.warnBefore) ?? 0,
+    criticalBeforeMs: durationToMs(spec.criticalBefore) ?? 0,
+  };
 }
 
-export async function reconcileCertRotation(deps: CertRotationDeps, key: string, log: Logger): Promise<ReconcileResult> {
+export async function reconcileCertRotation(
+  deps: CertRotationDeps,
+  key: string,
+  log: Logger,
+): Promise<ReconcileResult> {
   const caches = deps.engine.caches;
   const nodes = currentNodes(caches);
   const inventory = inventoryByNode(deps.inventory.list());
@@ -76,7 +95,8 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
   const parsed = parseCertRotationSpec(cr.spec ?? {});
   if (!parsed.ok) {
     // Without a spec no round can run: a deleted CertRotation goes only if it holds nothing.
-    if (releasing && !deps.engine.holdsAnything({ kind: certRotationResource.kind, name: cr.metadata.name })) await removeReleaseFinalizer(deps.port, certRotationResource, cr);
+    if (releasing && !deps.engine.holdsAnything({ kind: certRotationResource.kind, name: cr.metadata.name }))
+      await removeReleaseFinalizer(deps.port, certRotationResource, cr);
     await finish(deps, cr, nextStatus({ nowMs, generation, previous, invalid: parsed.message }), []);
     return {};
   }
@@ -119,7 +139,16 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
     assessments,
     inventories: inventory,
     rotationOf: (node, hash) =>
-      latestRotation(cr.metadata.name, node, hash, caches.jobs.cache.byIndex(JOBS_BY_OWNER_NODE, jobIndexKey("cert-rotate", certRotationResource.kind, cr.metadata.name, node)), MAX_ATTEMPTS_PER_NODE),
+      latestRotation(
+        cr.metadata.name,
+        node,
+        hash,
+        caches.jobs.cache.byIndex(
+          JOBS_BY_OWNER_NODE,
+          jobIndexKey("cert-rotate", certRotationResource.kind, cr.metadata.name, node),
+        ),
+        MAX_ATTEMPTS_PER_NODE,
+      ),
   });
 
   const errors = releasing ? [] : await handBack(deps, plan, label);
@@ -142,7 +171,19 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
     if (result.released) await removeReleaseFinalizer(deps.port, certRotationResource, cr);
   }
   const checkIntervalMs = durationToMs(spec.checkInterval) ?? 0;
-  const status = nextStatus({ nowMs, generation, previous, checkIntervalMs, thresholds: { warnBefore: spec.warnBefore, criticalBefore: spec.criticalBefore }, trigger: spec.trigger, assessment: cluster, plan, rollout: result?.summary, justRotated: result?.finished.filter((f) => f.durationMs !== undefined).map((f) => f.node) ?? [], dataDirProblem: dataDirMismatchMessage(mismatches, configuredDataDir) });
+  const status = nextStatus({
+    nowMs,
+    generation,
+    previous,
+    checkIntervalMs,
+    thresholds: { warnBefore: spec.warnBefore, criticalBefore: spec.criticalBefore },
+    trigger: spec.trigger,
+    assessment: cluster,
+    plan,
+    rollout: result?.summary,
+    justRotated: result?.finished.filter((f) => f.durationMs !== undefined).map((f) => f.node) ?? [],
+    dataDirProblem: dataDirMismatchMessage(mismatches, configuredDataDir),
+  });
   // Metrics first: whoever sees the new status finds them already in step.
   deps.expiring.set({ certrotation: cr.metadata.name, severity: "warning" }, cluster.warningCount);
   deps.expiring.set({ certrotation: cr.metadata.name, severity: "critical" }, cluster.criticalCount);
@@ -155,7 +196,9 @@ export async function reconcileCertRotation(deps: CertRotationDeps, key: string,
     result?.requeueAfterMs,
     cluster.nextCrossingMs === undefined ? undefined : cluster.nextCrossingMs - nowMs,
     Date.parse(status.nextCheckTime ?? "") - nowMs,
-    ...[...plan.checked.values()].map((check) => (check.verification.state === "pending" ? check.verification.recheckInMs : undefined)),
+    ...[...plan.checked.values()].map((check) =>
+      check.verification.state === "pending" ? check.verification.recheckInMs : undefined,
+    ),
     !windowOpen && spec.window ? (nextWindowStart(spec.window, nowMs) ?? nowMs) - nowMs : undefined,
   ].filter((ms): ms is number => ms !== undefined && Number.isFinite(ms));
   return timers.length > 0 ? { requeueAfterMs: Math.max(0, Math.min(...timers)) } : {};
@@ -172,13 +215,20 @@ async function handBack(deps: CertRotationDeps, plan: RoundPlan, label: string):
     try {
       deps.engine.caches.nodeWrites.record(await deps.port.mergePatch<NodeObject>(NODE_RESOURCE, node, patch));
     } catch (err) {
-      errors.push(isConflict(err) ? new Error(`node ${node} changed while it was handed back; retrying`, { cause: err }) : err);
+      errors.push(
+        isConflict(err) ? new Error(`node ${node} changed while it was handed back; retrying`, { cause: err }) : err,
+      );
     }
   }
   return errors;
 }
 
-async function finish(deps: CertRotationDeps, cr: CertRotation, status: NonNullable<CertRotation["status"]>, extra: CertEvent[]): Promise<void> {
+async function finish(
+  deps: CertRotationDeps,
+  cr: CertRotation,
+  status: NonNullable<CertRotation["status"]>,
+  extra: CertEvent[],
+): Promise<void> {
   // A stale status is not written (nor its transitions told); the node actions still are.
   const conflict = await writeStatusOrConflict(deps.port, certRotationResource, cr, status);
   const events = [...extra, ...(conflict ? [] : transitionEvents(cr.status ?? {}, status))];

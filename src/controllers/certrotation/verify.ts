@@ -21,12 +21,21 @@ export interface BeforeRotation {
   notAfterMs: number;
 }
 
-const BeforeSchema = z.object({ file: z.string().min(1), notAfter: z.string().refine((text) => Number.isFinite(Date.parse(text))) });
+const BeforeSchema = z.object({
+  file: z.string().min(1),
+  notAfter: z.string().refine((text) => Number.isFinite(Date.parse(text))),
+});
 
 /** The earliest leaf certificate a rotation of `services` renews; undefined without a report. */
-export function beforeRotation(certificates: readonly CertificateEntry[], services: readonly string[]): BeforeRotation | undefined {
+export function beforeRotation(
+  certificates: readonly CertificateEntry[],
+  services: readonly string[],
+): BeforeRotation | undefined {
   const rotated = certificates.filter((cert) => !cert.isCA && renewedByRotation(cert.file, services));
-  const earliest = rotated.reduce<CertificateEntry | undefined>((min, cert) => (min === undefined || cert.notAfterMs < min.notAfterMs ? cert : min), undefined);
+  const earliest = rotated.reduce<CertificateEntry | undefined>(
+    (min, cert) => (min === undefined || cert.notAfterMs < min.notAfterMs ? cert : min),
+    undefined,
+  );
   return earliest && { file: earliest.file, notAfterMs: earliest.notAfterMs };
 }
 
@@ -87,7 +96,8 @@ export function unconfirmedBecause(input: VerifyInput): string | undefined {
   }
   if (record.before) {
     const after = beforeRotation(leaves, services);
-    if (after === undefined || after.notAfterMs <= record.before.notAfterMs) return `${record.before.file} still expires ${iso(record.before.notAfterMs)}: not renewed`;
+    if (after === undefined || after.notAfterMs <= record.before.notAfterMs)
+      return `${record.before.file} still expires ${iso(record.before.notAfterMs)}: not renewed`;
   }
   return undefined;
 }
@@ -97,7 +107,11 @@ export function verifyRotation(input: VerifyInput): Verification {
   if (problem === undefined) return { state: "confirmed" };
   const deadline = input.record.completedAtMs + input.timeoutMs;
   if (input.nowMs < deadline) {
-    return { state: "pending", message: `waiting for the certificate inventory to confirm renewed certificates (${problem})`, recheckInMs: deadline - input.nowMs };
+    return {
+      state: "pending",
+      message: `waiting for the certificate inventory to confirm renewed certificates (${problem})`,
+      recheckInMs: deadline - input.nowMs,
+    };
   }
   return { state: "failed", message: `certificates did not change after rotation: ${problem}` };
 }

@@ -6,7 +6,14 @@ import { etcdSnapshotFileResource, type EtcdSnapshotFile } from "../../api/etcds
 import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../../api/etcdsnapshotpolicy.ts";
 import { createEventRecorder, type EventRecorder } from "../../observability/events.ts";
 import { reconcileObserver } from "../../observability/metrics.ts";
-import { ACTION_LABEL, JOB_RESOURCE, OWNER_KIND_LABEL, OWNER_LABEL, POD_RESOURCE, type Job } from "../../nodeops/job.ts";
+import {
+  ACTION_LABEL,
+  JOB_RESOURCE,
+  OWNER_KIND_LABEL,
+  OWNER_LABEL,
+  POD_RESOURCE,
+  type Job,
+} from "../../nodeops/job.ts";
 import { NODE_RESOURCE } from "../../runtime/kube/core-resources.ts";
 import type { ControllerModule } from "../../runtime/controller-module.ts";
 import { ETCD_ROLE_LABEL } from "../../rke2/roles.ts";
@@ -34,17 +41,26 @@ export interface EtcdSnapshotPolicyOptions {
   events?: EventRecorder;
 }
 
-export function createEtcdSnapshotPolicyController(context: OperatorContext, options: EtcdSnapshotPolicyOptions = {}): ControllerModule {
+export function createEtcdSnapshotPolicyController(
+  context: OperatorContext,
+  options: EtcdSnapshotPolicyOptions = {},
+): ControllerModule {
   const { port, clock, log, config } = context;
   const logger = log.child({ controller: CONTROLLER_NAME });
-  const informer = <T extends KubeObject>(type: ResourceType, extra: Omit<InformerOptions<T>, "port" | "type" | "clock" | "logger"> = {}): Informer<T> =>
-    new Informer<T>({ port, type, clock, logger, ...extra });
+  const informer = <T extends KubeObject>(
+    type: ResourceType,
+    extra: Omit<InformerOptions<T>, "port" | "type" | "clock" | "logger"> = {},
+  ): Informer<T> => new Informer<T>({ port, type, clock, logger, ...extra });
 
   const policies = informer<EtcdSnapshotPolicy>(etcdSnapshotPolicyResource);
   const jobs = informer<Job>(JOB_RESOURCE, {
     namespace: config.jobsNamespace,
     labelSelector: SNAPSHOT_JOBS_SELECTOR,
-    indexers: { [JOBS_BY_OWNER]: (job) => [`${job.metadata.labels?.[OWNER_KIND_LABEL] ?? ""}/${job.metadata.labels?.[OWNER_LABEL] ?? ""}`] },
+    indexers: {
+      [JOBS_BY_OWNER]: (job) => [
+        `${job.metadata.labels?.[OWNER_KIND_LABEL] ?? ""}/${job.metadata.labels?.[OWNER_LABEL] ?? ""}`,
+      ],
+    },
   });
   // Nodes and pods are cached slim (rollout/kube-objects.ts): what runs.ts and nodes.ts read.
   const pods = informer<JobPod & KubeObject>(POD_RESOURCE, {
@@ -53,7 +69,10 @@ export function createEtcdSnapshotPolicyController(context: OperatorContext, opt
     indexers: { [PODS_BY_JOB]: labelIndex("job-name") },
     transform: cachedPod,
   });
-  const etcdNodes = informer<NodeLike>(NODE_RESOURCE, { labelSelector: `${ETCD_ROLE_LABEL}=true`, transform: cachedNode });
+  const etcdNodes = informer<NodeLike>(NODE_RESOURCE, {
+    labelSelector: `${ETCD_ROLE_LABEL}=true`,
+    transform: cachedNode,
+  });
   const etcdMirrorPods = informer<PodLike>(POD_RESOURCE, {
     namespace: ETCD_MIRROR_POD_NAMESPACE,
     labelSelector: ETCD_MIRROR_POD_SELECTOR,
@@ -80,7 +99,14 @@ export function createEtcdSnapshotPolicyController(context: OperatorContext, opt
     clock,
     metrics: context.metrics,
     events,
-    caches: { policies: policies.cache, jobs: jobs.cache, pods: pods.cache, etcdNodes: etcdNodes.cache, etcdMirrorPods: etcdMirrorPods.cache, records: records.cache },
+    caches: {
+      policies: policies.cache,
+      jobs: jobs.cache,
+      pods: pods.cache,
+      etcdNodes: etcdNodes.cache,
+      etcdMirrorPods: etcdMirrorPods.cache,
+      records: records.cache,
+    },
     recordsServed: () => records.served() !== false,
     openStore: options.openStore ?? openS3Store,
     config: { namespace: config.namespace, jobsNamespace: config.jobsNamespace, nodeAgentImage: config.nodeAgentImage },
@@ -98,11 +124,19 @@ export function createEtcdSnapshotPolicyController(context: OperatorContext, opt
   // A Job or pod of a policy wakes that policy; one of another owner (a pre-upgrade save) may
   // free a node someone waits for, so it wakes every policy (there are few).
   const ownerOf = (object: { metadata: { labels?: Record<string, string> } }): string | string[] =>
-    object.metadata.labels?.[OWNER_KIND_LABEL] === "etcdsnapshotpolicy" ? (object.metadata.labels[OWNER_LABEL] ?? "") : allPolicies();
+    object.metadata.labels?.[OWNER_KIND_LABEL] === "etcdsnapshotpolicy"
+      ? (object.metadata.labels[OWNER_LABEL] ?? "")
+      : allPolicies();
   policies.addHandler(enqueueOnChange(controller.queue));
   jobs.addHandler(enqueueOnChange(controller.queue, ownerOf));
   pods.addHandler(enqueueOnChange(controller.queue, ownerOf));
-  recordsInformer.addHandler(enqueueOnChange(controller.queue, (record) => allPolicies().filter((policy) => isPolicySnapshot(policy, { name: record.spec.snapshotName, node: record.spec.nodeName }))));
+  recordsInformer.addHandler(
+    enqueueOnChange(controller.queue, (record) =>
+      allPolicies().filter((policy) =>
+        isPolicySnapshot(policy, { name: record.spec.snapshotName, node: record.spec.nodeName }),
+      ),
+    ),
+  );
 
   return { name: CONTROLLER_NAME, informers: [policies, jobs, pods, etcdNodes, etcdMirrorPods, records], controller };
 }

@@ -23,8 +23,19 @@ import { groupSnapshotEvents, isPolicySnapshot, SAME_EVENT_WINDOW_MS, selectSnap
 import { evaluateRun, runIdentity, type ObjectCheck, type ObservedRun, type RunKind } from "./runs.ts";
 import { decideScheduledRun, isOverdue, validateSchedule } from "./schedule.ts";
 import {
-  alreadyCounted, applyOutcome, EventReasons, invalidSpecStatus, lastOutcomeTimes, newestAttemptFailed, nextStorageCheck, policyConditions, storageStatus, timeOf,
-  type PolicyEvent, type Status, type StorageCheck,
+  alreadyCounted,
+  applyOutcome,
+  EventReasons,
+  invalidSpecStatus,
+  lastOutcomeTimes,
+  newestAttemptFailed,
+  nextStorageCheck,
+  policyConditions,
+  storageStatus,
+  timeOf,
+  type PolicyEvent,
+  type Status,
+  type StorageCheck,
 } from "./status.ts";
 
 export interface PolicyView {
@@ -124,7 +135,13 @@ export function decide(input: DecideInput): Decision {
 
   // 1. Count runs that ended, oldest first.
   const recordsServed = input.recordsServed ?? true;
-  const context = { verify: spec.verify, records: input.records, objectChecks: input.objectChecks, now, cliListing: !recordsServed };
+  const context = {
+    verify: spec.verify,
+    records: input.records,
+    objectChecks: input.objectChecks,
+    now,
+    cliListing: !recordsServed,
+  };
   let active = false;
   for (const run of input.runs) {
     if (run.processed) continue;
@@ -147,7 +164,11 @@ export function decide(input: DecideInput): Decision {
     if (effects.succeeded) metrics.succeeded.push(effects.succeeded);
     if (effects.failed) metrics.failed += 1;
   }
-  if (spec.trigger !== undefined && input.runs.some((run) => run.identity === runIdentity("trigger", spec.trigger ?? ""))) status.lastTrigger = spec.trigger;
+  if (
+    spec.trigger !== undefined &&
+    input.runs.some((run) => run.identity === runIdentity("trigger", spec.trigger ?? ""))
+  )
+    status.lastTrigger = spec.trigger;
 
   // 2. Storage health.
   const storage = storageStatus(status.storage, spec.s3 !== undefined, input.storageCheck, now);
@@ -175,14 +196,30 @@ export function decide(input: DecideInput): Decision {
       const choice = chooseNodes(spec.nodes, input.members, input.busyNodes, wanted.identity);
       const blocked = !input.s3Access.ok ? input.s3Access.message : !choice.ok ? choice.reason : undefined;
       if (blocked !== undefined || !choice.ok) {
-        events.push({ type: "Warning", reason: EventReasons.SnapshotWaiting, message: `cannot start the ${wanted.kind} snapshot yet: ${blocked ?? ""}` });
+        events.push({
+          type: "Warning",
+          reason: EventReasons.SnapshotWaiting,
+          message: `cannot start the ${wanted.kind} snapshot yet: ${blocked ?? ""}`,
+        });
         wakeups.push(now + BLOCKED_RECHECK_MS);
       } else {
-        start = { kind: wanted.kind, identity: wanted.identity, nodes: choice.nodes, recordFirst: wanted.recordSlot !== undefined };
+        start = {
+          kind: wanted.kind,
+          identity: wanted.identity,
+          nodes: choice.nodes,
+          recordFirst: wanted.recordSlot !== undefined,
+        };
         if (wanted.recordSlot !== undefined) status.lastScheduleTime = toKubeTime(wanted.recordSlot);
         if (wanted.kind === "trigger") status.lastTrigger = spec.trigger;
-        const skipped = wanted.kind === "slot" && schedule.skippedSlots > 0 ? ` (${schedule.skippedSlots} missed slot(s) older than ${spec.startingDeadline} skipped)` : "";
-        events.push({ type: "Normal", reason: EventReasons.SnapshotStarted, message: `${wanted.kind} snapshot on ${choice.nodes.join(", ")}${skipped}` });
+        const skipped =
+          wanted.kind === "slot" && schedule.skippedSlots > 0
+            ? ` (${schedule.skippedSlots} missed slot(s) older than ${spec.startingDeadline} skipped)`
+            : "";
+        events.push({
+          type: "Normal",
+          reason: EventReasons.SnapshotStarted,
+          message: `${wanted.kind} snapshot on ${choice.nodes.join(", ")}${skipped}`,
+        });
         wakeups.push(now + RUNNING_RECHECK_MS);
       }
     }
@@ -193,7 +230,15 @@ export function decide(input: DecideInput): Decision {
   const ours = input.records.filter((record) => isPolicySnapshot(policy.name, record));
   const protect = status.lastSuccessfulSnapshot ? [status.lastSuccessfulSnapshot.name] : [];
   const sameEventWindowMs = spec.nodes === "AllEtcdNodes" ? SAME_EVENT_WINDOW_MS : 0;
-  const retention = selectSnapshotsToDelete({ policyName: policy.name, snapshots: ours, count: spec.retention.count, maxAgeMs, now, protect, sameEventWindowMs });
+  const retention = selectSnapshotsToDelete({
+    policyName: policy.name,
+    snapshots: ours,
+    count: spec.retention.count,
+    maxAgeMs,
+    now,
+    protect,
+    sameEventWindowMs,
+  });
   if (recordsServed) {
     status.snapshots = retention.keep.slice(0, 1000).map(toStatusSnapshot);
     status.snapshotCount = groupSnapshotEvents(retention.keep, sameEventWindowMs).length;
@@ -201,19 +246,53 @@ export function decide(input: DecideInput): Decision {
   const deletionsInFlight = processDeletions(input.deletions, markProcessed, events);
   // While snapshots fail (often: S3 is down) nothing is deleted: the failure may be ours to fix,
   // and the copies we have are all there is.
-  const canPrune = recordsServed && input.rancherRefusal === undefined && !active && start === undefined && !deletionsInFlight && status.storage.phase !== "Unavailable" && !newestAttemptFailed(status);
-  const prune = canPrune ? planPrune({ doomed: retention.delete, members: input.members, hasS3: spec.s3 !== undefined }).plans : [];
+  const canPrune =
+    recordsServed &&
+    input.rancherRefusal === undefined &&
+    !active &&
+    start === undefined &&
+    !deletionsInFlight &&
+    status.storage.phase !== "Unavailable" &&
+    !newestAttemptFailed(status);
+  const prune = canPrune
+    ? planPrune({ doomed: retention.delete, members: input.members, hasS3: spec.s3 !== undefined }).plans
+    : [];
   if (deletionsInFlight) wakeups.push(now + RUNNING_RECHECK_MS);
 
   // 5. Schedule times and conditions.
-  if (schedule.nextScheduleTime !== undefined && !spec.suspend) status.nextScheduleTime = toKubeTime(schedule.nextScheduleTime);
+  if (schedule.nextScheduleTime !== undefined && !spec.suspend)
+    status.nextScheduleTime = toKubeTime(schedule.nextScheduleTime);
   else delete status.nextScheduleTime;
   status.consecutiveFailures ??= 0;
-  const overdue = isOverdue({ lastSuccessTime: lastOutcomeTimes(status).success, schedule: spec.schedule, timeZone: spec.timeZone, creationTime: policy.creationTime, now });
-  status.conditions = policyConditions({ status, generation: policy.generation, suspended: spec.suspend, overdue, nextScheduleTime: schedule.nextScheduleTime, recordsServed, rancherRefusal: input.rancherRefusal, now });
+  const overdue = isOverdue({
+    lastSuccessTime: lastOutcomeTimes(status).success,
+    schedule: spec.schedule,
+    timeZone: spec.timeZone,
+    creationTime: policy.creationTime,
+    now,
+  });
+  status.conditions = policyConditions({
+    status,
+    generation: policy.generation,
+    suspended: spec.suspend,
+    overdue,
+    nextScheduleTime: schedule.nextScheduleTime,
+    recordsServed,
+    rancherRefusal: input.rancherRefusal,
+    now,
+  });
 
   const soonest = wakeups.length === 0 ? undefined : Math.min(...wakeups);
-  return { spec, status, start, prune, markProcessed, events, metrics, requeueAfterMs: soonest === undefined ? undefined : Math.max(1000, soonest - now) };
+  return {
+    spec,
+    status,
+    start,
+    prune,
+    markProcessed,
+    events,
+    metrics,
+    requeueAfterMs: soonest === undefined ? undefined : Math.max(1000, soonest - now),
+  };
 }
 
 interface WantedRun {
@@ -226,15 +305,24 @@ interface WantedRun {
 }
 
 /** The run to start now, by priority: a changed trigger, a due slot, a slot on record never started, a retry. */
-function nextRun(input: DecideInput, spec: EtcdSnapshotPolicySpec, status: Status, dueSlot: number | undefined, deadlineMs: number): WantedRun | undefined {
+function nextRun(
+  input: DecideInput,
+  spec: EtcdSnapshotPolicySpec,
+  status: Status,
+  dueSlot: number | undefined,
+  deadlineMs: number,
+): WantedRun | undefined {
   const { now } = input;
   const known = new Set(input.runs.map((run) => run.identity));
-  if (spec.trigger !== undefined && spec.trigger !== status.lastTrigger) return { kind: "trigger", identity: runIdentity("trigger", spec.trigger) };
-  if (dueSlot !== undefined) return { kind: "slot", identity: runIdentity("slot", toKubeTime(dueSlot)), recordSlot: dueSlot };
+  if (spec.trigger !== undefined && spec.trigger !== status.lastTrigger)
+    return { kind: "trigger", identity: runIdentity("trigger", spec.trigger) };
+  if (dueSlot !== undefined)
+    return { kind: "slot", identity: runIdentity("slot", toKubeTime(dueSlot)), recordSlot: dueSlot };
 
   const recorded = timeOf(status.lastScheduleTime);
   const { success, failure } = lastOutcomeTimes(status);
-  const outcomeSince = (time: number): boolean => (success !== undefined && success >= time) || (failure !== undefined && failure >= time);
+  const outcomeSince = (time: number): boolean =>
+    (success !== undefined && success >= time) || (failure !== undefined && failure >= time);
   if (!spec.suspend && recorded !== undefined && now - recorded <= deadlineMs && !outcomeSince(recorded)) {
     const identity = runIdentity("slot", toKubeTime(recorded));
     if (!known.has(identity)) return { kind: "slot", identity };
@@ -264,12 +352,32 @@ function processDeletions(deletions: readonly ObservedRun[], markProcessed: stri
       }
       markProcessed.push(job.name);
       const decoded = decodeResult(job.outcome.message);
-      if (job.outcome.state === "Succeeded" && decoded.ok && decoded.result.action === "snapshot-delete" && decoded.result.ok) {
+      if (
+        job.outcome.state === "Succeeded" &&
+        decoded.ok &&
+        decoded.result.action === "snapshot-delete" &&
+        decoded.result.ok
+      ) {
         const deleted = decoded.result.deleted;
-        events.push({ type: "Normal", reason: EventReasons.SnapshotsPruned, message: `deleted on ${job.node}: ${deleted.length > 0 ? deleted.join(", ") : "nothing left to delete"}` });
+        events.push({
+          type: "Normal",
+          reason: EventReasons.SnapshotsPruned,
+          message: `deleted on ${job.node}: ${deleted.length > 0 ? deleted.join(", ") : "nothing left to delete"}`,
+        });
       } else {
-        const why = decoded.ok && !decoded.result.ok ? decoded.result.error : job.outcome.state === "Failed" ? job.outcome.reason : decoded.ok ? "unexpected result" : decoded.message;
-        events.push({ type: "Warning", reason: EventReasons.PruneFailed, message: `pruning on ${job.node} failed: ${why}` });
+        const why =
+          decoded.ok && !decoded.result.ok
+            ? decoded.result.error
+            : job.outcome.state === "Failed"
+              ? job.outcome.reason
+              : decoded.ok
+                ? "unexpected result"
+                : decoded.message;
+        events.push({
+          type: "Warning",
+          reason: EventReasons.PruneFailed,
+          message: `pruning on ${job.node} failed: ${why}`,
+        });
       }
     }
   }

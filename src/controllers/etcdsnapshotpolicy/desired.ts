@@ -11,10 +11,25 @@
 import { createHash } from "node:crypto";
 import { durationToMs } from "../../api/duration.ts";
 import type { EtcdSnapshotPolicySpec } from "../../api/etcdsnapshotpolicy.ts";
-import { buildSnapshotDeleteArgs, buildSnapshotSaveArgs, S3_CREDENTIAL_ENV, type S3Target } from "../../nodeops/agent-args.ts";
+import {
+  buildSnapshotDeleteArgs,
+  buildSnapshotSaveArgs,
+  S3_CREDENTIAL_ENV,
+  type S3Target,
+} from "../../nodeops/agent-args.ts";
 import { JOB_FILES_DIR } from "../../nodeops/agent/host.ts";
 import { NODE_NAME_ENV } from "../../nodeops/agent/cli.ts";
-import { buildNodeJob, MANAGED_BY, MANAGED_BY_LABEL, OWNER_KIND_LABEL, OWNER_LABEL, ownerReferenceTo, type Job, type JobEnvVar, type NodeJobSpec } from "../../nodeops/job.ts";
+import {
+  buildNodeJob,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  OWNER_KIND_LABEL,
+  OWNER_LABEL,
+  ownerReferenceTo,
+  type Job,
+  type JobEnvVar,
+  type NodeJobSpec,
+} from "../../nodeops/job.ts";
 import { CREDENTIAL_KEYS, type Secret } from "../../storage/credentials.ts";
 import { RUN_ANNOTATION } from "./runs.ts";
 
@@ -40,7 +55,9 @@ const DELETE_TTL_SECONDS = 300;
 
 export function credentialsCopyName(ownerName: string): string {
   const name = `etcd-snapshot-s3-${ownerName}`;
-  return name.length <= 253 ? name : `${name.slice(0, 242)}-${createHash("sha256").update(ownerName).digest("hex").slice(0, 10)}`;
+  return name.length <= 253
+    ? name
+    : `${name.slice(0, 242)}-${createHash("sha256").update(ownerName).digest("hex").slice(0, 10)}`;
 }
 
 /** Whether Jobs of this spec need the Secret copy (credentials or a CA to mount). */
@@ -65,18 +82,33 @@ export function s3TargetFor(s3: NonNullable<EtcdSnapshotPolicySpec["s3"]>): S3Ta
 function credentialEnv(spec: EtcdSnapshotPolicySpec, secretName: string): JobEnvVar[] {
   if (!spec.s3?.credentialsSecret) return [];
   return [
-    { name: S3_CREDENTIAL_ENV.accessKey, valueFrom: { secretKeyRef: { name: secretName, key: CREDENTIAL_KEYS.accessKey } } },
-    { name: S3_CREDENTIAL_ENV.secretKey, valueFrom: { secretKeyRef: { name: secretName, key: CREDENTIAL_KEYS.secretKey } } },
-    { name: S3_CREDENTIAL_ENV.sessionToken, valueFrom: { secretKeyRef: { name: secretName, key: CREDENTIAL_KEYS.sessionToken, optional: true } } },
+    {
+      name: S3_CREDENTIAL_ENV.accessKey,
+      valueFrom: { secretKeyRef: { name: secretName, key: CREDENTIAL_KEYS.accessKey } },
+    },
+    {
+      name: S3_CREDENTIAL_ENV.secretKey,
+      valueFrom: { secretKeyRef: { name: secretName, key: CREDENTIAL_KEYS.secretKey } },
+    },
+    {
+      name: S3_CREDENTIAL_ENV.sessionToken,
+      valueFrom: { secretKeyRef: { name: secretName, key: CREDENTIAL_KEYS.sessionToken, optional: true } },
+    },
   ];
 }
 
 /** Mounts the CA key of the Secret copy where the node-agent expects it. */
 function withCaVolume(job: Job, secretName: string): Job {
   const podSpec = job.spec.template.spec as { containers?: { volumeMounts?: unknown[] }[]; volumes?: unknown[] };
-  podSpec.volumes = [...(podSpec.volumes ?? []), { name: "s3-ca", secret: { secretName, items: [{ key: CA_KEY, path: CA_KEY }] } }];
+  podSpec.volumes = [
+    ...(podSpec.volumes ?? []),
+    { name: "s3-ca", secret: { secretName, items: [{ key: CA_KEY, path: CA_KEY }] } },
+  ];
   for (const container of podSpec.containers ?? []) {
-    container.volumeMounts = [...(container.volumeMounts ?? []), { name: "s3-ca", mountPath: CA_MOUNT_DIR, readOnly: true }];
+    container.volumeMounts = [
+      ...(container.volumeMounts ?? []),
+      { name: "s3-ca", mountPath: CA_MOUNT_DIR, readOnly: true },
+    ];
   }
   return job;
 }
@@ -103,7 +135,11 @@ export interface SaveJobInput {
 export function saveJob(input: SaveJobInput): Job {
   const { spec, config } = input;
   const secretName = credentialsCopyName(input.policyName);
-  const args = buildSnapshotSaveArgs({ name: input.snapshotName, compress: spec.compress, ...(spec.s3 ? { s3: s3TargetFor(spec.s3) } : {}) });
+  const args = buildSnapshotSaveArgs({
+    name: input.snapshotName,
+    compress: spec.compress,
+    ...(spec.s3 ? { s3: s3TargetFor(spec.s3) } : {}),
+  });
   const job = buildNodeJob({
     action: "snapshot-save",
     owner: input.owner,
@@ -173,7 +209,11 @@ export function secretCopy(input: SecretCopyInput): Secret {
     metadata: {
       name: credentialsCopyName(input.owner.name),
       namespace: input.namespace,
-      labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [OWNER_KIND_LABEL]: input.owner.kind.toLowerCase(), [OWNER_LABEL]: input.owner.name },
+      labels: {
+        [MANAGED_BY_LABEL]: MANAGED_BY,
+        [OWNER_KIND_LABEL]: input.owner.kind.toLowerCase(),
+        [OWNER_LABEL]: input.owner.name,
+      },
       ownerReferences: [ownerReferenceTo(input.owner)],
     },
     data,

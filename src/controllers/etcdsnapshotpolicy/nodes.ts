@@ -48,17 +48,29 @@ function isTrue(conditions: readonly ConditionLike[] | undefined, type: string):
 }
 
 /** Every node with RKE2's etcd role, healthy or not, sorted by name. */
-export function etcdNodeStates(nodes: readonly NodeLike[], mirrorPodsByName: ReadonlyMap<string, PodLike>): EtcdNodeState[] {
+export function etcdNodeStates(
+  nodes: readonly NodeLike[],
+  mirrorPodsByName: ReadonlyMap<string, PodLike>,
+): EtcdNodeState[] {
   return nodes
     .filter((node) => node.metadata.labels?.[ETCD_ROLE_LABEL] === "true")
     .map((node): EtcdNodeState => {
       const name = node.metadata.name;
       const cordoned = node.spec?.unschedulable === true;
-      if (node.metadata.deletionTimestamp) return { name, healthy: false, reason: "the Node is being deleted", cordoned };
-      if (!isTrue(node.status?.conditions, "Ready")) return { name, healthy: false, reason: "the Node is not Ready", cordoned };
+      if (node.metadata.deletionTimestamp)
+        return { name, healthy: false, reason: "the Node is being deleted", cordoned };
+      if (!isTrue(node.status?.conditions, "Ready"))
+        return { name, healthy: false, reason: "the Node is not Ready", cordoned };
       const pod = mirrorPodsByName.get(etcdMirrorPodName(name));
-      if (!pod) return { name, healthy: false, reason: `no etcd mirror pod ${ETCD_MIRROR_POD_NAMESPACE}/${etcdMirrorPodName(name)}`, cordoned };
-      if (!isTrue(pod.status?.conditions, "Ready")) return { name, healthy: false, reason: `etcd pod ${etcdMirrorPodName(name)} is not Ready`, cordoned };
+      if (!pod)
+        return {
+          name,
+          healthy: false,
+          reason: `no etcd mirror pod ${ETCD_MIRROR_POD_NAMESPACE}/${etcdMirrorPodName(name)}`,
+          cordoned,
+        };
+      if (!isTrue(pod.status?.conditions, "Ready"))
+        return { name, healthy: false, reason: `etcd pod ${etcdMirrorPodName(name)} is not Ready`, cordoned };
       return { name, healthy: true, cordoned };
     })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -75,19 +87,32 @@ export type NodesMode = "OneEtcdNode" | "AllEtcdNodes";
  * runs over the members by the run's identity, so local copies do not pile up on one disk.
  * AllEtcdNodes takes every healthy member and waits while any of them is busy.
  */
-export function chooseNodes(mode: NodesMode, members: readonly EtcdNodeState[], busy: ReadonlySet<string>, identity: string): NodeChoice {
+export function chooseNodes(
+  mode: NodesMode,
+  members: readonly EtcdNodeState[],
+  busy: ReadonlySet<string>,
+  identity: string,
+): NodeChoice {
   const healthy = members.filter((m) => m.healthy);
   if (members.length === 0) return { ok: false, reason: `no node has the label ${ETCD_ROLE_LABEL}=true` };
   if (healthy.length === 0) {
-    return { ok: false, reason: `no healthy etcd member: ${members.map((m) => `${m.name} (${m.reason ?? "unhealthy"})`).join(", ")}` };
+    return {
+      ok: false,
+      reason: `no healthy etcd member: ${members.map((m) => `${m.name} (${m.reason ?? "unhealthy"})`).join(", ")}`,
+    };
   }
   if (mode === "AllEtcdNodes") {
     const occupied = healthy.filter((m) => busy.has(m.name)).map((m) => m.name);
-    if (occupied.length > 0) return { ok: false, reason: `waiting for the snapshot save running on ${occupied.join(", ")}` };
+    if (occupied.length > 0)
+      return { ok: false, reason: `waiting for the snapshot save running on ${occupied.join(", ")}` };
     return { ok: true, nodes: healthy.map((m) => m.name) };
   }
   const free = healthy.filter((m) => !busy.has(m.name));
-  if (free.length === 0) return { ok: false, reason: `every healthy etcd member is busy with a snapshot save: ${healthy.map((m) => m.name).join(", ")}` };
+  if (free.length === 0)
+    return {
+      ok: false,
+      reason: `every healthy etcd member is busy with a snapshot save: ${healthy.map((m) => m.name).join(", ")}`,
+    };
   const preferred = free.some((m) => !m.cordoned) ? free.filter((m) => !m.cordoned) : free;
   const index = Number.parseInt(createHash("sha256").update(identity).digest("hex").slice(0, 8), 16) % preferred.length;
   const chosen = preferred[index] ?? preferred[0];

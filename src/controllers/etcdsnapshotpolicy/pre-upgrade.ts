@@ -12,10 +12,27 @@
  */
 import { toKubeTime } from "../../api/condition.ts";
 import { etcdSnapshotFileResource, type EtcdSnapshotFile } from "../../api/etcdsnapshotfile.ts";
-import { etcdSnapshotPolicyResource, EtcdSnapshotPolicySpecSchema, parseEtcdSnapshotPolicySpec, type EtcdSnapshotPolicy, type EtcdSnapshotPolicySpec } from "../../api/etcdsnapshotpolicy.ts";
+import {
+  etcdSnapshotPolicyResource,
+  EtcdSnapshotPolicySpecSchema,
+  parseEtcdSnapshotPolicySpec,
+  type EtcdSnapshotPolicy,
+  type EtcdSnapshotPolicySpec,
+} from "../../api/etcdsnapshotpolicy.ts";
 import { upgradePlanResource } from "../../api/upgradeplan.ts";
 import { NODE_RESOURCE } from "../../runtime/kube/core-resources.ts";
-import { ACTION_LABEL, HASH_LABEL, JOB_RESOURCE, jobOutcome, NODE_LABEL, OWNER_KIND_LABEL, OWNER_LABEL, POD_RESOURCE, shortHash, type Job } from "../../nodeops/job.ts";
+import {
+  ACTION_LABEL,
+  HASH_LABEL,
+  JOB_RESOURCE,
+  jobOutcome,
+  NODE_LABEL,
+  OWNER_KIND_LABEL,
+  OWNER_LABEL,
+  POD_RESOURCE,
+  shortHash,
+  type Job,
+} from "../../nodeops/job.ts";
 import { ETCD_ROLE_LABEL } from "../../rke2/roles.ts";
 import type { Clock } from "../../runtime/clock.ts";
 import { isAlreadyExists, isNotFound } from "../../runtime/kube/errors.ts";
@@ -23,7 +40,14 @@ import type { KubePort } from "../../runtime/kube/port.ts";
 import type { KubeObject } from "../../runtime/kube/types.ts";
 import { openS3Store, type ObjectStoreFactory } from "../../storage/s3-store.ts";
 import { saveJob, type JobOwner } from "./desired.ts";
-import { chooseNodes, ETCD_MIRROR_POD_NAMESPACE, ETCD_MIRROR_POD_SELECTOR, etcdNodeStates, type NodeLike, type PodLike } from "./nodes.ts";
+import {
+  chooseNodes,
+  ETCD_MIRROR_POD_NAMESPACE,
+  ETCD_MIRROR_POD_SELECTOR,
+  etcdNodeStates,
+  type NodeLike,
+  type PodLike,
+} from "./nodes.ts";
 import { preferredCopy, recordedSnapshots } from "./records.ts";
 import { evaluateRun, objectsToConfirm, observeRuns, runIdentity, type JobPod, type ObjectCheck } from "./runs.ts";
 import { prepareStorageAccess } from "./storage-access.ts";
@@ -66,45 +90,97 @@ export function preUpgradeSnapshotName(planName: string): string {
   return `pre-upgrade-${planName}`;
 }
 
-export async function ensurePreUpgradeSnapshot(deps: PreUpgradeDeps, request: PreUpgradeRequest): Promise<PreUpgradeResult> {
+export async function ensurePreUpgradeSnapshot(
+  deps: PreUpgradeDeps,
+  request: PreUpgradeRequest,
+): Promise<PreUpgradeResult> {
   const { port, clock, config } = deps;
   const now = clock.now();
-  const owner: JobOwner = { apiVersion: upgradePlanResource.apiVersion, kind: upgradePlanResource.kind, name: request.planName, uid: request.planUid };
+  const owner: JobOwner = {
+    apiVersion: upgradePlanResource.apiVersion,
+    kind: upgradePlanResource.kind,
+    name: request.planName,
+    uid: request.planUid,
+  };
   let spec = LOCAL_SNAPSHOT_SPEC;
   let policy: EtcdSnapshotPolicy | undefined;
   if (request.policyName !== undefined) {
     policy = await port.get<EtcdSnapshotPolicy>(etcdSnapshotPolicyResource, request.policyName);
     if (!policy) return { state: "Failed", message: `EtcdSnapshotPolicy ${request.policyName} not found` };
     const parsed = parseEtcdSnapshotPolicySpec(policy.spec);
-    if (!parsed.ok) return { state: "Failed", message: `EtcdSnapshotPolicy ${request.policyName} is invalid: ${parsed.message}` };
+    if (!parsed.ok)
+      return { state: "Failed", message: `EtcdSnapshotPolicy ${request.policyName} is invalid: ${parsed.message}` };
     spec = parsed.spec;
   }
 
   const recent = policy?.status?.lastSuccessfulSnapshot;
   if (request.maxAgeMs !== undefined && recent && now - Date.parse(recent.takenAt) <= request.maxAgeMs) {
-    return { state: "Verified", snapshot: { name: recent.name, takenAt: recent.takenAt }, message: `policy snapshot ${recent.name} from ${recent.takenAt} is recent enough` };
+    return {
+      state: "Verified",
+      snapshot: { name: recent.name, takenAt: recent.takenAt },
+      message: `policy snapshot ${recent.name} from ${recent.takenAt} is recent enough`,
+    };
   }
 
-  const identity = runIdentity("pre-upgrade", `${request.planUid}/${request.targetVersion}/${String(request.attempt ?? 0)}`);
+  const identity = runIdentity(
+    "pre-upgrade",
+    `${request.planUid}/${request.targetVersion}/${String(request.attempt ?? 0)}`,
+  );
   const selector = `${OWNER_KIND_LABEL}=upgradeplan,${OWNER_LABEL}=${request.planName},${ACTION_LABEL}=snapshot-save,${HASH_LABEL}=${shortHash(identity)}`;
   const jobs = (await port.list<Job>(JOB_RESOURCE, { namespace: config.jobsNamespace, labelSelector: selector })).items;
-  const storageDeps = { port, operatorNamespace: config.namespace, jobsNamespace: config.jobsNamespace, openStore: deps.openStore ?? openS3Store };
+  const storageDeps = {
+    port,
+    operatorNamespace: config.namespace,
+    jobsNamespace: config.jobsNamespace,
+    openStore: deps.openStore ?? openS3Store,
+  };
   // Copies of the policy's S3 credentials belong to the policy; without one nothing is copied.
-  const policyOwner: JobOwner = policy ? { apiVersion: policy.apiVersion, kind: policy.kind, name: policy.metadata.name, uid: policy.metadata.uid ?? "" } : owner;
+  const policyOwner: JobOwner = policy
+    ? { apiVersion: policy.apiVersion, kind: policy.kind, name: policy.metadata.name, uid: policy.metadata.uid ?? "" }
+    : owner;
 
   if (jobs.length === 0) {
     const access = await prepareStorageAccess(storageDeps, policyOwner, spec);
     access.store?.close();
-    if (!access.jobs.ok) return { state: "Pending", message: `cannot start the pre-upgrade snapshot: ${access.jobs.message}` };
+    if (!access.jobs.ok)
+      return { state: "Pending", message: `cannot start the pre-upgrade snapshot: ${access.jobs.message}` };
     const nodes = (await port.list<NodeLike>(NODE_RESOURCE, { labelSelector: `${ETCD_ROLE_LABEL}=true` })).items;
-    const mirror = (await port.list<PodLike>(POD_RESOURCE, { namespace: ETCD_MIRROR_POD_NAMESPACE, labelSelector: ETCD_MIRROR_POD_SELECTOR })).items;
-    const saves = (await port.list<Job>(JOB_RESOURCE, { namespace: config.jobsNamespace, labelSelector: `${ACTION_LABEL}=snapshot-save` })).items;
-    const busy = new Set(saves.filter((job) => jobOutcome(job, []).state === "Running").map((job) => job.metadata.labels?.[NODE_LABEL] ?? ""));
-    const choice = chooseNodes("OneEtcdNode", etcdNodeStates(nodes, new Map(mirror.map((pod) => [pod.metadata.name, pod]))), busy, identity);
+    const mirror = (
+      await port.list<PodLike>(POD_RESOURCE, {
+        namespace: ETCD_MIRROR_POD_NAMESPACE,
+        labelSelector: ETCD_MIRROR_POD_SELECTOR,
+      })
+    ).items;
+    const saves = (
+      await port.list<Job>(JOB_RESOURCE, {
+        namespace: config.jobsNamespace,
+        labelSelector: `${ACTION_LABEL}=snapshot-save`,
+      })
+    ).items;
+    const busy = new Set(
+      saves
+        .filter((job) => jobOutcome(job, []).state === "Running")
+        .map((job) => job.metadata.labels?.[NODE_LABEL] ?? ""),
+    );
+    const choice = chooseNodes(
+      "OneEtcdNode",
+      etcdNodeStates(nodes, new Map(mirror.map((pod) => [pod.metadata.name, pod]))),
+      busy,
+      identity,
+    );
     if (!choice.ok) return { state: "Pending", message: `cannot start the pre-upgrade snapshot yet: ${choice.reason}` };
     const [node] = choice.nodes;
     if (node === undefined) return { state: "Pending", message: "no etcd member chosen" };
-    const job = saveJob({ owner, policyName: policyOwner.name, spec, snapshotName: preUpgradeSnapshotName(request.planName), node, identity, config: { namespace: config.jobsNamespace, image: config.nodeAgentImage }, ttlSecondsAfterFinished: PRE_UPGRADE_JOB_TTL_SECONDS });
+    const job = saveJob({
+      owner,
+      policyName: policyOwner.name,
+      spec,
+      snapshotName: preUpgradeSnapshotName(request.planName),
+      node,
+      identity,
+      config: { namespace: config.jobsNamespace, image: config.nodeAgentImage },
+      ttlSecondsAfterFinished: PRE_UPGRADE_JOB_TTL_SECONDS,
+    });
     try {
       await port.create(JOB_RESOURCE, job);
     } catch (err) {
@@ -113,7 +189,9 @@ export async function ensurePreUpgradeSnapshot(deps: PreUpgradeDeps, request: Pr
     return { state: "Running", message: `pre-upgrade snapshot started on ${node} (Job ${job.metadata.name})` };
   }
 
-  const pods = (await port.list<JobPod & KubeObject>(POD_RESOURCE, { namespace: config.jobsNamespace, labelSelector: selector })).items;
+  const pods = (
+    await port.list<JobPod & KubeObject>(POD_RESOURCE, { namespace: config.jobsNamespace, labelSelector: selector })
+  ).items;
   const podsOf = (job: Job): JobPod[] => pods.filter((pod) => pod.metadata.labels?.["job-name"] === job.metadata.name);
   const [run] = observeRuns(jobs, podsOf);
   if (!run) return { state: "Pending", message: "the pre-upgrade snapshot Job carries no run annotation" };
@@ -131,7 +209,11 @@ export async function ensurePreUpgradeSnapshot(deps: PreUpgradeDeps, request: Pr
     try {
       for (const location of toConfirm) {
         const key = location.slice(`s3://${spec.s3.bucket}/`.length);
-        const check: ObjectCheck = access.store ? await access.store.statObject(key).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) })) : { error: access.storeProblem ?? "no S3 client" };
+        const check: ObjectCheck = access.store
+          ? await access.store
+              .statObject(key)
+              .catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }))
+          : { error: access.storeProblem ?? "no S3 client" };
         objectChecks.set(location, check);
       }
     } finally {
@@ -141,7 +223,10 @@ export async function ensurePreUpgradeSnapshot(deps: PreUpgradeDeps, request: Pr
   const evaluation = evaluateRun(run, { verify: spec.verify, records, objectChecks, now, cliListing });
   switch (evaluation.state) {
     case "Running":
-      return { state: "Running", message: `pre-upgrade snapshot running on ${run.jobs.map((job) => job.node).join(", ")}` };
+      return {
+        state: "Running",
+        message: `pre-upgrade snapshot running on ${run.jobs.map((job) => job.node).join(", ")}`,
+      };
     case "Verifying":
       return { state: "Running", message: `pre-upgrade snapshot taken, verifying: ${evaluation.message}` };
     case "Failed":
@@ -149,7 +234,11 @@ export async function ensurePreUpgradeSnapshot(deps: PreUpgradeDeps, request: Pr
     case "Succeeded": {
       const best = preferredCopy(evaluation.snapshots);
       if (!best) return { state: "Failed", message: "the pre-upgrade snapshot reported no copies" };
-      return { state: "Verified", snapshot: { name: best.name, takenAt: toKubeTime(best.takenAt) }, message: `pre-upgrade snapshot verified: ${evaluation.snapshots.map((s) => s.location).join(", ")}` };
+      return {
+        state: "Verified",
+        snapshot: { name: best.name, takenAt: toKubeTime(best.takenAt) },
+        message: `pre-upgrade snapshot verified: ${evaluation.snapshots.map((s) => s.location).join(", ")}`,
+      };
     }
   }
 }

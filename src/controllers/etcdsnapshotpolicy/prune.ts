@@ -67,7 +67,8 @@ export function planPrune(input: PruneInput): PruneOutcome {
   const plans: PrunePlan[] = [];
   for (const [node, names] of [...byNode.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const sorted = [...names].sort();
-    for (let i = 0; i < sorted.length; i += MAX_NAMES_PER_DELETE_JOB) plans.push({ node, names: sorted.slice(i, i + MAX_NAMES_PER_DELETE_JOB) });
+    for (let i = 0; i < sorted.length; i += MAX_NAMES_PER_DELETE_JOB)
+      plans.push({ node, names: sorted.slice(i, i + MAX_NAMES_PER_DELETE_JOB) });
   }
   return { plans, deferred };
 }

@@ -2,7 +2,11 @@
  * The EtcdSnapshotPolicy reconcile: gather what the caches and S3 say, call `decide`, carry out
  * what it decided in an order that keeps every step safe to repeat.
  */
-import { parseEtcdSnapshotPolicySpec, etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../../api/etcdsnapshotpolicy.ts";
+import {
+  parseEtcdSnapshotPolicySpec,
+  etcdSnapshotPolicyResource,
+  type EtcdSnapshotPolicy,
+} from "../../api/etcdsnapshotpolicy.ts";
 import type { EtcdSnapshotFile } from "../../api/etcdsnapshotfile.ts";
 import { durationToMs } from "../../api/duration.ts";
 import type { EventRecorder } from "../../observability/events.ts";
@@ -64,12 +68,21 @@ export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, 
 
   const ownJobs = caches.jobs.byIndex(JOBS_BY_OWNER, `etcdsnapshotpolicy/${name}`);
   const podsOf = (job: Job): JobPod[] => caches.pods.byIndex(PODS_BY_JOB, job.metadata.name);
-  const runs = observeRuns(ownJobs.filter((job) => job.metadata.labels?.[ACTION_LABEL] === "snapshot-save"), podsOf);
-  const deletions = observeRuns(ownJobs.filter((job) => job.metadata.labels?.[ACTION_LABEL] === "snapshot-delete"), podsOf);
+  const runs = observeRuns(
+    ownJobs.filter((job) => job.metadata.labels?.[ACTION_LABEL] === "snapshot-save"),
+    podsOf,
+  );
+  const deletions = observeRuns(
+    ownJobs.filter((job) => job.metadata.labels?.[ACTION_LABEL] === "snapshot-delete"),
+    podsOf,
+  );
   const busyNodes = new Set(
     caches.jobs
       .list()
-      .filter((job) => job.metadata.labels?.[ACTION_LABEL] === "snapshot-save" && jobOutcome(job, podsOf(job)).state === "Running")
+      .filter(
+        (job) =>
+          job.metadata.labels?.[ACTION_LABEL] === "snapshot-save" && jobOutcome(job, podsOf(job)).state === "Running",
+      )
       .map((job) => job.metadata.labels?.[NODE_LABEL] ?? ""),
   );
   const mirrorPods = new Map(caches.etcdMirrorPods.list().map((pod) => [pod.metadata.name, pod]));
@@ -84,15 +97,36 @@ export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, 
   const objectChecks = new Map<string, ObjectCheck>();
   let storageCheck: StorageCheck | undefined;
   if (parsed.ok && parsed.spec.s3) {
-    access = await prepareStorageAccess({ port: deps.port, operatorNamespace: deps.config.namespace, jobsNamespace: deps.config.jobsNamespace, openStore: deps.openStore }, owner, parsed.spec);
+    access = await prepareStorageAccess(
+      {
+        port: deps.port,
+        operatorNamespace: deps.config.namespace,
+        jobsNamespace: deps.config.jobsNamespace,
+        openStore: deps.openStore,
+      },
+      owner,
+      parsed.spec,
+    );
     try {
-      for (const location of objectsToConfirm(runs, { verify: parsed.spec.verify, records, cliListing: !recordsServed })) {
+      for (const location of objectsToConfirm(runs, {
+        verify: parsed.spec.verify,
+        records,
+        cliListing: !recordsServed,
+      })) {
         const key = location.slice(`s3://${parsed.spec.s3.bucket}/`.length);
         if (!access.store) objectChecks.set(location, { error: access.storeProblem ?? "no S3 client" });
-        else objectChecks.set(location, await access.store.statObject(key).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) })));
+        else
+          objectChecks.set(
+            location,
+            await access.store
+              .statObject(key)
+              .catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) })),
+          );
       }
       if ((nextStorageCheck(status, true) ?? Infinity) <= now) {
-        storageCheck = access.store ? await access.store.checkLocation() : { ok: false, message: access.storeProblem ?? "no S3 client" };
+        storageCheck = access.store
+          ? await access.store.checkLocation()
+          : { ok: false, message: access.storeProblem ?? "no S3 client" };
       }
     } finally {
       access.store?.close();
@@ -100,7 +134,14 @@ export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, 
   }
 
   const decision = decide({
-    policy: { name, uid: owner.uid, generation: policy.metadata.generation ?? 0, creationTime: Date.parse(policy.metadata.creationTimestamp ?? "") || now, spec: policy.spec, status },
+    policy: {
+      name,
+      uid: owner.uid,
+      generation: policy.metadata.generation ?? 0,
+      creationTime: Date.parse(policy.metadata.creationTimestamp ?? "") || now,
+      spec: policy.spec,
+      status,
+    },
     now,
     runs,
     deletions,
@@ -125,7 +166,13 @@ async function createIgnoringExisting(port: KubePort, job: Job): Promise<void> {
   }
 }
 
-async function carryOut(deps: PolicyReconcilerDeps, policy: EtcdSnapshotPolicy, owner: JobOwner, decision: Decision, log: Logger): Promise<void> {
+async function carryOut(
+  deps: PolicyReconcilerDeps,
+  policy: EtcdSnapshotPolicy,
+  owner: JobOwner,
+  decision: Decision,
+  log: Logger,
+): Promise<void> {
   const { port, config } = deps;
   const jobsConfig = { namespace: config.jobsNamespace, image: config.nodeAgentImage };
   const { spec, start } = decision;
@@ -139,19 +186,38 @@ async function carryOut(deps: PolicyReconcilerDeps, policy: EtcdSnapshotPolicy, 
     }
     const ttl = Math.ceil((durationToMs(spec.startingDeadline) ?? 0) / 1000) + SAVE_TTL_MARGIN_SECONDS;
     for (const node of start.nodes) {
-      const job = saveJob({ owner, policyName: owner.name, spec, snapshotName: owner.name, node, identity: start.identity, config: jobsConfig, ttlSecondsAfterFinished: ttl });
+      const job = saveJob({
+        owner,
+        policyName: owner.name,
+        spec,
+        snapshotName: owner.name,
+        node,
+        identity: start.identity,
+        config: jobsConfig,
+        ttlSecondsAfterFinished: ttl,
+      });
       await createIgnoringExisting(port, job);
     }
     log.info({ run: start.identity, nodes: start.nodes }, "snapshot run started");
   }
-  if (spec) for (const plan of decision.prune) await createIgnoringExisting(port, deleteJob({ owner, spec, node: plan.node, names: plan.names, config: jobsConfig }));
+  if (spec)
+    for (const plan of decision.prune)
+      await createIgnoringExisting(
+        port,
+        deleteJob({ owner, spec, node: plan.node, names: plan.names, config: jobsConfig }),
+      );
 
   if (!statusWritten) await writeStatusIfChanged(port, etcdSnapshotPolicyResource, policy, decision.status);
 
   // Only now that the status holds their outcome are the Jobs marked counted.
   for (const jobName of decision.markProcessed) {
     try {
-      await port.mergePatch(JOB_RESOURCE, jobName, { metadata: { labels: { [PROCESSED_LABEL]: "true" } } }, config.jobsNamespace);
+      await port.mergePatch(
+        JOB_RESOURCE,
+        jobName,
+        { metadata: { labels: { [PROCESSED_LABEL]: "true" } } },
+        config.jobsNamespace,
+      );
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -161,7 +227,8 @@ async function carryOut(deps: PolicyReconcilerDeps, policy: EtcdSnapshotPolicy, 
   const labels = { policy: owner.name };
   // Also by 0: the policy's series exists from its first reconcile, so its first failure is an increase.
   deps.metrics.snapshotFailures.inc(labels, decision.metrics.failed);
-  for (const success of decision.metrics.succeeded) deps.metrics.snapshotDuration.observe(labels, success.durationSeconds);
+  for (const success of decision.metrics.succeeded)
+    deps.metrics.snapshotDuration.observe(labels, success.durationSeconds);
   const lastSuccess = decision.status.lastSuccessfulSnapshot?.takenAt;
   if (lastSuccess) deps.metrics.snapshotLastSuccess.set(labels, Date.parse(lastSuccess) / 1000);
 }

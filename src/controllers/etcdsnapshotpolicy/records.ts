@@ -24,7 +24,9 @@ export function recordedSnapshot(record: EtcdSnapshotFile): RecordedSnapshot | u
   if (!snapshotName || !location) return undefined;
   const parsed = record.status?.creationTime ? Date.parse(record.status.creationTime) : Number.NaN;
   const created = record.metadata.creationTimestamp ? Date.parse(record.metadata.creationTimestamp) : Number.NaN;
-  const takenAt = Number.isFinite(parsed) ? parsed : (timeFromName(snapshotName) ?? (Number.isFinite(created) ? created : 0));
+  const takenAt = Number.isFinite(parsed)
+    ? parsed
+    : (timeFromName(snapshotName) ?? (Number.isFinite(created) ? created : 0));
   const bytes = snapshotSizeBytes(record.status?.size) ?? 0;
   const ready = record.status?.readyToUse === true && bytes > 0;
   const error = record.status?.error?.message;
@@ -44,11 +46,24 @@ export function recordedSnapshots(records: readonly EtcdSnapshotFile[]): Recorde
   return records.flatMap((record) => recordedSnapshot(record) ?? []);
 }
 
-export function toStatusSnapshot(snapshot: Pick<PolicySnapshot, "name" | "node" | "location" | "size" | "takenAt">): StatusSnapshot {
-  return { name: snapshot.name, node: snapshot.node, location: snapshot.location, size: snapshot.size, takenAt: toKubeTime(snapshot.takenAt) };
+export function toStatusSnapshot(
+  snapshot: Pick<PolicySnapshot, "name" | "node" | "location" | "size" | "takenAt">,
+): StatusSnapshot {
+  return {
+    name: snapshot.name,
+    node: snapshot.node,
+    location: snapshot.location,
+    size: snapshot.size,
+    takenAt: toKubeTime(snapshot.takenAt),
+  };
 }
 
 /** The copy that best stands for a save: the one off the node (S3) when there is one. */
-export function preferredCopy<T extends Pick<PolicySnapshot, "storage" | "takenAt" | "name">>(copies: readonly T[]): T | undefined {
-  return [...copies].sort((a, b) => b.takenAt - a.takenAt || (a.storage === b.storage ? (a.name < b.name ? -1 : 1) : a.storage === "s3" ? -1 : 1))[0];
+export function preferredCopy<T extends Pick<PolicySnapshot, "storage" | "takenAt" | "name">>(
+  copies: readonly T[],
+): T | undefined {
+  return [...copies].sort(
+    (a, b) =>
+      b.takenAt - a.takenAt || (a.storage === b.storage ? (a.name < b.name ? -1 : 1) : a.storage === "s3" ? -1 : 1),
+  )[0];
 }

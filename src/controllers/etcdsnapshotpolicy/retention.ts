@@ -83,7 +83,9 @@ export function isSuccessful(snapshot: Pick<PolicySnapshot, "size">): boolean {
 
 export function selectSnapshotsToDelete<T extends PolicySnapshot>(input: RetentionInput<T>): RetentionDecision<T> {
   const ours = input.snapshots.filter((snapshot) => isPolicySnapshot(input.policyName, snapshot));
-  const events = groupIntoEvents(ours, input.sameEventWindowMs ?? SAME_EVENT_WINDOW_MS).sort((a, b) => b.latest - a.latest || b.start - a.start);
+  const events = groupIntoEvents(ours, input.sameEventWindowMs ?? SAME_EVENT_WINDOW_MS).sort(
+    (a, b) => b.latest - a.latest || b.start - a.start,
+  );
 
   const newestSuccess = newestOf(ours.filter(isSuccessful));
   const protectedEvent = events.find((event) => newestSuccess !== undefined && event.members.includes(newestSuccess));
@@ -101,7 +103,8 @@ export function selectSnapshotsToDelete<T extends PolicySnapshot>(input: Retenti
     const tooOld = input.maxAgeMs !== undefined && input.now - event.latest > input.maxAgeMs;
     // A failed event newer than the newest success is the latest news and stays while it fits;
     // one older than it has been superseded.
-    const superseded = !event.members.some(isSuccessful) && newestSuccess !== undefined && event.latest <= newestSuccess.takenAt;
+    const superseded =
+      !event.members.some(isSuccessful) && newestSuccess !== undefined && event.latest <= newestSuccess.takenAt;
     if (!tooOld && !superseded) kept.add(event);
   }
 
@@ -112,7 +115,10 @@ export function selectSnapshotsToDelete<T extends PolicySnapshot>(input: Retenti
 }
 
 /** The events (see the top of this file) of a policy's snapshots, oldest first; saves within an event in the order they started. */
-export function groupSnapshotEvents<T extends PolicySnapshot>(snapshots: readonly T[], sameEventWindowMs = SAME_EVENT_WINDOW_MS): T[][] {
+export function groupSnapshotEvents<T extends PolicySnapshot>(
+  snapshots: readonly T[],
+  sameEventWindowMs = SAME_EVENT_WINDOW_MS,
+): T[][] {
   return groupIntoEvents(snapshots, sameEventWindowMs).map((event) => event.members);
 }
 

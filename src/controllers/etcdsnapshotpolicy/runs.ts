@@ -30,7 +30,9 @@ export function runIdentity(kind: RunKind, key: string): string {
 
 /** What the run logic reads of a Job's pod: its container's termination message. */
 export interface JobPod {
-  status?: { containerStatuses?: { state?: { terminated?: { message?: string; exitCode?: number; reason?: string } } }[] };
+  status?: {
+    containerStatuses?: { state?: { terminated?: { message?: string; exitCode?: number; reason?: string } } }[];
+  };
 }
 
 /** One Job of a snapshot run (the rollout engine's ObservedJob is a node Job of a rollout). */
@@ -88,7 +90,9 @@ export function observeRuns(jobs: readonly Job[], podsOf: (job: Job) => readonly
     run.startedAt = Math.min(run.startedAt, observed.createdAt);
     runs.set(hash, run);
   }
-  return [...runs.values()].map((run) => ({ ...run, jobs: run.jobs.sort((a, b) => (a.node < b.node ? -1 : 1)) })).sort((a, b) => a.startedAt - b.startedAt);
+  return [...runs.values()]
+    .map((run) => ({ ...run, jobs: run.jobs.sort((a, b) => (a.node < b.node ? -1 : 1)) }))
+    .sort((a, b) => a.startedAt - b.startedAt);
 }
 
 export type ObjectCheck = ObjectStat | { error: string };
@@ -113,7 +117,11 @@ export type RunEvaluation =
   | { state: "Succeeded"; snapshots: PolicySnapshot[]; startedAt: number; finishedAt: number }
   | { state: "Failed"; message: string; startedAt: number; finishedAt: number };
 
-type JobVerdict = { done: false } | { done: true; snapshots: PolicySnapshot[] } | { done: true; error: string } | { done: true; pending: string };
+type JobVerdict =
+  | { done: false }
+  | { done: true; snapshots: PolicySnapshot[] }
+  | { done: true; error: string }
+  | { done: true; pending: string };
 
 function reportedSnapshots(job: RunJob): PolicySnapshot[] | string {
   if (job.outcome.state !== "Succeeded") return "not succeeded";
@@ -174,7 +182,13 @@ function judgeJob(job: RunJob, context: VerifyContext): JobVerdict {
     if (problem) return { done: true, pending: problem.pending };
   }
   // The record's size is RKE2's own word; take it over the node-agent's.
-  return { done: true, snapshots: reported.map((copy) => ({ ...copy, size: context.records.find((r) => r.location === copy.location)?.size ?? copy.size })) };
+  return {
+    done: true,
+    snapshots: reported.map((copy) => ({
+      ...copy,
+      size: context.records.find((r) => r.location === copy.location)?.size ?? copy.size,
+    })),
+  };
 }
 
 export function evaluateRun(run: ObservedRun, context: VerifyContext): RunEvaluation {
@@ -186,7 +200,13 @@ export function evaluateRun(run: ObservedRun, context: VerifyContext): RunEvalua
   const pending = verdicts.flatMap(({ verdict }) => ("pending" in verdict ? [verdict.pending] : []));
   if (pending.length > 0) {
     const deadline = finishedAt + VERIFY_TIMEOUT_MS;
-    if (context.now >= deadline) return { state: "Failed", message: `not verified within ${VERIFY_TIMEOUT_MS / 1000}s: ${pending.join("; ")}`, startedAt: run.startedAt, finishedAt };
+    if (context.now >= deadline)
+      return {
+        state: "Failed",
+        message: `not verified within ${VERIFY_TIMEOUT_MS / 1000}s: ${pending.join("; ")}`,
+        startedAt: run.startedAt,
+        finishedAt,
+      };
     return { state: "Verifying", message: pending.join("; "), deadline };
   }
   const snapshots = verdicts.flatMap(({ verdict }) => ("snapshots" in verdict ? verdict.snapshots : []));
@@ -194,7 +214,10 @@ export function evaluateRun(run: ObservedRun, context: VerifyContext): RunEvalua
 }
 
 /** S3 locations the reconciler should look up in the bucket before evaluating `runs`. */
-export function objectsToConfirm(runs: readonly ObservedRun[], context: Omit<VerifyContext, "objectChecks" | "now">): string[] {
+export function objectsToConfirm(
+  runs: readonly ObservedRun[],
+  context: Omit<VerifyContext, "objectChecks" | "now">,
+): string[] {
   if (!context.verify) return [];
   const locations = new Set<string>();
   for (const run of runs) {

@@ -48,7 +48,10 @@ export function lastOutcomeTimes(status: Status): { success: number | undefined;
 }
 
 /** A run whose outcome the status already holds (written before a crash kept its Jobs unlabelled). */
-export function alreadyCounted(status: Status, evaluation: Extract<RunEvaluation, { state: "Succeeded" | "Failed" }>): boolean {
+export function alreadyCounted(
+  status: Status,
+  evaluation: Extract<RunEvaluation, { state: "Succeeded" | "Failed" }>,
+): boolean {
   const { success, failure } = lastOutcomeTimes(status);
   if (evaluation.state === "Failed") return failure !== undefined && failure >= seconds(evaluation.finishedAt);
   const newest = Math.max(...evaluation.snapshots.map((s) => s.takenAt));
@@ -63,7 +66,10 @@ export interface OutcomeEffects {
 }
 
 /** Folds one finished run into the status. */
-export function applyOutcome(status: Status, evaluation: Extract<RunEvaluation, { state: "Succeeded" | "Failed" }>): OutcomeEffects {
+export function applyOutcome(
+  status: Status,
+  evaluation: Extract<RunEvaluation, { state: "Succeeded" | "Failed" }>,
+): OutcomeEffects {
   const { success, failure } = lastOutcomeTimes(status);
   if (evaluation.state === "Failed") {
     const message = evaluation.message.slice(0, MAX_MESSAGE);
@@ -80,12 +86,17 @@ export function applyOutcome(status: Status, evaluation: Extract<RunEvaluation, 
   }
   const best = preferredCopy(evaluation.snapshots);
   const next: Status = { ...status };
-  if (best && (success === undefined || seconds(best.takenAt) >= success)) next.lastSuccessfulSnapshot = toStatusSnapshot(best);
+  if (best && (success === undefined || seconds(best.takenAt) >= success))
+    next.lastSuccessfulSnapshot = toStatusSnapshot(best);
   if (failure === undefined || seconds(evaluation.finishedAt) >= failure) next.consecutiveFailures = 0;
   const copies = evaluation.snapshots.map((s) => s.location).join(", ");
   return {
     status: next,
-    event: { type: "Normal", reason: EventReasons.SnapshotTaken, message: `snapshot verified: ${copies}`.slice(0, MAX_MESSAGE) },
+    event: {
+      type: "Normal",
+      reason: EventReasons.SnapshotTaken,
+      message: `snapshot verified: ${copies}`.slice(0, MAX_MESSAGE),
+    },
     succeeded: { durationSeconds: Math.max(0, (evaluation.finishedAt - evaluation.startedAt) / 1000) },
   };
 }
@@ -110,14 +121,23 @@ export function nextStorageCheck(status: Status, hasS3: boolean): number | undef
   return last + (status.storage?.phase === "Available" ? STORAGE_CHECK_INTERVAL_MS : STORAGE_RECHECK_INTERVAL_MS);
 }
 
-export function storageStatus(previous: Status["storage"], hasS3: boolean, check: StorageCheck | undefined, now: number): { storage: NonNullable<Status["storage"]>; event?: PolicyEvent } {
-  if (!hasS3) return { storage: { phase: "Available", message: "no S3 configured: snapshots stay on the etcd nodes' disks" } };
+export function storageStatus(
+  previous: Status["storage"],
+  hasS3: boolean,
+  check: StorageCheck | undefined,
+  now: number,
+): { storage: NonNullable<Status["storage"]>; event?: PolicyEvent } {
+  if (!hasS3)
+    return { storage: { phase: "Available", message: "no S3 configured: snapshots stay on the etcd nodes' disks" } };
   if (!check) return { storage: previous ?? { phase: "Unknown", message: "not checked yet" } };
   const phase = check.ok ? "Available" : "Unavailable";
   const storage = { phase, lastValidationTime: toKubeTime(now), message: check.message.slice(0, MAX_MESSAGE) } as const;
   if (phase === previous?.phase) return { storage };
-  if (phase === "Unavailable") return { storage, event: { type: "Warning", reason: EventReasons.StorageUnavailable, message: check.message } };
-  return previous?.phase === "Unavailable" ? { storage, event: { type: "Normal", reason: EventReasons.StorageAvailable, message: check.message } } : { storage };
+  if (phase === "Unavailable")
+    return { storage, event: { type: "Warning", reason: EventReasons.StorageUnavailable, message: check.message } };
+  return previous?.phase === "Unavailable"
+    ? { storage, event: { type: "Normal", reason: EventReasons.StorageAvailable, message: check.message } }
+    : { storage };
 }
 
 export interface ConditionInput {
@@ -151,23 +171,39 @@ export function policyConditions(input: ConditionInput): Condition[] {
   } else if (newestAttemptFailed(status)) {
     set(Conditions.Ready, "False", Reasons.SnapshotFailed, status.lastFailure?.message ?? "the last snapshot failed");
   } else if (status.lastSuccessfulSnapshot) {
-    set(Conditions.Ready, "True", Reasons.SnapshotSucceeded, `last snapshot ${status.lastSuccessfulSnapshot.name} at ${status.lastSuccessfulSnapshot.takenAt}`);
+    set(
+      Conditions.Ready,
+      "True",
+      Reasons.SnapshotSucceeded,
+      `last snapshot ${status.lastSuccessfulSnapshot.name} at ${status.lastSuccessfulSnapshot.takenAt}`,
+    );
   } else if (input.suspended) {
     set(Conditions.Ready, "True", Reasons.Suspended, "suspended: no scheduled snapshots");
   } else {
-    const next = input.nextScheduleTime === undefined ? "" : `; the first is due at ${toKubeTime(input.nextScheduleTime)}`;
+    const next =
+      input.nextScheduleTime === undefined ? "" : `; the first is due at ${toKubeTime(input.nextScheduleTime)}`;
     set(Conditions.Ready, "True", Reasons.NoSnapshotYet, `no snapshot taken yet${next}`);
   }
 
-  if (input.suspended) set(Conditions.SnapshotOverdue, "False", Reasons.Suspended, "suspended: no snapshots are expected");
+  if (input.suspended)
+    set(Conditions.SnapshotOverdue, "False", Reasons.Suspended, "suspended: no snapshots are expected");
   else if (input.overdue) {
     const since = status.lastSuccessfulSnapshot?.takenAt;
-    set(Conditions.SnapshotOverdue, "True", Reasons.Overdue, since ? `no successful snapshot within two schedule intervals (last at ${since})` : "no successful snapshot within two schedule intervals");
+    set(
+      Conditions.SnapshotOverdue,
+      "True",
+      Reasons.Overdue,
+      since
+        ? `no successful snapshot within two schedule intervals (last at ${since})`
+        : "no successful snapshot within two schedule intervals",
+    );
   } else set(Conditions.SnapshotOverdue, "False", Reasons.OnSchedule, "the last successful snapshot is recent");
 
   const storage = status.storage;
-  if (!storage || storage.phase === "Unknown") set(Conditions.StorageAvailable, "Unknown", Reasons.StorageNotChecked, storage?.message ?? "not checked yet");
-  else if (storage.phase === "Available") set(Conditions.StorageAvailable, "True", Reasons.StorageReachable, storage.message ?? "reachable");
+  if (!storage || storage.phase === "Unknown")
+    set(Conditions.StorageAvailable, "Unknown", Reasons.StorageNotChecked, storage?.message ?? "not checked yet");
+  else if (storage.phase === "Available")
+    set(Conditions.StorageAvailable, "True", Reasons.StorageReachable, storage.message ?? "reachable");
   else set(Conditions.StorageAvailable, "False", Reasons.StorageUnreachable, storage.message ?? "unreachable");
 
   if (input.recordsServed) {
@@ -179,8 +215,17 @@ export function policyConditions(input: ConditionInput): Condition[] {
 }
 
 export function invalidSpecStatus(status: Status, generation: number, message: string, now: number): Status {
-  const conditions = setCondition(status.conditions ?? [], { type: Conditions.Ready, status: "False", reason: Reasons.InvalidSpec, message: message.slice(0, MAX_MESSAGE), observedGeneration: generation }, now);
+  const conditions = setCondition(
+    status.conditions ?? [],
+    {
+      type: Conditions.Ready,
+      status: "False",
+      reason: Reasons.InvalidSpec,
+      message: message.slice(0, MAX_MESSAGE),
+      observedGeneration: generation,
+    },
+    now,
+  );
   const { nextScheduleTime: _next, ...rest } = status;
   return { ...rest, observedGeneration: generation, conditions };
 }
-

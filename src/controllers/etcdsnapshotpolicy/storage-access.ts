@@ -6,7 +6,13 @@
 import type { EtcdSnapshotPolicySpec } from "../../api/etcdsnapshotpolicy.ts";
 import { jsonEqual } from "../status.ts";
 import type { KubePort } from "../../runtime/kube/port.ts";
-import { readEndpointCa, readSecret, credentialsFromSecret, SECRET_RESOURCE, type Secret } from "../../storage/credentials.ts";
+import {
+  readEndpointCa,
+  readSecret,
+  credentialsFromSecret,
+  SECRET_RESOURCE,
+  type Secret,
+} from "../../storage/credentials.ts";
 import { s3LocationFromSpec, type S3Credentials } from "../../storage/s3-location.ts";
 import type { ObjectStore, ObjectStoreFactory } from "../../storage/s3-store.ts";
 import { needsSecretCopy, secretCopy, type JobOwner } from "./desired.ts";
@@ -33,7 +39,11 @@ export interface StorageAccess {
  * client. Never throws for missing user objects (that is a condition, not a crash); API errors
  * other than those propagate so the reconcile is retried.
  */
-export async function prepareStorageAccess(deps: StorageAccessDeps, policy: JobOwner, spec: EtcdSnapshotPolicySpec): Promise<StorageAccess> {
+export async function prepareStorageAccess(
+  deps: StorageAccessDeps,
+  policy: JobOwner,
+  spec: EtcdSnapshotPolicySpec,
+): Promise<StorageAccess> {
   const s3 = spec.s3;
   if (!s3) return { jobs: { ok: true }, store: undefined };
 
@@ -53,7 +63,8 @@ export async function prepareStorageAccess(deps: StorageAccessDeps, policy: JobO
     caPem = ca.value;
   }
 
-  if (needsSecretCopy(spec)) await ensureSecretCopy(deps, secretCopy({ owner: policy, namespace: deps.jobsNamespace, source, caPem }));
+  if (needsSecretCopy(spec))
+    await ensureSecretCopy(deps, secretCopy({ owner: policy, namespace: deps.jobsNamespace, source, caPem }));
   const store = deps.openStore({ location: s3LocationFromSpec(s3), credentials, caPem });
   return { jobs: { ok: true }, store };
 }

@@ -20,7 +20,10 @@ export function versionFromReleaseUrl(url: string, base?: string): string | unde
   } catch {
     return undefined;
   }
-  const segment = path.split("/").filter((part) => part !== "").at(-1);
+  const segment = path
+    .split("/")
+    .filter((part) => part !== "")
+    .at(-1);
   if (segment === undefined) return undefined;
   let decoded: string;
   try {
@@ -45,14 +48,17 @@ export function createHttpChannelResolver(options: HttpChannelResolverOptions = 
       try {
         response = await doFetch(url, { redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
       } catch (err) {
-        throw new Error(`cannot reach channel ${url}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        throw new Error(`cannot reach channel ${url}: ${err instanceof Error ? err.message : String(err)}`, {
+          cause: err,
+        });
       }
       await response.body?.cancel();
       if (response.status >= 300 && response.status < 400) {
         const location = response.headers.get("location");
         if (!location) throw new Error(`channel ${url} answered ${response.status} without a Location`);
         const version = versionFromReleaseUrl(location, url);
-        if (!version) throw new Error(`channel ${url} redirects to ${location}, whose last path segment is not an RKE2 version`);
+        if (!version)
+          throw new Error(`channel ${url} redirects to ${location}, whose last path segment is not an RKE2 version`);
         return version;
       }
       if (response.status >= 200 && response.status < 300) {

@@ -10,7 +10,12 @@
  * `prepare` step reads SYSTEM_UPGRADE_PLAN_LATEST_VERSION) and for people reading the pod.
  */
 import { durationToMs } from "../../api/duration.ts";
-import { MAX_STATUS_NODES, upgradePlanResource, type UpgradePlan, type UpgradePlanSpec } from "../../api/upgradeplan.ts";
+import {
+  MAX_STATUS_NODES,
+  upgradePlanResource,
+  type UpgradePlan,
+  type UpgradePlanSpec,
+} from "../../api/upgradeplan.ts";
 import { upgradeImageTag } from "../../rke2/versions.ts";
 import { buildNodeJob, type Job } from "../../nodeops/job.ts";
 import { completionLabelKey } from "../../rollout/claim.ts";
@@ -38,11 +43,23 @@ export function upgradeImage(spec: Pick<UpgradePlanSpec, "upgradeImage">, target
   return `${spec.upgradeImage}:${upgradeImageTag(target)}`;
 }
 
-export function upgradeJob(plan: UpgradePlan, spec: UpgradePlanSpec, target: string, node: string, identity: string, namespace: string): Job {
+export function upgradeJob(
+  plan: UpgradePlan,
+  spec: UpgradePlanSpec,
+  target: string,
+  node: string,
+  identity: string,
+  namespace: string,
+): Job {
   const healthTimeoutSeconds = Math.ceil((durationToMs(spec.healthGate.timeout) ?? 0) / 1000);
   return buildNodeJob({
     action: "upgrade",
-    owner: { apiVersion: upgradePlanResource.apiVersion, kind: upgradePlanResource.kind, name: plan.metadata.name, uid: plan.metadata.uid ?? "" },
+    owner: {
+      apiVersion: upgradePlanResource.apiVersion,
+      kind: upgradePlanResource.kind,
+      name: plan.metadata.name,
+      uid: plan.metadata.uid ?? "",
+    },
     node,
     namespace,
     image: upgradeImage(spec, target),
@@ -68,9 +85,20 @@ export interface RoundGates {
   releasing?: boolean;
 }
 
-export function rolloutRequest(plan: UpgradePlan, spec: UpgradePlanSpec, target: string, gates: RoundGates, jobNamespace: string): RolloutRequest {
+export function rolloutRequest(
+  plan: UpgradePlan,
+  spec: UpgradePlanSpec,
+  target: string,
+  gates: RoundGates,
+  jobNamespace: string,
+): RolloutRequest {
   return {
-    owner: { apiVersion: upgradePlanResource.apiVersion, kind: upgradePlanResource.kind, name: plan.metadata.name, uid: plan.metadata.uid ?? "" },
+    owner: {
+      apiVersion: upgradePlanResource.apiVersion,
+      kind: upgradePlanResource.kind,
+      name: plan.metadata.name,
+      uid: plan.metadata.uid ?? "",
+    },
     action: "upgrade",
     target,
     completionLabel: completionLabelKey(upgradePlanResource.kind, plan.metadata.name),

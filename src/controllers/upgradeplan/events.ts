@@ -26,15 +26,28 @@ export function transitionEvents(before: UpgradePlanStatus, after: UpgradePlanSt
   };
 
   const preflight = changed(C.PreflightPassed);
-  if (preflight?.now.status === "True") events.push({ type: "Normal", reason: R.PreflightSucceeded, message: `preflight passed for ${after.targetVersion ?? ""}` });
-  else if (preflight?.now.status === "False" && preflight.now.reason !== "SnapshotInProgress") events.push({ type: "Warning", reason: preflight.now.reason, message: preflight.now.message });
+  if (preflight?.now.status === "True")
+    events.push({
+      type: "Normal",
+      reason: R.PreflightSucceeded,
+      message: `preflight passed for ${after.targetVersion ?? ""}`,
+    });
+  else if (preflight?.now.status === "False" && preflight.now.reason !== "SnapshotInProgress")
+    events.push({ type: "Warning", reason: preflight.now.reason, message: preflight.now.message });
 
   const snapshot = changed(C.SnapshotTaken);
-  if (snapshot?.now.reason === R.SnapshotSucceeded) events.push({ type: "Normal", reason: R.SnapshotSucceeded, message: `pre-upgrade snapshot ${after.snapshot?.name ?? ""}: ${snapshot.now.message}` });
-  else if (snapshot?.now.reason === R.SnapshotFailed) events.push({ type: "Warning", reason: R.SnapshotFailed, message: snapshot.now.message });
+  if (snapshot?.now.reason === R.SnapshotSucceeded)
+    events.push({
+      type: "Normal",
+      reason: R.SnapshotSucceeded,
+      message: `pre-upgrade snapshot ${after.snapshot?.name ?? ""}: ${snapshot.now.message}`,
+    });
+  else if (snapshot?.now.reason === R.SnapshotFailed)
+    events.push({ type: "Warning", reason: R.SnapshotFailed, message: snapshot.now.message });
 
   const ready = changed(C.Ready);
-  if (ready?.now.reason === R.InvalidSpec || ready?.now.reason === R.ChannelUnresolved) events.push({ type: "Warning", reason: ready.now.reason, message: ready.now.message });
+  if (ready?.now.reason === R.InvalidSpec || ready?.now.reason === R.ChannelUnresolved)
+    events.push({ type: "Warning", reason: ready.now.reason, message: ready.now.message });
 
   const progressing = changed(C.Progressing);
   if (progressing && WAIT_REASONS.includes(progressing.now.reason) && progressing.now.status === "True") {
@@ -42,21 +55,37 @@ export function transitionEvents(before: UpgradePlanStatus, after: UpgradePlanSt
   }
 
   if (before.targetVersion !== undefined && after.targetVersion !== before.targetVersion) {
-    events.push({ type: "Normal", reason: "TargetChanged", message: `target changed from ${before.targetVersion} to ${after.targetVersion ?? ""}` });
+    events.push({
+      type: "Normal",
+      reason: "TargetChanged",
+      message: `target changed from ${before.targetVersion} to ${after.targetVersion ?? ""}`,
+    });
   }
   if (after.phase !== before.phase) {
     switch (after.phase) {
       case "Succeeded":
-        events.push({ type: "Normal", reason: R.UpgradeComplete, message: findCondition(after.conditions, C.Ready)?.message ?? "upgrade complete" });
+        events.push({
+          type: "Normal",
+          reason: R.UpgradeComplete,
+          message: findCondition(after.conditions, C.Ready)?.message ?? "upgrade complete",
+        });
         break;
       case "Halted":
-        events.push({ type: "Warning", reason: R.Halted, message: findCondition(after.conditions, C.Ready)?.message ?? "halted" });
+        events.push({
+          type: "Warning",
+          reason: R.Halted,
+          message: findCondition(after.conditions, C.Ready)?.message ?? "halted",
+        });
         break;
       case "Paused":
         events.push({ type: "Normal", reason: R.Paused, message: "paused: no node starts; nodes in progress finish" });
         break;
       case "WaitingForWindow":
-        events.push({ type: "Normal", reason: R.WaitingForWindow, message: "outside the maintenance window: no node starts until it opens" });
+        events.push({
+          type: "Normal",
+          reason: R.WaitingForWindow,
+          message: "outside the maintenance window: no node starts until it opens",
+        });
         break;
       case "Upgrading":
         events.push({ type: "Normal", reason: R.Upgrading, message: `upgrading to ${after.targetVersion ?? ""}` });
@@ -70,6 +99,10 @@ export function transitionEvents(before: UpgradePlanStatus, after: UpgradePlanSt
 
 /** The engine's node events use its own reasons; a few map onto the API's names. */
 export function nodeEvent(event: RolloutEvent): PlanEvent {
-  const reasons: Partial<Record<RolloutEvent["reason"], string>> = { NodeFailed: R.NodeFailed, DrainBlocked: R.DrainBlocked, EtcdUnhealthy: R.EtcdUnhealthy };
+  const reasons: Partial<Record<RolloutEvent["reason"], string>> = {
+    NodeFailed: R.NodeFailed,
+    DrainBlocked: R.DrainBlocked,
+    EtcdUnhealthy: R.EtcdUnhealthy,
+  };
   return { type: event.type, reason: reasons[event.reason] ?? event.reason, message: event.message };
 }

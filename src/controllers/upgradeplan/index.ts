@@ -83,12 +83,17 @@ export function createUpgradePlanController(context: OperatorContext, options: U
       const { metadata: before } = previous;
       const { metadata: after } = current;
       const changed =
-        before.generation !== after.generation || before.deletionTimestamp !== after.deletionTimestamp || !jsonEqual(before.annotations, after.annotations) || !jsonEqual(before.labels, after.labels);
+        before.generation !== after.generation ||
+        before.deletionTimestamp !== after.deletionTimestamp ||
+        !jsonEqual(before.annotations, after.annotations) ||
+        !jsonEqual(before.labels, after.labels);
       if (changed) enqueuePlan(current);
     },
   });
   caches.jobs.addHandler(
-    enqueueOnChange(controller.queue, (job) => (job.metadata.labels?.[OWNER_KIND_LABEL] === CONTROLLER_NAME ? job.metadata.labels[OWNER_LABEL] : undefined)),
+    enqueueOnChange(controller.queue, (job) =>
+      job.metadata.labels?.[OWNER_KIND_LABEL] === CONTROLLER_NAME ? job.metadata.labels[OWNER_LABEL] : undefined,
+    ),
   );
   caches.nodes.addHandler(enqueueOnChange(controller.queue, allPlans, { skipUpdate: onlyResourceVersionChanged }));
   caches.mirrorPods.addHandler(enqueueOnChange(controller.queue, allPlans, { skipUpdate: onlyResourceVersionChanged }));

@@ -16,7 +16,13 @@ import { UpgradePlanReasons } from "../../api/upgradeplan.ts";
 import { etcdMembers } from "../../rollout/decide.ts";
 import { etcdQuorumGuard } from "../../rollout/health.ts";
 import type { ObservedNode, RolloutInput } from "../../rollout/types.ts";
-import { checkSkew, compareRke2Versions, parseRke2Version, type Rke2Version, type SkewPolicy } from "../../rke2/versions.ts";
+import {
+  checkSkew,
+  compareRke2Versions,
+  parseRke2Version,
+  type Rke2Version,
+  type SkewPolicy,
+} from "../../rke2/versions.ts";
 
 export interface PreflightCheck {
   name: string;
@@ -35,10 +41,15 @@ export interface SnapshotProgress {
 const MAX_NAMES = 5;
 
 function list(names: readonly string[]): string {
-  return names.length <= MAX_NAMES ? names.join(", ") : `${names.slice(0, MAX_NAMES).join(", ")} and ${names.length - MAX_NAMES} more`;
+  return names.length <= MAX_NAMES
+    ? names.join(", ")
+    : `${names.slice(0, MAX_NAMES).join(", ")} and ${names.length - MAX_NAMES} more`;
 }
 
-function versions(nodes: readonly ObservedNode[]): { parsed: { node: string; version: Rke2Version }[]; unreadable: string[] } {
+function versions(nodes: readonly ObservedNode[]): {
+  parsed: { node: string; version: Rke2Version }[];
+  unreadable: string[];
+} {
   const parsed: { node: string; version: Rke2Version }[] = [];
   const unreadable: string[] = [];
   for (const node of nodes) {
@@ -56,8 +67,14 @@ export function skewCheck(target: Rke2Version, nodes: readonly ObservedNode[], p
   const fromSelected = versions(selected);
   const fromControlPlane = versions(controlPlane);
   const unreadable = [...new Set([...fromSelected.unreadable, ...fromControlPlane.unreadable])];
-  if (unreadable.length > 0) return { name: "VersionSkew", passed: false, message: `kubelet version unreadable on ${list(unreadable)}` };
-  const bounds = [fromSelected.parsed[0], fromSelected.parsed.at(-1), fromControlPlane.parsed[0], fromControlPlane.parsed.at(-1)];
+  if (unreadable.length > 0)
+    return { name: "VersionSkew", passed: false, message: `kubelet version unreadable on ${list(unreadable)}` };
+  const bounds = [
+    fromSelected.parsed[0],
+    fromSelected.parsed.at(-1),
+    fromControlPlane.parsed[0],
+    fromControlPlane.parsed.at(-1),
+  ];
   for (const bound of bounds) {
     if (bound === undefined) continue;
     const verdict = checkSkew(bound.version, target, policy);
@@ -65,12 +82,26 @@ export function skewCheck(target: Rke2Version, nodes: readonly ObservedNode[], p
   }
   // The skew policy speaks of minor versions: a kubelet a patch ahead of an API server is fine.
   const left = versions(controlPlane.filter((node) => !node.selected)).parsed[0];
-  if (left && (target.major > left.version.major || (target.major === left.version.major && target.minor > left.version.minor))) {
-    return { name: "VersionSkew", passed: false, message: `control-plane node ${left.node} stays at ${left.version.raw} (not selected): kubelets must not be newer than the control plane` };
+  if (
+    left &&
+    (target.major > left.version.major || (target.major === left.version.major && target.minor > left.version.minor))
+  ) {
+    return {
+      name: "VersionSkew",
+      passed: false,
+      message: `control-plane node ${left.node} stays at ${left.version.raw} (not selected): kubelets must not be newer than the control plane`,
+    };
   }
   const lowest = fromSelected.parsed[0]?.version.raw;
   const highest = fromSelected.parsed.at(-1)?.version.raw;
-  return { name: "VersionSkew", passed: true, message: lowest === undefined ? "no nodes selected" : `from ${lowest === highest ? lowest : `${lowest}..${highest}`} to ${target.raw}` };
+  return {
+    name: "VersionSkew",
+    passed: true,
+    message:
+      lowest === undefined
+        ? "no nodes selected"
+        : `from ${lowest === highest ? lowest : `${lowest}..${highest}`} to ${target.raw}`,
+  };
 }
 
 export interface PreflightFacts {
@@ -91,23 +122,41 @@ export function preflightChecks(facts: PreflightFacts): PreflightCheck[] {
   const checks: PreflightCheck[] = [
     target
       ? { name: "TargetVersion", passed: true, message: `target ${target.raw}` }
-      : { name: "TargetVersion", passed: false, message: `${facts.target} is not an RKE2 version such as v1.31.4+rke2r1` },
+      : {
+          name: "TargetVersion",
+          passed: false,
+          message: `${facts.target} is not an RKE2 version such as v1.31.4+rke2r1`,
+        },
   ];
   if (!target) return checks;
   checks.push(skewCheck(target, input.nodes, facts.skew));
 
   const ours = (node: ObservedNode): boolean => node.claim?.owner === input.owner;
   const notReady = input.nodes.filter((node) => node.selected && !node.ready && !ours(node)).map((node) => node.name);
-  checks.push(notReady.length === 0 ? { name: "NodesReady", passed: true, message: "every selected node is Ready" } : { name: "NodesReady", passed: false, message: `not Ready: ${list(notReady)}` });
+  checks.push(
+    notReady.length === 0
+      ? { name: "NodesReady", passed: true, message: "every selected node is Ready" }
+      : { name: "NodesReady", passed: false, message: `not Ready: ${list(notReady)}` },
+  );
 
   // Our own claimed members (a retarget mid-rollout) must be healthy but do not count as "worked on".
-  const members = etcdMembers(input.nodes).map((member) => (member.claimedBy === input.owner ? { ...member, claimedBy: undefined } : member));
+  const members = etcdMembers(input.nodes).map((member) =>
+    member.claimedBy === input.owner ? { ...member, claimedBy: undefined } : member,
+  );
   const guard = members.length === 0 ? { ok: true as const } : etcdQuorumGuard(members);
-  checks.push(guard.ok ? { name: "EtcdHealthy", passed: true, message: `${members.length} etcd member(s) healthy` } : { name: "EtcdHealthy", passed: false, message: guard.message });
+  checks.push(
+    guard.ok
+      ? { name: "EtcdHealthy", passed: true, message: `${members.length} etcd member(s) healthy` }
+      : { name: "EtcdHealthy", passed: false, message: guard.message },
+  );
 
   const holder = input.lock.holder;
   const lockFree = holder === undefined || holder === input.owner || input.lock.holderGone;
-  checks.push(lockFree ? { name: "DisruptionLock", passed: true, message: "no other disruptive operation is running" } : { name: "DisruptionLock", passed: false, message: `${holder} holds the disruption lock` });
+  checks.push(
+    lockFree
+      ? { name: "DisruptionLock", passed: true, message: "no other disruptive operation is running" }
+      : { name: "DisruptionLock", passed: false, message: `${holder} holds the disruption lock` },
+  );
   return checks;
 }
 

@@ -7,12 +7,25 @@
  */
 import { isConditionTrue } from "../../api/condition.ts";
 import { durationToMs } from "../../api/duration.ts";
-import { parseUpgradePlanSpec, UpgradePlanConditions, upgradePlanResource, type UpgradePlan, type UpgradePlanSpec, type UpgradePlanStatus } from "../../api/upgradeplan.ts";
+import {
+  parseUpgradePlanSpec,
+  UpgradePlanConditions,
+  upgradePlanResource,
+  type UpgradePlan,
+  type UpgradePlanSpec,
+  type UpgradePlanStatus,
+} from "../../api/upgradeplan.ts";
 import type { EventRecorder } from "../../observability/events.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { OperatorMetrics } from "../../observability/metrics.ts";
 import type { RolloutEngine, RolloutResult } from "../../rollout/engine.ts";
-import { addReleaseFinalizer, FINALIZER_RETRY_MS, hasReleaseFinalizer, isDeleting, removeReleaseFinalizer } from "../../rollout/finalizer.ts";
+import {
+  addReleaseFinalizer,
+  FINALIZER_RETRY_MS,
+  hasReleaseFinalizer,
+  isDeleting,
+  removeReleaseFinalizer,
+} from "../../rollout/finalizer.ts";
 import { currentLockHolder, currentNodes } from "../../rollout/observe.ts";
 import { rancherRefusal } from "../../rke2/rancher.ts";
 import { isWindowOpen, nextWindowStart } from "../../rollout/window.ts";
@@ -57,25 +70,53 @@ export async function reconcileUpgradePlan(deps: UpgradePlanDeps, key: string, l
   // Without a spec or a target no round can run: a deleted plan goes only if it holds nothing
   // (else it stays, its status saying why, until the spec is fixed or the finalizer removed).
   const letGo = async (): Promise<void> => {
-    if (releasing && !deps.engine.holdsAnything({ kind: upgradePlanResource.kind, name: plan.metadata.name })) await removeReleaseFinalizer(deps.port, upgradePlanResource, plan);
+    if (releasing && !deps.engine.holdsAnything({ kind: upgradePlanResource.kind, name: plan.metadata.name }))
+      await removeReleaseFinalizer(deps.port, upgradePlanResource, plan);
   };
   const generation = plan.metadata.generation ?? 1;
   const previous: UpgradePlanStatus = plan.status ?? {};
   const now = deps.clock.now();
   const parsed = parseUpgradePlanSpec(plan.spec);
   if (!parsed.ok) {
-    const status = nextStatus({ now, generation, previous, invalid: parsed.message, target: undefined, paused: false, windowOpen: true, snapshotRequired: false, preflight: { state: "deferred" }, rollout: undefined, lastRetry: previous.lastRetry });
+    const status = nextStatus({
+      now,
+      generation,
+      previous,
+      invalid: parsed.message,
+      target: undefined,
+      paused: false,
+      windowOpen: true,
+      snapshotRequired: false,
+      preflight: { state: "deferred" },
+      rollout: undefined,
+      lastRetry: previous.lastRetry,
+    });
     await letGo();
     await finish(deps, plan, status, []);
     return {};
   }
   const spec = parsed.spec;
   // A plan being deleted winds down toward the target it was rolling out, not a channel's newest.
-  const resolved = releasing && previous.targetVersion ? { target: previous.targetVersion, retryInMs: undefined, error: undefined } : await deps.targets.resolve(plan, spec);
+  const resolved =
+    releasing && previous.targetVersion
+      ? { target: previous.targetVersion, retryInMs: undefined, error: undefined }
+      : await deps.targets.resolve(plan, spec);
   const timers: (number | undefined)[] = [resolved.retryInMs];
   const target = resolved.target;
   if (target === undefined) {
-    const status = nextStatus({ now, generation, previous, channelError: resolved.error, target, paused: spec.paused, windowOpen: true, snapshotRequired: spec.snapshot.required, preflight: { state: "deferred" }, rollout: undefined, lastRetry: previous.lastRetry });
+    const status = nextStatus({
+      now,
+      generation,
+      previous,
+      channelError: resolved.error,
+      target,
+      paused: spec.paused,
+      windowOpen: true,
+      snapshotRequired: spec.snapshot.required,
+      preflight: { state: "deferred" },
+      rollout: undefined,
+      lastRetry: previous.lastRetry,
+    });
     await letGo();
     await finish(deps, plan, status, []);
     return { requeueAfterMs: resolved.retryInMs };
@@ -94,7 +135,9 @@ export async function reconcileUpgradePlan(deps: UpgradePlanDeps, key: string, l
   const retry = spec.failurePolicy.retry;
   const retryFailed = mayStart && retry !== undefined && retry !== previous.lastRetry;
 
-  const result = await deps.engine.run(rolloutRequest(plan, spec, target, { mayStart, retryFailed, releasing }, deps.jobNamespace));
+  const result = await deps.engine.run(
+    rolloutRequest(plan, spec, target, { mayStart, retryFailed, releasing }, deps.jobNamespace),
+  );
   timers.push(result.requeueAfterMs);
   if (result.released) await removeReleaseFinalizer(deps.port, upgradePlanResource, plan);
   const status = nextStatus({
@@ -127,7 +170,8 @@ async function runPreflight(
   rancher: string | undefined,
 ): Promise<PreflightOutcome> {
   const previous = plan.status;
-  const passedBefore = previous?.targetVersion === target && isConditionTrue(previous.conditions, UpgradePlanConditions.PreflightPassed);
+  const passedBefore =
+    previous?.targetVersion === target && isConditionTrue(previous.conditions, UpgradePlanConditions.PreflightPassed);
   if (passedBefore && rancher === undefined) return { state: "passedBefore" };
   if (!allowed) return { state: "deferred" };
   const request = rolloutRequest(plan, spec, target, { mayStart: false, retryFailed: false }, deps.jobNamespace);
@@ -153,12 +197,18 @@ async function runPreflight(
 /** Events recorded at once: a round that finishes and starts a hundred nodes must not queue them. */
 const EVENT_CONCURRENCY = 16;
 
-async function finish(deps: UpgradePlanDeps, plan: UpgradePlan, status: UpgradePlanStatus, nodeEvents: { type: "Normal" | "Warning"; reason: string; message: string }[]): Promise<void> {
+async function finish(
+  deps: UpgradePlanDeps,
+  plan: UpgradePlan,
+  status: UpgradePlanStatus,
+  nodeEvents: { type: "Normal" | "Warning"; reason: string; message: string }[],
+): Promise<void> {
   // A stale status is not written (nor its transitions told); the node actions still are.
   const conflict = await writeStatusOrConflict(deps.port, upgradePlanResource, plan, status);
   const pending = [...nodeEvents, ...(conflict ? [] : transitionEvents(plan.status ?? {}, status))];
   const workers = Array.from({ length: Math.min(EVENT_CONCURRENCY, pending.length) }, async () => {
-    for (let event = pending.shift(); event; event = pending.shift()) await deps.events.record(plan, event.type, event.reason, event.message);
+    for (let event = pending.shift(); event; event = pending.shift())
+      await deps.events.record(plan, event.type, event.reason, event.message);
   });
   await Promise.all(workers);
   if (conflict) throw conflict;
@@ -166,10 +216,16 @@ async function finish(deps: UpgradePlanDeps, plan: UpgradePlan, status: UpgradeP
 
 function observe(deps: UpgradePlanDeps, plan: string, result: RolloutResult): void {
   const { counts } = result.summary;
-  const values: Record<(typeof STATES)[number], number> = { pending: counts.pending, "in-progress": counts.inProgress, done: counts.done, failed: counts.failed };
+  const values: Record<(typeof STATES)[number], number> = {
+    pending: counts.pending,
+    "in-progress": counts.inProgress,
+    done: counts.done,
+    failed: counts.failed,
+  };
   for (const state of STATES) deps.metrics.upgradeNodes.set({ plan, state }, values[state]);
   for (const finished of result.finished) {
-    if (finished.durationMs !== undefined) deps.metrics.upgradeNodeDuration.observe({ plan, tier: finished.tier }, finished.durationMs / 1000);
+    if (finished.durationMs !== undefined)
+      deps.metrics.upgradeNodeDuration.observe({ plan, tier: finished.tier }, finished.durationMs / 1000);
   }
   deps.metrics.disruptionLockHeld.set(currentLockHolder(deps.engine.caches) === undefined ? 0 : 1);
 }

@@ -25,9 +25,17 @@ export interface PreUpgradeSnapshots {
 }
 
 /** One attempt at the snapshot: idempotent per attempt number, each attempt its own Job. */
-export type TakePreUpgradeSnapshot = (request: PreUpgradeSnapshotRequest & { attempt: number }) => Promise<SnapshotProgress>;
+export type TakePreUpgradeSnapshot = (
+  request: PreUpgradeSnapshotRequest & { attempt: number },
+) => Promise<SnapshotProgress>;
 
-export const SNAPSHOT_RETRY_BACKOFF: BackoffPolicy = { initialMs: 30_000, maxMs: 600_000, factor: 2, jitter: 0.1, resetAfterMs: 3_600_000 };
+export const SNAPSHOT_RETRY_BACKOFF: BackoffPolicy = {
+  initialMs: 30_000,
+  maxMs: 600_000,
+  factor: 2,
+  jitter: 0.1,
+  resetAfterMs: 3_600_000,
+};
 
 interface Attempts {
   attempt: number;
@@ -65,7 +73,11 @@ export function retryingSnapshots(
       });
       if (result.state === "Failed") {
         entry.retryAt ??= now + entry.backoff.next();
-        return { ...result, message: `${result.message}; retrying in ${Math.round((entry.retryAt - now) / 1000)}s`, retryInMs: entry.retryAt - now };
+        return {
+          ...result,
+          message: `${result.message}; retrying in ${Math.round((entry.retryAt - now) / 1000)}s`,
+          retryInMs: entry.retryAt - now,
+        };
       }
       if (result.state === "Verified") state.delete(key);
       return result;

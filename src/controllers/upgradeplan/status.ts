@@ -5,14 +5,26 @@
  * the Nodes as labels, so the status stays the same size at 7 nodes and at 5,000.
  */
 import { setCondition, toKubeTime, type Condition, type ConditionStatus } from "../../api/condition.ts";
-import { UpgradePlanConditions as C, UpgradePlanReasons as R, type UpgradeNodePhase, type UpgradePhase, type UpgradePlanStatus } from "../../api/upgradeplan.ts";
+import {
+  UpgradePlanConditions as C,
+  UpgradePlanReasons as R,
+  type UpgradeNodePhase,
+  type UpgradePhase,
+  type UpgradePlanStatus,
+} from "../../api/upgradeplan.ts";
 import type { RolloutSummary, StatusNode } from "../../rollout/types.ts";
 import type { PreflightCheck, SnapshotProgress } from "./preflight.ts";
 
 /** Preflight this round: passed for this target before, just evaluated, or not run (paused, window closed). */
 export type PreflightOutcome =
   | { state: "passedBefore" }
-  | { state: "evaluated"; checks: PreflightCheck[]; passed: boolean; reason: string; snapshot: SnapshotProgress | undefined }
+  | {
+      state: "evaluated";
+      checks: PreflightCheck[];
+      passed: boolean;
+      reason: string;
+      snapshot: SnapshotProgress | undefined;
+    }
   | { state: "deferred" };
 
 export interface StatusInput {
@@ -53,7 +65,8 @@ export function planPhase(input: StatusInput): UpgradePhase {
   if (input.paused) return "Paused";
   if (!preflightOk(input)) {
     if (!input.windowOpen) return "WaitingForWindow";
-    const failing = input.preflight.state === "evaluated" ? input.preflight.checks.find((check) => !check.passed) : undefined;
+    const failing =
+      input.preflight.state === "evaluated" ? input.preflight.checks.find((check) => !check.passed) : undefined;
     return failing?.name === "Snapshot" ? "Snapshotting" : "Preflight";
   }
   if (!input.windowOpen && (rollout?.counts.inProgress ?? 0) === 0) return "WaitingForWindow";
@@ -69,9 +82,17 @@ interface ConditionValue {
 function readyCondition(input: StatusInput, phase: UpgradePhase): ConditionValue {
   const rollout = input.rollout;
   if (input.invalid !== undefined) return { status: "False", reason: R.InvalidSpec, message: input.invalid };
-  if (input.channelError !== undefined) return { status: "False", reason: R.ChannelUnresolved, message: input.channelError };
-  if (phase === "Succeeded") return { status: "True", reason: R.UpgradeComplete, message: `all ${rollout?.counts.total ?? 0} selected node(s) run ${input.target ?? ""}` };
-  const progress = rollout ? `${rollout.counts.done}/${rollout.counts.total} nodes at ${input.target ?? ""}` : "not started";
+  if (input.channelError !== undefined)
+    return { status: "False", reason: R.ChannelUnresolved, message: input.channelError };
+  if (phase === "Succeeded")
+    return {
+      status: "True",
+      reason: R.UpgradeComplete,
+      message: `all ${rollout?.counts.total ?? 0} selected node(s) run ${input.target ?? ""}`,
+    };
+  const progress = rollout
+    ? `${rollout.counts.done}/${rollout.counts.total} nodes at ${input.target ?? ""}`
+    : "not started";
   if (phase === "Halted") return { status: "False", reason: R.Halted, message: `halted: ${failedNodes(rollout)}` };
   if (phase === "Preflight" || phase === "Snapshotting") {
     const reason = input.preflight.state === "evaluated" ? input.preflight.reason : R.PreflightFailed;
@@ -98,26 +119,41 @@ function progressingCondition(input: StatusInput, phase: UpgradePhase, ready: Co
     if (waiting) return { status: "True", reason: waiting.reason, message: waiting.message };
     return { status: "True", reason: R.Upgrading, message: ready.message };
   }
-  if (phase === "Preflight" || phase === "Snapshotting") return { status: "True", reason: ready.reason, message: ready.message };
+  if (phase === "Preflight" || phase === "Snapshotting")
+    return { status: "True", reason: ready.reason, message: ready.message };
   return { status: "False", reason: ready.reason, message: ready.message };
 }
 
 function degradedCondition(input: StatusInput, phase: UpgradePhase, ready: ConditionValue): ConditionValue {
-  const problem = [R.InvalidSpec, R.ChannelUnresolved, R.SkewNotAllowed, R.SnapshotFailed].includes(ready.reason as never);
+  const problem = [R.InvalidSpec, R.ChannelUnresolved, R.SkewNotAllowed, R.SnapshotFailed].includes(
+    ready.reason as never,
+  );
   if (phase === "Halted" || problem) return { status: "True", reason: ready.reason, message: ready.message };
   return { status: "False", reason: "AsExpected", message: "no failures" };
 }
 
-function preflightConditions(input: StatusInput, previous: readonly Condition[]): { passed: ConditionValue; snapshot: ConditionValue } | undefined {
+function preflightConditions(
+  input: StatusInput,
+  previous: readonly Condition[],
+): { passed: ConditionValue; snapshot: ConditionValue } | undefined {
   const { preflight } = input;
   if (preflight.state === "passedBefore") return undefined;
   if (preflight.state === "deferred") {
-    const sameTarget = input.previous.targetVersion === input.target && previous.some((c) => c.type === C.PreflightPassed);
+    const sameTarget =
+      input.previous.targetVersion === input.target && previous.some((c) => c.type === C.PreflightPassed);
     if (sameTarget) return undefined;
-    const waiting = { status: "Unknown" as const, reason: "NotStarted", message: "preflight runs when the plan is not paused and its window is open" };
+    const waiting = {
+      status: "Unknown" as const,
+      reason: "NotStarted",
+      message: "preflight runs when the plan is not paused and its window is open",
+    };
     return { passed: waiting, snapshot: { ...waiting, message: "taken during preflight" } };
   }
-  const passed = { status: preflight.passed ? ("True" as const) : ("False" as const), reason: preflight.reason, message: preflight.passed ? `passed for ${input.target ?? ""}` : (firstFailure(input) ?? "") };
+  const passed = {
+    status: preflight.passed ? ("True" as const) : ("False" as const),
+    reason: preflight.reason,
+    message: preflight.passed ? `passed for ${input.target ?? ""}` : (firstFailure(input) ?? ""),
+  };
   const snap = preflight.snapshot;
   const snapshot: ConditionValue = !input.snapshotRequired
     ? { status: "True", reason: R.SnapshotNotRequired, message: "snapshot.required is false" }
@@ -125,7 +161,11 @@ function preflightConditions(input: StatusInput, previous: readonly Condition[])
       ? { status: "True", reason: R.SnapshotSucceeded, message: snap.message }
       : snap?.state === "Failed"
         ? { status: "False", reason: R.SnapshotFailed, message: snap.message }
-        : { status: "False", reason: "SnapshotInProgress", message: snap?.message ?? "waiting for the other preflight checks" };
+        : {
+            status: "False",
+            reason: "SnapshotInProgress",
+            message: snap?.message ?? "waiting for the other preflight checks",
+          };
   return { passed, snapshot };
 }
 
@@ -135,7 +175,11 @@ export function nextStatus(input: StatusInput): UpgradePlanStatus {
   const sameTarget = previous.targetVersion === input.target;
   let conditions = previous.conditions ?? [];
   const put = (type: string, value: ConditionValue): void => {
-    conditions = setCondition(conditions, { type, ...value, message: clip(value.message), observedGeneration: generation }, now);
+    conditions = setCondition(
+      conditions,
+      { type, ...value, message: clip(value.message), observedGeneration: generation },
+      now,
+    );
   };
   const ready = readyCondition(input, phase);
   put(C.Ready, ready);
@@ -147,27 +191,77 @@ export function nextStatus(input: StatusInput): UpgradePlanStatus {
     put(C.SnapshotTaken, pre.snapshot);
   } else {
     // Unchanged verdicts still describe this generation.
-    conditions = conditions.map((c) => (c.type === C.PreflightPassed || c.type === C.SnapshotTaken ? { ...c, observedGeneration: generation } : c));
+    conditions = conditions.map((c) =>
+      c.type === C.PreflightPassed || c.type === C.SnapshotTaken ? { ...c, observedGeneration: generation } : c,
+    );
   }
-  put(C.Paused, input.paused ? { status: "True", reason: R.Paused, message: "spec.paused is true: no node starts" } : { status: "False", reason: "NotPaused", message: "not paused" });
+  put(
+    C.Paused,
+    input.paused
+      ? { status: "True", reason: R.Paused, message: "spec.paused is true: no node starts" }
+      : { status: "False", reason: "NotPaused", message: "not paused" },
+  );
 
   const evaluated = input.preflight.state === "evaluated" ? input.preflight : undefined;
-  const snapshot = evaluated?.snapshot?.state === "Verified" && evaluated.snapshot.snapshot ? evaluated.snapshot.snapshot : sameTarget ? previous.snapshot : undefined;
+  const snapshot =
+    evaluated?.snapshot?.state === "Verified" && evaluated.snapshot.snapshot
+      ? evaluated.snapshot.snapshot
+      : sameTarget
+        ? previous.snapshot
+        : undefined;
   const checks = evaluated?.checks ?? (sameTarget ? previous.preflight : undefined);
-  const startedAt = sameTarget && previous.startedAt !== undefined ? previous.startedAt : phase === "Upgrading" ? toKubeTime(now) : undefined;
-  const completedAt = phase === "Succeeded" ? (sameTarget && previous.completedAt !== undefined ? previous.completedAt : toKubeTime(now)) : undefined;
+  const startedAt =
+    sameTarget && previous.startedAt !== undefined
+      ? previous.startedAt
+      : phase === "Upgrading"
+        ? toKubeTime(now)
+        : undefined;
+  const completedAt =
+    phase === "Succeeded"
+      ? sameTarget && previous.completedAt !== undefined
+        ? previous.completedAt
+        : toKubeTime(now)
+      : undefined;
   const counts = rollout?.counts;
   return {
     observedGeneration: generation,
-    ...(input.target !== undefined ? { targetVersion: input.target } : previous.targetVersion !== undefined ? { targetVersion: previous.targetVersion } : {}),
+    ...(input.target !== undefined
+      ? { targetVersion: input.target }
+      : previous.targetVersion !== undefined
+        ? { targetVersion: previous.targetVersion }
+        : {}),
     phase,
     // A tier is "being upgraded" only once preflight let the rollout start.
     tier: rollout && preflightOk(input) && phase !== "Succeeded" ? rollout.tier : "",
-    ...(counts ? { progress: `${counts.done}/${counts.total}`, counts: { total: counts.total, upgraded: counts.done, inProgress: counts.inProgress, pending: counts.pending, failed: counts.failed } } : {}),
-    ...(rollout && rollout.nodes.length > 0
-      ? { nodes: rollout.nodes.map((node) => ({ ...node, phase: NODE_PHASES[node.phase], ...(node.message !== undefined ? { message: clip(node.message) } : {}) })) }
+    ...(counts
+      ? {
+          progress: `${counts.done}/${counts.total}`,
+          counts: {
+            total: counts.total,
+            upgraded: counts.done,
+            inProgress: counts.inProgress,
+            pending: counts.pending,
+            failed: counts.failed,
+          },
+        }
       : {}),
-    ...(checks ? { preflight: checks.map((check) => ({ ...check, ...(check.message !== undefined ? { message: clip(check.message) } : {}) })) } : {}),
+    ...(rollout && rollout.nodes.length > 0
+      ? {
+          nodes: rollout.nodes.map((node) => ({
+            ...node,
+            phase: NODE_PHASES[node.phase],
+            ...(node.message !== undefined ? { message: clip(node.message) } : {}),
+          })),
+        }
+      : {}),
+    ...(checks
+      ? {
+          preflight: checks.map((check) => ({
+            ...check,
+            ...(check.message !== undefined ? { message: clip(check.message) } : {}),
+          })),
+        }
+      : {}),
     ...(snapshot ? { snapshot } : {}),
     ...(startedAt !== undefined ? { startedAt } : {}),
     ...(completedAt !== undefined ? { completedAt } : {}),

@@ -4,12 +4,23 @@
  * with backoff and shows as Ready=False, reason ChannelUnresolved).
  */
 import { findCondition } from "../../api/condition.ts";
-import { UpgradePlanConditions, UpgradePlanReasons, type UpgradePlan, type UpgradePlanSpec } from "../../api/upgradeplan.ts";
+import {
+  UpgradePlanConditions,
+  UpgradePlanReasons,
+  type UpgradePlan,
+  type UpgradePlanSpec,
+} from "../../api/upgradeplan.ts";
 import { Backoff, type BackoffPolicy } from "../../runtime/backoff.ts";
 import type { Clock } from "../../runtime/clock.ts";
 import type { ChannelResolver } from "./channel.ts";
 
-export const CHANNEL_RETRY_BACKOFF: BackoffPolicy = { initialMs: 5_000, maxMs: 300_000, factor: 2, jitter: 0.2, resetAfterMs: 3_600_000 };
+export const CHANNEL_RETRY_BACKOFF: BackoffPolicy = {
+  initialMs: 5_000,
+  maxMs: 300_000,
+  factor: 2,
+  jitter: 0.2,
+  resetAfterMs: 3_600_000,
+};
 
 export type ResolvedTarget =
   | { target: string; error?: undefined; retryInMs?: undefined }

@@ -31,11 +31,21 @@ export async function withTerminationSignal<T>(work: (signal: AbortSignal) => Pr
 }
 
 /** The `cert-rotate` table entry: parse, then rotate with the real clock and filesystem. */
-export async function certRotateCommand(argv: readonly string[], host: HostContext, log: AgentLog): Promise<CertRotateResult | { usage: string; action: "cert-rotate" }> {
+export async function certRotateCommand(
+  argv: readonly string[],
+  host: HostContext,
+  log: AgentLog,
+): Promise<CertRotateResult | { usage: string; action: "cert-rotate" }> {
   const parsed = parseCertRotateArgs(argv);
   if (!parsed.ok) return { usage: parsed.error, action: "cert-rotate" };
   return withTerminationSignal((signal) =>
-    certRotate(host, parsed.options, log, { certFs: nodeCertTreeFs, clock: systemClock, signal, renewTimeoutMs: DEFAULT_RENEW_TIMEOUT_MS, pollMs: 5000 }),
+    certRotate(host, parsed.options, log, {
+      certFs: nodeCertTreeFs,
+      clock: systemClock,
+      signal,
+      renewTimeoutMs: DEFAULT_RENEW_TIMEOUT_MS,
+      pollMs: 5000,
+    }),
   );
 }
 
@@ -49,12 +59,17 @@ export async function runCertInventoryCommand(
   const parsed = parseCertInventoryArgs(argv.slice(2));
   const node = env.NODE_NAME;
   if (!parsed.ok || !node) {
-    io.stderr(`node-agent cert-inventory: ${parsed.ok ? "NODE_NAME is not set (the DaemonSet sets it from spec.nodeName)" : parsed.error}\n`);
+    io.stderr(
+      `node-agent cert-inventory: ${parsed.ok ? "NODE_NAME is not set (the DaemonSet sets it from spec.nodeName)" : parsed.error}\n`,
+    );
     return 2;
   }
   let port;
   try {
-    port = createKubePort(await loadKubeConnection({}, { env: { ...env }, homeDir: env.HOME ?? "/", serviceAccountPrefix: "" }), { clock: systemClock });
+    port = createKubePort(
+      await loadKubeConnection({}, { env: { ...env }, homeDir: env.HOME ?? "/", serviceAccountPrefix: "" }),
+      { clock: systemClock },
+    );
   } catch (err) {
     io.stderr(`node-agent cert-inventory: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;

@@ -45,15 +45,26 @@ export function parseCertInventoryArgs(argv: readonly string[]): ParsedFlags {
     });
     const interval = values["scan-interval"];
     const scanIntervalMs = interval === undefined ? DEFAULT_SCAN_INTERVAL_MS : durationToMs(interval);
-    if (scanIntervalMs === undefined || scanIntervalMs < 1000) return { ok: false, error: `--scan-interval must be a duration of at least 1s, not ${interval ?? ""}` };
-    return { ok: true, flags: { scanIntervalMs, dataDir: values["data-dir"] ?? RKE2_DATA_DIR, ...(values.namespace ? { namespace: values.namespace } : {}) } };
+    if (scanIntervalMs === undefined || scanIntervalMs < 1000)
+      return { ok: false, error: `--scan-interval must be a duration of at least 1s, not ${interval ?? ""}` };
+    return {
+      ok: true,
+      flags: {
+        scanIntervalMs,
+        dataDir: values["data-dir"] ?? RKE2_DATA_DIR,
+        ...(values.namespace ? { namespace: values.namespace } : {}),
+      },
+    };
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }
 }
 
 /** The flag, else the pod's own namespace, else the chart's default. */
-export async function resolveNamespace(flag: string | undefined, read: (path: string) => Promise<string> = (path) => readFile(path, "utf8")): Promise<string> {
+export async function resolveNamespace(
+  flag: string | undefined,
+  read: (path: string) => Promise<string> = (path) => readFile(path, "utf8"),
+): Promise<string> {
   if (flag) return flag;
   try {
     const fromFile = (await read(SERVICE_ACCOUNT_NAMESPACE_FILE)).trim();
@@ -108,7 +119,12 @@ export function watchedDirs(dataDir: string): string[] {
 /** Runs until `signal` aborts. Scan or publish failures are logged and retried at the next scan. */
 export async function runCertInventory(deps: CertInventoryDeps): Promise<void> {
   const { clock, log, signal } = deps;
-  const reporter = new InventoryReporter({ port: deps.port, namespace: deps.namespace, node: deps.node, ...(deps.readInterval ? { readInterval: deps.readInterval } : {}) });
+  const reporter = new InventoryReporter({
+    port: deps.port,
+    namespace: deps.namespace,
+    node: deps.node,
+    ...(deps.readInterval ? { readInterval: deps.readInterval } : {}),
+  });
   let wake: AbortController | undefined;
   let cancelDebounce: (() => void) | undefined;
   const stopWatching = (deps.watchDirs ?? fsDirWatcher)(watchedDirs(deps.dataDir), () => {
@@ -120,9 +136,14 @@ export async function runCertInventory(deps: CertInventoryDeps): Promise<void> {
       try {
         const report = await scanCertificates({ fs: deps.certFs, dataDir: deps.dataDir, nowMs: clock.now() });
         const outcome = await reporter.offer(report, clock.now());
-        if (outcome === "published") log(`published ${report.certificates.length} certificate(s), ${report.errors.length} unreadable, next report within ${Math.round(reporter.currentIntervalMs / 60_000)}m`);
+        if (outcome === "published")
+          log(
+            `published ${report.certificates.length} certificate(s), ${report.errors.length} unreadable, next report within ${Math.round(reporter.currentIntervalMs / 60_000)}m`,
+          );
       } catch (err) {
-        log(`inventory round failed (retrying in ${Math.round(deps.scanIntervalMs / 1000)}s): ${err instanceof Error ? err.message : String(err)}`);
+        log(
+          `inventory round failed (retrying in ${Math.round(deps.scanIntervalMs / 1000)}s): ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
       wake = new AbortController();
       const current = wake;

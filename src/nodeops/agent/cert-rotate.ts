@@ -80,7 +80,10 @@ export function backupDirOf(output: string): string | undefined {
 }
 
 function lastLine(result: CommandResult): string {
-  const lines = `${result.stdout}\n${result.stderr}`.split("\n").map((line) => line.trim()).filter(Boolean);
+  const lines = `${result.stdout}\n${result.stderr}`
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
   const last = lines.at(-1) ?? `exit code ${result.exitCode}`;
   return (/msg="([^"]*)"/.exec(last)?.[1] ?? last).slice(0, 500);
 }
@@ -90,7 +93,11 @@ function lastLine(result: CommandResult): string {
  * an agent, its agent/ files). The unmanaged controller-manager/scheduler certs are regenerated
  * by those components once they run; the operator's inventory check covers them.
  */
-export function expectedRenewals(before: InventoryReport, role: Rke2Role, services: readonly string[]): CertificateEntry[] {
+export function expectedRenewals(
+  before: InventoryReport,
+  role: Rke2Role,
+  services: readonly string[],
+): CertificateEntry[] {
   const unmanaged = Object.values(UNMANAGED_SERVING_CERT_DIRS);
   return before.certificates.filter(
     (cert) =>
@@ -108,7 +115,12 @@ export function notRenewed(expected: readonly CertificateEntry[], after: Invento
   return expected.filter((cert) => (now.get(cert.file) ?? -Infinity) <= cert.notAfterMs);
 }
 
-export async function certRotate(host: HostContext, options: CertRotateOptions, log: AgentLog, deps: CertRotateDeps): Promise<CertRotateResult> {
+export async function certRotate(
+  host: HostContext,
+  options: CertRotateOptions,
+  log: AgentLog,
+  deps: CertRotateDeps,
+): Promise<CertRotateResult> {
   const fail = (error: string): CertRotateResult => ({ ok: false, action: "cert-rotate", error });
   const binary = await findRke2Binary(host);
   if (binary === undefined) return fail("no rke2 binary on this node");
@@ -138,7 +150,8 @@ export async function certRotate(host: HostContext, options: CertRotateOptions, 
       log(`rke2 ${rotateArgs.join(" ")} exited ${rotated.exitCode}`);
       if (rotated.exitCode === 0) backupDir = backupDirOf(`${rotated.stdout}\n${rotated.stderr}`);
       else if (role === "server") rotateError = `rke2 certificate rotate failed: ${lastLine(rotated)}`;
-      else log(`this rke2 release cannot rotate on an agent (${lastLine(rotated)}); the restart fetches new certificates`);
+      else
+        log(`this rke2 release cannot rotate on an agent (${lastLine(rotated)}); the restart fetches new certificates`);
     }
     if (role === "server" && rotateError === undefined) {
       for (const [service, dir] of Object.entries(UNMANAGED_SERVING_CERT_DIRS)) {
@@ -173,5 +186,10 @@ export async function certRotate(host: HostContext, options: CertRotateOptions, 
     await deps.clock.sleep(deps.pollMs, deps.signal);
   }
   log(`${expected.length} certificate file(s) renewed`);
-  return { ok: true, action: "cert-rotate", services: plan.services, ...(backupDir !== undefined ? { backupDir } : {}) };
+  return {
+    ok: true,
+    action: "cert-rotate",
+    services: plan.services,
+    ...(backupDir !== undefined ? { backupDir } : {}),
+  };
 }

@@ -5,7 +5,14 @@
  */
 import { AGENT_COMMAND, parseSnapshotDeleteArgs, parseSnapshotSaveArgs } from "../agent-args.ts";
 import { encodeResult, type NodeActionResult } from "../results.ts";
-import { DEFAULT_HOST_ROOT, nodeFs, processRunner, type AgentFs, type CommandRunner, type HostContext } from "./host.ts";
+import {
+  DEFAULT_HOST_ROOT,
+  nodeFs,
+  processRunner,
+  type AgentFs,
+  type CommandRunner,
+  type HostContext,
+} from "./host.ts";
 import { snapshotDelete, snapshotSave, type AgentLog } from "./snapshot.ts";
 import { certRotateCommand, runCertInventoryCommand } from "./cert-commands.ts";
 import { asksForHelp, subcommandHelp } from "./help.ts";
@@ -30,7 +37,12 @@ export const TERMINATION_LOG_ENV = "TERMINATION_LOG_PATH";
 /** The Job sets this to the node it is pinned to. */
 export const NODE_NAME_ENV = "NODE_NAME";
 
-type Subcommand = (argv: readonly string[], host: HostContext, node: string, log: AgentLog) => Promise<NodeActionResult | { usage: string; action?: NodeActionResult["action"] }>;
+type Subcommand = (
+  argv: readonly string[],
+  host: HostContext,
+  node: string,
+  log: AgentLog,
+) => Promise<NodeActionResult | { usage: string; action?: NodeActionResult["action"] }>;
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
   "snapshot-save": async (argv, host, node, log) => {
@@ -47,7 +59,12 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
 };
 
 /** Long-running subcommands (the inventory DaemonSet): no termination message, they run until SIGTERM. */
-type Daemon = (argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: AgentIo, hostRoot: string) => Promise<AgentExitCode>;
+type Daemon = (
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  io: AgentIo,
+  hostRoot: string,
+) => Promise<AgentExitCode>;
 
 const DAEMONS: Record<string, Daemon> = {
   "cert-inventory": runCertInventoryCommand,
@@ -74,7 +91,12 @@ export function runNodeAgentCommand(
   return runNodeAgent(argv, env, io, { runner: processRunner, fs: nodeFs, hostRoot: DEFAULT_HOST_ROOT });
 }
 
-export async function runNodeAgent(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: AgentIo, deps: AgentDeps): Promise<AgentExitCode> {
+export async function runNodeAgent(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  io: AgentIo,
+  deps: AgentDeps,
+): Promise<AgentExitCode> {
   const full = argv[0] === AGENT_COMMAND ? [...argv] : [AGENT_COMMAND, ...argv];
   const name = full[1];
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
@@ -91,7 +113,9 @@ export async function runNodeAgent(argv: readonly string[], env: Readonly<Record
   if (daemon) return daemon(full, env, io, deps.hostRoot);
   const subcommand = SUBCOMMANDS[name];
   if (!subcommand) {
-    io.stderr(`${AGENT_COMMAND}: unknown subcommand ${JSON.stringify(name)} (known: ${[...Object.keys(SUBCOMMANDS), ...Object.keys(DAEMONS)].join(", ")})\n`);
+    io.stderr(
+      `${AGENT_COMMAND}: unknown subcommand ${JSON.stringify(name)} (known: ${[...Object.keys(SUBCOMMANDS), ...Object.keys(DAEMONS)].join(", ")})\n`,
+    );
     return 2;
   }
   const node = env[NODE_NAME_ENV] ?? "";
@@ -108,7 +132,13 @@ export async function runNodeAgent(argv: readonly string[], env: Readonly<Record
   const terminationLog = env[TERMINATION_LOG_ENV] ?? DEFAULT_TERMINATION_LOG;
   if ("usage" in outcome) {
     io.stderr(`${AGENT_COMMAND} ${name}: ${outcome.usage}\n`);
-    if (outcome.action) await writeResult(deps.fs, terminationLog, { ok: false, action: outcome.action, error: `invalid arguments: ${outcome.usage}` }, io);
+    if (outcome.action)
+      await writeResult(
+        deps.fs,
+        terminationLog,
+        { ok: false, action: outcome.action, error: `invalid arguments: ${outcome.usage}` },
+        io,
+      );
     return 2;
   }
   await writeResult(deps.fs, terminationLog, outcome, io);
@@ -122,7 +152,11 @@ async function writeResult(fs: AgentFs, path: string, result: NodeActionResult, 
     text = encodeResult(result);
   } catch (err) {
     // Over the 4 KiB limit: say so in a result that fits rather than let the kubelet cut JSON in half.
-    text = encodeResult({ ok: false, action: result.action, error: err instanceof Error ? err.message.slice(0, 500) : "result too large" });
+    text = encodeResult({
+      ok: false,
+      action: result.action,
+      error: err instanceof Error ? err.message.slice(0, 500) : "result too large",
+    });
   }
   try {
     await fs.writeFile(path, text, 0o644);

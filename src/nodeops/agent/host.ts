@@ -33,7 +33,17 @@ export interface AgentFs {
 }
 
 /** Enter every namespace of the host's init process; rke2 then runs as if started from a host shell. */
-export const HOST_NAMESPACES_PREFIX = ["nsenter", "--target", "1", "--mount", "--uts", "--ipc", "--net", "--pid", "--"] as const;
+export const HOST_NAMESPACES_PREFIX = [
+  "nsenter",
+  "--target",
+  "1",
+  "--mount",
+  "--uts",
+  "--ipc",
+  "--net",
+  "--pid",
+  "--",
+] as const;
 
 /** Where RKE2's installers put the binary: tarball, RPM, and the tarball on hosts with a read-only /usr/local. */
 export const RKE2_BINARY_CANDIDATES = ["/usr/local/bin/rke2", "/usr/bin/rke2", "/opt/rke2/bin/rke2"] as const;
@@ -89,7 +99,9 @@ export const processRunner: CommandRunner = {
         resolve({ exitCode: 127, stdout: "", stderr: "no command given" });
         return;
       }
-      const cleanEnv = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+      const cleanEnv = Object.fromEntries(
+        Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      );
       const child = spawn(program, args, { env: cleanEnv, stdio: ["ignore", "pipe", "pipe"] });
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];

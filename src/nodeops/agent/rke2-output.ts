@@ -89,7 +89,10 @@ export function deletedSnapshotNames(output: string): { deleted: string[]; notFo
 /** The error a failed command ended with: its fatal line, else its last error line, else its last line. */
 export function failureMessage(stdout: string, stderr: string): string {
   const lines = parseLogLines(`${stdout}\n${stderr}`);
-  const pick = [...lines].reverse().find((l) => l.level === "fatal") ?? [...lines].reverse().find((l) => l.level === "error") ?? lines.at(-1);
+  const pick =
+    [...lines].reverse().find((l) => l.level === "fatal") ??
+    [...lines].reverse().find((l) => l.level === "error") ??
+    lines.at(-1);
   const message = (pick?.msg ?? "").replace(/^Error: /, "").trim();
   return message === "" ? "rke2 etcd-snapshot failed without a message" : message.slice(0, 1000);
 }
@@ -119,7 +122,9 @@ function fromSnapshotFile(item: unknown): ListedSnapshot[] {
   const name = text(spec.snapshotName);
   const location = text(spec.location);
   if (name === undefined || location === undefined) return [];
-  const size = snapshotSizeBytes(typeof status.size === "number" || typeof status.size === "string" ? status.size : undefined) ?? 0;
+  const size =
+    snapshotSizeBytes(typeof status.size === "number" || typeof status.size === "string" ? status.size : undefined) ??
+    0;
   return [
     {
       name,
@@ -139,7 +144,16 @@ function fromLegacyRecord(item: unknown): ListedSnapshot[] {
   if (name === undefined || location === undefined) return [];
   const size = typeof item.size === "number" ? item.size : 0;
   const failed = item.status === "failed";
-  return [{ name, nodeName: text(item.nodeName) ?? "", location, size, createdAt: text(item.createdAt) ?? "", ok: !failed && size > 0 }];
+  return [
+    {
+      name,
+      nodeName: text(item.nodeName) ?? "",
+      location,
+      size,
+      createdAt: text(item.createdAt) ?? "",
+      ok: !failed && size > 0,
+    },
+  ];
 }
 
 function baseName(path: string | undefined): string | undefined {

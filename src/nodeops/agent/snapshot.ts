@@ -5,8 +5,22 @@
  */
 import type { S3Target, SnapshotDeleteOptions, SnapshotSaveOptions } from "../agent-args.ts";
 import type { SnapshotDeleteResult, SnapshotRecord, SnapshotSaveResult } from "../results.ts";
-import { findRke2Binary, hostPathForCa, runRke2, RKE2_BINARY_CANDIDATES, RKE2_BINARY_ENV, type HostContext } from "./host.ts";
-import { deletedSnapshotNames, failureMessage, isSaveInProgress, parseSnapshotList, savedSnapshotNames, type ListedSnapshot } from "./rke2-output.ts";
+import {
+  findRke2Binary,
+  hostPathForCa,
+  runRke2,
+  RKE2_BINARY_CANDIDATES,
+  RKE2_BINARY_ENV,
+  type HostContext,
+} from "./host.ts";
+import {
+  deletedSnapshotNames,
+  failureMessage,
+  isSaveInProgress,
+  parseSnapshotList,
+  savedSnapshotNames,
+  type ListedSnapshot,
+} from "./rke2-output.ts";
 
 /** What people read in the Job's log; the result itself goes to the termination message. */
 export type AgentLog = (line: string) => void;
@@ -39,7 +53,10 @@ export function rke2SaveArgs(options: SnapshotSaveOptions, caHostPath?: string):
   return [...args, ...rke2S3Args(options.s3, caHostPath)];
 }
 
-export function rke2ListArgs(options: { dir?: string | undefined; s3?: S3Target | undefined }, caHostPath?: string): string[] {
+export function rke2ListArgs(
+  options: { dir?: string | undefined; s3?: S3Target | undefined },
+  caHostPath?: string,
+): string[] {
   const args = ["etcd-snapshot", "ls", "--output", "json"];
   if (options.dir) args.push("--etcd-snapshot-dir", options.dir);
   return [...args, ...rke2S3Args(options.s3, caHostPath)];
@@ -64,16 +81,30 @@ async function prepare(host: HostContext, s3: S3Target | undefined): Promise<Pre
     const caHostPath = s3?.endpointCa ? await hostPathForCa(host, s3.endpointCa) : undefined;
     return { ok: true, binary, caHostPath };
   } catch (err) {
-    return { ok: false, error: `cannot place the S3 endpoint CA on the host: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      ok: false,
+      error: `cannot place the S3 endpoint CA on the host: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
 }
 
 function record(listed: ListedSnapshot, node: string): SnapshotRecord {
   // Older releases record S3 copies under the node name "s3"; the copy was taken here.
-  return { name: listed.name, node: listed.nodeName === "s3" || listed.nodeName === "" ? node : listed.nodeName, location: listed.location, size: listed.size, createdAt: listed.createdAt };
+  return {
+    name: listed.name,
+    node: listed.nodeName === "s3" || listed.nodeName === "" ? node : listed.nodeName,
+    location: listed.location,
+    size: listed.size,
+    createdAt: listed.createdAt,
+  };
 }
 
-export async function snapshotSave(host: HostContext, options: SnapshotSaveOptions, node: string, log: AgentLog): Promise<SnapshotSaveResult> {
+export async function snapshotSave(
+  host: HostContext,
+  options: SnapshotSaveOptions,
+  node: string,
+  log: AgentLog,
+): Promise<SnapshotSaveResult> {
   const fail = (error: string): SnapshotSaveResult => ({ ok: false, action: "snapshot-save", error });
   const prepared = await prepare(host, options.s3);
   if (!prepared.ok) return fail(prepared.error);
@@ -85,10 +116,14 @@ export async function snapshotSave(host: HostContext, options: SnapshotSaveOptio
     return fail(isSaveInProgress(message) ? `another etcd snapshot save is running on this node: ${message}` : message);
   }
   const names = savedSnapshotNames(`${saved.stdout}\n${saved.stderr}`);
-  if (names.length === 0) return fail(`rke2 etcd-snapshot save reported no snapshot: ${failureMessage(saved.stdout, saved.stderr)}`);
+  if (names.length === 0)
+    return fail(`rke2 etcd-snapshot save reported no snapshot: ${failureMessage(saved.stdout, saved.stderr)}`);
 
   const listed = await runRke2(host, prepared.binary, rke2ListArgs(options, prepared.caHostPath));
-  if (listed.exitCode !== 0) return fail(`snapshot ${names.join(", ")} saved, but listing it failed: ${failureMessage(listed.stdout, listed.stderr)}`);
+  if (listed.exitCode !== 0)
+    return fail(
+      `snapshot ${names.join(", ")} saved, but listing it failed: ${failureMessage(listed.stdout, listed.stderr)}`,
+    );
   let entries: ListedSnapshot[];
   try {
     entries = parseSnapshotList(listed.stdout);
@@ -99,21 +134,28 @@ export async function snapshotSave(host: HostContext, options: SnapshotSaveOptio
   const snapshots: SnapshotRecord[] = [];
   for (const name of names) {
     const local = entries.find((entry) => entry.name === name && entry.location.startsWith("file://"));
-    if (!local?.ok) return fail(`rke2 reported snapshot ${name} saved, but it is not listed on this node's disk with a size`);
+    if (!local?.ok)
+      return fail(`rke2 reported snapshot ${name} saved, but it is not listed on this node's disk with a size`);
     snapshots.push(record(local, node));
     if (!options.s3) continue;
     const remote = entries.find((entry) => entry.name === name && entry.location.startsWith("s3://"));
     if (!remote?.ok) {
       // rke2 exits 0 when only the upload failed; the reason is in the rke2-server log and in
       // the S3 ETCDSnapshotFile's status.error, which the operator reads.
-      return fail(`snapshot ${name} was saved on the node but not uploaded to S3 bucket ${options.s3.bucket} (see the rke2-server log)`);
+      return fail(
+        `snapshot ${name} was saved on the node but not uploaded to S3 bucket ${options.s3.bucket} (see the rke2-server log)`,
+      );
     }
     snapshots.push(record(remote, node));
   }
   return { ok: true, action: "snapshot-save", snapshots };
 }
 
-export async function snapshotDelete(host: HostContext, options: SnapshotDeleteOptions, log: AgentLog): Promise<SnapshotDeleteResult> {
+export async function snapshotDelete(
+  host: HostContext,
+  options: SnapshotDeleteOptions,
+  log: AgentLog,
+): Promise<SnapshotDeleteResult> {
   const fail = (error: string): SnapshotDeleteResult => ({ ok: false, action: "snapshot-delete", error });
   const prepared = await prepare(host, options.s3);
   if (!prepared.ok) return fail(prepared.error);

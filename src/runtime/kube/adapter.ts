@@ -187,6 +187,7 @@ function asListPage(
   if (!Array.isArray(items) || !items.every(isRecord)) throw unexpected(path, "a list");
   const metadata = isRecord(value.metadata) ? value.metadata : {};
   const resourceVersion = typeof metadata.resourceVersion === "string" ? metadata.resourceVersion : "";
-  const continueToken = typeof metadata.continue === "string" && metadata.continue !== "" ? metadata.continue : undefined;
+  const continueToken =
+    typeof metadata.continue === "string" && metadata.continue !== "" ? metadata.continue : undefined;
   return { items, resourceVersion, continueToken };
 }

@@ -89,7 +89,13 @@ export function createKubeHttp(connection: KubeConnection, options: KubeHttpOpti
     const url = `${server}${request.path}${request.query ?? ""}`;
     const started = clock.now();
     const record = (code: number): void => {
-      observe({ verb: request.verb, method: request.method, path: request.path, code, durationMs: clock.now() - started });
+      observe({
+        verb: request.verb,
+        method: request.method,
+        path: request.path,
+        code,
+        durationMs: clock.now() - started,
+      });
     };
     try {
       const { headers, dispatcher } = await connection.authenticate(url, request.method);

@@ -34,7 +34,10 @@ export function inClusterConnection(options: InClusterOptions): KubeConnection {
   const dir = `${options.serviceAccountPrefix}${SERVICE_ACCOUNT_DIR}`;
   const tokenPath = `${dir}/token`;
   const caPath = `${dir}/ca.crt`;
-  for (const [path, what] of [[tokenPath, "token"], [caPath, "CA certificate"]] as const) {
+  for (const [path, what] of [
+    [tokenPath, "token"],
+    [caPath, "CA certificate"],
+  ] as const) {
     if (!existsSync(path)) {
       throw new KubeConfigError(
         `--in-cluster: no service-account ${what} at ${path} (is automountServiceAccountToken off?)`,

@@ -38,7 +38,9 @@ export function loadKubeConfigFiles(
   const context = merged.getContextObject(merged.currentContext);
   if (!context) throw new KubeConfigError(`${source}: the current context "${merged.currentContext}" is not defined`);
   if (!merged.getCurrentCluster()) {
-    throw new KubeConfigError(`${source}: the cluster "${context.cluster}" of context "${context.name}" is not defined`);
+    throw new KubeConfigError(
+      `${source}: the cluster "${context.cluster}" of context "${context.name}" is not defined`,
+    );
   }
   return merged;
 }

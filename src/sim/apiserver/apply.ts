@@ -6,7 +6,7 @@
  * change (unless force=true, which takes ownership).
  */
 import { ApiError, badRequest, type StatusCause } from "./errors.ts";
-import { deepEqual, isObject, metaOf, stringField, type JsonObject , deleteKey } from "./json.ts";
+import { deepEqual, isObject, metaOf, stringField, type JsonObject, deleteKey } from "./json.ts";
 import { entriesOf, fromFieldsV1, joinFieldPath, leafPaths, splitFieldPath, valueAt } from "./managed-fields.ts";
 import { mergePatch, strategicMerge } from "./patch.ts";
 import { apiVersionOf, resourceKey, type ResourceDef } from "./resources.ts";
@@ -29,7 +29,9 @@ export function displayPath(path: string): string {
     .map((step) => {
       if (step.startsWith("f:")) return `.${step.slice(2)}`;
       const key = JSON.parse(step.slice(2)) as JsonObject;
-      return `[${Object.entries(key).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(",")}]`;
+      return `[${Object.entries(key)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(",")}]`;
     })
     .join("");
 }
@@ -65,7 +67,11 @@ function removalTarget(path: string, stillOwned: string[]): string {
   return path;
 }
 
-export function serverSideApply(service: ApiService, request: ApplyRequest, body: unknown): { object: JsonObject; created: boolean } {
+export function serverSideApply(
+  service: ApiService,
+  request: ApplyRequest,
+  body: unknown,
+): { object: JsonObject; created: boolean } {
   const { def, version, name } = request;
   if (!request.manager) throw badRequest("PATCH, application/apply-patch+yaml requests must supply a fieldManager");
   if (!isObject(body)) throw badRequest("error decoding YAML: the applied configuration must be an object");
@@ -79,10 +85,16 @@ export function serverSideApply(service: ApiService, request: ApplyRequest, body
   const applied = structuredClone(body);
   metaOf(applied).name = name;
   const paths = leafPaths(def, applied);
-  const options = { manager: request.manager, fieldValidation: request.fieldValidation, applyPaths: paths, subresource: request.subresource };
+  const options = {
+    manager: request.manager,
+    fieldValidation: request.fieldValidation,
+    applyPaths: paths,
+    subresource: request.subresource,
+  };
   const live = service.store.get(resourceKey(def), def.namespaced ? request.namespace : undefined, name);
   if (!live) {
-    if (request.subresource) throw new ApiError(404, "NotFound", `${def.plural} "${name}" not found`, { name, kind: def.plural });
+    if (request.subresource)
+      throw new ApiError(404, "NotFound", `${def.plural} "${name}" not found`, { name, kind: def.plural });
     return { object: service.create(def, version, request.namespace, applied, options), created: true };
   }
   const entries = entriesOf(live);
@@ -92,17 +104,27 @@ export function serverSideApply(service: ApiService, request: ApplyRequest, body
     if (entry.manager === request.manager && entry.operation === "Apply") continue;
     const owned = new Set(fromFieldsV1(entry.fieldsV1));
     for (const p of differing) {
-      if (owned.has(p)) conflicts.push({ reason: "FieldManagerConflict", message: `conflict with "${entry.manager}" using ${entry.apiVersion}`, field: displayPath(p) });
+      if (owned.has(p))
+        conflicts.push({
+          reason: "FieldManagerConflict",
+          message: `conflict with "${entry.manager}" using ${entry.apiVersion}`,
+          field: displayPath(p),
+        });
     }
   }
   if (conflicts.length > 0 && !request.force) {
     const summary = conflicts.map((c) => `${c.message ?? ""}: ${c.field ?? ""}`).join("\n- ");
     const plural = conflicts.length === 1 ? "conflict" : "conflicts";
-    throw new ApiError(409, "Conflict", `Apply failed with ${conflicts.length} ${plural}: ${summary}`, { causes: conflicts });
+    throw new ApiError(409, "Conflict", `Apply failed with ${conflicts.length} ${plural}: ${summary}`, {
+      causes: conflicts,
+    });
   }
   const previous = entries.find((e) => e.manager === request.manager && e.operation === "Apply");
   const ownedByOthers = entries.filter((e) => e !== previous).flatMap((e) => fromFieldsV1(e.fieldsV1));
-  const stillOwned = [...paths, ...(request.force ? ownedByOthers.filter((p) => !differing.includes(p)) : ownedByOthers)];
+  const stillOwned = [
+    ...paths,
+    ...(request.force ? ownedByOthers.filter((p) => !differing.includes(p)) : ownedByOthers),
+  ];
   const merged = (def.builtin ? strategicMerge(live, applied) : mergePatch(live, applied)) as JsonObject;
   for (const path of previous ? fromFieldsV1(previous.fieldsV1) : []) {
     if (!paths.includes(path) && !ownedByOthers.includes(path)) removeAt(merged, removalTarget(path, stillOwned));
@@ -110,5 +132,11 @@ export function serverSideApply(service: ApiService, request: ApplyRequest, body
   metaOf(merged).resourceVersion = metaOf(live).resourceVersion;
   merged.apiVersion = apiVersionOf(def.group, version);
   merged.kind = def.kind;
-  return { object: service.update(def, version, request.namespace, name, merged, request.subresource, { ...options, takenPaths: differing }), created: false };
+  return {
+    object: service.update(def, version, request.namespace, name, merged, request.subresource, {
+      ...options,
+      takenPaths: differing,
+    }),
+    created: false,
+  };
 }

@@ -21,7 +21,10 @@ interface CrdVersion {
 function versionsOf(spec: JsonObject): CrdVersion[] {
   const raw = Array.isArray(spec.versions) ? spec.versions.filter(isObject) : [];
   return raw.map((v) => {
-    const schema = isObject(v.schema) && isObject(v.schema.openAPIV3Schema) ? (v.schema.openAPIV3Schema as JSONSchemaProps) : undefined;
+    const schema =
+      isObject(v.schema) && isObject(v.schema.openAPIV3Schema)
+        ? (v.schema.openAPIV3Schema as JSONSchemaProps)
+        : undefined;
     const columns = Array.isArray(v.additionalPrinterColumns) ? v.additionalPrinterColumns.filter(isObject) : [];
     return {
       name: stringField(v, "name") ?? "",
@@ -56,23 +59,43 @@ export function crdProblems(crd: JsonObject): StatusCause[] {
   required("spec.names.plural", plural);
   required("spec.names.kind", stringField(names, "kind") ?? "");
   if (group && plural && name !== `${plural}.${group}`) {
-    causes.push({ reason: "FieldValueInvalid", field: "metadata.name", message: `Invalid value: "${name}": must be spec.names.plural+"."+spec.group` });
+    causes.push({
+      reason: "FieldValueInvalid",
+      field: "metadata.name",
+      message: `Invalid value: "${name}": must be spec.names.plural+"."+spec.group`,
+    });
   }
   const scope = stringField(spec, "scope");
   if (scope !== "Namespaced" && scope !== "Cluster") {
-    causes.push({ reason: "FieldValueNotSupported", field: "spec.scope", message: `Unsupported value: "${scope ?? ""}": supported values: "Cluster", "Namespaced"` });
+    causes.push({
+      reason: "FieldValueNotSupported",
+      field: "spec.scope",
+      message: `Unsupported value: "${scope ?? ""}": supported values: "Cluster", "Namespaced"`,
+    });
   }
   const versions = versionsOf(spec);
   if (versions.filter((v) => v.storage).length !== 1) {
-    causes.push({ reason: "FieldValueInvalid", field: "spec.versions", message: "Invalid value: must have exactly one version marked as storage version" });
+    causes.push({
+      reason: "FieldValueInvalid",
+      field: "spec.versions",
+      message: "Invalid value: must have exactly one version marked as storage version",
+    });
   }
   versions.forEach((v, i) => {
     if (!v.schema) {
-      causes.push({ reason: "FieldValueRequired", field: `spec.versions[${i}].schema.openAPIV3Schema`, message: "Required value: schemas are required" });
+      causes.push({
+        reason: "FieldValueRequired",
+        field: `spec.versions[${i}].schema.openAPIV3Schema`,
+        message: "Required value: schemas are required",
+      });
       return;
     }
     for (const problem of checkStructural(v.schema)) {
-      causes.push({ reason: "FieldValueInvalid", field: `spec.versions[${i}].schema.openAPIV3Schema`, message: problem });
+      causes.push({
+        reason: "FieldValueInvalid",
+        field: `spec.versions[${i}].schema.openAPIV3Schema`,
+        message: problem,
+      });
     }
   });
   return causes;
@@ -138,7 +161,12 @@ export interface CustomResourceCheck {
  * Prunes, defaults and validates a custom resource against its version's schema, the order the
  * real server uses; throws 422 Invalid with the field causes.
  */
-export function admitCustomResource(def: ResourceDef, version: string, object: JsonObject, old: JsonObject | undefined): CustomResourceCheck {
+export function admitCustomResource(
+  def: ResourceDef,
+  version: string,
+  object: JsonObject,
+  old: JsonObject | undefined,
+): CustomResourceCheck {
   const schema = def.custom?.schemas[version];
   if (!schema) return { object, pruned: [] };
   const { value, pruned } = prune(schema, object);
@@ -152,7 +180,12 @@ export function admitCustomResource(def: ResourceDef, version: string, object: J
   const issues = validate(schema, defaulted, old);
   if (issues.length > 0) {
     const name = stringField(metaOf(object), "name") ?? "";
-    throw invalid(def.group, def.kind, name, issues.map((i) => ({ reason: i.reason, field: i.field, message: i.message })));
+    throw invalid(
+      def.group,
+      def.kind,
+      name,
+      issues.map((i) => ({ reason: i.reason, field: i.field, message: i.message })),
+    );
   }
   return { object: defaulted, pruned: pruned.filter((p) => !/^(metadata|apiVersion|kind)(\.|$)/.test(p)) };
 }

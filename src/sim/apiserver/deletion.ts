@@ -35,17 +35,29 @@ export class Deleter {
     const meta = metaOf(current);
     const pre = request.preconditions;
     if (pre?.uid && pre.uid !== meta.uid) {
-      throw conflict(def, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${stringField(meta, "uid") ?? ""}`);
+      throw conflict(
+        def,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${stringField(meta, "uid") ?? ""}`,
+      );
     }
     if (pre?.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
-      throw conflict(def, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${stringField(meta, "resourceVersion") ?? ""}`);
+      throw conflict(
+        def,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${stringField(meta, "resourceVersion") ?? ""}`,
+      );
     }
     const grace = def.kind === "Pod" ? podDeletionGrace(current, request.gracePeriodSeconds) : 0;
     const policy = request.propagationPolicy ?? "Background";
     const uid = stringField(meta, "uid") ?? "";
     if (policy === "Orphan") this.orphanDependents(uid);
     const finalizers = stringList(meta.finalizers);
-    if (policy === "Foreground" && this.service.store.dependentsOf(uid).length > 0 && !finalizers.includes(FOREGROUND)) {
+    if (
+      policy === "Foreground" &&
+      this.service.store.dependentsOf(uid).length > 0 &&
+      !finalizers.includes(FOREGROUND)
+    ) {
       finalizers.push(FOREGROUND);
       meta.finalizers = finalizers;
     }
@@ -54,7 +66,8 @@ export class Deleter {
     meta.deletionTimestamp = timestamp(this.service.clock.now() + grace * 1000);
     meta.deletionGracePeriodSeconds = grace;
     if (def.tracksGeneration && typeof meta.generation === "number") meta.generation += 1;
-    if (def.kind === "Namespace") current.status = { ...(isObject(current.status) ? current.status : {}), phase: "Terminating" };
+    if (def.kind === "Namespace")
+      current.status = { ...(isObject(current.status) ? current.status : {}), phase: "Terminating" };
     const stored = this.service.store.write(resourceKey(def), current);
     if (finalizers.includes(FOREGROUND)) this.deleteDependents(uid, "Foreground");
     if (def.kind === "Namespace") this.emptyNamespace(name);
@@ -108,7 +121,13 @@ export class Deleter {
         this.deleteQuietly(def, dependent, "Background");
       } else if (living.length < refs.length) {
         metaOf(dependent).ownerReferences = living;
-        this.service.commitUpdate(def, def.versions[0] ?? "v1", this.service.get(def, address.namespace, address.name), dependent, { manager: GC_MANAGER });
+        this.service.commitUpdate(
+          def,
+          def.versions[0] ?? "v1",
+          this.service.get(def, address.namespace, address.name),
+          dependent,
+          { manager: GC_MANAGER },
+        );
       }
     }
   }
@@ -172,13 +191,16 @@ export class Deleter {
 
   private emptyNamespace(namespace: string): void {
     for (const def of this.service.catalog.all().filter((d) => d.namespaced)) {
-      for (const object of this.service.store.list(resourceKey(def), namespace)) this.deleteQuietly(def, object, "Background");
+      for (const object of this.service.store.list(resourceKey(def), namespace))
+        this.deleteQuietly(def, object, "Background");
     }
     this.finishNamespace(namespace);
   }
 
   private namespaceHasContent(namespace: string): boolean {
-    return this.service.catalog.all().some((d) => d.namespaced && this.service.store.list(resourceKey(d), namespace).length > 0);
+    return this.service.catalog
+      .all()
+      .some((d) => d.namespaced && this.service.store.list(resourceKey(d), namespace).length > 0);
   }
 
   private finishNamespace(namespace: string): void {

@@ -23,7 +23,11 @@ export function versionInfo(gitVersion: string): JsonObject {
 }
 
 export function coreVersions(serverAddress: string): JsonObject {
-  return { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress }] };
+  return {
+    kind: "APIVersions",
+    versions: ["v1"],
+    serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress }],
+  };
 }
 
 function groupDoc(group: string, versions: string[]): JsonObject {
@@ -53,10 +57,24 @@ function resourceEntries(def: ResourceDef): JsonObject[] {
   if (def.categories.length > 0) main.categories = def.categories;
   const entries = [main];
   if (def.statusSubresource) {
-    entries.push({ name: `${def.plural}/status`, singularName: "", namespaced: def.namespaced, kind: def.kind, verbs: ["get", "patch", "update"] });
+    entries.push({
+      name: `${def.plural}/status`,
+      singularName: "",
+      namespaced: def.namespaced,
+      kind: def.kind,
+      verbs: ["get", "patch", "update"],
+    });
   }
   if (def.kind === "Pod" && def.builtin) {
-    entries.push({ name: "pods/eviction", singularName: "", namespaced: true, group: "policy", version: "v1", kind: "Eviction", verbs: ["create"] });
+    entries.push({
+      name: "pods/eviction",
+      singularName: "",
+      namespaced: true,
+      group: "policy",
+      version: "v1",
+      kind: "Eviction",
+      verbs: ["create"],
+    });
   }
   return entries;
 }
@@ -64,5 +82,10 @@ function resourceEntries(def: ResourceDef): JsonObject[] {
 export function resourceList(catalog: Catalog, group: string, version: string): JsonObject | undefined {
   const defs = catalog.resourcesIn(group, version);
   if (defs.length === 0) return undefined;
-  return { kind: "APIResourceList", apiVersion: "v1", groupVersion: apiVersionOf(group, version), resources: defs.flatMap(resourceEntries) };
+  return {
+    kind: "APIResourceList",
+    apiVersion: "v1",
+    groupVersion: apiVersionOf(group, version),
+    resources: defs.flatMap(resourceEntries),
+  };
 }

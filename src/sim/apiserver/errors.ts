@@ -76,7 +76,12 @@ export function notFound(gr: GroupResource, name: string): ApiError {
 }
 
 export function alreadyExists(gr: GroupResource, name: string): ApiError {
-  return new ApiError(409, "AlreadyExists", `${qualifiedResource(gr)} "${name}" already exists`, resourceDetails(gr, name));
+  return new ApiError(
+    409,
+    "AlreadyExists",
+    `${qualifiedResource(gr)} "${name}" already exists`,
+    resourceDetails(gr, name),
+  );
 }
 
 export function conflict(gr: GroupResource, name: string, why: string): ApiError {
@@ -88,7 +93,8 @@ export function conflict(gr: GroupResource, name: string, why: string): ApiError
   );
 }
 
-export const STALE_OBJECT = "the object has been modified; please apply your changes to the latest version and try again";
+export const STALE_OBJECT =
+  "the object has been modified; please apply your changes to the latest version and try again";
 
 /** 422 Invalid: details carry the Kind (not the resource), as the real server does. */
 export function invalid(group: string, kind: string, name: string, causes: StatusCause[]): ApiError {

@@ -17,9 +17,7 @@ export interface Budget {
 }
 
 export type EvictionDecision =
-  | { outcome: "evict" }
-  | { outcome: "refuse"; budget: Budget }
-  | { outcome: "multipleBudgets"; pdbNames: string[] };
+  { outcome: "evict" } | { outcome: "refuse"; budget: Budget } | { outcome: "multipleBudgets"; pdbNames: string[] };
 
 export function podIsHealthy(pod: JsonObject): boolean {
   if (metaOf(pod).deletionTimestamp) return false;
@@ -42,12 +40,16 @@ function scaled(value: unknown, total: number): number | undefined {
 
 export function pdbSelects(pdb: JsonObject, pod: JsonObject): boolean {
   const selector = getPath(pdb, "spec.selector");
-  return selector !== undefined && selector !== null && matchesLabelSelectorObject(selector, stringMap(metaOf(pod).labels));
+  return (
+    selector !== undefined && selector !== null && matchesLabelSelectorObject(selector, stringMap(metaOf(pod).labels))
+  );
 }
 
 /** What the disruption controller would put in the PDB's status, from the pods it selects. */
 export function computeBudget(pdb: JsonObject, podsInNamespace: JsonObject[]): Budget {
-  const selected = podsInNamespace.filter((p) => pdbSelects(pdb, p) && phaseOf(p) !== "Succeeded" && phaseOf(p) !== "Failed");
+  const selected = podsInNamespace.filter(
+    (p) => pdbSelects(pdb, p) && phaseOf(p) !== "Succeeded" && phaseOf(p) !== "Failed",
+  );
   const expectedPods = selected.length;
   const currentHealthy = selected.filter(podIsHealthy).length;
   const spec = isObject(pdb.spec) ? pdb.spec : {};
@@ -68,9 +70,11 @@ export function computeBudget(pdb: JsonObject, podsInNamespace: JsonObject[]): B
 /** The eviction registry's decision for `pod`, given the PDBs and pods of its namespace. */
 export function decideEviction(pod: JsonObject, pdbs: JsonObject[], podsInNamespace: JsonObject[]): EvictionDecision {
   const phase = phaseOf(pod);
-  if (phase === "Succeeded" || phase === "Failed" || phase === "Pending" || metaOf(pod).deletionTimestamp) return { outcome: "evict" };
+  if (phase === "Succeeded" || phase === "Failed" || phase === "Pending" || metaOf(pod).deletionTimestamp)
+    return { outcome: "evict" };
   const matching = pdbs.filter((pdb) => pdbSelects(pdb, pod));
-  if (matching.length > 1) return { outcome: "multipleBudgets", pdbNames: matching.map((p) => stringField(metaOf(p), "name") ?? "") };
+  if (matching.length > 1)
+    return { outcome: "multipleBudgets", pdbNames: matching.map((p) => stringField(metaOf(p), "name") ?? "") };
   const pdb = matching[0];
   if (!pdb) return { outcome: "evict" };
   const budget = computeBudget(pdb, podsInNamespace);
@@ -85,7 +89,9 @@ export function decideEviction(pod: JsonObject, pdbs: JsonObject[], podsInNamesp
 /** Throws the error the real server answers for a refused decision; returns for `evict`. */
 export function enforceDecision(decision: EvictionDecision): void {
   if (decision.outcome === "multipleBudgets") {
-    throw internalError("This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.");
+    throw internalError(
+      "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
+    );
   }
   if (decision.outcome === "refuse") {
     const { budget } = decision;

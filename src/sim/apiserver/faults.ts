@@ -30,7 +30,18 @@ export interface FaultConfig {
 }
 
 export function noFaults(): FaultConfig {
-  return { errorRate: 0, throttleRate: 0, retryAfterSeconds: 1, latencyMs: 0, dropWatchEverySeconds: 0, abruptWatchDrops: false, goneOnReconnectRate: 0, delayedWatchResource: "", watchDelayMs: 0, faultyClient: "" };
+  return {
+    errorRate: 0,
+    throttleRate: 0,
+    retryAfterSeconds: 1,
+    latencyMs: 0,
+    dropWatchEverySeconds: 0,
+    abruptWatchDrops: false,
+    goneOnReconnectRate: 0,
+    delayedWatchResource: "",
+    watchDelayMs: 0,
+    faultyClient: "",
+  };
 }
 
 export type InjectedFault = { code: 500 } | { code: 429; retryAfterSeconds: number } | undefined;
@@ -38,7 +49,8 @@ export type InjectedFault = { code: 500 } | { code: 429; retryAfterSeconds: numb
 /** Which fault, if any, to answer a request with; `random` is injectable for tests. */
 export function pickFault(faults: FaultConfig, random: () => number = Math.random): InjectedFault {
   if (faults.errorRate > 0 && random() < faults.errorRate) return { code: 500 };
-  if (faults.throttleRate > 0 && random() < faults.throttleRate) return { code: 429, retryAfterSeconds: faults.retryAfterSeconds };
+  if (faults.throttleRate > 0 && random() < faults.throttleRate)
+    return { code: 429, retryAfterSeconds: faults.retryAfterSeconds };
   return undefined;
 }
 
@@ -97,7 +109,9 @@ export class RequestAccounting {
 
   /** Every distinct request with its count, optionally only those of one client. */
   entries(client?: string): { key: RequestKey; count: number }[] {
-    return [...this.counts.values()].filter((entry) => client === undefined || entry.key.client === client).map((entry) => ({ key: { ...entry.key }, count: entry.count }));
+    return [...this.counts.values()]
+      .filter((entry) => client === undefined || entry.key.client === client)
+      .map((entry) => ({ key: { ...entry.key }, count: entry.count }));
   }
 
   reset(): void {

@@ -4,7 +4,11 @@
  */
 import { isObject } from "./json.ts";
 
-type Step = { field: string } | { index: number } | { all: true } | { filter: { path: string[]; equals: boolean; value: string } };
+type Step =
+  | { field: string }
+  | { index: number }
+  | { all: true }
+  | { filter: { path: string[]; equals: boolean; value: string } };
 
 function parse(expression: string): Step[] {
   let text = expression.trim();
@@ -15,7 +19,8 @@ function parse(expression: string): Step[] {
   for (const m of text.matchAll(pattern)) {
     if (m[1] !== undefined) steps.push({ field: m[1] });
     else if (m[2] !== undefined) steps.push({ index: Number(m[2]) });
-    else if (m[3] !== undefined) steps.push({ filter: { path: m[3].slice(1).split("."), equals: m[4] === "==", value: m[5] ?? "" } });
+    else if (m[3] !== undefined)
+      steps.push({ filter: { path: m[3].slice(1).split("."), equals: m[4] === "==", value: m[5] ?? "" } });
     else steps.push({ all: true });
   }
   return steps;
@@ -65,7 +70,8 @@ export function humanDuration(ms: number): string {
   const hours = Math.floor(minutes / 60);
   if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
   if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
+  if (hours < 24 * 8)
+    return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
   if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
   if (hours < 24 * 365 * 8) {
     const days = Math.floor(hours / 24) % 365;

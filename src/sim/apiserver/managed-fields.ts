@@ -19,7 +19,18 @@ export interface ManagedFieldsEntry {
 }
 
 /** Metadata fields the server owns; never part of anyone's field set. */
-const SERVER_META = new Set(["uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "name", "namespace", "generateName"]);
+const SERVER_META = new Set([
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "managedFields",
+  "name",
+  "namespace",
+  "generateName",
+]);
 
 function mergeKeysFor(def: ResourceDef): Readonly<Record<string, string>> {
   return def.builtin ? MERGE_KEYS : {};
@@ -62,7 +73,9 @@ export function leafPaths(def: ResourceDef, value: unknown, prefix: string[] = [
 export function changedPaths(def: ResourceDef, before: JsonObject | undefined, after: JsonObject): string[] {
   const beforeValues = new Map<string, unknown>();
   if (before) for (const path of leafPaths(def, before)) beforeValues.set(path, valueAt(before, path));
-  return leafPaths(def, after).filter((path) => !beforeValues.has(path) || !deepEqual(beforeValues.get(path), valueAt(after, path)));
+  return leafPaths(def, after).filter(
+    (path) => !beforeValues.has(path) || !deepEqual(beforeValues.get(path), valueAt(after, path)),
+  );
 }
 
 /** The value at a flat path, undefined when absent. */
@@ -72,7 +85,9 @@ export function valueAt(object: unknown, path: string): unknown {
     if (step.startsWith("f:")) current = isObject(current) ? current[step.slice(2)] : undefined;
     else if (step.startsWith("k:")) {
       const key = JSON.parse(step.slice(2)) as JsonObject;
-      current = Array.isArray(current) ? current.find((e) => isObject(e) && Object.entries(key).every(([k, v]) => deepEqual(e[k], v))) : undefined;
+      current = Array.isArray(current)
+        ? current.find((e) => isObject(e) && Object.entries(key).every(([k, v]) => deepEqual(e[k], v)))
+        : undefined;
     }
     if (current === undefined) return undefined;
   }
@@ -137,7 +152,11 @@ export function assignOwnership(
   let mine: Set<string> | undefined;
   for (const entry of entriesOf(object)) {
     const owned = fromFieldsV1(entry.fieldsV1);
-    if (entry.manager === owner.manager && entry.operation === owner.operation && entry.subresource === owner.subresource) {
+    if (
+      entry.manager === owner.manager &&
+      entry.operation === owner.operation &&
+      entry.subresource === owner.subresource
+    ) {
       mine = new Set(replace ? [] : owned);
       continue;
     }
@@ -162,5 +181,10 @@ export function recordUpdate(
 ): void {
   const changed = changedPaths(def, before, after);
   if (changed.length === 0) return;
-  assignOwnership(after, { manager, operation: "Update", apiVersion, time, ...(subresource ? { subresource } : {}) }, changed, false);
+  assignOwnership(
+    after,
+    { manager, operation: "Update", apiVersion, time, ...(subresource ? { subresource } : {}) },
+    changed,
+    false,
+  );
 }

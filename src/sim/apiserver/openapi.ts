@@ -38,11 +38,19 @@ function schemaName(def: ResourceDef, version: string): string {
 
 function schemaOf(def: ResourceDef, version: string): JsonObject {
   const custom = def.custom?.schemas[version];
-  const base: JsonObject = custom ? structuredClone(custom) : { type: "object", description: `${def.kind} (schema not published by the simulated API server)` };
+  const base: JsonObject = custom
+    ? structuredClone(custom)
+    : { type: "object", description: `${def.kind} (schema not published by the simulated API server)` };
   const properties = (base.properties ?? {}) as JsonObject;
   base.properties = {
-    apiVersion: { type: "string", description: "APIVersion defines the versioned schema of this representation of an object." },
-    kind: { type: "string", description: "Kind is a string value representing the REST resource this object represents." },
+    apiVersion: {
+      type: "string",
+      description: "APIVersion defines the versioned schema of this representation of an object.",
+    },
+    kind: {
+      type: "string",
+      description: "Kind is a string value representing the REST resource this object represents.",
+    },
     metadata: { type: "object", description: "Standard object's metadata." },
     ...properties,
   };
@@ -50,14 +58,22 @@ function schemaOf(def: ResourceDef, version: string): JsonObject {
   return base;
 }
 
-export function groupVersionDocument(catalog: Catalog, group: string, version: string, gitVersion: string): JsonObject | undefined {
+export function groupVersionDocument(
+  catalog: Catalog,
+  group: string,
+  version: string,
+  gitVersion: string,
+): JsonObject | undefined {
   const defs = catalog.resourcesIn(group, version);
   if (defs.length === 0) return undefined;
   const paths: JsonObject = {};
   const schemas: JsonObject = {};
   for (const def of defs) {
     const prefix = `/${gvPath(group, version)}${def.namespaced ? "/namespaces/{namespace}" : ""}/${def.plural}`;
-    paths[prefix] = { get: operation(def, version, "list"), post: operation(def, version, "post", PATCH_PARAMETERS.slice(0, 3)) };
+    paths[prefix] = {
+      get: operation(def, version, "list"),
+      post: operation(def, version, "post", PATCH_PARAMETERS.slice(0, 3)),
+    };
     paths[`${prefix}/{name}`] = {
       get: operation(def, version, "get"),
       put: operation(def, version, "put", PATCH_PARAMETERS.slice(0, 3)),
@@ -79,7 +95,10 @@ export function openApiIndex(catalog: Catalog, gitVersion: string): JsonObject {
   for (const { group, versions } of catalog.groups()) {
     for (const version of versions) {
       const doc = groupVersionDocument(catalog, group, version, gitVersion);
-      if (doc) paths[gvPath(group, version)] = { serverRelativeURL: `/openapi/v3/${gvPath(group, version)}?hash=${documentHash(doc)}` };
+      if (doc)
+        paths[gvPath(group, version)] = {
+          serverRelativeURL: `/openapi/v3/${gvPath(group, version)}?hash=${documentHash(doc)}`,
+        };
     }
   }
   return { paths };

@@ -50,21 +50,38 @@ function groupOf(apiVersion: string): string {
 }
 
 /** The checks for writing `next` (with `previous` the stored object, undefined on create). */
-export function ownerReferenceChecks(catalog: Pick<Catalog, "byKind">, def: ResourceDef, previous: JsonObject | undefined, next: JsonObject): AuthorizationCheck[] {
+export function ownerReferenceChecks(
+  catalog: Pick<Catalog, "byKind">,
+  def: ResourceDef,
+  previous: JsonObject | undefined,
+  next: JsonObject,
+): AuthorizationCheck[] {
   const before = ownerRefsOf(previous);
   const after = ownerRefsOf(next);
   if (sameRefs(before, after)) return [];
   const namespace = stringField(metaOf(next), "namespace") ?? "";
   const checks: AuthorizationCheck[] = [];
   if (previous !== undefined) {
-    checks.push({ verb: "delete", group: def.group, resource: def.plural, namespace, name: stringField(metaOf(next), "name") ?? "" });
+    checks.push({
+      verb: "delete",
+      group: def.group,
+      resource: def.plural,
+      namespace,
+      name: stringField(metaOf(next), "name") ?? "",
+    });
   }
   const blockedBefore = new Set(before.filter((ref) => ref.blocking).map((ref) => ref.uid));
   for (const ref of after.filter((r) => r.blocking && !blockedBefore.has(r.uid))) {
     const owner = catalog.byKind(groupOf(ref.apiVersion), ref.kind);
     // The real plugin rejects a reference it cannot map; the sim leaves that to its own validation.
     if (owner === undefined) continue;
-    checks.push({ verb: "update", group: owner.group, resource: `${owner.plural}/finalizers`, namespace, name: ref.name });
+    checks.push({
+      verb: "update",
+      group: owner.group,
+      resource: `${owner.plural}/finalizers`,
+      namespace,
+      name: ref.name,
+    });
   }
   return checks;
 }

@@ -5,7 +5,7 @@
 import jsonpatch from "fast-json-patch";
 import type { Operation } from "fast-json-patch";
 import { ApiError, badRequest } from "./errors.ts";
-import { clone, deepEqual, isObject, type JsonObject , deleteKey } from "./json.ts";
+import { clone, deepEqual, isObject, type JsonObject, deleteKey } from "./json.ts";
 
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (!isObject(patch)) return clone(patch);
@@ -19,11 +19,12 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 
 /** Applies RFC 6902 operations; a failing operation is a 422 as on the real server. */
 export function applyJsonPatch(target: unknown, operations: unknown): unknown {
-  if (!Array.isArray(operations)) throw badRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+  if (!Array.isArray(operations))
+    throw badRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
   try {
     return jsonpatch.applyPatch(clone(target), operations as Operation[], true, true).newDocument;
   } catch (err) {
-    const message = err instanceof Error ? err.message.split("\n")[0] ?? err.message : String(err);
+    const message = err instanceof Error ? (err.message.split("\n")[0] ?? err.message) : String(err);
     throw new ApiError(422, "Invalid", message);
   }
 }

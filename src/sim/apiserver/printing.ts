@@ -16,7 +16,13 @@ export interface Printer {
 }
 
 export function column(name: string, type = "string", priority = 0, format = ""): ColumnDefinition {
-  return { name, type, format, description: name === "Name" ? "Name must be unique within a namespace." : name, priority };
+  return {
+    name,
+    type,
+    format,
+    description: name === "Name" ? "Name must be unique within a namespace." : name,
+    priority,
+  };
 }
 
 export function age(object: JsonObject, now: number): string {
@@ -27,7 +33,8 @@ export function age(object: JsonObject, now: number): string {
 const nameOf = (o: JsonObject): string => stringField(metaOf(o), "name") ?? "";
 const list = (v: unknown): JsonObject[] => (Array.isArray(v) ? v.filter(isObject) : []);
 const num = (v: unknown): number => (typeof v === "number" ? v : 0);
-const text = (v: unknown, fallback = "<none>"): string => (typeof v === "string" || typeof v === "number" ? String(v) : fallback);
+const text = (v: unknown, fallback = "<none>"): string =>
+  typeof v === "string" || typeof v === "number" ? String(v) : fallback;
 
 function conditionStatus(object: JsonObject, type: string): string | undefined {
   const found = list(getPath(object, "status.conditions")).find((c) => c.type === type);
@@ -75,7 +82,13 @@ function podRestarts(pod: JsonObject): number {
 }
 
 function jobStatus(job: JsonObject): string {
-  for (const [type, label] of [["Complete", "Complete"], ["Failed", "Failed"], ["FailureTarget", "FailureTarget"], ["SuccessCriteriaMet", "SuccessCriteriaMet"], ["Suspended", "Suspended"]] as const) {
+  for (const [type, label] of [
+    ["Complete", "Complete"],
+    ["Failed", "Failed"],
+    ["FailureTarget", "FailureTarget"],
+    ["SuccessCriteriaMet", "SuccessCriteriaMet"],
+    ["Suspended", "Suspended"],
+  ] as const) {
     if (conditionStatus(job, type) === "True") return label;
   }
   return "Running";
@@ -97,7 +110,18 @@ const AGE = column("Age");
 
 export const BUILTIN_PRINTERS: Readonly<Record<string, Printer>> = {
   Node: {
-    columns: [NAME, column("Status"), column("Roles"), AGE, column("Version"), column("Internal-IP", "string", 1), column("External-IP", "string", 1), column("OS-Image", "string", 1), column("Kernel-Version", "string", 1), column("Container-Runtime", "string", 1)],
+    columns: [
+      NAME,
+      column("Status"),
+      column("Roles"),
+      AGE,
+      column("Version"),
+      column("Internal-IP", "string", 1),
+      column("External-IP", "string", 1),
+      column("OS-Image", "string", 1),
+      column("Kernel-Version", "string", 1),
+      column("Container-Runtime", "string", 1),
+    ],
     cells: (o, now) => [
       nameOf(o),
       nodeStatus(o),
@@ -112,8 +136,28 @@ export const BUILTIN_PRINTERS: Readonly<Record<string, Printer>> = {
     ],
   },
   Pod: {
-    columns: [NAME, column("Ready"), column("Status"), column("Restarts", "string"), AGE, column("IP", "string", 1), column("Node", "string", 1), column("Nominated Node", "string", 1), column("Readiness Gates", "string", 1)],
-    cells: (o, now) => [nameOf(o), podReady(o), podStatus(o), String(podRestarts(o)), age(o, now), text(getPath(o, "status.podIP")), text(getPath(o, "spec.nodeName")), text(getPath(o, "status.nominatedNodeName")), "<none>"],
+    columns: [
+      NAME,
+      column("Ready"),
+      column("Status"),
+      column("Restarts", "string"),
+      AGE,
+      column("IP", "string", 1),
+      column("Node", "string", 1),
+      column("Nominated Node", "string", 1),
+      column("Readiness Gates", "string", 1),
+    ],
+    cells: (o, now) => [
+      nameOf(o),
+      podReady(o),
+      podStatus(o),
+      String(podRestarts(o)),
+      age(o, now),
+      text(getPath(o, "status.podIP")),
+      text(getPath(o, "spec.nodeName")),
+      text(getPath(o, "status.nominatedNodeName")),
+      "<none>",
+    ],
   },
   Namespace: {
     columns: [NAME, column("Status"), AGE],
@@ -121,7 +165,13 @@ export const BUILTIN_PRINTERS: Readonly<Record<string, Printer>> = {
   },
   Job: {
     columns: [NAME, column("Status"), column("Completions"), column("Duration"), AGE],
-    cells: (o, now) => [nameOf(o), jobStatus(o), `${num(getPath(o, "status.succeeded"))}/${text(getPath(o, "spec.completions"), "1")}`, jobDuration(o, now), age(o, now)],
+    cells: (o, now) => [
+      nameOf(o),
+      jobStatus(o),
+      `${num(getPath(o, "status.succeeded"))}/${text(getPath(o, "spec.completions"), "1")}`,
+      jobDuration(o, now),
+      age(o, now),
+    ],
   },
   Lease: {
     columns: [NAME, column("Holder"), AGE],
@@ -129,10 +179,25 @@ export const BUILTIN_PRINTERS: Readonly<Record<string, Printer>> = {
   },
   Deployment: {
     columns: [NAME, column("Ready"), column("Up-to-date", "integer"), column("Available", "integer"), AGE],
-    cells: (o, now) => [nameOf(o), `${num(getPath(o, "status.readyReplicas"))}/${num(getPath(o, "spec.replicas") ?? 1)}`, num(getPath(o, "status.updatedReplicas")), num(getPath(o, "status.availableReplicas")), age(o, now)],
+    cells: (o, now) => [
+      nameOf(o),
+      `${num(getPath(o, "status.readyReplicas"))}/${num(getPath(o, "spec.replicas") ?? 1)}`,
+      num(getPath(o, "status.updatedReplicas")),
+      num(getPath(o, "status.availableReplicas")),
+      age(o, now),
+    ],
   },
   DaemonSet: {
-    columns: [NAME, column("Desired", "integer"), column("Current", "integer"), column("Ready", "integer"), column("Up-to-date", "integer"), column("Available", "integer"), column("Node Selector"), AGE],
+    columns: [
+      NAME,
+      column("Desired", "integer"),
+      column("Current", "integer"),
+      column("Ready", "integer"),
+      column("Up-to-date", "integer"),
+      column("Available", "integer"),
+      column("Node Selector"),
+      AGE,
+    ],
     cells: (o, now) => [
       nameOf(o),
       num(getPath(o, "status.desiredNumberScheduled")),
@@ -140,13 +205,21 @@ export const BUILTIN_PRINTERS: Readonly<Record<string, Printer>> = {
       num(getPath(o, "status.numberReady")),
       num(getPath(o, "status.updatedNumberScheduled")),
       num(getPath(o, "status.numberAvailable")),
-      Object.entries(stringMap(getPath(o, "spec.template.spec.nodeSelector"))).map(([k, v]) => `${k}=${v}`).join(",") || "<none>",
+      Object.entries(stringMap(getPath(o, "spec.template.spec.nodeSelector")))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",") || "<none>",
       age(o, now),
     ],
   },
   PodDisruptionBudget: {
     columns: [NAME, column("Min Available"), column("Max Unavailable"), column("Allowed Disruptions", "integer"), AGE],
-    cells: (o, now) => [nameOf(o), orNone(getPath(o, "spec.minAvailable")), orNone(getPath(o, "spec.maxUnavailable")), num(getPath(o, "status.disruptionsAllowed")), age(o, now)],
+    cells: (o, now) => [
+      nameOf(o),
+      orNone(getPath(o, "spec.minAvailable")),
+      orNone(getPath(o, "spec.maxUnavailable")),
+      num(getPath(o, "status.disruptionsAllowed")),
+      age(o, now),
+    ],
   },
   Event: {
     columns: [column("Last Seen"), column("Type"), column("Reason"), column("Object"), column("Message"), NAME],
@@ -165,11 +238,21 @@ export const BUILTIN_PRINTERS: Readonly<Record<string, Printer>> = {
   },
   ConfigMap: {
     columns: [NAME, column("Data", "integer"), AGE],
-    cells: (o, now) => [nameOf(o), Object.keys(isObject(o.data) ? o.data : {}).length + Object.keys(isObject(o.binaryData) ? o.binaryData : {}).length, age(o, now)],
+    cells: (o, now) => [
+      nameOf(o),
+      Object.keys(isObject(o.data) ? o.data : {}).length +
+        Object.keys(isObject(o.binaryData) ? o.binaryData : {}).length,
+      age(o, now),
+    ],
   },
   Secret: {
     columns: [NAME, column("Type"), column("Data", "integer"), AGE],
-    cells: (o, now) => [nameOf(o), text(o.type, "Opaque"), Object.keys(isObject(o.data) ? o.data : {}).length, age(o, now)],
+    cells: (o, now) => [
+      nameOf(o),
+      text(o.type, "Opaque"),
+      Object.keys(isObject(o.data) ? o.data : {}).length,
+      age(o, now),
+    ],
   },
   CustomResourceDefinition: {
     columns: [NAME, column("Created At", "date")],

@@ -5,7 +5,15 @@ import { serverSideApply } from "./apply.ts";
 import type { Deleter, DeleteRequest } from "./deletion.ts";
 import { ApiError, badRequest, methodNotAllowed, notFoundPath, unsupportedMediaType } from "./errors.ts";
 import { decideEviction, enforceDecision } from "./eviction.ts";
-import { booleanParam, managerFromUserAgent, numberParam, parseBody, readBody, sendJson, wantsTable } from "./http-util.ts";
+import {
+  booleanParam,
+  managerFromUserAgent,
+  numberParam,
+  parseBody,
+  readBody,
+  sendJson,
+  wantsTable,
+} from "./http-util.ts";
 import { isObject, metaOf, stringField, type JsonObject } from "./json.ts";
 import { applyJsonPatch, mergePatch, strategicMerge } from "./patch.ts";
 import { ownerReferenceChecks, type AuthorizationCheck } from "./owner-admission.ts";
@@ -55,21 +63,34 @@ export function verbOf(method: string, target: Pick<ResourceTarget, "name">, que
 function deleteRequestOf(body: unknown, query: URLSearchParams): DeleteRequest {
   const options = isObject(body) ? body : {};
   const request: DeleteRequest = {};
-  const grace = typeof options.gracePeriodSeconds === "number" ? options.gracePeriodSeconds : numberParam(query.get("gracePeriodSeconds"), "gracePeriodSeconds");
+  const grace =
+    typeof options.gracePeriodSeconds === "number"
+      ? options.gracePeriodSeconds
+      : numberParam(query.get("gracePeriodSeconds"), "gracePeriodSeconds");
   if (grace !== undefined) request.gracePeriodSeconds = grace;
   const policy = stringField(options, "propagationPolicy") ?? query.get("propagationPolicy") ?? undefined;
   if (policy !== undefined) {
-    if (!["Foreground", "Background", "Orphan"].includes(policy)) throw badRequest(`propagationPolicy: Unsupported value: "${policy}"`);
+    if (!["Foreground", "Background", "Orphan"].includes(policy))
+      throw badRequest(`propagationPolicy: Unsupported value: "${policy}"`);
     request.propagationPolicy = policy;
   }
   if (options.orphanDependents === true) request.propagationPolicy = "Orphan";
   if (isObject(options.preconditions)) {
-    request.preconditions = { uid: stringField(options.preconditions, "uid"), resourceVersion: stringField(options.preconditions, "resourceVersion") };
+    request.preconditions = {
+      uid: stringField(options.preconditions, "uid"),
+      resourceVersion: stringField(options.preconditions, "resourceVersion"),
+    };
   }
   return request;
 }
 
-export async function handleResource(deps: ResourceHandlerDeps, target: ResourceTarget, req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+export async function handleResource(
+  deps: ResourceHandlerDeps,
+  target: ResourceTarget,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+): Promise<void> {
   const { service, deleter } = deps;
   const { def, version, namespace, name, subresource } = target;
   const method = req.method ?? "GET";
@@ -97,16 +118,23 @@ export async function handleResource(deps: ResourceHandlerDeps, target: Resource
   const include = includeObjectOf(query.get("includeObject"));
   const render = (o: JsonObject): JsonObject => (table ? toTable(printer, [o], include, {}, deps.clock.now()) : o);
 
-  if (subresource !== undefined && !(subresource === "status" && def.statusSubresource) && !(subresource === "eviction" && def.kind === "Pod" && def.builtin)) {
+  if (
+    subresource !== undefined &&
+    !(subresource === "status" && def.statusSubresource) &&
+    !(subresource === "eviction" && def.kind === "Pod" && def.builtin)
+  ) {
     throw notFoundPath();
   }
   if (subresource === "eviction") {
     if (method !== "POST" || !name) throw methodNotAllowed();
     const evictionName = isObject(body) ? stringField(metaOf(body), "name") : undefined;
-    if (evictionName !== undefined && evictionName !== name) throw badRequest("name in URL does not match name in Eviction object");
+    if (evictionName !== undefined && evictionName !== name)
+      throw badRequest("name in URL does not match name in Eviction object");
     const pod = service.get(def, namespace, name);
     const ns = stringField(metaOf(pod), "namespace");
-    enforceDecision(decideEviction(pod, service.store.list("policy/poddisruptionbudgets", ns), service.store.list("/pods", ns)));
+    enforceDecision(
+      decideEviction(pod, service.store.list("policy/poddisruptionbudgets", ns), service.store.list("/pods", ns)),
+    );
     const deleteOptions = isObject(body) && isObject(body.deleteOptions) ? body.deleteOptions : undefined;
     deleter.delete(def, namespace, name, deleteRequestOf(deleteOptions, new URLSearchParams()));
     sendJson(res, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
@@ -116,17 +144,23 @@ export async function handleResource(deps: ResourceHandlerDeps, target: Resource
 
   if (method === "GET" && !name) {
     if (booleanParam(query.get("watch"))) {
-      serveWatch(service, deps.clock, res, {
-        def,
-        version,
-        namespace,
-        resourceVersion: query.get("resourceVersion") ?? undefined,
-        labelSelector: query.get("labelSelector") ?? undefined,
-        fieldSelector: query.get("fieldSelector") ?? undefined,
-        allowBookmarks: booleanParam(query.get("allowWatchBookmarks")),
-        timeoutSeconds: numberParam(query.get("timeoutSeconds"), "timeoutSeconds"),
-        render,
-      }, deps.watchTuning());
+      serveWatch(
+        service,
+        deps.clock,
+        res,
+        {
+          def,
+          version,
+          namespace,
+          resourceVersion: query.get("resourceVersion") ?? undefined,
+          labelSelector: query.get("labelSelector") ?? undefined,
+          fieldSelector: query.get("fieldSelector") ?? undefined,
+          allowBookmarks: booleanParam(query.get("allowWatchBookmarks")),
+          timeoutSeconds: numberParam(query.get("timeoutSeconds"), "timeoutSeconds"),
+          render,
+        },
+        deps.watchTuning(),
+      );
       return;
     }
     const result = service.list(def, namespace, {
@@ -153,13 +187,30 @@ export async function handleResource(deps: ResourceHandlerDeps, target: Resource
   }
   if (method === "PUT" && name) {
     const previous = storedBefore();
-    sendJson(res, 200, present(admitted(previous, service.update(def, version, namespace, name, body, statusSub, options))));
+    sendJson(
+      res,
+      200,
+      present(admitted(previous, service.update(def, version, namespace, name, body, statusSub, options))),
+    );
     return;
   }
   if (method === "PATCH" && name) {
     const previous = storedBefore();
     if (contentType === "application/apply-patch+yaml") {
-      const applied = serverSideApply(service, { def, version, namespace, name, subresource: statusSub, manager: query.get("fieldManager") ?? undefined, force: booleanParam(query.get("force")), fieldValidation: options.fieldValidation }, body);
+      const applied = serverSideApply(
+        service,
+        {
+          def,
+          version,
+          namespace,
+          name,
+          subresource: statusSub,
+          manager: query.get("fieldManager") ?? undefined,
+          force: booleanParam(query.get("force")),
+          fieldValidation: options.fieldValidation,
+        },
+        body,
+      );
       sendJson(res, applied.created ? 201 : 200, present(admitted(previous, applied.object)));
       return;
     }
@@ -167,9 +218,17 @@ export async function handleResource(deps: ResourceHandlerDeps, target: Resource
     let next: unknown;
     if (contentType === "application/json-patch+json") next = applyJsonPatch(current, body);
     else if (contentType === "application/merge-patch+json") next = mergePatch(current, body);
-    else if (contentType === "application/strategic-merge-patch+json" && def.builtin) next = strategicMerge(current, body);
-    else throw unsupportedMediaType(def.builtin ? [...PATCH_TYPES, "application/strategic-merge-patch+json"] : PATCH_TYPES);
-    sendJson(res, 200, present(admitted(previous, service.update(def, version, namespace, name, next, statusSub, options))));
+    else if (contentType === "application/strategic-merge-patch+json" && def.builtin)
+      next = strategicMerge(current, body);
+    else
+      throw unsupportedMediaType(
+        def.builtin ? [...PATCH_TYPES, "application/strategic-merge-patch+json"] : PATCH_TYPES,
+      );
+    sendJson(
+      res,
+      200,
+      present(admitted(previous, service.update(def, version, namespace, name, next, statusSub, options))),
+    );
     return;
   }
   if (method === "DELETE" && name && !subresource) {
@@ -177,17 +236,34 @@ export async function handleResource(deps: ResourceHandlerDeps, target: Resource
     return;
   }
   if (method === "DELETE" && !name) {
-    const victims = service.list(def, namespace, { labelSelector: query.get("labelSelector") ?? undefined, fieldSelector: query.get("fieldSelector") ?? undefined }).items;
+    const victims = service.list(def, namespace, {
+      labelSelector: query.get("labelSelector") ?? undefined,
+      fieldSelector: query.get("fieldSelector") ?? undefined,
+    }).items;
     const request = deleteRequestOf(body, query);
     const deleted: JsonObject[] = [];
     for (const victim of victims) {
       try {
-        deleted.push(present(deleter.delete(def, stringField(metaOf(victim), "namespace"), stringField(metaOf(victim), "name") ?? "", request)));
+        deleted.push(
+          present(
+            deleter.delete(
+              def,
+              stringField(metaOf(victim), "namespace"),
+              stringField(metaOf(victim), "name") ?? "",
+              request,
+            ),
+          ),
+        );
       } catch (err) {
         if (!(err instanceof ApiError && err.code === 404)) throw err;
       }
     }
-    sendJson(res, 200, { kind: def.listKind, apiVersion: apiVersionOf(def.group, version), metadata: { resourceVersion: String(service.store.currentRevision()) }, items: deleted });
+    sendJson(res, 200, {
+      kind: def.listKind,
+      apiVersion: apiVersionOf(def.group, version),
+      metadata: { resourceVersion: String(service.store.currentRevision()) },
+      items: deleted,
+    });
     return;
   }
   throw methodNotAllowed();

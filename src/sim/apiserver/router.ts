@@ -23,11 +23,18 @@ export type Route =
 
 function resourceRoute(group: string, version: string, rest: string[]): Route {
   const [first, second, third, fourth, fifth, ...extra] = rest;
-  if (first === undefined || extra.length > 0) return rest.length === 0 ? { type: "resourceList", group, version } : { type: "unknown" };
+  if (first === undefined || extra.length > 0)
+    return rest.length === 0 ? { type: "resourceList", group, version } : { type: "unknown" };
   const base = { type: "resource" as const, group, version };
   // namespaces/<ns>/<plural>[/<name>[/<sub>]] addresses namespaced resources; but namespaces/<name>
   // and namespaces/<name>/{status,finalize} address the Namespace object itself.
-  if (first === "namespaces" && second !== undefined && third !== undefined && third !== "status" && third !== "finalize") {
+  if (
+    first === "namespaces" &&
+    second !== undefined &&
+    third !== undefined &&
+    third !== "status" &&
+    third !== "finalize"
+  ) {
     return { ...base, plural: third, namespace: second, name: fourth, subresource: fifth };
   }
   if (fourth !== undefined) return { type: "unknown" };
@@ -35,7 +42,10 @@ function resourceRoute(group: string, version: string, rest: string[]): Route {
 }
 
 export function route(pathname: string): Route {
-  const parts = pathname.split("/").filter((p) => p !== "").map(decodeURIComponent);
+  const parts = pathname
+    .split("/")
+    .filter((p) => p !== "")
+    .map(decodeURIComponent);
   const [root, a, b, ...rest] = parts;
   switch (root) {
     case "version":
@@ -55,8 +65,10 @@ export function route(pathname: string): Route {
       if (a === "v2") return { type: "openapiV2" };
       if (a !== "v3") return { type: "unknown" };
       if (b === undefined) return { type: "openapiIndex" };
-      if (b === "api" && rest.length === 1 && rest[0]) return { type: "openapiGroupVersion", group: "", version: rest[0] };
-      if (b === "apis" && rest.length === 2 && rest[0] && rest[1]) return { type: "openapiGroupVersion", group: rest[0], version: rest[1] };
+      if (b === "api" && rest.length === 1 && rest[0])
+        return { type: "openapiGroupVersion", group: "", version: rest[0] };
+      if (b === "apis" && rest.length === 2 && rest[0] && rest[1])
+        return { type: "openapiGroupVersion", group: rest[0], version: rest[1] };
       return { type: "unknown" };
     }
     default:

@@ -57,7 +57,8 @@ function parseRequirement(raw: string): LabelRequirement {
   if (cmp) {
     const [, key = "", op = "", value = ""] = cmp;
     if (op === "<" || op === ">") {
-      if (!/^-?\d+$/.test(value)) throw badRequest(`unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer`);
+      if (!/^-?\d+$/.test(value))
+        throw badRequest(`unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer`);
       return { key: checkKey(key), operator: op === ">" ? "gt" : "lt", values: [value] };
     }
     return { key: checkKey(key), operator: op === "!=" ? "!=" : "=", values: [checkValue(value)] };
@@ -109,7 +110,12 @@ export function matchesLabelSelectorObject(selector: unknown, labels: Record<str
   for (const expression of expressions) {
     if (!isObject(expression) || typeof expression.key !== "string") return false;
     const values = stringList(expression.values);
-    const operators: Record<string, LabelOperator> = { In: "in", NotIn: "notin", Exists: "exists", DoesNotExist: "!exists" };
+    const operators: Record<string, LabelOperator> = {
+      In: "in",
+      NotIn: "notin",
+      Exists: "exists",
+      DoesNotExist: "!exists",
+    };
     const operator = typeof expression.operator === "string" ? operators[expression.operator] : undefined;
     if (!operator) return false;
     requirements.push({ key: expression.key, operator, values });

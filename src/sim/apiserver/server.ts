@@ -67,7 +67,13 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Si
   const audit = new AuditLog();
   const authorizationChecks = new RequestAccounting();
   for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
-    service.create(catalog.find("", "v1", "namespaces") ?? fail("namespaces"), "v1", undefined, { metadata: { name } }, { manager: "kube-apiserver" });
+    service.create(
+      catalog.find("", "v1", "namespaces") ?? fail("namespaces"),
+      "v1",
+      undefined,
+      { metadata: { name } },
+      { manager: "kube-apiserver" },
+    );
   }
   let address = "";
   const deps = {
@@ -138,10 +144,25 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Si
       if (verb !== "watch" && (faults.faultyClient === "" || faults.faultyClient === client)) {
         const fault = pickFault(faults);
         if (fault?.code === 500) throw internalError("injected fault");
-        if (fault?.code === 429) throw tooManyRequests("injected fault: too many requests, please try again later", { retryAfterSeconds: fault.retryAfterSeconds });
+        if (fault?.code === 429)
+          throw tooManyRequests("injected fault: too many requests, please try again later", {
+            retryAfterSeconds: fault.retryAfterSeconds,
+          });
       }
       if (!def) throw notFoundPath();
-      await handleResource(deps, { def, version: r.version, namespace: def.namespaced ? r.namespace : undefined, name: r.name, subresource: r.subresource }, req, res, url.searchParams);
+      await handleResource(
+        deps,
+        {
+          def,
+          version: r.version,
+          namespace: def.namespaced ? r.namespace : undefined,
+          name: r.name,
+          subresource: r.subresource,
+        },
+        req,
+        res,
+        url.searchParams,
+      );
       return;
     }
     requests.record({ verb: "get", group: "", resource: url.pathname, namespace: "" });

@@ -95,7 +95,13 @@ export class ApiService {
     return { items: items.map((o) => clone(o)), resourceVersion };
   }
 
-  create(def: ResourceDef, version: string, namespace: string | undefined, body: unknown, options: WriteOptions): JsonObject {
+  create(
+    def: ResourceDef,
+    version: string,
+    namespace: string | undefined,
+    body: unknown,
+    options: WriteOptions,
+  ): JsonObject {
     const object = this.checkBody(def, version, body);
     const meta = metaOf(object);
     this.placeInNamespace(def, meta, namespace);
@@ -103,7 +109,13 @@ export class ApiService {
     if (!stringField(meta, "name") && generateName) meta.name = generatedName(generateName);
     const name = stringField(meta, "name") ?? "";
     if (!name) {
-      throw invalid(def.group, def.kind, "", [{ reason: "FieldValueRequired", field: "metadata.name", message: "Required value: name or generateName is required" }]);
+      throw invalid(def.group, def.kind, "", [
+        {
+          reason: "FieldValueRequired",
+          field: "metadata.name",
+          message: "Required value: name or generateName is required",
+        },
+      ]);
     }
     this.checkName(def, name);
     if (def.namespaced) this.checkNamespaceWritable(def, stringField(meta, "namespace") ?? "", name);
@@ -143,7 +155,11 @@ export class ApiService {
     if (wanted === undefined || wanted === "") {
       if (!def.builtin) {
         throw invalid(def.group, def.kind, name, [
-          { reason: "FieldValueInvalid", field: "metadata.resourceVersion", message: "Invalid value: 0x0: must be specified for an update" },
+          {
+            reason: "FieldValueInvalid",
+            field: "metadata.resourceVersion",
+            message: "Invalid value: 0x0: must be specified for an update",
+          },
         ]);
       }
     } else if (wanted !== stringField(metaOf(current), "resourceVersion")) {
@@ -156,7 +172,14 @@ export class ApiService {
   }
 
   /** Stores an already prepared successor of `current` (used by update, patch and finalizer removal). */
-  commitUpdate(def: ResourceDef, version: string, current: JsonObject, next: JsonObject, options: WriteOptions, subresource?: string): JsonObject {
+  commitUpdate(
+    def: ResourceDef,
+    version: string,
+    current: JsonObject,
+    next: JsonObject,
+    options: WriteOptions,
+    subresource?: string,
+  ): JsonObject {
     this.recordManagers(def, version, current, next, options, subresource);
     const name = stringField(metaOf(next), "name") ?? "";
     if (def.kind === "CustomResourceDefinition") {
@@ -171,13 +194,26 @@ export class ApiService {
     return stored;
   }
 
-  private recordManagers(def: ResourceDef, version: string, before: JsonObject | undefined, after: JsonObject, options: WriteOptions, subresource: string | undefined): void {
+  private recordManagers(
+    def: ResourceDef,
+    version: string,
+    before: JsonObject | undefined,
+    after: JsonObject,
+    options: WriteOptions,
+    subresource: string | undefined,
+  ): void {
     const apiVersion = apiVersionOf(def.group, version);
     if (!options.applyPaths) {
       recordUpdate(def, before, after, options.manager, apiVersion, this.now(), subresource);
       return;
     }
-    const owner = { manager: options.manager, operation: "Apply" as const, apiVersion, time: this.now(), ...(subresource ? { subresource } : {}) };
+    const owner = {
+      manager: options.manager,
+      operation: "Apply" as const,
+      apiVersion,
+      time: this.now(),
+      ...(subresource ? { subresource } : {}),
+    };
     assignOwnership(after, owner, options.applyPaths, true, options.takenPaths ?? options.applyPaths);
   }
 
@@ -187,7 +223,9 @@ export class ApiService {
     const apiVersion = stringField(body, "apiVersion");
     const kind = stringField(body, "kind");
     if (apiVersion !== undefined && apiVersion !== expected) {
-      throw badRequest(`the API version in the data (${apiVersion}) does not match the expected API version (${expected})`);
+      throw badRequest(
+        `the API version in the data (${apiVersion}) does not match the expected API version (${expected})`,
+      );
     }
     if (kind !== undefined && kind !== def.kind) {
       throw badRequest(`the kind in the data (${kind}) does not match the expected kind (${def.kind})`);
@@ -227,12 +265,22 @@ export class ApiService {
     const ns = this.store.get("/namespaces", undefined, namespace);
     if (!ns) throw notFound({ group: "", plural: "namespaces" }, namespace);
     if (metaOf(ns).deletionTimestamp) {
-      throw forbidden(def, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+      throw forbidden(
+        def,
+        name,
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+      );
     }
   }
 
   /** Kind-specific admission: CRD checks, and schema pruning/defaulting/validation for CRs. */
-  private admit(def: ResourceDef, version: string, object: JsonObject, old: JsonObject | undefined, options: WriteOptions): JsonObject {
+  private admit(
+    def: ResourceDef,
+    version: string,
+    object: JsonObject,
+    old: JsonObject | undefined,
+    options: WriteOptions,
+  ): JsonObject {
     const name = stringField(metaOf(object), "name") ?? "";
     if (def.kind === "CustomResourceDefinition" && def.builtin) {
       const problems = crdProblems(object);
@@ -240,7 +288,12 @@ export class ApiService {
       return object;
     }
     if (def.builtin) return object;
-    const checked = admitCustomResource(def, version, this.present(def, version, object), old && this.present(def, version, old));
+    const checked = admitCustomResource(
+      def,
+      version,
+      this.present(def, version, object),
+      old && this.present(def, version, old),
+    );
     if (options.fieldValidation === "Strict" && checked.pruned.length > 0) {
       throw badRequest(`strict decoding error: ${checked.pruned.map((p) => `unknown field "${p}"`).join(", ")}`);
     }
@@ -258,7 +311,11 @@ function refuseNewFinalizersWhileDeleting(def: ResourceDef, current: JsonObject,
   if (added.length === 0) return;
   const name = stringField(metaOf(next), "name") ?? "";
   throw invalid(def.group, def.kind, name, [
-    { reason: "FieldValueForbidden", field: "metadata.finalizers", message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}` },
+    {
+      reason: "FieldValueForbidden",
+      field: "metadata.finalizers",
+      message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`,
+    },
   ]);
 }
 
@@ -268,7 +325,9 @@ function sortKey(object: JsonObject): string {
 }
 
 function encodeContinue(after: string, resourceVersion: string): string {
-  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv: Number(resourceVersion), start: after })).toString("base64");
+  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv: Number(resourceVersion), start: after })).toString(
+    "base64",
+  );
 }
 
 function decodeContinue(token: string): string {

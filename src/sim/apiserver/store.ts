@@ -37,7 +37,10 @@ function addressId(a: ObjectAddress): string {
 function ownerUids(object: JsonObject): string[] {
   const refs = metaOf(object).ownerReferences;
   if (!Array.isArray(refs)) return [];
-  return refs.filter(isObject).map((r) => stringField(r, "uid") ?? "").filter((u) => u !== "");
+  return refs
+    .filter(isObject)
+    .map((r) => stringField(r, "uid") ?? "")
+    .filter((u) => u !== "");
 }
 
 function objectKeyOf(namespace: string | undefined, name: string): string {
@@ -212,4 +215,3 @@ export class ObjectStore {
     for (const listener of [...(this.listeners.get(resource) ?? [])]) listener(shared);
   }
 }
-

@@ -44,7 +44,14 @@ function specPart(object: JsonObject): JsonObject {
   return out;
 }
 
-const IMMUTABLE_META = ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "namespace", "name"];
+const IMMUTABLE_META = [
+  "uid",
+  "creationTimestamp",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "namespace",
+  "name",
+];
 
 /**
  * Builds the object an update stores from the client's object and the current one:
@@ -52,7 +59,12 @@ const IMMUTABLE_META = ["uid", "creationTimestamp", "deletionTimestamp", "deleti
  * - `/status` changes status only (everything else from the current object, like the CR strategy);
  * - generation moves when the spec part changes (main resource only).
  */
-export function prepareForUpdate(def: ResourceDef, incoming: JsonObject, current: JsonObject, subresource: "status" | undefined): JsonObject {
+export function prepareForUpdate(
+  def: ResourceDef,
+  incoming: JsonObject,
+  current: JsonObject,
+  subresource: "status" | undefined,
+): JsonObject {
   if (subresource === "status") {
     const result = structuredClone(current);
     if ("status" in incoming) result.status = incoming.status;

@@ -7,10 +7,14 @@ import type { PrinterColumn, ResourceDef } from "./resources.ts";
 export type IncludeObject = "None" | "Metadata" | "Object";
 
 /** A CRD without additionalPrinterColumns gets an Age column, as the real server defaults it. */
-const DEFAULT_CUSTOM_COLUMNS: PrinterColumn[] = [{ name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" }];
+const DEFAULT_CUSTOM_COLUMNS: PrinterColumn[] = [
+  { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+];
 
 function cellText(value: unknown): string {
-  return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value);
+  return typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+    ? String(value)
+    : JSON.stringify(value);
 }
 
 function customCell(object: JsonObject, col: PrinterColumn, now: number): unknown {
@@ -30,7 +34,13 @@ export function printerFor(def: ResourceDef, version: string): Printer {
     return {
       columns: [
         column("Name", "string", 0, "name"),
-        ...columns.map((c) => ({ name: c.name, type: c.type, format: c.format ?? "", description: c.description ?? "", priority: c.priority ?? 0 })),
+        ...columns.map((c) => ({
+          name: c.name,
+          type: c.type,
+          format: c.format ?? "",
+          description: c.description ?? "",
+          priority: c.priority ?? 0,
+        })),
       ],
       cells: (o, now) => [metaOf(o).name, ...columns.map((c) => customCell(o, c, now))],
     };
@@ -50,7 +60,13 @@ function rowObject(object: JsonObject, include: IncludeObject): JsonObject | und
 }
 
 /** A Table of `objects` (already presented with apiVersion and kind). */
-export function toTable(printer: Printer, objects: JsonObject[], include: IncludeObject, metadata: JsonObject, now: number): JsonObject {
+export function toTable(
+  printer: Printer,
+  objects: JsonObject[],
+  include: IncludeObject,
+  metadata: JsonObject,
+  now: number,
+): JsonObject {
   return {
     kind: "Table",
     apiVersion: "meta.k8s.io/v1",

@@ -47,12 +47,20 @@ function keyOf(object: JsonObject): string {
 }
 
 /** Starts streaming; resolves nothing, the stream ends on timeout, error, fault or client close. */
-export function serveWatch(service: ApiService, clock: Clock, res: ServerResponse, request: WatchRequest, tuning: WatchTuning): void {
+export function serveWatch(
+  service: ApiService,
+  clock: Clock,
+  res: ServerResponse,
+  request: WatchRequest,
+  tuning: WatchTuning,
+): void {
   const labels = parseLabelSelector(request.labelSelector);
   const fields = parseFieldSelector(request.fieldSelector, request.def.fieldLabels);
-  const matches = (o: JsonObject): boolean => matchesLabels(labels, stringMap(metaOf(o).labels)) && matchesFields(fields, o);
+  const matches = (o: JsonObject): boolean =>
+    matchesLabels(labels, stringMap(metaOf(o).labels)) && matchesFields(fields, o);
   const resource = resourceKey(request.def);
-  const inScope = (o: JsonObject): boolean => !request.def.namespaced || !request.namespace || stringField(metaOf(o), "namespace") === request.namespace;
+  const inScope = (o: JsonObject): boolean =>
+    !request.def.namespaced || !request.namespace || stringField(metaOf(o), "namespace") === request.namespace;
   const rvText = request.resourceVersion ?? "";
   let startAfter: number | undefined;
   if (rvText !== "" && rvText !== "0") {
@@ -60,7 +68,11 @@ export function serveWatch(service: ApiService, clock: Clock, res: ServerRespons
     if (!Number.isInteger(startAfter) || startAfter < 0) throw badRequest(`invalid resource version: ${rvText}`);
   }
 
-  res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-cache, private", "Transfer-Encoding": "chunked" });
+  res.writeHead(200, {
+    "Content-Type": "application/json",
+    "Cache-Control": "no-cache, private",
+    "Transfer-Encoding": "chunked",
+  });
   // The real server sends headers at once; clients wait for them before reading events.
   res.flushHeaders();
   const cancels: (() => void)[] = [];
@@ -106,9 +118,12 @@ export function serveWatch(service: ApiService, clock: Clock, res: ServerRespons
   cancels.push(
     service.store.subscribe(resource, (event) => {
       if (!live) pending.push(event);
-      else if (delayMs > 0) cancels.push(clock.setTimer(delayMs, () => {
-        deliver(event);
-      }));
+      else if (delayMs > 0)
+        cancels.push(
+          clock.setTimer(delayMs, () => {
+            deliver(event);
+          }),
+        );
       else deliver(event);
     }),
   );
@@ -139,19 +154,25 @@ export function serveWatch(service: ApiService, clock: Clock, res: ServerRespons
         kind: request.def.kind,
         apiVersion: service.present(request.def, request.version, {}).apiVersion,
         // A delayed stream must not skip a client past events it has not been sent yet.
-        metadata: { resourceVersion: String(delayMs > 0 ? lastSent : Math.max(lastSent, service.store.currentRevision())) },
+        metadata: {
+          resourceVersion: String(delayMs > 0 ? lastSent : Math.max(lastSent, service.store.currentRevision())),
+        },
       });
       cancels.push(clock.setTimer(tuning.bookmarkIntervalMs, bookmark));
     };
     cancels.push(clock.setTimer(tuning.bookmarkIntervalMs, bookmark));
   }
   const timeoutMs = request.timeoutSeconds !== undefined ? request.timeoutSeconds * 1000 : tuning.defaultTimeoutMs;
-  cancels.push(clock.setTimer(timeoutMs, () => {
-    close(false);
-  }));
+  cancels.push(
+    clock.setTimer(timeoutMs, () => {
+      close(false);
+    }),
+  );
   if (tuning.dropAfterMs > 0) {
-    cancels.push(clock.setTimer(tuning.dropAfterMs, () => {
-      close(tuning.abruptDrop);
-    }));
+    cancels.push(
+      clock.setTimer(tuning.dropAfterMs, () => {
+        close(tuning.abruptDrop);
+      }),
+    );
   }
 }

@@ -2,7 +2,12 @@
  * What a node action Job does to a simulated node, decided purely from the pod and the node's
  * state: the exit code and termination message, and the effects (restart, snapshots, certs).
  */
-import { parseCertRotateArgs, parseSnapshotDeleteArgs, parseSnapshotSaveArgs, AGENT_COMMAND } from "../../nodeops/agent-args.ts";
+import {
+  parseCertRotateArgs,
+  parseSnapshotDeleteArgs,
+  parseSnapshotSaveArgs,
+  AGENT_COMMAND,
+} from "../../nodeops/agent-args.ts";
 import type { CertRotateOptions, SnapshotDeleteOptions, SnapshotSaveOptions } from "../../nodeops/agent-args.ts";
 import { encodeResult, type NodeActionResult, type SnapshotRecord } from "../../nodeops/results.ts";
 import type { NodeRoles } from "../../rke2/roles.ts";
@@ -48,7 +53,9 @@ export function actionRequestOf(pod: Pod): ActionRequest | undefined {
       case "upgrade": {
         const image = pod.spec.containers[0]?.image ?? "";
         const version = versionFromUpgradeImage(image);
-        return version ? { action, version } : { action: "invalid" as const, error: `cannot read an RKE2 version from image ${image}` };
+        return version
+          ? { action, version }
+          : { action: "invalid" as const, error: `cannot read an RKE2 version from image ${image}` };
       }
       case "snapshot-save": {
         const args = parseSnapshotSaveArgs(agentArgv(pod));
@@ -135,18 +142,30 @@ function planSnapshotSave(options: SnapshotSaveOptions, node: NodeFacts): Action
   if (!node.roles.etcd) return failed("snapshot-save", "etcd datastore disabled");
   if (node.saveInProgress) return failed("snapshot-save", "snapshot save already in progress");
   if (node.faults.snapshotFails) return failed("snapshot-save", "failed to save snapshot: context deadline exceeded");
-  const s3Error = options.s3 && node.faults.s3Unavailable ? s3UnreachableError(options.s3.bucket, options.s3.endpoint) : undefined;
-  const saved = snapshotsForSave(options, { node: node.name, nowMs: node.nowMs, sizeBytes: node.snapshotSizeBytes, ...(s3Error ? { s3Error } : {}) });
+  const s3Error =
+    options.s3 && node.faults.s3Unavailable ? s3UnreachableError(options.s3.bucket, options.s3.endpoint) : undefined;
+  const saved = snapshotsForSave(options, {
+    node: node.name,
+    nowMs: node.nowMs,
+    sizeBytes: node.snapshotSizeBytes,
+    ...(s3Error ? { s3Error } : {}),
+  });
   const records = saved.map((s) => s.record);
   // The local snapshot exists either way; a failed upload is recorded (readyToUse false) and the action fails.
   if (s3Error) return { ...failed("snapshot-save", s3Error), createRecords: records };
   const snapshots = saved.map((s) => s.result).filter((r): r is SnapshotRecord => r !== undefined);
-  return { exitCode: 0, message: encodeResult({ ok: true, action: "snapshot-save", snapshots }), createRecords: records, deleteRecords: [] };
+  return {
+    exitCode: 0,
+    message: encodeResult({ ok: true, action: "snapshot-save", snapshots }),
+    createRecords: records,
+    deleteRecords: [],
+  };
 }
 
 function planSnapshotDelete(options: SnapshotDeleteOptions, node: NodeFacts): ActionOutcome {
   if (!node.roles.etcd) return failed("snapshot-delete", "etcd datastore disabled");
-  if (options.s3 && node.faults.s3Unavailable) return failed("snapshot-delete", s3UnreachableError(options.s3.bucket, options.s3.endpoint));
+  if (options.s3 && node.faults.s3Unavailable)
+    return failed("snapshot-delete", s3UnreachableError(options.s3.bucket, options.s3.endpoint));
   const doomed = node.snapshotRecords.filter(
     (record) =>
       options.names.includes(record.spec.snapshotName) &&
@@ -154,7 +173,12 @@ function planSnapshotDelete(options: SnapshotDeleteOptions, node: NodeFacts): Ac
   );
   // Deleting a name that does not exist is not an error for RKE2; report only what went.
   const deleted = [...new Set(doomed.map((record) => record.spec.snapshotName))];
-  return { exitCode: 0, message: encodeResult({ ok: true, action: "snapshot-delete", deleted }), createRecords: [], deleteRecords: doomed.map((r) => r.metadata.name) };
+  return {
+    exitCode: 0,
+    message: encodeResult({ ok: true, action: "snapshot-delete", deleted }),
+    createRecords: [],
+    deleteRecords: doomed.map((r) => r.metadata.name),
+  };
 }
 
 function planCertRotate(options: CertRotateOptions, node: NodeFacts): ActionOutcome {
@@ -162,6 +186,11 @@ function planCertRotate(options: CertRotateOptions, node: NodeFacts): ActionOutc
   if (unknown.length > 0) return failed("cert-rotate", `${unknown.join(", ")} is not a recognized service`);
   const isServer = node.roles.etcd || node.roles.controlPlane;
   const backupDir = isServer ? `/var/lib/rancher/rke2/server/tls-${Math.floor(node.nowMs / 1000)}` : undefined;
-  const result: NodeActionResult = { ok: true, action: "cert-rotate", services: options.services, ...(backupDir ? { backupDir } : {}) };
+  const result: NodeActionResult = {
+    ok: true,
+    action: "cert-rotate",
+    services: options.services,
+    ...(backupDir ? { backupDir } : {}),
+  };
   return { ...NOTHING, exitCode: 0, message: encodeResult(result), restart: {}, rotateServices: options.services };
 }

@@ -37,7 +37,11 @@ export interface SimCertInventoryOptions {
 export function reportOfCertificateSet(certificates: CertificateSet, nowMs: number): InventoryReport {
   return {
     scannedAtMs: nowMs,
-    certificates: [...certificates.values()].map((cert) => ({ file: relativeToDataDir(cert.file, RKE2_DATA_DIR), notAfterMs: cert.notAfter, isCA: cert.isCA })),
+    certificates: [...certificates.values()].map((cert) => ({
+      file: relativeToDataDir(cert.file, RKE2_DATA_DIR),
+      notAfterMs: cert.notAfter,
+      isCA: cert.isCA,
+    })),
     errors: [],
   };
 }
@@ -82,7 +86,12 @@ export class SimCertInventory {
     let reporter = this.reporters.get(node);
     if (!reporter) {
       const { port, namespace } = this.options;
-      reporter = new InventoryReporter({ port, namespace, node, readInterval: () => (this.roundInterval ??= readReportInterval(port)) });
+      reporter = new InventoryReporter({
+        port,
+        namespace,
+        node,
+        readInterval: () => (this.roundInterval ??= readReportInterval(port)),
+      });
       this.reporters.set(node, reporter);
     }
     return reporter;

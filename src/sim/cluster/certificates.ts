@@ -69,7 +69,12 @@ const AGENT_LAYOUT: Layout = [
   [`${AGENT}/client-rke2-controller.crt`, "rke2-controller"],
 ];
 
-function issue(file: string, service: CertService | undefined, nowMs: number, extra?: { selfSigned?: boolean }): CertificateFile {
+function issue(
+  file: string,
+  service: CertService | undefined,
+  nowMs: number,
+  extra?: { selfSigned?: boolean },
+): CertificateFile {
   const isCA = service === undefined;
   return {
     file,
@@ -96,8 +101,14 @@ export function unknownServices(services: readonly string[]): string[] {
 export function rotateCertificates(set: CertificateSet, services: readonly string[], nowMs: number): CertificateSet {
   const all = services.length === 0;
   return new Map(
-    [...set].map(([file, cert]) =>
-      [file, !cert.isCA && cert.service && (all || services.includes(cert.service)) ? issue(file, cert.service, nowMs, cert) : cert] as const,
+    [...set].map(
+      ([file, cert]) =>
+        [
+          file,
+          !cert.isCA && cert.service && (all || services.includes(cert.service))
+            ? issue(file, cert.service, nowMs, cert)
+            : cert,
+        ] as const,
     ),
   );
 }
@@ -108,8 +119,14 @@ export function rotateCertificates(set: CertificateSet, services: readonly strin
  */
 export function renewExpiringOnStart(set: CertificateSet, nowMs: number): CertificateSet {
   return new Map(
-    [...set].map(([file, cert]) =>
-      [file, !cert.isCA && !cert.selfSigned && cert.notAfter - nowMs <= RENEW_ON_START_WITHIN_MS ? issue(file, cert.service, nowMs) : cert] as const,
+    [...set].map(
+      ([file, cert]) =>
+        [
+          file,
+          !cert.isCA && !cert.selfSigned && cert.notAfter - nowMs <= RENEW_ON_START_WITHIN_MS
+            ? issue(file, cert.service, nowMs)
+            : cert,
+        ] as const,
     ),
   );
 }

@@ -62,14 +62,24 @@ export class SimCluster {
       faults: this.faults,
       ...(options.writers ? { writers: options.writers } : {}),
     };
-    for (const spec of expandTopology(options.topology)) this.nodes.set(spec.name, new SimNode(spec, options.topology.version, deps));
+    for (const spec of expandTopology(options.topology))
+      this.nodes.set(spec.name, new SimNode(spec, options.topology.version, deps));
     this.heartbeats = new Heartbeats(options.clock, this.durations.heartbeatMs, this.nodes.values());
-    this.kubelets = new Kubelets({ ...deps, nodes: this.nodes, snapshotSizeBytes: options.snapshotSizeBytes ?? 24 * 1024 * 1024 });
+    this.kubelets = new Kubelets({
+      ...deps,
+      nodes: this.nodes,
+      snapshotSizeBytes: options.snapshotSizeBytes ?? 24 * 1024 * 1024,
+    });
     const inventory = options.certInventory;
     this.inventory =
       inventory === false
         ? undefined
-        : new SimCertInventory({ ...deps, namespace: inventory?.namespace ?? SIM_INVENTORY_NAMESPACE, timeScale: options.timeScale, nodes: () => this.nodes.values() });
+        : new SimCertInventory({
+            ...deps,
+            namespace: inventory?.namespace ?? SIM_INVENTORY_NAMESPACE,
+            timeScale: options.timeScale,
+            nodes: () => this.nodes.values(),
+          });
     this.faults.onChange((node) => {
       void this.applyFaults(node);
     });
@@ -109,7 +119,7 @@ export class SimCluster {
   }
 
   certificatesOf(node: string): CertificateFile[] {
-    return [...(this.mustGet(node).certificates.values())];
+    return [...this.mustGet(node).certificates.values()];
   }
 
   /** Moves one certificate's expiry (to emulate a cluster close to expiry). */
@@ -139,7 +149,9 @@ export class SimCluster {
   }
 
   private async createWorkloads(options: WorkloadOptions): Promise<void> {
-    const agents = [...this.nodes.values()].filter((n) => !n.spec.roles.etcd && !n.spec.roles.controlPlane).map((n) => n.name);
+    const agents = [...this.nodes.values()]
+      .filter((n) => !n.spec.roles.etcd && !n.spec.roles.controlPlane)
+      .map((n) => n.name);
     for (const [type, object] of buildWorkloads(agents, options)) {
       try {
         await this.options.port.create(type, object);

@@ -40,7 +40,9 @@ export const MIN_HEARTBEAT_MS = 250;
 
 export function scaleDurations(timeScale: number, overrides: Partial<SimDurations> = {}): SimDurations {
   if (!(timeScale > 0)) throw new Error(`timeScale must be > 0, got ${timeScale}`);
-  const scaled = Object.fromEntries(Object.entries(REAL_DURATIONS).map(([key, ms]) => [key, Math.round(ms * timeScale)])) as unknown as SimDurations;
+  const scaled = Object.fromEntries(
+    Object.entries(REAL_DURATIONS).map(([key, ms]) => [key, Math.round(ms * timeScale)]),
+  ) as unknown as SimDurations;
   scaled.heartbeatMs = Math.max(MIN_HEARTBEAT_MS, scaled.heartbeatMs);
   return { ...scaled, ...overrides };
 }

@@ -6,12 +6,37 @@ import type { KubeObject, ResourceType } from "../../runtime/kube/types.ts";
 
 export { NODE_RESOURCE as NODES } from "../../runtime/kube/core-resources.ts";
 export const PODS: ResourceType = { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true };
-export const NAMESPACES: ResourceType = { apiVersion: "v1", kind: "Namespace", plural: "namespaces", namespaced: false };
-export const LEASES: ResourceType = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", plural: "leases", namespaced: true };
+export const NAMESPACES: ResourceType = {
+  apiVersion: "v1",
+  kind: "Namespace",
+  plural: "namespaces",
+  namespaced: false,
+};
+export const LEASES: ResourceType = {
+  apiVersion: "coordination.k8s.io/v1",
+  kind: "Lease",
+  plural: "leases",
+  namespaced: true,
+};
 export const JOBS: ResourceType = { apiVersion: "batch/v1", kind: "Job", plural: "jobs", namespaced: true };
-export const DEPLOYMENTS: ResourceType = { apiVersion: "apps/v1", kind: "Deployment", plural: "deployments", namespaced: true };
-export const DAEMONSETS: ResourceType = { apiVersion: "apps/v1", kind: "DaemonSet", plural: "daemonsets", namespaced: true };
-export const PDBS: ResourceType = { apiVersion: "policy/v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", namespaced: true };
+export const DEPLOYMENTS: ResourceType = {
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  plural: "deployments",
+  namespaced: true,
+};
+export const DAEMONSETS: ResourceType = {
+  apiVersion: "apps/v1",
+  kind: "DaemonSet",
+  plural: "daemonsets",
+  namespaced: true,
+};
+export const PDBS: ResourceType = {
+  apiVersion: "policy/v1",
+  kind: "PodDisruptionBudget",
+  plural: "poddisruptionbudgets",
+  namespaced: true,
+};
 export const CRDS: ResourceType = {
   apiVersion: "apiextensions.k8s.io/v1",
   kind: "CustomResourceDefinition",

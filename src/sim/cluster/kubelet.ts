@@ -60,7 +60,13 @@ export class Kubelets {
       concurrency: 8,
       reconcile: (key) => this.reconcile(key),
     });
-    this.informer.addHandler(enqueueOnChange(this.controller.queue, (pod) => (pod.spec.nodeName && deps.nodes.has(pod.spec.nodeName) ? `${pod.metadata.namespace ?? ""}/${pod.metadata.name}` : undefined)));
+    this.informer.addHandler(
+      enqueueOnChange(this.controller.queue, (pod) =>
+        pod.spec.nodeName && deps.nodes.has(pod.spec.nodeName)
+          ? `${pod.metadata.namespace ?? ""}/${pod.metadata.name}`
+          : undefined,
+      ),
+    );
   }
 
   async start(): Promise<void> {
@@ -81,7 +87,8 @@ export class Kubelets {
 
   /** Re-examines every pod of a node (it came back Ready, or a fault changed). */
   resync(node: string): void {
-    for (const pod of this.podsOn(node)) this.controller.queue.add(`${pod.metadata.namespace ?? ""}/${pod.metadata.name}`);
+    for (const pod of this.podsOn(node))
+      this.controller.queue.add(`${pod.metadata.namespace ?? ""}/${pod.metadata.name}`);
   }
 
   /** Waits `ms` from the first time this step was asked for; true once due. */
@@ -106,7 +113,9 @@ export class Kubelets {
 
     if (pod.metadata.deletionTimestamp) {
       const grace = (pod.metadata.deletionGracePeriodSeconds ?? 30) * 1000;
-      const stopMs = this.deps.faults.of(node.name).slowDrain ? Math.min(grace, durations.slowDrainStopMs) : Math.min(grace, durations.podStopMs);
+      const stopMs = this.deps.faults.of(node.name).slowDrain
+        ? Math.min(grace, durations.slowDrainStopMs)
+        : Math.min(grace, durations.podStopMs);
       const wait = this.due(`${key}#stop`, stopMs);
       if (!wait.ready) return { requeueAfterMs: wait.waitMs };
       if (node.saveHolder === key) node.saveHolder = undefined;
@@ -157,11 +166,18 @@ export class Kubelets {
     if (node.saveHolder === key) node.saveHolder = undefined;
     for (const record of outcome.createRecords) await this.createRecord(record);
     for (const name of outcome.deleteRecords) await port.delete(etcdSnapshotFileResource, name);
-    const status = terminatedPodStatus(pod, { exitCode: outcome.exitCode, ...(outcome.message !== undefined ? { message: outcome.message } : {}), nowMs: clock.now() });
+    const status = terminatedPodStatus(pod, {
+      exitCode: outcome.exitCode,
+      ...(outcome.message !== undefined ? { message: outcome.message } : {}),
+      nowMs: clock.now(),
+    });
     await port.patchStatus(PODS, pod.metadata.name, status, pod.metadata.namespace);
     // The Job ends when rke2 is restarting, not when the node is healthy again.
     if (outcome.restart) {
-      await node.restart({ ...outcome.restart, ...(outcome.rotateServices ? { rotateServices: outcome.rotateServices } : {}) });
+      await node.restart({
+        ...outcome.restart,
+        ...(outcome.rotateServices ? { rotateServices: outcome.rotateServices } : {}),
+      });
       this.deps.clock.setTimer(this.deps.durations.restartMs + 1, () => {
         this.resync(node.name);
       });

@@ -72,7 +72,9 @@ function priorVersions(version: string): string[] {
   const [, major, minor, patch, rest] = match;
   const older = Number(minor) - 1;
   return [1, 2, 3].map((back) =>
-    Number(patch) - back >= 0 ? `v${major}.${minor}.${Number(patch) - back}${rest}` : `v${major}.${older}.${12 - back}${rest}`,
+    Number(patch) - back >= 0
+      ? `v${major}.${minor}.${Number(patch) - back}${rest}`
+      : `v${major}.${older}.${12 - back}${rest}`,
   );
 }
 

@@ -59,7 +59,8 @@ function nodeArgs(spec: SimNodeSpec): string[] {
   const ip = nodeAddress(spec.index);
   const common = ["--node-ip", ip, "--node-name", spec.name, "--token", "********"];
   const kubelet = ["--kubelet-arg", "max-pods=110", "--profile", "cis"];
-  if (!spec.roles.etcd && !spec.roles.controlPlane) return ["agent", "--server", "https://rke2.example.internal:9345", ...common, ...kubelet];
+  if (!spec.roles.etcd && !spec.roles.controlPlane)
+    return ["agent", "--server", "https://rke2.example.internal:9345", ...common, ...kubelet];
   const server = ["server", ...common, ...kubelet, "--cni", "canal", "--tls-san", "rke2.example.internal"];
   const snapshots = ["--etcd-snapshot-schedule-cron", "0 */6 * * *", "--etcd-snapshot-retention", "20", "--etcd-s3"];
   const etcd = spec.roles.etcd ? snapshots : ["--disable-etcd"];
@@ -103,7 +104,10 @@ export function nodeMetadataPatches(spec: SimNodeSpec, version: string): { write
     { writer: "rke2", patch: { metadata: { annotations: rke2Metadata(spec, version) } } },
     {
       writer: "kube-controller-manager",
-      patch: { metadata: { annotations: { "node.alpha.kubernetes.io/ttl": "0" } }, spec: { podCIDR: cidr, podCIDRs: [cidr] } },
+      patch: {
+        metadata: { annotations: { "node.alpha.kubernetes.io/ttl": "0" } },
+        spec: { podCIDR: cidr, podCIDRs: [cidr] },
+      },
     },
     {
       writer: "flanneld",
@@ -126,29 +130,55 @@ function readyCondition(health: NodeHealth, now: string, previous: Condition | u
     ready: { status: "True", reason: "KubeletReady", message: "kubelet is posting ready status" },
     // rke2 (and with it the kubelet) is down: nobody posts status; what the node lifecycle controller then shows.
     restarting: { status: "Unknown", reason: "NodeStatusUnknown", message: "Kubelet stopped posting node status." },
-    "not-ready": { status: "False", reason: "KubeletNotReady", message: "PLEG is not healthy: pleg has yet to be successful" },
+    "not-ready": {
+      status: "False",
+      reason: "KubeletNotReady",
+      message: "PLEG is not healthy: pleg has yet to be successful",
+    },
   };
   const next = byHealth[health];
   const transition = previous?.status === next.status ? (previous.lastTransitionTime ?? now) : now;
   return { type: "Ready", ...next, lastHeartbeatTime: now, lastTransitionTime: transition };
 }
 
-function pressure(type: string, reason: string, message: string, now: string, previous: readonly Condition[] | undefined): Condition {
+function pressure(
+  type: string,
+  reason: string,
+  message: string,
+  now: string,
+  previous: readonly Condition[] | undefined,
+): Condition {
   const since = previous?.find((c) => c.type === type)?.lastTransitionTime ?? now;
   return { type, status: "False", reason, message, lastHeartbeatTime: now, lastTransitionTime: since };
 }
 
 /** The status the kubelet posts: conditions, addresses, capacity and the version it runs. */
-export function buildNodeStatus(spec: SimNodeSpec, version: string, health: NodeHealth, nowMs: number, previous: NodeStatus | undefined): NodeStatus {
+export function buildNodeStatus(
+  spec: SimNodeSpec,
+  version: string,
+  health: NodeHealth,
+  nowMs: number,
+  previous: NodeStatus | undefined,
+): NodeStatus {
   const now = rfc3339(nowMs);
   const prior = previous?.conditions;
-  const capacity = { cpu: "4", memory: "16365140Ki", pods: "110", "ephemeral-storage": "102687672Ki", "hugepages-2Mi": "0" };
+  const capacity = {
+    cpu: "4",
+    memory: "16365140Ki",
+    pods: "110",
+    "ephemeral-storage": "102687672Ki",
+    "hugepages-2Mi": "0",
+  };
   return {
     conditions: [
       pressure("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available", now, prior),
       pressure("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure", now, prior),
       pressure("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available", now, prior),
-      readyCondition(health, now, prior?.find((c) => c.type === "Ready")),
+      readyCondition(
+        health,
+        now,
+        prior?.find((c) => c.type === "Ready"),
+      ),
     ],
     addresses: [
       { type: "InternalIP", address: nodeAddress(spec.index) },
@@ -182,7 +212,11 @@ export function buildNodeLease(nodeName: string, nodeUid: string | undefined, no
       namespace: NODE_LEASE_NAMESPACE,
       ...(nodeUid ? { ownerReferences: [{ apiVersion: "v1", kind: "Node", name: nodeName, uid: nodeUid }] } : {}),
     },
-    spec: { holderIdentity: nodeName, leaseDurationSeconds: NODE_LEASE_DURATION_SECONDS, renewTime: new Date(nowMs).toISOString().replace("Z", "000Z") },
+    spec: {
+      holderIdentity: nodeName,
+      leaseDurationSeconds: NODE_LEASE_DURATION_SECONDS,
+      renewTime: new Date(nowMs).toISOString().replace("Z", "000Z"),
+    },
   };
 }
 
@@ -205,7 +239,11 @@ export function buildMirrorPods(spec: SimNodeSpec, nodeUid: string, version: str
         name: `${component}-${spec.name}`,
         namespace: "kube-system",
         labels: { component, tier: "control-plane" },
-        annotations: { [MIRROR_ANNOTATION]: hash, "kubernetes.io/config.hash": hash, "kubernetes.io/config.source": "file" },
+        annotations: {
+          [MIRROR_ANNOTATION]: hash,
+          "kubernetes.io/config.hash": hash,
+          "kubernetes.io/config.source": "file",
+        },
         ownerReferences: [{ apiVersion: "v1", kind: "Node", name: spec.name, uid: nodeUid, controller: true }],
       },
       spec: {
@@ -221,5 +259,11 @@ export function buildMirrorPods(spec: SimNodeSpec, nodeUid: string, version: str
 
 /** Status of a mirror pod: Running, Ready unless its component's probe fails. */
 export function mirrorPodStatus(pod: Pod, nodeIndex: number, ready: boolean, startedMs: number, nowMs: number) {
-  return runningPodStatus(pod, { hostIP: nodeAddress(nodeIndex), podIP: nodeAddress(nodeIndex), ready, startedMs, nowMs });
+  return runningPodStatus(pod, {
+    hostIP: nodeAddress(nodeIndex),
+    podIP: nodeAddress(nodeIndex),
+    ready,
+    startedMs,
+    nowMs,
+  });
 }

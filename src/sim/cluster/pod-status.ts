@@ -13,7 +13,9 @@ export interface RunningFacts {
 }
 
 function containerId(pod: Pod, container: string): string {
-  return `containerd://${createHash("sha256").update(`${pod.metadata.uid ?? pod.metadata.name}/${container}`).digest("hex")}`;
+  return `containerd://${createHash("sha256")
+    .update(`${pod.metadata.uid ?? pod.metadata.name}/${container}`)
+    .digest("hex")}`;
 }
 
 function conditionsOf(pod: Pod, statuses: Record<string, "True" | "False">, now: string, reason?: string): Condition[] {
@@ -41,7 +43,18 @@ export function runningPodStatus(pod: Pod, facts: RunningFacts): PodStatus {
   }));
   return {
     phase: "Running",
-    conditions: conditionsOf(pod, { PodReadyToStartContainers: "True", Initialized: "True", Ready: readiness, ContainersReady: readiness, PodScheduled: "True" }, now, "ContainersNotReady"),
+    conditions: conditionsOf(
+      pod,
+      {
+        PodReadyToStartContainers: "True",
+        Initialized: "True",
+        Ready: readiness,
+        ContainersReady: readiness,
+        PodScheduled: "True",
+      },
+      now,
+      "ContainersNotReady",
+    ),
     hostIP: facts.hostIP,
     podIP: facts.podIP,
     podIPs: [{ ip: facts.podIP }],
@@ -86,7 +99,18 @@ export function terminatedPodStatus(pod: Pod, termination: Termination): PodStat
   return {
     ...pod.status,
     phase: succeeded ? "Succeeded" : "Failed",
-    conditions: conditionsOf(pod, { PodReadyToStartContainers: "False", Initialized: "True", Ready: "False", ContainersReady: "False", PodScheduled: "True" }, now, "PodCompleted"),
+    conditions: conditionsOf(
+      pod,
+      {
+        PodReadyToStartContainers: "False",
+        Initialized: "True",
+        Ready: "False",
+        ContainersReady: "False",
+        PodScheduled: "True",
+      },
+      now,
+      "PodCompleted",
+    ),
     containerStatuses,
   };
 }

@@ -156,7 +156,12 @@ export class SimNode {
         if (!isAlreadyExists(err)) throw err;
         stored = (await port.get<Pod>(PODS, pod.metadata.name, "kube-system")) ?? pod;
       }
-      await port.patchStatus(PODS, pod.metadata.name, mirrorPodStatus(stored, this.spec.index, this.mirrorReady(stored), this.mirrorStartedMs, clock.now()), "kube-system");
+      await port.patchStatus(
+        PODS,
+        pod.metadata.name,
+        mirrorPodStatus(stored, this.spec.index, this.mirrorReady(stored), this.mirrorStartedMs, clock.now()),
+        "kube-system",
+      );
     }
   }
 
@@ -166,7 +171,12 @@ export class SimNode {
     for (const template of buildMirrorPods(this.spec, this.uid, this.version)) {
       const pod = await port.get<Pod>(PODS, template.metadata.name, "kube-system");
       if (!pod) continue;
-      await port.patchStatus(PODS, pod.metadata.name, mirrorPodStatus(pod, this.spec.index, this.mirrorReady(pod), this.mirrorStartedMs, clock.now()), "kube-system");
+      await port.patchStatus(
+        PODS,
+        pod.metadata.name,
+        mirrorPodStatus(pod, this.spec.index, this.mirrorReady(pod), this.mirrorStartedMs, clock.now()),
+        "kube-system",
+      );
     }
   }
 

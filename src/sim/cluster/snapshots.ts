@@ -14,7 +14,10 @@ export function snapshotFileName(prefix: string, node: string, nowMs: number, co
 
 /** Record names: storage, then the sanitised snapshot name, then a short hash for uniqueness. */
 export function snapshotRecordName(storage: "local" | "s3", snapshotName: string, location: string): string {
-  const base = `${storage}-${snapshotName}`.toLowerCase().replace(/[^a-z0-9.-]/g, "-").slice(0, 200);
+  const base = `${storage}-${snapshotName}`
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]/g, "-")
+    .slice(0, 200);
   return `${base}-${createHash("sha256").update(location).digest("hex").slice(0, 6)}`;
 }
 
@@ -42,7 +45,10 @@ export function snapshotsForSave(options: SnapshotSaveOptions, facts: SaveFacts)
       record: {
         apiVersion: "k3s.cattle.io/v1",
         kind: "ETCDSnapshotFile",
-        metadata: { name: snapshotRecordName("local", file, local), labels: { [SNAPSHOT_STORAGE_NODE_LABEL]: facts.node } },
+        metadata: {
+          name: snapshotRecordName("local", file, local),
+          labels: { [SNAPSHOT_STORAGE_NODE_LABEL]: facts.node },
+        },
         spec: { snapshotName: file, nodeName: facts.node, location: local },
         status: { size: String(facts.sizeBytes), creationTime: created, readyToUse: true },
       },
@@ -75,7 +81,11 @@ export function snapshotsForSave(options: SnapshotSaveOptions, facts: SaveFacts)
         ? { creationTime: created, readyToUse: false, error: { time: created, message: facts.s3Error } }
         : { size: String(facts.sizeBytes), creationTime: created, readyToUse: true },
     };
-    saved.push(facts.s3Error ? { record } : { record, result: { name: file, node: facts.node, location, size: facts.sizeBytes, createdAt: created } });
+    saved.push(
+      facts.s3Error
+        ? { record }
+        : { record, result: { name: file, node: facts.node, location, size: facts.sizeBytes, createdAt: created } },
+    );
   }
   return saved;
 }

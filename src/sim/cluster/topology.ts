@@ -63,7 +63,10 @@ export function demoTopology(version = "v1.30.6+rke2r1"): TopologySpec {
 export function scaleTopology(nodes: number, version = "v1.30.6+rke2r1"): TopologySpec {
   const servers = Math.min(3, nodes);
   return {
-    servers: Array.from({ length: servers }, (_, i) => ({ name: `server-${i + 1}`, roles: { etcd: true, controlPlane: true } })),
+    servers: Array.from({ length: servers }, (_, i) => ({
+      name: `server-${i + 1}`,
+      roles: { etcd: true, controlPlane: true },
+    })),
     agents: nodes - servers,
     version,
   };
@@ -90,13 +93,15 @@ function labelsFor(name: string, roles: NodeRoles): Record<string, string> {
 function taintsFor(roles: NodeRoles, taintSplitRoles: boolean): Taint[] {
   if (!taintSplitRoles) return [];
   if (roles.etcd && !roles.controlPlane) return [{ key: ETCD_ROLE_LABEL, value: "true", effect: "NoExecute" }];
-  if (roles.controlPlane && !roles.etcd) return [{ key: CONTROL_PLANE_ROLE_LABEL, value: "true", effect: "NoSchedule" }];
+  if (roles.controlPlane && !roles.etcd)
+    return [{ key: CONTROL_PLANE_ROLE_LABEL, value: "true", effect: "NoSchedule" }];
   return [];
 }
 
 /** Expands a topology into node specs; throws on duplicate names (a programming error). */
 export function expandTopology(spec: TopologySpec): SimNodeSpec[] {
-  const agentNames = typeof spec.agents === "number" ? Array.from({ length: spec.agents }, (_, i) => `agent-${i + 1}`) : spec.agents;
+  const agentNames =
+    typeof spec.agents === "number" ? Array.from({ length: spec.agents }, (_, i) => `agent-${i + 1}`) : spec.agents;
   const all: { name: string; roles: NodeRoles }[] = [
     ...spec.servers,
     ...agentNames.map((name) => ({ name, roles: { etcd: false, controlPlane: false } })),

@@ -28,7 +28,11 @@ export function buildWorkloads(agents: readonly string[], options: WorkloadOptio
         apiVersion: "apps/v1",
         kind: "Deployment",
         metadata: { name: "web", namespace: WORKLOAD_NAMESPACE },
-        spec: { replicas, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: PAUSE }] } } },
+        spec: {
+          replicas,
+          selector: { matchLabels: { app: "web" } },
+          template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: PAUSE }] } },
+        },
       } as KubeObject,
     ],
     [
@@ -46,7 +50,13 @@ export function buildWorkloads(agents: readonly string[], options: WorkloadOptio
         apiVersion: "apps/v1",
         kind: "DaemonSet",
         metadata: { name: "node-exporter", namespace: WORKLOAD_NAMESPACE },
-        spec: { selector: { matchLabels: { app: "node-exporter" } }, template: { metadata: { labels: { app: "node-exporter" } }, spec: { containers: [{ name: "exporter", image: PAUSE }] } } },
+        spec: {
+          selector: { matchLabels: { app: "node-exporter" } },
+          template: {
+            metadata: { labels: { app: "node-exporter" } },
+            spec: { containers: [{ name: "exporter", image: PAUSE }] },
+          },
+        },
       } as KubeObject,
     ],
   ];
@@ -58,7 +68,11 @@ export function buildWorkloads(agents: readonly string[], options: WorkloadOptio
         apiVersion: "v1",
         kind: "Pod",
         metadata: { name: "scratch", namespace: WORKLOAD_NAMESPACE, labels: { app: "scratch" } },
-        spec: { nodeName: first, containers: [{ name: "scratch", image: PAUSE }], volumes: [{ name: "tmp", emptyDir: {} }] },
+        spec: {
+          nodeName: first,
+          containers: [{ name: "scratch", image: PAUSE }],
+          volumes: [{ name: "tmp", emptyDir: {} }],
+        },
       } as KubeObject,
     ]);
   }

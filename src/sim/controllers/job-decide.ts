@@ -37,11 +37,20 @@ const REASONS = {
 } as const;
 
 function condition(type: string, why: { reason: string; message: string }, now: string): Condition {
-  return { type, status: "True", reason: why.reason, message: why.message, lastProbeTime: now, lastTransitionTime: now };
+  return {
+    type,
+    status: "True",
+    reason: why.reason,
+    message: why.message,
+    lastProbeTime: now,
+    lastTransitionTime: now,
+  };
 }
 
 function finishedAt(job: Job): number | undefined {
-  const finished = ["Complete", "Failed"].map((type) => conditionOf(job.status?.conditions, type)).find((c) => c?.status === "True");
+  const finished = ["Complete", "Failed"]
+    .map((type) => conditionOf(job.status?.conditions, type))
+    .find((c) => c?.status === "True");
   const when = finished?.lastTransitionTime ?? job.status?.completionTime;
   return when ? Date.parse(when) : undefined;
 }
@@ -96,7 +105,10 @@ export function decideJob(job: Job, pods: readonly Pod[], timing: JobTiming): Jo
   const decision: JobDecision = { createPod: false, deletePods: [], deleteJob: false, status };
   const stillRunning = running.length + terminating.length > 0;
 
-  const deadlineMs = job.spec.activeDeadlineSeconds === undefined ? undefined : Date.parse(startTime) + job.spec.activeDeadlineSeconds * 1000;
+  const deadlineMs =
+    job.spec.activeDeadlineSeconds === undefined
+      ? undefined
+      : Date.parse(startTime) + job.spec.activeDeadlineSeconds * 1000;
   let failure: { reason: string; message: string } | undefined;
   if (has("FailureTarget")) {
     const target = conditionOf(conditions, "FailureTarget");
@@ -112,7 +124,8 @@ export function decideJob(job: Job, pods: readonly Pod[], timing: JobTiming): Jo
     decision.deletePods = running.map((pod) => pod.metadata.name);
     if (!stillRunning) {
       conditions.push(condition("Failed", failure, nowText));
-      if (job.spec.ttlSecondsAfterFinished !== undefined) decision.requeueAfterMs = job.spec.ttlSecondsAfterFinished * 1000;
+      if (job.spec.ttlSecondsAfterFinished !== undefined)
+        decision.requeueAfterMs = job.spec.ttlSecondsAfterFinished * 1000;
     }
     return decision;
   }
@@ -122,7 +135,8 @@ export function decideJob(job: Job, pods: readonly Pod[], timing: JobTiming): Jo
     if (!stillRunning) {
       conditions.push(condition("Complete", REASONS.complete, nowText));
       status.completionTime = nowText;
-      if (job.spec.ttlSecondsAfterFinished !== undefined) decision.requeueAfterMs = job.spec.ttlSecondsAfterFinished * 1000;
+      if (job.spec.ttlSecondsAfterFinished !== undefined)
+        decision.requeueAfterMs = job.spec.ttlSecondsAfterFinished * 1000;
     }
     return decision;
   }
@@ -136,7 +150,8 @@ export function decideJob(job: Job, pods: readonly Pod[], timing: JobTiming): Jo
       decision.requeueAfterMs = readyAt - now;
     }
   }
-  if (deadlineMs !== undefined && decision.requeueAfterMs === undefined) decision.requeueAfterMs = Math.max(0, deadlineMs - now);
+  if (deadlineMs !== undefined && decision.requeueAfterMs === undefined)
+    decision.requeueAfterMs = Math.max(0, deadlineMs - now);
   return decision;
 }
 

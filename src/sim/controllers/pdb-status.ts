@@ -12,7 +12,8 @@ import { isPodReady } from "../cluster/kinds.ts";
 export function scaledValue(value: IntOrString, total: number, roundUp: boolean): number | string {
   if (typeof value === "number") return value;
   const match = /^(\d+)%$/.exec(value);
-  if (!match) return `invalid value for IntOrString: invalid value "${value}": must be an integer or percentage (e.g '5%')`;
+  if (!match)
+    return `invalid value for IntOrString: invalid value "${value}": must be an integer or percentage (e.g '5%')`;
   const scaled = (Number(match[1]) * total) / 100;
   return roundUp ? Math.ceil(scaled) : Math.floor(scaled);
 }
@@ -33,7 +34,12 @@ function healthyCount(pods: readonly Pod[]): number {
   return pods.filter((pod) => !pod.metadata.deletionTimestamp && isPodReady(pod)).length;
 }
 
-function withCondition(status: Omit<PdbStatus, "conditions">, previous: readonly Condition[] | undefined, now: string, failure?: string): PdbStatus {
+function withCondition(
+  status: Omit<PdbStatus, "conditions">,
+  previous: readonly Condition[] | undefined,
+  now: string,
+  failure?: string,
+): PdbStatus {
   const allowed = status.disruptionsAllowed > 0;
   const reason = failure ? "SyncFailed" : allowed ? "SufficientPods" : "InsufficientPods";
   const conditionStatus = allowed ? "True" : "False";
@@ -52,9 +58,18 @@ function withCondition(status: Omit<PdbStatus, "conditions">, previous: readonly
 export function computePdbStatus(inputs: PdbInputs, now: string): PdbStatus {
   const { pdb, pods } = inputs;
   const currentHealthy = healthyCount(pods);
-  const base = { observedGeneration: pdb.metadata.generation ?? 1, currentHealthy, disruptedPods: pdb.status?.disruptedPods ?? {} };
+  const base = {
+    observedGeneration: pdb.metadata.generation ?? 1,
+    currentHealthy,
+    disruptedPods: pdb.status?.disruptedPods ?? {},
+  };
   const fail = (message: string): PdbStatus =>
-    withCondition({ ...base, desiredHealthy: 0, expectedPods: 0, disruptionsAllowed: 0 }, pdb.status?.conditions, now, message);
+    withCondition(
+      { ...base, desiredHealthy: 0, expectedPods: 0, disruptionsAllowed: 0 },
+      pdb.status?.conditions,
+      now,
+      message,
+    );
 
   let expectedPods: number;
   let desiredHealthy: number;

@@ -23,7 +23,11 @@ export interface PodFromTemplate {
  * pods/binding; a real cluster's scheduler does this through binding instead). No feasible node:
  * the pod is created unbound and stays Pending, as it would.
  */
-export function podFromTemplate(input: PodFromTemplate, nodes: readonly Node[], podsPerNode: ReadonlyMap<string, number>): Pod {
+export function podFromTemplate(
+  input: PodFromTemplate,
+  nodes: readonly Node[],
+  podsPerNode: ReadonlyMap<string, number>,
+): Pod {
   const { owner, template } = input;
   const pod: Pod = {
     apiVersion: "v1",
@@ -33,7 +37,16 @@ export function podFromTemplate(input: PodFromTemplate, nodes: readonly Node[], 
       namespace: owner.metadata.namespace ?? "default",
       labels: { ...template.metadata?.labels, ...input.extraLabels },
       ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
-      ownerReferences: [{ apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid ?? "", controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: owner.apiVersion,
+          kind: owner.kind,
+          name: owner.metadata.name,
+          uid: owner.metadata.uid ?? "",
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
     spec: structuredClone(template.spec),
   };

@@ -13,7 +13,8 @@ export const NOT_READY_TAINT: Taint = { key: "node.kubernetes.io/not-ready", eff
 
 export function tolerates(toleration: Toleration, taint: Taint): boolean {
   if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.operator === "Exists") return toleration.key === undefined || toleration.key === "" || toleration.key === taint.key;
+  if (toleration.operator === "Exists")
+    return toleration.key === undefined || toleration.key === "" || toleration.key === taint.key;
   return toleration.key === taint.key && (toleration.value ?? "") === (taint.value ?? "");
 }
 
@@ -27,23 +28,33 @@ function matchesTerm(node: Node, term: NodeSelectorTerm): boolean {
   // An empty term matches no objects (k8s.io/component-helpers nodeaffinity).
   if (expressions.length === 0 && fields.length === 0) return false;
   const fieldLabels = { "metadata.name": node.metadata.name };
-  return expressions.every((req) => matchesRequirement(node.metadata.labels, req)) && fields.every((req) => matchesRequirement(fieldLabels, req));
+  return (
+    expressions.every((req) => matchesRequirement(node.metadata.labels, req)) &&
+    fields.every((req) => matchesRequirement(fieldLabels, req))
+  );
 }
 
 export type FitVerdict = { fits: true } | { fits: false; reason: string };
 
 /** Whether `spec` may run on `node`, with the reason the scheduler would give when it may not. */
 export function podFitsNode(spec: PodSpec, node: Node): FitVerdict {
-  if (spec.nodeName && spec.nodeName !== node.metadata.name) return { fits: false, reason: "node(s) didn't match the requested node name" };
-  if (node.spec.unschedulable && !toleratesTaint(spec.tolerations, UNSCHEDULABLE_TAINT)) return { fits: false, reason: "node(s) were unschedulable" };
+  if (spec.nodeName && spec.nodeName !== node.metadata.name)
+    return { fits: false, reason: "node(s) didn't match the requested node name" };
+  if (node.spec.unschedulable && !toleratesTaint(spec.tolerations, UNSCHEDULABLE_TAINT))
+    return { fits: false, reason: "node(s) were unschedulable" };
   for (const [key, value] of Object.entries(spec.nodeSelector ?? {})) {
-    if (node.metadata.labels?.[key] !== value) return { fits: false, reason: "node(s) didn't match Pod's node affinity/selector" };
+    if (node.metadata.labels?.[key] !== value)
+      return { fits: false, reason: "node(s) didn't match Pod's node affinity/selector" };
   }
   const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  if (terms && !terms.some((term) => matchesTerm(node, term))) return { fits: false, reason: "node(s) didn't match Pod's node affinity/selector" };
+  if (terms && !terms.some((term) => matchesTerm(node, term)))
+    return { fits: false, reason: "node(s) didn't match Pod's node affinity/selector" };
   const taints = [...(node.spec.taints ?? []), ...(isNodeReady(node) ? [] : [NOT_READY_TAINT])];
-  const untolerated = taints.find((taint) => taint.effect !== "PreferNoSchedule" && !toleratesTaint(spec.tolerations, taint));
-  if (untolerated) return { fits: false, reason: `node(s) had untolerated taint {${untolerated.key}: ${untolerated.value ?? ""}}` };
+  const untolerated = taints.find(
+    (taint) => taint.effect !== "PreferNoSchedule" && !toleratesTaint(spec.tolerations, taint),
+  );
+  if (untolerated)
+    return { fits: false, reason: `node(s) had untolerated taint {${untolerated.key}: ${untolerated.value ?? ""}}` };
   return { fits: true };
 }
 
@@ -51,7 +62,11 @@ export function podFitsNode(spec: PodSpec, node: Node): FitVerdict {
  * Picks the feasible node with the fewest pods (a crude stand-in for the scoring plugins that
  * spread pods), ties broken by name so the choice is deterministic.
  */
-export function pickNode(pod: Pick<Pod, "spec">, nodes: readonly Node[], podsPerNode: ReadonlyMap<string, number>): Node | undefined {
+export function pickNode(
+  pod: Pick<Pod, "spec">,
+  nodes: readonly Node[],
+  podsPerNode: ReadonlyMap<string, number>,
+): Node | undefined {
   let best: Node | undefined;
   let bestCount = Infinity;
   for (const node of nodes) {

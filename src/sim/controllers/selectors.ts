@@ -29,7 +29,10 @@ export function matchesRequirement(labels: Record<string, string> | undefined, r
  * A null selector matches nothing and an empty one everything (PodDisruptionBudget semantics in
  * policy/v1, and what Deployments and DaemonSets require anyway).
  */
-export function matchesSelector(labels: Record<string, string> | undefined, selector: LabelSelector | undefined): boolean {
+export function matchesSelector(
+  labels: Record<string, string> | undefined,
+  selector: LabelSelector | undefined,
+): boolean {
   if (!selector) return false;
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
     if (labels?.[key] !== value) return false;

@@ -7,7 +7,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { certRotationResource } from "../../../src/api/certrotation.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
-import { AGENT, certRotation, condition, DAY_MS, quickSpec, rotateJobs, startOperator, waitForCr, waitForReported, type RunningOperator } from "./harness.ts";
+import {
+  AGENT,
+  certRotation,
+  condition,
+  DAY_MS,
+  quickSpec,
+  rotateJobs,
+  startOperator,
+  waitForCr,
+  waitForReported,
+  type RunningOperator,
+} from "./harness.ts";
 
 const sim = withSim();
 let operator: RunningOperator | undefined;
@@ -44,46 +55,96 @@ describe("certificate expiry alerts", () => {
     const warnAt = wholeSecondAfter(Date.now() + LEAD_MS);
     await moveExpiry(warnAt + 28 * DAY_MS);
     await port.create(certRotationResource, certRotation("alerts", spec));
-    await port.create(certRotationResource, certRotation("early", quickSpec({ renewBefore: "24h", warnBefore: "720h", criticalBefore: "360h" })));
+    await port.create(
+      certRotationResource,
+      certRotation("early", quickSpec({ renewBefore: "24h", warnBefore: "720h", criticalBefore: "360h" })),
+    );
 
     const before = await waitForCr(port, "alerts", (cr) => cr.status?.phase === "Idle", "the first status");
     expect(Date.now()).toBeLessThan(warnAt);
     expect(condition(before, "ExpiringSoon")).toMatchObject({ status: "False", reason: "NotExpiring" });
-    expect(await metricValue("rke2_lifecycle_certificates_expiring", 'certrotation="alerts",severity="warning"')).toBe(0);
+    expect(await metricValue("rke2_lifecycle_certificates_expiring", 'certrotation="alerts",severity="warning"')).toBe(
+      0,
+    );
     // The CertRotation configured with 30 days warns already.
-    const early = await waitForCr(port, "early", (cr) => condition(cr, "ExpiringSoon")?.status === "True", "the 30-day warning");
+    const early = await waitForCr(
+      port,
+      "early",
+      (cr) => condition(cr, "ExpiringSoon")?.status === "True",
+      "the 30-day warning",
+    );
     expect(condition(early, "ExpiringSoon")?.reason).toBe("ExpiringWarning");
 
-    const warned = await waitForCr(port, "alerts", (cr) => condition(cr, "ExpiringSoon")?.status === "True", "the 28-day warning", 15_000);
+    const warned = await waitForCr(
+      port,
+      "alerts",
+      (cr) => condition(cr, "ExpiringSoon")?.status === "True",
+      "the 28-day warning",
+      15_000,
+    );
     const flippedAt = Date.now();
     expect(flippedAt).toBeGreaterThanOrEqual(warnAt);
     expect(flippedAt - warnAt).toBeLessThan(2000);
     expect(condition(warned, "ExpiringSoon")?.reason).toBe("ExpiringWarning");
     expect(condition(warned, "ExpiringSoon")?.message).toContain("agent-1 agent/client-kube-proxy.crt");
-    expect(await metricValue("rke2_lifecycle_certificates_expiring", 'certrotation="alerts",severity="warning"')).toBe(1);
-    expect(await metricValue("rke2_lifecycle_certificates_expiring", 'certrotation="alerts",severity="critical"')).toBe(0);
+    expect(await metricValue("rke2_lifecycle_certificates_expiring", 'certrotation="alerts",severity="warning"')).toBe(
+      1,
+    );
+    expect(await metricValue("rke2_lifecycle_certificates_expiring", 'certrotation="alerts",severity="critical"')).toBe(
+      0,
+    );
     // What RKE2CertificateExpiringSoon evaluates: (notAfter - time()) < 28 d.
-    const notAfter = await metricValue("rke2_lifecycle_certificate_expiry_timestamp_seconds", 'node="agent-1",file="agent/client-kube-proxy.crt"');
+    const notAfter = await metricValue(
+      "rke2_lifecycle_certificate_expiry_timestamp_seconds",
+      'node="agent-1",file="agent/client-kube-proxy.crt"',
+    );
     expect(notAfter).toBe(Math.floor((warnAt + 28 * DAY_MS) / 1000));
     expect((notAfter ?? 0) - Date.now() / 1000).toBeLessThan(28 * 86400);
 
     const criticalAt = wholeSecondAfter(Date.now() + LEAD_MS);
     await moveExpiry(criticalAt + 14 * DAY_MS);
-    const stillWarning = await waitForCr(port, "alerts", (cr) => condition(cr, "ExpiringSoon")?.message.includes(new Date(criticalAt + 14 * DAY_MS).toISOString().slice(0, 16)) === true, "the new expiry in the warning");
+    const stillWarning = await waitForCr(
+      port,
+      "alerts",
+      (cr) =>
+        condition(cr, "ExpiringSoon")?.message.includes(
+          new Date(criticalAt + 14 * DAY_MS).toISOString().slice(0, 16),
+        ) === true,
+      "the new expiry in the warning",
+    );
     expect(Date.now()).toBeLessThan(criticalAt);
     expect(condition(stillWarning, "ExpiringSoon")?.reason).toBe("ExpiringWarning");
-    const critical = await waitForCr(port, "alerts", (cr) => condition(cr, "ExpiringSoon")?.reason === "ExpiringCritical", "the 14-day critical", 15_000);
+    const critical = await waitForCr(
+      port,
+      "alerts",
+      (cr) => condition(cr, "ExpiringSoon")?.reason === "ExpiringCritical",
+      "the 14-day critical",
+      15_000,
+    );
     expect(Date.now()).toBeGreaterThanOrEqual(criticalAt);
     expect(Date.now() - criticalAt).toBeLessThan(2000);
     expect(condition(critical, "ExpiringSoon")?.status).toBe("True");
-    await waitFor(async () => (await metricValue("rke2_lifecycle_certificates_expiring", 'certrotation="alerts",severity="critical"')) === 1, { what: "the critical metric" });
+    await waitFor(
+      async () =>
+        (await metricValue("rke2_lifecycle_certificates_expiring", 'certrotation="alerts",severity="critical"')) === 1,
+      { what: "the critical metric" },
+    );
     expect(critical.status?.phase).toBe("Idle");
     expect(await rotateJobs(port)).toEqual([]);
 
     // Renewed (as an rke2 restart would): both flip back.
     await moveExpiry(Date.now() + 365 * DAY_MS);
-    const cleared = await waitForCr(port, "alerts", (cr) => condition(cr, "ExpiringSoon")?.status === "False", "the alert to clear");
+    const cleared = await waitForCr(
+      port,
+      "alerts",
+      (cr) => condition(cr, "ExpiringSoon")?.status === "False",
+      "the alert to clear",
+    );
     expect(condition(cleared, "ExpiringSoon")?.reason).toBe("NotExpiring");
-    await waitFor(async () => (await metricValue("rke2_lifecycle_certificates_expiring", 'certrotation="alerts",severity="warning"')) === 0, { what: "the warning metric to clear" });
+    await waitFor(
+      async () =>
+        (await metricValue("rke2_lifecycle_certificates_expiring", 'certrotation="alerts",severity="warning"')) === 0,
+      { what: "the warning metric to clear" },
+    );
   }, 60_000);
 });

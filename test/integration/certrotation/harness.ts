@@ -29,7 +29,6 @@ export const AGENT = "/var/lib/rancher/rke2/agent";
 export const SERVERS = ["etcd-1", "server-1", "server-2", "cp-1"];
 export const AGENTS = ["agent-1", "agent-2", "agent-3"];
 
-
 export type { RunningOperator };
 
 /** One operator replica, as production runs it: every controller, the CertRotation one among them. */
@@ -46,7 +45,13 @@ export function quickSpec(overrides: CertRotationSpecInput = {}): CertRotationSp
   return { healthGate: { settle: "300ms", timeout: "20s" }, ...overrides };
 }
 
-export async function waitForCr(port: KubePort, name: string, predicate: (cr: CertRotation) => boolean, what: string, timeoutMs = 30_000): Promise<CertRotation> {
+export async function waitForCr(
+  port: KubePort,
+  name: string,
+  predicate: (cr: CertRotation) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<CertRotation> {
   let last: CertRotation | undefined;
   try {
     return await waitFor(
@@ -57,16 +62,28 @@ export async function waitForCr(port: KubePort, name: string, predicate: (cr: Ce
       { timeoutMs, intervalMs: 50, what },
     );
   } catch (err) {
-    throw new Error(`${err instanceof Error ? err.message : String(err)}; last status: ${JSON.stringify(last?.status)}`, { cause: err });
+    throw new Error(
+      `${err instanceof Error ? err.message : String(err)}; last status: ${JSON.stringify(last?.status)}`,
+      { cause: err },
+    );
   }
 }
 
-export function condition(cr: CertRotation | undefined, type: string): { status: string; reason: string; message: string } | undefined {
+export function condition(
+  cr: CertRotation | undefined,
+  type: string,
+): { status: string; reason: string; message: string } | undefined {
   return cr?.status?.conditions?.find((c) => c.type === type);
 }
 
 /** Waits until the node's inventory report shows `file` (an absolute sim path) expiring at `notAfterMs` (to the second). */
-export async function waitForReported(port: KubePort, node: string, file: string, notAfterMs: number, timeoutMs = 10_000): Promise<void> {
+export async function waitForReported(
+  port: KubePort,
+  node: string,
+  file: string,
+  notAfterMs: number,
+  timeoutMs = 10_000,
+): Promise<void> {
   const relative = relativeToDataDir(file);
   await waitFor(
     async () => {
@@ -79,7 +96,12 @@ export async function waitForReported(port: KubePort, node: string, file: string
 }
 
 export async function rotateJobs(port: KubePort): Promise<Job[]> {
-  return (await port.list<Job>(JOB_RESOURCE, { namespace: JOBS_NAMESPACE, labelSelector: "rke2-lifecycle.io/action=cert-rotate" })).items;
+  return (
+    await port.list<Job>(JOB_RESOURCE, {
+      namespace: JOBS_NAMESPACE,
+      labelSelector: "rke2-lifecycle.io/action=cert-rotate",
+    })
+  ).items;
 }
 
 export const nodeOf = (job: Job): string => job.metadata.labels?.[NODE_LABEL] ?? "";
@@ -110,7 +132,12 @@ export class ClaimTimeline {
       if (owner === undefined) this.holders.delete(name);
       else this.holders.set(name, owner);
     };
-    this.nodes.addHandler({ onAdd: onNode, onUpdate: (_, node) => { onNode(node); } });
+    this.nodes.addHandler({
+      onAdd: onNode,
+      onUpdate: (_, node) => {
+        onNode(node);
+      },
+    });
   }
 
   async start(): Promise<void> {
@@ -123,7 +150,9 @@ export class ClaimTimeline {
   }
 
   claimOrder(owner?: string): string[] {
-    return this.entries.filter((e) => e.kind === "claimed" && (owner === undefined || e.owner.startsWith(owner))).map((e) => e.node);
+    return this.entries
+      .filter((e) => e.kind === "claimed" && (owner === undefined || e.owner.startsWith(owner)))
+      .map((e) => e.node);
   }
 
   /** Largest number of claims held at once among `names` (by any owner matching `owner`). */
@@ -172,4 +201,3 @@ export function withOperatorAndTimeline(sim: () => Sim): () => { operator: Runni
     return running;
   };
 }
-

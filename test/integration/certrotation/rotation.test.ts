@@ -13,7 +13,21 @@ import { CLAIM_ANNOTATION, completionLabelKey } from "../../../src/rollout/claim
 import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-objects.ts";
 import { toolPath } from "../../support/tools.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
-import { AGENT, AGENTS, certRotation, condition, DAY_MS, nodeOf, quickSpec, rotateJobs, SERVERS, withOperatorAndTimeline, TLS, waitForCr, waitForReported } from "./harness.ts";
+import {
+  AGENT,
+  AGENTS,
+  certRotation,
+  condition,
+  DAY_MS,
+  nodeOf,
+  quickSpec,
+  rotateJobs,
+  SERVERS,
+  withOperatorAndTimeline,
+  TLS,
+  waitForCr,
+  waitForReported,
+} from "./harness.ts";
 
 const run = promisify(execFile);
 const sim = withSim();
@@ -29,11 +43,18 @@ describe("CertRotation on the simulated 7-node cluster", () => {
   it("rotates the three nodes whose certificates expire within renewBefore, servers one at a time, and confirms the new expiry", async () => {
     const port = sim().port;
     const startedAt = Date.now();
-    for (const [node, file] of EXPIRING) sim().cluster.setCertificateExpiry(node, file, new Date(startedAt + 20 * DAY_MS));
+    for (const [node, file] of EXPIRING)
+      sim().cluster.setCertificateExpiry(node, file, new Date(startedAt + 20 * DAY_MS));
     for (const [node, file] of EXPIRING) await waitForReported(port, node, file, startedAt + 20 * DAY_MS);
     await port.create(certRotationResource, certRotation("default", quickSpec({ renewBefore: "720h" })));
 
-    const done = await waitForCr(port, "default", (cr) => cr.status?.phase === "Idle" && condition(cr, "Ready")?.status === "True", "the rotation to finish", 90_000);
+    const done = await waitForCr(
+      port,
+      "default",
+      (cr) => cr.status?.phase === "Idle" && condition(cr, "Ready")?.status === "True",
+      "the rotation to finish",
+      90_000,
+    );
 
     // Only the three due nodes were touched; the servers one at a time, before the agent.
     const jobs = await rotateJobs(port);
@@ -41,13 +62,16 @@ describe("CertRotation on the simulated 7-node cluster", () => {
     const line = running().timeline;
     expect(line.claimOrder("CertRotation/")).toEqual(["server-1", "server-2", "agent-2"]);
     expect(line.maxClaimedAtOnce(SERVERS)).toBe(1);
-    const at = (kind: string, node: string): number => line.entries.find((e) => e.kind === kind && e.node === node)?.at ?? Number.NaN;
+    const at = (kind: string, node: string): number =>
+      line.entries.find((e) => e.kind === kind && e.node === node)?.at ?? Number.NaN;
     expect(at("claimed", "server-2")).toBeGreaterThanOrEqual(at("released", "server-1"));
     expect(at("claimed", "agent-2")).toBeGreaterThanOrEqual(at("released", "server-2"));
 
     // The sim renewed the files; the inventory reported them; the status shows a year out.
     for (const [node, file] of EXPIRING) {
-      const cert = sim().cluster.certificatesOf(node).find((c) => c.file === file);
+      const cert = sim()
+        .cluster.certificatesOf(node)
+        .find((c) => c.file === file);
       expect(cert?.notAfter).toBeGreaterThan(startedAt + 364 * DAY_MS);
     }
     const earliest = Date.parse(done.status?.earliestExpiry?.notAfter ?? "");
@@ -67,18 +91,38 @@ describe("CertRotation on the simulated 7-node cluster", () => {
     }
 
     // Events are recorded right after the status write that caused them.
-    const wanted = ["ExpiringWarning", "Rotating", "NodeStarted", "NodeSucceeded", "RotationConfirmed", "RotationComplete", "NotExpiring"];
-    const reasons = await waitFor(async () => {
-      const events = (await port.list<CoreEvent>(EVENT_RESOURCE, { namespace: "default" })).items.filter((e) => e.involvedObject.name === "default");
-      const seen = new Set(events.map((e) => e.reason));
-      return wanted.every((reason) => seen.has(reason)) && seen;
-    }, { what: "the rotation's events" });
+    const wanted = [
+      "ExpiringWarning",
+      "Rotating",
+      "NodeStarted",
+      "NodeSucceeded",
+      "RotationConfirmed",
+      "RotationComplete",
+      "NotExpiring",
+    ];
+    const reasons = await waitFor(
+      async () => {
+        const events = (await port.list<CoreEvent>(EVENT_RESOURCE, { namespace: "default" })).items.filter(
+          (e) => e.involvedObject.name === "default",
+        );
+        const seen = new Set(events.map((e) => e.reason));
+        return wanted.every((reason) => seen.has(reason)) && seen;
+      },
+      { what: "the rotation's events" },
+    );
     expect(reasons.has("AttemptFailed")).toBe(false);
 
     const metrics = await running().operator.metrics.registry.metrics();
-    const renewed = sim().cluster.certificatesOf("server-1").find((c) => c.file === `${TLS}/client-admin.crt`)?.notAfter ?? 0;
-    expect(metrics).toContain(`rke2_lifecycle_certificate_expiry_timestamp_seconds{node="server-1",file="server/tls/client-admin.crt"} ${Math.floor(renewed / 1000)}`);
-    expect(metrics).toContain('rke2_lifecycle_certificate_expiry_timestamp_seconds{node="agent-1",file="agent/server-ca.crt"}');
+    const renewed =
+      sim()
+        .cluster.certificatesOf("server-1")
+        .find((c) => c.file === `${TLS}/client-admin.crt`)?.notAfter ?? 0;
+    expect(metrics).toContain(
+      `rke2_lifecycle_certificate_expiry_timestamp_seconds{node="server-1",file="server/tls/client-admin.crt"} ${Math.floor(renewed / 1000)}`,
+    );
+    expect(metrics).toContain(
+      'rke2_lifecycle_certificate_expiry_timestamp_seconds{node="agent-1",file="agent/server-ca.crt"}',
+    );
     expect(metrics).toContain('rke2_lifecycle_certificates_expiring{certrotation="default",severity="warning"} 0');
     expect(metrics).toContain("rke2_lifecycle_disruption_lock_held 0");
     for (const agent of AGENTS.filter((a) => a !== "agent-2")) expect(jobs.map(nodeOf)).not.toContain(agent);

@@ -12,7 +12,16 @@ import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-object
 import type { ResourceType } from "../../../src/runtime/kube/types.ts";
 import { disruptionLockHolder } from "../../support/operator-config.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
-import { certRotation, condition, DAY_MS, quickSpec, TLS, waitForCr, waitForReported, withOperatorAndTimeline } from "./harness.ts";
+import {
+  certRotation,
+  condition,
+  DAY_MS,
+  quickSpec,
+  TLS,
+  waitForCr,
+  waitForReported,
+  withOperatorAndTimeline,
+} from "./harness.ts";
 
 const sim = withSim();
 const running = withOperatorAndTimeline(sim);
@@ -24,12 +33,22 @@ function plan(name: string): UpgradePlan {
     apiVersion: upgradePlanResource.apiVersion,
     kind: upgradePlanResource.kind,
     metadata: { name },
-    spec: { version: TO, healthGate: { settle: "300ms", timeout: "20s" }, snapshot: { required: false }, concurrency: { workers: 2 }, drain: { workers: { force: true, timeout: "30s" } } },
+    spec: {
+      version: TO,
+      healthGate: { settle: "300ms", timeout: "20s" },
+      snapshot: { required: false },
+      concurrency: { workers: 2 },
+      drain: { workers: { force: true, timeout: "30s" } },
+    },
   };
 }
 
 async function lockHeldBy(owner: string): Promise<void> {
-  await waitFor(async () => (await disruptionLockHolder(sim().port)) === owner, { timeoutMs: 30_000, intervalMs: 20, what: `${owner} to hold the disruption lock` });
+  await waitFor(async () => (await disruptionLockHolder(sim().port)) === owner, {
+    timeoutMs: 30_000,
+    intervalMs: 20,
+    what: `${owner} to hold the disruption lock`,
+  });
 }
 
 async function makeDue(node: string, file: string): Promise<void> {
@@ -58,11 +77,21 @@ describe("the disruption lock after its holder is deleted mid-rollout", () => {
     await makeDue("etcd-1", `${TLS}/etcd/peer-server-client.crt`);
     await port.create(upgradePlanResource, plan("deleted-plan"));
     await lockHeldBy("UpgradePlan/deleted-plan");
-    await waitFor(async () => (await unschedulable("etcd-1")) || undefined, { timeoutMs: 30_000, intervalMs: 20, what: "the plan to cordon etcd-1" });
+    await waitFor(async () => (await unschedulable("etcd-1")) || undefined, {
+      timeoutMs: 30_000,
+      intervalMs: 20,
+      what: "the plan to cordon etcd-1",
+    });
     await forceDelete(upgradePlanResource, "deleted-plan");
 
     await port.create(certRotationResource, certRotation("after-plan", quickSpec()));
-    const done = await waitForCr(port, "after-plan", (cr) => cr.status?.phase === "Idle" && condition(cr, "Ready")?.status === "True", "the rotation to finish", 60_000);
+    const done = await waitForCr(
+      port,
+      "after-plan",
+      (cr) => cr.status?.phase === "Idle" && condition(cr, "Ready")?.status === "True",
+      "the rotation to finish",
+      60_000,
+    );
 
     expect(holderChecks("upgradeplans", "deleted-plan")).toBeGreaterThan(0);
     expect(running().timeline.claimOrder("CertRotation/after-plan")).toEqual(["etcd-1"]);
@@ -77,22 +106,36 @@ describe("the disruption lock after its holder is deleted mid-rollout", () => {
     await makeDue("server-1", `${TLS}/client-admin.crt`);
     await port.create(certRotationResource, certRotation("deleted-rotation", quickSpec()));
     await lockHeldBy("CertRotation/deleted-rotation");
-    await waitFor(async () => (await unschedulable("server-1")) || undefined, { timeoutMs: 30_000, intervalMs: 20, what: "the rotation to cordon server-1" });
+    await waitFor(async () => (await unschedulable("server-1")) || undefined, {
+      timeoutMs: 30_000,
+      intervalMs: 20,
+      what: "the rotation to cordon server-1",
+    });
     await forceDelete(certRotationResource, "deleted-rotation");
 
     await port.create(upgradePlanResource, plan("after-rotation"));
     let last: UpgradePlan | undefined;
-    await waitFor(async () => (last = await port.get<UpgradePlan>(upgradePlanResource, "after-rotation"))?.status?.phase === "Succeeded", { timeoutMs: 120_000, intervalMs: 100, what: "the plan to succeed" }).catch((err: unknown) => {
+    await waitFor(
+      async () =>
+        (last = await port.get<UpgradePlan>(upgradePlanResource, "after-rotation"))?.status?.phase === "Succeeded",
+      { timeoutMs: 120_000, intervalMs: 100, what: "the plan to succeed" },
+    ).catch((err: unknown) => {
       throw new Error(`${String(err)}; last status: ${JSON.stringify(last?.status)}`);
     });
 
     expect(holderChecks("certrotations", "deleted-rotation")).toBeGreaterThan(0);
     const nodes = (await port.list<NodeObject>(NODE_RESOURCE)).items;
     expect(nodes.filter((node) => node.spec?.unschedulable === true).map((node) => node.metadata.name)).toEqual([]);
-    expect(nodes.filter((node) => node.status?.nodeInfo?.kubeletVersion !== TO).map((node) => node.metadata.name)).toEqual([]);
+    expect(
+      nodes.filter((node) => node.status?.nodeInfo?.kubeletVersion !== TO).map((node) => node.metadata.name),
+    ).toEqual([]);
     expect(running().timeline.claimOrder("UpgradePlan/after-rotation")).toContain("server-1");
     expect(await disruptionLockHolder(port)).toBeUndefined();
     // The dead claim on server-1 lingers (cordoned) until the plan reaches it; live owners never overlap.
-    expect(running().timeline.overlaps().filter((overlap) => !overlap.owners.includes("CertRotation/deleted-rotation"))).toEqual([]);
+    expect(
+      running()
+        .timeline.overlaps()
+        .filter((overlap) => !overlap.owners.includes("CertRotation/deleted-rotation")),
+    ).toEqual([]);
   }, 180_000);
 });

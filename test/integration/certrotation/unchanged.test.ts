@@ -11,7 +11,18 @@ import { EVENT_RESOURCE, type CoreEvent } from "../../../src/observability/event
 import { readClaim } from "../../../src/rollout/claim.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-objects.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
-import { certRotation, condition, DAY_MS, nodeOf, quickSpec, rotateJobs, withOperatorAndTimeline, TLS, waitForCr, waitForReported } from "./harness.ts";
+import {
+  certRotation,
+  condition,
+  DAY_MS,
+  nodeOf,
+  quickSpec,
+  rotateJobs,
+  withOperatorAndTimeline,
+  TLS,
+  waitForCr,
+  waitForReported,
+} from "./harness.ts";
 
 const sim = withSim();
 const running = withOperatorAndTimeline(sim);
@@ -24,9 +35,18 @@ describe("a rotation that does not renew the due certificate", () => {
     const due = Date.now() + 20 * DAY_MS;
     sim().cluster.setCertificateExpiry("cp-1", KCM, new Date(due));
     await waitForReported(port, "cp-1", KCM, due);
-    await port.create(certRotationResource, certRotation("etcd-only", quickSpec({ services: ["etcd"], healthGate: { settle: "300ms", timeout: "3s" } })));
+    await port.create(
+      certRotationResource,
+      certRotation("etcd-only", quickSpec({ services: ["etcd"], healthGate: { settle: "300ms", timeout: "3s" } })),
+    );
 
-    const halted = await waitForCr(port, "etcd-only", (cr) => cr.status?.phase === "Degraded", "the rotation to halt", 60_000);
+    const halted = await waitForCr(
+      port,
+      "etcd-only",
+      (cr) => cr.status?.phase === "Degraded",
+      "the rotation to halt",
+      60_000,
+    );
     expect(condition(halted, "Degraded")).toMatchObject({ status: "True", reason: "RotationFailed" });
     expect(condition(halted, "Ready")?.message).toContain("change spec.trigger to retry");
     const failed = halted.status?.nodes?.find((n) => n.name === "cp-1");
@@ -40,26 +60,59 @@ describe("a rotation that does not renew the due certificate", () => {
     // Job of the first attempt was removed before the second ran; the certificate is unchanged.
     expect(running().timeline.claimOrder("CertRotation/")).toEqual(["cp-1", "cp-1", "cp-1"]);
     expect((await rotateJobs(port)).map(nodeOf)).toEqual(["cp-1"]);
-    expect(sim().cluster.certificatesOf("cp-1").find((c) => c.file === KCM)?.notAfter).toBe(due);
-    const reasons = await waitFor(async () => {
-      const events = (await port.list<CoreEvent>(EVENT_RESOURCE, { namespace: "default" })).items.filter((e) => e.involvedObject.name === "etcd-only");
-      const seen = new Set(events.map((e) => e.reason));
-      return seen.has("RotationFailed") && seen;
-    }, { what: "the failure events" });
+    expect(
+      sim()
+        .cluster.certificatesOf("cp-1")
+        .find((c) => c.file === KCM)?.notAfter,
+    ).toBe(due);
+    const reasons = await waitFor(
+      async () => {
+        const events = (await port.list<CoreEvent>(EVENT_RESOURCE, { namespace: "default" })).items.filter(
+          (e) => e.involvedObject.name === "etcd-only",
+        );
+        const seen = new Set(events.map((e) => e.reason));
+        return seen.has("RotationFailed") && seen;
+      },
+      { what: "the failure events" },
+    );
     expect(reasons).toContain("AttemptFailed");
     expect(reasons).not.toContain("RotationConfirmed");
 
     // The fix: rotate every service, and a new trigger to retry.
     await port.mergePatch(certRotationResource, "etcd-only", { spec: { services: null, trigger: "retry-1" } });
-    const fixed = await waitForCr(port, "etcd-only", (cr) => cr.status?.lastTrigger === "retry-1" && cr.status.phase === "Idle", "the retry to rotate every node", 90_000);
+    const fixed = await waitForCr(
+      port,
+      "etcd-only",
+      (cr) => cr.status?.lastTrigger === "retry-1" && cr.status.phase === "Idle",
+      "the retry to rotate every node",
+      90_000,
+    );
     expect(condition(fixed, "Ready")?.status).toBe("True");
     expect(condition(fixed, "Degraded")?.status).toBe("False");
-    expect(sim().cluster.certificatesOf("cp-1").find((c) => c.file === KCM)?.notAfter).toBeGreaterThan(Date.now() + 360 * DAY_MS);
+    expect(
+      sim()
+        .cluster.certificatesOf("cp-1")
+        .find((c) => c.file === KCM)?.notAfter,
+    ).toBeGreaterThan(Date.now() + 360 * DAY_MS);
     // A trigger rotates every selected node once: cp-1 under the claim it kept since it failed
     // (retargeted), the others claimed anew, the etcd members in order.
     const retry = running().timeline.claimOrder("CertRotation/").slice(3);
-    expect(new Set([...retry, "cp-1"])).toEqual(new Set(["etcd-1", "server-1", "server-2", "cp-1", "agent-1", "agent-2", "agent-3"]));
-    expect(retry.filter((n) => ["etcd-1", "server-1", "server-2"].includes(n))).toEqual(["etcd-1", "server-1", "server-2"]);
-    expect((await rotateJobs(port)).map(nodeOf).sort()).toEqual(["agent-1", "agent-2", "agent-3", "cp-1", "etcd-1", "server-1", "server-2"]);
+    expect(new Set([...retry, "cp-1"])).toEqual(
+      new Set(["etcd-1", "server-1", "server-2", "cp-1", "agent-1", "agent-2", "agent-3"]),
+    );
+    expect(retry.filter((n) => ["etcd-1", "server-1", "server-2"].includes(n))).toEqual([
+      "etcd-1",
+      "server-1",
+      "server-2",
+    ]);
+    expect((await rotateJobs(port)).map(nodeOf).sort()).toEqual([
+      "agent-1",
+      "agent-2",
+      "agent-3",
+      "cp-1",
+      "etcd-1",
+      "server-1",
+      "server-2",
+    ]);
   }, 150_000);
 });

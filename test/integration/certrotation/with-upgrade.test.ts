@@ -9,7 +9,18 @@ import { certRotationResource } from "../../../src/api/certrotation.ts";
 import { upgradePlanResource, type UpgradePlan } from "../../../src/api/upgradeplan.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-objects.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
-import { certRotation, condition, DAY_MS, nodeOf, quickSpec, rotateJobs, TLS, waitForCr, waitForReported, withOperatorAndTimeline } from "./harness.ts";
+import {
+  certRotation,
+  condition,
+  DAY_MS,
+  nodeOf,
+  quickSpec,
+  rotateJobs,
+  TLS,
+  waitForCr,
+  waitForReported,
+  withOperatorAndTimeline,
+} from "./harness.ts";
 
 const sim = withSim();
 const running = withOperatorAndTimeline(sim);
@@ -31,12 +42,30 @@ describe("CertRotation and UpgradePlan together", () => {
       apiVersion: upgradePlanResource.apiVersion,
       kind: upgradePlanResource.kind,
       metadata: { name: "to-1-31" },
-      spec: { version: TO, healthGate: { settle: "300ms", timeout: "20s" }, snapshot: { required: false }, concurrency: { workers: 2 }, drain: { workers: { force: true, timeout: "30s" } } },
+      spec: {
+        version: TO,
+        healthGate: { settle: "300ms", timeout: "20s" },
+        snapshot: { required: false },
+        concurrency: { workers: 2 },
+        drain: { workers: { force: true, timeout: "30s" } },
+      },
     };
-    await Promise.all([port.create(certRotationResource, certRotation("default", quickSpec())), port.create(upgradePlanResource, plan)]);
+    await Promise.all([
+      port.create(certRotationResource, certRotation("default", quickSpec())),
+      port.create(upgradePlanResource, plan),
+    ]);
 
-    await waitFor(async () => (await port.get<UpgradePlan>(upgradePlanResource, "to-1-31"))?.status?.phase === "Succeeded", { timeoutMs: 120_000, intervalMs: 100, what: "the upgrade to succeed" });
-    const done = await waitForCr(port, "default", (cr) => cr.status?.phase === "Idle" && condition(cr, "Ready")?.status === "True", "the rotation to finish", 60_000);
+    await waitFor(
+      async () => (await port.get<UpgradePlan>(upgradePlanResource, "to-1-31"))?.status?.phase === "Succeeded",
+      { timeoutMs: 120_000, intervalMs: 100, what: "the upgrade to succeed" },
+    );
+    const done = await waitForCr(
+      port,
+      "default",
+      (cr) => cr.status?.phase === "Idle" && condition(cr, "Ready")?.status === "True",
+      "the rotation to finish",
+      60_000,
+    );
 
     const line = running().timeline;
     // Both disrupted nodes, never at the same time.
@@ -44,7 +73,9 @@ describe("CertRotation and UpgradePlan together", () => {
     expect(line.claimOrder("UpgradePlan/")).toHaveLength(7);
     expect(line.overlaps()).toEqual([]);
     // Every node is back in service (a claim clobbered mid-race would leave one cordoned).
-    const cordoned = (await port.list<NodeObject>(NODE_RESOURCE)).items.filter((node) => node.spec?.unschedulable === true);
+    const cordoned = (await port.list<NodeObject>(NODE_RESOURCE)).items.filter(
+      (node) => node.spec?.unschedulable === true,
+    );
     expect(cordoned.map((node) => node.metadata.name)).toEqual([]);
     expect((await rotateJobs(port)).map(nodeOf).sort()).toEqual(["cp-1", "server-1"]);
     expect(Date.parse(done.status?.earliestExpiry?.notAfter ?? "")).toBeGreaterThan(now + 300 * DAY_MS);

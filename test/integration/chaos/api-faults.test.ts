@@ -11,7 +11,16 @@ import { upgradePlanResource } from "../../../src/api/upgradeplan.ts";
 import { itOnSim } from "../../support/lanes.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
 import { getPolicy, policy } from "../etcdsnapshotpolicy/harness.ts";
-import { createLocalSnapshotPolicy, nodeOf, plan, quickSpec, Timeline, TO, upgradeJobs, waitForPlan } from "../upgradeplan/harness.ts";
+import {
+  createLocalSnapshotPolicy,
+  nodeOf,
+  plan,
+  quickSpec,
+  Timeline,
+  TO,
+  upgradeJobs,
+  waitForPlan,
+} from "../upgradeplan/harness.ts";
 import { Replica } from "./replica.ts";
 
 const sim = withSim();
@@ -21,33 +30,66 @@ afterAll(async () => {
 });
 
 describe("chaos: API faults", () => {
-  itOnSim("faultInjection")("5 % of requests fail and watches drop every 3 s: the upgrade and a triggered snapshot converge", async () => {
-    const apiServer = sim().apiServer;
-    if (!apiServer) throw new Error("sim lane only");
-    const timeline = new Timeline(sim().port);
-    await timeline.start();
-    try {
-      await createLocalSnapshotPolicy(sim().port, "local");
-      await sim().port.create(etcdSnapshotPolicyResource, policy("on-demand", { schedule: "0 0 1 1 *", suspend: true, trigger: "chaos" }));
-      Object.assign(apiServer.faults, { errorRate: 0.05, faultyClient: "rke2-lifecycle-operator", dropWatchEverySeconds: 3 });
-      const replica = new Replica("faulty-0", sim().operatorKubeconfigPath);
-      replicas.push(replica);
-      await sim().port.create(upgradePlanResource, plan("faulty", quickSpec({ snapshot: { required: true, policyRef: "local" } })));
+  itOnSim("faultInjection")(
+    "5 % of requests fail and watches drop every 3 s: the upgrade and a triggered snapshot converge",
+    async () => {
+      const apiServer = sim().apiServer;
+      if (!apiServer) throw new Error("sim lane only");
+      const timeline = new Timeline(sim().port);
+      await timeline.start();
+      try {
+        await createLocalSnapshotPolicy(sim().port, "local");
+        await sim().port.create(
+          etcdSnapshotPolicyResource,
+          policy("on-demand", { schedule: "0 0 1 1 *", suspend: true, trigger: "chaos" }),
+        );
+        Object.assign(apiServer.faults, {
+          errorRate: 0.05,
+          faultyClient: "rke2-lifecycle-operator",
+          dropWatchEverySeconds: 3,
+        });
+        const replica = new Replica("faulty-0", sim().operatorKubeconfigPath);
+        replicas.push(replica);
+        await sim().port.create(
+          upgradePlanResource,
+          plan("faulty", quickSpec({ snapshot: { required: true, policyRef: "local" } })),
+        );
 
-      const done = await waitForPlan(sim().port, "faulty", (p) => p.status?.phase === "Succeeded", "the upgrade to converge", 180_000);
-      expect(done.status?.targetVersion).toBe(TO);
-      const snapshot = await waitFor(async () => {
-        const current = await getPolicy(sim().port, "on-demand");
-        return current?.status?.lastTrigger === "chaos" && current.status.lastSuccessfulSnapshot ? current : undefined;
-      }, { timeoutMs: 60_000, what: "the triggered snapshot" });
-      expect(snapshot.status?.consecutiveFailures ?? 0).toBe(0);
-      expect(apiServer.requests.count({ client: "rke2-lifecycle-operator" })).toBeGreaterThan(100);
+        const done = await waitForPlan(
+          sim().port,
+          "faulty",
+          (p) => p.status?.phase === "Succeeded",
+          "the upgrade to converge",
+          180_000,
+        );
+        expect(done.status?.targetVersion).toBe(TO);
+        const snapshot = await waitFor(
+          async () => {
+            const current = await getPolicy(sim().port, "on-demand");
+            return current?.status?.lastTrigger === "chaos" && current.status.lastSuccessfulSnapshot
+              ? current
+              : undefined;
+          },
+          { timeoutMs: 60_000, what: "the triggered snapshot" },
+        );
+        expect(snapshot.status?.consecutiveFailures ?? 0).toBe(0);
+        expect(apiServer.requests.count({ client: "rke2-lifecycle-operator" })).toBeGreaterThan(100);
 
-      expect((await upgradeJobs(sim().port)).map(nodeOf).sort()).toEqual(["agent-1", "agent-2", "agent-3", "cp-1", "etcd-1", "server-1", "server-2"]);
-      expect(timeline.maxEtcdDown).toBeLessThanOrEqual(1);
-    } finally {
-      Object.assign(apiServer.faults, { errorRate: 0, faultyClient: "", dropWatchEverySeconds: 0 });
-      await timeline.stop();
-    }
-  }, 300_000);
+        expect((await upgradeJobs(sim().port)).map(nodeOf).sort()).toEqual([
+          "agent-1",
+          "agent-2",
+          "agent-3",
+          "cp-1",
+          "etcd-1",
+          "server-1",
+          "server-2",
+        ]);
+        expect(timeline.maxEtcdDown).toBeLessThanOrEqual(1);
+      } finally {
+        Object.assign(apiServer.faults, { errorRate: 0, faultyClient: "", dropWatchEverySeconds: 0 });
+        await timeline.stop();
+      }
+    },
+    300_000,
+  );
 });

@@ -11,8 +11,30 @@ import { upgradePlanResource } from "../../../src/api/upgradeplan.ts";
 import { readClaim } from "../../../src/rollout/claim.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-objects.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
-import { AGENT, AGENTS, certRotation, DAY_MS, nodeOf as rotatedNode, quickSpec as rotationSpec, rotateJobs, SERVERS, TLS, waitForCr, waitForReported } from "../certrotation/harness.ts";
-import { getPlan, imageOf, nodeOf, plan, quickSpec, Timeline, TO, upgradeJobs, waitForPlan } from "../upgradeplan/harness.ts";
+import {
+  AGENT,
+  AGENTS,
+  certRotation,
+  DAY_MS,
+  nodeOf as rotatedNode,
+  quickSpec as rotationSpec,
+  rotateJobs,
+  SERVERS,
+  TLS,
+  waitForCr,
+  waitForReported,
+} from "../certrotation/harness.ts";
+import {
+  getPlan,
+  imageOf,
+  nodeOf,
+  plan,
+  quickSpec,
+  Timeline,
+  TO,
+  upgradeJobs,
+  waitForPlan,
+} from "../upgradeplan/harness.ts";
 import { Replica } from "./replica.ts";
 
 const SEED = 13;
@@ -39,7 +61,6 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 
 /**
  * Starts a replica, waits for it to lead, kills it with SIGKILL a seeded moment later, KILLS
@@ -68,21 +89,35 @@ describe("chaos: kill storm", () => {
     await timeline.start();
     try {
       await sim().port.create(upgradePlanResource, plan("storm", quickSpec()));
-      const progressAtKill = await killStorm(SEED, async () => (await getPlan(sim().port, "storm"))?.status?.progress ?? "");
+      const progressAtKill = await killStorm(
+        SEED,
+        async () => (await getPlan(sim().port, "storm"))?.status?.progress ?? "",
+      );
       const last = new Replica(IDENTITY, sim().operatorKubeconfigPath);
       replicas.push(last);
-      const done = await waitForPlan(sim().port, "storm", (p) => p.status?.phase === "Succeeded", "the rollout to complete", 120_000);
+      const done = await waitForPlan(
+        sim().port,
+        "storm",
+        (p) => p.status?.phase === "Succeeded",
+        "the rollout to complete",
+        120_000,
+      );
       expect(done.status?.targetVersion).toBe(TO);
       // The storm hit the rollout, not a finished plan.
       const finished = `${ALL_NODES.length}/${ALL_NODES.length}`;
-      expect([progressAtKill, progressAtKill.filter((p) => p !== finished).length >= KILLS / 2]).toEqual([progressAtKill, true]);
+      expect([progressAtKill, progressAtKill.filter((p) => p !== finished).length >= KILLS / 2]).toEqual([
+        progressAtKill,
+        true,
+      ]);
 
       const jobs = await upgradeJobs(sim().port);
       expect(jobs.map(nodeOf).sort()).toEqual(ALL_NODES);
       expect(new Set(jobs.map(imageOf)).size).toBe(1);
       const nodes = (await sim().port.list<NodeObject>(NODE_RESOURCE)).items;
       expect(nodes.filter((node) => node.spec?.unschedulable === true).map((node) => node.metadata.name)).toEqual([]);
-      expect(nodes.filter((node) => readClaim(node.metadata.annotations) !== undefined).map((node) => node.metadata.name)).toEqual([]);
+      expect(
+        nodes.filter((node) => readClaim(node.metadata.annotations) !== undefined).map((node) => node.metadata.name),
+      ).toEqual([]);
       expect(timeline.maxEtcdDown).toBeLessThanOrEqual(1);
       expect(timeline.maxClaimedAtOnce(ALL_NODES)).toBe(1);
       expect(timeline.jobOrder()).toHaveLength(ALL_NODES.length);
@@ -96,7 +131,8 @@ describe("chaos: kill storm", () => {
     const timeline = new Timeline(sim().port);
     await timeline.start();
     try {
-      const expiring = (node: string): string => (AGENTS.includes(node) ? `${AGENT}/client-kubelet.crt` : `${TLS}/client-admin.crt`);
+      const expiring = (node: string): string =>
+        AGENTS.includes(node) ? `${AGENT}/client-kubelet.crt` : `${TLS}/client-admin.crt`;
       const expiresAt = Date.now() + 20 * DAY_MS;
       for (const node of ALL_NODES) sim().cluster.setCertificateExpiry(node, expiring(node), new Date(expiresAt));
       for (const node of ALL_NODES) await waitForReported(sim().port, node, expiring(node), expiresAt);
@@ -104,15 +140,26 @@ describe("chaos: kill storm", () => {
       const progressAtKill = await killStorm(SEED + 1, async () => String((await rotateJobs(sim().port)).length));
       const last = new Replica(IDENTITY, sim().operatorKubeconfigPath);
       replicas.push(last);
-      const done = await waitForCr(sim().port, "storm", (cr) => cr.status?.phase === "Idle" && cr.status.summary?.expiringSoon === 0, "the rotation to finish", 120_000);
+      const done = await waitForCr(
+        sim().port,
+        "storm",
+        (cr) => cr.status?.phase === "Idle" && cr.status.summary?.expiringSoon === 0,
+        "the rotation to finish",
+        120_000,
+      );
       expect(done.status?.summary).toMatchObject({ nodes: 7, expiringSoon: 0, rotating: 0, failed: 0 });
       // The storm hit the rotation: kills before every node had its Job.
-      expect([progressAtKill, progressAtKill.filter((jobs) => Number(jobs) < ALL_NODES.length).length >= KILLS / 2]).toEqual([progressAtKill, true]);
+      expect([
+        progressAtKill,
+        progressAtKill.filter((jobs) => Number(jobs) < ALL_NODES.length).length >= KILLS / 2,
+      ]).toEqual([progressAtKill, true]);
 
       expect((await rotateJobs(sim().port)).map(rotatedNode).sort()).toEqual(ALL_NODES);
       const nodes = (await sim().port.list<NodeObject>(NODE_RESOURCE)).items;
       expect(nodes.filter((node) => node.spec?.unschedulable === true).map((node) => node.metadata.name)).toEqual([]);
-      expect(nodes.filter((node) => readClaim(node.metadata.annotations) !== undefined).map((node) => node.metadata.name)).toEqual([]);
+      expect(
+        nodes.filter((node) => readClaim(node.metadata.annotations) !== undefined).map((node) => node.metadata.name),
+      ).toEqual([]);
       expect(timeline.maxEtcdDown).toBeLessThanOrEqual(1);
       expect(timeline.maxClaimedAtOnce(SERVERS)).toBe(1);
       await last.stop();

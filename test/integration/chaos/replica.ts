@@ -28,14 +28,22 @@ export class Replica {
   constructor(identity: string, kubeconfigPath: string) {
     this.identity = identity;
     const flags = [
-      "--kubeconfig", kubeconfigPath,
-      "--namespace", OPERATOR_NAMESPACE,
-      "--jobs-namespace", JOBS_NAMESPACE,
-      "--listen-port", "0",
-      "--lease-name", CHAOS_LEASE,
-      "--lease-duration-seconds", String(LEASE_TIMING.leaseDurationSeconds),
-      "--renew-deadline-seconds", String(LEASE_TIMING.renewDeadlineSeconds),
-      "--retry-period-seconds", String(LEASE_TIMING.retryPeriodSeconds),
+      "--kubeconfig",
+      kubeconfigPath,
+      "--namespace",
+      OPERATOR_NAMESPACE,
+      "--jobs-namespace",
+      JOBS_NAMESPACE,
+      "--listen-port",
+      "0",
+      "--lease-name",
+      CHAOS_LEASE,
+      "--lease-duration-seconds",
+      String(LEASE_TIMING.leaseDurationSeconds),
+      "--renew-deadline-seconds",
+      String(LEASE_TIMING.renewDeadlineSeconds),
+      "--retry-period-seconds",
+      String(LEASE_TIMING.retryPeriodSeconds),
     ];
     this.process = spawn(process.execPath, [join(REPO_ROOT, "src/main.ts"), "operator", ...flags], {
       cwd: REPO_ROOT,

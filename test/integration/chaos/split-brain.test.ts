@@ -27,16 +27,28 @@ describe("chaos: split brain", () => {
     const timeline = new Timeline(sim().port);
     await timeline.start();
     try {
-      replicas.push(new Replica("replica-a", sim().operatorKubeconfigPath), new Replica("replica-b", sim().operatorKubeconfigPath));
-      const firstHolder = await waitFor(async () => (await leaseHolder(sim().port)) || undefined, { timeoutMs: 30_000, what: "a leader" });
+      replicas.push(
+        new Replica("replica-a", sim().operatorKubeconfigPath),
+        new Replica("replica-b", sim().operatorKubeconfigPath),
+      );
+      const firstHolder = await waitFor(async () => (await leaseHolder(sim().port)) || undefined, {
+        timeoutMs: 30_000,
+        what: "a leader",
+      });
       const leader = replicas.find((replica) => replica.identity === firstHolder);
       const standby = replicas.find((replica) => replica.identity !== firstHolder);
       if (!leader || !standby) throw new Error(`unexpected holder ${firstHolder}`);
 
       await sim().port.create(upgradePlanResource, plan("split-brain", quickSpec()));
-      await waitFor(async () => (await upgradeJobs(sim().port)).length > 0, { timeoutMs: 30_000, what: "the rollout to start" });
+      await waitFor(async () => (await upgradeJobs(sim().port)).length > 0, {
+        timeoutMs: 30_000,
+        what: "the rollout to start",
+      });
       leader.signal("SIGSTOP");
-      await waitFor(async () => (await leaseHolder(sim().port)) === standby.identity, { timeoutMs: 30_000, what: "the standby to take over" });
+      await waitFor(async () => (await leaseHolder(sim().port)) === standby.identity, {
+        timeoutMs: 30_000,
+        what: "the standby to take over",
+      });
       // Let the new leader act for a while, and the old one stay frozen well past its lease.
       await sleep(LEASE_TIMING.leaseDurationSeconds * 1000);
       const thawedAt = Date.now();
@@ -44,7 +56,13 @@ describe("chaos: split brain", () => {
       // client-go's convention: a replica that lost its lease exits (code 1) and is restarted.
       expect(await waitFor(() => leader.exitCode(), { timeoutMs: 20_000, what: "the old leader to exit" })).toBe(1);
 
-      const done = await waitForPlan(sim().port, "split-brain", (p) => p.status?.phase === "Succeeded", "the rollout to complete", 120_000);
+      const done = await waitForPlan(
+        sim().port,
+        "split-brain",
+        (p) => p.status?.phase === "Succeeded",
+        "the rollout to complete",
+        120_000,
+      );
       expect(done.status?.phase).toBe("Succeeded");
       expect([leader.identity, mutatingRequestsOf(sim(), leader.userAgent, thawedAt)]).toEqual([leader.identity, []]);
       expect(mutatingRequestsOf(sim(), standby.userAgent, 0).length).toBeGreaterThan(0);
@@ -53,9 +71,19 @@ describe("chaos: split brain", () => {
       // 1: never more than one etcd member down. 2: one node disrupted at a time (no other owner
       // here, so the lock is the plan's). 5: one Job per node and target, no node repeated.
       expect(timeline.maxEtcdDown).toBeLessThanOrEqual(1);
-      expect(timeline.maxClaimedAtOnce(["etcd-1", "server-1", "server-2", "cp-1", "agent-1", "agent-2", "agent-3"])).toBe(1);
+      expect(
+        timeline.maxClaimedAtOnce(["etcd-1", "server-1", "server-2", "cp-1", "agent-1", "agent-2", "agent-3"]),
+      ).toBe(1);
       const jobs = await upgradeJobs(sim().port);
-      expect(jobs.map(nodeOf).sort()).toEqual(["agent-1", "agent-2", "agent-3", "cp-1", "etcd-1", "server-1", "server-2"]);
+      expect(jobs.map(nodeOf).sort()).toEqual([
+        "agent-1",
+        "agent-2",
+        "agent-3",
+        "cp-1",
+        "etcd-1",
+        "server-1",
+        "server-2",
+      ]);
       expect(timeline.jobOrder()).toHaveLength(7);
       expect(done.status?.targetVersion).toBe(TO);
     } finally {

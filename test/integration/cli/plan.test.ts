@@ -116,7 +116,9 @@ describe("rke2-lifecycle plan", () => {
       KUBECONFIG: sim().kubeconfigPath,
     });
     expect(wrongContext.code).toBe(1);
-    expect(wrongContext.err).toMatch(/^rke2-lifecycle plan: --context: context "elsewhere" is not defined in KUBECONFIG \(/);
+    expect(wrongContext.err).toMatch(
+      /^rke2-lifecycle plan: --context: context "elsewhere" is not defined in KUBECONFIG \(/,
+    );
   }, 60_000);
 
   it("works as a kubectl plugin: kubectl rke2 plan ...", async () => {

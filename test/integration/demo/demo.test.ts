@@ -16,7 +16,11 @@ it("upgrades the 7-node simulated cluster tier by tier, one etcd member at a tim
     },
   };
   const kubeconfig = join(mkdtempSync(join(tmpdir(), "demo-")), "kubeconfig");
-  const code = await main(["demo", "--time-scale", "0.02", "--timeout", "120", "--kubeconfig-out", kubeconfig, "--log-level", "silent"], {}, io);
+  const code = await main(
+    ["demo", "--time-scale", "0.02", "--timeout", "120", "--kubeconfig-out", kubeconfig, "--log-level", "silent"],
+    {},
+    io,
+  );
   expect(out).toContain(`export KUBECONFIG=${kubeconfig}`);
   expect(out).toContain("done: every node runs v1.31.4+rke2r1");
   const order = /order observed: (.*)/.exec(out)?.[1]?.split(" -> ") ?? [];

@@ -10,7 +10,17 @@ import { etcdSnapshotPolicyResource } from "../../../src/api/etcdsnapshotpolicy.
 import { credentialsCopyName } from "../../../src/controllers/etcdsnapshotpolicy/desired.ts";
 import { SECRET_RESOURCE, type Secret } from "../../../src/storage/credentials.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
-import { condition, FastClock, getPolicy, JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorRequests, policy, startController, type RunningController } from "./harness.ts";
+import {
+  condition,
+  FastClock,
+  getPolicy,
+  JOBS_NAMESPACE,
+  OPERATOR_NAMESPACE,
+  operatorRequests,
+  policy,
+  startController,
+  type RunningController,
+} from "./harness.ts";
 import { S3RVER_KEY, startLoopbackS3, type LoopbackS3 } from "./loopback-s3.ts";
 
 const BUCKET = "backups";
@@ -31,7 +41,13 @@ async function copyInJobsNamespace(): Promise<Secret | undefined> {
 }
 
 function patchesOfCopy(): number {
-  return operatorRequests(sim(), { verb: "patch", group: "", resource: "secrets", namespace: JOBS_NAMESPACE, name: COPY });
+  return operatorRequests(sim(), {
+    verb: "patch",
+    group: "",
+    resource: "secrets",
+    namespace: JOBS_NAMESPACE,
+    name: COPY,
+  });
 }
 
 beforeAll(async () => {
@@ -53,28 +69,50 @@ describe("EtcdSnapshotPolicy credentials Secret copy", () => {
   it("patches the copy in the jobs namespace when the source Secret changes, and the operator's client uses the new keys", async () => {
     // A schedule that does not fire during the test: what is exercised is the storage check,
     // which (while storage is down) runs every minute, re-reading the Secret each time.
-    await sim().port.create(etcdSnapshotPolicyResource, policy("rotating", {
-      schedule: "0 0 1 1 *",
-      s3: { bucket: BUCKET, endpoint: s3?.endpoint ?? "", insecure: true, bucketLookup: "path", credentialsSecret: SOURCE },
-    }));
+    await sim().port.create(
+      etcdSnapshotPolicyResource,
+      policy("rotating", {
+        schedule: "0 0 1 1 *",
+        s3: {
+          bucket: BUCKET,
+          endpoint: s3?.endpoint ?? "",
+          insecure: true,
+          bucketLookup: "path",
+          credentialsSecret: SOURCE,
+        },
+      }),
+    );
 
     // The old keys: copied as they are (without the unrelated key), and refused by the bucket.
-    const before = await waitFor(async () => {
-      const current = await getPolicy(sim().port, "rotating");
-      return condition(current, "StorageAvailable")?.status === "False" ? current : undefined;
-    }, { timeoutMs: 20_000, what: "storage unavailable with the retired keys" });
-    expect(before.status?.storage?.message).toMatch(new RegExp(`^access to bucket ${BUCKET} denied \\(403 \\w+\\): check the credentials Secret`));
+    const before = await waitFor(
+      async () => {
+        const current = await getPolicy(sim().port, "rotating");
+        return condition(current, "StorageAvailable")?.status === "False" ? current : undefined;
+      },
+      { timeoutMs: 20_000, what: "storage unavailable with the retired keys" },
+    );
+    expect(before.status?.storage?.message).toMatch(
+      new RegExp(`^access to bucket ${BUCKET} denied \\(403 \\w+\\): check the credentials Secret`),
+    );
     const original = await copyInJobsNamespace();
     expect(original?.data).toEqual(OLD);
     const patchesBefore = patchesOfCopy();
 
     // The user rotates the keys (and drops the session token) in the source Secret.
-    await sim().port.mergePatch<Secret>(SECRET_RESOURCE, SOURCE, { data: { ...NEW, sessionToken: null } }, OPERATOR_NAMESPACE);
+    await sim().port.mergePatch<Secret>(
+      SECRET_RESOURCE,
+      SOURCE,
+      { data: { ...NEW, sessionToken: null } },
+      OPERATOR_NAMESPACE,
+    );
 
-    const rotated = await waitFor(async () => {
-      const copy = await copyInJobsNamespace();
-      return copy?.data?.accessKey === NEW.accessKey ? copy : undefined;
-    }, { timeoutMs: 20_000, what: "the copy to carry the new keys" });
+    const rotated = await waitFor(
+      async () => {
+        const copy = await copyInJobsNamespace();
+        return copy?.data?.accessKey === NEW.accessKey ? copy : undefined;
+      },
+      { timeoutMs: 20_000, what: "the copy to carry the new keys" },
+    );
     expect(rotated.data).toEqual(NEW);
     // Patched in place, not replaced: the Jobs' reference and the owner reference stay valid.
     expect(rotated.metadata.uid).toBe(original?.metadata.uid);
@@ -84,12 +122,18 @@ describe("EtcdSnapshotPolicy credentials Secret copy", () => {
     expect(patchesAfter).toBeGreaterThan(patchesBefore);
 
     // The operator's own S3 client picks up the new keys as well: the bucket lets it in.
-    const recovered = await waitFor(async () => {
-      const current = await getPolicy(sim().port, "rotating");
-      return condition(current, "StorageAvailable")?.status === "True" ? current : undefined;
-    }, { timeoutMs: 20_000, what: "storage available with the new keys" });
-    expect(recovered.status?.storage?.message).toContain(`s3://${BUCKET}/ at ${s3?.endpoint ?? ""} is reachable and listable`);
+    const recovered = await waitFor(
+      async () => {
+        const current = await getPolicy(sim().port, "rotating");
+        return condition(current, "StorageAvailable")?.status === "True" ? current : undefined;
+      },
+      { timeoutMs: 20_000, what: "storage available with the new keys" },
+    );
+    expect(recovered.status?.storage?.message).toContain(
+      `s3://${BUCKET}/ at ${s3?.endpoint ?? ""} is reachable and listable`,
+    );
     // No key, old or new, reaches status.
-    for (const secret of ["retired-secret", OLD.secretKey, S3RVER_KEY, NEW.secretKey]) expect(JSON.stringify([before.status, recovered.status])).not.toContain(secret);
+    for (const secret of ["retired-secret", OLD.secretKey, S3RVER_KEY, NEW.secretKey])
+      expect(JSON.stringify([before.status, recovered.status])).not.toContain(secret);
   }, 60_000);
 });

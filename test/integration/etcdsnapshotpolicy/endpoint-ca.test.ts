@@ -9,10 +9,24 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { credentialsCopyName } from "../../../src/controllers/etcdsnapshotpolicy/desired.ts";
 import { JOB_RESOURCE, OWNER_LABEL, type Job } from "../../../src/nodeops/job.ts";
 import { EVENT_RESOURCE, type CoreEvent } from "../../../src/observability/events.ts";
-import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy, type EtcdSnapshotPolicySpecInput } from "../../../src/api/etcdsnapshotpolicy.ts";
+import {
+  etcdSnapshotPolicyResource,
+  type EtcdSnapshotPolicy,
+  type EtcdSnapshotPolicySpecInput,
+} from "../../../src/api/etcdsnapshotpolicy.ts";
 import { CONFIGMAP_RESOURCE, SECRET_RESOURCE, type ConfigMap, type Secret } from "../../../src/storage/credentials.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
-import { condition, FastClock, getPolicy, JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorRequests, policy, startController, type RunningController } from "./harness.ts";
+import {
+  condition,
+  FastClock,
+  getPolicy,
+  JOBS_NAMESPACE,
+  OPERATOR_NAMESPACE,
+  operatorRequests,
+  policy,
+  startController,
+  type RunningController,
+} from "./harness.ts";
 import { S3RVER_KEY, startLoopbackS3, type LoopbackS3 } from "./loopback-s3.ts";
 import { createTestCa } from "./tls.ts";
 
@@ -22,7 +36,8 @@ const sim = withSim({ timeScale: 1, clock });
 const trusted = createTestCa("esp-test-s3-ca");
 const stranger = createTestCa("esp-test-other-ca");
 /** What a person reads when the endpoint's certificate does not verify against what the operator trusts. */
-const UNTRUSTED = /^S3 127\.0\.0\.1:\d+ presented a TLS certificate that does not verify \(.*unable to verify the first certificate\): check spec\.s3\.endpointCA/;
+const UNTRUSTED =
+  /^S3 127\.0\.0\.1:\d+ presented a TLS certificate that does not verify \(.*unable to verify the first certificate\): check spec\.s3\.endpointCA/;
 /** A schedule that does not fire during the test: such policies only run storage checks. */
 const NEVER_DURING_TEST = "0 0 1 1 *";
 
@@ -32,24 +47,43 @@ let operator: RunningController | undefined;
 const b64 = (text: string): string => Buffer.from(text, "utf8").toString("base64");
 
 async function createConfigMap(name: string, data: Record<string, string>): Promise<void> {
-  await sim().port.create<ConfigMap>(CONFIGMAP_RESOURCE, { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: OPERATOR_NAMESPACE }, data });
+  await sim().port.create<ConfigMap>(CONFIGMAP_RESOURCE, {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name, namespace: OPERATOR_NAMESPACE },
+    data,
+  });
 }
 
 type EndpointCa = NonNullable<EtcdSnapshotPolicySpecInput["s3"]>["endpointCA"];
 
 function s3Spec(folder: string, endpointCA: EndpointCa): NonNullable<EtcdSnapshotPolicySpecInput["s3"]> {
-  return { bucket: BUCKET, endpoint: s3?.endpoint ?? "", bucketLookup: "path", folder, credentialsSecret: "etcd-s3", ...(endpointCA ? { endpointCA } : {}) };
+  return {
+    bucket: BUCKET,
+    endpoint: s3?.endpoint ?? "",
+    bucketLookup: "path",
+    folder,
+    credentialsSecret: "etcd-s3",
+    ...(endpointCA ? { endpointCA } : {}),
+  };
 }
 
 async function storageVerdict(name: string, status: "True" | "False"): Promise<EtcdSnapshotPolicy> {
-  return waitFor(async () => {
-    const current = await getPolicy(sim().port, name);
-    return condition(current, "StorageAvailable")?.status === status ? current : undefined;
-  }, { timeoutMs: 20_000, what: `StorageAvailable=${status} on ${name}` });
+  return waitFor(
+    async () => {
+      const current = await getPolicy(sim().port, name);
+      return condition(current, "StorageAvailable")?.status === status ? current : undefined;
+    },
+    { timeoutMs: 20_000, what: `StorageAvailable=${status} on ${name}` },
+  );
 }
 
 beforeAll(async () => {
-  s3 = await startLoopbackS3({ bucket: BUCKET, tls: { serving: trusted.issue("s3.loopback", ["127.0.0.1"]), caPem: trusted.certPem }, records: sim().port });
+  s3 = await startLoopbackS3({
+    bucket: BUCKET,
+    tls: { serving: trusted.issue("s3.loopback", ["127.0.0.1"]), caPem: trusted.certPem },
+    records: sim().port,
+  });
   await sim().port.create<Secret>(SECRET_RESOURCE, {
     apiVersion: "v1",
     kind: "Secret",
@@ -68,24 +102,58 @@ afterAll(async () => {
 
 describe("EtcdSnapshotPolicy with an HTTPS endpoint and spec.s3.endpointCA", () => {
   it("trusts the CA from the named ConfigMap: storage available, snapshots verified in the bucket over HTTPS", async () => {
-    await sim().port.create(etcdSnapshotPolicyResource, policy("tls", { schedule: "* * * * *", retention: { count: 2 }, s3: s3Spec("prod", { name: "s3-ca" }) }));
-    const verified = await waitFor(async () => {
-      const current = await getPolicy(sim().port, "tls");
-      return current?.status?.lastSuccessfulSnapshot?.location?.startsWith(`s3://${BUCKET}/prod/tls-`) && condition(current, "StorageAvailable")?.status === "True" ? current : undefined;
-    }, { timeoutMs: 30_000, what: "a snapshot verified over HTTPS" });
+    await sim().port.create(
+      etcdSnapshotPolicyResource,
+      policy("tls", { schedule: "* * * * *", retention: { count: 2 }, s3: s3Spec("prod", { name: "s3-ca" }) }),
+    );
+    const verified = await waitFor(
+      async () => {
+        const current = await getPolicy(sim().port, "tls");
+        return current?.status?.lastSuccessfulSnapshot?.location?.startsWith(`s3://${BUCKET}/prod/tls-`) &&
+          condition(current, "StorageAvailable")?.status === "True"
+          ? current
+          : undefined;
+      },
+      { timeoutMs: 30_000, what: "a snapshot verified over HTTPS" },
+    );
     expect(condition(verified, "Ready")).toMatchObject({ status: "True", reason: "SnapshotSucceeded" });
-    expect(verified.status?.storage).toMatchObject({ phase: "Available", message: expect.stringContaining(`s3://${BUCKET}/prod/ at ${s3?.endpoint ?? ""} is reachable and listable`) });
+    expect(verified.status?.storage).toMatchObject({
+      phase: "Available",
+      message: expect.stringContaining(`s3://${BUCKET}/prod/ at ${s3?.endpoint ?? ""} is reachable and listable`),
+    });
     // What the operator confirmed (HeadObject) is what the stand-in for RKE2 put there.
     expect(s3?.uploaded.has(verified.status?.lastSuccessfulSnapshot?.location ?? "")).toBe(true);
 
     // The node Jobs get the same CA, through the copy in their namespace, mounted as a file.
     const copy = await sim().port.get<Secret>(SECRET_RESOURCE, credentialsCopyName("tls"), JOBS_NAMESPACE);
-    expect(copy?.data).toEqual({ accessKey: b64(S3RVER_KEY), secretKey: b64(S3RVER_KEY), "ca.crt": b64(trusted.certPem) });
-    const [job] = (await sim().port.list<Job>(JOB_RESOURCE, { namespace: JOBS_NAMESPACE, labelSelector: `${OWNER_LABEL}=tls` })).items;
-    expect(job?.spec.template.spec.volumes).toEqual(expect.arrayContaining([{ name: "s3-ca", secret: expect.objectContaining({ secretName: credentialsCopyName("tls"), items: [{ key: "ca.crt", path: "ca.crt" }] }) }]));
+    expect(copy?.data).toEqual({
+      accessKey: b64(S3RVER_KEY),
+      secretKey: b64(S3RVER_KEY),
+      "ca.crt": b64(trusted.certPem),
+    });
+    const [job] = (
+      await sim().port.list<Job>(JOB_RESOURCE, { namespace: JOBS_NAMESPACE, labelSelector: `${OWNER_LABEL}=tls` })
+    ).items;
+    expect(job?.spec.template.spec.volumes).toEqual(
+      expect.arrayContaining([
+        {
+          name: "s3-ca",
+          secret: expect.objectContaining({
+            secretName: credentialsCopyName("tls"),
+            items: [{ key: "ca.crt", path: "ca.crt" }],
+          }),
+        },
+      ]),
+    );
 
     // The CA came from a GET of that ConfigMap in the operator's namespace, by the operator's own client.
-    const gets = operatorRequests(sim(), { verb: "get", group: "", resource: "configmaps", namespace: OPERATOR_NAMESPACE, name: "s3-ca" });
+    const gets = operatorRequests(sim(), {
+      verb: "get",
+      group: "",
+      resource: "configmaps",
+      namespace: OPERATOR_NAMESPACE,
+      name: "s3-ca",
+    });
     expect(gets).toBeGreaterThan(0);
   }, 60_000);
 
@@ -96,11 +164,22 @@ describe("EtcdSnapshotPolicy with an HTTPS endpoint and spec.s3.endpointCA", () 
       ["tls-no-ca", undefined, UNTRUSTED],
       ["tls-other-ca", { kind: "ConfigMap", name: "other-ca" }, UNTRUSTED],
       ["tls-missing-ca", { name: "absent-ca" }, new RegExp(`^ConfigMap ${OPERATOR_NAMESPACE}/absent-ca not found$`)],
-      ["tls-not-a-ca", { name: "not-a-ca" }, new RegExp(`^ConfigMap ${OPERATOR_NAMESPACE}/not-a-ca has no PEM certificate under key ca\\.crt$`)],
-      ["tls-wrong-key", { name: "s3-ca", key: "bundle.pem" }, new RegExp(`^ConfigMap ${OPERATOR_NAMESPACE}/s3-ca has no PEM certificate under key bundle\\.pem$`)],
+      [
+        "tls-not-a-ca",
+        { name: "not-a-ca" },
+        new RegExp(`^ConfigMap ${OPERATOR_NAMESPACE}/not-a-ca has no PEM certificate under key ca\\.crt$`),
+      ],
+      [
+        "tls-wrong-key",
+        { name: "s3-ca", key: "bundle.pem" },
+        new RegExp(`^ConfigMap ${OPERATOR_NAMESPACE}/s3-ca has no PEM certificate under key bundle\\.pem$`),
+      ],
     ];
     for (const [name, endpointCA] of cases) {
-      await sim().port.create(etcdSnapshotPolicyResource, policy(name, { schedule: NEVER_DURING_TEST, s3: s3Spec("checks", endpointCA) }));
+      await sim().port.create(
+        etcdSnapshotPolicyResource,
+        policy(name, { schedule: NEVER_DURING_TEST, s3: s3Spec("checks", endpointCA) }),
+      );
     }
     for (const [name, , reason] of cases) {
       const failing = await storageVerdict(name, "False");
@@ -109,21 +188,41 @@ describe("EtcdSnapshotPolicy with an HTTPS endpoint and spec.s3.endpointCA", () 
       expect(condition(failing, "StorageAvailable")?.message).toMatch(reason);
       expect(failing.status?.storage?.message).not.toContain("--use-system-ca");
     }
-    const events = await waitFor(async () => {
-      const unavailable = (await sim().port.list<CoreEvent>(EVENT_RESOURCE, {})).items.filter((e) => e.reason === "StorageUnavailable");
-      return cases.every(([name]) => unavailable.some((e) => e.involvedObject.name === name)) ? unavailable : undefined;
-    }, { timeoutMs: 10_000, what: "a StorageUnavailable event for each policy" });
+    const events = await waitFor(
+      async () => {
+        const unavailable = (await sim().port.list<CoreEvent>(EVENT_RESOURCE, {})).items.filter(
+          (e) => e.reason === "StorageUnavailable",
+        );
+        return cases.every(([name]) => unavailable.some((e) => e.involvedObject.name === name))
+          ? unavailable
+          : undefined;
+      },
+      { timeoutMs: 10_000, what: "a StorageUnavailable event for each policy" },
+    );
     expect(events.find((e) => e.involvedObject.name === "tls-other-ca")?.type).toBe("Warning");
 
     // Each reference was looked up where docs/etcd-snapshots.md says: in the operator's namespace, by name.
     for (const name of ["other-ca", "absent-ca", "not-a-ca"]) {
-      const gets = operatorRequests(sim(), { verb: "get", group: "", resource: "configmaps", namespace: OPERATOR_NAMESPACE, name });
+      const gets = operatorRequests(sim(), {
+        verb: "get",
+        group: "",
+        resource: "configmaps",
+        namespace: OPERATOR_NAMESPACE,
+        name,
+      });
       expect(gets).toBeGreaterThan(0);
     }
 
     // The ConfigMap is read on every check: once it holds the right CA, storage comes back.
-    await sim().port.mergePatch<ConfigMap>(CONFIGMAP_RESOURCE, "other-ca", { data: { "ca.crt": trusted.certPem } }, OPERATOR_NAMESPACE);
+    await sim().port.mergePatch<ConfigMap>(
+      CONFIGMAP_RESOURCE,
+      "other-ca",
+      { data: { "ca.crt": trusted.certPem } },
+      OPERATOR_NAMESPACE,
+    );
     const recovered = await storageVerdict("tls-other-ca", "True");
-    expect(recovered.status?.storage?.message).toContain(`s3://${BUCKET}/checks/ at ${s3?.endpoint ?? ""} is reachable and listable`);
+    expect(recovered.status?.storage?.message).toContain(
+      `s3://${BUCKET}/checks/ at ${s3?.endpoint ?? ""} is reachable and listable`,
+    );
   }, 60_000);
 });

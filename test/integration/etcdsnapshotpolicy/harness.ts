@@ -3,7 +3,11 @@
  * minutes; a clock that runs `speed` times faster than real time (for the sim and the operator
  * alike) makes a minute pass in a couple of seconds, with the sim's node durations left real.
  */
-import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy, type EtcdSnapshotPolicySpecInput } from "../../../src/api/etcdsnapshotpolicy.ts";
+import {
+  etcdSnapshotPolicyResource,
+  type EtcdSnapshotPolicy,
+  type EtcdSnapshotPolicySpecInput,
+} from "../../../src/api/etcdsnapshotpolicy.ts";
 import { startTestOperator, type RunningOperator } from "../../support/operator-harness.ts";
 import { sleepWith, type Clock } from "../../../src/runtime/clock.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
@@ -13,7 +17,6 @@ import type { RequestFilter } from "../../support/request-log.ts";
 import { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig } from "../../support/operator-config.ts";
 
 export { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig };
-
 
 /** Real time times `speed`, from `start`; timers fire after `ms / speed` real milliseconds. */
 export class FastClock implements Clock {
@@ -51,23 +54,34 @@ export class FastClock implements Clock {
   }
 }
 
-
 export type RunningController = RunningOperator;
 
 /** One operator replica, as production runs it (a restart is stop() and a new one). */
-export function startController(port: KubePort, clock: Clock, options: { openStore?: ObjectStoreFactory } = {}): Promise<RunningController> {
+export function startController(
+  port: KubePort,
+  clock: Clock,
+  options: { openStore?: ObjectStoreFactory } = {},
+): Promise<RunningController> {
   return startTestOperator(port, { clock, etcdSnapshotPolicy: options });
 }
 
 export function policy(name: string, spec: EtcdSnapshotPolicySpecInput): EtcdSnapshotPolicy {
-  return { apiVersion: etcdSnapshotPolicyResource.apiVersion, kind: etcdSnapshotPolicyResource.kind, metadata: { name }, spec };
+  return {
+    apiVersion: etcdSnapshotPolicyResource.apiVersion,
+    kind: etcdSnapshotPolicyResource.kind,
+    metadata: { name },
+    spec,
+  };
 }
 
 export async function getPolicy(port: KubePort, name: string): Promise<EtcdSnapshotPolicy | undefined> {
   return port.get<EtcdSnapshotPolicy>(etcdSnapshotPolicyResource, name);
 }
 
-export function condition(object: EtcdSnapshotPolicy | undefined, type: string): { status: string; reason: string; message: string } | undefined {
+export function condition(
+  object: EtcdSnapshotPolicy | undefined,
+  type: string,
+): { status: string; reason: string; message: string } | undefined {
   return object?.status?.conditions?.find((c) => c.type === type);
 }
 

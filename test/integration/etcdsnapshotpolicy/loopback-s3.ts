@@ -68,8 +68,15 @@ export async function startLoopbackS3(options: LoopbackS3Options): Promise<Loopb
         uploading = (async () => {
           for (const record of (await records.list<EtcdSnapshotFile>(etcdSnapshotFileResource)).items) {
             const target = parseS3Url(record.spec.location);
-            if (target?.bucket !== options.bucket || record.status?.readyToUse !== true || uploaded.has(record.spec.location)) continue;
-            await client.send(new PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: Buffer.alloc(1024, 7) }));
+            if (
+              target?.bucket !== options.bucket ||
+              record.status?.readyToUse !== true ||
+              uploaded.has(record.spec.location)
+            )
+              continue;
+            await client.send(
+              new PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: Buffer.alloc(1024, 7) }),
+            );
             uploaded.add(record.spec.location);
           }
         })().catch(() => undefined);

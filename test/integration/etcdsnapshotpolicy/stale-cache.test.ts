@@ -40,42 +40,73 @@ afterAll(async () => {
 const time = (value: string | undefined): number => (value ? Date.parse(value) : 0);
 
 describe("EtcdSnapshotPolicy whose cache lags behind its Jobs", () => {
-  itOnSim("faultInjection")("never writes an older status over a newer one", async () => {
-    await sim().port.create(etcdSnapshotPolicyResource, policy("lagging", { schedule: "* * * * *", nodes: "AllEtcdNodes", retention: { count: 10 } }));
-    const jobsOf = async (): Promise<Job[]> =>
-      (await sim().port.list<Job>(JOB_RESOURCE, { namespace: JOBS_NAMESPACE, labelSelector: `${OWNER_LABEL}=lagging,${ACTION_LABEL}=snapshot-save` })).items;
-    await waitFor(
-      async () => {
-        const jobs = await jobsOf();
-        const current = await getPolicy(sim().port, "lagging");
-        return new Set(jobs.map((job) => job.metadata.name.replace(/-[^-]+$/, ""))).size >= 3 &&
-          jobs.every((job) => job.metadata.labels?.[PROCESSED_LABEL] === "true") && (current?.status?.snapshotCount ?? 0) >= 9;
-      },
-      { timeoutMs: 40_000, intervalMs: 200, what: "3 runs on 3 nodes, every Job counted" },
-    );
-    expect(history.length).toBeGreaterThan(0);
-    for (const [i, status] of history.entries()) {
-      const before = history[i - 1];
-      if (!before) continue;
-      const ledger = (s: PolicyStatus) => ({ lastSuccess: s.lastSuccessfulSnapshot?.takenAt, lastSchedule: s.lastScheduleTime, count: s.snapshotCount });
-      const why = `status write ${i} of ${history.length}: ${JSON.stringify({ before: ledger(before), after: ledger(status) })}`;
-      expect([why, time(status.lastSuccessfulSnapshot?.takenAt) >= time(before.lastSuccessfulSnapshot?.takenAt)]).toEqual([why, true]);
-      expect([why, time(status.lastScheduleTime) >= time(before.lastScheduleTime)]).toEqual([why, true]);
-      expect([why, (status.snapshotCount ?? 0) >= (before.snapshotCount ?? 0)]).toEqual([why, true]);
-    }
-    expect(history.every((status) => (status.consecutiveFailures ?? 0) === 0)).toBe(true);
-    // Counted once: suspended, with every Job counted, each run is one observation of its duration.
-    await sim().port.mergePatch(etcdSnapshotPolicyResource, "lagging", { spec: { suspend: true } });
-    const runs = await waitFor(async () => {
-      const jobs = await jobsOf();
-      const settled = jobs.every((job) => job.metadata.labels?.[PROCESSED_LABEL] === "true");
-      return settled ? new Set(jobs.map((job) => job.metadata.annotations?.[RUN_ANNOTATION] ?? "")).size : undefined;
-    }, { timeoutMs: 20_000, intervalMs: 200, what: "every Job counted after suspending" });
-    const durations = await operator?.metrics.registry.getSingleMetricAsString("rke2_lifecycle_snapshot_duration_seconds");
-    expect(durations).toContain(`rke2_lifecycle_snapshot_duration_seconds_count{policy="lagging"} ${String(runs)}`);
-    // No failure, yet the series exists at 0, so an alert's increase() sees the first one.
-    const failures = await operator?.metrics.registry.getSingleMetricAsString("rke2_lifecycle_snapshot_failures_total");
-    expect(failures).toContain('rke2_lifecycle_snapshot_failures_total{policy="lagging"} 0');
-    await sim().port.delete(etcdSnapshotPolicyResource, "lagging");
-  }, 60_000);
+  itOnSim("faultInjection")(
+    "never writes an older status over a newer one",
+    async () => {
+      await sim().port.create(
+        etcdSnapshotPolicyResource,
+        policy("lagging", { schedule: "* * * * *", nodes: "AllEtcdNodes", retention: { count: 10 } }),
+      );
+      const jobsOf = async (): Promise<Job[]> =>
+        (
+          await sim().port.list<Job>(JOB_RESOURCE, {
+            namespace: JOBS_NAMESPACE,
+            labelSelector: `${OWNER_LABEL}=lagging,${ACTION_LABEL}=snapshot-save`,
+          })
+        ).items;
+      await waitFor(
+        async () => {
+          const jobs = await jobsOf();
+          const current = await getPolicy(sim().port, "lagging");
+          return (
+            new Set(jobs.map((job) => job.metadata.name.replace(/-[^-]+$/, ""))).size >= 3 &&
+            jobs.every((job) => job.metadata.labels?.[PROCESSED_LABEL] === "true") &&
+            (current?.status?.snapshotCount ?? 0) >= 9
+          );
+        },
+        { timeoutMs: 40_000, intervalMs: 200, what: "3 runs on 3 nodes, every Job counted" },
+      );
+      expect(history.length).toBeGreaterThan(0);
+      for (const [i, status] of history.entries()) {
+        const before = history[i - 1];
+        if (!before) continue;
+        const ledger = (s: PolicyStatus) => ({
+          lastSuccess: s.lastSuccessfulSnapshot?.takenAt,
+          lastSchedule: s.lastScheduleTime,
+          count: s.snapshotCount,
+        });
+        const why = `status write ${i} of ${history.length}: ${JSON.stringify({ before: ledger(before), after: ledger(status) })}`;
+        expect([
+          why,
+          time(status.lastSuccessfulSnapshot?.takenAt) >= time(before.lastSuccessfulSnapshot?.takenAt),
+        ]).toEqual([why, true]);
+        expect([why, time(status.lastScheduleTime) >= time(before.lastScheduleTime)]).toEqual([why, true]);
+        expect([why, (status.snapshotCount ?? 0) >= (before.snapshotCount ?? 0)]).toEqual([why, true]);
+      }
+      expect(history.every((status) => (status.consecutiveFailures ?? 0) === 0)).toBe(true);
+      // Counted once: suspended, with every Job counted, each run is one observation of its duration.
+      await sim().port.mergePatch(etcdSnapshotPolicyResource, "lagging", { spec: { suspend: true } });
+      const runs = await waitFor(
+        async () => {
+          const jobs = await jobsOf();
+          const settled = jobs.every((job) => job.metadata.labels?.[PROCESSED_LABEL] === "true");
+          return settled
+            ? new Set(jobs.map((job) => job.metadata.annotations?.[RUN_ANNOTATION] ?? "")).size
+            : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 200, what: "every Job counted after suspending" },
+      );
+      const durations = await operator?.metrics.registry.getSingleMetricAsString(
+        "rke2_lifecycle_snapshot_duration_seconds",
+      );
+      expect(durations).toContain(`rke2_lifecycle_snapshot_duration_seconds_count{policy="lagging"} ${String(runs)}`);
+      // No failure, yet the series exists at 0, so an alert's increase() sees the first one.
+      const failures = await operator?.metrics.registry.getSingleMetricAsString(
+        "rke2_lifecycle_snapshot_failures_total",
+      );
+      expect(failures).toContain('rke2_lifecycle_snapshot_failures_total{policy="lagging"} 0');
+      await sim().port.delete(etcdSnapshotPolicyResource, "lagging");
+    },
+    60_000,
+  );
 });

@@ -53,7 +53,10 @@ export function createTestCa(commonName: string): TestCa {
         { name: "extKeyUsage", serverAuth: true },
         { name: "subjectAltName", altNames: ips.map((ip) => ({ type: 7, ip })) },
       ]);
-      return { certPem: signCertificate(leaf, caKey.privateKey), keyPem: key.privateKey.export({ type: "pkcs8", format: "pem" }).toString() };
+      return {
+        certPem: signCertificate(leaf, caKey.privateKey),
+        keyPem: key.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+      };
     },
   };
 }

@@ -20,7 +20,13 @@ let manager: ControllerManager | undefined;
 
 beforeAll(async () => {
   const log = silentLogger();
-  const context = termContext({ port: sim().operatorPort, clock, log, metrics: createMetrics({ defaultMetrics: false }), config: operatorConfig() });
+  const context = termContext({
+    port: sim().operatorPort,
+    clock,
+    log,
+    metrics: createMetrics({ defaultMetrics: false }),
+    config: operatorConfig(),
+  });
   const module = createEtcdSnapshotPolicyController(context);
   manager = new ControllerManager([module], log);
   // Resolves once every controller started: it never did while the records informer waited for a 404 to go away.
@@ -30,15 +36,17 @@ afterAll(async () => {
   await manager?.stop();
 });
 
-
 describeOnSim("crdAbsent")("EtcdSnapshotPolicy where ETCDSnapshotFile is not served", () => {
   it("starts, is ready, says so on the policy and verifies a snapshot from the CLI listing", async () => {
     expect(manager?.isReady()).toBe(true);
     await sim().port.create(etcdSnapshotPolicyResource, policy("old-rke2", { schedule: "0 0 1 1 *", trigger: "now" }));
-    const done = await waitFor(async () => {
-      const current = await getPolicy(sim().port, "old-rke2");
-      return current?.status?.lastSuccessfulSnapshot ? current : undefined;
-    }, { timeoutMs: 20_000, what: "the triggered snapshot verified" });
+    const done = await waitFor(
+      async () => {
+        const current = await getPolicy(sim().port, "old-rke2");
+        return current?.status?.lastSuccessfulSnapshot ? current : undefined;
+      },
+      { timeoutMs: 20_000, what: "the triggered snapshot verified" },
+    );
     expect(done.status?.lastSuccessfulSnapshot?.name).toMatch(/^old-rke2-(etcd-1|server-1|server-2)-\d+\.zip$/);
     expect(condition(done, "Ready")).toMatchObject({ status: "True", reason: "SnapshotSucceeded" });
     expect(condition(done, "RecordsAvailable")).toMatchObject({ status: "False", reason: "RecordsCRDMissing" });

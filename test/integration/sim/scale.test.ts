@@ -7,7 +7,12 @@ import { describeOnSim } from "../../support/lanes.ts";
 describeOnSim("simInternals")("simulator at scale", () => {
   it("starts a 1,000-node cluster in a few seconds", async () => {
     const started = Date.now();
-    const sim = await startSim({ topology: scaleTopology(1000), timeScale: 0.01, workloads: false, durations: { heartbeatMs: 5000 } });
+    const sim = await startSim({
+      topology: scaleTopology(1000),
+      timeScale: 0.01,
+      workloads: false,
+      durations: { heartbeatMs: 5000 },
+    });
     const elapsed = Date.now() - started;
     try {
       console.log(`1,000-node sim started in ${elapsed} ms`);

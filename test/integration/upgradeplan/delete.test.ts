@@ -22,7 +22,11 @@ async function nodes(port: KubePort): Promise<NodeObject[]> {
 }
 
 async function gone(port: KubePort, name: string): Promise<void> {
-  await waitFor(async () => (await port.get<UpgradePlan>(upgradePlanResource, name)) === undefined, { timeoutMs: 30_000, intervalMs: 50, what: `plan ${name} to be gone` });
+  await waitFor(async () => (await port.get<UpgradePlan>(upgradePlanResource, name)) === undefined, {
+    timeoutMs: 30_000,
+    intervalMs: 50,
+    what: `plan ${name} to be gone`,
+  });
 }
 
 async function lockFree(port: KubePort): Promise<boolean> {
@@ -35,7 +39,11 @@ describe("deleting an UpgradePlan mid-rollout", () => {
     const operator = await startOperator(sim.operatorPort);
     try {
       await sim.port.create(upgradePlanResource, plan("going", quickSpec({ concurrency: { workers: 1 } })));
-      const first = await waitFor(async () => (await upgradeJobs(sim.port)).map(nodeOf)[0], { timeoutMs: 30_000, intervalMs: 20, what: "the first upgrade Job" });
+      const first = await waitFor(async () => (await upgradeJobs(sim.port)).map(nodeOf)[0], {
+        timeoutMs: 30_000,
+        intervalMs: 20,
+        what: "the first upgrade Job",
+      });
       await sim.port.delete(upgradePlanResource, "going");
 
       // Still there, winding down: the finalizer holds it while the Job runs.
@@ -46,14 +54,19 @@ describe("deleting an UpgradePlan mid-rollout", () => {
       await gone(sim.port, "going");
       const after = await nodes(sim.port);
       expect(after.filter((n) => n.spec?.unschedulable === true).map((n) => n.metadata.name)).toEqual([]);
-      expect(after.filter((n) => n.metadata.annotations?.[CLAIM_ANNOTATION] !== undefined).map((n) => n.metadata.name)).toEqual([]);
+      expect(
+        after.filter((n) => n.metadata.annotations?.[CLAIM_ANNOTATION] !== undefined).map((n) => n.metadata.name),
+      ).toEqual([]);
       // The node in progress was finished; no other node was started.
       const upgraded = after.filter((n) => n.status?.nodeInfo?.kubeletVersion === TO).map((n) => n.metadata.name);
       expect(upgraded).toEqual([first]);
       expect(after.filter((n) => n.status?.nodeInfo?.kubeletVersion === FROM)).toHaveLength(after.length - 1);
       expect(await lockFree(sim.port)).toBe(true);
       // Its Jobs are garbage-collected with it.
-      await waitFor(async () => (await upgradeJobs(sim.port)).length === 0, { timeoutMs: 10_000, what: "the plan's Jobs to be collected" });
+      await waitFor(async () => (await upgradeJobs(sim.port)).length === 0, {
+        timeoutMs: 10_000,
+        what: "the plan's Jobs to be collected",
+      });
     } finally {
       await operator.stop();
       await sim.stop();
@@ -66,13 +79,26 @@ describe("deleting an UpgradePlan mid-rollout", () => {
     try {
       await sim.port.create(DEPLOYMENTS, pinnedDeployment("guarded", "agent-1"));
       await sim.port.create(PDBS, budget("guarded", "guarded", 1));
-      const spec = quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY, concurrency: { workers: 1 }, drain: { workers: { force: true, timeout: "10m" } } });
+      const spec = quickSpec({
+        version: PATCH,
+        nodeSelector: AGENTS_ONLY,
+        concurrency: { workers: 1 },
+        drain: { workers: { force: true, timeout: "10m" } },
+      });
       await sim.port.create(upgradePlanResource, plan("blocked", spec));
       await waitFor(
-        async () => (await nodes(sim.port)).some((n) => n.metadata.name === "agent-1" && n.spec?.unschedulable === true && readClaim(n.metadata.annotations)?.attemptStartedAt !== undefined),
+        async () =>
+          (await nodes(sim.port)).some(
+            (n) =>
+              n.metadata.name === "agent-1" &&
+              n.spec?.unschedulable === true &&
+              readClaim(n.metadata.annotations)?.attemptStartedAt !== undefined,
+          ),
         { timeoutMs: 30_000, intervalMs: 20, what: "agent-1 to be cordoned and draining" },
       ).catch(async (err: unknown) => {
-        throw new Error(`${String(err)}; plan status: ${JSON.stringify((await sim.port.get<UpgradePlan>(upgradePlanResource, "blocked"))?.status)}`);
+        throw new Error(
+          `${String(err)}; plan status: ${JSON.stringify((await sim.port.get<UpgradePlan>(upgradePlanResource, "blocked"))?.status)}`,
+        );
       });
       await sim.port.delete(upgradePlanResource, "blocked");
 

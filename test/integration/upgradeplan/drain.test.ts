@@ -23,7 +23,12 @@ async function readyPod(port: KubePort, app: string, node: string): Promise<stri
   return waitFor(
     async () => {
       const pods = (await port.list<PodObject>(PODS, { namespace: NS, labelSelector: `app=${app}` })).items;
-      const ready = pods.find((pod) => pod.spec?.nodeName === node && pod.metadata.deletionTimestamp === undefined && pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+      const ready = pods.find(
+        (pod) =>
+          pod.spec?.nodeName === node &&
+          pod.metadata.deletionTimestamp === undefined &&
+          pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+      );
       return ready?.metadata.name;
     },
     { what: `a Ready ${app} pod on ${node}` },
@@ -52,8 +57,17 @@ describe("drain: disableEviction", () => {
           failurePolicy: { maxAttemptsPerNode: 1 },
         });
         await sim.port.create(upgradePlanResource, plan("no-eviction", spec));
-        const ended = await waitForPlan(sim.port, "no-eviction", (p) => p.status?.phase === "Succeeded" || p.status?.phase === "Halted", "the plan to end", 30_000);
-        expect({ phase: ended.status?.phase, nodes: ended.status?.nodes }).toEqual({ phase: "Succeeded", nodes: undefined });
+        const ended = await waitForPlan(
+          sim.port,
+          "no-eviction",
+          (p) => p.status?.phase === "Succeeded" || p.status?.phase === "Halted",
+          "the plan to end",
+          30_000,
+        );
+        expect({ phase: ended.status?.phase, nodes: ended.status?.nodes }).toEqual({
+          phase: "Succeeded",
+          nodes: undefined,
+        });
         expect(ended.status?.counts).toMatchObject({ total: 1, upgraded: 1, failed: 0 });
         expect(condition(ended, "Ready")?.status).toBe("True");
       } finally {

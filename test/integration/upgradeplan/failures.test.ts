@@ -21,17 +21,42 @@ async function node(port: KubePort, name: string): Promise<NodeObject> {
 
 /** Waits for the plan's events to include every reason (events are recorded after the status write). */
 async function expectEvents(port: KubePort, plan: string, reasons: string[]): Promise<void> {
-  await waitFor(async () => {
-    const seen = new Set((await port.list<CoreEvent>(EVENT_RESOURCE, { namespace: "default" })).items.filter((e) => e.involvedObject.name === plan).map((e) => e.reason));
-    return reasons.every((reason) => seen.has(reason));
-  }, { what: `events ${reasons.join(", ")} on ${plan}` });
+  await waitFor(
+    async () => {
+      const seen = new Set(
+        (await port.list<CoreEvent>(EVENT_RESOURCE, { namespace: "default" })).items
+          .filter((e) => e.involvedObject.name === plan)
+          .map((e) => e.reason),
+      );
+      return reasons.every((reason) => seen.has(reason));
+    },
+    { what: `events ${reasons.join(", ")} on ${plan}` },
+  );
 }
 
 async function podRunningOn(port: KubePort, app: string, nodeName: string): Promise<void> {
-  await waitFor(async () => {
-    const pods = (await port.list<{ apiVersion: string; kind: string; metadata: { name: string }; spec?: { nodeName?: string }; status?: { conditions?: { type: string; status: string }[] } }>({ apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true }, { namespace: "demo-apps", labelSelector: `app=${app}` })).items;
-    return pods.some((pod) => pod.spec?.nodeName === nodeName && pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
-  }, { what: `a Ready ${app} pod on ${nodeName}` });
+  await waitFor(
+    async () => {
+      const pods = (
+        await port.list<{
+          apiVersion: string;
+          kind: string;
+          metadata: { name: string };
+          spec?: { nodeName?: string };
+          status?: { conditions?: { type: string; status: string }[] };
+        }>(
+          { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true },
+          { namespace: "demo-apps", labelSelector: `app=${app}` },
+        )
+      ).items;
+      return pods.some(
+        (pod) =>
+          pod.spec?.nodeName === nodeName &&
+          pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+      );
+    },
+    { what: `a Ready ${app} pod on ${nodeName}` },
+  );
 }
 
 describe("reliability: failures", () => {
@@ -45,15 +70,43 @@ describe("reliability: failures", () => {
       await podRunningOn(sim.port, "guarded", "agent-1");
       const operator = await startOperator(sim.operatorPort);
       try {
-        await sim.port.create(upgradePlanResource, plan("blocked", quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY, drain: { workers: { force: true, timeout: "3s" } }, failurePolicy: { maxAttemptsPerNode: 1 } })));
-        const blocked = await waitForPlan(sim.port, "blocked", (p) => condition(p, "Progressing")?.reason === "DrainBlocked", "DrainBlocked");
+        await sim.port.create(
+          upgradePlanResource,
+          plan(
+            "blocked",
+            quickSpec({
+              version: PATCH,
+              nodeSelector: AGENTS_ONLY,
+              drain: { workers: { force: true, timeout: "3s" } },
+              failurePolicy: { maxAttemptsPerNode: 1 },
+            }),
+          ),
+        );
+        const blocked = await waitForPlan(
+          sim.port,
+          "blocked",
+          (p) => condition(p, "Progressing")?.reason === "DrainBlocked",
+          "DrainBlocked",
+        );
         expect(condition(blocked, "Progressing")?.message).toContain("refused by PodDisruptionBudget guarded");
-        expect(blocked.status?.nodes).toEqual([expect.objectContaining({ name: "agent-1", phase: "Draining", message: expect.stringContaining("PodDisruptionBudget guarded") })]);
+        expect(blocked.status?.nodes).toEqual([
+          expect.objectContaining({
+            name: "agent-1",
+            phase: "Draining",
+            message: expect.stringContaining("PodDisruptionBudget guarded"),
+          }),
+        ]);
         expect((await node(sim.port, "agent-1")).spec?.unschedulable).toBe(true);
 
         const halted = await waitForPlan(sim.port, "blocked", (p) => p.status?.phase === "Halted", "the halt");
         expect(condition(halted, "Degraded")).toMatchObject({ status: "True", reason: "Halted" });
-        expect(halted.status?.nodes).toEqual([expect.objectContaining({ name: "agent-1", phase: "Failed", message: expect.stringContaining("drain did not finish within 3s") })]);
+        expect(halted.status?.nodes).toEqual([
+          expect.objectContaining({
+            name: "agent-1",
+            phase: "Failed",
+            message: expect.stringContaining("drain did not finish within 3s"),
+          }),
+        ]);
         const agent = await node(sim.port, "agent-1");
         expect(agent.spec?.unschedulable).toBeUndefined();
         expect(readClaim(agent.metadata.annotations)?.failed).toContain("PodDisruptionBudget guarded");
@@ -65,8 +118,16 @@ describe("reliability: failures", () => {
 
         // The person fixes the cause and asks for a retry: the failed node goes first, then the rest.
         await sim.port.delete(PDBS, "guarded", "demo-apps");
-        await sim.port.mergePatch(upgradePlanResource, "blocked", { spec: { failurePolicy: { retry: "after-pdb-fix" } } });
-        const retried = await waitForPlan(sim.port, "blocked", (p) => p.status?.phase === "Succeeded", "the retried plan to finish", 60_000);
+        await sim.port.mergePatch(upgradePlanResource, "blocked", {
+          spec: { failurePolicy: { retry: "after-pdb-fix" } },
+        });
+        const retried = await waitForPlan(
+          sim.port,
+          "blocked",
+          (p) => p.status?.phase === "Succeeded",
+          "the retried plan to finish",
+          60_000,
+        );
         expect(retried.status?.lastRetry).toBe("after-pdb-fix");
         expect(timeline.jobOrder()[0]).toBe("agent-1");
       } finally {
@@ -89,9 +150,26 @@ describe("reliability: failures", () => {
       const operator = await startOperator(counting);
       try {
         // A generous drain timeout: the plan must not wait for it.
-        await sim.port.create(upgradePlanResource, plan("doubled", quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY, drain: { workers: { force: true, timeout: "5m" } } })));
+        await sim.port.create(
+          upgradePlanResource,
+          plan(
+            "doubled",
+            quickSpec({
+              version: PATCH,
+              nodeSelector: AGENTS_ONLY,
+              drain: { workers: { force: true, timeout: "5m" } },
+            }),
+          ),
+        );
         const halted = await waitForPlan(sim.port, "doubled", (p) => p.status?.phase === "Halted", "the halt", 15_000);
-        expect(halted.status?.nodes).toEqual([expect.objectContaining({ name: "agent-1", phase: "Failed", attempts: 1, message: expect.stringContaining("more than one PodDisruptionBudget") })]);
+        expect(halted.status?.nodes).toEqual([
+          expect.objectContaining({
+            name: "agent-1",
+            phase: "Failed",
+            attempts: 1,
+            message: expect.stringContaining("more than one PodDisruptionBudget"),
+          }),
+        ]);
         await expectEvents(sim.port, "doubled", ["DrainFailed", "NodeFailed", "Halted"]);
         const evictions = counting.count((call) => call.verb === "evict");
         await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -111,15 +189,31 @@ describe("reliability: failures", () => {
       sim.cluster.setFaults({ neverReady: true }, "etcd-1");
       const operator = await startOperator(sim.operatorPort);
       try {
-        await sim.port.create(upgradePlanResource, plan("stuck", quickSpec({ healthGate: { settle: "300ms", timeout: "2s" }, failurePolicy: { maxAttemptsPerNode: 1 } })));
+        await sim.port.create(
+          upgradePlanResource,
+          plan(
+            "stuck",
+            quickSpec({ healthGate: { settle: "300ms", timeout: "2s" }, failurePolicy: { maxAttemptsPerNode: 1 } }),
+          ),
+        );
         const halted = await waitForPlan(sim.port, "stuck", (p) => p.status?.phase === "Halted", "the halt", 20_000);
-        expect(halted.status?.nodes).toEqual([expect.objectContaining({ name: "etcd-1", phase: "Failed", message: "not healthy 2s after its Job ended: node is not Ready; kube-system/etcd-etcd-1 is not Ready" })]);
+        expect(halted.status?.nodes).toEqual([
+          expect.objectContaining({
+            name: "etcd-1",
+            phase: "Failed",
+            message: "not healthy 2s after its Job ended: node is not Ready; kube-system/etcd-etcd-1 is not Ready",
+          }),
+        ]);
         expect(condition(halted, "Ready")).toMatchObject({ status: "False", reason: "Halted" });
         // The failed server stays cordoned for a person to look at; nothing else starts.
         await new Promise((resolve) => setTimeout(resolve, 500));
         expect((await node(sim.port, "etcd-1")).spec?.unschedulable).toBe(true);
         expect((await upgradeJobs(sim.port)).map(nodeOf)).toEqual(["etcd-1"]);
-        expect((await getNodes(sim.port)).filter((n) => readClaim(n.metadata.annotations) !== undefined).map((n) => n.metadata.name)).toEqual(["etcd-1"]);
+        expect(
+          (await getNodes(sim.port))
+            .filter((n) => readClaim(n.metadata.annotations) !== undefined)
+            .map((n) => n.metadata.name),
+        ).toEqual(["etcd-1"]);
       } finally {
         await operator.stop();
       }

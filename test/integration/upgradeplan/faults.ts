@@ -7,7 +7,13 @@ import type { StartSimOptions } from "../../../src/sim/index.ts";
 import type { LabelSelector } from "../../../src/api/common.ts";
 import { KubeError } from "../../../src/runtime/kube/errors.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
-import type { KubeObject, ResourceType, WatchEvent, WatchHandle, WatchOptions } from "../../../src/runtime/kube/types.ts";
+import type {
+  KubeObject,
+  ResourceType,
+  WatchEvent,
+  WatchHandle,
+  WatchOptions,
+} from "../../../src/runtime/kube/types.ts";
 import { sleepWith, type Clock } from "../../../src/runtime/clock.ts";
 import { POD_RESOURCE } from "../../../src/nodeops/job.ts";
 import { startTestSim, type TestSim } from "../../support/sim-harness.ts";
@@ -51,7 +57,11 @@ export class KillablePort implements KubePort {
   get<T extends KubeObject>(type: ResourceType, name: string, namespace?: string) {
     return this.call({ verb: "get", type }, () => this.inner.get<T>(type, name, namespace));
   }
-  list<T extends KubeObject>(type: ResourceType, options?: Parameters<KubePort["list"]>[1], transformItem?: (item: T) => T) {
+  list<T extends KubeObject>(
+    type: ResourceType,
+    options?: Parameters<KubePort["list"]>[1],
+    transformItem?: (item: T) => T,
+  ) {
     return this.call({ verb: "list", type }, () => this.inner.list<T>(type, options, transformItem));
   }
   watch<T extends KubeObject>(type: ResourceType, options: WatchOptions, onEvent: (event: WatchEvent<T>) => void) {
@@ -75,8 +85,16 @@ export class KillablePort implements KubePort {
   mergePatch<T extends KubeObject>(type: ResourceType, name: string, patch: object, namespace?: string) {
     return this.call({ verb: "mergePatch", type }, () => this.inner.mergePatch<T>(type, name, patch, namespace));
   }
-  patchStatus<T extends KubeObject>(type: ResourceType, name: string, status: object, namespace?: string, options?: { resourceVersion?: string }) {
-    return this.call({ verb: "patchStatus", type }, () => this.inner.patchStatus<T>(type, name, status, namespace, options));
+  patchStatus<T extends KubeObject>(
+    type: ResourceType,
+    name: string,
+    status: object,
+    namespace?: string,
+    options?: { resourceVersion?: string },
+  ) {
+    return this.call({ verb: "patchStatus", type }, () =>
+      this.inner.patchStatus<T>(type, name, status, namespace, options),
+    );
   }
   delete(type: ResourceType, name: string, namespace?: string, options?: Parameters<KubePort["delete"]>[3]) {
     return this.call({ verb: "delete", type }, () => this.inner.delete(type, name, namespace, options));
@@ -146,11 +164,22 @@ export function pinnedDeployment(name: string, node: string, namespace = "demo-a
     spec: {
       replicas: 1,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { nodeSelector: { "kubernetes.io/hostname": node }, containers: [{ name, image: "registry.k8s.io/pause:3.10" }] } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          nodeSelector: { "kubernetes.io/hostname": node },
+          containers: [{ name, image: "registry.k8s.io/pause:3.10" }],
+        },
+      },
     },
   } as KubeObject;
 }
 
 export function budget(name: string, app: string, minAvailable: number, namespace = "demo-apps"): KubeObject {
-  return { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name, namespace }, spec: { minAvailable, selector: { matchLabels: { app } } } } as KubeObject;
+  return {
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: { name, namespace },
+    spec: { minAvailable, selector: { matchLabels: { app } } },
+  } as KubeObject;
 }

@@ -18,10 +18,23 @@ import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election
 import { waitFor } from "../../support/sim-harness.ts";
 import { AGENTS_ONLY, freshSim, PATCH, ShiftClock } from "./faults.ts";
 import { itOnSim } from "../../support/lanes.ts";
-import { condition, imageOf, nodeOf, OPERATOR_NAMESPACE, plan, quickSpec, startOperator, Timeline, TO, upgradeJobs, waitForPlan } from "./harness.ts";
+import {
+  condition,
+  imageOf,
+  nodeOf,
+  OPERATOR_NAMESPACE,
+  plan,
+  quickSpec,
+  startOperator,
+  Timeline,
+  TO,
+  upgradeJobs,
+  waitForPlan,
+} from "./harness.ts";
 
 const nodes = async (port: KubePort): Promise<NodeObject[]> => (await port.list<NodeObject>(NODE_RESOURCE)).items;
-const claimed = async (port: KubePort): Promise<string[]> => (await nodes(port)).filter((n) => readClaim(n.metadata.annotations) !== undefined).map((n) => n.metadata.name);
+const claimed = async (port: KubePort): Promise<string[]> =>
+  (await nodes(port)).filter((n) => readClaim(n.metadata.annotations) !== undefined).map((n) => n.metadata.name);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("reliability: gates", () => {
@@ -30,7 +43,10 @@ describe("reliability: gates", () => {
     const operator = await startOperator(sim.operatorPort);
     try {
       await sim.port.mergePatch(NODE_RESOURCE, "agent-3", { spec: { unschedulable: true } });
-      await sim.port.create(upgradePlanResource, plan("keep-cordon", quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY })));
+      await sim.port.create(
+        upgradePlanResource,
+        plan("keep-cordon", quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY })),
+      );
       await waitForPlan(sim.port, "keep-cordon", (p) => p.status?.phase === "Succeeded", "the plan to finish", 60_000);
       for (const node of (await nodes(sim.port)).filter((n) => n.metadata.name.startsWith("agent-"))) {
         expect(node.status?.nodeInfo?.kubeletVersion).toBe(PATCH);
@@ -47,14 +63,23 @@ describe("reliability: gates", () => {
     const sim = await freshSim();
     const operator = await startOperator(sim.operatorPort);
     try {
-      await sim.port.create(upgradePlanResource, plan("held", quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY, paused: true })));
+      await sim.port.create(
+        upgradePlanResource,
+        plan("held", quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY, paused: true })),
+      );
       const paused = await waitForPlan(sim.port, "held", (p) => p.status?.phase === "Paused", "Paused");
       expect(condition(paused, "Paused")).toMatchObject({ status: "True", reason: "Paused" });
       expect(condition(paused, "PreflightPassed")?.status).toBe("Unknown");
       await pause(500);
       expect(await claimed(sim.port)).toEqual([]);
       await sim.port.mergePatch(upgradePlanResource, "held", { spec: { paused: false } });
-      const done = await waitForPlan(sim.port, "held", (p) => p.status?.phase === "Succeeded", "the plan to finish", 60_000);
+      const done = await waitForPlan(
+        sim.port,
+        "held",
+        (p) => p.status?.phase === "Succeeded",
+        "the plan to finish",
+        60_000,
+      );
       expect(condition(done, "Paused")?.status).toBe("False");
     } finally {
       await operator.stop();
@@ -71,7 +96,12 @@ describe("reliability: gates", () => {
       await sim.port.create(upgradePlanResource, plan("etcd-fault", quickSpec()));
       await waitFor(async () => (await claimed(sim.port)).includes("etcd-1"), { what: "etcd-1 to start" });
       sim.cluster.setFaults({ etcdUnhealthy: true }, "server-2");
-      const waiting = await waitForPlan(sim.port, "etcd-fault", (p) => condition(p, "Progressing")?.reason === "EtcdUnhealthy", "EtcdUnhealthy");
+      const waiting = await waitForPlan(
+        sim.port,
+        "etcd-fault",
+        (p) => condition(p, "Progressing")?.reason === "EtcdUnhealthy",
+        "EtcdUnhealthy",
+      );
       expect(condition(waiting, "Progressing")?.message).toBe("etcd quorum guard: etcd-server-2 is not Ready");
       expect(waiting.status?.counts).toMatchObject({ upgraded: 1, inProgress: 0 });
       await pause(1000);
@@ -92,33 +122,56 @@ describe("reliability: gates", () => {
     }
   }, 90_000);
 
-  itOnSim("shiftedClock")("9. the window closes mid-rollout: the node in progress finishes, nothing new starts, it resumes in the next window", async () => {
-    const clock = new ShiftClock(Date.UTC(2026, 5, 10, 1, 59, 57));
-    const sim = await freshSim({ clock });
-    const operator = await startOperator(sim.operatorPort, { clock });
-    try {
-      await sim.port.create(upgradePlanResource, plan("windowed", quickSpec({ window: { startTime: "01:00", endTime: "02:00" } })));
-      await waitFor(async () => (await claimed(sim.port)).includes("etcd-1"), { what: "etcd-1 to start inside the window" });
-      clock.jumpTo(Date.UTC(2026, 5, 10, 2, 0, 5));
-      const waiting = await waitForPlan(sim.port, "windowed", (p) => p.status?.phase === "WaitingForWindow", "WaitingForWindow", 20_000);
-      expect(waiting.status?.counts).toMatchObject({ upgraded: 1, inProgress: 0 });
-      const etcd = (await nodes(sim.port)).find((n) => n.metadata.name === "etcd-1");
-      expect(etcd?.status?.nodeInfo?.kubeletVersion).toBe(TO);
-      expect(etcd?.spec?.unschedulable).toBeUndefined();
-      await pause(1000);
-      expect(await claimed(sim.port)).toEqual([]);
-      expect((await upgradeJobs(sim.port)).map(nodeOf)).toEqual(["etcd-1"]);
+  itOnSim("shiftedClock")(
+    "9. the window closes mid-rollout: the node in progress finishes, nothing new starts, it resumes in the next window",
+    async () => {
+      const clock = new ShiftClock(Date.UTC(2026, 5, 10, 1, 59, 57));
+      const sim = await freshSim({ clock });
+      const operator = await startOperator(sim.operatorPort, { clock });
+      try {
+        await sim.port.create(
+          upgradePlanResource,
+          plan("windowed", quickSpec({ window: { startTime: "01:00", endTime: "02:00" } })),
+        );
+        await waitFor(async () => (await claimed(sim.port)).includes("etcd-1"), {
+          what: "etcd-1 to start inside the window",
+        });
+        clock.jumpTo(Date.UTC(2026, 5, 10, 2, 0, 5));
+        const waiting = await waitForPlan(
+          sim.port,
+          "windowed",
+          (p) => p.status?.phase === "WaitingForWindow",
+          "WaitingForWindow",
+          20_000,
+        );
+        expect(waiting.status?.counts).toMatchObject({ upgraded: 1, inProgress: 0 });
+        const etcd = (await nodes(sim.port)).find((n) => n.metadata.name === "etcd-1");
+        expect(etcd?.status?.nodeInfo?.kubeletVersion).toBe(TO);
+        expect(etcd?.spec?.unschedulable).toBeUndefined();
+        await pause(1000);
+        expect(await claimed(sim.port)).toEqual([]);
+        expect((await upgradeJobs(sim.port)).map(nodeOf)).toEqual(["etcd-1"]);
 
-      // The next window. The operator's own timer is set for the real wait (a day); nudging the
-      // plan stands in for it, since this test moved the clock instead of waiting.
-      clock.jumpTo(Date.UTC(2026, 5, 11, 1, 0, 5));
-      await sim.port.mergePatch(upgradePlanResource, "windowed", { metadata: { annotations: { "test/nudge": "next-window" } } });
-      await waitForPlan(sim.port, "windowed", (p) => p.status?.phase === "Succeeded", "the plan to finish in the next window", 60_000);
-    } finally {
-      await operator.stop();
-      await sim.stop();
-    }
-  }, 90_000);
+        // The next window. The operator's own timer is set for the real wait (a day); nudging the
+        // plan stands in for it, since this test moved the clock instead of waiting.
+        clock.jumpTo(Date.UTC(2026, 5, 11, 1, 0, 5));
+        await sim.port.mergePatch(upgradePlanResource, "windowed", {
+          metadata: { annotations: { "test/nudge": "next-window" } },
+        });
+        await waitForPlan(
+          sim.port,
+          "windowed",
+          (p) => p.status?.phase === "Succeeded",
+          "the plan to finish in the next window",
+          60_000,
+        );
+      } finally {
+        await operator.stop();
+        await sim.stop();
+      }
+    },
+    90_000,
+  );
 
   it("10. the target changes mid-rollout: old Jobs are removed, nodes at the new target are not redone", async () => {
     const sim = await freshSim();
@@ -128,14 +181,23 @@ describe("reliability: gates", () => {
     try {
       await timeline.start();
       await sim.port.create(upgradePlanResource, plan("retarget", quickSpec({ version: FIRST })));
-      await waitFor(async () => (await upgradeJobs(sim.port)).some((job) => nodeOf(job) === "server-1"), { what: "server-1's Job for the first target" });
+      await waitFor(async () => (await upgradeJobs(sim.port)).some((job) => nodeOf(job) === "server-1"), {
+        what: "server-1's Job for the first target",
+      });
       await sim.port.mergePatch(upgradePlanResource, "retarget", { spec: { version: TO } });
-      await waitForPlan(sim.port, "retarget", (p) => p.status?.phase === "Succeeded" && p.status.targetVersion === TO, "the plan to finish on the new target", 90_000);
+      await waitForPlan(
+        sim.port,
+        "retarget",
+        (p) => p.status?.phase === "Succeeded" && p.status.targetVersion === TO,
+        "the plan to finish on the new target",
+        90_000,
+      );
 
       const jobs = await upgradeJobs(sim.port);
       expect(jobs.every((job) => imageOf(job).endsWith(":v1.31.4-rke2r1"))).toBe(true);
       const newJobsPerNode = new Map<string, number>();
-      for (const entry of timeline.entries.filter((e) => e.kind === "job" && e.detail?.endsWith(":v1.31.4-rke2r1"))) newJobsPerNode.set(entry.node, (newJobsPerNode.get(entry.node) ?? 0) + 1);
+      for (const entry of timeline.entries.filter((e) => e.kind === "job" && e.detail?.endsWith(":v1.31.4-rke2r1")))
+        newJobsPerNode.set(entry.node, (newJobsPerNode.get(entry.node) ?? 0) + 1);
       expect([...newJobsPerNode.values()].every((count) => count === 1)).toBe(true);
       expect(newJobsPerNode.size).toBe(7);
       for (const node of await nodes(sim.port)) expect(node.status?.nodeInfo?.kubeletVersion).toBe(TO);
@@ -149,26 +211,50 @@ describe("reliability: gates", () => {
 
   it("13. another operation holds the disruption lock: nothing is touched until it lets go; it cannot take the lock while nodes are out", async () => {
     const sim = await freshSim();
-    const lock = new DisruptionLock({ port: sim.port, clock: systemClock, namespace: OPERATOR_NAMESPACE, holderKinds: DISRUPTING_KINDS });
+    const lock = new DisruptionLock({
+      port: sim.port,
+      clock: systemClock,
+      namespace: OPERATOR_NAMESPACE,
+      holderKinds: DISRUPTING_KINDS,
+    });
     const lease = async () => sim.port.get<Lease>(LEASE_RESOURCE, DISRUPTION_LOCK_NAME, OPERATOR_NAMESPACE);
     // The test itself is the CertRotation holding the lock: that controller must not release it.
     const operator = await startOperator(sim.operatorPort, { controllers: ["UpgradePlan"] });
     try {
-      await sim.port.create(certRotationResource, { apiVersion: certRotationResource.apiVersion, kind: certRotationResource.kind, metadata: { name: "default" }, spec: {} });
+      await sim.port.create(certRotationResource, {
+        apiVersion: certRotationResource.apiVersion,
+        kind: certRotationResource.kind,
+        metadata: { name: "default" },
+        spec: {},
+      });
       expect((await lock.acquire("CertRotation/default", await lease(), false)).held).toBe(true);
-      await sim.port.create(upgradePlanResource, plan("locked-out", quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY })));
-      const waiting = await waitForPlan(sim.port, "locked-out", (p) => condition(p, "PreflightPassed")?.reason === "DisruptionLockHeld", "DisruptionLockHeld");
-      expect(condition(waiting, "PreflightPassed")?.message).toBe("DisruptionLock: CertRotation/default holds the disruption lock");
+      await sim.port.create(
+        upgradePlanResource,
+        plan("locked-out", quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY })),
+      );
+      const waiting = await waitForPlan(
+        sim.port,
+        "locked-out",
+        (p) => condition(p, "PreflightPassed")?.reason === "DisruptionLockHeld",
+        "DisruptionLockHeld",
+      );
+      expect(condition(waiting, "PreflightPassed")?.message).toBe(
+        "DisruptionLock: CertRotation/default holds the disruption lock",
+      );
       await pause(500);
       expect(await claimed(sim.port)).toEqual([]);
 
       await lock.release("CertRotation/default", await lease());
-      await waitFor(async () => (await claimed(sim.port)).length > 0, { what: "the plan to start once the lock is free" });
+      await waitFor(async () => (await claimed(sim.port)).length > 0, {
+        what: "the plan to start once the lock is free",
+      });
       expect((await lease())?.spec?.holderIdentity).toBe("UpgradePlan/locked-out");
       expect((await lock.acquire("CertRotation/default", await lease(), false)).held).toBe(false);
 
       await waitForPlan(sim.port, "locked-out", (p) => p.status?.phase === "Succeeded", "the plan to finish", 60_000);
-      await waitFor(async () => (await lease())?.spec?.holderIdentity === undefined, { what: "the lock to be released" });
+      await waitFor(async () => (await lease())?.spec?.holderIdentity === undefined, {
+        what: "the lock to be released",
+      });
       expect((await lock.acquire("CertRotation/default", await lease(), false)).held).toBe(true);
     } finally {
       await operator.stop();

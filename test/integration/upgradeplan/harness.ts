@@ -9,14 +9,25 @@ import type { UpgradePlanOptions } from "../../../src/controllers/upgradeplan/in
 import { JOB_RESOURCE, NODE_LABEL, POD_RESOURCE, type Job } from "../../../src/nodeops/job.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
 import { readClaim } from "../../../src/rollout/claim.ts";
-import { isNodeReady, isPodReady, NODE_RESOURCE, type NodeObject, type PodObject } from "../../../src/rollout/kube-objects.ts";
+import {
+  isNodeReady,
+  isPodReady,
+  NODE_RESOURCE,
+  type NodeObject,
+  type PodObject,
+} from "../../../src/rollout/kube-objects.ts";
 import { ETCD_ROLE_LABEL } from "../../../src/rke2/roles.ts";
 import { systemClock } from "../../../src/runtime/clock.ts";
 import { Informer } from "../../../src/runtime/informer.ts";
 import { isAlreadyExists } from "../../../src/runtime/kube/errors.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
 import { waitFor } from "../../support/sim-harness.ts";
-import { FAST_UPGRADES, startTestOperator, type RunningOperator, type TestOperatorOptions } from "../../support/operator-harness.ts";
+import {
+  FAST_UPGRADES,
+  startTestOperator,
+  type RunningOperator,
+  type TestOperatorOptions,
+} from "../../support/operator-harness.ts";
 import { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig } from "../../support/operator-config.ts";
 
 export { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig };
@@ -24,12 +35,14 @@ export { JOBS_NAMESPACE, OPERATOR_NAMESPACE, operatorConfig };
 export const FROM = "v1.30.6+rke2r1";
 export const TO = "v1.31.4+rke2r1";
 
-
 export type { RunningOperator };
 export { FAST_UPGRADES as FAST };
 
 /** One operator replica, as production runs it (a restart is stop() and a new one). */
-export function startOperator(port: KubePort, options: Partial<UpgradePlanOptions> & Pick<TestOperatorOptions, "clock" | "controllers"> = {}): Promise<RunningOperator> {
+export function startOperator(
+  port: KubePort,
+  options: Partial<UpgradePlanOptions> & Pick<TestOperatorOptions, "clock" | "controllers"> = {},
+): Promise<RunningOperator> {
   const { clock, controllers, ...upgradePlan } = options;
   return startTestOperator(port, { upgradePlan, ...(clock ? { clock } : {}), ...(controllers ? { controllers } : {}) });
 }
@@ -43,14 +56,26 @@ export function plan(name: string, spec: UpgradePlanSpecInput): UpgradePlan {
  * `force`, since the sim's workloads include bare pods (which kubectl drain refuses too).
  */
 export function quickSpec(overrides: UpgradePlanSpecInput = {}): UpgradePlanSpecInput {
-  return { version: TO, healthGate: { settle: "300ms", timeout: "20s" }, snapshot: { required: false }, drain: { workers: { force: true, timeout: "30s" } }, ...overrides };
+  return {
+    version: TO,
+    healthGate: { settle: "300ms", timeout: "20s" },
+    snapshot: { required: false },
+    drain: { workers: { force: true, timeout: "30s" } },
+    ...overrides,
+  };
 }
 
 export async function getPlan(port: KubePort, name: string): Promise<UpgradePlan | undefined> {
   return port.get<UpgradePlan>(upgradePlanResource, name);
 }
 
-export async function waitForPlan(port: KubePort, name: string, predicate: (plan: UpgradePlan) => boolean, what: string, timeoutMs = 30_000): Promise<UpgradePlan> {
+export async function waitForPlan(
+  port: KubePort,
+  name: string,
+  predicate: (plan: UpgradePlan) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<UpgradePlan> {
   let last: UpgradePlan | undefined;
   try {
     return await waitFor(
@@ -61,27 +86,41 @@ export async function waitForPlan(port: KubePort, name: string, predicate: (plan
       { timeoutMs, intervalMs: 50, what },
     );
   } catch (err) {
-    throw new Error(`${err instanceof Error ? err.message : String(err)}; last status: ${JSON.stringify(last?.status)}`, { cause: err });
+    throw new Error(
+      `${err instanceof Error ? err.message : String(err)}; last status: ${JSON.stringify(last?.status)}`,
+      { cause: err },
+    );
   }
 }
 
-export function condition(object: UpgradePlan | undefined, type: string): { status: string; reason: string; message: string } | undefined {
+export function condition(
+  object: UpgradePlan | undefined,
+  type: string,
+): { status: string; reason: string; message: string } | undefined {
   return object?.status?.conditions?.find((c) => c.type === type);
 }
 
 export async function createLocalSnapshotPolicy(port: KubePort, name: string): Promise<void> {
   try {
-    await port.create(etcdSnapshotPolicyResource, { apiVersion: etcdSnapshotPolicyResource.apiVersion, kind: etcdSnapshotPolicyResource.kind, metadata: { name }, spec: { schedule: "0 0 1 1 *" } });
+    await port.create(etcdSnapshotPolicyResource, {
+      apiVersion: etcdSnapshotPolicyResource.apiVersion,
+      kind: etcdSnapshotPolicyResource.kind,
+      metadata: { name },
+      spec: { schedule: "0 0 1 1 *" },
+    });
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
   }
 }
 
 export async function upgradeJobs(port: KubePort): Promise<Job[]> {
-  return (await port.list<Job>(JOB_RESOURCE, { namespace: JOBS_NAMESPACE, labelSelector: "rke2-lifecycle.io/action=upgrade" })).items;
+  return (
+    await port.list<Job>(JOB_RESOURCE, { namespace: JOBS_NAMESPACE, labelSelector: "rke2-lifecycle.io/action=upgrade" })
+  ).items;
 }
 
-export const imageOf = (job: Job): string => (job.spec.template.spec as { containers: { image: string }[] }).containers[0]?.image ?? "";
+export const imageOf = (job: Job): string =>
+  (job.spec.template.spec as { containers: { image: string }[] }).containers[0]?.image ?? "";
 export const nodeOf = (job: Job): string => job.metadata.labels?.[NODE_LABEL] ?? "";
 
 export interface TimelineEntry {
@@ -123,7 +162,11 @@ export class Timeline {
       },
     });
     this.pods.addHandler({ onAdd: check, onUpdate: check, onDelete: check });
-    this.jobs.addHandler({ onAdd: (job) => job.metadata.labels?.["rke2-lifecycle.io/action"] === "upgrade" && this.entries.push({ at: Date.now(), kind: "job", node: nodeOf(job), detail: imageOf(job) }) });
+    this.jobs.addHandler({
+      onAdd: (job) =>
+        job.metadata.labels?.["rke2-lifecycle.io/action"] === "upgrade" &&
+        this.entries.push({ at: Date.now(), kind: "job", node: nodeOf(job), detail: imageOf(job) }),
+    });
   }
 
   async start(): Promise<void> {
@@ -174,7 +217,10 @@ export class Timeline {
       .filter((node) => {
         const pod = this.pods.cache.get(`kube-system/etcd-${node.metadata.name}`);
         const isDown = !isNodeReady(node) || pod === undefined || !isPodReady(pod);
-        if (isDown) why.push(`${node.metadata.name}: node ${isNodeReady(node) ? "Ready" : "not Ready"}, pod ${pod === undefined ? "missing" : isPodReady(pod) ? "Ready" : "not Ready"}`);
+        if (isDown)
+          why.push(
+            `${node.metadata.name}: node ${isNodeReady(node) ? "Ready" : "not Ready"}, pod ${pod === undefined ? "missing" : isPodReady(pod) ? "Ready" : "not Ready"}`,
+          );
         return isDown;
       })
       .map((node) => node.metadata.name);

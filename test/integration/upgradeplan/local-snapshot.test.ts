@@ -18,18 +18,35 @@ describe("pre-upgrade snapshot without a policy", () => {
     const sim = await freshSim();
     const operator = await startOperator(sim.operatorPort);
     try {
-      const spec = quickSpec({ version: PATCH, nodeSelector: { matchLabels: { "kubernetes.io/hostname": NODE } }, snapshot: {} });
+      const spec = quickSpec({
+        version: PATCH,
+        nodeSelector: { matchLabels: { "kubernetes.io/hostname": NODE } },
+        snapshot: {},
+      });
       await sim.port.create(upgradePlanResource, plan("local-snap", spec));
-      const done = await waitForPlan(sim.port, "local-snap", (p) => p.status?.phase === "Succeeded" || p.status?.phase === "Halted", "the plan to end", 60_000);
+      const done = await waitForPlan(
+        sim.port,
+        "local-snap",
+        (p) => p.status?.phase === "Succeeded" || p.status?.phase === "Halted",
+        "the plan to end",
+        60_000,
+      );
 
       expect(done.status?.phase).toBe("Succeeded");
       expect(condition(done, "SnapshotTaken")).toMatchObject({ status: "True" });
-      const saves = (await sim.port.list<Job>(JOB_RESOURCE, { namespace: JOBS_NAMESPACE, labelSelector: "rke2-lifecycle.io/action=snapshot-save" })).items;
+      const saves = (
+        await sim.port.list<Job>(JOB_RESOURCE, {
+          namespace: JOBS_NAMESPACE,
+          labelSelector: "rke2-lifecycle.io/action=snapshot-save",
+        })
+      ).items;
       expect(saves).toHaveLength(1);
       const etcdMember = saves[0]?.metadata.labels?.[NODE_LABEL] ?? "";
       const member = await sim.port.get<NodeObject>(NODE_RESOURCE, etcdMember);
       expect(member?.metadata.labels?.["node-role.kubernetes.io/etcd"]).toBe("true");
-      const records = (await sim.port.list<EtcdSnapshotFile>(etcdSnapshotFileResource)).items.filter((file) => file.spec.snapshotName.startsWith("pre-upgrade-local-snap-"));
+      const records = (await sim.port.list<EtcdSnapshotFile>(etcdSnapshotFileResource)).items.filter((file) =>
+        file.spec.snapshotName.startsWith("pre-upgrade-local-snap-"),
+      );
       expect(records).toHaveLength(1);
       expect(records[0]?.spec.location).toMatch(/^file:\/\/\/var\/lib\/rancher\/rke2\/server\/db\/snapshots\//);
       expect(records[0]?.status?.readyToUse).toBe(true);

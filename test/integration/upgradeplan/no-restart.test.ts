@@ -16,9 +16,20 @@ describe("an upgrade Job that succeeds without restarting rke2", () => {
       const operator = await startOperator(sim.operatorPort);
       try {
         const started = Date.now();
-        const spec = quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY, healthGate: { settle: "300ms", timeout: "8s" }, failurePolicy: { maxAttemptsPerNode: 1 } });
+        const spec = quickSpec({
+          version: PATCH,
+          nodeSelector: AGENTS_ONLY,
+          healthGate: { settle: "300ms", timeout: "8s" },
+          failurePolicy: { maxAttemptsPerNode: 1 },
+        });
         await sim.port.create(upgradePlanResource, plan("no-restart", spec));
-        const halted = await waitForPlan(sim.port, "no-restart", (p) => p.status?.phase === "Halted", "the halt", 30_000);
+        const halted = await waitForPlan(
+          sim.port,
+          "no-restart",
+          (p) => p.status?.phase === "Halted",
+          "the halt",
+          30_000,
+        );
         const failed = halted.status?.nodes?.find((node) => node.name === "agent-1");
         expect(failed).toMatchObject({ phase: "Failed" });
         expect(failed?.message).toContain("the upgrade Job succeeded but rke2 was not restarted");

@@ -14,7 +14,18 @@ import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-object
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
 import { waitFor } from "../../support/sim-harness.ts";
 import { AGENTS_ONLY, freshSim, KillablePort, PATCH, WRITES } from "./faults.ts";
-import { FAST, getPlan, nodeOf, operatorConfig, plan, quickSpec, startOperator, Timeline, upgradeJobs, waitForPlan } from "./harness.ts";
+import {
+  FAST,
+  getPlan,
+  nodeOf,
+  operatorConfig,
+  plan,
+  quickSpec,
+  startOperator,
+  Timeline,
+  upgradeJobs,
+  waitForPlan,
+} from "./harness.ts";
 
 const AGENTS = ["agent-1", "agent-2", "agent-3"];
 
@@ -33,7 +44,10 @@ describe("reliability: restarts", () => {
       const first = new KillablePort(sim.operatorPort);
       first.dieAfter((call) => call.verb === "evict");
       const killed = await startOperator(first);
-      await sim.port.create(upgradePlanResource, plan("resume", quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY })));
+      await sim.port.create(
+        upgradePlanResource,
+        plan("resume", quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY })),
+      );
       await waitFor(() => first.dead, { what: "the first operator to die mid-drain" });
       await killed.stop();
       const draining = await claimedNodes(sim.port);
@@ -60,13 +74,18 @@ describe("reliability: restarts", () => {
       const first = new KillablePort(sim.operatorPort);
       first.dieAfter((call) => call.verb === "create" && call.type?.plural === "jobs");
       const killed = await startOperator(first);
-      await sim.port.create(upgradePlanResource, plan("adopt", quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY })));
+      await sim.port.create(
+        upgradePlanResource,
+        plan("adopt", quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY })),
+      );
       await waitFor(() => first.dead, { what: "the first operator to die after creating a Job" });
       await killed.stop();
       const [orphan] = await upgradeJobs(sim.port);
       if (!orphan) throw new Error("the first operator created no Job");
       // It died before writing any status about that Job.
-      expect((await getPlan(sim.port, "adopt"))?.status?.nodes?.some((node) => node.job === orphan.metadata.name) ?? false).toBe(false);
+      expect(
+        (await getPlan(sim.port, "adopt"))?.status?.nodes?.some((node) => node.job === orphan.metadata.name) ?? false,
+      ).toBe(false);
 
       const second = await startOperator(sim.operatorPort);
       try {
@@ -87,22 +106,49 @@ describe("reliability: restarts", () => {
     const ports = { a: new KillablePort(sim.operatorPort), b: new KillablePort(sim.operatorPort) };
     const start = (identity: "a" | "b") =>
       runOperator(
-        { ...operatorConfig(), leaderElect: true, leaseName: OPERATOR_FLAGS.leaseName.default /* the chart grants the default Lease name only */ },
-        { log: silentLogger(), port: ports[identity], identity, host: "127.0.0.1", factories: [(context) => createUpgradePlanController(context, { ...FAST, snapshots: policyPreUpgradeSnapshots(context) })] },
+        {
+          ...operatorConfig(),
+          leaderElect: true,
+          leaseName: OPERATOR_FLAGS.leaseName.default /* the chart grants the default Lease name only */,
+        },
+        {
+          log: silentLogger(),
+          port: ports[identity],
+          identity,
+          host: "127.0.0.1",
+          factories: [
+            (context) =>
+              createUpgradePlanController(context, { ...FAST, snapshots: policyPreUpgradeSnapshots(context) }),
+          ],
+        },
       );
     const replicas = { a: await start("a"), b: await start("b") };
     try {
-      const leader = await waitFor(() => (replicas.a.isLeader() ? "a" : replicas.b.isLeader() ? "b" : undefined), { what: "a leader", timeoutMs: 20_000 });
+      const leader = await waitFor(() => (replicas.a.isLeader() ? "a" : replicas.b.isLeader() ? "b" : undefined), {
+        what: "a leader",
+        timeoutMs: 20_000,
+      });
       const standby = leader === "a" ? "b" : "a";
-      await sim.port.create(upgradePlanResource, plan("ha", quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY, healthGate: { settle: "1s", timeout: "60s" } })));
+      await sim.port.create(
+        upgradePlanResource,
+        plan(
+          "ha",
+          quickSpec({ version: PATCH, nodeSelector: AGENTS_ONLY, healthGate: { settle: "1s", timeout: "60s" } }),
+        ),
+      );
       await waitFor(async () => (await upgradeJobs(sim.port)).length >= 1, { what: "the leader to start a node" });
-      const isWork = (call: { verb: string; type?: { plural: string } | undefined }): boolean => WRITES.includes(call.verb) && call.type?.plural !== "leases";
+      const isWork = (call: { verb: string; type?: { plural: string } | undefined }): boolean =>
+        WRITES.includes(call.verb) && call.type?.plural !== "leases";
       expect(ports[standby].count(isWork)).toBe(0);
 
       // The leader's process dies (no clean release): the standby waits out the lease, then acts.
       const killedAt = Date.now();
       ports[leader].kill();
-      await waitFor(() => replicas[standby].isLeader(), { what: "the standby to take over", timeoutMs: 30_000, intervalMs: 100 });
+      await waitFor(() => replicas[standby].isLeader(), {
+        what: "the standby to take over",
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
       // client-go semantics: the lease (15 s) counts from when the standby last saw it renewed,
       // and the standby looks every retry period (2 s, jittered up to 2.2x).
       expect(Date.now() - killedAt).toBeLessThan(15_000 + 2 * 4_400);

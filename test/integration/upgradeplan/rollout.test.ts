@@ -15,7 +15,21 @@ import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election
 import { upgradePlanResource } from "../../../src/api/upgradeplan.ts";
 import { toolPath } from "../../support/tools.ts";
 import { withSim } from "../../support/sim-harness.ts";
-import { condition, createLocalSnapshotPolicy, imageOf, nodeOf, OPERATOR_NAMESPACE, plan, quickSpec, startOperator, Timeline, TO, upgradeJobs, waitForPlan, type RunningOperator } from "./harness.ts";
+import {
+  condition,
+  createLocalSnapshotPolicy,
+  imageOf,
+  nodeOf,
+  OPERATOR_NAMESPACE,
+  plan,
+  quickSpec,
+  startOperator,
+  Timeline,
+  TO,
+  upgradeJobs,
+  waitForPlan,
+  type RunningOperator,
+} from "./harness.ts";
 
 const run = promisify(execFile);
 const sim = withSim();
@@ -38,9 +52,22 @@ describe("UpgradePlan on the simulated 7-node cluster", () => {
     await createLocalSnapshotPolicy(port, "local");
     await port.create(
       upgradePlanResource,
-      plan("to-1-31", quickSpec({ snapshot: { policyRef: "local" }, concurrency: { workers: 2 }, drain: { workers: { force: true, timeout: "30s" } } })),
+      plan(
+        "to-1-31",
+        quickSpec({
+          snapshot: { policyRef: "local" },
+          concurrency: { workers: 2 },
+          drain: { workers: { force: true, timeout: "30s" } },
+        }),
+      ),
     );
-    const done = await waitForPlan(port, "to-1-31", (p) => p.status?.phase === "Succeeded", "the plan to succeed", 90_000);
+    const done = await waitForPlan(
+      port,
+      "to-1-31",
+      (p) => p.status?.phase === "Succeeded",
+      "the plan to succeed",
+      90_000,
+    );
     const line = timeline;
     if (!line) throw new Error("no timeline");
 
@@ -54,9 +81,13 @@ describe("UpgradePlan on the simulated 7-node cluster", () => {
     expect(line.maxClaimedAtOnce(servers)).toBe(1);
     expect(line.maxClaimedAtOnce(["agent-1", "agent-2", "agent-3"])).toBe(2);
     // A tier starts only once the one before it is done: the first worker is claimed after cp-1 is released.
-    const at = (kind: string, node: string): number => line.entries.find((e) => e.kind === kind && e.node === node)?.at ?? Number.NaN;
-    for (let i = 1; i < servers.length; i++) expect(at("claimed", servers[i] ?? "")).toBeGreaterThanOrEqual(at("released", servers[i - 1] ?? ""));
-    expect(Math.min(...["agent-1", "agent-2", "agent-3"].map((n) => at("claimed", n)))).toBeGreaterThanOrEqual(at("released", "cp-1"));
+    const at = (kind: string, node: string): number =>
+      line.entries.find((e) => e.kind === kind && e.node === node)?.at ?? Number.NaN;
+    for (let i = 1; i < servers.length; i++)
+      expect(at("claimed", servers[i] ?? "")).toBeGreaterThanOrEqual(at("released", servers[i - 1] ?? ""));
+    expect(Math.min(...["agent-1", "agent-2", "agent-3"].map((n) => at("claimed", n)))).toBeGreaterThanOrEqual(
+      at("released", "cp-1"),
+    );
     // The quorum guard held: at most one etcd member was ever down.
     expect(line.maxEtcdDown).toBe(1);
     expect(line.etcdDownSets.length).toBeGreaterThan(0);
@@ -74,23 +105,49 @@ describe("UpgradePlan on the simulated 7-node cluster", () => {
       expect(node.spec?.unschedulable).toBeUndefined();
       expect(node.metadata.annotations?.[CLAIM_ANNOTATION]).toBeUndefined();
     }
-    expect((await port.get<Lease>(LEASE_RESOURCE, DISRUPTION_LOCK_NAME, OPERATOR_NAMESPACE))?.spec?.holderIdentity).toBeUndefined();
+    expect(
+      (await port.get<Lease>(LEASE_RESOURCE, DISRUPTION_LOCK_NAME, OPERATOR_NAMESPACE))?.spec?.holderIdentity,
+    ).toBeUndefined();
     const jobs = await upgradeJobs(port);
     expect(jobs.map(nodeOf).sort()).toEqual(nodes.map((n) => n.metadata.name).sort());
     expect(new Set(jobs.map(imageOf))).toEqual(new Set(["rancher/rke2-upgrade:v1.31.4-rke2r1"]));
 
     // Status as docs/upgrades.md "Status" describes it.
-    expect(done.status).toMatchObject({ targetVersion: TO, phase: "Succeeded", tier: "", progress: "7/7", counts: { total: 7, upgraded: 7, inProgress: 0, pending: 0, failed: 0 } });
+    expect(done.status).toMatchObject({
+      targetVersion: TO,
+      phase: "Succeeded",
+      tier: "",
+      progress: "7/7",
+      counts: { total: 7, upgraded: 7, inProgress: 0, pending: 0, failed: 0 },
+    });
     expect(done.status?.nodes).toBeUndefined();
     expect(done.status?.snapshot?.name).toMatch(/^pre-upgrade-to-1-31-/);
-    expect(done.status?.preflight?.map((c) => c.name)).toEqual(["TargetVersion", "VersionSkew", "NodesReady", "EtcdHealthy", "DisruptionLock", "Snapshot"]);
-    for (const type of ["Ready", "PreflightPassed", "SnapshotTaken"]) expect(condition(done, type)?.status).toBe("True");
+    expect(done.status?.preflight?.map((c) => c.name)).toEqual([
+      "TargetVersion",
+      "VersionSkew",
+      "NodesReady",
+      "EtcdHealthy",
+      "DisruptionLock",
+      "Snapshot",
+    ]);
+    for (const type of ["Ready", "PreflightPassed", "SnapshotTaken"])
+      expect(condition(done, type)?.status).toBe("True");
     expect(condition(done, "Degraded")?.status).toBe("False");
 
     // Events on every transition, and the metrics.
-    const events = (await port.list<CoreEvent>(EVENT_RESOURCE, { namespace: "default" })).items.filter((e) => e.involvedObject.name === "to-1-31");
+    const events = (await port.list<CoreEvent>(EVENT_RESOURCE, { namespace: "default" })).items.filter(
+      (e) => e.involvedObject.name === "to-1-31",
+    );
     const reasons = new Set(events.map((e) => e.reason));
-    for (const reason of ["PreflightSucceeded", "SnapshotSucceeded", "Upgrading", "NodeStarted", "NodeSucceeded", "UpgradeComplete"]) expect(reasons).toContain(reason);
+    for (const reason of [
+      "PreflightSucceeded",
+      "SnapshotSucceeded",
+      "Upgrading",
+      "NodeStarted",
+      "NodeSucceeded",
+      "UpgradeComplete",
+    ])
+      expect(reasons).toContain(reason);
     const metrics = await operator?.metrics.registry.metrics();
     expect(metrics).toContain('rke2_lifecycle_upgrade_nodes{plan="to-1-31",state="done"} 7');
     expect(metrics).toContain('rke2_lifecycle_upgrade_node_duration_seconds_count{plan="to-1-31",tier="worker"} 3');

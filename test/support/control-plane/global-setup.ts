@@ -30,7 +30,8 @@ function kubectl(kubeconfig: string, args: string[], input?: string): string {
 
 export default async function globalSetup(): Promise<void> {
   const plane = await startControlPlane();
-  if (!plane) throw new Error("no control-plane assets: set RKE2_LIFECYCLE_K8S_ASSETS, or put shared/k8s beside the repository");
+  if (!plane)
+    throw new Error("no control-plane assets: set RKE2_LIFECYCLE_K8S_ASSETS, or put shared/k8s beside the repository");
   globalThis.rke2LifecycleControlPlane = plane;
   const { adminKubeconfig, operatorKubeconfig, auditLog, server } = plane.info;
   process.env[EXTERNAL_KUBECONFIG_ENV] = adminKubeconfig;
@@ -48,5 +49,7 @@ export default async function globalSetup(): Promise<void> {
   kubectl(adminKubeconfig, ["apply", "-f", "-"], list([...namespaces, ...crds]));
   kubectl(adminKubeconfig, ["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
   kubectl(adminKubeconfig, ["apply", "-f", "-"], list(rbac));
-  process.stdout.write(`\nreal control plane: kube-apiserver v1.23.16 at ${server}, operator as ${plane.info.operatorUser}\n`);
+  process.stdout.write(
+    `\nreal control plane: kube-apiserver v1.23.16 at ${server}, operator as ${plane.info.operatorUser}\n`,
+  );
 }

@@ -123,11 +123,14 @@ async function emptyKeptNamespaces(client: AdminClient): Promise<void> {
 
 async function leftovers(client: AdminClient): Promise<string[]> {
   const found: string[] = [];
-  for (const type of CUSTOM) found.push(...(await client.items(collectionPath(type))).map((i) => `${type.kind}/${i.metadata.name}`));
+  for (const type of CUSTOM)
+    found.push(...(await client.items(collectionPath(type))).map((i) => `${type.kind}/${i.metadata.name}`));
   found.push(...(await client.items("api/v1/nodes")).map((i) => `Node/${i.metadata.name}`));
   found.push(...(await client.items("api/v1/pods")).map((i) => `Pod/${i.metadata.namespace ?? ""}/${i.metadata.name}`));
   const namespaces = await client.items("api/v1/namespaces");
-  found.push(...namespaces.filter((i) => !KEPT_NAMESPACES.includes(i.metadata.name)).map((i) => `Namespace/${i.metadata.name}`));
+  found.push(
+    ...namespaces.filter((i) => !KEPT_NAMESPACES.includes(i.metadata.name)).map((i) => `Namespace/${i.metadata.name}`),
+  );
   return found;
 }
 

@@ -116,7 +116,8 @@ class Supervisor {
         clearTimeout(timer);
       }
     }
-    if (process.env.RKE2_LIFECYCLE_KEEP_CONTROL_PLANE_DIR !== "1") rmSync(this.workDir, { recursive: true, force: true });
+    if (process.env.RKE2_LIFECYCLE_KEEP_CONTROL_PLANE_DIR !== "1")
+      rmSync(this.workDir, { recursive: true, force: true });
     process.exit(code);
   }
 }

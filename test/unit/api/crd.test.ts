@@ -26,36 +26,58 @@ function admit(kind: string, object: Record<string, unknown>) {
   return { pruned, defaulted, issues: validate(schema, defaulted) };
 }
 
-const cr = (kind: string, spec: unknown) => ({ apiVersion: "rke2-lifecycle.io/v1alpha1", kind, metadata: { name: "t" }, spec });
+const cr = (kind: string, spec: unknown) => ({
+  apiVersion: "rke2-lifecycle.io/v1alpha1",
+  kind,
+  metadata: { name: "t" },
+  spec,
+});
 
 describe("rendered CRDs", () => {
-  it.each([...crds, etcdSnapshotFileCrd].map((c) => [c.metadata.name, c] as const))("%s is structural and in CEL budget", (_n, crd) => {
-    expect(checkStructural(schemaOf(crd))).toEqual([]);
-    expect(checkCelCostBounds(schemaOf(crd))).toEqual([]);
-  });
+  it.each([...crds, etcdSnapshotFileCrd].map((c) => [c.metadata.name, c] as const))(
+    "%s is structural and in CEL budget",
+    (_n, crd) => {
+      expect(checkStructural(schemaOf(crd))).toEqual([]);
+      expect(checkCelCostBounds(schemaOf(crd))).toEqual([]);
+    },
+  );
 
   it.each([
-    ["EtcdSnapshotPolicy", "etcdsnapshotpolicies", ["esp"], ["SCHEDULE", "LAST-SUCCESS", "NEXT", "SNAPSHOTS", "READY", "AGE"]],
+    [
+      "EtcdSnapshotPolicy",
+      "etcdsnapshotpolicies",
+      ["esp"],
+      ["SCHEDULE", "LAST-SUCCESS", "NEXT", "SNAPSHOTS", "READY", "AGE"],
+    ],
     ["CertRotation", "certrotations", ["certrot"], ["EARLIEST-EXPIRY", "PHASE", "ROTATING", "READY", "AGE"]],
     ["UpgradePlan", "upgradeplans", ["uplan"], ["TARGET", "PHASE", "TIER", "PROGRESS", "READY", "AGE"]],
-  ])("%s: cluster-scoped, plural %s, short names, category rke2, status subresource, columns", (kind, plural, shortNames, columns) => {
-    const crd = crdFor(kind);
-    expect(crd.metadata.name).toBe(`${plural}.rke2-lifecycle.io`);
-    expect(crd.spec.scope).toBe("Cluster");
-    expect(crd.spec.names).toMatchObject({ plural, shortNames, categories: ["rke2"], listKind: `${kind}List` });
-    const version = crd.spec.versions[0]!;
-    expect(version).toMatchObject({ name: "v1alpha1", served: true, storage: true, subresources: { status: {} } });
-    expect(version.additionalPrinterColumns?.map((c) => c.name)).toEqual(columns);
-  });
+  ])(
+    "%s: cluster-scoped, plural %s, short names, category rke2, status subresource, columns",
+    (kind, plural, shortNames, columns) => {
+      const crd = crdFor(kind);
+      expect(crd.metadata.name).toBe(`${plural}.rke2-lifecycle.io`);
+      expect(crd.spec.scope).toBe("Cluster");
+      expect(crd.spec.names).toMatchObject({ plural, shortNames, categories: ["rke2"], listKind: `${kind}List` });
+      const version = crd.spec.versions[0]!;
+      expect(version).toMatchObject({ name: "v1alpha1", served: true, storage: true, subresources: { status: {} } });
+      expect(version.additionalPrinterColumns?.map((c) => c.name)).toEqual(columns);
+    },
+  );
 
   it("date columns point at timestamps", () => {
     const columns = crdFor("EtcdSnapshotPolicy").spec.versions[0]!.additionalPrinterColumns ?? [];
-    expect(columns.find((c) => c.name === "LAST-SUCCESS")).toMatchObject({ type: "date", jsonPath: ".status.lastSuccessfulSnapshot.takenAt" });
+    expect(columns.find((c) => c.name === "LAST-SUCCESS")).toMatchObject({
+      type: "date",
+      jsonPath: ".status.lastSuccessfulSnapshot.takenAt",
+    });
   });
 
   it("NEXT is a string column: kubectl renders a future date column as <invalid>", () => {
     const columns = crdFor("EtcdSnapshotPolicy").spec.versions[0]!.additionalPrinterColumns ?? [];
-    expect(columns.find((c) => c.name === "NEXT")).toMatchObject({ type: "string", jsonPath: ".status.nextScheduleTime" });
+    expect(columns.find((c) => c.name === "NEXT")).toMatchObject({
+      type: "string",
+      jsonPath: ".status.nextScheduleTime",
+    });
   });
 
   it("conditions are a map list keyed by type", () => {
@@ -66,7 +88,10 @@ describe("rendered CRDs", () => {
 
   it("int-or-string fields use the one anyOf Kubernetes allows", () => {
     const workers = schemaOf(crdFor("UpgradePlan")).properties?.spec?.properties?.concurrency?.properties?.workers;
-    expect(workers).toMatchObject({ "x-kubernetes-int-or-string": true, anyOf: [{ type: "integer" }, { type: "string" }] });
+    expect(workers).toMatchObject({
+      "x-kubernetes-int-or-string": true,
+      anyOf: [{ type: "integer" }, { type: "string" }],
+    });
     expect(workers?.type).toBeUndefined();
   });
 
@@ -95,13 +120,18 @@ describe("crds/ in the repository", () => {
 });
 
 describe("the API server's view of our CRDs", () => {
-  const examples = parseAllDocuments(API_MD_EXAMPLES).map((d) => d.toJS() as Record<string, unknown> & { kind: string });
+  const examples = parseAllDocuments(API_MD_EXAMPLES).map(
+    (d) => d.toJS() as Record<string, unknown> & { kind: string },
+  );
 
-  it.each(examples.map((e) => [e.kind, e] as const))("the documented example %s is admitted unchanged", (kind, example) => {
-    const { pruned, issues } = admit(kind, example);
-    expect(pruned).toEqual([]);
-    expect(issues).toEqual([]);
-  });
+  it.each(examples.map((e) => [e.kind, e] as const))(
+    "the documented example %s is admitted unchanged",
+    (kind, example) => {
+      const { pruned, issues } = admit(kind, example);
+      expect(pruned).toEqual([]);
+      expect(issues).toEqual([]);
+    },
+  );
 
   it.each([
     ["EtcdSnapshotPolicy", { schedule: "0 * * * *" }],
@@ -111,12 +141,20 @@ describe("the API server's view of our CRDs", () => {
     const named = (name: string) => ({ ...cr(kind, spec), metadata: { name } });
     expect(admit(kind, named("a".repeat(63))).issues).toEqual([]);
     expect(admit(kind, named("a".repeat(64))).issues).toEqual([
-      { reason: "FieldValueInvalid", field: "", message: 'Invalid value: "object": metadata.name must be at most 63 characters: the operator uses it as a label value on its node Jobs' },
+      {
+        reason: "FieldValueInvalid",
+        field: "",
+        message:
+          'Invalid value: "object": metadata.name must be at most 63 characters: the operator uses it as a label value on its node Jobs',
+      },
     ]);
   });
 
   it("defaults a minimal EtcdSnapshotPolicy as docs/etcd-snapshots.md says", () => {
-    const { defaulted, issues } = admit("EtcdSnapshotPolicy", cr("EtcdSnapshotPolicy", { schedule: "0 * * * *", s3: { bucket: "bkt" } }));
+    const { defaulted, issues } = admit(
+      "EtcdSnapshotPolicy",
+      cr("EtcdSnapshotPolicy", { schedule: "0 * * * *", s3: { bucket: "bkt" } }),
+    );
     expect(issues).toEqual([]);
     expect(defaulted.spec).toEqual({
       schedule: "0 * * * *",
@@ -127,12 +165,24 @@ describe("the API server's view of our CRDs", () => {
       compress: true,
       startingDeadline: "10m",
       verify: true,
-      s3: { bucket: "bkt", endpoint: "s3.amazonaws.com", region: "us-east-1", bucketLookup: "auto", insecure: false, skipTLSVerify: false, timeout: "5m" },
+      s3: {
+        bucket: "bkt",
+        endpoint: "s3.amazonaws.com",
+        region: "us-east-1",
+        bucketLookup: "auto",
+        insecure: false,
+        skipTLSVerify: false,
+        timeout: "5m",
+      },
     });
   });
 
   it("defaults a CertRotation without spec", () => {
-    const { defaulted } = admit("CertRotation", { apiVersion: "rke2-lifecycle.io/v1alpha1", kind: "CertRotation", metadata: { name: "d" } });
+    const { defaulted } = admit("CertRotation", {
+      apiVersion: "rke2-lifecycle.io/v1alpha1",
+      kind: "CertRotation",
+      metadata: { name: "d" },
+    });
     expect(defaulted.spec).toEqual({
       renewBefore: "720h",
       warnBefore: "672h",
@@ -147,31 +197,53 @@ describe("the API server's view of our CRDs", () => {
   it("defaults UpgradePlan drains per tier", () => {
     const { defaulted } = admit("UpgradePlan", cr("UpgradePlan", { version: "v1.31.4+rke2r1" }));
     expect(defaulted.spec).toMatchObject({
-      drain: { controlPlane: { enabled: false }, workers: { enabled: true, deleteEmptyDirData: true, ignoreDaemonSets: true } },
+      drain: {
+        controlPlane: { enabled: false },
+        workers: { enabled: true, deleteEmptyDirData: true, ignoreDaemonSets: true },
+      },
       concurrency: { controlPlane: 1, workers: 1 },
       snapshot: { required: true },
       upgradeImage: "rancher/rke2-upgrade",
     });
   });
 
-  it.each([
-    [{ version: "v1.31.4+rke2r1", channel: "https://update.rke2.io/v1-release/channels/stable" }],
-    [{}],
-  ])("CEL rejects UpgradePlan spec %j: exactly one of version or channel", (spec) => {
-    expect(admit("UpgradePlan", cr("UpgradePlan", spec)).issues).toEqual([
-      { reason: "FieldValueInvalid", field: "spec", message: 'Invalid value: "object": exactly one of version or channel must be set' },
-    ]);
-  });
+  it.each([[{ version: "v1.31.4+rke2r1", channel: "https://update.rke2.io/v1-release/channels/stable" }], [{}]])(
+    "CEL rejects UpgradePlan spec %j: exactly one of version or channel",
+    (spec) => {
+      expect(admit("UpgradePlan", cr("UpgradePlan", spec)).issues).toEqual([
+        {
+          reason: "FieldValueInvalid",
+          field: "spec",
+          message: 'Invalid value: "object": exactly one of version or channel must be set',
+        },
+      ]);
+    },
+  );
 
   it.each([
-    ["EtcdSnapshotPolicy", { schedule: "0 * * * *", retention: { count: 0 } }, "spec.retention.count", "FieldValueInvalid"],
+    [
+      "EtcdSnapshotPolicy",
+      { schedule: "0 * * * *", retention: { count: 0 } },
+      "spec.retention.count",
+      "FieldValueInvalid",
+    ],
     ["EtcdSnapshotPolicy", { retention: { count: 3 } }, "spec.schedule", "FieldValueRequired"],
     ["EtcdSnapshotPolicy", { schedule: "0 * * * *", nodes: "Some" }, "spec.nodes", "FieldValueNotSupported"],
     ["CertRotation", { services: ["kubelets"] }, "spec.services[0]", "FieldValueNotSupported"],
     ["CertRotation", { renewBefore: "30d" }, "spec.renewBefore", "FieldValueInvalid"],
     ["CertRotation", { window: { startTime: "01:00", endTime: "01:00" } }, "spec.window", "FieldValueInvalid"],
-    ["UpgradePlan", { version: "v1.31.4+rke2r1", concurrency: { workers: true } }, "spec.concurrency.workers", "FieldValueTypeInvalid"],
-    ["UpgradePlan", { version: "v1.31.4+rke2r1", concurrency: { workers: 0 } }, "spec.concurrency.workers", "FieldValueInvalid"],
+    [
+      "UpgradePlan",
+      { version: "v1.31.4+rke2r1", concurrency: { workers: true } },
+      "spec.concurrency.workers",
+      "FieldValueTypeInvalid",
+    ],
+    [
+      "UpgradePlan",
+      { version: "v1.31.4+rke2r1", concurrency: { workers: 0 } },
+      "spec.concurrency.workers",
+      "FieldValueInvalid",
+    ],
     [
       "UpgradePlan",
       { version: "v1.31.4+rke2r1", nodeSelector: { matchExpressions: [{ key: "a", operator: "In" }] } },
@@ -183,7 +255,10 @@ describe("the API server's view of our CRDs", () => {
   });
 
   it("prunes unknown fields and reports them", () => {
-    const { pruned, defaulted } = admit("EtcdSnapshotPolicy", cr("EtcdSnapshotPolicy", { schedule: "0 * * * *", retension: { count: 1 } }));
+    const { pruned, defaulted } = admit(
+      "EtcdSnapshotPolicy",
+      cr("EtcdSnapshotPolicy", { schedule: "0 * * * *", retension: { count: 1 } }),
+    );
     expect(pruned).toEqual(["spec.retension"]);
     expect(defaulted.spec).not.toHaveProperty("retension");
   });

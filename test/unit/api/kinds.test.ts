@@ -45,7 +45,10 @@ describe("EtcdSnapshotPolicy spec", () => {
   });
 
   it("defaults S3 settings", () => {
-    const result = snapshotPolicy.parseEtcdSnapshotPolicySpec({ schedule: "0 * * * *", s3: { bucket: "b-1", endpointCA: { name: "ca" } } });
+    const result = snapshotPolicy.parseEtcdSnapshotPolicySpec({
+      schedule: "0 * * * *",
+      s3: { bucket: "b-1", endpointCA: { name: "ca" } },
+    });
     expect(result.ok && result.spec.s3).toEqual({
       bucket: "b-1",
       endpoint: "s3.amazonaws.com",
@@ -96,7 +99,12 @@ describe("CertRotation spec", () => {
   });
 
   it("accepts known services and percentages", () => {
-    expect(certRotation.parseCertRotationSpec({ services: ["etcd", "kubelet", "api-server"], concurrency: { agents: "25%" } }).ok).toBe(true);
+    expect(
+      certRotation.parseCertRotationSpec({
+        services: ["etcd", "kubelet", "api-server"],
+        concurrency: { agents: "25%" },
+      }).ok,
+    ).toBe(true);
   });
 
   it.each([
@@ -127,7 +135,10 @@ describe("UpgradePlan spec", () => {
 
   it.each([
     [{}, "exactly one of version or channel must be set"],
-    [{ version: "v1.31.4+rke2r1", channel: "https://update.rke2.io/v1-release/channels/stable" }, "exactly one of version or channel"],
+    [
+      { version: "v1.31.4+rke2r1", channel: "https://update.rke2.io/v1-release/channels/stable" },
+      "exactly one of version or channel",
+    ],
     [{ version: "1.31.4" }, "spec.version: must be an RKE2 version"],
     [{ channel: "stable" }, "spec.channel: must be an http(s) URL"],
     [{ version: "v1.31.4+rke2r1", concurrency: { workers: "150%" } }, "spec.concurrency.workers"],

@@ -44,7 +44,10 @@ export function certificatePem(options: CertOptions): string {
 
 /** A leaf followed by the CA that signed it, as RKE2 writes client and serving certificates. */
 export function leafBundlePem(commonName: string, notAfter: Date, caNotAfter: Date): string {
-  return certificatePem({ commonName, notAfter, issuer: "rke2-client-ca@1700000000" }) + certificatePem({ commonName: "rke2-client-ca@1700000000", notAfter: caNotAfter, isCA: true });
+  return (
+    certificatePem({ commonName, notAfter, issuer: "rke2-client-ca@1700000000" }) +
+    certificatePem({ commonName: "rke2-client-ca@1700000000", notAfter: caNotAfter, isCA: true })
+  );
 }
 
 export interface CertTree {
@@ -71,8 +74,15 @@ export async function certTree(rke2DataDir = "/var/lib/rancher/rke2"): Promise<C
     dataDir,
     writeText,
     async write(file, notAfter, kind = "leaf") {
-      const name = file.split("/").at(-1)?.replace(/\.crt$/, "") ?? file;
-      const pem = kind === "ca" ? certificatePem({ commonName: `rke2-${name}@1700000000`, notAfter, isCA: true }) : leafBundlePem(name, notAfter, new Date(notAfter.getTime() + 3000 * DAY_MS));
+      const name =
+        file
+          .split("/")
+          .at(-1)
+          ?.replace(/\.crt$/, "") ?? file;
+      const pem =
+        kind === "ca"
+          ? certificatePem({ commonName: `rke2-${name}@1700000000`, notAfter, isCA: true })
+          : leafBundlePem(name, notAfter, new Date(notAfter.getTime() + 3000 * DAY_MS));
       await writeText(file, pem);
     },
     async remove(file) {
@@ -113,6 +123,11 @@ export const SERVER_FILES: [file: string, kind: "leaf" | "ca"][] = [
 export const AGENT_FILES = SERVER_FILES.filter(([file]) => file.startsWith("agent/"));
 
 /** Writes every file of `files`: leaves expiring at `leafNotAfter`, CAs ten years out. */
-export async function writeNode(tree: CertTree, files: readonly [string, "leaf" | "ca"][], leafNotAfter: Date): Promise<void> {
-  for (const [file, kind] of files) await tree.write(file, kind === "ca" ? new Date(leafNotAfter.getTime() + 3285 * DAY_MS) : leafNotAfter, kind);
+export async function writeNode(
+  tree: CertTree,
+  files: readonly [string, "leaf" | "ca"][],
+  leafNotAfter: Date,
+): Promise<void> {
+  for (const [file, kind] of files)
+    await tree.write(file, kind === "ca" ? new Date(leafNotAfter.getTime() + 3285 * DAY_MS) : leafNotAfter, kind);
 }

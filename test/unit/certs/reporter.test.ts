@@ -1,6 +1,11 @@
 import { describe, expect, it } from "@jest/globals";
 import { certRotationResource } from "../../../src/api/certrotation.ts";
-import { DEFAULT_REPORT_INTERVAL_MS, leaseDurationSeconds, MIN_REPORT_INTERVAL_MS, reportIntervalMs } from "../../../src/certs/interval.ts";
+import {
+  DEFAULT_REPORT_INTERVAL_MS,
+  leaseDurationSeconds,
+  MIN_REPORT_INTERVAL_MS,
+  reportIntervalMs,
+} from "../../../src/certs/interval.ts";
 import { InventoryReporter, publishDue } from "../../../src/certs/reporter.ts";
 import type { InventoryReport } from "../../../src/certs/report.ts";
 import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
@@ -8,7 +13,11 @@ import { KubeError } from "../../../src/runtime/kube/errors.ts";
 import { MemoryKubePort } from "../../support/memory-port.ts";
 
 const H = 3_600_000;
-const report = (scannedAtMs: number, notAfterMs = 1_900_000_000_000): InventoryReport => ({ scannedAtMs, certificates: [{ file: "agent/client-kubelet.crt", notAfterMs, isCA: false }], errors: [] });
+const report = (scannedAtMs: number, notAfterMs = 1_900_000_000_000): InventoryReport => ({
+  scannedAtMs,
+  certificates: [{ file: "agent/client-kubelet.crt", notAfterMs, isCA: false }],
+  errors: [],
+});
 
 describe("the report interval", () => {
   it.each([
@@ -38,8 +47,16 @@ describe("publishing only what is new", () => {
 
   it("writes the Lease on change and on the interval, reading the interval from the CertRotations", async () => {
     const port = new MemoryKubePort();
-    await port.create(certRotationResource, { apiVersion: certRotationResource.apiVersion, kind: certRotationResource.kind, metadata: { name: "default" }, spec: { checkInterval: "1h" } });
-    await port.create({ apiVersion: "v1", kind: "Node", plural: "nodes", namespaced: false }, { apiVersion: "v1", kind: "Node", metadata: { name: "agent-1" } });
+    await port.create(certRotationResource, {
+      apiVersion: certRotationResource.apiVersion,
+      kind: certRotationResource.kind,
+      metadata: { name: "default" },
+      spec: { checkInterval: "1h" },
+    });
+    await port.create(
+      { apiVersion: "v1", kind: "Node", plural: "nodes", namespaced: false },
+      { apiVersion: "v1", kind: "Node", metadata: { name: "agent-1" } },
+    );
     const reporter = new InventoryReporter({ port, namespace: "jobs", node: "agent-1" });
     expect(await reporter.offer(report(0), 0)).toBe("published");
     expect(reporter.currentIntervalMs).toBe(H);
@@ -54,7 +71,12 @@ describe("publishing only what is new", () => {
 
   it("keeps its state when a write fails, so the next scan publishes again", async () => {
     const port = new MemoryKubePort();
-    const reporter = new InventoryReporter({ port, namespace: "jobs", node: "agent-1", readInterval: () => Promise.resolve(H) });
+    const reporter = new InventoryReporter({
+      port,
+      namespace: "jobs",
+      node: "agent-1",
+      readInterval: () => Promise.resolve(H),
+    });
     port.failNext("mergePatch", new KubeError("Retriable", "connection refused", { code: 0 }));
     await expect(reporter.offer(report(0), 0)).rejects.toThrow("connection refused");
     expect(await reporter.offer(report(60_000), 60_000)).toBe("published");

@@ -37,7 +37,10 @@ describe("scanning a node's RKE2 certificate folders", () => {
   it("skips keys, rotation backups, containerd's folders and anything deeper than RKE2 keeps certificates", async () => {
     await writeNode(tree, AGENT_FILES, LEAF_END);
     await tree.write("server/tls/client-admin.crt", LEAF_END);
-    await tree.writeText("server/tls/client-admin.key", "-----BEGIN EC PRIVATE KEY-----\nx\n-----END EC PRIVATE KEY-----\n");
+    await tree.writeText(
+      "server/tls/client-admin.key",
+      "-----BEGIN EC PRIVATE KEY-----\nx\n-----END EC PRIVATE KEY-----\n",
+    );
     await tree.write("server/tls-1740794400/client-admin.crt", new Date("2026-03-10T00:00:00Z"));
     await tree.write("server/tls/tls-1740794400/client-admin.crt", new Date("2026-03-10T00:00:00Z"));
     await tree.write("agent/tls-1740794400/client-kubelet.crt", new Date("2026-03-10T00:00:00Z"));
@@ -45,12 +48,17 @@ describe("scanning a node's RKE2 certificate folders", () => {
     await tree.write("server/tls/etcd/nested/deep.crt", new Date("2026-03-10T00:00:00Z"));
     const files = (await scan()).certificates.map((c) => c.file);
     expect(files).toContain("server/tls/client-admin.crt");
-    expect(files.filter((f) => f.includes("tls-") || f.includes("containerd") || f.includes("nested") || f.endsWith(".key"))).toEqual([]);
+    expect(
+      files.filter((f) => f.includes("tls-") || f.includes("containerd") || f.includes("nested") || f.endsWith(".key")),
+    ).toEqual([]);
   });
 
   it("reports files it cannot read or parse, and keeps going", async () => {
     await writeNode(tree, AGENT_FILES, LEAF_END);
-    await tree.writeText("agent/broken.crt", "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n");
+    await tree.writeText(
+      "agent/broken.crt",
+      "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n",
+    );
     await tree.writeText("agent/empty.crt", "");
     const report = await scan();
     expect(report.certificates).toHaveLength(AGENT_FILES.length);
@@ -62,7 +70,10 @@ describe("scanning a node's RKE2 certificate folders", () => {
     await writeNode(tree, AGENT_FILES, LEAF_END);
     const racing: CertTreeFs = {
       list: (path) => nodeCertTreeFs.list(path),
-      readText: (path) => (path.endsWith("client-kubelet.crt") ? Promise.reject(Object.assign(new Error("gone"), { code: "ENOENT" })) : nodeCertTreeFs.readText(path)),
+      readText: (path) =>
+        path.endsWith("client-kubelet.crt")
+          ? Promise.reject(Object.assign(new Error("gone"), { code: "ENOENT" }))
+          : nodeCertTreeFs.readText(path),
     };
     const report = await scan(racing);
     expect(report.errors).toEqual([]);
@@ -70,7 +81,10 @@ describe("scanning a node's RKE2 certificate folders", () => {
   });
 
   it("fails the scan when a folder exists but cannot be listed", async () => {
-    const denied: CertTreeFs = { list: () => Promise.reject(Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" })), readText: () => Promise.resolve("") };
+    const denied: CertTreeFs = {
+      list: () => Promise.reject(Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" })),
+      readText: () => Promise.resolve(""),
+    };
     await expect(scan(denied)).rejects.toThrow("EACCES");
   });
 });

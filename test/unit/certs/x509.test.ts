@@ -7,7 +7,14 @@ const CA_END = new Date("2035-02-27T12:00:00Z");
 
 describe("reading certificates with Node's X509Certificate", () => {
   it("reads expiry, subject and the CA flag of a real certificate", () => {
-    const [ca] = parseCertificates(certificatePem({ commonName: "rke2-server-ca@1700000000", notBefore: new Date("2025-03-03T12:00:00Z"), notAfter: CA_END, isCA: true }));
+    const [ca] = parseCertificates(
+      certificatePem({
+        commonName: "rke2-server-ca@1700000000",
+        notBefore: new Date("2025-03-03T12:00:00Z"),
+        notAfter: CA_END,
+        isCA: true,
+      }),
+    );
     expect(ca).toEqual({
       subject: "CN=rke2-server-ca@1700000000",
       issuer: "CN=rke2-server-ca@1700000000",
@@ -20,8 +27,15 @@ describe("reading certificates with Node's X509Certificate", () => {
   it("treats a bundle (leaf, then the CA that signed it) as the leaf it is named after", () => {
     const bundle = leafBundlePem("system:admin", LEAF_END, CA_END);
     expect(pemCertificateBlocks(bundle)).toHaveLength(2);
-    expect(parseCertificates(bundle).map((c) => [c.subject, c.isCA])).toEqual([["CN=system:admin", false], ["CN=rke2-client-ca@1700000000", true]]);
-    expect(primaryCertificate(bundle)).toMatchObject({ subject: "CN=system:admin", notAfterMs: LEAF_END.getTime(), isCA: false });
+    expect(parseCertificates(bundle).map((c) => [c.subject, c.isCA])).toEqual([
+      ["CN=system:admin", false],
+      ["CN=rke2-client-ca@1700000000", true],
+    ]);
+    expect(primaryCertificate(bundle)).toMatchObject({
+      subject: "CN=system:admin",
+      notAfterMs: LEAF_END.getTime(),
+      isCA: false,
+    });
   });
 
   it("ignores private keys and text around the blocks", () => {

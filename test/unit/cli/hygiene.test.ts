@@ -77,7 +77,9 @@ describe("--help on every command", () => {
   });
 
   it.each(AGENT_SUBCOMMANDS)("node-agent %s --help prints its usage and exits 0", (subcommand) => {
-    const { code, out, err } = runCli(["node-agent", subcommand, "--help"], { TERMINATION_LOG_PATH: "/nonexistent/log" });
+    const { code, out, err } = runCli(["node-agent", subcommand, "--help"], {
+      TERMINATION_LOG_PATH: "/nonexistent/log",
+    });
     expect([code, err]).toEqual([0, ""]);
     expect(out).toMatch(new RegExp(`^Usage: rke2-lifecycle node-agent ${subcommand} `));
   });
@@ -92,9 +94,17 @@ describe("the operator without a kubeconfig", () => {
         "or run in a pod (--in-cluster)\n",
     );
     // stdout holds the start line with the version, and no error record.
-    const records = out.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    const records = out
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(records).toEqual([
-      expect.objectContaining({ level: "info", msg: "rke2-lifecycle-operator starting", version, nodeVersion: process.version }),
+      expect.objectContaining({
+        level: "info",
+        msg: "rke2-lifecycle-operator starting",
+        version,
+        nodeVersion: process.version,
+      }),
     ]);
   });
 

@@ -46,7 +46,10 @@ const offending = (modules: string[], fragments: readonly string[]): string[] =>
   modules.filter((url) => fragments.some((fragment) => url.includes(fragment)));
 
 describe("the product's module graph", () => {
-  it.each([["operator", "--help"], ["node-agent", "--help"]])("`%s %s` loads no simulator, CEL or S3 SDK", (...argv) => {
+  it.each([
+    ["operator", "--help"],
+    ["node-agent", "--help"],
+  ])("`%s %s` loads no simulator, CEL or S3 SDK", (...argv) => {
     const modules = modulesLoadedBy(["src/main.ts", ...argv]);
     expect(modules).toContain(`file://${ROOT}src/main.ts`);
     expect(offending(modules, [...NOT_IN_PRODUCT, "/node_modules/@kubernetes/client-node/"])).toEqual([]);
@@ -54,7 +57,9 @@ describe("the product's module graph", () => {
 
   it("`--version` loads main.ts, the version module and no command", () => {
     const modules = modulesLoadedBy(["src/main.ts", "--version"]);
-    const own = modules.filter((url) => url.startsWith(`file://${ROOT}src/`)).map((url) => url.slice(`file://${ROOT}`.length));
+    const own = modules
+      .filter((url) => url.startsWith(`file://${ROOT}src/`))
+      .map((url) => url.slice(`file://${ROOT}`.length));
     expect(own.sort()).toEqual(["src/cli/usage.ts", "src/cli/version.ts", "src/main.ts", "src/version.ts"]);
     expect(modules.filter((url) => url.includes("/node_modules/"))).toEqual([]);
   });

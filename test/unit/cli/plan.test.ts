@@ -56,7 +56,12 @@ describe("planOutcome", () => {
       written: true,
       line: "upgradeplan/p paused: no new node starts; nodes in progress finish (phase was Upgrading)",
     },
-    { action: "pause", before: plan(true, "Paused"), written: false, line: "upgradeplan/p is already paused (no change)" },
+    {
+      action: "pause",
+      before: plan(true, "Paused"),
+      written: false,
+      line: "upgradeplan/p is already paused (no change)",
+    },
     { action: "resume", before: plan(true, "Paused"), written: true, line: "upgradeplan/p resumed (phase was Paused)" },
     { action: "resume", before: plan(false), written: false, line: "upgradeplan/p is not paused (no change)" },
     { action: "retry", before: plan(false, "Halted"), written: true, line: "upgradeplan/p: retry requested" },

@@ -22,7 +22,12 @@ describe("jsonEqual", () => {
 describe("writeStatusIfChanged", () => {
   it("writes only changes and removes fields that vanished", async () => {
     const port = new MemoryKubePort();
-    const created = await port.create<Thing>(TYPE, { apiVersion: "example.io/v1", kind: "Thing", metadata: { name: "t" }, status: { phase: "A", message: "m" } });
+    const created = await port.create<Thing>(TYPE, {
+      apiVersion: "example.io/v1",
+      kind: "Thing",
+      metadata: { name: "t" },
+      status: { phase: "A", message: "m" },
+    });
     expect(await writeStatusIfChanged(port, TYPE, created, { message: "m", phase: "A" })).toBe(false);
     expect(port.requestCount("patchStatus")).toBe(0);
     expect(await writeStatusIfChanged(port, TYPE, created, { phase: "B" })).toBe(true);
@@ -38,16 +43,28 @@ describe("writeStatusIfChanged", () => {
 
   it("a status computed from an older object gets a 409 and is not written: the newer one stays", async () => {
     const port = new MemoryKubePort();
-    const seen = await port.create<Thing>(TYPE, { apiVersion: "example.io/v1", kind: "Thing", metadata: { name: "t" }, status: { phase: "A" } });
+    const seen = await port.create<Thing>(TYPE, {
+      apiVersion: "example.io/v1",
+      kind: "Thing",
+      metadata: { name: "t" },
+      status: { phase: "A" },
+    });
     // Someone (our previous round) wrote a newer status the cache has not seen yet.
     await port.patchStatus(TYPE, "t", { phase: "C", nodes: ["n1"] });
-    await expect(writeStatusIfChanged(port, TYPE, seen, { phase: "B" })).rejects.toMatchObject({ errorClass: "Conflict" });
+    await expect(writeStatusIfChanged(port, TYPE, seen, { phase: "B" })).rejects.toMatchObject({
+      errorClass: "Conflict",
+    });
     expect((await port.get<Thing>(TYPE, "t"))?.status).toEqual({ phase: "C", nodes: ["n1"] });
   });
 
   it("on a 409 caused by metadata alone, re-reads and writes at the fresh resourceVersion", async () => {
     const port = new MemoryKubePort();
-    const seen = await port.create<Thing>(TYPE, { apiVersion: "example.io/v1", kind: "Thing", metadata: { name: "t" }, status: { phase: "A" } });
+    const seen = await port.create<Thing>(TYPE, {
+      apiVersion: "example.io/v1",
+      kind: "Thing",
+      metadata: { name: "t" },
+      status: { phase: "A" },
+    });
     await port.mergePatch(TYPE, "t", { metadata: { finalizers: ["example.io/keep"] } });
     expect(await writeStatusIfChanged(port, TYPE, seen, { phase: "B" })).toBe(true);
     expect((await port.get<Thing>(TYPE, "t"))?.status).toEqual({ phase: "B" });
@@ -56,9 +73,16 @@ describe("writeStatusIfChanged", () => {
 
   it("on a 409 after a spec change, leaves the status to a recompute", async () => {
     const port = new MemoryKubePort();
-    const seen = await port.create<Thing>(TYPE, { apiVersion: "example.io/v1", kind: "Thing", metadata: { name: "t" }, status: { phase: "A" } });
+    const seen = await port.create<Thing>(TYPE, {
+      apiVersion: "example.io/v1",
+      kind: "Thing",
+      metadata: { name: "t" },
+      status: { phase: "A" },
+    });
     await port.mergePatch(TYPE, "t", { spec: { replicas: 2 } });
-    await expect(writeStatusIfChanged(port, TYPE, seen, { phase: "B" })).rejects.toMatchObject({ errorClass: "Conflict" });
+    await expect(writeStatusIfChanged(port, TYPE, seen, { phase: "B" })).rejects.toMatchObject({
+      errorClass: "Conflict",
+    });
     expect((await port.get<Thing>(TYPE, "t"))?.status).toEqual({ phase: "A" });
   });
 });

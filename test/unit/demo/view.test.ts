@@ -2,8 +2,13 @@ import { describe, expect, it } from "@jest/globals";
 import type { UpgradePlan } from "../../../src/api/upgradeplan.ts";
 import { changedLines, demoView, describeNodes, describePlan, recordRollout } from "../../../src/demo/view.ts";
 
-const plan = (status: UpgradePlan["status"]): UpgradePlan =>
-  ({ apiVersion: "rke2-lifecycle.io/v1alpha1", kind: "UpgradePlan", metadata: { name: "p" }, spec: {}, status });
+const plan = (status: UpgradePlan["status"]): UpgradePlan => ({
+  apiVersion: "rke2-lifecycle.io/v1alpha1",
+  kind: "UpgradePlan",
+  metadata: { name: "p" },
+  spec: {},
+  status,
+});
 
 describe("demo view", () => {
   it.each([
@@ -17,7 +22,15 @@ describe("demo view", () => {
         tier: "etcd",
         progress: "1/7",
         nodes: [{ name: "server-1", tier: "etcd", phase: "WaitingHealthy", attempts: 1 }],
-        conditions: [{ type: "Ready", status: "False", reason: "Progressing", message: "", lastTransitionTime: "2026-01-01T00:00:00Z" }],
+        conditions: [
+          {
+            type: "Ready",
+            status: "False",
+            reason: "Progressing",
+            message: "",
+            lastTransitionTime: "2026-01-01T00:00:00Z",
+          },
+        ],
       }),
       "UpgradePlan p: Upgrading | target v1.31.4+rke2r1 | tier etcd | progress 1/7 | in progress: server-1 WaitingHealthy | Ready=False (Progressing)",
     ],
@@ -43,11 +56,29 @@ describe("demo view", () => {
   });
 
   it("records the order nodes reach the target and the most etcd members out at once", () => {
-    const node = (name: string, roles: string, version: string, ready = true, cordoned = false) => ({ name, roles, version, ready, cordoned });
+    const node = (name: string, roles: string, version: string, ready = true, cordoned = false) => ({
+      name,
+      roles,
+      version,
+      ready,
+      cordoned,
+    });
     let record = { order: [] as string[], maxEtcdOut: 0 };
-    record = recordRollout(record, { jobs: [], nodes: [node("e1", "etcd", "v1.30"), node("s1", "etcd+cp", "v1.30", false, true)] }, "v1.31");
-    record = recordRollout(record, { jobs: [], nodes: [node("e1", "etcd", "v1.31"), node("s1", "etcd+cp", "v1.30", true, true)] }, "v1.31");
-    record = recordRollout(record, { jobs: [], nodes: [node("e1", "etcd", "v1.31", false), node("s1", "etcd+cp", "v1.31", false, true)] }, "v1.31");
+    record = recordRollout(
+      record,
+      { jobs: [], nodes: [node("e1", "etcd", "v1.30"), node("s1", "etcd+cp", "v1.30", false, true)] },
+      "v1.31",
+    );
+    record = recordRollout(
+      record,
+      { jobs: [], nodes: [node("e1", "etcd", "v1.31"), node("s1", "etcd+cp", "v1.30", true, true)] },
+      "v1.31",
+    );
+    record = recordRollout(
+      record,
+      { jobs: [], nodes: [node("e1", "etcd", "v1.31", false), node("s1", "etcd+cp", "v1.31", false, true)] },
+      "v1.31",
+    );
     expect(record).toEqual({ order: ["e1", "s1"], maxEtcdOut: 2 });
   });
 });

@@ -20,10 +20,20 @@ const schema: JSONSchemaProps = {
         },
         drains: {
           type: "array",
-          items: { type: "object", properties: { enabled: { type: "boolean", default: true }, name: { type: "string" } } },
+          items: {
+            type: "object",
+            properties: { enabled: { type: "boolean", default: true }, name: { type: "string" } },
+          },
         },
-        labels: { type: "object", additionalProperties: { type: "object", properties: { v: { type: "string", default: "x" } } } },
-        free: { type: "object", "x-kubernetes-preserve-unknown-fields": true, properties: { known: { type: "object", properties: {} } } },
+        labels: {
+          type: "object",
+          additionalProperties: { type: "object", properties: { v: { type: "string", default: "x" } } },
+        },
+        free: {
+          type: "object",
+          "x-kubernetes-preserve-unknown-fields": true,
+          properties: { known: { type: "object", properties: {} } },
+        },
       },
     },
   },
@@ -31,7 +41,12 @@ const schema: JSONSchemaProps = {
 
 describe("applyDefaults", () => {
   it("fills absent fields, recursing into defaulted objects, list items and map values", () => {
-    const input = { apiVersion: "v", kind: "K", metadata: { name: "n" }, spec: { mode: "slow", drains: [{ name: "a" }, { enabled: false }], labels: { a: {} } } };
+    const input = {
+      apiVersion: "v",
+      kind: "K",
+      metadata: { name: "n" },
+      spec: { mode: "slow", drains: [{ name: "a" }, { enabled: false }], labels: { a: {} } },
+    };
     expect(applyDefaults(schema, input)).toEqual({
       apiVersion: "v",
       kind: "K",
@@ -53,11 +68,15 @@ describe("applyDefaults", () => {
   });
 
   it("keeps an explicit partial object and defaults inside it", () => {
-    expect(applyDefaults(schema, { spec: { gate: { timeout: "1m" } } })).toMatchObject({ spec: { gate: { timeout: "1m", settle: "30s" } } });
+    expect(applyDefaults(schema, { spec: { gate: { timeout: "1m" } } })).toMatchObject({
+      spec: { gate: { timeout: "1m", settle: "30s" } },
+    });
   });
 
   it("replaces null in a non-nullable field by its default, drops it without one, keeps it when nullable", () => {
-    const result = applyDefaults(schema, { spec: { replicas: null, drains: null, note: null } }) as { spec: Record<string, unknown> };
+    const result = applyDefaults(schema, { spec: { replicas: null, drains: null, note: null } }) as {
+      spec: Record<string, unknown>;
+    };
     expect(result.spec.replicas).toBe(1);
     expect(result.spec).not.toHaveProperty("drains");
     expect(result.spec.note).toBeNull();
@@ -75,7 +94,13 @@ describe("prune", () => {
       kind: "K",
       metadata: { name: "n", labels: { a: "b" } },
       extra: 1,
-      spec: { replicas: 2, typo: true, drains: [{ name: "a", bogus: 1 }], labels: { k: { v: "1", w: "2" } }, free: { any: { thing: 1 }, known: { dropped: 1 } } },
+      spec: {
+        replicas: 2,
+        typo: true,
+        drains: [{ name: "a", bogus: 1 }],
+        labels: { k: { v: "1", w: "2" } },
+        free: { any: { thing: 1 }, known: { dropped: 1 } },
+      },
     };
     const { value, pruned } = prune(schema, input);
     expect(value).toEqual({
@@ -84,15 +109,25 @@ describe("prune", () => {
       metadata: { name: "n", labels: { a: "b" } },
       spec: { replicas: 2, drains: [{ name: "a" }], labels: { k: { v: "1" } }, free: { any: { thing: 1 }, known: {} } },
     });
-    expect(pruned.sort()).toEqual(["extra", "spec.drains[0].bogus", "spec.free.known.dropped", "spec.labels[k].w", "spec.typo"].sort());
+    expect(pruned.sort()).toEqual(
+      ["extra", "spec.drains[0].bogus", "spec.free.known.dropped", "spec.labels[k].w", "spec.typo"].sort(),
+    );
   });
 
   it("keeps apiVersion/kind/metadata of embedded resources", () => {
     const embedded: JSONSchemaProps = {
       type: "object",
-      properties: { template: { type: "object", "x-kubernetes-embedded-resource": true, properties: { spec: { type: "object", properties: {} } } } },
+      properties: {
+        template: {
+          type: "object",
+          "x-kubernetes-embedded-resource": true,
+          properties: { spec: { type: "object", properties: {} } },
+        },
+      },
     };
-    const { value, pruned } = prune(embedded, { template: { apiVersion: "v1", kind: "Pod", metadata: {}, spec: { x: 1 }, junk: 1 } });
+    const { value, pruned } = prune(embedded, {
+      template: { apiVersion: "v1", kind: "Pod", metadata: {}, spec: { x: 1 }, junk: 1 },
+    });
     expect(value).toEqual({ template: { apiVersion: "v1", kind: "Pod", metadata: {}, spec: {} } });
     expect(pruned).toEqual(["template.spec.x", "template.junk"]);
   });

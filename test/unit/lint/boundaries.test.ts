@@ -30,8 +30,16 @@ async function violations(file: string, line: string): Promise<string[]> {
 
 describe("import boundaries", () => {
   it.each([
-    ["src/runtime/probe.ts", `import type { OperatorMetrics } from "../observability/metrics.ts";`, /src\/runtime \(layer 0\)/],
-    ["src/rollout/probe.ts", `import { CONTROLLER_FACTORIES } from "../controllers/index.ts";`, /src\/rollout \(layer 1\)/],
+    [
+      "src/runtime/probe.ts",
+      `import type { OperatorMetrics } from "../observability/metrics.ts";`,
+      /src\/runtime \(layer 0\)/,
+    ],
+    [
+      "src/rollout/probe.ts",
+      `import { CONTROLLER_FACTORIES } from "../controllers/index.ts";`,
+      /src\/rollout \(layer 1\)/,
+    ],
     ["src/controllers/probe.ts", `import { runOperator } from "../operator/run.ts";`, /src\/controllers \(layer 2\)/],
     ["src/operator/probe.ts", `import { startSim } from "../sim/index.ts";`, /src\/operator \(layer 3\)/],
     ["src/operator/probe.ts", `const sim = await import("../sim/index.ts");`, /src\/operator \(layer 3\)/],
@@ -42,7 +50,11 @@ describe("import boundaries", () => {
       `import { ensurePreUpgradeSnapshot } from "../etcdsnapshotpolicy/pre-upgrade.ts";`,
       /another kind's folder/,
     ],
-    ["src/controllers/status-probe.ts", `import { reconcileUpgradePlan } from "./upgradeplan/reconciler.ts";`, /only controllers\/index.ts/],
+    [
+      "src/controllers/status-probe.ts",
+      `import { reconcileUpgradePlan } from "./upgradeplan/reconciler.ts";`,
+      /only controllers\/index.ts/,
+    ],
   ])("%s: %s fails", async (file, line, message) => {
     const found = await violations(file, line);
     expect(found).toHaveLength(1);

@@ -36,7 +36,16 @@ describe("snapshot-save argv", () => {
 
   it("builds the documented argv", () => {
     expect(buildSnapshotSaveArgs({ name: "daily", compress: true, s3: { bucket: "b", folder: "f" } })).toEqual([
-      "node-agent", "snapshot-save", "--name", "daily", "--compress", "--s3", "--s3-bucket", "b", "--s3-folder", "f",
+      "node-agent",
+      "snapshot-save",
+      "--name",
+      "daily",
+      "--compress",
+      "--s3",
+      "--s3-bucket",
+      "b",
+      "--s3-folder",
+      "f",
     ]);
   });
 
@@ -51,7 +60,10 @@ describe("snapshot-save argv", () => {
     [["node-agent", "snapshot-save", "--name", "x", "--s3-access-key", "k"], "Unknown option"],
     [["node-agent", "snapshot-save", "--name", "x", "--s3"], "needs --s3-bucket"],
     [["node-agent", "snapshot-save", "--name", "x", "--s3-bucket", "b"], "need --s3"],
-    [["node-agent", "snapshot-save", "--name", "x", "--s3", "--s3-bucket", "b", "--s3-bucket-lookup-type", "vhost"], "must be one of"],
+    [
+      ["node-agent", "snapshot-save", "--name", "x", "--s3", "--s3-bucket", "b", "--s3-bucket-lookup-type", "vhost"],
+      "must be one of",
+    ],
     [["node-agent", "snapshot-save", "--name", "x", "extra"], "positional"],
   ])("rejects %j", (argv, message) => {
     const parsed = parseSnapshotSaveArgs(argv);
@@ -70,7 +82,10 @@ describe("snapshot-delete argv", () => {
   });
 
   it("needs a name", () => {
-    expect(parseSnapshotDeleteArgs(["node-agent", "snapshot-delete"])).toEqual({ ok: false, error: "snapshot-delete needs at least one snapshot name" });
+    expect(parseSnapshotDeleteArgs(["node-agent", "snapshot-delete"])).toEqual({
+      ok: false,
+      error: "snapshot-delete needs at least one snapshot name",
+    });
   });
 });
 

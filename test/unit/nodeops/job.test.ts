@@ -5,8 +5,12 @@ const owner = { apiVersion: "rke2-lifecycle.io/v1alpha1", kind: "UpgradePlan", n
 
 describe("nodeJobName", () => {
   it("is deterministic and distinct per identity", () => {
-    expect(nodeJobName("upgrade", "v1-31-4", "s1", "v1.31.4+rke2r1")).toBe(nodeJobName("upgrade", "v1-31-4", "s1", "v1.31.4+rke2r1"));
-    expect(nodeJobName("upgrade", "v1-31-4", "s1", "v1.31.4+rke2r1")).not.toBe(nodeJobName("upgrade", "v1-31-4", "s1", "v1.31.5+rke2r1"));
+    expect(nodeJobName("upgrade", "v1-31-4", "s1", "v1.31.4+rke2r1")).toBe(
+      nodeJobName("upgrade", "v1-31-4", "s1", "v1.31.4+rke2r1"),
+    );
+    expect(nodeJobName("upgrade", "v1-31-4", "s1", "v1.31.4+rke2r1")).not.toBe(
+      nodeJobName("upgrade", "v1-31-4", "s1", "v1.31.5+rke2r1"),
+    );
     expect(nodeJobName("upgrade", "v1-31-4", "s1", "x")).toMatch(/^upgrade-v1-31-4-s1-[0-9a-f]{10}$/);
   });
 
@@ -32,7 +36,10 @@ describe("buildNodeJob", () => {
     args: ["upgrade"],
     identity: "v1.31.4+rke2r1",
     activeDeadlineSeconds: 900,
-    template: { tolerations: [{ key: "dedicated", operator: "Equal", value: "gpu", effect: "NoSchedule" }], priorityClassName: "system-node-critical" },
+    template: {
+      tolerations: [{ key: "dedicated", operator: "Equal", value: "gpu", effect: "NoSchedule" }],
+      priorityClassName: "system-node-critical",
+    },
   });
   const podSpec = job.spec.template.spec;
 
@@ -45,7 +52,10 @@ describe("buildNodeJob", () => {
     expect(job.spec.backoffLimit).toBe(0);
     expect(job.spec.activeDeadlineSeconds).toBe(900);
     expect(podSpec.volumes).toEqual([{ name: "host-root", hostPath: { path: "/", type: "Directory" } }]);
-    expect(podSpec.tolerations).toEqual([{ operator: "Exists" }, { key: "dedicated", operator: "Equal", value: "gpu", effect: "NoSchedule" }]);
+    expect(podSpec.tolerations).toEqual([
+      { operator: "Exists" },
+      { key: "dedicated", operator: "Equal", value: "gpu", effect: "NoSchedule" },
+    ]);
     expect(podSpec.priorityClassName).toBe("system-node-critical");
   });
 
@@ -64,12 +74,29 @@ describe("buildNodeJob", () => {
 
 describe("jobOutcome", () => {
   const base: Job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "j" }, spec: { template: { spec: {} } } };
-  const pod = (message: string) => ({ status: { containerStatuses: [{ state: { terminated: { message, exitCode: 0 } } }] } });
+  const pod = (message: string) => ({
+    status: { containerStatuses: [{ state: { terminated: { message, exitCode: 0 } } }] },
+  });
   it.each([
     [base, [], { state: "Running" }],
-    [{ ...base, status: { conditions: [{ type: "Complete", status: "True" }] } }, [pod("{}")], { state: "Succeeded", message: "{}" }],
-    [{ ...base, status: { conditions: [{ type: "Failed", status: "True", reason: "DeadlineExceeded", message: "too slow" }] } }, [], { state: "Failed", reason: "DeadlineExceeded", message: "too slow" }],
-    [{ ...base, status: { conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded" }] } }, [pod("boom")], { state: "Failed", reason: "BackoffLimitExceeded", message: "boom" }],
+    [
+      { ...base, status: { conditions: [{ type: "Complete", status: "True" }] } },
+      [pod("{}")],
+      { state: "Succeeded", message: "{}" },
+    ],
+    [
+      {
+        ...base,
+        status: { conditions: [{ type: "Failed", status: "True", reason: "DeadlineExceeded", message: "too slow" }] },
+      },
+      [],
+      { state: "Failed", reason: "DeadlineExceeded", message: "too slow" },
+    ],
+    [
+      { ...base, status: { conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded" }] } },
+      [pod("boom")],
+      { state: "Failed", reason: "BackoffLimitExceeded", message: "boom" },
+    ],
   ])("case %#", (job, pods, expected) => {
     expect(jobOutcome(job, pods)).toEqual(expected);
   });

@@ -5,7 +5,15 @@ describe("node action results", () => {
   const save: NodeActionResult = {
     ok: true,
     action: "snapshot-save",
-    snapshots: [{ name: "daily-s1-1767225600", node: "s1", location: "file:///var/lib/rancher/rke2/server/db/snapshots/daily-s1-1767225600.zip", size: 4096, createdAt: "2026-01-01T00:00:00Z" }],
+    snapshots: [
+      {
+        name: "daily-s1-1767225600",
+        node: "s1",
+        location: "file:///var/lib/rancher/rke2/server/db/snapshots/daily-s1-1767225600.zip",
+        size: 4096,
+        createdAt: "2026-01-01T00:00:00Z",
+      },
+    ],
   };
 
   it("round-trips a result through the termination message", () => {

@@ -5,7 +5,11 @@ import { FakeClock } from "../../../src/runtime/clock.ts";
 import type { KubeObject } from "../../../src/runtime/kube/types.ts";
 import { MemoryKubePort } from "../../support/memory-port.ts";
 
-const plan: KubeObject = { apiVersion: "rke2-lifecycle.io/v1alpha1", kind: "UpgradePlan", metadata: { name: "p", uid: "u1" } };
+const plan: KubeObject = {
+  apiVersion: "rke2-lifecycle.io/v1alpha1",
+  kind: "UpgradePlan",
+  metadata: { name: "p", uid: "u1" },
+};
 
 describe("event recorder", () => {
   it("creates an Event for a cluster-scoped object and counts repeats on it", async () => {
@@ -20,7 +24,12 @@ describe("event recorder", () => {
     expect(items).toHaveLength(2);
     const blocked = items.find((event) => event.reason === "DrainBlocked")!;
     expect(blocked.count).toBe(2);
-    expect(blocked.involvedObject).toEqual({ apiVersion: "rke2-lifecycle.io/v1alpha1", kind: "UpgradePlan", name: "p", uid: "u1" });
+    expect(blocked.involvedObject).toEqual({
+      apiVersion: "rke2-lifecycle.io/v1alpha1",
+      kind: "UpgradePlan",
+      name: "p",
+      uid: "u1",
+    });
     expect(blocked.firstTimestamp).not.toBe(blocked.lastTimestamp);
   });
 

@@ -14,7 +14,8 @@ it("blanks out secrets wherever the redaction paths reach (docs/testing.md, safe
     "reading storage",
   );
   expect(lines).toHaveLength(1);
-  for (const secret of ["s3-secret", "AKIA-KEY", "tok-3141", "sa-token", "c2VjcmV0"]) expect(lines[0]).not.toContain(secret);
+  for (const secret of ["s3-secret", "AKIA-KEY", "tok-3141", "sa-token", "c2VjcmV0"])
+    expect(lines[0]).not.toContain(secret);
   expect(lines[0]).toContain("[REDACTED]");
   expect(lines[0]).toContain("reading storage");
 });

@@ -75,7 +75,13 @@ describe("reconcileObserver", () => {
 describe("reconcileObserver, series at zero", () => {
   it("creates a controller's error and outcome counters at 0 when the controller is built, before any reconcile", async () => {
     const metrics = createMetrics({ defaultMetrics: false });
-    new Controller({ name: "etcdsnapshotpolicy", reconcile: () => Promise.resolve(), clock: new FakeClock(), logger: silentLogger(), observer: reconcileObserver(metrics) });
+    new Controller({
+      name: "etcdsnapshotpolicy",
+      reconcile: () => Promise.resolve(),
+      clock: new FakeClock(),
+      logger: silentLogger(),
+      observer: reconcileObserver(metrics),
+    });
     const text = await metrics.registry.metrics();
     expect(text).toContain('rke2_lifecycle_reconcile_errors_total{controller="etcdsnapshotpolicy"} 0');
     expect(text).toContain('rke2_lifecycle_reconcile_total{controller="etcdsnapshotpolicy",outcome="error"} 0');

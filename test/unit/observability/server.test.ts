@@ -48,7 +48,10 @@ describe("startHealthServer", () => {
       liveness: () => ({ alive: false, reason: "reconcile loop stalled" }),
       log: silentLogger(),
     });
-    expect(await get(server.port, "/healthz")).toMatchObject({ code: 503, body: "not alive: reconcile loop stalled\n" });
+    expect(await get(server.port, "/healthz")).toMatchObject({
+      code: 503,
+      body: "not alive: reconcile loop stalled\n",
+    });
   });
 
   it("close() stops listening even with a keep-alive connection open", async () => {
@@ -60,10 +63,13 @@ describe("startHealthServer", () => {
       log: silentLogger(),
     });
     await new Promise<void>((resolve) => {
-      request({ port: started.port, host: "127.0.0.1", path: "/healthz", headers: { Connection: "keep-alive" } }, (res) => {
-        res.resume();
-        res.on("end", resolve);
-      }).end();
+      request(
+        { port: started.port, host: "127.0.0.1", path: "/healthz", headers: { Connection: "keep-alive" } },
+        (res) => {
+          res.resume();
+          res.on("end", resolve);
+        },
+      ).end();
     });
     await started.close();
     await expect(get(started.port, "/healthz")).rejects.toThrow();

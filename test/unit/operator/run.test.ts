@@ -44,12 +44,28 @@ describe("runOperator", () => {
           return Promise.resolve();
         },
       });
-      informer.addHandler({ onAdd: (object) => { controller.queue.add(object.metadata.name); } });
+      informer.addHandler({
+        onAdd: (object) => {
+          controller.queue.add(object.metadata.name);
+        },
+      });
       return { name: "configmaps", informers: [informer], controller };
     };
-    await port.create(CONFIG_MAP, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "seen", namespace: "ops" } });
+    await port.create(CONFIG_MAP, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "seen", namespace: "ops" },
+    });
 
-    const operator = await runOperator(config(), { log, clock, port, metrics: createMetrics({ defaultMetrics: false }), factories: [factory], identity: "replica-a", host: "127.0.0.1" });
+    const operator = await runOperator(config(), {
+      log,
+      clock,
+      port,
+      metrics: createMetrics({ defaultMetrics: false }),
+      factories: [factory],
+      identity: "replica-a",
+      host: "127.0.0.1",
+    });
     await clock.advance(100);
     expect(operator.isLeader()).toBe(true);
     expect(reconciled).toEqual(["seen"]);
@@ -81,7 +97,15 @@ describe("runOperator", () => {
       built++;
       throw new Error("a standby must not build controllers");
     };
-    const operator = await runOperator(config(), { log: silentLogger(), clock, port, metrics: createMetrics({ defaultMetrics: false }), factories: [factory], identity: "replica-b", host: "127.0.0.1" });
+    const operator = await runOperator(config(), {
+      log: silentLogger(),
+      clock,
+      port,
+      metrics: createMetrics({ defaultMetrics: false }),
+      factories: [factory],
+      identity: "replica-b",
+      host: "127.0.0.1",
+    });
     await clock.advance(5_000);
     expect(operator.isLeader()).toBe(false);
     expect(built).toBe(0);
@@ -100,7 +124,14 @@ describe("runOperator", () => {
       informers: [new Informer<KubeObject>({ port, type: CONFIG_MAP, clock, logger: log })],
       controller: new Controller({ name: "configmaps", clock, logger: log, reconcile: () => Promise.resolve() }),
     });
-    const operator = await runOperator(config(["--no-leader-elect"]), { log, clock, port, metrics: createMetrics({ defaultMetrics: false }), factories: [factory], host: "127.0.0.1" });
+    const operator = await runOperator(config(["--no-leader-elect"]), {
+      log,
+      clock,
+      port,
+      metrics: createMetrics({ defaultMetrics: false }),
+      factories: [factory],
+      host: "127.0.0.1",
+    });
     expect(operator.readiness()).toEqual({ ready: false, reason: "caches not synced: configmaps" });
     await clock.advance(60_000);
     expect(operator.readiness()).toEqual({ ready: true });
@@ -111,7 +142,15 @@ describe("runOperator", () => {
   it("settles as lost-lease when another replica takes the Lease, so main exits and the pod restarts", async () => {
     const clock = new FakeClock();
     const port = new MemoryKubePort({ clock });
-    const operator = await runOperator(config(), { log: silentLogger(), clock, port, metrics: createMetrics({ defaultMetrics: false }), factories: [], identity: "replica-a", host: "127.0.0.1" });
+    const operator = await runOperator(config(), {
+      log: silentLogger(),
+      clock,
+      port,
+      metrics: createMetrics({ defaultMetrics: false }),
+      factories: [],
+      identity: "replica-a",
+      host: "127.0.0.1",
+    });
     await clock.advance(100);
     expect(operator.isLeader()).toBe(true);
     const lease = await port.get<Lease>(LEASE_RESOURCE, "rke2-lifecycle-operator", "ops");
@@ -141,11 +180,27 @@ describe("runOperator", () => {
           seen.write = await context.port.create(CONFIG_MAP, copy).catch((err: unknown) => err);
         },
       });
-      informer.addHandler({ onAdd: (object) => { controller.queue.add(object.metadata.name); } });
+      informer.addHandler({
+        onAdd: (object) => {
+          controller.queue.add(object.metadata.name);
+        },
+      });
       return { name: "configmaps", informers: [informer], controller };
     };
-    await port.create(CONFIG_MAP, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "seen", namespace: "ops" } });
-    const operator = await runOperator(config(), { log, clock, port, metrics: createMetrics({ defaultMetrics: false }), factories: [factory], identity: "replica-a", host: "127.0.0.1" });
+    await port.create(CONFIG_MAP, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "seen", namespace: "ops" },
+    });
+    const operator = await runOperator(config(), {
+      log,
+      clock,
+      port,
+      metrics: createMetrics({ defaultMetrics: false }),
+      factories: [factory],
+      identity: "replica-a",
+      host: "127.0.0.1",
+    });
     await clock.advance(100);
     expect(seen.signal?.aborted).toBe(false);
     const lease = await port.get<Lease>(LEASE_RESOURCE, "rke2-lifecycle-operator", "ops");

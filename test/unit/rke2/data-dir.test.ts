@@ -1,5 +1,11 @@
 import { describe, expect, it } from "@jest/globals";
-import { dataDirFromNodeArgs, dataDirMismatches, dataDirMismatchMessage, nodeDataDir, NODE_ARGS_ANNOTATION } from "../../../src/rke2/data-dir.ts";
+import {
+  dataDirFromNodeArgs,
+  dataDirMismatches,
+  dataDirMismatchMessage,
+  nodeDataDir,
+  NODE_ARGS_ANNOTATION,
+} from "../../../src/rke2/data-dir.ts";
 import { buildCertRotateArgs, parseCertRotateArgs } from "../../../src/nodeops/agent-args.ts";
 
 // As k3s pkg/nodeconfig writes it: config file values included, `--flag=value` split, secrets blanked.
@@ -25,7 +31,9 @@ describe("RKE2's data dir from rke2.io/node-args", () => {
     expect(nodeDataDir(plain, "/var/lib/rancher/rke2")).toBe("/var/lib/rancher/rke2");
     expect(dataDirMismatches([custom, plain], "/var/lib/rancher/rke2")).toEqual([{ node: "a", dataDir: "/opt/rke2" }]);
     expect(dataDirMismatches([custom, plain], "/opt/rke2")).toEqual([]);
-    expect(dataDirMismatchMessage([{ node: "a", dataDir: "/opt/rke2" }], "/var/lib/rancher/rke2")).toContain("set the chart's rke2.dataDir");
+    expect(dataDirMismatchMessage([{ node: "a", dataDir: "/opt/rke2" }], "/var/lib/rancher/rke2")).toContain(
+      "set the chart's rke2.dataDir",
+    );
   });
 
   it("reaches the node-agent's cert-rotate as --data-dir", () => {

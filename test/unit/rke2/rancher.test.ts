@@ -1,6 +1,11 @@
 import { describe, expect, it } from "@jest/globals";
 import { preflightChecks, preflightReason } from "../../../src/controllers/upgradeplan/preflight.ts";
-import { ALLOW_RANCHER_MANAGED_ANNOTATION, RANCHER_MACHINE_LABEL, rancherProvisionedNodes, rancherRefusal } from "../../../src/rke2/rancher.ts";
+import {
+  ALLOW_RANCHER_MANAGED_ANNOTATION,
+  RANCHER_MACHINE_LABEL,
+  rancherProvisionedNodes,
+  rancherRefusal,
+} from "../../../src/rke2/rancher.ts";
 import { input } from "../rollout/fixtures.ts";
 
 const node = (name: string, labels: Record<string, string> = {}) => ({ metadata: { name, labels } });
@@ -19,12 +24,21 @@ describe("Rancher-provisioned clusters", () => {
   });
 
   it("let an object with the override act", () => {
-    expect(rancherRefusal({ metadata: { annotations: { [ALLOW_RANCHER_MANAGED_ANNOTATION]: "true" } } }, [rancherNode("a")])).toBeUndefined();
-    expect(rancherRefusal({ metadata: { annotations: { [ALLOW_RANCHER_MANAGED_ANNOTATION]: "yes" } } }, [rancherNode("a")])).toBeDefined();
+    expect(
+      rancherRefusal({ metadata: { annotations: { [ALLOW_RANCHER_MANAGED_ANNOTATION]: "true" } } }, [rancherNode("a")]),
+    ).toBeUndefined();
+    expect(
+      rancherRefusal({ metadata: { annotations: { [ALLOW_RANCHER_MANAGED_ANNOTATION]: "yes" } } }, [rancherNode("a")]),
+    ).toBeDefined();
   });
 
   it("fail an UpgradePlan's preflight first, with reason ManagedByRancher", () => {
-    const checks = preflightChecks({ target: "v1.30.8+rke2r1", skew: { allowMinorSkip: false, allowDowngrade: false }, input: input([]), rancherRefusal: "provisioned by Rancher" });
+    const checks = preflightChecks({
+      target: "v1.30.8+rke2r1",
+      skew: { allowMinorSkip: false, allowDowngrade: false },
+      input: input([]),
+      rancherRefusal: "provisioned by Rancher",
+    });
     expect(checks).toEqual([{ name: "RancherManaged", passed: false, message: "provisioned by Rancher" }]);
     expect(preflightReason(checks, undefined)).toBe("ManagedByRancher");
   });

@@ -4,7 +4,11 @@ import { mirrorPodNames, rolesFromLabels, runsLinuxNodeJobs, tierOf } from "../.
 describe("roles and tiers", () => {
   it.each([
     [{ "node-role.kubernetes.io/etcd": "true" }, "etcd", []],
-    [{ "node-role.kubernetes.io/etcd": "true", "node-role.kubernetes.io/control-plane": "true" }, "etcd", ["kube-apiserver"]],
+    [
+      { "node-role.kubernetes.io/etcd": "true", "node-role.kubernetes.io/control-plane": "true" },
+      "etcd",
+      ["kube-apiserver"],
+    ],
     [{ "node-role.kubernetes.io/control-plane": "true" }, "control-plane", ["kube-apiserver"]],
     [{ "node-role.kubernetes.io/master": "true" }, "control-plane", ["kube-apiserver"]],
     [{ "node-role.kubernetes.io/etcd": "false" }, "worker", []],

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "@jest/globals";
-import { checkSkew, compareRke2Versions, parseRke2Version, upgradeImageTag, type Rke2Version } from "../../../src/rke2/versions.ts";
+import {
+  checkSkew,
+  compareRke2Versions,
+  parseRke2Version,
+  upgradeImageTag,
+  type Rke2Version,
+} from "../../../src/rke2/versions.ts";
 
 function v(text: string): Rke2Version {
   const parsed = parseRke2Version(text);
@@ -11,7 +17,10 @@ describe("parseRke2Version", () => {
   it.each([
     ["v1.31.4+rke2r1", { major: 1, minor: 31, patch: 4, revision: 1, prerelease: "", raw: "v1.31.4+rke2r1" }],
     ["1.30.6+rke2r2", { major: 1, minor: 30, patch: 6, revision: 2, prerelease: "", raw: "v1.30.6+rke2r2" }],
-    ["v1.32.0-rc1+rke2r1", { major: 1, minor: 32, patch: 0, revision: 1, prerelease: "rc1", raw: "v1.32.0-rc1+rke2r1" }],
+    [
+      "v1.32.0-rc1+rke2r1",
+      { major: 1, minor: 32, patch: 0, revision: 1, prerelease: "rc1", raw: "v1.32.0-rc1+rke2r1" },
+    ],
     ["v1.31.4", { major: 1, minor: 31, patch: 4, revision: 0, prerelease: "", raw: "v1.31.4" }],
   ])("parses %s", (text, expected) => {
     expect(parseRke2Version(text)).toEqual(expected);

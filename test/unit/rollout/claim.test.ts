@@ -39,7 +39,13 @@ describe("claims and completion labels", () => {
 });
 
 describe("label selectors", () => {
-  const selector = { matchLabels: { tier: "web" }, matchExpressions: [{ key: "zone", operator: "In" as const, values: ["a", "b"] }, { key: "legacy", operator: "DoesNotExist" as const }] };
+  const selector = {
+    matchLabels: { tier: "web" },
+    matchExpressions: [
+      { key: "zone", operator: "In" as const, values: ["a", "b"] },
+      { key: "legacy", operator: "DoesNotExist" as const },
+    ],
+  };
   it.each<[Record<string, string>, boolean]>([
     [{ tier: "web", zone: "a" }, true],
     [{ tier: "web", zone: "c" }, false],
@@ -52,6 +58,13 @@ describe("label selectors", () => {
     expect(matchesLabelSelector(undefined, {})).toBe(true);
     expect(matchesLabelSelector({}, { a: "b" })).toBe(true);
     expect(labelSelectorString(selector)).toBe("tier=web,zone in (a,b),!legacy");
-    expect(labelSelectorString({ matchExpressions: [{ key: "x", operator: "NotIn", values: ["1"] }, { key: "y", operator: "Exists" }] })).toBe("x notin (1),y");
+    expect(
+      labelSelectorString({
+        matchExpressions: [
+          { key: "x", operator: "NotIn", values: ["1"] },
+          { key: "y", operator: "Exists" },
+        ],
+      }),
+    ).toBe("x notin (1),y");
   });
 });

@@ -30,12 +30,20 @@ const clusterArb = fc.record({
 });
 
 /** Each round the environment does one thing to one node, picked by these numbers. */
-const eventsArb = fc.array(fc.record({ kind: fc.integer({ min: 0, max: 7 }), pick: fc.nat(), advanceMs: fc.integer({ min: 0, max: 120_000 }) }), { minLength: 20, maxLength: 120 });
+const eventsArb = fc.array(
+  fc.record({ kind: fc.integer({ min: 0, max: 7 }), pick: fc.nat(), advanceMs: fc.integer({ min: 0, max: 120_000 }) }),
+  { minLength: 20, maxLength: 120 },
+);
 
 type ClusterShape = typeof clusterArb extends fc.Arbitrary<infer S> ? S : never;
 
 function buildWorld(shape: ClusterShape): World {
-  const spec: [Role, number][] = [["etcd", shape.etcdOnly], ["etcd+cp", shape.etcdCp], ["cp", shape.cpOnly], ["worker", shape.workers]];
+  const spec: [Role, number][] = [
+    ["etcd", shape.etcdOnly],
+    ["etcd+cp", shape.etcdCp],
+    ["cp", shape.cpOnly],
+    ["worker", shape.workers],
+  ];
   const nodes = spec.flatMap(([role, count]) => Array.from({ length: count }, (_, i) => node(`${role}-${i}`, role)));
   for (const index of shape.preCordoned) {
     const target = nodes[index % nodes.length];
@@ -44,7 +52,8 @@ function buildWorld(shape: ClusterShape): World {
   return { nodes, now: Date.UTC(2026, 0, 1), lockHolder: undefined };
 }
 
-const etcdHealthy = (n: ObservedNode): boolean => n.ready && n.mirrorPods.every((p) => !p.name.startsWith("etcd-") || (p.exists && p.ready));
+const etcdHealthy = (n: ObservedNode): boolean =>
+  n.ready && n.mirrorPods.every((p) => !p.name.startsWith("etcd-") || (p.exists && p.ready));
 const ours = (n: ObservedNode): boolean => n.claim?.owner === OWNER;
 const active = (n: ObservedNode): boolean => ours(n) && n.claim?.failed === undefined;
 
@@ -88,14 +97,19 @@ function environment(world: World, event: { kind: number; pick: number; advanceM
       // The Job ends as the node restarts into the new version (or later, not at all).
       const target = pick(withRunningJob);
       if (!target) return;
-      target.jobs = target.jobs.map((j) => (j.state === "Running" ? { ...j, state: "Succeeded", finishedAtMs: world.now } : j));
+      target.jobs = target.jobs.map((j) =>
+        j.state === "Running" ? { ...j, state: "Succeeded", finishedAtMs: world.now } : j,
+      );
       target.ready = false;
       target.kubeletVersion = "v1.31.4+rke2r1";
       return;
     }
     case 2: {
       const target = pick(withRunningJob);
-      if (target) target.jobs = target.jobs.map((j) => (j.state === "Running" ? { ...j, state: "Failed", finishedAtMs: world.now, message: "boom" } : j));
+      if (target)
+        target.jobs = target.jobs.map((j) =>
+          j.state === "Running" ? { ...j, state: "Failed", finishedAtMs: world.now, message: "boom" } : j,
+        );
       return;
     }
     case 3:
@@ -110,11 +124,15 @@ function environment(world: World, event: { kind: number; pick: number; advanceM
     case 5: {
       // An etcd member flaps on its own: the operator must not add to it.
       const target = pick(world.nodes.filter((n) => n.roles.etcd));
-      if (target) target.mirrorPods = target.mirrorPods.map((p) => (p.name.startsWith("etcd-") ? { ...p, ready: !p.ready, readySinceMs: world.now } : p));
+      if (target)
+        target.mirrorPods = target.mirrorPods.map((p) =>
+          p.name.startsWith("etcd-") ? { ...p, ready: !p.ready, readySinceMs: world.now } : p,
+        );
       return;
     }
     case 6:
-      world.lockHolder = world.lockHolder === undefined ? "CertRotation/other" : world.lockHolder === OWNER ? OWNER : undefined;
+      world.lockHolder =
+        world.lockHolder === undefined ? "CertRotation/other" : world.lockHolder === OWNER ? OWNER : undefined;
       return;
     default:
       return;
@@ -147,7 +165,12 @@ describe("decideRollout properties", () => {
           for (const name of decision.healthy) if (!healthySince.has(name)) healthySince.set(name, world.now);
           finishedNodes += decision.steps.filter((s) => s.kind === "finish").length;
           const before = roundInput.nodes;
-          const begun = decision.steps.filter((s) => s.kind === "writeClaim" && s.claim.attemptStartedAt !== undefined && s.claim.attemptStartedAt === new Date(world.now).toISOString());
+          const begun = decision.steps.filter(
+            (s) =>
+              s.kind === "writeClaim" &&
+              s.claim.attemptStartedAt !== undefined &&
+              s.claim.attemptStartedAt === new Date(world.now).toISOString(),
+          );
           for (const step of begun) {
             const name = step.kind === "writeClaim" ? step.node : "";
             const subject = before.find((n) => n.name === name);
@@ -159,11 +182,17 @@ describe("decideRollout properties", () => {
               // that passed its health gate in this very round is back in service).
               const others = before.filter((n) => n.roles.etcd && n.name !== name && !decision.done.has(n.name));
               expect(others.every(etcdHealthy)).toBe(true);
-              expect(others.some((n) => n.claim !== undefined && (n.claim.failed === undefined || n.unschedulable))).toBe(false);
+              expect(
+                others.some((n) => n.claim !== undefined && (n.claim.failed === undefined || n.unschedulable)),
+              ).toBe(false);
             }
             // Tier order: every earlier tier's relevant nodes are done.
             const earlier = TIER_ORDER.slice(0, TIER_ORDER.indexOf(subject.tier));
-            expect(before.filter((n) => earlier.includes(n.tier)).every((n) => n.doneHash === TARGET || decision.done.has(n.name))).toBe(true);
+            expect(
+              before
+                .filter((n) => earlier.includes(n.tier))
+                .every((n) => n.doneHash === TARGET || decision.done.has(n.name)),
+            ).toBe(true);
           }
           apply(world, decision, roundInput);
           for (const tier of TIER_ORDER) {
@@ -171,7 +200,11 @@ describe("decideRollout properties", () => {
             const limit = tier === "etcd" ? 1 : resolveConcurrency(roundPolicy.concurrency[tier], inTier.length);
             expect(inTier.filter(active).length).toBeLessThanOrEqual(limit);
           }
-          expect(world.nodes.filter((n) => n.roles.etcd && ours(n) && (n.unschedulable || n.claim?.attemptStartedAt !== undefined)).length).toBeLessThanOrEqual(1);
+          expect(
+            world.nodes.filter(
+              (n) => n.roles.etcd && ours(n) && (n.unschedulable || n.claim?.attemptStartedAt !== undefined),
+            ).length,
+          ).toBeLessThanOrEqual(1);
           environment(world, event);
         });
         totalFinished += finishedNodes;

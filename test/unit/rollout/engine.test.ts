@@ -31,12 +31,21 @@ function nodeObject(name: string, labels: Record<string, string>, now: number): 
     kind: "Node",
     metadata: { name, labels: { "kubernetes.io/hostname": name, ...labels } },
     spec: {},
-    status: { conditions: [{ type: "Ready", status: "True", lastTransitionTime: new Date(now - 3_600_000).toISOString() }], nodeInfo: { kubeletVersion: "v1.30.6+rke2r1" } },
+    status: {
+      conditions: [{ type: "Ready", status: "True", lastTransitionTime: new Date(now - 3_600_000).toISOString() }],
+      nodeInfo: { kubeletVersion: "v1.30.6+rke2r1" },
+    },
   };
 }
 
 function pod(name: string, nodeName: string, extra: Partial<PodObject["metadata"]> = {}): PodObject {
-  return { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "apps", ...extra }, spec: { nodeName }, status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] } };
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: "apps", ...extra },
+    spec: { nodeName },
+    status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] },
+  };
 }
 
 describe("RolloutEngine with the in-memory port", () => {
@@ -55,7 +64,16 @@ describe("RolloutEngine with the in-memory port", () => {
     mayStart: true,
     retryFailed: false,
     buildJob: (node, identity) =>
-      buildNodeJob({ action: "upgrade", owner: OWNER, node, namespace: "jobs", image: `rancher/rke2-upgrade:v1.31.4-rke2r1`, args: ["upgrade"], identity, activeDeadlineSeconds: 900 }),
+      buildNodeJob({
+        action: "upgrade",
+        owner: OWNER,
+        node,
+        namespace: "jobs",
+        image: `rancher/rke2-upgrade:v1.31.4-rke2r1`,
+        args: ["upgrade"],
+        identity,
+        activeDeadlineSeconds: 900,
+      }),
     isSatisfied: (node) => node.status?.nodeInfo?.kubeletVersion === TARGET,
     maxStatusNodes: 100,
     ...overrides,
@@ -77,12 +95,35 @@ describe("RolloutEngine with the in-memory port", () => {
     port = new MemoryKubePort({ clock });
     await port.create(NODE_RESOURCE, nodeObject("etcd-1", { "node-role.kubernetes.io/etcd": "true" }, clock.now()));
     await port.create(NODE_RESOURCE, nodeObject("agent-1", {}, clock.now()));
-    await port.create(POD_RESOURCE, { ...pod("etcd-etcd-1", "etcd-1", { labels: { component: "etcd" }, annotations: { "kubernetes.io/config.mirror": "h" } }), metadata: { name: "etcd-etcd-1", namespace: "kube-system", labels: { component: "etcd" }, annotations: { "kubernetes.io/config.mirror": "h" } } });
-    await port.create(POD_RESOURCE, pod("web-1", "agent-1", { ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "web", uid: "rs", controller: true }] }));
+    await port.create(POD_RESOURCE, {
+      ...pod("etcd-etcd-1", "etcd-1", {
+        labels: { component: "etcd" },
+        annotations: { "kubernetes.io/config.mirror": "h" },
+      }),
+      metadata: {
+        name: "etcd-etcd-1",
+        namespace: "kube-system",
+        labels: { component: "etcd" },
+        annotations: { "kubernetes.io/config.mirror": "h" },
+      },
+    });
+    await port.create(
+      POD_RESOURCE,
+      pod("web-1", "agent-1", {
+        ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "web", uid: "rs", controller: true }],
+      }),
+    );
     caches = createRolloutCaches({ port, clock, log: silentLogger(), namespace: "ops", jobNamespace: "jobs" });
     for (const informer of caches.informers) informer.start();
     await Promise.all(caches.informers.map((informer) => informer.synced));
-    engine = new RolloutEngine({ port, clock, log: silentLogger(), caches, lockHolderKinds: DISRUPTING_KINDS, drainPollMs: 100 });
+    engine = new RolloutEngine({
+      port,
+      clock,
+      log: silentLogger(),
+      caches,
+      lockHolderKinds: DISRUPTING_KINDS,
+      drainPollMs: 100,
+    });
   });
 
   afterEach(async () => {
@@ -93,10 +134,21 @@ describe("RolloutEngine with the in-memory port", () => {
     const first = await round();
     const etcd = await nodeNamed("etcd-1");
     expect(etcd.spec?.unschedulable).toBe(true);
-    expect(readClaim(etcd.metadata.annotations)).toMatchObject({ owner: "UpgradePlan/p", attempts: 1, wasUnschedulable: false });
-    expect((await jobs()).map((j) => j.metadata.name)).toEqual([request().buildJob("etcd-1", `${targetHash(TARGET)}#1`).metadata.name]);
-    expect((await port.get<Lease>(LEASE_RESOURCE, DISRUPTION_LOCK_NAME, "ops"))?.spec?.holderIdentity).toBe("UpgradePlan/p");
-    expect(first.summary).toMatchObject({ tier: "etcd", counts: { total: 2, done: 0, inProgress: 1, pending: 1, failed: 0 } });
+    expect(readClaim(etcd.metadata.annotations)).toMatchObject({
+      owner: "UpgradePlan/p",
+      attempts: 1,
+      wasUnschedulable: false,
+    });
+    expect((await jobs()).map((j) => j.metadata.name)).toEqual([
+      request().buildJob("etcd-1", `${targetHash(TARGET)}#1`).metadata.name,
+    ]);
+    expect((await port.get<Lease>(LEASE_RESOURCE, DISRUPTION_LOCK_NAME, "ops"))?.spec?.holderIdentity).toBe(
+      "UpgradePlan/p",
+    );
+    expect(first.summary).toMatchObject({
+      tier: "etcd",
+      counts: { total: 2, done: 0, inProgress: 1, pending: 1, failed: 0 },
+    });
     expect(first.events.map((e) => e.reason)).toEqual(["NodeStarted"]);
 
     const patches = port.requestCount("mergePatch", "nodes");
@@ -112,15 +164,32 @@ describe("RolloutEngine with the in-memory port", () => {
     const [job] = await jobs();
     if (!job) throw new Error("no job");
     const finishedAt = new Date(clock.now()).toISOString();
-    await port.patchStatus(JOB_RESOURCE, job.metadata.name, { conditions: [{ type: "Complete", status: "True", lastTransitionTime: finishedAt }], completionTime: finishedAt }, "jobs");
-    await port.patchStatus(NODE_RESOURCE, "etcd-1", { conditions: [{ type: "Ready", status: "True", lastTransitionTime: finishedAt }], nodeInfo: { kubeletVersion: TARGET } });
+    await port.patchStatus(
+      JOB_RESOURCE,
+      job.metadata.name,
+      {
+        conditions: [{ type: "Complete", status: "True", lastTransitionTime: finishedAt }],
+        completionTime: finishedAt,
+      },
+      "jobs",
+    );
+    await port.patchStatus(NODE_RESOURCE, "etcd-1", {
+      conditions: [{ type: "Ready", status: "True", lastTransitionTime: finishedAt }],
+      nodeInfo: { kubeletVersion: TARGET },
+    });
     await flushMicrotasks();
   };
 
   it("finishes a node once healthy for the settle time, then drains and starts the worker", async () => {
     await completeEtcdUpgrade();
     const settling = await round();
-    expect(settling.summary.nodes).toEqual([expect.objectContaining({ name: "etcd-1", phase: "WaitingHealthy", message: `healthy since ${new Date(clock.now()).toISOString()}, settling 30s` })]);
+    expect(settling.summary.nodes).toEqual([
+      expect.objectContaining({
+        name: "etcd-1",
+        phase: "WaitingHealthy",
+        message: `healthy since ${new Date(clock.now()).toISOString()}, settling 30s`,
+      }),
+    ]);
     expect(settling.requeueAfterMs).toBe(30_000);
 
     await clock.advance(30_000);
@@ -138,7 +207,10 @@ describe("RolloutEngine with the in-memory port", () => {
 
     // The drain ends and the Job starts in this round: the summary shows what was done, not what was decided.
     const started = await round();
-    expect((await jobs()).map((j) => j.metadata.labels?.["rke2-lifecycle.io/node"]).sort()).toEqual(["agent-1", "etcd-1"]);
+    expect((await jobs()).map((j) => j.metadata.labels?.["rke2-lifecycle.io/node"]).sort()).toEqual([
+      "agent-1",
+      "etcd-1",
+    ]);
     const agentJob = (await jobs()).find((j) => j.metadata.labels?.["rke2-lifecycle.io/node"] === "agent-1");
     expect(started.summary.nodes).toEqual([
       expect.objectContaining({ name: "agent-1", phase: "Running", job: agentJob?.metadata.name }),
@@ -156,7 +228,12 @@ describe("RolloutEngine with the in-memory port", () => {
     await untilEtcdFinishes();
     const landed: string[] = [];
     const patch = port.mergePatch.bind(port);
-    port.mergePatch = async <T extends KubeObject>(type: ResourceType, name: string, body: object, namespace?: string): Promise<T> => {
+    port.mergePatch = async <T extends KubeObject>(
+      type: ResourceType,
+      name: string,
+      body: object,
+      namespace?: string,
+    ): Promise<T> => {
       // The finishing write answers last unless the executor waits for it before claiming.
       if (name === "etcd-1") for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
       const result = await patch<T>(type, name, body, namespace);
@@ -171,7 +248,12 @@ describe("RolloutEngine with the in-memory port", () => {
   it("claims no other node in a round whose finish failed", async () => {
     await untilEtcdFinishes();
     const patch = port.mergePatch.bind(port);
-    port.mergePatch = async <T extends KubeObject>(type: ResourceType, name: string, body: object, namespace?: string): Promise<T> => {
+    port.mergePatch = async <T extends KubeObject>(
+      type: ResourceType,
+      name: string,
+      body: object,
+      namespace?: string,
+    ): Promise<T> => {
       if (name === "etcd-1") throw new KubeError("Conflict", "the object has been modified", { code: 409 });
       return patch<T>(type, name, body, namespace);
     };
@@ -187,11 +269,16 @@ describe("RolloutEngine with the in-memory port", () => {
     const refusal = () =>
       new KubeError("TooManyRequests", "Cannot evict pod as it would violate the pod's disruption budget.", {
         code: 429,
-        causes: [{ reason: "DisruptionBudget", message: "The disruption budget web needs 1 healthy pods and has 1 currently" }],
+        causes: [
+          { reason: "DisruptionBudget", message: "The disruption budget web needs 1 healthy pods and has 1 currently" },
+        ],
       });
     port.failNext("evict", refusal());
     const blocked = await round();
-    expect(blocked.summary.waiting).toEqual({ reason: "DrainBlocked", message: expect.stringContaining("refused by PodDisruptionBudget web") });
+    expect(blocked.summary.waiting).toEqual({
+      reason: "DrainBlocked",
+      message: expect.stringContaining("refused by PodDisruptionBudget web"),
+    });
     expect(blocked.events.map((e) => e.reason)).toEqual(["NodeStarted", "DrainBlocked"]);
     expect(blocked.requeueAfterMs).toBeGreaterThanOrEqual(1000);
     port.failNext("evict", refusal());
@@ -203,22 +290,47 @@ describe("RolloutEngine with the in-memory port", () => {
   it("fails a drain at once when two budgets select a pod", async () => {
     await port.mergePatch(NODE_RESOURCE, "etcd-1", { metadata: { labels: { [LABEL]: targetHash(TARGET) } } });
     await flushMicrotasks();
-    port.failNext("evict", new KubeError("Retriable", "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.", { code: 500 }));
+    port.failNext(
+      "evict",
+      new KubeError(
+        "Retriable",
+        "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
+        { code: 500 },
+      ),
+    );
     const first = await round();
     expect(first.events.map((e) => e.reason)).toEqual(["NodeStarted", "DrainFailed"]);
     const second = await round();
     expect(second.summary.halted).toBe(true);
-    expect(second.summary.nodes).toEqual([expect.objectContaining({ name: "agent-1", phase: "Failed", message: expect.stringContaining("more than one PodDisruptionBudget") })]);
+    expect(second.summary.nodes).toEqual([
+      expect.objectContaining({
+        name: "agent-1",
+        phase: "Failed",
+        message: expect.stringContaining("more than one PodDisruptionBudget"),
+      }),
+    ]);
     // The drain never finished: the node is uncordoned, its workloads keep running.
     expect((await nodeNamed("agent-1")).spec?.unschedulable).toBeUndefined();
   });
 
   it("waits while another operation holds the lock, and takes it over once its holder is gone", async () => {
-    await port.create(certRotationResource, { apiVersion: "rke2-lifecycle.io/v1alpha1", kind: "CertRotation", metadata: { name: "default" } });
-    await port.create<Lease>(LEASE_RESOURCE, { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: DISRUPTION_LOCK_NAME, namespace: "ops" }, spec: { holderIdentity: "CertRotation/default" } });
+    await port.create(certRotationResource, {
+      apiVersion: "rke2-lifecycle.io/v1alpha1",
+      kind: "CertRotation",
+      metadata: { name: "default" },
+    });
+    await port.create<Lease>(LEASE_RESOURCE, {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name: DISRUPTION_LOCK_NAME, namespace: "ops" },
+      spec: { holderIdentity: "CertRotation/default" },
+    });
     await flushMicrotasks();
     const waiting = await round();
-    expect(waiting.summary.waiting).toEqual({ reason: "DisruptionLockHeld", message: "another operation holds the disruption lock: CertRotation/default" });
+    expect(waiting.summary.waiting).toEqual({
+      reason: "DisruptionLockHeld",
+      message: "another operation holds the disruption lock: CertRotation/default",
+    });
     expect((await nodeNamed("etcd-1")).spec?.unschedulable).toBeUndefined();
 
     await port.delete(certRotationResource, "default");
@@ -228,8 +340,18 @@ describe("RolloutEngine with the in-memory port", () => {
   });
 
   it("frees nodes claimed by an owner that was deleted", async () => {
-    const dead = { owner: "UpgradePlan/deleted", target: "x", attempts: 1, attemptStartedAt: new Date(clock.now()).toISOString(), wasUnschedulable: false, claimedAt: new Date(clock.now()).toISOString() };
-    await port.mergePatch(NODE_RESOURCE, "etcd-1", { metadata: { annotations: { [CLAIM_ANNOTATION]: JSON.stringify(dead) } }, spec: { unschedulable: true } });
+    const dead = {
+      owner: "UpgradePlan/deleted",
+      target: "x",
+      attempts: 1,
+      attemptStartedAt: new Date(clock.now()).toISOString(),
+      wasUnschedulable: false,
+      claimedAt: new Date(clock.now()).toISOString(),
+    };
+    await port.mergePatch(NODE_RESOURCE, "etcd-1", {
+      metadata: { annotations: { [CLAIM_ANNOTATION]: JSON.stringify(dead) } },
+      spec: { unschedulable: true },
+    });
     await flushMicrotasks();
     await round();
     const etcd = await nodeNamed("etcd-1");

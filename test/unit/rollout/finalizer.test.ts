@@ -1,6 +1,11 @@
 import { describe, expect, it } from "@jest/globals";
 import { upgradePlanResource, type UpgradePlan } from "../../../src/api/upgradeplan.ts";
-import { addReleaseFinalizer, hasReleaseFinalizer, RELEASE_FINALIZER, removeReleaseFinalizer } from "../../../src/rollout/finalizer.ts";
+import {
+  addReleaseFinalizer,
+  hasReleaseFinalizer,
+  RELEASE_FINALIZER,
+  removeReleaseFinalizer,
+} from "../../../src/rollout/finalizer.ts";
 import { FakeClock } from "../../../src/runtime/clock.ts";
 import { MemoryKubePort } from "../../support/memory-port.ts";
 
@@ -24,7 +29,9 @@ describe("the release-nodes finalizer", () => {
     if (!added) throw new Error("gone");
     expect(hasReleaseFinalizer(added)).toBe(true);
     expect(await addReleaseFinalizer(port, upgradePlanResource, added)).toBe(true);
-    expect((await port.get<UpgradePlan>(upgradePlanResource, "p"))?.metadata.resourceVersion).toBe(added.metadata.resourceVersion);
+    expect((await port.get<UpgradePlan>(upgradePlanResource, "p"))?.metadata.resourceVersion).toBe(
+      added.metadata.resourceVersion,
+    );
   });
 
   it("is not added from a stale copy: the write would drop a finalizer added meanwhile; come back later", async () => {

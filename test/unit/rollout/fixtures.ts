@@ -56,7 +56,12 @@ export function node(name: string, role: Role, overrides: Partial<ObservedNode> 
     kubeletVersion: "v1.30.6+rke2r1",
     claim: undefined,
     doneHash: undefined,
-    mirrorPods: mirrorPodNames(name, roles).map((pod) => ({ name: pod, exists: true, ready: true, readySinceMs: T0 - 3_600_000 })),
+    mirrorPods: mirrorPodNames(name, roles).map((pod) => ({
+      name: pod,
+      exists: true,
+      ready: true,
+      readySinceMs: T0 - 3_600_000,
+    })),
     jobs: [],
     satisfied: false,
     ...overrides,
@@ -90,13 +95,30 @@ export function claim(overrides: Partial<NodeClaim> = {}): NodeClaim {
 
 export const jobName = (nodeName: string, attempt: number): string => `upgrade-p-${nodeName}-a${attempt}`;
 
-export function job(nodeName: string, attempt: number, state: ObservedJob["state"], overrides: Partial<ObservedJob> = {}): ObservedJob {
-  return { name: jobName(nodeName, attempt), state, deleting: false, ...(state === "Running" ? {} : { finishedAtMs: T0 - 45_000 }), ...overrides };
+export function job(
+  nodeName: string,
+  attempt: number,
+  state: ObservedJob["state"],
+  overrides: Partial<ObservedJob> = {},
+): ObservedJob {
+  return {
+    name: jobName(nodeName, attempt),
+    state,
+    deleting: false,
+    ...(state === "Running" ? {} : { finishedAtMs: T0 - 45_000 }),
+    ...overrides,
+  };
 }
 
 /** A node claimed by us whose Job finished and which came back healthy at the target. */
 export function healthyAfterJob(name: string, role: Role, overrides: Partial<ObservedNode> = {}): ObservedNode {
-  const base = node(name, role, { unschedulable: true, claim: claim(), jobs: [job(name, 1, "Succeeded")], kubeletVersion: "v1.31.4+rke2r1", readySinceMs: T0 - 40_000 });
+  const base = node(name, role, {
+    unschedulable: true,
+    claim: claim(),
+    jobs: [job(name, 1, "Succeeded")],
+    kubeletVersion: "v1.31.4+rke2r1",
+    readySinceMs: T0 - 40_000,
+  });
   return { ...base, mirrorPods: base.mirrorPods.map((pod) => ({ ...pod, readySinceMs: T0 - 40_000 })), ...overrides };
 }
 

@@ -3,7 +3,12 @@ import { RecentWrites, resourceVersionAtLeast } from "../../../src/rollout/fresh
 import { FakeClock } from "../../../src/runtime/clock.ts";
 import type { KubeObject } from "../../../src/runtime/kube/types.ts";
 
-const obj = (rv: string, note: string): KubeObject & { note: string } => ({ apiVersion: "v1", kind: "Node", metadata: { name: "n", resourceVersion: rv }, note });
+const obj = (rv: string, note: string): KubeObject & { note: string } => ({
+  apiVersion: "v1",
+  kind: "Node",
+  metadata: { name: "n", resourceVersion: rv },
+  note,
+});
 
 describe("RecentWrites", () => {
   it("prefers our write until the cache catches up, then the cache", () => {

@@ -2,17 +2,36 @@ import { describe, expect, it } from "@jest/globals";
 import { observeCertNodes } from "../../../src/controllers/certrotation/observe.ts";
 import { etcdNodeStates } from "../../../src/controllers/etcdsnapshotpolicy/nodes.ts";
 import { CLAIM_ANNOTATION, encodeClaim, readClaim } from "../../../src/rollout/claim.ts";
-import { cachedNode, cachedPod, conditionOf, isMirrorPod, isNodeReady, isPodReady, kubeletVersionOf, transitionMs, type NodeObject, type PodObject } from "../../../src/rollout/kube-objects.ts";
+import {
+  cachedNode,
+  cachedPod,
+  conditionOf,
+  isMirrorPod,
+  isNodeReady,
+  isPodReady,
+  kubeletVersionOf,
+  transitionMs,
+  type NodeObject,
+  type PodObject,
+} from "../../../src/rollout/kube-objects.ts";
 import { dataDirMismatches, NODE_ARGS_ANNOTATION, RKE2_DEFAULT_DATA_DIR } from "../../../src/rke2/data-dir.ts";
 import { rolesFromLabels } from "../../../src/rke2/roles.ts";
-import { buildMirrorPods, buildNode, buildNodeStatus, mirrorPodStatus, nodeMetadataPatches } from "../../../src/sim/cluster/node-objects.ts";
+import {
+  buildMirrorPods,
+  buildNode,
+  buildNodeStatus,
+  mirrorPodStatus,
+  nodeMetadataPatches,
+} from "../../../src/sim/cluster/node-objects.ts";
 import { expandTopology, scaleTopology } from "../../../src/sim/cluster/topology.ts";
 
 const VERSION = "v1.31.4+rke2r1";
 const NOW = Date.UTC(2026, 0, 1);
-const server = expandTopology(scaleTopology(1, VERSION))[0] ?? (() => {
-  throw new Error("no node");
-})();
+const server =
+  expandTopology(scaleTopology(1, VERSION))[0] ??
+  (() => {
+    throw new Error("no node");
+  })();
 
 /** A Node as the API server returns it: every writer's part, managedFields, our claim. */
 function realisticNode(): NodeObject {
@@ -22,10 +41,25 @@ function realisticNode(): NodeObject {
     node.metadata.annotations = { ...node.metadata.annotations, ...metadata?.annotations };
     node.spec = { ...node.spec, ...spec, unschedulable: true };
   }
-  const claim = encodeClaim({ owner: "UpgradePlan/p", target: "abc", attempts: 1, wasUnschedulable: false, claimedAt: new Date(NOW).toISOString() });
+  const claim = encodeClaim({
+    owner: "UpgradePlan/p",
+    target: "abc",
+    attempts: 1,
+    wasUnschedulable: false,
+    claimedAt: new Date(NOW).toISOString(),
+  });
   node.metadata.annotations = { ...node.metadata.annotations, [CLAIM_ANNOTATION]: claim };
-  const managedFields = ["kubelet", "rke2", "flanneld"].map((manager) => ({ manager, operation: "Update", fieldsType: "FieldsV1", fieldsV1: { "f:metadata": {} } }));
-  return { ...node, metadata: { ...node.metadata, resourceVersion: "42", managedFields } as NodeObject["metadata"], status: buildNodeStatus(server, VERSION, "ready", NOW, undefined) };
+  const managedFields = ["kubelet", "rke2", "flanneld"].map((manager) => ({
+    manager,
+    operation: "Update",
+    fieldsType: "FieldsV1",
+    fieldsV1: { "f:metadata": {} },
+  }));
+  return {
+    ...node,
+    metadata: { ...node.metadata, resourceVersion: "42", managedFields } as NodeObject["metadata"],
+    status: buildNodeStatus(server, VERSION, "ready", NOW, undefined),
+  };
 }
 
 describe("cachedNode", () => {
@@ -43,8 +77,16 @@ describe("cachedNode", () => {
     expect(slim.spec).toEqual({ unschedulable: true, ...(server.taints.length > 0 ? { taints: server.taints } : {}) });
     expect(observeCertNodes([slim], undefined, "done")).toEqual(observeCertNodes([full], undefined, "done"));
     expect(etcdNodeStates([slim], new Map())).toEqual(etcdNodeStates([full], new Map()));
-    const withDataDir = { ...full, metadata: { ...full.metadata, annotations: { ...full.metadata.annotations, [NODE_ARGS_ANNOTATION]: '["server","--data-dir","/opt/rke2"]' } } };
-    expect(dataDirMismatches([cachedNode(withDataDir)], RKE2_DEFAULT_DATA_DIR)).toEqual([{ node: server.name, dataDir: "/opt/rke2" }]);
+    const withDataDir = {
+      ...full,
+      metadata: {
+        ...full.metadata,
+        annotations: { ...full.metadata.annotations, [NODE_ARGS_ANNOTATION]: '["server","--data-dir","/opt/rke2"]' },
+      },
+    };
+    expect(dataDirMismatches([cachedNode(withDataDir)], RKE2_DEFAULT_DATA_DIR)).toEqual([
+      { node: server.name, dataDir: "/opt/rke2" },
+    ]);
   });
 
   it("drops managedFields, images, heartbeat times and the annotations of other writers: ~1 KB of ~17", () => {
@@ -68,7 +110,13 @@ describe("cachedPod", () => {
   it("keeps a mirror pod's annotations, node, readiness and container states; drops the spec's containers", () => {
     const [template] = buildMirrorPods(server, "uid-1", VERSION);
     if (!template) throw new Error("no mirror pod");
-    const full: PodObject = { ...template, status: { ...mirrorPodStatus(template, 0, true, NOW, NOW), containerStatuses: [{ state: { terminated: { exitCode: 1, message: "boom" } } }] } };
+    const full: PodObject = {
+      ...template,
+      status: {
+        ...mirrorPodStatus(template, 0, true, NOW, NOW),
+        containerStatuses: [{ state: { terminated: { exitCode: 1, message: "boom" } } }],
+      },
+    };
     const slim = cachedPod(full);
     expect(isMirrorPod(slim)).toBe(true);
     expect(isPodReady(slim)).toBe(true);

@@ -167,19 +167,15 @@ describe("Controller", () => {
       () => Promise.reject(new Error("transient")),
       () => Promise.reject(new TerminalError("bad")),
     ];
-    const { clock, controller } = newController(
-      (key) => results[Number(key)]!(),
-      1,
-      {
-        onReconcile: (name, durationMs, outcome) => {
-          expect(name).toBe("test");
-          expect(durationMs).toBeGreaterThanOrEqual(0);
-          outcomes.push(outcome);
-          throw new Error("metrics broke");
-        },
-        onQueueDepth: (_name, depth) => depths.push(depth),
+    const { clock, controller } = newController((key) => results[Number(key)]!(), 1, {
+      onReconcile: (name, durationMs, outcome) => {
+        expect(name).toBe("test");
+        expect(durationMs).toBeGreaterThanOrEqual(0);
+        outcomes.push(outcome);
+        throw new Error("metrics broke");
       },
-    );
+      onQueueDepth: (_name, depth) => depths.push(depth),
+    });
     controller.start();
     for (const key of ["0", "1", "2", "3"]) controller.queue.add(key);
     await clock.advance(1);

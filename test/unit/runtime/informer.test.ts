@@ -2,7 +2,12 @@ import { describe, expect, it } from "@jest/globals";
 import { FakeClock, flushMicrotasks } from "../../../src/runtime/clock.ts";
 import { KubeError } from "../../../src/runtime/kube/errors.ts";
 import type { KubeObject, ResourceType } from "../../../src/runtime/kube/types.ts";
-import { enqueueOnChange, Informer, onlyResourceVersionChanged, type ResourceEventHandler } from "../../../src/runtime/informer.ts";
+import {
+  enqueueOnChange,
+  Informer,
+  onlyResourceVersionChanged,
+  type ResourceEventHandler,
+} from "../../../src/runtime/informer.ts";
 import { labelIndex, valueIndex } from "../../../src/runtime/store.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
 import { MemoryKubePort } from "../../support/memory-port.ts";
@@ -213,8 +218,13 @@ describe("enqueueOnChange", () => {
 
   it("skips updates the caller declares irrelevant, such as a change of resourceVersion only", () => {
     const byKey: string[] = [];
-    const handler = enqueueOnChange<Pod>({ add: (key) => byKey.push(key) }, undefined, { skipUpdate: onlyResourceVersionChanged });
-    const at = (resourceVersion: string, nodeName = "n1"): Pod => ({ ...pod("a", nodeName), metadata: { ...pod("a").metadata, resourceVersion } });
+    const handler = enqueueOnChange<Pod>({ add: (key) => byKey.push(key) }, undefined, {
+      skipUpdate: onlyResourceVersionChanged,
+    });
+    const at = (resourceVersion: string, nodeName = "n1"): Pod => ({
+      ...pod("a", nodeName),
+      metadata: { ...pod("a").metadata, resourceVersion },
+    });
     handler.onUpdate?.(at("1"), at("2"));
     expect(byKey).toEqual([]);
     handler.onUpdate?.(at("2"), at("3", "n2"));

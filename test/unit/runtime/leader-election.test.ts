@@ -209,7 +209,8 @@ describe("LeaderElector", () => {
         const value: unknown = Reflect.get(target, property, receiver);
         if (typeof value !== "function") return value;
         return (...args: unknown[]): unknown => {
-          if (frozenClock.now() > thawedAt && !["get", "list", "watch"].includes(String(property))) writesOfA.push(String(property));
+          if (frozenClock.now() > thawedAt && !["get", "list", "watch"].includes(String(property)))
+            writesOfA.push(String(property));
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       },
@@ -263,7 +264,16 @@ describe("LeaderElector", () => {
       setTimer: (ms, fn) => clock.setTimer(ms, fn),
       sleep: (ms, signal) => sleepWith(stepped, ms, signal),
     };
-    const a = new LeaderElector({ port, clock: stepped, logger: silentLogger(), namespace: "ops", leaseName: "operator", identity: "a", random: () => 0, onStartedLeading: () => undefined });
+    const a = new LeaderElector({
+      port,
+      clock: stepped,
+      logger: silentLogger(),
+      namespace: "ops",
+      leaseName: "operator",
+      identity: "a",
+      random: () => 0,
+      onStartedLeading: () => undefined,
+    });
     void a.start();
     await flushMicrotasks();
     step = 24 * 3600_000;

@@ -13,7 +13,12 @@ const PODS: ResourceType = { apiVersion: "v1", kind: "Pod", plural: "pods", name
 const NODES: ResourceType = { apiVersion: "v1", kind: "Node", plural: "nodes", namespaced: false };
 
 function pod(name: string, labels: Record<string, string> = {}, nodeName?: string): Pod {
-  return { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "ns", labels }, spec: nodeName ? { nodeName } : {} };
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: "ns", labels },
+    spec: nodeName ? { nodeName } : {},
+  };
 }
 
 function errorClassOf(promise: Promise<unknown>): Promise<string> {
@@ -46,13 +51,20 @@ describe("MemoryKubePort", () => {
     const changed = await port.replace<Pod>(PODS, { ...labelled, spec: { image: "v2" }, status: { phase: "Ignored" } });
     expect(changed.metadata.generation).toBe(2);
     expect(changed.status).toBeUndefined();
-    expect(await errorClassOf(port.replace(PODS, { ...changed, metadata: { ...changed.metadata, resourceVersion: "" } }))).toBe("Invalid");
+    expect(
+      await errorClassOf(port.replace(PODS, { ...changed, metadata: { ...changed.metadata, resourceVersion: "" } })),
+    ).toBe("Invalid");
   });
 
   it("merge patch, status patch and a no-op write", async () => {
     const port = new MemoryKubePort();
     await port.create(PODS, pod("a", { keep: "1", drop: "1" }));
-    const patched = await port.mergePatch<Pod>(PODS, "a", { metadata: { labels: { drop: null } }, spec: { image: "v2" } }, "ns");
+    const patched = await port.mergePatch<Pod>(
+      PODS,
+      "a",
+      { metadata: { labels: { drop: null } }, spec: { image: "v2" } },
+      "ns",
+    );
     expect(patched.metadata.labels).toEqual({ keep: "1" });
     expect(patched.metadata.generation).toBe(2);
     const withStatus = await port.patchStatus<Pod>(PODS, "a", { phase: "Running" }, "ns");
@@ -60,7 +72,9 @@ describe("MemoryKubePort", () => {
     expect(withStatus.metadata.generation).toBe(2);
     const same = await port.mergePatch<Pod>(PODS, "a", { spec: { image: "v2" } }, "ns");
     expect(same.metadata.resourceVersion).toBe(withStatus.metadata.resourceVersion);
-    expect(await errorClassOf(port.mergePatch(PODS, "a", { metadata: { resourceVersion: "1" } }, "ns"))).toBe("Conflict");
+    expect(await errorClassOf(port.mergePatch(PODS, "a", { metadata: { resourceVersion: "1" } }, "ns"))).toBe(
+      "Conflict",
+    );
     expect(await errorClassOf(port.mergePatch(PODS, "missing", {}, "ns"))).toBe("NotFound");
   });
 
@@ -76,7 +90,10 @@ describe("MemoryKubePort", () => {
     const port = new MemoryKubePort();
     await port.create(PODS, pod("a", { app: "web", tier: "1" }, "n1"));
     await port.create(PODS, pod("b", { app: "db" }, "n2"));
-    await port.create(PODS, { ...pod("c", { app: "web" }, "n1"), metadata: { name: "c", namespace: "other", labels: { app: "web" } } });
+    await port.create(PODS, {
+      ...pod("c", { app: "web" }, "n1"),
+      metadata: { name: "c", namespace: "other", labels: { app: "web" } },
+    });
     const names = async (options: Parameters<MemoryKubePort["list"]>[1]) =>
       (await port.list(PODS, options)).items.map((p) => p.metadata.name);
     expect(await names({})).toEqual(["a", "b", "c"]);

@@ -7,15 +7,29 @@ import { OptionalInformer, type Availability } from "../../../src/runtime/option
 import { silentLogger } from "../../../src/observability/logger.ts";
 import { MemoryKubePort } from "../../support/memory-port.ts";
 
-const FILES: ResourceType = { apiVersion: "k3s.cattle.io/v1", kind: "ETCDSnapshotFile", plural: "etcdsnapshotfiles", namespaced: false };
-const notServed = (): KubeError => new KubeError("NotFound", "the server could not find the requested resource", { code: 404 });
+const FILES: ResourceType = {
+  apiVersion: "k3s.cattle.io/v1",
+  kind: "ETCDSnapshotFile",
+  plural: "etcdsnapshotfiles",
+  namespaced: false,
+};
+const notServed = (): KubeError =>
+  new KubeError("NotFound", "the server could not find the requested resource", { code: 404 });
 
 function setup() {
   const clock = new FakeClock();
   const port = new MemoryKubePort({ clock });
   const changes: Availability[] = [];
   const inner = new Informer<KubeObject>({ port, type: FILES, clock, logger: silentLogger() });
-  const optional = new OptionalInformer({ inner, port, type: FILES, clock, logger: silentLogger(), recheckMs: 300_000, onChange: (a) => changes.push(a) });
+  const optional = new OptionalInformer({
+    inner,
+    port,
+    type: FILES,
+    clock,
+    logger: silentLogger(),
+    recheckMs: 300_000,
+    onChange: (a) => changes.push(a),
+  });
   return { clock, port, optional, changes };
 }
 

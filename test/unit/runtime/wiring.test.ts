@@ -12,14 +12,22 @@ interface Pod extends KubeObject {
 }
 
 const PODS: ResourceType = { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true };
-const pod = (name: string, nodeName: string): Pod => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "ns" }, spec: { nodeName } });
+const pod = (name: string, nodeName: string): Pod => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name, namespace: "ns" },
+  spec: { nodeName },
+});
 
 describe("informer to controller", () => {
   it("reconciles a node key from the cache whenever a pod on that node changes", async () => {
     const clock = new FakeClock();
     const port = new MemoryKubePort({ clock });
     const informer = new Informer<Pod>({
-      port, type: PODS, clock, logger: silentLogger(),
+      port,
+      type: PODS,
+      clock,
+      logger: silentLogger(),
       indexers: { node: valueIndex((p: Pod) => p.spec.nodeName) },
     });
     const seen: string[] = [];

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "@jest/globals";
-import { decideRound, type DecideInput, type ObservedCertNode } from "../../../../src/controllers/certrotation/decide.ts";
+import {
+  decideRound,
+  type DecideInput,
+  type ObservedCertNode,
+} from "../../../../src/controllers/certrotation/decide.ts";
 import type { RotationRecord } from "../../../../src/controllers/certrotation/verify.ts";
 import { targetHash, type NodeClaim } from "../../../../src/rollout/claim.ts";
 import { assessed, DAY, inventory, NOW, typicalNode } from "./fixtures.ts";
@@ -8,11 +12,27 @@ const OWNER = "CertRotation/default";
 const RENEW = targetHash("renew");
 
 function node(name: string, extra: Partial<ObservedCertNode> = {}): ObservedCertNode {
-  return { name, resourceVersion: "7", unschedulable: false, selected: true, doneHash: undefined, claim: undefined, ...extra };
+  return {
+    name,
+    resourceVersion: "7",
+    unschedulable: false,
+    selected: true,
+    doneHash: undefined,
+    claim: undefined,
+    ...extra,
+  };
 }
 
 function claim(target: string, extra: Partial<NodeClaim> = {}): NodeClaim {
-  return { owner: OWNER, target, attempts: 1, attemptStartedAt: new Date(NOW).toISOString(), wasUnschedulable: false, claimedAt: new Date(NOW).toISOString(), ...extra };
+  return {
+    owner: OWNER,
+    target,
+    attempts: 1,
+    attemptStartedAt: new Date(NOW).toISOString(),
+    wasUnschedulable: false,
+    claimedAt: new Date(NOW).toISOString(),
+    ...extra,
+  };
 }
 
 /** Three nodes: `a` due (20 d), `b` and `c` fine, all reported. */
@@ -52,21 +72,35 @@ describe("deciding a CertRotation round", () => {
   });
 
   it("on a trigger rotates every node, none satisfied", () => {
-    const plan = decideRound(input({ trigger: "now", assessments: new Map([["b", assessed("b", typicalNode("b", 300))]]) }));
+    const plan = decideRound(
+      input({ trigger: "now", assessments: new Map([["b", assessed("b", typicalNode("b", 300))]]) }),
+    );
     expect(plan).toMatchObject({ target: "trigger:now", triggerPending: true, runEngine: true });
     expect(plan.satisfied.size).toBe(0);
   });
 
   it("holds new starts until the inventory confirms the last rotated node", () => {
-    const record: RotationRecord = { job: "j", attempt: 1, completedAtMs: NOW - 60_000, before: { file: "server/tls/client-admin.crt", notAfterMs: NOW + 20 * DAY } };
+    const record: RotationRecord = {
+      job: "j",
+      attempt: 1,
+      completedAtMs: NOW - 60_000,
+      before: { file: "server/tls/client-admin.crt", notAfterMs: NOW + 20 * DAY },
+    };
     const plan = decideRound(input({ nodes: [node("a", { doneHash: RENEW }), node("b"), node("c")] }, { a: record }));
     expect(plan.checked.get("a")?.verification.state).toBe("pending");
     expect(plan).toMatchObject({ mayStart: false, startBlock: "verifying", reopen: [], dueAgain: [] });
   });
 
   it("counts a rotation the inventory contradicts as a failed attempt, handing the node back to the engine", () => {
-    const record: RotationRecord = { job: "j", attempt: 1, completedAtMs: NOW - 20 * 60_000, before: { file: "server/tls/client-admin.crt", notAfterMs: NOW + 20 * DAY } };
-    const plan = decideRound(input({ nodes: [node("a", { doneHash: RENEW, unschedulable: true }), node("b"), node("c")] }, { a: record }));
+    const record: RotationRecord = {
+      job: "j",
+      attempt: 1,
+      completedAtMs: NOW - 20 * 60_000,
+      before: { file: "server/tls/client-admin.crt", notAfterMs: NOW + 20 * DAY },
+    };
+    const plan = decideRound(
+      input({ nodes: [node("a", { doneHash: RENEW, unschedulable: true }), node("b"), node("c")] }, { a: record }),
+    );
     expect(plan.reopen).toEqual([
       {
         node: "a",
@@ -86,10 +120,14 @@ describe("deciding a CertRotation round", () => {
   });
 
   it("reopens a node done earlier whose certificates came due again (no rotation of its own this target)", () => {
-    const plan = decideRound(input({ nodes: [node("a", { doneHash: RENEW }), node("b", { doneHash: RENEW }), node("c")] }));
+    const plan = decideRound(
+      input({ nodes: [node("a", { doneHash: RENEW }), node("b", { doneHash: RENEW }), node("c")] }),
+    );
     expect(plan.dueAgain).toEqual([{ node: "a", resourceVersion: "7" }]);
     // A node labelled for an older target is simply not done; nothing to drop.
-    expect(decideRound(input({ nodes: [node("a", { doneHash: targetHash("trigger:x") }), node("b"), node("c")] })).dueAgain).toEqual([]);
+    expect(
+      decideRound(input({ nodes: [node("a", { doneHash: targetHash("trigger:x") }), node("b"), node("c")] })).dueAgain,
+    ).toEqual([]);
   });
 
   it.each([
@@ -101,10 +139,19 @@ describe("deciding a CertRotation round", () => {
   });
 
   it("finishes a node in progress for the old target before switching to a new trigger", () => {
-    const plan = decideRound(input({ trigger: "now", nodes: [node("a", { claim: claim(RENEW) }), node("b"), node("c")] }));
-    expect(plan).toMatchObject({ target: "renew", mayStart: false, startBlock: "finishing-earlier-target", runEngine: true });
+    const plan = decideRound(
+      input({ trigger: "now", nodes: [node("a", { claim: claim(RENEW) }), node("b"), node("c")] }),
+    );
+    expect(plan).toMatchObject({
+      target: "renew",
+      mayStart: false,
+      startBlock: "finishing-earlier-target",
+      runEngine: true,
+    });
     // Once it is done the trigger's round begins.
-    expect(decideRound(input({ trigger: "now", nodes: [node("a", { doneHash: RENEW }), node("b"), node("c")] })).target).toBe("trigger:now");
+    expect(
+      decideRound(input({ trigger: "now", nodes: [node("a", { doneHash: RENEW }), node("b"), node("c")] })).target,
+    ).toBe("trigger:now");
   });
 
   it("runs the engine to release a lock it holds even with nothing left to do", () => {
@@ -113,7 +160,14 @@ describe("deciding a CertRotation round", () => {
   });
 
   it("treats a node without a report as satisfied (nothing says it needs renewing)", () => {
-    const plan = decideRound(input({ assessments: new Map([["a", assessed("a", typicalNode("a", 20))], ["b", assessed("b", undefined)]]) }));
+    const plan = decideRound(
+      input({
+        assessments: new Map([
+          ["a", assessed("a", typicalNode("a", 20))],
+          ["b", assessed("b", undefined)],
+        ]),
+      }),
+    );
     expect(plan.satisfied.has("b")).toBe(true);
     expect(plan.satisfied.has("a")).toBe(false);
   });

@@ -12,7 +12,17 @@ function lease(name: string, node: string, renewTime: string, rv: string): Lease
   return {
     apiVersion: "coordination.k8s.io/v1",
     kind: "Lease",
-    metadata: { name, resourceVersion: rv, annotations: { [CERTIFICATES_ANNOTATION]: encodeReport({ scannedAtMs: Date.parse(renewTime), certificates: [leaf("agent/client-kubelet.crt", 10)], errors: [] }) } },
+    metadata: {
+      name,
+      resourceVersion: rv,
+      annotations: {
+        [CERTIFICATES_ANNOTATION]: encodeReport({
+          scannedAtMs: Date.parse(renewTime),
+          certificates: [leaf("agent/client-kubelet.crt", 10)],
+          errors: [],
+        }),
+      },
+    },
     spec: { holderIdentity: node, renewTime, leaseDurationSeconds: 600 },
   };
 }
@@ -21,27 +31,59 @@ function job(node: string, attempt: number, complete: string | undefined, extra:
   return {
     apiVersion: "batch/v1",
     kind: "Job",
-    metadata: { name: nodeJobName("cert-rotate", "default", node, `hash#${attempt}`), annotations: { [BEFORE_ANNOTATION]: JSON.stringify({ file: "agent/client-kubelet.crt", notAfter: "2026-03-11T00:00:00Z" }) }, ...extra },
+    metadata: {
+      name: nodeJobName("cert-rotate", "default", node, `hash#${attempt}`),
+      annotations: {
+        [BEFORE_ANNOTATION]: JSON.stringify({ file: "agent/client-kubelet.crt", notAfter: "2026-03-11T00:00:00Z" }),
+      },
+      ...extra,
+    },
     spec: { template: { spec: {} } },
-    status: complete ? { completionTime: complete, conditions: [{ type: "Complete", status: "True" }] } : { conditions: [{ type: "Failed", status: "True" }] },
+    status: complete
+      ? { completionTime: complete, conditions: [{ type: "Complete", status: "True" }] }
+      : { conditions: [{ type: "Failed", status: "True" }] },
   };
 }
 
 describe("observing a CertRotation's world", () => {
   it("indexes the inventory by node, the freshest Lease winning", () => {
-    const byNode = inventoryByNode([lease("cert-inventory-a", "a", "2026-03-01T00:00:00.000000Z", "5"), lease("cert-inventory-a-old", "a", "2026-02-01T00:00:00.000000Z", "3"), lease("cert-inventory-b", "b", "2026-03-01T00:00:00.000000Z", "4")]);
+    const byNode = inventoryByNode([
+      lease("cert-inventory-a", "a", "2026-03-01T00:00:00.000000Z", "5"),
+      lease("cert-inventory-a-old", "a", "2026-02-01T00:00:00.000000Z", "3"),
+      lease("cert-inventory-b", "b", "2026-03-01T00:00:00.000000Z", "4"),
+    ]);
     expect([...byNode.keys()].sort()).toEqual(["a", "b"]);
     expect(byNode.get("a")?.renewedAtMs).toBe(Date.parse("2026-03-01T00:00:00Z"));
     expect(byNode.get("a")?.report?.certificates).toHaveLength(1);
   });
 
   it("reads nodes: selection, completion label, claim", () => {
-    const claim = { owner: "CertRotation/default", target: "h", attempts: 1, wasUnschedulable: false, claimedAt: new Date(NOW).toISOString() };
+    const claim = {
+      owner: "CertRotation/default",
+      target: "h",
+      attempts: 1,
+      wasUnschedulable: false,
+      claimedAt: new Date(NOW).toISOString(),
+    };
     const nodes = observeCertNodes(
       [
-        { apiVersion: "v1", kind: "Node", metadata: { name: "a", resourceVersion: "9", labels: { pool: "x", "rke2-lifecycle.io/certrotation.default": "h" }, annotations: { [CLAIM_ANNOTATION]: encodeClaim(claim) } }, spec: { unschedulable: true } },
+        {
+          apiVersion: "v1",
+          kind: "Node",
+          metadata: {
+            name: "a",
+            resourceVersion: "9",
+            labels: { pool: "x", "rke2-lifecycle.io/certrotation.default": "h" },
+            annotations: { [CLAIM_ANNOTATION]: encodeClaim(claim) },
+          },
+          spec: { unschedulable: true },
+        },
         { apiVersion: "v1", kind: "Node", metadata: { name: "b", labels: { pool: "y" } } },
-        { apiVersion: "v1", kind: "Node", metadata: { name: "win", labels: { pool: "x", "kubernetes.io/os": "windows" } } },
+        {
+          apiVersion: "v1",
+          kind: "Node",
+          metadata: { name: "win", labels: { pool: "x", "kubernetes.io/os": "windows" } },
+        },
       ],
       { matchLabels: { pool: "x" } },
       "rke2-lifecycle.io/certrotation.default",
@@ -50,7 +92,14 @@ describe("observing a CertRotation's world", () => {
       { name: "a", resourceVersion: "9", unschedulable: true, selected: true, doneHash: "h", claim },
       { name: "b", resourceVersion: "", unschedulable: false, selected: false, doneHash: undefined, claim: undefined },
       // A Windows agent: the node Jobs are Linux images, so it is never selected.
-      { name: "win", resourceVersion: "", unschedulable: false, selected: false, doneHash: undefined, claim: undefined },
+      {
+        name: "win",
+        resourceVersion: "",
+        unschedulable: false,
+        selected: false,
+        doneHash: undefined,
+        claim: undefined,
+      },
     ]);
   });
 
@@ -63,6 +112,14 @@ describe("observing a CertRotation's world", () => {
       before: { file: "agent/client-kubelet.crt", notAfterMs: Date.parse("2026-03-11T00:00:00Z") },
     });
     expect(latestRotation("default", "a", "other", jobs, 3)).toBeUndefined();
-    expect(latestRotation("default", "a", "hash", [job("a", 1, "2026-03-01T00:10:00Z", { deletionTimestamp: "2026-03-01T00:11:00Z" })], 2)).toBeUndefined();
+    expect(
+      latestRotation(
+        "default",
+        "a",
+        "hash",
+        [job("a", 1, "2026-03-01T00:10:00Z", { deletionTimestamp: "2026-03-01T00:11:00Z" })],
+        2,
+      ),
+    ).toBeUndefined();
   });
 });

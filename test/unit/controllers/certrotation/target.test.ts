@@ -1,5 +1,11 @@
 import { describe, expect, it } from "@jest/globals";
-import { chooseTarget, desiredTarget, knownTargets, RENEW_TARGET, triggerTarget } from "../../../../src/controllers/certrotation/target.ts";
+import {
+  chooseTarget,
+  desiredTarget,
+  knownTargets,
+  RENEW_TARGET,
+  triggerTarget,
+} from "../../../../src/controllers/certrotation/target.ts";
 import { targetHash } from "../../../../src/rollout/claim.ts";
 
 describe("the rollout target", () => {
@@ -16,11 +22,31 @@ describe("the rollout target", () => {
   const known = knownTargets("b", "a");
   it.each([
     ["no claims", [], { target: "trigger:b", pinned: false }],
-    ["a node in progress for the desired target", [{ target: targetHash("trigger:b"), failed: false }], { target: "trigger:b", pinned: false }],
-    ["a node still in progress for renew", [{ target: targetHash(RENEW_TARGET), failed: false }], { target: RENEW_TARGET, pinned: true }],
-    ["a node in progress for the previous trigger", [{ target: targetHash("trigger:a"), failed: false }], { target: "trigger:a", pinned: true }],
-    ["only a failed node of renew: the new trigger retries it", [{ target: targetHash(RENEW_TARGET), failed: true }], { target: "trigger:b", pinned: false }],
-    ["a claim for a target no one can name any more", [{ target: targetHash("trigger:zzz"), failed: false }], { target: "trigger:b", pinned: false }],
+    [
+      "a node in progress for the desired target",
+      [{ target: targetHash("trigger:b"), failed: false }],
+      { target: "trigger:b", pinned: false },
+    ],
+    [
+      "a node still in progress for renew",
+      [{ target: targetHash(RENEW_TARGET), failed: false }],
+      { target: RENEW_TARGET, pinned: true },
+    ],
+    [
+      "a node in progress for the previous trigger",
+      [{ target: targetHash("trigger:a"), failed: false }],
+      { target: "trigger:a", pinned: true },
+    ],
+    [
+      "only a failed node of renew: the new trigger retries it",
+      [{ target: targetHash(RENEW_TARGET), failed: true }],
+      { target: "trigger:b", pinned: false },
+    ],
+    [
+      "a claim for a target no one can name any more",
+      [{ target: targetHash("trigger:zzz"), failed: false }],
+      { target: "trigger:b", pinned: false },
+    ],
   ])("%s", (_name, claims, expected) => {
     expect(chooseTarget("trigger:b", claims, known)).toEqual(expected);
   });

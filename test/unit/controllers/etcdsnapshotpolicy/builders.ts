@@ -17,7 +17,15 @@ export const MEMBERS: EtcdNodeState[] = [
 
 export function localCopy(policy: string, node: string, at: number, size = 1000): RecordedSnapshot {
   const name = `${policy}-${node}-${Math.floor(at / 1000)}.zip`;
-  return { name, node, location: `file:///var/lib/rancher/rke2/server/db/snapshots/${name}`, takenAt: at, size, storage: "local", ready: size > 0 };
+  return {
+    name,
+    node,
+    location: `file:///var/lib/rancher/rke2/server/db/snapshots/${name}`,
+    takenAt: at,
+    size,
+    storage: "local",
+    ready: size > 0,
+  };
 }
 
 export function s3Copy(policy: string, node: string, at: number, size = 1000): RecordedSnapshot {
@@ -26,24 +34,61 @@ export function s3Copy(policy: string, node: string, at: number, size = 1000): R
 }
 
 export function asReported(copy: RecordedSnapshot): SnapshotRecord {
-  return { name: copy.name, node: copy.node, location: copy.location, size: copy.size || 1, createdAt: new Date(copy.takenAt).toISOString() };
+  return {
+    name: copy.name,
+    node: copy.node,
+    location: copy.location,
+    size: copy.size || 1,
+    createdAt: new Date(copy.takenAt).toISOString(),
+  };
 }
 
-export function job(node: string, outcome: RunJob["outcome"], times: { created: number; finished?: number }, processed = false): RunJob {
-  return { name: `snapshot-save-${node}-${times.created}`, node, processed, createdAt: times.created, finishedAt: times.finished, outcome };
+export function job(
+  node: string,
+  outcome: RunJob["outcome"],
+  times: { created: number; finished?: number },
+  processed = false,
+): RunJob {
+  return {
+    name: `snapshot-save-${node}-${times.created}`,
+    node,
+    processed,
+    createdAt: times.created,
+    finishedAt: times.finished,
+    outcome,
+  };
 }
 
-export function succeededJob(node: string, copies: RecordedSnapshot[], created: number, finished: number, processed = false): RunJob {
+export function succeededJob(
+  node: string,
+  copies: RecordedSnapshot[],
+  created: number,
+  finished: number,
+  processed = false,
+): RunJob {
   const message = encodeResult({ ok: true, action: "snapshot-save", snapshots: copies.map(asReported) });
   return job(node, { state: "Succeeded", message }, { created, finished }, processed);
 }
 
 export function failedJob(node: string, error: string, created: number, finished: number): RunJob {
-  return job(node, { state: "Failed", reason: "BackoffLimitExceeded", message: encodeResult({ ok: false, action: "snapshot-save", error }) }, { created, finished });
+  return job(
+    node,
+    {
+      state: "Failed",
+      reason: "BackoffLimitExceeded",
+      message: encodeResult({ ok: false, action: "snapshot-save", error }),
+    },
+    { created, finished },
+  );
 }
 
 export function run(identity: string, jobs: RunJob[]): ObservedRun {
-  return { identity, jobs, processed: jobs.every((j) => j.processed), startedAt: Math.min(...jobs.map((j) => j.createdAt)) };
+  return {
+    identity,
+    jobs,
+    processed: jobs.every((j) => j.processed),
+    startedAt: Math.min(...jobs.map((j) => j.createdAt)),
+  };
 }
 
 export interface InputOverrides extends Partial<Omit<DecideInput, "policy">> {
@@ -56,7 +101,14 @@ export interface InputOverrides extends Partial<Omit<DecideInput, "policy">> {
 export function input(overrides: InputOverrides = {}): DecideInput {
   const { spec, status, name, creationTime, ...rest } = overrides;
   return {
-    policy: { name: name ?? "nightly", uid: "uid-1", generation: 1, creationTime: creationTime ?? T0 - 30 * MINUTE, spec: { schedule: "0 * * * *", ...spec }, status: status ?? {} },
+    policy: {
+      name: name ?? "nightly",
+      uid: "uid-1",
+      generation: 1,
+      creationTime: creationTime ?? T0 - 30 * MINUTE,
+      spec: { schedule: "0 * * * *", ...spec },
+      status: status ?? {},
+    },
     now: T0,
     runs: [],
     deletions: [],

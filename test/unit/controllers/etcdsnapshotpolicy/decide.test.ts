@@ -6,14 +6,55 @@ const ready = (d: ReturnType<typeof decide>) => d.status.conditions?.find((c) =>
 
 describe("decide: starting runs", () => {
   it.each([
-    ["a due slot is recorded first", { now: T0 + 5_000 }, { kind: "slot", identity: "slot/2026-03-01T00:00:00Z", recordFirst: true }],
+    [
+      "a due slot is recorded first",
+      { now: T0 + 5_000 },
+      { kind: "slot", identity: "slot/2026-03-01T00:00:00Z", recordFirst: true },
+    ],
     ["a slot missed by more than startingDeadline is skipped", { now: T0 + 11 * MINUTE }, undefined],
     ["suspend stops scheduled runs", { now: T0 + 5_000, spec: { suspend: true } }, undefined],
-    ["a changed trigger runs even when suspended, recorded after its Jobs", { now: T0 - 10 * MINUTE, spec: { suspend: true, trigger: "v2" }, status: { lastTrigger: "v1" } }, { kind: "trigger", identity: "trigger/v2", recordFirst: false }],
-    ["the handled trigger does not run again", { now: T0 - 10 * MINUTE, spec: { trigger: "v1" }, status: { lastTrigger: "v1" } }, undefined],
-    ["a slot on record without Jobs or outcome resumes (crash before the Jobs)", { now: T0 + 2 * MINUTE, status: { lastScheduleTime: "2026-03-01T00:00:00Z" } }, { kind: "slot", identity: "slot/2026-03-01T00:00:00Z", recordFirst: false }],
-    ["a slot on record with an outcome since is done", { now: T0 + 2 * MINUTE, status: { lastScheduleTime: "2026-03-01T00:00:00Z", lastSuccessfulSnapshot: { name: "nightly-etcd-1-1772323230.zip", node: "etcd-1", takenAt: "2026-03-01T00:00:30Z" } } }, undefined],
-    ["a failed slot is retried after its backoff, as its own run", { now: T0 + 2 * MINUTE, status: { lastScheduleTime: "2026-03-01T00:00:00Z", lastFailure: { time: "2026-03-01T00:01:00Z", message: "x" }, consecutiveFailures: 1 } }, { kind: "retry", identity: "retry/2026-03-01T00:01:00Z", recordFirst: false }],
+    [
+      "a changed trigger runs even when suspended, recorded after its Jobs",
+      { now: T0 - 10 * MINUTE, spec: { suspend: true, trigger: "v2" }, status: { lastTrigger: "v1" } },
+      { kind: "trigger", identity: "trigger/v2", recordFirst: false },
+    ],
+    [
+      "the handled trigger does not run again",
+      { now: T0 - 10 * MINUTE, spec: { trigger: "v1" }, status: { lastTrigger: "v1" } },
+      undefined,
+    ],
+    [
+      "a slot on record without Jobs or outcome resumes (crash before the Jobs)",
+      { now: T0 + 2 * MINUTE, status: { lastScheduleTime: "2026-03-01T00:00:00Z" } },
+      { kind: "slot", identity: "slot/2026-03-01T00:00:00Z", recordFirst: false },
+    ],
+    [
+      "a slot on record with an outcome since is done",
+      {
+        now: T0 + 2 * MINUTE,
+        status: {
+          lastScheduleTime: "2026-03-01T00:00:00Z",
+          lastSuccessfulSnapshot: {
+            name: "nightly-etcd-1-1772323230.zip",
+            node: "etcd-1",
+            takenAt: "2026-03-01T00:00:30Z",
+          },
+        },
+      },
+      undefined,
+    ],
+    [
+      "a failed slot is retried after its backoff, as its own run",
+      {
+        now: T0 + 2 * MINUTE,
+        status: {
+          lastScheduleTime: "2026-03-01T00:00:00Z",
+          lastFailure: { time: "2026-03-01T00:01:00Z", message: "x" },
+          consecutiveFailures: 1,
+        },
+      },
+      { kind: "retry", identity: "retry/2026-03-01T00:01:00Z", recordFirst: false },
+    ],
   ])("%s", (_case, overrides, expected) => {
     const decision = decide(input(overrides));
     if (expected === undefined) expect(decision.start).toBeUndefined();
@@ -35,7 +76,17 @@ describe("decide: starting runs", () => {
 
   it.each([
     ["OneEtcdNode avoids a node with a save running", { busyNodes: new Set(["etcd-1", "server-1"]) }, ["server-2"]],
-    ["AllEtcdNodes takes every healthy member", { spec: { nodes: "AllEtcdNodes" }, members: [{ name: "a", healthy: true, cordoned: false }, { name: "b", healthy: false, reason: "etcd pod etcd-b is not Ready", cordoned: false }] }, ["a"]],
+    [
+      "AllEtcdNodes takes every healthy member",
+      {
+        spec: { nodes: "AllEtcdNodes" },
+        members: [
+          { name: "a", healthy: true, cordoned: false },
+          { name: "b", healthy: false, reason: "etcd pod etcd-b is not Ready", cordoned: false },
+        ],
+      },
+      ["a"],
+    ],
   ])("%s", (_case, overrides, nodes) => {
     const decision = decide(input({ now: T0 + 5_000, ...overrides }));
     expect(decision.start?.nodes).toEqual(nodes);
@@ -43,13 +94,23 @@ describe("decide: starting runs", () => {
 
   it.each([
     ["every member busy", { busyNodes: new Set(["etcd-1", "server-1", "server-2"]) }, /busy with a snapshot save/],
-    ["no healthy member", { members: [{ name: "etcd-1", healthy: false, reason: "the Node is not Ready", cordoned: false }] }, /no healthy etcd member: etcd-1 \(the Node is not Ready\)/],
-    ["S3 credentials missing", { s3Access: { ok: false as const, message: "Secret rke2-lifecycle-system/etcd-s3 not found" } }, /Secret .* not found/],
+    [
+      "no healthy member",
+      { members: [{ name: "etcd-1", healthy: false, reason: "the Node is not Ready", cordoned: false }] },
+      /no healthy etcd member: etcd-1 \(the Node is not Ready\)/,
+    ],
+    [
+      "S3 credentials missing",
+      { s3Access: { ok: false as const, message: "Secret rke2-lifecycle-system/etcd-s3 not found" } },
+      /Secret .* not found/,
+    ],
   ])("waits, says why, and does not record the slot: %s", (_case, overrides, why) => {
     const decision = decide(input({ now: T0 + 5_000, ...overrides }));
     expect(decision.start).toBeUndefined();
     expect(decision.status.lastScheduleTime).toBeUndefined();
-    expect(decision.events).toEqual([expect.objectContaining({ type: "Warning", reason: "SnapshotWaiting", message: expect.stringMatching(why) })]);
+    expect(decision.events).toEqual([
+      expect.objectContaining({ type: "Warning", reason: "SnapshotWaiting", message: expect.stringMatching(why) }),
+    ]);
     expect(decision.requeueAfterMs).toBe(15_000);
   });
 });
@@ -59,8 +120,25 @@ describe("decide: counting finished runs", () => {
 
   it("counts a verified run once: status, event, metrics, processed label", () => {
     const done = run("slot/2026-03-01T00:00:00Z", [succeededJob("etcd-1", [copy], T0, T0 + 20_000)]);
-    const decision = decide(input({ now: T0 + 30_000, runs: [done], records: [copy], status: { lastScheduleTime: "2026-03-01T00:00:00Z", consecutiveFailures: 2, lastFailure: { time: "2026-02-28T23:00:00Z", message: "old" } } }));
-    expect(decision.status.lastSuccessfulSnapshot).toEqual({ name: copy.name, node: "etcd-1", location: copy.location, size: 1000, takenAt: "2026-03-01T00:00:10Z" });
+    const decision = decide(
+      input({
+        now: T0 + 30_000,
+        runs: [done],
+        records: [copy],
+        status: {
+          lastScheduleTime: "2026-03-01T00:00:00Z",
+          consecutiveFailures: 2,
+          lastFailure: { time: "2026-02-28T23:00:00Z", message: "old" },
+        },
+      }),
+    );
+    expect(decision.status.lastSuccessfulSnapshot).toEqual({
+      name: copy.name,
+      node: "etcd-1",
+      location: copy.location,
+      size: 1000,
+      takenAt: "2026-03-01T00:00:10Z",
+    });
     expect(decision.status.consecutiveFailures).toBe(0);
     expect(decision.markProcessed).toEqual([done.jobs[0]?.name]);
     expect(decision.events.map((e) => e.reason)).toContain("SnapshotTaken");
@@ -70,7 +148,18 @@ describe("decide: counting finished runs", () => {
 
   it("recognises a run the status already holds (crash before the label) and does not count it again", () => {
     const done = run("slot/2026-03-01T00:00:00Z", [succeededJob("etcd-1", [copy], T0, T0 + 20_000)]);
-    const decision = decide(input({ now: T0 + 30_000, runs: [done], records: [copy], status: { lastScheduleTime: "2026-03-01T00:00:00Z", lastSuccessfulSnapshot: { name: copy.name, node: "etcd-1", takenAt: "2026-03-01T00:00:10Z" }, consecutiveFailures: 0 } }));
+    const decision = decide(
+      input({
+        now: T0 + 30_000,
+        runs: [done],
+        records: [copy],
+        status: {
+          lastScheduleTime: "2026-03-01T00:00:00Z",
+          lastSuccessfulSnapshot: { name: copy.name, node: "etcd-1", takenAt: "2026-03-01T00:00:10Z" },
+          consecutiveFailures: 0,
+        },
+      }),
+    );
     expect(decision.markProcessed).toHaveLength(1);
     expect(decision.events.map((e) => e.reason)).not.toContain("SnapshotTaken");
     expect(decision.metrics.succeeded).toHaveLength(0);
@@ -91,21 +180,46 @@ describe("decide: counting finished runs", () => {
     const spec = { s3: { bucket: "backups", folder: "prod" } };
     const unconfirmed = decide(input({ now: T0 + 30_000, spec, runs: [done], records: [copy, remote] }));
     expect(unconfirmed.markProcessed).toHaveLength(0);
-    const confirmed = decide(input({ now: T0 + 30_000, spec, runs: [done], records: [copy, remote], objectChecks: new Map([[remote.location, { exists: true as const, size: 1000 }]]) }));
+    const confirmed = decide(
+      input({
+        now: T0 + 30_000,
+        spec,
+        runs: [done],
+        records: [copy, remote],
+        objectChecks: new Map([[remote.location, { exists: true as const, size: 1000 }]]),
+      }),
+    );
     expect(confirmed.status.lastSuccessfulSnapshot?.location).toBe(remote.location);
   });
 
   it("counts a failure: message, consecutive failures, Ready=False, metric, then retries with backoff", () => {
-    const failedRun = run("slot/2026-03-01T00:00:00Z", [failedJob("etcd-1", "failed to test for existence of bucket backups", T0, T0 + 20_000)]);
-    const decision = decide(input({ now: T0 + 30_000, runs: [failedRun], status: { lastScheduleTime: "2026-03-01T00:00:00Z", consecutiveFailures: 1, lastFailure: { time: "2026-02-28T23:00:00Z", message: "x" } } }));
-    expect(decision.status.lastFailure).toEqual({ time: "2026-03-01T00:00:20Z", message: "etcd-1: failed to test for existence of bucket backups" });
+    const failedRun = run("slot/2026-03-01T00:00:00Z", [
+      failedJob("etcd-1", "failed to test for existence of bucket backups", T0, T0 + 20_000),
+    ]);
+    const decision = decide(
+      input({
+        now: T0 + 30_000,
+        runs: [failedRun],
+        status: {
+          lastScheduleTime: "2026-03-01T00:00:00Z",
+          consecutiveFailures: 1,
+          lastFailure: { time: "2026-02-28T23:00:00Z", message: "x" },
+        },
+      }),
+    );
+    expect(decision.status.lastFailure).toEqual({
+      time: "2026-03-01T00:00:20Z",
+      message: "etcd-1: failed to test for existence of bucket backups",
+    });
     expect(decision.status.consecutiveFailures).toBe(2);
     expect(decision.metrics.failed).toBe(1);
     expect(ready(decision)).toMatchObject({ status: "False", reason: "SnapshotFailed" });
     expect(decision.start).toBeUndefined();
     // The retry comes after the backoff for 2 failures (1 minute), as its own deterministic run.
     expect(decision.requeueAfterMs).toBe(20_000 + retryDelayMs(2) - 30_000);
-    const later = decide(input({ now: T0 + 20_000 + retryDelayMs(2), runs: [{ ...failedRun, processed: true }], status: decision.status }));
+    const later = decide(
+      input({ now: T0 + 20_000 + retryDelayMs(2), runs: [{ ...failedRun, processed: true }], status: decision.status }),
+    );
     expect(later.start).toMatchObject({ kind: "retry", identity: "retry/2026-03-01T00:00:20Z" });
   });
 
@@ -121,7 +235,9 @@ describe("decide: counting finished runs", () => {
 
 describe("decide: retention", () => {
   it("prunes beyond count through delete Jobs on each copy's node, never the newest success", () => {
-    const records = [0, 1, 2].map((i) => localCopy("nightly", i === 2 ? "server-1" : "etcd-1", T0 - (3 - i) * 60 * MINUTE));
+    const records = [0, 1, 2].map((i) =>
+      localCopy("nightly", i === 2 ? "server-1" : "etcd-1", T0 - (3 - i) * 60 * MINUTE),
+    );
     const decision = decide(input({ now: T0 - 5 * MINUTE, spec: { retention: { count: 1 } }, records }));
     expect(decision.prune).toEqual([{ node: "etcd-1", names: [records[0]?.name, records[1]?.name].sort() }]);
     expect(decision.status.snapshotCount).toBe(1);
@@ -130,14 +246,31 @@ describe("decide: retention", () => {
 
   it("keeps everything while the newest attempt failed or the storage is unavailable", () => {
     const records = [0, 1, 2].map((i) => localCopy("nightly", "etcd-1", T0 - (3 - i) * 60 * MINUTE));
-    const failing = decide(input({ now: T0 - 5 * MINUTE, spec: { retention: { count: 1 } }, records, status: { lastFailure: { time: "2026-02-28T23:50:00Z", message: "x" }, consecutiveFailures: 1 } }));
+    const failing = decide(
+      input({
+        now: T0 - 5 * MINUTE,
+        spec: { retention: { count: 1 } },
+        records,
+        status: { lastFailure: { time: "2026-02-28T23:50:00Z", message: "x" }, consecutiveFailures: 1 },
+      }),
+    );
     expect(failing.prune).toEqual([]);
-    const unavailable = decide(input({ now: T0 - 5 * MINUTE, spec: { retention: { count: 1 }, s3: { bucket: "backups" } }, records, status: { storage: { phase: "Unavailable", lastValidationTime: "2026-02-28T23:54:00Z", message: "down" } } }));
+    const unavailable = decide(
+      input({
+        now: T0 - 5 * MINUTE,
+        spec: { retention: { count: 1 }, s3: { bucket: "backups" } },
+        records,
+        status: { storage: { phase: "Unavailable", lastValidationTime: "2026-02-28T23:54:00Z", message: "down" } },
+      }),
+    );
     expect(unavailable.prune).toEqual([]);
   });
 
   it("leaves another policy's snapshots alone", () => {
-    const records = [localCopy("nightly-eu", "etcd-1", T0 - 3 * 60 * MINUTE), localCopy("nightly-eu", "etcd-1", T0 - 2 * 60 * MINUTE)];
+    const records = [
+      localCopy("nightly-eu", "etcd-1", T0 - 3 * 60 * MINUTE),
+      localCopy("nightly-eu", "etcd-1", T0 - 2 * 60 * MINUTE),
+    ];
     expect(decide(input({ now: T0 - 5 * MINUTE, spec: { retention: { count: 1 } }, records })).prune).toEqual([]);
   });
 });
@@ -151,24 +284,57 @@ describe("decide: invalid specs and conditions", () => {
     const decision = decide(input({ now: T0 + 5_000, spec }));
     expect(decision.start).toBeUndefined();
     expect(decision.prune).toEqual([]);
-    expect(ready(decision)).toMatchObject({ status: "False", reason: "InvalidSpec", message: expect.stringMatching(message) });
+    expect(ready(decision)).toMatchObject({
+      status: "False",
+      reason: "InvalidSpec",
+      message: expect.stringMatching(message),
+    });
   });
 
   it("reports overdue when no success within two intervals, and not while suspended", () => {
     const overdue = decide(input({ now: T0 + 2 * 60 * MINUTE + 11 * MINUTE, creationTime: T0 - 60 * MINUTE }));
-    expect(overdue.status.conditions?.find((c) => c.type === "SnapshotOverdue")).toMatchObject({ status: "True", reason: "Overdue" });
-    const suspended = decide(input({ now: T0 + 3 * 60 * MINUTE, creationTime: T0 - 60 * MINUTE, spec: { suspend: true } }));
-    expect(suspended.status.conditions?.find((c) => c.type === "SnapshotOverdue")).toMatchObject({ status: "False", reason: "Suspended" });
+    expect(overdue.status.conditions?.find((c) => c.type === "SnapshotOverdue")).toMatchObject({
+      status: "True",
+      reason: "Overdue",
+    });
+    const suspended = decide(
+      input({ now: T0 + 3 * 60 * MINUTE, creationTime: T0 - 60 * MINUTE, spec: { suspend: true } }),
+    );
+    expect(suspended.status.conditions?.find((c) => c.type === "SnapshotOverdue")).toMatchObject({
+      status: "False",
+      reason: "Suspended",
+    });
     expect(suspended.status.nextScheduleTime).toBeUndefined();
   });
 
   it("turns a storage check into status, condition and a transition event", () => {
     const spec = { s3: { bucket: "backups" } };
-    const down = decide(input({ now: T0 + 5_000, spec, storageCheck: { ok: false, message: "S3 s3.amazonaws.com unreachable: ECONNREFUSED" }, status: { storage: { phase: "Available", lastValidationTime: "2026-02-28T23:50:00Z", message: "ok" } } }));
-    expect(down.status.storage).toEqual({ phase: "Unavailable", lastValidationTime: "2026-03-01T00:00:05Z", message: "S3 s3.amazonaws.com unreachable: ECONNREFUSED" });
-    expect(down.status.conditions?.find((c) => c.type === "StorageAvailable")).toMatchObject({ status: "False", reason: "StorageUnreachable" });
+    const down = decide(
+      input({
+        now: T0 + 5_000,
+        spec,
+        storageCheck: { ok: false, message: "S3 s3.amazonaws.com unreachable: ECONNREFUSED" },
+        status: { storage: { phase: "Available", lastValidationTime: "2026-02-28T23:50:00Z", message: "ok" } },
+      }),
+    );
+    expect(down.status.storage).toEqual({
+      phase: "Unavailable",
+      lastValidationTime: "2026-03-01T00:00:05Z",
+      message: "S3 s3.amazonaws.com unreachable: ECONNREFUSED",
+    });
+    expect(down.status.conditions?.find((c) => c.type === "StorageAvailable")).toMatchObject({
+      status: "False",
+      reason: "StorageUnreachable",
+    });
     expect(down.events.map((e) => e.reason)).toContain("StorageUnavailable");
-    const still = decide(input({ now: T0 + 65_000, spec, storageCheck: { ok: false, message: "S3 s3.amazonaws.com unreachable: ECONNREFUSED" }, status: down.status }));
+    const still = decide(
+      input({
+        now: T0 + 65_000,
+        spec,
+        storageCheck: { ok: false, message: "S3 s3.amazonaws.com unreachable: ECONNREFUSED" },
+        status: down.status,
+      }),
+    );
     expect(still.events.map((e) => e.reason)).not.toContain("StorageUnavailable");
   });
 });

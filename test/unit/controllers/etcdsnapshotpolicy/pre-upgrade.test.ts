@@ -1,7 +1,10 @@
 import { describe, expect, it } from "@jest/globals";
 import { etcdSnapshotFileResource } from "../../../../src/api/etcdsnapshotfile.ts";
 import { etcdSnapshotPolicyResource } from "../../../../src/api/etcdsnapshotpolicy.ts";
-import { ensurePreUpgradeSnapshot, type PreUpgradeDeps } from "../../../../src/controllers/etcdsnapshotpolicy/pre-upgrade.ts";
+import {
+  ensurePreUpgradeSnapshot,
+  type PreUpgradeDeps,
+} from "../../../../src/controllers/etcdsnapshotpolicy/pre-upgrade.ts";
 import { JOB_RESOURCE, POD_RESOURCE, type Job } from "../../../../src/nodeops/job.ts";
 import { encodeResult } from "../../../../src/nodeops/results.ts";
 import { FakeClock } from "../../../../src/runtime/clock.ts";
@@ -14,16 +17,43 @@ const request = { policyName: "nightly", planName: "v1-31", planUid: "plan-uid",
 async function cluster(status?: object): Promise<{ deps: PreUpgradeDeps; port: MemoryKubePort; clock: FakeClock }> {
   const clock = new FakeClock(Date.parse("2026-03-01T12:00:00Z"));
   const port = new MemoryKubePort({ clock });
-  await port.create(etcdSnapshotPolicyResource, { apiVersion: "rke2-lifecycle.io/v1alpha1", kind: "EtcdSnapshotPolicy", metadata: { name: "nightly" }, spec: { schedule: "0 0 * * *" }, ...(status ? { status } : {}) } as KubeObject);
-  await port.create(NODES, { apiVersion: "v1", kind: "Node", metadata: { name: "server-1", labels: { "node-role.kubernetes.io/etcd": "true" } }, status: { conditions: [{ type: "Ready", status: "True" }] } } as KubeObject);
-  await port.create(POD_RESOURCE, { apiVersion: "v1", kind: "Pod", metadata: { name: "etcd-server-1", namespace: "kube-system", labels: { component: "etcd" } }, status: { conditions: [{ type: "Ready", status: "True" }] } } as KubeObject);
-  return { deps: { port, clock, config: { namespace: "rke2-lifecycle-system", jobsNamespace: "rke2-lifecycle-jobs", nodeAgentImage: "op:1" } }, port, clock };
+  await port.create(etcdSnapshotPolicyResource, {
+    apiVersion: "rke2-lifecycle.io/v1alpha1",
+    kind: "EtcdSnapshotPolicy",
+    metadata: { name: "nightly" },
+    spec: { schedule: "0 0 * * *" },
+    ...(status ? { status } : {}),
+  } as KubeObject);
+  await port.create(NODES, {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: "server-1", labels: { "node-role.kubernetes.io/etcd": "true" } },
+    status: { conditions: [{ type: "Ready", status: "True" }] },
+  } as KubeObject);
+  await port.create(POD_RESOURCE, {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "etcd-server-1", namespace: "kube-system", labels: { component: "etcd" } },
+    status: { conditions: [{ type: "Ready", status: "True" }] },
+  } as KubeObject);
+  return {
+    deps: {
+      port,
+      clock,
+      config: { namespace: "rke2-lifecycle-system", jobsNamespace: "rke2-lifecycle-jobs", nodeAgentImage: "op:1" },
+    },
+    port,
+    clock,
+  };
 }
 
 describe("ensurePreUpgradeSnapshot", () => {
   it("starts one Job, reports Running while it runs, and Verified once RKE2 recorded the snapshot", async () => {
     const { deps, port } = await cluster();
-    expect(await ensurePreUpgradeSnapshot(deps, request)).toMatchObject({ state: "Running", message: expect.stringContaining("started on server-1") });
+    expect(await ensurePreUpgradeSnapshot(deps, request)).toMatchObject({
+      state: "Running",
+      message: expect.stringContaining("started on server-1"),
+    });
     expect(await ensurePreUpgradeSnapshot(deps, request)).toMatchObject({ state: "Running" });
     const jobs = (await port.list<Job>(JOB_RESOURCE, { namespace: "rke2-lifecycle-jobs" })).items;
     expect(jobs).toHaveLength(1);
@@ -33,23 +63,69 @@ describe("ensurePreUpgradeSnapshot", () => {
 
     const name = "pre-upgrade-v1-31-server-1-1772366400.zip";
     const location = `file:///var/lib/rancher/rke2/server/db/snapshots/${name}`;
-    await port.patchStatus(JOB_RESOURCE, job.metadata.name, { conditions: [{ type: "Complete", status: "True" }], completionTime: "2026-03-01T12:00:10Z" }, "rke2-lifecycle-jobs");
+    await port.patchStatus(
+      JOB_RESOURCE,
+      job.metadata.name,
+      { conditions: [{ type: "Complete", status: "True" }], completionTime: "2026-03-01T12:00:10Z" },
+      "rke2-lifecycle-jobs",
+    );
     await port.create(POD_RESOURCE, {
       apiVersion: "v1",
       kind: "Pod",
-      metadata: { name: `${job.metadata.name}-x`, namespace: "rke2-lifecycle-jobs", labels: { ...job.spec.template.metadata?.labels, "job-name": job.metadata.name } },
-      status: { containerStatuses: [{ state: { terminated: { exitCode: 0, message: encodeResult({ ok: true, action: "snapshot-save", snapshots: [{ name, node: "server-1", location, size: 5, createdAt: "2026-03-01T12:00:00Z" }] }) } } }] },
+      metadata: {
+        name: `${job.metadata.name}-x`,
+        namespace: "rke2-lifecycle-jobs",
+        labels: { ...job.spec.template.metadata?.labels, "job-name": job.metadata.name },
+      },
+      status: {
+        containerStatuses: [
+          {
+            state: {
+              terminated: {
+                exitCode: 0,
+                message: encodeResult({
+                  ok: true,
+                  action: "snapshot-save",
+                  snapshots: [{ name, node: "server-1", location, size: 5, createdAt: "2026-03-01T12:00:00Z" }],
+                }),
+              },
+            },
+          },
+        ],
+      },
     } as KubeObject);
-    expect(await ensurePreUpgradeSnapshot(deps, request)).toMatchObject({ state: "Running", message: expect.stringContaining("verifying") });
+    expect(await ensurePreUpgradeSnapshot(deps, request)).toMatchObject({
+      state: "Running",
+      message: expect.stringContaining("verifying"),
+    });
 
-    await port.create(etcdSnapshotFileResource, { apiVersion: "k3s.cattle.io/v1", kind: "ETCDSnapshotFile", metadata: { name: "local-x" }, spec: { snapshotName: name, nodeName: "server-1", location }, status: { size: "5", readyToUse: true, creationTime: "2026-03-01T12:00:00Z" } } as KubeObject);
-    expect(await ensurePreUpgradeSnapshot(deps, request)).toEqual({ state: "Verified", snapshot: { name, takenAt: "2026-03-01T12:00:00Z" }, message: `pre-upgrade snapshot verified: ${location}` });
+    await port.create(etcdSnapshotFileResource, {
+      apiVersion: "k3s.cattle.io/v1",
+      kind: "ETCDSnapshotFile",
+      metadata: { name: "local-x" },
+      spec: { snapshotName: name, nodeName: "server-1", location },
+      status: { size: "5", readyToUse: true, creationTime: "2026-03-01T12:00:00Z" },
+    } as KubeObject);
+    expect(await ensurePreUpgradeSnapshot(deps, request)).toEqual({
+      state: "Verified",
+      snapshot: { name, takenAt: "2026-03-01T12:00:00Z" },
+      message: `pre-upgrade snapshot verified: ${location}`,
+    });
   });
 
   it("without a policy takes a local, compressed snapshot on one etcd member, and no policy snapshot stands in", async () => {
-    const { deps, port } = await cluster({ lastSuccessfulSnapshot: { name: "nightly-server-1-1772362800.zip", node: "server-1", takenAt: "2026-03-01T11:00:00Z" } });
+    const { deps, port } = await cluster({
+      lastSuccessfulSnapshot: {
+        name: "nightly-server-1-1772362800.zip",
+        node: "server-1",
+        takenAt: "2026-03-01T11:00:00Z",
+      },
+    });
     const local = { ...request, policyName: undefined, maxAgeMs: 2 * 3600_000 };
-    expect(await ensurePreUpgradeSnapshot(deps, local)).toMatchObject({ state: "Running", message: expect.stringContaining("started on server-1") });
+    expect(await ensurePreUpgradeSnapshot(deps, local)).toMatchObject({
+      state: "Running",
+      message: expect.stringContaining("started on server-1"),
+    });
     const [job, ...others] = (await port.list<Job>(JOB_RESOURCE, { namespace: "rke2-lifecycle-jobs" })).items;
     expect(others).toEqual([]);
     expect(job?.metadata.ownerReferences?.[0]).toMatchObject({ kind: "UpgradePlan", name: "v1-31" });
@@ -61,16 +137,39 @@ describe("ensurePreUpgradeSnapshot", () => {
   });
 
   it("accepts a policy snapshot younger than maxAge without taking one", async () => {
-    const { deps, port } = await cluster({ lastSuccessfulSnapshot: { name: "nightly-server-1-1772362800.zip", node: "server-1", takenAt: "2026-03-01T11:00:00Z" } });
-    expect(await ensurePreUpgradeSnapshot(deps, { ...request, maxAgeMs: 2 * 3600_000 })).toMatchObject({ state: "Verified", snapshot: { name: "nightly-server-1-1772362800.zip" } });
-    expect(await ensurePreUpgradeSnapshot(deps, { ...request, maxAgeMs: 1800_000 })).toMatchObject({ state: "Running" });
+    const { deps, port } = await cluster({
+      lastSuccessfulSnapshot: {
+        name: "nightly-server-1-1772362800.zip",
+        node: "server-1",
+        takenAt: "2026-03-01T11:00:00Z",
+      },
+    });
+    expect(await ensurePreUpgradeSnapshot(deps, { ...request, maxAgeMs: 2 * 3600_000 })).toMatchObject({
+      state: "Verified",
+      snapshot: { name: "nightly-server-1-1772362800.zip" },
+    });
+    expect(await ensurePreUpgradeSnapshot(deps, { ...request, maxAgeMs: 1800_000 })).toMatchObject({
+      state: "Running",
+    });
     expect((await port.list(JOB_RESOURCE, { namespace: "rke2-lifecycle-jobs" })).items).toHaveLength(1);
   });
 
   it("fails clearly without the policy, and waits without a healthy etcd member", async () => {
     const { deps, port } = await cluster();
-    expect(await ensurePreUpgradeSnapshot(deps, { ...request, policyName: "nope" })).toEqual({ state: "Failed", message: "EtcdSnapshotPolicy nope not found" });
-    await port.patchStatus(POD_RESOURCE, "etcd-server-1", { conditions: [{ type: "Ready", status: "False" }] }, "kube-system");
-    expect(await ensurePreUpgradeSnapshot(deps, request)).toEqual({ state: "Pending", message: "cannot start the pre-upgrade snapshot yet: no healthy etcd member: server-1 (etcd pod etcd-server-1 is not Ready)" });
+    expect(await ensurePreUpgradeSnapshot(deps, { ...request, policyName: "nope" })).toEqual({
+      state: "Failed",
+      message: "EtcdSnapshotPolicy nope not found",
+    });
+    await port.patchStatus(
+      POD_RESOURCE,
+      "etcd-server-1",
+      { conditions: [{ type: "Ready", status: "False" }] },
+      "kube-system",
+    );
+    expect(await ensurePreUpgradeSnapshot(deps, request)).toEqual({
+      state: "Pending",
+      message:
+        "cannot start the pre-upgrade snapshot yet: no healthy etcd member: server-1 (etcd pod etcd-server-1 is not Ready)",
+    });
   });
 });

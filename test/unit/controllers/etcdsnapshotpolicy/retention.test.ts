@@ -14,15 +14,25 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const NOW = Date.parse("2025-06-01T00:00:00Z");
 
-function snap(policy: string, node: string, takenAt: number, storage: SnapshotStorage = "local", size = 1000): PolicySnapshot {
+function snap(
+  policy: string,
+  node: string,
+  takenAt: number,
+  storage: SnapshotStorage = "local",
+  size = 1000,
+): PolicySnapshot {
   const name = `${policy}-${node}-${Math.floor(takenAt / 1000)}`;
-  const location = storage === "s3" ? `s3://bucket/prod/${name}` : `file:///var/lib/rancher/rke2/server/db/snapshots/${name}`;
+  const location =
+    storage === "s3" ? `s3://bucket/prod/${name}` : `file:///var/lib/rancher/rke2/server/db/snapshots/${name}`;
   return { name, node, location, takenAt, size, storage };
 }
 
 /** One AllEtcdNodes run: every node saves a few seconds apart, each copy on disk and in S3. */
 function run(policy: string, nodes: string[], at: number, size = 1000): PolicySnapshot[] {
-  return nodes.flatMap((node, index) => [snap(policy, node, at + index * 5000, "local", size), snap(policy, node, at + index * 5000, "s3", size)]);
+  return nodes.flatMap((node, index) => [
+    snap(policy, node, at + index * 5000, "local", size),
+    snap(policy, node, at + index * 5000, "s3", size),
+  ]);
 }
 
 const names = (snapshots: readonly PolicySnapshot[]): string[] => [...new Set(snapshots.map((s) => s.name))];
@@ -51,12 +61,18 @@ describe("selectSnapshotsToDelete", () => {
     const runs = [0, 1, 2, 3, 4, 5].map((i) => run("every-6h", nodes, NOW - (6 - i) * 6 * HOUR));
     const decision = selectSnapshotsToDelete({ policyName: "every-6h", snapshots: runs.flat(), count: 5, now: NOW });
     expect(decision.keep).toHaveLength(5 * 6);
-    expect(decision.delete).toEqual(runs[0]?.slice().sort((a, b) => a.takenAt - b.takenAt || (a.storage < b.storage ? -1 : 1)));
+    expect(decision.delete).toEqual(
+      runs[0]?.slice().sort((a, b) => a.takenAt - b.takenAt || (a.storage < b.storage ? -1 : 1)),
+    );
     expect(decision.keep[0]?.takenAt).toBe(NOW - 6 * HOUR + 10_000);
   });
 
   it("leaves other policies' snapshots alone, even those whose names start with its own", () => {
-    const snapshots = [snap("daily", "n1", NOW - 3 * DAY), snap("daily", "n1", NOW - DAY), snap("daily-eu", "n1", NOW - 2 * DAY)];
+    const snapshots = [
+      snap("daily", "n1", NOW - 3 * DAY),
+      snap("daily", "n1", NOW - DAY),
+      snap("daily-eu", "n1", NOW - 2 * DAY),
+    ];
     const decision = selectSnapshotsToDelete({ policyName: "daily", snapshots, count: 1, now: NOW });
     expect(names(decision.keep)).toEqual([`daily-n1-${(NOW - DAY) / 1000}`]);
     expect(names(decision.delete)).toEqual([`daily-n1-${(NOW - 3 * DAY) / 1000}`]);
@@ -99,7 +115,12 @@ describe("selectSnapshotsToDelete", () => {
   it("an event counts as successful when one of its copies is, and is kept or deleted whole", () => {
     const partial = [snap("p", "n1", NOW - DAY), snap("p", "n1", NOW - DAY, "s3", 0)];
     const older = run("p", ["n1"], NOW - 2 * DAY);
-    const decision = selectSnapshotsToDelete({ policyName: "p", snapshots: [...older, ...partial], count: 1, now: NOW });
+    const decision = selectSnapshotsToDelete({
+      policyName: "p",
+      snapshots: [...older, ...partial],
+      count: 1,
+      now: NOW,
+    });
     expect(new Set(decision.keep)).toEqual(new Set(partial));
     expect(new Set(decision.delete)).toEqual(new Set(older));
   });
@@ -107,7 +128,12 @@ describe("selectSnapshotsToDelete", () => {
   it("gives the same answer whatever order the snapshots are listed in", () => {
     const snapshots = [0, 1, 2, 3].flatMap((i) => run("p", nodes, NOW - i * DAY));
     const forward = selectSnapshotsToDelete({ policyName: "p", snapshots, count: 2, now: NOW });
-    const backward = selectSnapshotsToDelete({ policyName: "p", snapshots: [...snapshots].reverse(), count: 2, now: NOW });
+    const backward = selectSnapshotsToDelete({
+      policyName: "p",
+      snapshots: [...snapshots].reverse(),
+      count: 2,
+      now: NOW,
+    });
     expect(backward).toEqual(forward);
   });
 });
@@ -169,7 +195,8 @@ describe("retention properties", () => {
     fc.assert(
       fc.property(inputArb, (input) => {
         const { delete: drop } = selectSnapshotsToDelete({ ...input, now: NOW });
-        const madeBy = (snapshot: PolicySnapshot): string | undefined => /^[a-z0-9]+:\/\/([^/]+)\//.exec(snapshot.location)?.[1];
+        const madeBy = (snapshot: PolicySnapshot): string | undefined =>
+          /^[a-z0-9]+:\/\/([^/]+)\//.exec(snapshot.location)?.[1];
         for (const snapshot of drop) expect(madeBy(snapshot)).toBe(input.policyName);
       }),
     );
@@ -197,7 +224,8 @@ describe("retention properties", () => {
           expect(event.every((s) => keep.includes(s))).toBe(true);
           const youngest = Math.max(...event.map((s) => s.takenAt));
           const holdsNewestSuccess = event.some((s) => isSuccessful(s) && s === keep.find(isSuccessful));
-          if (input.maxAgeMs !== undefined && !holdsNewestSuccess) expect(NOW - youngest).toBeLessThanOrEqual(input.maxAgeMs);
+          if (input.maxAgeMs !== undefined && !holdsNewestSuccess)
+            expect(NOW - youngest).toBeLessThanOrEqual(input.maxAgeMs);
         }
       }),
     );
@@ -220,13 +248,21 @@ describe("selectSnapshotsToDelete: protected names and one-node events", () => {
   it("keeps a protected (last verified) snapshot although newer, unverified ones fill the count", () => {
     const good = snap("p", "n1", NOW - 4 * HOUR, "s3");
     const localOnly = [3, 2, 1].map((h) => snap("p", "n1", NOW - h * HOUR));
-    const decision = selectSnapshotsToDelete({ policyName: "p", snapshots: [good, ...localOnly], count: 2, now: NOW, protect: [good.name] });
+    const decision = selectSnapshotsToDelete({
+      policyName: "p",
+      snapshots: [good, ...localOnly],
+      count: 2,
+      now: NOW,
+      protect: [good.name],
+    });
     expect(names(decision.keep)).toEqual([localOnly[2]?.name, good.name]);
   });
 
   it("with a zero event window, saves on different nodes a minute apart are separate events", () => {
     const saves = [snap("p", "n1", NOW - 3 * 60_000), snap("p", "n2", NOW - 2 * 60_000), snap("p", "n3", NOW - 60_000)];
-    expect(selectSnapshotsToDelete({ policyName: "p", snapshots: saves, count: 2, now: NOW, sameEventWindowMs: 0 }).delete).toEqual([saves[0]]);
+    expect(
+      selectSnapshotsToDelete({ policyName: "p", snapshots: saves, count: 2, now: NOW, sameEventWindowMs: 0 }).delete,
+    ).toEqual([saves[0]]);
     // With the AllEtcdNodes window they are one event and all are kept.
     expect(selectSnapshotsToDelete({ policyName: "p", snapshots: saves, count: 2, now: NOW }).delete).toEqual([]);
   });

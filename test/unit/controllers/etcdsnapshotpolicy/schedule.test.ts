@@ -64,7 +64,12 @@ describe("decideScheduledRun", () => {
       3,
     ],
     ["a slot before the policy existed does not run", { creationTime: t("2025-01-01T06:02:00Z") }, undefined, 0],
-    ["nothing due between slots", { lastScheduleTime: t("2025-01-01T06:00:00Z"), now: t("2025-01-01T09:00:00Z") }, undefined, 0],
+    [
+      "nothing due between slots",
+      { lastScheduleTime: t("2025-01-01T06:00:00Z"), now: t("2025-01-01T09:00:00Z") },
+      undefined,
+      0,
+    ],
   ])("%s", (_name, overrides, slot, skippedSlots) => {
     const decision = decideScheduledRun({ ...every6h, ...overrides });
     expect(decision.run).toEqual(slot === undefined ? undefined : { slot });
@@ -165,11 +170,27 @@ describe("isOverdue", () => {
   const every6h = { schedule: "0 */6 * * *", timeZone: "UTC", creationTime: t("2025-01-01T00:00:00Z") };
 
   it.each<[string, boolean, object]>([
-    ["success after the previous slot", false, { lastSuccessTime: t("2025-01-01T06:00:30Z"), now: t("2025-01-01T12:30:00Z") }],
-    ["one slot missed, the next not yet due", false, { lastSuccessTime: t("2025-01-01T06:00:30Z"), now: t("2025-01-01T17:59:59Z") }],
+    [
+      "success after the previous slot",
+      false,
+      { lastSuccessTime: t("2025-01-01T06:00:30Z"), now: t("2025-01-01T12:30:00Z") },
+    ],
+    [
+      "one slot missed, the next not yet due",
+      false,
+      { lastSuccessTime: t("2025-01-01T06:00:30Z"), now: t("2025-01-01T17:59:59Z") },
+    ],
     ["two slots without success", true, { lastSuccessTime: t("2025-01-01T06:00:30Z"), now: t("2025-01-01T18:00:00Z") }],
-    ["never succeeded, young policy", false, { creationTime: t("2025-01-01T10:05:00Z"), now: t("2025-01-01T17:00:00Z") }],
-    ["never succeeded, two slots since creation", true, { creationTime: t("2025-01-01T10:05:00Z"), now: t("2025-01-01T18:00:00Z") }],
+    [
+      "never succeeded, young policy",
+      false,
+      { creationTime: t("2025-01-01T10:05:00Z"), now: t("2025-01-01T17:00:00Z") },
+    ],
+    [
+      "never succeeded, two slots since creation",
+      true,
+      { creationTime: t("2025-01-01T10:05:00Z"), now: t("2025-01-01T18:00:00Z") },
+    ],
   ])("every 6h: %s -> overdue %s", (_name, overdue, overrides) => {
     expect(isOverdue({ ...every6h, now: 0, ...overrides })).toBe(overdue);
   });

@@ -22,7 +22,9 @@ describe("createHttpChannelResolver against a local update server", () => {
     server = createServer((req, res) => {
       switch (req.url) {
         case "/v1-release/channels/stable":
-          res.writeHead(302, { Location: "https://github.com/rancher/rke2/releases/tag/v1.31.4%2Brke2r1" }).end('<a href="...">Found</a>.');
+          res
+            .writeHead(302, { Location: "https://github.com/rancher/rke2/releases/tag/v1.31.4%2Brke2r1" })
+            .end('<a href="...">Found</a>.');
           return;
         case "/v1-release/channels/relative":
           res.writeHead(307, { Location: "/rancher/rke2/releases/tag/v1.30.8%2Brke2r1" }).end();
@@ -56,8 +58,14 @@ describe("createHttpChannelResolver against a local update server", () => {
     await expect(resolver.resolve(`${base}/releases/v1.31.1+rke2r1`)).resolves.toBe("v1.31.1+rke2r1");
   });
   it("explains a redirect that names no version, an error status and an unreachable server", async () => {
-    await expect(resolver.resolve(`${base}/v1-release/channels/odd`)).rejects.toThrow("redirects to https://example.com/somewhere, whose last path segment is not an RKE2 version");
-    await expect(resolver.resolve(`${base}/v1-release/channels/missing`)).rejects.toThrow(`channel ${base}/v1-release/channels/missing answered 404 Not Found`);
-    await expect(resolver.resolve("http://127.0.0.1:1/v1-release/channels/stable")).rejects.toThrow("cannot reach channel");
+    await expect(resolver.resolve(`${base}/v1-release/channels/odd`)).rejects.toThrow(
+      "redirects to https://example.com/somewhere, whose last path segment is not an RKE2 version",
+    );
+    await expect(resolver.resolve(`${base}/v1-release/channels/missing`)).rejects.toThrow(
+      `channel ${base}/v1-release/channels/missing answered 404 Not Found`,
+    );
+    await expect(resolver.resolve("http://127.0.0.1:1/v1-release/channels/stable")).rejects.toThrow(
+      "cannot reach channel",
+    );
   });
 });

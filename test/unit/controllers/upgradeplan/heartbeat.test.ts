@@ -12,7 +12,12 @@ import { silentLogger } from "../../../../src/observability/logger.ts";
 import { createMetrics, type OperatorMetrics } from "../../../../src/observability/metrics.ts";
 import { FakeClock, flushMicrotasks } from "../../../../src/runtime/clock.ts";
 import { LEASES, NODES, type Node } from "../../../../src/sim/cluster/kinds.ts";
-import { buildNode, buildNodeLease, buildNodeStatus, nodeMetadataPatches } from "../../../../src/sim/cluster/node-objects.ts";
+import {
+  buildNode,
+  buildNodeLease,
+  buildNodeStatus,
+  nodeMetadataPatches,
+} from "../../../../src/sim/cluster/node-objects.ts";
 import { expandTopology, scaleTopology } from "../../../../src/sim/cluster/topology.ts";
 import { MemoryKubePort } from "../../../support/memory-port.ts";
 import { operatorConfig } from "../../../support/operator-config.ts";
@@ -35,7 +40,11 @@ describe("UpgradePlan wake-ups", () => {
     if (!spec) throw new Error("no node");
     await port.create(NODES, buildNode(spec));
     for (const { patch } of nodeMetadataPatches(spec, VERSION)) await port.mergePatch(NODES, spec.name, patch);
-    const posted = await port.patchStatus<Node>(NODES, spec.name, buildNodeStatus(spec, VERSION, "ready", clock.now(), undefined));
+    const posted = await port.patchStatus<Node>(
+      NODES,
+      spec.name,
+      buildNodeStatus(spec, VERSION, "ready", clock.now(), undefined),
+    );
     await port.create(LEASES, buildNodeLease(spec.name, posted.metadata.uid, clock.now()));
 
     const metrics = createMetrics({ defaultMetrics: false });
@@ -44,7 +53,12 @@ describe("UpgradePlan wake-ups", () => {
     for (const informer of module.informers) informer.start();
     await Promise.all(module.informers.map((informer) => informer.synced));
     module.controller.start();
-    const plan: UpgradePlan = { apiVersion: upgradePlanResource.apiVersion, kind: upgradePlanResource.kind, metadata: { name: "p" }, spec: { version: VERSION, paused: true } };
+    const plan: UpgradePlan = {
+      apiVersion: upgradePlanResource.apiVersion,
+      kind: upgradePlanResource.kind,
+      metadata: { name: "p" },
+      spec: { version: VERSION, paused: true },
+    };
     await port.create(upgradePlanResource, plan);
     await settle();
     const before = await reconciles(metrics);
@@ -54,9 +68,16 @@ describe("UpgradePlan wake-ups", () => {
     const later = clock.now() + 300_000;
     const current = await port.get<Node>(NODES, spec.name);
     const heartbeat = buildNodeStatus(spec, VERSION, "ready", later, current?.status);
-    expect(heartbeat.conditions?.[0]?.lastHeartbeatTime).not.toEqual(current?.status?.conditions?.[0]?.lastHeartbeatTime);
+    expect(heartbeat.conditions?.[0]?.lastHeartbeatTime).not.toEqual(
+      current?.status?.conditions?.[0]?.lastHeartbeatTime,
+    );
     await port.patchStatus(NODES, spec.name, heartbeat);
-    await port.mergePatch(LEASES, spec.name, { spec: buildNodeLease(spec.name, undefined, later).spec }, "kube-node-lease");
+    await port.mergePatch(
+      LEASES,
+      spec.name,
+      { spec: buildNodeLease(spec.name, undefined, later).spec },
+      "kube-node-lease",
+    );
     await settle();
     expect(await reconciles(metrics)).toBe(before);
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "@jest/globals";
-import { preflightChecks, preflightReason, skewCheck, snapshotCheck } from "../../../../src/controllers/upgradeplan/preflight.ts";
+import {
+  preflightChecks,
+  preflightReason,
+  skewCheck,
+  snapshotCheck,
+} from "../../../../src/controllers/upgradeplan/preflight.ts";
 import { parseRke2Version, type Rke2Version } from "../../../../src/rke2/versions.ts";
 import { claim, demoNodes, input, node } from "../../rollout/fixtures.ts";
 
@@ -14,10 +19,34 @@ describe("skewCheck", () => {
   it.each<[string, string, string[], boolean, string]>([
     ["patch", "v1.30.8+rke2r1", [], true, "from v1.30.6+rke2r1 to v1.30.8+rke2r1"],
     ["next minor", "v1.31.4+rke2r1", [], true, "from v1.30.6+rke2r1 to v1.31.4+rke2r1"],
-    ["minor skip", "v1.32.1+rke2r1", [], false, "agent-1: v1.30.6+rke2r1 -> v1.32.1+rke2r1 skips 1 minor version(s): upgrade one minor at a time or set skew.allowMinorSkip"],
-    ["downgrade", "v1.30.5+rke2r1", [], false, "agent-1: v1.30.5+rke2r1 is older than v1.30.6+rke2r1: downgrades need skew.allowDowngrade"],
-    ["downgrade against the highest node only", "v1.30.7+rke2r1", ["agent-3"], false, "agent-3: v1.30.7+rke2r1 is older than v1.31.0+rke2r1: downgrades need skew.allowDowngrade"],
-    ["skip against the lowest node only", "v1.31.4+rke2r1", ["etcd-1=v1.29.9+rke2r1"], false, "etcd-1: v1.29.9+rke2r1 -> v1.31.4+rke2r1 skips 1 minor version(s): upgrade one minor at a time or set skew.allowMinorSkip"],
+    [
+      "minor skip",
+      "v1.32.1+rke2r1",
+      [],
+      false,
+      "agent-1: v1.30.6+rke2r1 -> v1.32.1+rke2r1 skips 1 minor version(s): upgrade one minor at a time or set skew.allowMinorSkip",
+    ],
+    [
+      "downgrade",
+      "v1.30.5+rke2r1",
+      [],
+      false,
+      "agent-1: v1.30.5+rke2r1 is older than v1.30.6+rke2r1: downgrades need skew.allowDowngrade",
+    ],
+    [
+      "downgrade against the highest node only",
+      "v1.30.7+rke2r1",
+      ["agent-3"],
+      false,
+      "agent-3: v1.30.7+rke2r1 is older than v1.31.0+rke2r1: downgrades need skew.allowDowngrade",
+    ],
+    [
+      "skip against the lowest node only",
+      "v1.31.4+rke2r1",
+      ["etcd-1=v1.29.9+rke2r1"],
+      false,
+      "etcd-1: v1.29.9+rke2r1 -> v1.31.4+rke2r1 skips 1 minor version(s): upgrade one minor at a time or set skew.allowMinorSkip",
+    ],
   ])("%s", (_, target, overrides, passed, message) => {
     const nodes = demoNodes().map((n) => {
       const override = overrides.find((o) => o.split("=")[0] === n.name);
@@ -28,33 +57,56 @@ describe("skewCheck", () => {
   });
 
   it("allows what the plan allows", () => {
-    expect(skewCheck(v("v1.32.1+rke2r1"), demoNodes(), { allowMinorSkip: true, allowDowngrade: false }).passed).toBe(true);
-    expect(skewCheck(v("v1.30.5+rke2r1"), demoNodes(), { allowMinorSkip: false, allowDowngrade: true }).passed).toBe(true);
+    expect(skewCheck(v("v1.32.1+rke2r1"), demoNodes(), { allowMinorSkip: true, allowDowngrade: false }).passed).toBe(
+      true,
+    );
+    expect(skewCheck(v("v1.30.5+rke2r1"), demoNodes(), { allowMinorSkip: false, allowDowngrade: true }).passed).toBe(
+      true,
+    );
   });
 
   it("refuses to leave kubelets a minor newer than a control-plane node the plan does not select", () => {
     const nodes = demoNodes().map((n) => ({ ...n, selected: n.tier === "worker" }));
-    expect(skewCheck(v("v1.31.4+rke2r1"), nodes, NO_SKEW)).toMatchObject({ passed: false, message: "control-plane node cp-1 stays at v1.30.6+rke2r1 (not selected): kubelets must not be newer than the control plane" });
+    expect(skewCheck(v("v1.31.4+rke2r1"), nodes, NO_SKEW)).toMatchObject({
+      passed: false,
+      message:
+        "control-plane node cp-1 stays at v1.30.6+rke2r1 (not selected): kubelets must not be newer than the control plane",
+    });
     // A patch ahead is within the skew policy.
     expect(skewCheck(v("v1.30.8+rke2r1"), nodes, NO_SKEW).passed).toBe(true);
   });
 
   it("reports unreadable kubelet versions", () => {
-    expect(skewCheck(v("v1.31.4+rke2r1"), [node("agent-1", "worker", { kubeletVersion: "banana" })], NO_SKEW)).toMatchObject({ passed: false, message: "kubelet version unreadable on agent-1" });
+    expect(
+      skewCheck(v("v1.31.4+rke2r1"), [node("agent-1", "worker", { kubeletVersion: "banana" })], NO_SKEW),
+    ).toMatchObject({ passed: false, message: "kubelet version unreadable on agent-1" });
   });
 });
 
 describe("preflightChecks", () => {
-  const run = (overrides: Parameters<typeof input>[1] = {}, nodes = demoNodes()) => preflightChecks({ target: "v1.31.4+rke2r1", skew: NO_SKEW, input: input(nodes, overrides) });
+  const run = (overrides: Parameters<typeof input>[1] = {}, nodes = demoNodes()) =>
+    preflightChecks({ target: "v1.31.4+rke2r1", skew: NO_SKEW, input: input(nodes, overrides) });
 
   it("passes on a healthy cluster", () => {
     const checks = run();
-    expect(checks.map((c) => [c.name, c.passed])).toEqual([["TargetVersion", true], ["VersionSkew", true], ["NodesReady", true], ["EtcdHealthy", true], ["DisruptionLock", true]]);
+    expect(checks.map((c) => [c.name, c.passed])).toEqual([
+      ["TargetVersion", true],
+      ["VersionSkew", true],
+      ["NodesReady", true],
+      ["EtcdHealthy", true],
+      ["DisruptionLock", true],
+    ]);
     expect(preflightReason(checks, undefined)).toBe("PreflightSucceeded");
   });
 
   it("names unready nodes, unhealthy etcd and the lock holder, with the reason of the first failure", () => {
-    const nodes = demoNodes().map((n) => (n.name === "agent-2" ? { ...n, ready: false } : n.name === "server-2" ? { ...n, mirrorPods: n.mirrorPods.map((p) => ({ ...p, ready: !p.name.startsWith("etcd-") })) } : n));
+    const nodes = demoNodes().map((n) =>
+      n.name === "agent-2"
+        ? { ...n, ready: false }
+        : n.name === "server-2"
+          ? { ...n, mirrorPods: n.mirrorPods.map((p) => ({ ...p, ready: !p.name.startsWith("etcd-") })) }
+          : n,
+    );
     const checks = run({ lock: { holder: "CertRotation/default", holderGone: false } }, nodes);
     expect(checks.filter((c) => !c.passed)).toEqual([
       { name: "NodesReady", passed: false, message: "not Ready: agent-2" },
@@ -80,10 +132,20 @@ describe("preflightChecks", () => {
 describe("snapshotCheck", () => {
   it("passes when not required or verified, and waits otherwise", () => {
     expect(snapshotCheck(false, undefined).passed).toBe(true);
-    expect(snapshotCheck(true, { state: "Verified", message: "ok" })).toEqual({ name: "Snapshot", passed: true, message: "ok" });
-    expect(snapshotCheck(true, { state: "Running", message: "running on etcd-1" })).toEqual({ name: "Snapshot", passed: false, message: "running on etcd-1" });
+    expect(snapshotCheck(true, { state: "Verified", message: "ok" })).toEqual({
+      name: "Snapshot",
+      passed: true,
+      message: "ok",
+    });
+    expect(snapshotCheck(true, { state: "Running", message: "running on etcd-1" })).toEqual({
+      name: "Snapshot",
+      passed: false,
+      message: "running on etcd-1",
+    });
     const failed = [snapshotCheck(true, { state: "Failed", message: "s3 down" })];
     expect(preflightReason(failed, { state: "Failed", message: "s3 down" })).toBe("SnapshotFailed");
-    expect(preflightReason([snapshotCheck(true, { state: "Running", message: "" })], { state: "Running", message: "" })).toBe("SnapshotInProgress");
+    expect(
+      preflightReason([snapshotCheck(true, { state: "Running", message: "" })], { state: "Running", message: "" }),
+    ).toBe("SnapshotInProgress");
   });
 });

@@ -2,7 +2,13 @@ import { describe, expect, it } from "@jest/globals";
 import { decodeReport } from "../../../../src/certs/report.ts";
 import { CERTIFICATES_ANNOTATION } from "../../../../src/certs/inventory-lease.ts";
 import type { CertTreeFs, DirEntry } from "../../../../src/certs/scan.ts";
-import { DEFAULT_INVENTORY_NAMESPACE, parseCertInventoryArgs, resolveNamespace, runCertInventory, watchedDirs } from "../../../../src/nodeops/agent/cert-inventory.ts";
+import {
+  DEFAULT_INVENTORY_NAMESPACE,
+  parseCertInventoryArgs,
+  resolveNamespace,
+  runCertInventory,
+  watchedDirs,
+} from "../../../../src/nodeops/agent/cert-inventory.ts";
 import { FakeClock, flushMicrotasks } from "../../../../src/runtime/clock.ts";
 import { LEASE_RESOURCE, type Lease } from "../../../../src/runtime/leader-election.ts";
 import { KubeError } from "../../../../src/runtime/kube/errors.ts";
@@ -30,7 +36,9 @@ class MemoryTree implements CertTreeFs {
 
   readText(path: string): Promise<string> {
     const text = this.files.get(path);
-    return text === undefined ? Promise.reject(Object.assign(new Error(`ENOENT ${path}`), { code: "ENOENT" })) : Promise.resolve(text);
+    return text === undefined
+      ? Promise.reject(Object.assign(new Error(`ENOENT ${path}`), { code: "ENOENT" }))
+      : Promise.resolve(text);
   }
 }
 
@@ -38,8 +46,14 @@ async function setUp() {
   const clock = new FakeClock(Date.UTC(2026, 2, 1));
   const port = new MemoryKubePort({ clock });
   const tree = new MemoryTree();
-  tree.files.set(`${DATA}/agent/server-ca.crt`, certificatePem({ commonName: "rke2-server-ca@1", notAfter: new Date("2036-01-01T00:00:00Z"), isCA: true }));
-  tree.files.set(`${DATA}/agent/client-kubelet.crt`, leafBundlePem("system:node:agent-1", new Date("2026-03-20T00:00:00Z"), new Date("2036-01-01T00:00:00Z")));
+  tree.files.set(
+    `${DATA}/agent/server-ca.crt`,
+    certificatePem({ commonName: "rke2-server-ca@1", notAfter: new Date("2036-01-01T00:00:00Z"), isCA: true }),
+  );
+  tree.files.set(
+    `${DATA}/agent/client-kubelet.crt`,
+    leafBundlePem("system:node:agent-1", new Date("2026-03-20T00:00:00Z"), new Date("2036-01-01T00:00:00Z")),
+  );
   let onChange: (() => void) | undefined;
   let watched: readonly string[] = [];
   const controller = new AbortController();
@@ -66,7 +80,18 @@ async function setUp() {
   await flushMicrotasks();
   const lease = async () => port.get<Lease>(LEASE_RESOURCE, "cert-inventory-agent-1", "jobs");
   const writes = () => port.requestCount("mergePatch", "leases");
-  return { clock, port, tree, controller, done, lease, writes, lines, watched: () => watched, change: () => onChange?.() };
+  return {
+    clock,
+    port,
+    tree,
+    controller,
+    done,
+    lease,
+    writes,
+    lines,
+    watched: () => watched,
+    change: () => onChange?.(),
+  };
 }
 
 describe("node-agent cert-inventory", () => {
@@ -74,7 +99,9 @@ describe("node-agent cert-inventory", () => {
     const t = await setUp();
     const first = await t.lease();
     const report = decodeReport(first?.metadata.annotations?.[CERTIFICATES_ANNOTATION]);
-    expect(report.ok && report.report.certificates.map((c) => [c.file, new Date(c.notAfterMs).toISOString(), c.isCA])).toEqual([
+    expect(
+      report.ok && report.report.certificates.map((c) => [c.file, new Date(c.notAfterMs).toISOString(), c.isCA]),
+    ).toEqual([
       ["agent/client-kubelet.crt", "2026-03-20T00:00:00.000Z", false],
       ["agent/server-ca.crt", "2036-01-01T00:00:00.000Z", true],
     ]);
@@ -93,7 +120,10 @@ describe("node-agent cert-inventory", () => {
   it("publishes a rotation within seconds of the files changing", async () => {
     const t = await setUp();
     const before = t.writes();
-    t.tree.files.set(`${DATA}/agent/client-kubelet.crt`, leafBundlePem("system:node:agent-1", new Date("2027-03-01T00:00:00Z"), new Date("2036-01-01T00:00:00Z")));
+    t.tree.files.set(
+      `${DATA}/agent/client-kubelet.crt`,
+      leafBundlePem("system:node:agent-1", new Date("2027-03-01T00:00:00Z"), new Date("2036-01-01T00:00:00Z")),
+    );
     t.change();
     t.change();
     await t.clock.advance(2000);
@@ -107,7 +137,10 @@ describe("node-agent cert-inventory", () => {
 
   it("keeps running through API errors and retries at the next scan", async () => {
     const t = await setUp();
-    t.tree.files.set(`${DATA}/agent/client-kubelet.crt`, leafBundlePem("system:node:agent-1", new Date("2027-03-01T00:00:00Z"), new Date("2036-01-01T00:00:00Z")));
+    t.tree.files.set(
+      `${DATA}/agent/client-kubelet.crt`,
+      leafBundlePem("system:node:agent-1", new Date("2027-03-01T00:00:00Z"), new Date("2036-01-01T00:00:00Z")),
+    );
     t.port.failNext("mergePatch", new KubeError("Retriable", "apiserver unavailable", { code: 503 }));
     await t.clock.advance(60_000);
     expect(t.lines.at(-1)).toContain("apiserver unavailable");
@@ -123,18 +156,26 @@ describe("node-agent cert-inventory", () => {
 describe("cert-inventory flags", () => {
   it.each([
     [[], { ok: true, flags: { scanIntervalMs: 60_000, dataDir: "/var/lib/rancher/rke2" } }],
-    [["--scan-interval", "30s", "--namespace", "ops", "--data-dir", "/opt/rke2"], { ok: true, flags: { scanIntervalMs: 30_000, dataDir: "/opt/rke2", namespace: "ops" } }],
+    [
+      ["--scan-interval", "30s", "--namespace", "ops", "--data-dir", "/opt/rke2"],
+      { ok: true, flags: { scanIntervalMs: 30_000, dataDir: "/opt/rke2", namespace: "ops" } },
+    ],
   ])("%j", (argv, expected) => {
     expect(parseCertInventoryArgs(argv)).toEqual(expected);
   });
 
-  it.each([[["--scan-interval", "10ms"]], [["--scan-interval", "soon"]], [["--bogus"]], [["extra"]]])("refuses %j", (argv) => {
-    expect(parseCertInventoryArgs(argv).ok).toBe(false);
-  });
+  it.each([[["--scan-interval", "10ms"]], [["--scan-interval", "soon"]], [["--bogus"]], [["extra"]]])(
+    "refuses %j",
+    (argv) => {
+      expect(parseCertInventoryArgs(argv).ok).toBe(false);
+    },
+  );
 
   it("takes the namespace from the flag, else the pod's service account, else the chart default", async () => {
     expect(await resolveNamespace("ops", () => Promise.resolve("x"))).toBe("ops");
     expect(await resolveNamespace(undefined, () => Promise.resolve("rke2-jobs\n"))).toBe("rke2-jobs");
-    expect(await resolveNamespace(undefined, () => Promise.reject(new Error("ENOENT")))).toBe(DEFAULT_INVENTORY_NAMESPACE);
+    expect(await resolveNamespace(undefined, () => Promise.reject(new Error("ENOENT")))).toBe(
+      DEFAULT_INVENTORY_NAMESPACE,
+    );
   });
 });

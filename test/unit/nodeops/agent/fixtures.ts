@@ -42,7 +42,9 @@ export function listJson(items: ListItem[]): string {
           snapshotName: item.name,
           nodeName: item.node,
           location: item.location,
-          ...(item.s3 ? { s3: { endpoint: "s3.amazonaws.com", bucket: "backups", region: "us-east-1", prefix: "prod" } } : {}),
+          ...(item.s3
+            ? { s3: { endpoint: "s3.amazonaws.com", bucket: "backups", region: "us-east-1", prefix: "prod" } }
+            : {}),
         },
         status: { size: item.size ?? "24576k", creationTime: "2025-03-01T02:00:00Z", readyToUse: item.ready ?? true },
       })),
@@ -67,7 +69,9 @@ export class FakeRunner implements CommandRunner {
     this.calls.push({ argv: [...argv], env: { ...env } });
     const sub = argv[argv.indexOf("etcd-snapshot") + 1] ?? "";
     const responder = this.responders[sub];
-    return Promise.resolve(responder ? responder(argv) : { exitCode: 127, stdout: "", stderr: `unexpected ${argv.join(" ")}` });
+    return Promise.resolve(
+      responder ? responder(argv) : { exitCode: 127, stdout: "", stderr: `unexpected ${argv.join(" ")}` },
+    );
   }
 
   rke2Args(sub: string): string[] | undefined {

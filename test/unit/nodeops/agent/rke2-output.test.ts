@@ -1,5 +1,11 @@
 import { describe, expect, it } from "@jest/globals";
-import { deletedSnapshotNames, failureMessage, parseLogLines, parseSnapshotList, savedSnapshotNames } from "../../../../src/nodeops/agent/rke2-output.ts";
+import {
+  deletedSnapshotNames,
+  failureMessage,
+  parseLogLines,
+  parseSnapshotList,
+  savedSnapshotNames,
+} from "../../../../src/nodeops/agent/rke2-output.ts";
 import { LEGACY_SAVE_LOG, listJson, saveLog } from "./fixtures.ts";
 
 describe("rke2 etcd-snapshot output", () => {
@@ -20,8 +26,12 @@ describe("rke2 etcd-snapshot output", () => {
   });
 
   it("delete names: deleted, not found, or no per-snapshot lines", () => {
-    expect(deletedSnapshotNames('level=info msg="Snapshot x deleted."\nlevel=warning msg="Snapshot y not found."')).toEqual({ deleted: ["x"], notFound: ["y"] });
-    expect(deletedSnapshotNames('level=info msg="Snapshot x deleted locally"\nlevel=info msg="Snapshot x not found in S3"')).toEqual({ deleted: ["x"], notFound: [] });
+    expect(
+      deletedSnapshotNames('level=info msg="Snapshot x deleted."\nlevel=warning msg="Snapshot y not found."'),
+    ).toEqual({ deleted: ["x"], notFound: ["y"] });
+    expect(
+      deletedSnapshotNames('level=info msg="Snapshot x deleted locally"\nlevel=info msg="Snapshot x not found in S3"'),
+    ).toEqual({ deleted: ["x"], notFound: [] });
     expect(deletedSnapshotNames('level=info msg="Removing the given locally stored etcd snapshot(s)"')).toBeUndefined();
   });
 
@@ -42,15 +52,26 @@ describe("rke2 etcd-snapshot output", () => {
       ]),
     );
     expect(listed).toEqual([
-      { name: "a", nodeName: "n1", location: "file:///d/a", size: 16 * 2 ** 20, createdAt: "2025-03-01T02:00:00Z", ok: true },
+      {
+        name: "a",
+        nodeName: "n1",
+        location: "file:///d/a",
+        size: 16 * 2 ** 20,
+        createdAt: "2025-03-01T02:00:00Z",
+        ok: true,
+      },
       { name: "a", nodeName: "s3", location: "s3://b/a", size: 0, createdAt: "2025-03-01T02:00:00Z", ok: false },
     ]);
   });
 
   it("parses older array-shaped output and refuses what is not JSON", () => {
-    expect(parseSnapshotList(JSON.stringify([{ name: "a", location: "file:///d/a", nodeName: "n1", createdAt: "t", size: 5, status: "failed" }]))).toEqual([
-      { name: "a", nodeName: "n1", location: "file:///d/a", size: 5, createdAt: "t", ok: false },
-    ]);
+    expect(
+      parseSnapshotList(
+        JSON.stringify([
+          { name: "a", location: "file:///d/a", nodeName: "n1", createdAt: "t", size: 5, status: "failed" },
+        ]),
+      ),
+    ).toEqual([{ name: "a", nodeName: "n1", location: "file:///d/a", size: 5, createdAt: "t", ok: false }]);
     expect(() => parseSnapshotList("Name Location Size Created")).toThrow(/printed no JSON/);
   });
 });

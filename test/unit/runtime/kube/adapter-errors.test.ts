@@ -27,7 +27,11 @@ describe("asApiStatus", () => {
 describe("kubeErrorFromResponse", () => {
   it.each([
     { code: 404, body: '{"kind":"Status","code":404,"reason":"NotFound","message":"x"}', errorClass: "NotFound" },
-    { code: 409, body: '{"kind":"Status","code":409,"reason":"AlreadyExists","message":"x"}', errorClass: "AlreadyExists" },
+    {
+      code: 409,
+      body: '{"kind":"Status","code":409,"reason":"AlreadyExists","message":"x"}',
+      errorClass: "AlreadyExists",
+    },
     { code: 409, body: '{"kind":"Status","code":409,"reason":"Conflict","message":"x"}', errorClass: "Conflict" },
     { code: 400, body: "", errorClass: "BadRequest" },
     { code: 401, body: "Unauthorized", errorClass: "Unauthorized" },
@@ -37,11 +41,17 @@ describe("kubeErrorFromResponse", () => {
   });
 
   it("prefers the Retry-After header over the Status details", () => {
-    const error = kubeErrorFromResponse(429, '{"kind":"Status","reason":"TooManyRequests","details":{"retryAfterSeconds":1}}', "9");
+    const error = kubeErrorFromResponse(
+      429,
+      '{"kind":"Status","reason":"TooManyRequests","details":{"retryAfterSeconds":1}}',
+      "9",
+    );
     expect(error.details.retryAfterSeconds).toBe(9);
   });
 
   it("quotes a non-Status body in the message", () => {
-    expect(kubeErrorFromResponse(502, "<h1>Bad Gateway</h1>").message).toBe("the API answered 502: <h1>Bad Gateway</h1>");
+    expect(kubeErrorFromResponse(502, "<h1>Bad Gateway</h1>").message).toBe(
+      "the API answered 502: <h1>Bad Gateway</h1>",
+    );
   });
 });

@@ -84,7 +84,13 @@ describe("createKubePort: failures become KubeErrors", () => {
       errorClass: "Retriable",
       details: { code: 500, reason: "InternalError" },
     },
-    { name: "502 HTML from a proxy", code: 502, body: "<html>bad gateway</html>", errorClass: "Retriable", details: { code: 502 } },
+    {
+      name: "502 HTML from a proxy",
+      code: 502,
+      body: "<html>bad gateway</html>",
+      errorClass: "Retriable",
+      details: { code: 502 },
+    },
   ])("$name → $errorClass", async ({ code, body, headers, errorClass, details }) => {
     server.respond((_req, res) => {
       if (typeof body === "string") {
@@ -120,7 +126,9 @@ describe("createKubePort: failures become KubeErrors", () => {
       currentContext: "x",
     });
     const records: ApiRequestRecord[] = [];
-    const error = await failureOf(createKubePort(kubeConfigConnection(kc), { onRequest: (r) => records.push(r) }).get(NODES, "n1"));
+    const error = await failureOf(
+      createKubePort(kubeConfigConnection(kc), { onRequest: (r) => records.push(r) }).get(NODES, "n1"),
+    );
     expect(error.errorClass).toBe("Retriable");
     expect(error.details.code).toBe(0);
     expect(records.map((r) => r.code)).toEqual([0]);

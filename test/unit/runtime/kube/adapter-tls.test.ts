@@ -19,7 +19,13 @@ const remotePorts = new Set<number>();
 
 beforeAll(async () => {
   server = createServer(
-    { key: fixture("server.key"), cert: fixture("server.crt"), ca: fixture("ca.crt"), requestCert: true, rejectUnauthorized: true },
+    {
+      key: fixture("server.key"),
+      cert: fixture("server.crt"),
+      ca: fixture("ca.crt"),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
     (req, res) => {
       const socket = req.socket;
       if (!(socket instanceof TLSSocket)) throw new Error("expected a TLS connection");
@@ -42,7 +48,11 @@ function kubeConfig(withCa: boolean): KubeConfig {
   kc.loadFromOptions({
     clusters: [{ name: "tls", server: url, ...(withCa ? { caData: fixture("ca.crt").toString("base64") } : {}) }],
     users: [
-      { name: "cert-user", certData: fixture("client.crt").toString("base64"), keyData: fixture("client.key").toString("base64") },
+      {
+        name: "cert-user",
+        certData: fixture("client.crt").toString("base64"),
+        keyData: fixture("client.key").toString("base64"),
+      },
     ],
     contexts: [{ name: "tls", cluster: "tls", user: "cert-user" }],
     currentContext: "tls",
@@ -53,7 +63,8 @@ function kubeConfig(withCa: boolean): KubeConfig {
 describe("createKubePort over HTTPS", () => {
   it("verifies the server with the kubeconfig's CA, authenticates with its client cert and reuses one connection", async () => {
     const port = createKubePort(kubeConfigConnection(kubeConfig(true)));
-    for (let i = 0; i < 6; i++) await expect(port.get(NODES, "n1")).resolves.toMatchObject({ metadata: { name: "n1" } });
+    for (let i = 0; i < 6; i++)
+      await expect(port.get(NODES, "n1")).resolves.toMatchObject({ metadata: { name: "n1" } });
     expect(clientNames).toEqual(Array(6).fill("rke2-lifecycle-operator"));
     // One pool for the adapter's lifetime: a fresh dispatcher per request would open six connections.
     // (undici may open a second one while the first is being released, hence not exactly 1.)

@@ -11,7 +11,10 @@ const PODS: ResourceType = { apiVersion: "v1", kind: "Pod", plural: "pods", name
 
 const line = (event: object): string => `${JSON.stringify(event)}\n`;
 const added = (name: string, rv: string): string =>
-  line({ type: "ADDED", object: { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "shop", resourceVersion: rv } } });
+  line({
+    type: "ADDED",
+    object: { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "shop", resourceVersion: rv } },
+  });
 const bookmark = (rv: string): string =>
   line({ type: "BOOKMARK", object: { apiVersion: "v1", kind: "Pod", metadata: { resourceVersion: rv } } });
 
@@ -147,7 +150,11 @@ describe("createKubePort.watch", () => {
 
   it("a stream silent past its timeout plus grace ends Retriable", async () => {
     const clock = new FakeClock();
-    const watcher = createKubePort(server.connection(), { clock, random: () => 0, watchTimeoutSeconds: { min: 60, max: 60 } });
+    const watcher = createKubePort(server.connection(), {
+      clock,
+      random: () => 0,
+      watchTimeoutSeconds: { min: 60, max: 60 },
+    });
     const handle = await watchPods(watcher);
     let ended: Error | undefined | "pending" = "pending";
     void handle.done.then((result) => (ended = result));
@@ -160,7 +167,10 @@ describe("createKubePort.watch", () => {
   });
 
   it("picks the server-side timeout in the configured range", async () => {
-    const jittered = createKubePort(server.connection(), { random: () => 0.999, watchTimeoutSeconds: { min: 300, max: 600 } });
+    const jittered = createKubePort(server.connection(), {
+      random: () => 0.999,
+      watchTimeoutSeconds: { min: 300, max: 600 },
+    });
     const handle = await watchPods(jittered);
     expect(server.requests[0]!.query.get("timeoutSeconds")).toBe("600");
     handle.stop();

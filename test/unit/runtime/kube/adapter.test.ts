@@ -191,14 +191,24 @@ describe("createKubePort: answers", () => {
 
   it("list follows continue tokens, passes selectors and returns the collection's resourceVersion", async () => {
     const pages: Record<string, object> = {
-      "": { metadata: { resourceVersion: "41", continue: "t1" }, items: [{ metadata: { name: "a" } }, { metadata: { name: "b" } }] },
-      t1: { metadata: { resourceVersion: "41", continue: "t2" }, items: [{ metadata: { name: "c" } }, { metadata: { name: "d" } }] },
+      "": {
+        metadata: { resourceVersion: "41", continue: "t1" },
+        items: [{ metadata: { name: "a" } }, { metadata: { name: "b" } }],
+      },
+      t1: {
+        metadata: { resourceVersion: "41", continue: "t2" },
+        items: [{ metadata: { name: "c" } }, { metadata: { name: "d" } }],
+      },
       t2: { metadata: { resourceVersion: "41" }, items: [{ metadata: { name: "e" } }] },
     };
     server.respond((req, res) => {
       sendJson(res, 200, { kind: "PodList", apiVersion: "v1", ...pages[req.query.get("continue") ?? ""] });
     });
-    const list = await port.list(PODS, { namespace: "shop", labelSelector: "app=web", fieldSelector: "spec.nodeName=n1" });
+    const list = await port.list(PODS, {
+      namespace: "shop",
+      labelSelector: "app=web",
+      fieldSelector: "spec.nodeName=n1",
+    });
     expect(list.items.map((item) => item.metadata.name)).toEqual(["a", "b", "c", "d", "e"]);
     expect(list.items[0]).toMatchObject({ apiVersion: "v1", kind: "Pod" });
     expect(list.resourceVersion).toBe("41");
@@ -212,7 +222,10 @@ describe("createKubePort: answers", () => {
 
   it("list applies the caller's transform to each item as its page arrives", async () => {
     const pages: Record<string, object> = {
-      "": { metadata: { resourceVersion: "9", continue: "t1" }, items: [{ metadata: { name: "a", labels: { big: "x" } } }, { metadata: { name: "b" } }] },
+      "": {
+        metadata: { resourceVersion: "9", continue: "t1" },
+        items: [{ metadata: { name: "a", labels: { big: "x" } } }, { metadata: { name: "b" } }],
+      },
       t1: { metadata: { resourceVersion: "9" }, items: [{ metadata: { name: "c", labels: { big: "y" } } }] },
     };
     server.respond((req, res) => {
@@ -223,7 +236,11 @@ describe("createKubePort: answers", () => {
       seenAfterRequests.push(server.requests.length);
       return { ...item, metadata: { name: item.metadata.name } };
     });
-    expect(list.items).toEqual([{ apiVersion: "v1", kind: "Pod", metadata: { name: "a" } }, { apiVersion: "v1", kind: "Pod", metadata: { name: "b" } }, { apiVersion: "v1", kind: "Pod", metadata: { name: "c" } }]);
+    expect(list.items).toEqual([
+      { apiVersion: "v1", kind: "Pod", metadata: { name: "a" } },
+      { apiVersion: "v1", kind: "Pod", metadata: { name: "b" } },
+      { apiVersion: "v1", kind: "Pod", metadata: { name: "c" } },
+    ]);
     expect(seenAfterRequests).toEqual([1, 1, 2]);
   });
 

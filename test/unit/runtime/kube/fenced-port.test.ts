@@ -31,7 +31,10 @@ describe("fencedPort", () => {
       fenced.evict("p", "ops"),
     ];
     for (const call of refused) await expect(call).rejects.toBeInstanceOf(FencedError);
-    await expect(fenced.delete(CONFIG_MAP, "kept", "ops")).rejects.toMatchObject({ errorClass: "Retriable", details: { reason: "Fenced" } });
+    await expect(fenced.delete(CONFIG_MAP, "kept", "ops")).rejects.toMatchObject({
+      errorClass: "Retriable",
+      details: { reason: "Fenced" },
+    });
     expect((await port.list(CONFIG_MAP)).items.map((item) => item.metadata.name).sort()).toEqual(["allowed", "kept"]);
     expect(await port.get(POD, "p", "ops")).toBeDefined();
   });

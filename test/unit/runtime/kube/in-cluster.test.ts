@@ -19,11 +19,14 @@ let prefix: string;
 const authorizations: (string | undefined)[] = [];
 
 beforeAll(async () => {
-  server = createServer({ key: readFileSync(fixture("server.key")), cert: readFileSync(fixture("server.crt")) }, (req, res) => {
-    authorizations.push(req.headers.authorization);
-    res.writeHead(200, { "Content-Type": "application/json" });
-    res.end(JSON.stringify({ metadata: { name: "n1" } }));
-  });
+  server = createServer(
+    { key: readFileSync(fixture("server.key")), cert: readFileSync(fixture("server.crt")) },
+    (req, res) => {
+      authorizations.push(req.headers.authorization);
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ metadata: { name: "n1" } }));
+    },
+  );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   port = String((server.address() as AddressInfo).port);
   prefix = mkdtempSync(join(tmpdir(), "in-cluster-"));

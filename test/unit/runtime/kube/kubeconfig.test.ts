@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { KubeConfigError, loadKubeConnection, type KubeConfigEnvironment } from "../../../../src/runtime/kube/kubeconfig.ts";
+import {
+  KubeConfigError,
+  loadKubeConnection,
+  type KubeConfigEnvironment,
+} from "../../../../src/runtime/kube/kubeconfig.ts";
 import { loadKubeConfigFiles } from "../../../../src/runtime/kube/kubeconfig-files.ts";
 
 let dir: string;
@@ -90,15 +94,24 @@ describe("loadKubeConnection", () => {
     writeFileSync(join(saDir, "token"), "sa-token");
     writeFileSync(join(saDir, "ca.crt"), "");
     const env = { KUBERNETES_SERVICE_HOST: host, KUBERNETES_SERVICE_PORT: "443" };
-    const connection = await loadKubeConnection({ inCluster: true }, environment({ env, serviceAccountPrefix: prefix }));
+    const connection = await loadKubeConnection(
+      { inCluster: true },
+      environment({ env, serviceAccountPrefix: prefix }),
+    );
     expect(connection.server).toBe(server);
-    expect((await connection.authenticate(`${server}/api`, "GET")).headers).toEqual({ Authorization: "Bearer sa-token" });
+    expect((await connection.authenticate(`${server}/api`, "GET")).headers).toEqual({
+      Authorization: "Bearer sa-token",
+    });
   });
 
   it.each([
     { name: "both modes", options: { inCluster: true, kubeconfigPath: "x" }, message: /not both/ },
     { name: "in-cluster outside a pod", options: { inCluster: true }, message: /KUBERNETES_SERVICE_HOST/ },
-    { name: "a missing file", options: { kubeconfigPath: "/nope/config" }, message: /--kubeconfig: \/nope\/config does not exist/ },
+    {
+      name: "a missing file",
+      options: { kubeconfigPath: "/nope/config" },
+      message: /--kubeconfig: \/nope\/config does not exist/,
+    },
     { name: "nothing to load", options: {}, message: /no Kubernetes configuration found/ },
   ])("$name → a clear error", async ({ options, message }) => {
     await expect(loadKubeConnection(options, environment())).rejects.toThrow(message);
@@ -113,7 +126,11 @@ describe("loadKubeConnection", () => {
 
   it.each([
     { name: "broken YAML", content: "clusters: [", message: /is not a valid kubeconfig/ },
-    { name: "no current-context", content: "apiVersion: v1\nkind: Config\nclusters: []\n", message: /sets no current-context/ },
+    {
+      name: "no current-context",
+      content: "apiVersion: v1\nkind: Config\nclusters: []\n",
+      message: /sets no current-context/,
+    },
     {
       name: "an undefined context",
       content: "apiVersion: v1\nkind: Config\ncurrent-context: ghost\ncontexts: []\n",

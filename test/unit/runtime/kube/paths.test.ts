@@ -4,8 +4,18 @@ import type { ResourceType } from "../../../../src/runtime/kube/types.ts";
 
 const PODS: ResourceType = { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true };
 const NODES: ResourceType = { apiVersion: "v1", kind: "Node", plural: "nodes", namespaced: false };
-const LEASES: ResourceType = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", plural: "leases", namespaced: true };
-const SNAPSHOTS: ResourceType = { apiVersion: "k3s.cattle.io/v1", kind: "ETCDSnapshotFile", plural: "etcdsnapshotfiles", namespaced: false };
+const LEASES: ResourceType = {
+  apiVersion: "coordination.k8s.io/v1",
+  kind: "Lease",
+  plural: "leases",
+  namespaced: true,
+};
+const SNAPSHOTS: ResourceType = {
+  apiVersion: "k3s.cattle.io/v1",
+  kind: "ETCDSnapshotFile",
+  plural: "etcdsnapshotfiles",
+  namespaced: false,
+};
 
 describe("groupVersionPath", () => {
   it.each([
@@ -54,7 +64,10 @@ describe("queryString", () => {
   it.each([
     [{}, ""],
     [{ a: undefined, b: "" }, ""],
-    [{ watch: 1, allowWatchBookmarks: true, labelSelector: "app in (a,b)" }, "?watch=1&allowWatchBookmarks=true&labelSelector=app+in+%28a%2Cb%29"],
+    [
+      { watch: 1, allowWatchBookmarks: true, labelSelector: "app in (a,b)" },
+      "?watch=1&allowWatchBookmarks=true&labelSelector=app+in+%28a%2Cb%29",
+    ],
   ])("%j → %s", (params, expected) => {
     expect(queryString(params)).toBe(expected);
   });

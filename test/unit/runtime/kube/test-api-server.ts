@@ -78,13 +78,26 @@ export async function startTestApiServer(responder: Responder = notFound): Promi
   };
 }
 
-export function sendJson(response: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  response: ServerResponse,
+  code: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   response.writeHead(code, { "Content-Type": "application/json", ...headers });
   response.end(JSON.stringify(body));
 }
 
 export function status(code: number, reason: string, message: string, details?: object): object {
-  return { kind: "Status", apiVersion: "v1", status: "Failure", code, reason, message, ...(details ? { details } : {}) };
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    status: "Failure",
+    code,
+    reason,
+    message,
+    ...(details ? { details } : {}),
+  };
 }
 
 export function notFound(_request: RecordedRequest, response: ServerResponse): void {

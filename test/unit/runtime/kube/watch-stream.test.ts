@@ -13,7 +13,11 @@ describe("LineSplitter", () => {
     (cut) => {
       const splitter = new LineSplitter();
       const lines = [...splitter.push(bytes.slice(0, cut)), ...splitter.push(bytes.slice(cut)), ...splitter.end()];
-      expect(lines).toEqual(['{"type":"ADDED","object":{"metadata":{"name":"nöde-ü"}}}', '{"type":"BOOKMARK"}', '{"last":1}']);
+      expect(lines).toEqual([
+        '{"type":"ADDED","object":{"metadata":{"name":"nöde-ü"}}}',
+        '{"type":"BOOKMARK"}',
+        '{"last":1}',
+      ]);
     },
   );
 
@@ -31,14 +35,20 @@ describe("decodeWatchLine", () => {
     {
       name: "an ADDED event gets type meta filled in",
       line: '{"type":"ADDED","object":{"metadata":{"name":"n1"}}}',
-      expected: { kind: "event", event: { type: "ADDED", object: { apiVersion: "v1", kind: "Node", metadata: { name: "n1" } } } },
+      expected: {
+        kind: "event",
+        event: { type: "ADDED", object: { apiVersion: "v1", kind: "Node", metadata: { name: "n1" } } },
+      },
     },
     {
       name: "a BOOKMARK event",
       line: '{"type":"BOOKMARK","object":{"kind":"Node","apiVersion":"v1","metadata":{"name":"","resourceVersion":"12"}}}',
       expected: {
         kind: "event",
-        event: { type: "BOOKMARK", object: { kind: "Node", apiVersion: "v1", metadata: { name: "", resourceVersion: "12" } } },
+        event: {
+          type: "BOOKMARK",
+          object: { kind: "Node", apiVersion: "v1", metadata: { name: "", resourceVersion: "12" } },
+        },
       },
     },
   ])("$name", ({ line, expected }) => {
@@ -62,7 +72,12 @@ describe("decodeWatchLine", () => {
     { name: "no object", line: '{"type":"ADDED"}', errorClass: "Retriable", code: 0 },
     { name: "unknown type", line: '{"type":"RENAMED","object":{"metadata":{}}}', errorClass: "Retriable", code: 0 },
     { name: "ERROR without a Status", line: '{"type":"ERROR","object":{"x":1}}', errorClass: "Retriable", code: 0 },
-    { name: "object without metadata", line: '{"type":"MODIFIED","object":{"kind":"Node"}}', errorClass: "Retriable", code: 0 },
+    {
+      name: "object without metadata",
+      line: '{"type":"MODIFIED","object":{"kind":"Node"}}',
+      errorClass: "Retriable",
+      code: 0,
+    },
   ])("$name", ({ line, errorClass, code }) => {
     const decoded = decodeWatchLine(NODES, line);
     expect(decoded.kind).toBe("error");

@@ -25,7 +25,11 @@ describe("request accounting", () => {
   it("attributes requests to the client's User-Agent and records object names as RBAC sees them", async () => {
     const operator = portAs("rke2-lifecycle-operator/0.1.0");
     const other = portAs("someone-else");
-    await other.create(CONFIG_MAPS, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "default" } });
+    await other.create(CONFIG_MAPS, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "a", namespace: "default" },
+    });
     await operator.get(CONFIG_MAPS, "a", "default");
     await operator.list(CONFIG_MAPS, { namespace: "default", fieldSelector: "metadata.name=a" });
     await operator.list(CONFIG_MAPS, { namespace: "default" });
@@ -33,8 +37,22 @@ describe("request accounting", () => {
     const mine = server.requests.entries("rke2-lifecycle-operator").map((e) => e.key);
     expect(mine).toEqual(
       expect.arrayContaining([
-        { verb: "get", group: "", resource: "configmaps", namespace: "default", client: "rke2-lifecycle-operator", name: "a" },
-        { verb: "list", group: "", resource: "configmaps", namespace: "default", client: "rke2-lifecycle-operator", name: "a" },
+        {
+          verb: "get",
+          group: "",
+          resource: "configmaps",
+          namespace: "default",
+          client: "rke2-lifecycle-operator",
+          name: "a",
+        },
+        {
+          verb: "list",
+          group: "",
+          resource: "configmaps",
+          namespace: "default",
+          client: "rke2-lifecycle-operator",
+          name: "a",
+        },
         { verb: "list", group: "", resource: "configmaps", namespace: "default", client: "rke2-lifecycle-operator" },
       ]),
     );

@@ -2,9 +2,17 @@ import { describe, expect, it } from "@jest/globals";
 import { ApiError } from "../../../../src/sim/apiserver/errors.ts";
 import { computeBudget, decideEviction, enforceDecision } from "../../../../src/sim/apiserver/eviction.ts";
 
-function pod(name: string, ready: boolean, extra: { phase?: string; terminating?: boolean; labels?: Record<string, string> } = {}): Record<string, unknown> {
+function pod(
+  name: string,
+  ready: boolean,
+  extra: { phase?: string; terminating?: boolean; labels?: Record<string, string> } = {},
+): Record<string, unknown> {
   return {
-    metadata: { name, labels: extra.labels ?? { app: "web" }, ...(extra.terminating ? { deletionTimestamp: "2026-01-01T00:00:00Z" } : {}) },
+    metadata: {
+      name,
+      labels: extra.labels ?? { app: "web" },
+      ...(extra.terminating ? { deletionTimestamp: "2026-01-01T00:00:00Z" } : {}),
+    },
     status: { phase: extra.phase ?? "Running", conditions: [{ type: "Ready", status: ready ? "True" : "False" }] },
   };
 }
@@ -36,13 +44,55 @@ describe("decideEviction", () => {
     ["no PDB: evicted at once", pod("a", true), [], healthy, "evict"],
     ["budget allows one", pod("a", true), [pdb("web", { minAvailable: 1 })], healthy, "evict"],
     ["budget at zero", pod("a", true), [pdb("web", { minAvailable: 2 })], healthy, "refuse"],
-    ["two PDBs match", pod("a", true), [pdb("one", { minAvailable: 1 }), pdb("two", { minAvailable: 1 })], healthy, "multipleBudgets"],
-    ["pending pods ignore PDBs", pod("a", false, { phase: "Pending" }), [pdb("web", { minAvailable: 2 })], healthy, "evict"],
-    ["succeeded pods ignore PDBs", pod("a", false, { phase: "Succeeded" }), [pdb("web", { minAvailable: 2 })], healthy, "evict"],
-    ["unhealthy pod, budget met", pod("c", false), [pdb("web", { minAvailable: 2 })], [...healthy, pod("c", false)], "evict"],
-    ["unhealthy pod, budget not met", pod("c", false), [pdb("web", { minAvailable: 3 })], [...healthy, pod("c", false)], "refuse"],
-    ["unhealthy pod, AlwaysAllow", pod("c", false), [pdb("web", { minAvailable: 3, unhealthyPodEvictionPolicy: "AlwaysAllow" })], [...healthy, pod("c", false)], "evict"],
-    ["PDB of other pods", pod("x", true, { labels: { app: "db" } }), [pdb("web", { minAvailable: 2 })], healthy, "evict"],
+    [
+      "two PDBs match",
+      pod("a", true),
+      [pdb("one", { minAvailable: 1 }), pdb("two", { minAvailable: 1 })],
+      healthy,
+      "multipleBudgets",
+    ],
+    [
+      "pending pods ignore PDBs",
+      pod("a", false, { phase: "Pending" }),
+      [pdb("web", { minAvailable: 2 })],
+      healthy,
+      "evict",
+    ],
+    [
+      "succeeded pods ignore PDBs",
+      pod("a", false, { phase: "Succeeded" }),
+      [pdb("web", { minAvailable: 2 })],
+      healthy,
+      "evict",
+    ],
+    [
+      "unhealthy pod, budget met",
+      pod("c", false),
+      [pdb("web", { minAvailable: 2 })],
+      [...healthy, pod("c", false)],
+      "evict",
+    ],
+    [
+      "unhealthy pod, budget not met",
+      pod("c", false),
+      [pdb("web", { minAvailable: 3 })],
+      [...healthy, pod("c", false)],
+      "refuse",
+    ],
+    [
+      "unhealthy pod, AlwaysAllow",
+      pod("c", false),
+      [pdb("web", { minAvailable: 3, unhealthyPodEvictionPolicy: "AlwaysAllow" })],
+      [...healthy, pod("c", false)],
+      "evict",
+    ],
+    [
+      "PDB of other pods",
+      pod("x", true, { labels: { app: "db" } }),
+      [pdb("web", { minAvailable: 2 })],
+      healthy,
+      "evict",
+    ],
   ])("%s", (_title, target, pdbs, pods, outcome) => {
     expect(decideEviction(target, pdbs, pods).outcome).toBe(outcome);
   });
@@ -57,7 +107,10 @@ describe("decideEviction", () => {
       expect(status.code).toBe(429);
       expect(status.reason).toBe("TooManyRequests");
       expect(status.message).toBe("Cannot evict pod as it would violate the pod's disruption budget.");
-      expect(status.details?.causes?.[0]).toEqual({ reason: "DisruptionBudget", message: "The disruption budget web needs 2 healthy pods and has 2 currently" });
+      expect(status.details?.causes?.[0]).toEqual({
+        reason: "DisruptionBudget",
+        message: "The disruption budget web needs 2 healthy pods and has 2 currently",
+      });
     }
     expect(() => {
       enforceDecision({ outcome: "multipleBudgets", pdbNames: ["a", "b"] });

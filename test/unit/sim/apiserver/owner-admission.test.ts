@@ -18,17 +18,43 @@ function configMap(ownerReferences?: JsonObject[]): JsonObject {
 
 describe("ownerReferenceChecks (OwnerReferencesPermissionEnforcement)", () => {
   if (!configMaps) throw new Error("configmaps not served");
-  const finalizers = { verb: "update", group: "apps", resource: "deployments/finalizers", namespace: "default", name: "web" };
+  const finalizers = {
+    verb: "update",
+    group: "apps",
+    resource: "deployments/finalizers",
+    namespace: "default",
+    name: "web",
+  };
   const deleteSelf = { verb: "delete", group: "", resource: "configmaps", namespace: "default", name: "cm" };
   const cases: [what: string, previous: JsonObject | undefined, next: JsonObject, expected: object[]][] = [
     ["create without owners", undefined, configMap(), []],
     ["create with a non-blocking owner: creating implies the power to set owners", undefined, configMap([OWNER]), []],
     ["create with a blocking owner", undefined, configMap([{ ...OWNER, blockOwnerDeletion: true }]), [finalizers]],
-    ["update that leaves owners as they are", configMap([{ ...OWNER, blockOwnerDeletion: true }]), configMap([{ ...OWNER, blockOwnerDeletion: true }]), []],
+    [
+      "update that leaves owners as they are",
+      configMap([{ ...OWNER, blockOwnerDeletion: true }]),
+      configMap([{ ...OWNER, blockOwnerDeletion: true }]),
+      [],
+    ],
     ["update that adds a non-blocking owner", configMap(), configMap([OWNER]), [deleteSelf]],
-    ["update that makes an owner blocking", configMap([OWNER]), configMap([{ ...OWNER, blockOwnerDeletion: true }]), [deleteSelf, finalizers]],
-    ["update that drops a blocking owner", configMap([{ ...OWNER, blockOwnerDeletion: true }]), configMap(), [deleteSelf]],
-    ["an owner of a kind nobody serves", undefined, configMap([{ ...OWNER, apiVersion: "example.com/v1", kind: "Nope", blockOwnerDeletion: true }]), []],
+    [
+      "update that makes an owner blocking",
+      configMap([OWNER]),
+      configMap([{ ...OWNER, blockOwnerDeletion: true }]),
+      [deleteSelf, finalizers],
+    ],
+    [
+      "update that drops a blocking owner",
+      configMap([{ ...OWNER, blockOwnerDeletion: true }]),
+      configMap(),
+      [deleteSelf],
+    ],
+    [
+      "an owner of a kind nobody serves",
+      undefined,
+      configMap([{ ...OWNER, apiVersion: "example.com/v1", kind: "Nope", blockOwnerDeletion: true }]),
+      [],
+    ],
   ];
   it.each(cases)("%s", (_what, previous, next, expected) => {
     expect(ownerReferenceChecks(catalog, configMaps, previous, next)).toEqual(expected);
@@ -50,10 +76,16 @@ describe("the simulated API server records admission's authorization checks per 
     const port = createKubePort(kubeConfigConnection(kubeConfig), { userAgent: "rke2-lifecycle-operator/0.1.0" });
     const type: ResourceType = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
     const owners = [{ ...OWNER, controller: true, blockOwnerDeletion: true }];
-    await port.create(type, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cm", namespace: "default", ownerReferences: owners } });
+    await port.create(type, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "cm", namespace: "default", ownerReferences: owners },
+    });
     await port.mergePatch(type, "cm", { data: { a: "b" } }, "default");
 
-    expect(server.authorizationChecks.entries("rke2-lifecycle-operator")).toEqual([{ key: { ...finalizersOf("web"), client: "rke2-lifecycle-operator" }, count: 1 }]);
+    expect(server.authorizationChecks.entries("rke2-lifecycle-operator")).toEqual([
+      { key: { ...finalizersOf("web"), client: "rke2-lifecycle-operator" }, count: 1 },
+    ]);
     expect(server.requests.count({ verb: "update", resource: "deployments/finalizers" })).toBe(0);
   });
 });

@@ -16,7 +16,9 @@ describe("JSON merge patch (RFC 7386)", () => {
 describe("JSON patch (RFC 6902)", () => {
   it("applies operations without touching the input", () => {
     const doc = { metadata: { finalizers: ["a", "b"] } };
-    expect(applyJsonPatch(doc, [{ op: "remove", path: "/metadata/finalizers/0" }])).toEqual({ metadata: { finalizers: ["b"] } });
+    expect(applyJsonPatch(doc, [{ op: "remove", path: "/metadata/finalizers/0" }])).toEqual({
+      metadata: { finalizers: ["b"] },
+    });
     expect(doc.metadata.finalizers).toEqual(["a", "b"]);
   });
 
@@ -35,16 +37,29 @@ describe("strategic merge patch", () => {
       ],
       tolerations: [{ key: "t1" }],
     },
-    status: { conditions: [{ type: "Ready", status: "False" }, { type: "Initialized", status: "True" }] },
+    status: {
+      conditions: [
+        { type: "Ready", status: "False" },
+        { type: "Initialized", status: "True" },
+      ],
+    },
   };
 
   it("merges containers by name and conditions by type", () => {
     const out = strategicMerge(pod, {
-      spec: { containers: [{ name: "b", image: "b:2" }, { name: "c", image: "c:1" }] },
+      spec: {
+        containers: [
+          { name: "b", image: "b:2" },
+          { name: "c", image: "c:1" },
+        ],
+      },
       status: { conditions: [{ type: "Ready", status: "True" }] },
     }) as typeof pod;
     expect(out.spec.containers.map((c) => `${c.name}=${c.image}`)).toEqual(["a=a:1", "b=b:2", "c=c:1"]);
-    expect(out.status.conditions).toEqual([{ type: "Ready", status: "True" }, { type: "Initialized", status: "True" }]);
+    expect(out.status.conditions).toEqual([
+      { type: "Ready", status: "True" },
+      { type: "Initialized", status: "True" },
+    ]);
   });
 
   it("replaces atomic lists such as tolerations (and taints)", () => {
@@ -53,27 +68,39 @@ describe("strategic merge patch", () => {
   });
 
   it("unions finalizers and honours $deleteFromPrimitiveList", () => {
-    expect((strategicMerge(pod, { metadata: { finalizers: ["y"] } }) as typeof pod).metadata.finalizers).toEqual(["x", "y"]);
+    expect((strategicMerge(pod, { metadata: { finalizers: ["y"] } }) as typeof pod).metadata.finalizers).toEqual([
+      "x",
+      "y",
+    ]);
     const removed = strategicMerge(pod, { metadata: { "$deleteFromPrimitiveList/finalizers": ["x"] } }) as typeof pod;
     expect(removed.metadata.finalizers).toEqual([]);
   });
 
   it("deletes list elements with $patch: delete and keys with null", () => {
-    const out = strategicMerge(pod, { spec: { containers: [{ name: "a", $patch: "delete" }] }, status: null }) as Partial<typeof pod>;
+    const out = strategicMerge(pod, {
+      spec: { containers: [{ name: "a", $patch: "delete" }] },
+      status: null,
+    }) as Partial<typeof pod>;
     expect(out.spec?.containers.map((c) => c.name)).toEqual(["b"]);
     expect(out.status).toBeUndefined();
   });
 
   it("orders by $setElementOrder and strips directives from the result", () => {
     const out = strategicMerge(pod, {
-      spec: { "$setElementOrder/containers": [{ name: "b" }, { name: "a" }], containers: [{ name: "a", image: "a:2" }] },
+      spec: {
+        "$setElementOrder/containers": [{ name: "b" }, { name: "a" }],
+        containers: [{ name: "a", image: "a:2" }],
+      },
     }) as typeof pod;
     expect(out.spec.containers.map((c) => c.name)).toEqual(["b", "a"]);
     expect(JSON.stringify(out)).not.toContain("$setElementOrder");
   });
 
   it("keeps only $retainKeys", () => {
-    const out = strategicMerge({ strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1 } } }, { strategy: { $retainKeys: ["type"], type: "Recreate" } });
+    const out = strategicMerge(
+      { strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1 } } },
+      { strategy: { $retainKeys: ["type"], type: "Recreate" } },
+    );
     expect(out).toEqual({ strategy: { type: "Recreate" } });
   });
 

@@ -33,7 +33,8 @@ describe("label selectors", () => {
 
   it.each(["app=", "=x", "a b c", "app in (a b)"])("rejects or accepts %s as the real parser", (selector) => {
     // `app=` is valid (empty value); the others are malformed and answer 400.
-    if (selector === "app=") expect(parseLabelSelector(selector)).toEqual([{ key: "app", operator: "=", values: [""] }]);
+    if (selector === "app=")
+      expect(parseLabelSelector(selector)).toEqual([{ key: "app", operator: "=", values: [""] }]);
     else expect(() => parseLabelSelector(selector)).toThrow(ApiError);
   });
 

@@ -1,14 +1,18 @@
 import { describe, expect, it } from "@jest/globals";
 import { ObjectStore, type ChangeEvent } from "../../../../src/sim/apiserver/store.ts";
 
-const obj = (name: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ metadata: { name, namespace: "ns", uid: `uid-${name}`, ...extra } });
+const obj = (name: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  metadata: { name, namespace: "ns", uid: `uid-${name}`, ...extra },
+});
 
 describe("ObjectStore", () => {
   it("assigns one global monotonic resourceVersion across resources", () => {
     const store = new ObjectStore();
     const a = store.write("/pods", obj("a"));
     const b = store.write("/configmaps", obj("b"));
-    expect(Number((b.metadata as { resourceVersion: string }).resourceVersion)).toBe(Number((a.metadata as { resourceVersion: string }).resourceVersion) + 1);
+    expect(Number((b.metadata as { resourceVersion: string }).resourceVersion)).toBe(
+      Number((a.metadata as { resourceVersion: string }).resourceVersion) + 1,
+    );
     expect(store.currentRevision()).toBe(Number((b.metadata as { resourceVersion: string }).resourceVersion));
   });
 
@@ -38,7 +42,10 @@ describe("ObjectStore", () => {
     const store = new ObjectStore();
     const seen: ChangeEvent[] = [];
     const stop = store.subscribe("/pods", (e) => seen.push(e));
-    store.write("/pods", obj("child", { ownerReferences: [{ uid: "uid-owner", kind: "Job", name: "owner", apiVersion: "batch/v1" }] }));
+    store.write(
+      "/pods",
+      obj("child", { ownerReferences: [{ uid: "uid-owner", kind: "Job", name: "owner", apiVersion: "batch/v1" }] }),
+    );
     expect(store.dependentsOf("uid-owner")).toEqual([{ resource: "/pods", namespace: "ns", name: "child" }]);
     expect(store.addressOfUid("uid-child")?.name).toBe("child");
     store.remove("/pods", "ns", "child");

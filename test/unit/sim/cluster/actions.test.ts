@@ -1,8 +1,17 @@
 import { describe, expect, it } from "@jest/globals";
-import { actionRequestOf, planAction, versionFromUpgradeImage, type NodeFacts } from "../../../../src/sim/cluster/actions.ts";
+import {
+  actionRequestOf,
+  planAction,
+  versionFromUpgradeImage,
+  type NodeFacts,
+} from "../../../../src/sim/cluster/actions.ts";
 import { NO_FAULTS } from "../../../../src/sim/cluster/faults.ts";
 import type { Pod } from "../../../../src/sim/cluster/kinds.ts";
-import { buildCertRotateArgs, buildSnapshotDeleteArgs, buildSnapshotSaveArgs } from "../../../../src/nodeops/agent-args.ts";
+import {
+  buildCertRotateArgs,
+  buildSnapshotDeleteArgs,
+  buildSnapshotSaveArgs,
+} from "../../../../src/nodeops/agent-args.ts";
 import { decodeResult } from "../../../../src/nodeops/results.ts";
 import type { EtcdSnapshotFile } from "../../../../src/api/etcdsnapshotfile.ts";
 
@@ -13,7 +22,10 @@ function actionPod(action: string, image: string, args: string[] = []): Pod {
     apiVersion: "v1",
     kind: "Pod",
     metadata: { name: "p", namespace: "jobs", labels: { "rke2-lifecycle.io/action": action } },
-    spec: { nodeName: "server-1", containers: [{ name: "main", image, command: ["/usr/local/bin/rke2-lifecycle"], args }] },
+    spec: {
+      nodeName: "server-1",
+      containers: [{ name: "main", image, command: ["/usr/local/bin/rke2-lifecycle"], args }],
+    },
   };
 }
 
@@ -56,13 +68,20 @@ describe("node action effects", () => {
   });
 
   it("jobFails makes any action exit 1 with the message", () => {
-    const outcome = planAction(actionRequestOf(actionPod("upgrade", "rancher/rke2-upgrade:v1.31.2-rke2r1"))!, facts({ faults: { ...NO_FAULTS, jobFails: "disk full" } }));
+    const outcome = planAction(
+      actionRequestOf(actionPod("upgrade", "rancher/rke2-upgrade:v1.31.2-rke2r1"))!,
+      facts({ faults: { ...NO_FAULTS, jobFails: "disk full" } }),
+    );
     expect(outcome).toMatchObject({ exitCode: 1, message: "disk full" });
     expect(outcome.restart).toBeUndefined();
   });
 
   it("snapshot-save with S3 writes one record per location and a parsable result", () => {
-    const pod = actionPod("snapshot-save", "operator", buildSnapshotSaveArgs({ name: "daily", compress: true, s3: { bucket: "b", folder: "f" } }));
+    const pod = actionPod(
+      "snapshot-save",
+      "operator",
+      buildSnapshotSaveArgs({ name: "daily", compress: true, s3: { bucket: "b", folder: "f" } }),
+    );
     const outcome = planAction(actionRequestOf(pod)!, facts());
     expect(outcome.exitCode).toBe(0);
     expect(outcome.createRecords.map((r) => r.spec.location)).toEqual([
@@ -71,7 +90,11 @@ describe("node action effects", () => {
     ]);
     expect(outcome.createRecords.every((r) => r.status?.readyToUse === true)).toBe(true);
     const decoded = decodeResult(outcome.message);
-    expect(decoded.ok && decoded.result.ok && decoded.result.action === "snapshot-save" ? decoded.result.snapshots.length : 0).toBe(2);
+    expect(
+      decoded.ok && decoded.result.ok && decoded.result.action === "snapshot-save"
+        ? decoded.result.snapshots.length
+        : 0,
+    ).toBe(2);
   });
 
   it.each<[string, Partial<NodeFacts>, string]>([
@@ -80,7 +103,11 @@ describe("node action effects", () => {
     ["an agent", { roles: { etcd: false, controlPlane: false } }, "etcd datastore disabled"],
     ["S3 unavailable", { faults: { ...NO_FAULTS, s3Unavailable: true } }, "failed to test for existence of bucket b"],
   ])("snapshot-save fails on %s", (_label, overrides, error) => {
-    const pod = actionPod("snapshot-save", "operator", buildSnapshotSaveArgs({ name: "daily", compress: false, s3: { bucket: "b" } }));
+    const pod = actionPod(
+      "snapshot-save",
+      "operator",
+      buildSnapshotSaveArgs({ name: "daily", compress: false, s3: { bucket: "b" } }),
+    );
     const outcome = planAction(actionRequestOf(pod)!, facts(overrides));
     expect(outcome.exitCode).toBe(1);
     const decoded = decodeResult(outcome.message);
@@ -88,7 +115,11 @@ describe("node action effects", () => {
   });
 
   it("S3 unavailable still keeps the local snapshot and records the failed upload", () => {
-    const pod = actionPod("snapshot-save", "operator", buildSnapshotSaveArgs({ name: "daily", compress: false, s3: { bucket: "b" } }));
+    const pod = actionPod(
+      "snapshot-save",
+      "operator",
+      buildSnapshotSaveArgs({ name: "daily", compress: false, s3: { bucket: "b" } }),
+    );
     const outcome = planAction(actionRequestOf(pod)!, facts({ faults: { ...NO_FAULTS, s3Unavailable: true } }));
     expect(outcome.createRecords.map((r) => r.status?.readyToUse)).toEqual([true, false]);
   });
@@ -100,19 +131,54 @@ describe("node action effects", () => {
       metadata: { name },
       spec: { snapshotName: "daily-server-1-1", nodeName: node, location },
     });
-    const records = [record("local-a", "file:///x"), record("s3-a", "s3://b/x"), record("local-other", "file:///x", "server-2")];
-    const local = planAction(actionRequestOf(actionPod("snapshot-delete", "op", buildSnapshotDeleteArgs({ names: ["daily-server-1-1", "missing"] })))!, facts({ snapshotRecords: records }));
+    const records = [
+      record("local-a", "file:///x"),
+      record("s3-a", "s3://b/x"),
+      record("local-other", "file:///x", "server-2"),
+    ];
+    const local = planAction(
+      actionRequestOf(
+        actionPod("snapshot-delete", "op", buildSnapshotDeleteArgs({ names: ["daily-server-1-1", "missing"] })),
+      )!,
+      facts({ snapshotRecords: records }),
+    );
     expect(local.deleteRecords).toEqual(["local-a"]);
-    expect(decodeResult(local.message)).toEqual({ ok: true, result: { ok: true, action: "snapshot-delete", deleted: ["daily-server-1-1"] } });
-    const both = planAction(actionRequestOf(actionPod("snapshot-delete", "op", buildSnapshotDeleteArgs({ names: ["daily-server-1-1"], s3: { bucket: "b" } })))!, facts({ snapshotRecords: records }));
+    expect(decodeResult(local.message)).toEqual({
+      ok: true,
+      result: { ok: true, action: "snapshot-delete", deleted: ["daily-server-1-1"] },
+    });
+    const both = planAction(
+      actionRequestOf(
+        actionPod(
+          "snapshot-delete",
+          "op",
+          buildSnapshotDeleteArgs({ names: ["daily-server-1-1"], s3: { bucket: "b" } }),
+        ),
+      )!,
+      facts({ snapshotRecords: records }),
+    );
     expect(both.deleteRecords).toEqual(["local-a", "s3-a"]);
   });
 
   it("cert-rotate restarts and reports the services; an unknown service fails", () => {
-    const ok = planAction(actionRequestOf(actionPod("cert-rotate", "op", buildCertRotateArgs({ services: ["etcd"] })))!, facts());
+    const ok = planAction(
+      actionRequestOf(actionPod("cert-rotate", "op", buildCertRotateArgs({ services: ["etcd"] })))!,
+      facts(),
+    );
     expect(ok).toMatchObject({ exitCode: 0, restart: {}, rotateServices: ["etcd"] });
-    expect(decodeResult(ok.message)).toEqual({ ok: true, result: { ok: true, action: "cert-rotate", services: ["etcd"], backupDir: "/var/lib/rancher/rke2/server/tls-1767225600" } });
-    const bad = planAction(actionRequestOf(actionPod("cert-rotate", "op", buildCertRotateArgs({ services: ["bogus"] })))!, facts());
+    expect(decodeResult(ok.message)).toEqual({
+      ok: true,
+      result: {
+        ok: true,
+        action: "cert-rotate",
+        services: ["etcd"],
+        backupDir: "/var/lib/rancher/rke2/server/tls-1767225600",
+      },
+    });
+    const bad = planAction(
+      actionRequestOf(actionPod("cert-rotate", "op", buildCertRotateArgs({ services: ["bogus"] })))!,
+      facts(),
+    );
     expect(bad.exitCode).toBe(1);
   });
 
@@ -120,6 +186,9 @@ describe("node action effects", () => {
     const plain = actionPod("x", "i");
     delete plain.metadata.labels;
     expect(actionRequestOf(plain)).toBeUndefined();
-    expect(actionRequestOf(actionPod("snapshot-save", "op", ["node-agent", "snapshot-save"]))).toEqual({ action: "invalid", error: "snapshot-save needs --name" });
+    expect(actionRequestOf(actionPod("snapshot-save", "op", ["node-agent", "snapshot-save"]))).toEqual({
+      action: "invalid",
+      error: "snapshot-save needs --name",
+    });
   });
 });

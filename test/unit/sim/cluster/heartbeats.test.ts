@@ -3,7 +3,10 @@ import { FakeClock } from "../../../../src/runtime/clock.ts";
 import { Heartbeats } from "../../../../src/sim/cluster/heartbeats.ts";
 
 function nodes(count: number, beats: number[]) {
-  return Array.from({ length: count }, (_, index) => ({ spec: { index }, beat: () => Promise.resolve(void (beats[index] = (beats[index] ?? 0) + 1)) }));
+  return Array.from({ length: count }, (_, index) => ({
+    spec: { index },
+    beat: () => Promise.resolve(void (beats[index] = (beats[index] ?? 0) + 1)),
+  }));
 }
 
 describe("Heartbeats", () => {

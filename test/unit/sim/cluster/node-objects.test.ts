@@ -29,7 +29,9 @@ function portAs(userAgent: string) {
 describe("simulated RKE2 Node objects", () => {
   it("are as large as real RKE2 nodes, with the images, annotations and field managers of their writers", async () => {
     const port = portAs("rke2-lifecycle-sim");
-    const writers = Object.fromEntries(NODE_WRITERS.map((writer) => [writer, portAs(`${writer}/v1.31.4+rke2r1 (linux/amd64)`)]));
+    const writers = Object.fromEntries(
+      NODE_WRITERS.map((writer) => [writer, portAs(`${writer}/v1.31.4+rke2r1 (linux/amd64)`)]),
+    );
     const clock = new FakeClock();
     const deps = { port, clock, log: silentLogger(), durations: scaleDurations(1), faults: new FaultBook(), writers };
     const [server1, , , agent] = expandTopology(scaleTopology(4, "v1.31.4+rke2r1"));
@@ -47,7 +49,15 @@ describe("simulated RKE2 Node objects", () => {
       const managers = new Set(managedFields?.map((entry) => entry.manager));
       expect([...managers].sort()).toEqual(["flanneld", "kube-controller-manager", "kubelet", "rke2"]);
       const annotations = stored?.metadata.annotations ?? {};
-      for (const key of ["rke2.io/node-args", "rke2.io/node-config-hash", "rke2.io/hostname", "rke2.io/internal-ip", "flannel.alpha.coreos.com/backend-data", "node.alpha.kubernetes.io/ttl", "volumes.kubernetes.io/controller-managed-attach-detach"]) {
+      for (const key of [
+        "rke2.io/node-args",
+        "rke2.io/node-config-hash",
+        "rke2.io/hostname",
+        "rke2.io/internal-ip",
+        "flannel.alpha.coreos.com/backend-data",
+        "node.alpha.kubernetes.io/ttl",
+        "volumes.kubernetes.io/controller-managed-attach-detach",
+      ]) {
         expect(annotations[key]).toBeDefined();
       }
       expect(annotations["etcd.rke2.cattle.io/node-name"] !== undefined).toBe(spec.roles.etcd);

@@ -24,14 +24,25 @@ function pod(name: string, phase: PodPhase, options: { deleting?: boolean; finis
     spec: { containers: [] },
     status: {
       phase,
-      containerStatuses: options.finishedAt === undefined ? [] : [
-        { name: "c", image: "i", imageID: "", ready: false, restartCount: 0, state: { terminated: { exitCode: phase === "Failed" ? 1 : 0, finishedAt: iso(options.finishedAt) } } },
-      ],
+      containerStatuses:
+        options.finishedAt === undefined
+          ? []
+          : [
+              {
+                name: "c",
+                image: "i",
+                imageID: "",
+                ready: false,
+                restartCount: 0,
+                state: { terminated: { exitCode: phase === "Failed" ? 1 : 0, finishedAt: iso(options.finishedAt) } },
+              },
+            ],
     },
   };
 }
 
-const types = (j: { status: Job["status"] }): string[] => (j.status?.conditions ?? []).map((c) => `${c.type}:${c.reason ?? ""}`);
+const types = (j: { status: Job["status"] }): string[] =>
+  (j.status?.conditions ?? []).map((c) => `${c.type}:${c.reason ?? ""}`);
 
 describe("Job controller decisions", () => {
   it("creates the first pod and records startTime", () => {
@@ -47,10 +58,34 @@ describe("Job controller decisions", () => {
   });
 
   it.each<[string, Job, Pod[], string[], boolean]>([
-    ["success adds SuccessCriteriaMet then Complete", job(), [pod("p1", "Succeeded")], ["SuccessCriteriaMet:CompletionsReached", "Complete:CompletionsReached"], false],
-    ["backoffLimit 0: first failure fails the Job", job(), [pod("p1", "Failed")], ["FailureTarget:BackoffLimitExceeded", "Failed:BackoffLimitExceeded"], false],
-    ["backoffLimit 2 with 3 failures", job({ backoffLimit: 2 }), ["a", "b", "c"].map((n) => pod(n, "Failed")), ["FailureTarget:BackoffLimitExceeded", "Failed:BackoffLimitExceeded"], false],
-    ["backoffLimit 2 with 2 failures retries", job({ backoffLimit: 2 }), ["a", "b"].map((n) => pod(n, "Failed", { finishedAt: T0 - 60_000 })), [], true],
+    [
+      "success adds SuccessCriteriaMet then Complete",
+      job(),
+      [pod("p1", "Succeeded")],
+      ["SuccessCriteriaMet:CompletionsReached", "Complete:CompletionsReached"],
+      false,
+    ],
+    [
+      "backoffLimit 0: first failure fails the Job",
+      job(),
+      [pod("p1", "Failed")],
+      ["FailureTarget:BackoffLimitExceeded", "Failed:BackoffLimitExceeded"],
+      false,
+    ],
+    [
+      "backoffLimit 2 with 3 failures",
+      job({ backoffLimit: 2 }),
+      ["a", "b", "c"].map((n) => pod(n, "Failed")),
+      ["FailureTarget:BackoffLimitExceeded", "Failed:BackoffLimitExceeded"],
+      false,
+    ],
+    [
+      "backoffLimit 2 with 2 failures retries",
+      job({ backoffLimit: 2 }),
+      ["a", "b"].map((n) => pod(n, "Failed", { finishedAt: T0 - 60_000 })),
+      [],
+      true,
+    ],
   ])("%s", (_label, j, pods, conditions, createsPod) => {
     const d = decideJob(j, pods, timing(T0));
     expect(types(d)).toEqual(conditions);
@@ -63,7 +98,11 @@ describe("Job controller decisions", () => {
   });
 
   it("waits out the failed-pod backoff before replacing a pod", () => {
-    const d = decideJob(job({ backoffLimit: 3 }), [pod("a", "Failed", { finishedAt: T0 }), pod("b", "Failed", { finishedAt: T0 })], timing(T0 + 5_000));
+    const d = decideJob(
+      job({ backoffLimit: 3 }),
+      [pod("a", "Failed", { finishedAt: T0 }), pod("b", "Failed", { finishedAt: T0 })],
+      timing(T0 + 5_000),
+    );
     expect(d.createPod).toBe(false);
     expect(d.requeueAfterMs).toBe(15_000);
   });
@@ -78,7 +117,11 @@ describe("Job controller decisions", () => {
     expect(late.deletePods).toEqual(["p1"]);
     expect(types(late)).toEqual(["FailureTarget:DeadlineExceeded"]);
 
-    const terminating = decideJob({ ...started, status: late.status }, [pod("p1", "Running", { deleting: true })], timing(T0 + 61_000));
+    const terminating = decideJob(
+      { ...started, status: late.status },
+      [pod("p1", "Running", { deleting: true })],
+      timing(T0 + 61_000),
+    );
     expect(types(terminating)).toEqual(["FailureTarget:DeadlineExceeded"]);
     expect(terminating.status.terminating).toBe(1);
 
@@ -91,7 +134,10 @@ describe("Job controller decisions", () => {
     const done = decideJob(job({ ttlSecondsAfterFinished: 100 }), [pod("p1", "Succeeded")], timing(T0));
     expect(done.requeueAfterMs).toBe(100_000);
     const finishedJob = job({ ttlSecondsAfterFinished: 100 }, done.status);
-    expect(decideJob(finishedJob, [pod("p1", "Succeeded")], timing(T0 + 99_000))).toMatchObject({ deleteJob: false, requeueAfterMs: 1_000 });
+    expect(decideJob(finishedJob, [pod("p1", "Succeeded")], timing(T0 + 99_000))).toMatchObject({
+      deleteJob: false,
+      requeueAfterMs: 1_000,
+    });
     expect(decideJob(finishedJob, [pod("p1", "Succeeded")], timing(T0 + 100_000)).deleteJob).toBe(true);
   });
 
@@ -101,7 +147,13 @@ describe("Job controller decisions", () => {
     expect(again).toEqual({ createPod: false, deletePods: [], deleteJob: false, status: done.status });
   });
 
-  it.each([[0, 0], [1, 10_000], [2, 20_000], [3, 40_000], [10, 360_000]])("backoff after %i failures is %i ms", (failures, ms) => {
+  it.each([
+    [0, 0],
+    [1, 10_000],
+    [2, 20_000],
+    [3, 40_000],
+    [10, 360_000],
+  ])("backoff after %i failures is %i ms", (failures, ms) => {
     expect(podFailureBackoff(failures, 10_000)).toBe(ms);
   });
 });
