@@ -119,7 +119,17 @@ export class Informer<T extends KubeObject> {
         const started = this.clock.now();
         const ended = await this.watchOnce();
         if (this.stopped()) return;
-        if (ended === undefined && this.clock.now() - started >= MIN_HEALTHY_WATCH_MS) continue;
+        if (this.clock.now() - started >= MIN_HEALTHY_WATCH_MS) {
+          // The server served this watch: however it ended (cleanly, or a connection reset), it
+          // is no failure to back off from. Watch again at once from where it stopped; backing
+          // off here would leave the cache behind for up to the backoff's maximum on a network
+          // that resets long-lived connections every few seconds.
+          this.backoff.reset();
+          if (ended === undefined) continue;
+          this.log.info({ err: ended }, "watch ended; watching again");
+          if (isKubeError(ended, "Gone")) needList = true;
+          continue;
+        }
         throw ended ?? new Error("watch closed at once");
       } catch (err) {
         if (this.stopped()) return;

@@ -1,6 +1,7 @@
 /**
  * Scenario 14 (issue 13): 5 % of the operator's API requests fail with 500 and every watch (the
- * sim's too) ends every 3 s, as a server-side timeout does. A 7-node upgrade with a required
+ * sim's too) is cut every 3 s, the connection reset mid-stream as a flaky network or load balancer
+ * does (not the clean end of a server-side timeout). A 7-node upgrade with a required
  * snapshot and a triggered snapshot converge anyway. The errors are aimed at the operator: the
  * sim's kubelets do not retry every write as real ones do. Sim lane only: a real API server has no
  * such knobs.
@@ -47,6 +48,7 @@ describe("chaos: API faults", () => {
           errorRate: 0.05,
           faultyClient: "rke2-lifecycle-operator",
           dropWatchEverySeconds: 3,
+          abruptWatchDrops: true,
         });
         const replica = new Replica("faulty-0", sim().operatorKubeconfigPath);
         replicas.push(replica);
@@ -86,7 +88,12 @@ describe("chaos: API faults", () => {
         ]);
         expect(timeline.maxEtcdDown).toBeLessThanOrEqual(1);
       } finally {
-        Object.assign(apiServer.faults, { errorRate: 0, faultyClient: "", dropWatchEverySeconds: 0 });
+        Object.assign(apiServer.faults, {
+          errorRate: 0,
+          faultyClient: "",
+          dropWatchEverySeconds: 0,
+          abruptWatchDrops: false,
+        });
         await timeline.stop();
       }
     },

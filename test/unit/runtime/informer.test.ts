@@ -117,6 +117,30 @@ describe("Informer", () => {
     await informer.stop();
   });
 
+  it("resumes at once a watch the server served for a while before resetting it, and backs off anew", async () => {
+    const { clock, port, informer } = setup();
+    const { events, handler } = recorder();
+    informer.addHandler(handler);
+    informer.start();
+    await informer.synced;
+    await flushMicrotasks();
+    // Five healthy seconds, then the connection is reset (not a clean end of the stream).
+    await clock.advance(5_000);
+    port.dropWatches();
+    await port.create(PODS, pod("while-resetting"));
+    await flushMicrotasks();
+    expect(port.requestCount("watch")).toBe(2);
+    expect(events).toEqual(["add while-resetting"]);
+    // A watch that fails at once is a failure again: the backoff starts from its first step.
+    port.dropWatches();
+    await clock.advance(799);
+    expect(port.requestCount("watch")).toBe(2);
+    await clock.advance(1);
+    expect(port.requestCount("watch")).toBe(3);
+    expect(port.requestCount("list")).toBe(1);
+    await informer.stop();
+  });
+
   it("relists after 410 Gone and emits deletes for objects that vanished meanwhile", async () => {
     const { clock, port, informer } = setup();
     await port.create(PODS, pod("stays"));
