@@ -9,6 +9,7 @@ import { etcdSnapshotFileCrd } from "../../../src/api/etcdsnapshotfile.ts";
 import { applyDefaults, checkCelCostBounds, checkStructural, prune, validate } from "../../../src/kube-schema/index.ts";
 import type { JSONSchemaProps } from "../../../src/kube-schema/index.ts";
 import { API_MD_EXAMPLES } from "./examples.ts";
+import { CRD_REFUSALS } from "../../support/bad-specs.ts";
 
 const crds = operatorCrds();
 const schemaOf = (crd: CustomResourceDefinition): JSONSchemaProps => crd.spec.versions[0]!.schema.openAPIV3Schema;
@@ -220,38 +221,15 @@ describe("the API server's view of our CRDs", () => {
     },
   );
 
-  it.each([
-    [
-      "EtcdSnapshotPolicy",
-      { schedule: "0 * * * *", retention: { count: 0 } },
-      "spec.retention.count",
-      "FieldValueInvalid",
-    ],
-    ["EtcdSnapshotPolicy", { retention: { count: 3 } }, "spec.schedule", "FieldValueRequired"],
-    ["EtcdSnapshotPolicy", { schedule: "0 * * * *", nodes: "Some" }, "spec.nodes", "FieldValueNotSupported"],
-    ["CertRotation", { services: ["kubelets"] }, "spec.services[0]", "FieldValueNotSupported"],
-    ["CertRotation", { renewBefore: "30d" }, "spec.renewBefore", "FieldValueInvalid"],
-    ["CertRotation", { window: { startTime: "01:00", endTime: "01:00" } }, "spec.window", "FieldValueInvalid"],
-    [
-      "UpgradePlan",
-      { version: "v1.31.4+rke2r1", concurrency: { workers: true } },
-      "spec.concurrency.workers",
-      "FieldValueTypeInvalid",
-    ],
-    [
-      "UpgradePlan",
-      { version: "v1.31.4+rke2r1", concurrency: { workers: 0 } },
-      "spec.concurrency.workers",
-      "FieldValueInvalid",
-    ],
-    [
-      "UpgradePlan",
-      { version: "v1.31.4+rke2r1", nodeSelector: { matchExpressions: [{ key: "a", operator: "In" }] } },
-      "spec.nodeSelector.matchExpressions[0]",
-      "FieldValueInvalid",
-    ],
-  ])("%s spec %j is refused at %s (%s)", (kind, spec, field, reason) => {
-    expect(admit(kind, cr(kind, spec)).issues).toContainEqual(expect.objectContaining({ field, reason }));
+  it.each(CRD_REFUSALS)("$kind spec $spec is refused at $fields.0 ($reason)", ({ kind, spec, fields, reason }) => {
+    expect(admit(kind, cr(kind, spec)).issues).toContainEqual(expect.objectContaining({ field: fields[0], reason }));
+  });
+
+  it("refuses a wrongly typed int-or-string", () => {
+    const spec = { version: "v1.31.4+rke2r1", concurrency: { workers: true } };
+    expect(admit("UpgradePlan", cr("UpgradePlan", spec)).issues).toContainEqual(
+      expect.objectContaining({ field: "spec.concurrency.workers", reason: "FieldValueTypeInvalid" }),
+    );
   });
 
   it("prunes unknown fields and reports them", () => {

@@ -9,24 +9,10 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main, mainHelp } from "../../../src/main.ts";
-import type { CliIo } from "../../../src/cli/usage.ts";
+import { captureIo } from "../../support/cli-io.ts";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
-
-function capture(): CliIo & { out: string; err: string } {
-  const io = {
-    out: "",
-    err: "",
-    stdout: (text: string) => {
-      io.out += text;
-    },
-    stderr: (text: string) => {
-      io.err += text;
-    },
-  };
-  return io;
-}
 
 /** `node src/main.ts <argv>` with only PATH and HOME (an empty folder: no ~/.kube/config). */
 function runCli(argv: string[], env: Record<string, string> = {}): { code: number | null; out: string; err: string } {
@@ -47,7 +33,7 @@ const AGENT_SUBCOMMANDS = ["snapshot-save", "snapshot-delete", "cert-rotate", "c
 
 describe("rke2-lifecycle --version and version", () => {
   it.each([[["--version"]], [["version"]]])("%j prints the package and Node.js versions", async (argv) => {
-    const io = capture();
+    const io = captureIo();
     expect(await main(argv, {}, io)).toBe(0);
     expect(io.out).toBe(`rke2-lifecycle ${version} (node ${process.version})\n`);
     expect(io.err).toBe("");
@@ -70,7 +56,7 @@ describe("--help on every command", () => {
   });
 
   it.each(COMMANDS)("%s --help prints its usage and exits 0", async (command) => {
-    const io = capture();
+    const io = captureIo();
     expect(await main([command, "--help"], {}, io)).toBe(0);
     expect(io.out).toMatch(new RegExp(`^Usage: rke2-lifecycle ${command}( |\\n)`));
     expect(io.err).toBe("");

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { UpgradePlan } from "../../../src/api/upgradeplan.ts";
 import { planOutcome, planPatch } from "../../../src/cli/plan.ts";
-import type { CliIo } from "../../../src/cli/usage.ts";
 import { main } from "../../../src/main.ts";
+import { captureIo } from "../../support/cli-io.ts";
 
 const NOW = new Date("2026-12-07T10:00:00.000Z");
 
@@ -18,20 +18,6 @@ function plan(paused: boolean | undefined, phase?: string): UpgradePlan {
     spec: { version: "v1.31.4+rke2r1", ...(paused === undefined ? {} : { paused }) },
     ...(phase ? { status: { phase: phase as "Halted" } } : {}),
   };
-}
-
-function capture(): CliIo & { out: string; err: string } {
-  const io = {
-    out: "",
-    err: "",
-    stdout: (text: string) => {
-      io.out += text;
-    },
-    stderr: (text: string) => {
-      io.err += text;
-    },
-  };
-  return io;
 }
 
 describe("planPatch", () => {
@@ -92,7 +78,7 @@ describe("rke2-lifecycle plan: errors", () => {
     [["plan", "pause", "a", "b"], "unexpected argument b"],
     [["plan", "pause", "a", "--namespace", "x"], "--namespace: unknown flag"],
   ])("%j is a one-line usage error, exit 2", async (argv, message) => {
-    const io = capture();
+    const io = captureIo();
     expect(await main(argv, {}, io)).toBe(2);
     expect(io.err).toBe(`rke2-lifecycle plan: ${message} (see 'rke2-lifecycle plan --help')\n`);
   });
@@ -114,7 +100,7 @@ describe("rke2-lifecycle plan: errors", () => {
         `clusters: [{name: c, cluster: {server: 'https://127.0.0.1:${port}'}}]\n` +
         "users: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\n",
     );
-    const io = capture();
+    const io = captureIo();
     expect(await main(["plan", "pause", "p", "--kubeconfig", kubeconfig], { HOME: dir }, io)).toBe(1);
     expect(io.err).toBe(
       `rke2-lifecycle plan: cannot reach the Kubernetes API server at https://127.0.0.1:${port}: ` +
