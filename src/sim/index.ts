@@ -125,12 +125,14 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
     await apiServer.writeKubeconfig(kubeconfigPath);
   }
   const kubeConfig = loadKubeConfig(kubeconfigPath);
-  const port = createKubePort(kubeConfigConnection(kubeConfig), { clock, userAgent: SIM_CLIENT });
+  // The clients' request and watch deadlines are wall-clock time, whatever clock the cluster keeps:
+  // under a test's compressed clock a 30 s deadline would be one real second, which a loaded
+  // machine misses. (`clock` stays the cluster's time: kubelets, node actions, the fake server.)
+  const port = createKubePort(kubeConfigConnection(kubeConfig), { userAgent: SIM_CLIENT });
   const operatorKubeConfig = options.external?.operatorKubeconfigPath
     ? loadKubeConfig(options.external.operatorKubeconfigPath)
     : kubeConfig;
   const operatorPort = createKubePort(kubeConfigConnection(operatorKubeConfig), {
-    clock,
     userAgent: OPERATOR_CLIENT,
     ...(options.onOperatorRequest ? { onRequest: options.onOperatorRequest } : {}),
   });
@@ -138,7 +140,7 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
   const writerAgent = (writer: NodeWriter): string =>
     `${writer}/${options.topology.version} (linux/amd64) ${SIM_CLIENT}`;
   const writerPort = (writer: NodeWriter): KubePort =>
-    createKubePort(kubeConfigConnection(kubeConfig), { clock, userAgent: writerAgent(writer) });
+    createKubePort(kubeConfigConnection(kubeConfig), { userAgent: writerAgent(writer) });
   const writers = Object.fromEntries(NODE_WRITERS.map((writer) => [writer, writerPort(writer)]));
 
   const rke2Crds = options.etcdSnapshotFileCrd === false ? [] : [etcdSnapshotFileCrd];
