@@ -20,7 +20,8 @@ import type { RequestKey } from "../../src/sim/apiserver/index.ts";
 import { REQUEST_LOG_ENV } from "../../src/sim/index.ts";
 import { OPERATOR_SERVICE_ACCOUNT } from "../support/lane-env.ts";
 import { describeGrant, evaluateRbac, type ApiRequest, type RbacObject } from "../support/rbac.ts";
-import { auditedRequests, REAL_AUDIT_LOG, type LoggedRequest } from "../support/request-log.ts";
+import { readAuditLog } from "../support/api-audit.ts";
+import { REAL_AUDIT_LOG } from "../support/request-log.ts";
 import { RELEASE, RELEASE_NAMESPACE, REPO_ROOT, renderChart } from "../unit/charts/render.ts";
 
 const REAL_LANE = process.env.RKE2_LIFECYCLE_RBAC_LANE === "real";
@@ -30,45 +31,49 @@ function logDir(): string {
   return isAbsolute(configured) ? configured : join(REPO_ROOT, configured);
 }
 
+/** The request an authorizer sees, from a log key whose resource may read `resource/subresource`. */
+function apiRequest(key: {
+  verb: string;
+  group: string;
+  resource: string;
+  namespace?: string;
+  name?: string;
+}): ApiRequest {
+  const [resource = "", subresource] = key.resource.split("/");
+  return {
+    verb: key.verb,
+    group: key.group,
+    resource,
+    ...(subresource ? { subresource } : {}),
+    ...(key.namespace ? { namespace: key.namespace } : {}),
+    ...(key.name ? { name: key.name } : {}),
+  };
+}
+
 function simRequests(): ApiRequest[] {
   const dir = logDir();
   if (!existsSync(dir)) return [];
-  const requests: ApiRequest[] = [];
-  for (const file of readdirSync(dir).filter((name) => name.endsWith(".jsonl"))) {
-    for (const line of readFileSync(join(dir, file), "utf8")
-      .split("\n")
-      .filter((text) => text.trim() !== "")) {
-      const { key } = JSON.parse(line) as { key: RequestKey };
-      const [resource = "", subresource] = key.resource.split("/");
-      requests.push({
-        verb: key.verb,
-        group: key.group,
-        resource,
-        ...(subresource ? { subresource } : {}),
-        ...(key.namespace ? { namespace: key.namespace } : {}),
-        ...(key.name ? { name: key.name } : {}),
-      });
-    }
-  }
-  return requests;
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".jsonl"))
+    .flatMap((file) => readFileSync(join(dir, file), "utf8").split("\n"))
+    .filter((line) => line.trim() !== "")
+    .map((line) => apiRequest((JSON.parse(line) as { key: RequestKey }).key));
 }
 
-function realRequests(): LoggedRequest[] {
+/** The operator's requests in kube-apiserver's audit log, with the answer's status code. */
+function realRequests(): (ApiRequest & { code: number })[] {
   const { namespace, name } = OPERATOR_SERVICE_ACCOUNT;
-  return auditedRequests(REAL_AUDIT_LOG, `system:serviceaccount:${namespace}:${name}`);
+  const operator = `system:serviceaccount:${namespace}:${name}`;
+  return readAuditLog(REAL_AUDIT_LOG)
+    .filter((entry) => entry.username === operator)
+    .map((entry) => ({ ...apiRequest(entry), code: entry.code }));
 }
 
+/** Each request once, whatever else its entry carried (a status code, say). */
 function distinct(requests: readonly ApiRequest[]): ApiRequest[] {
   const byKey = new Map<string, ApiRequest>();
-  for (const { verb, group, resource, subresource, namespace, name } of requests) {
-    const request: ApiRequest = {
-      verb,
-      group,
-      resource,
-      ...(subresource ? { subresource } : {}),
-      ...(namespace ? { namespace } : {}),
-      ...(name ? { name } : {}),
-    };
+  for (const entry of requests) {
+    const request = apiRequest({ ...entry, resource: [entry.resource, entry.subresource].filter(Boolean).join("/") });
     byKey.set(JSON.stringify(request), request);
   }
   return [...byKey.values()];

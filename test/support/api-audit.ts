@@ -22,13 +22,18 @@ export function startApiAudit(sim: Sim): void {
 
 interface AuditEvent {
   verb: string;
+  user: { username: string };
   userAgent?: string;
   requestReceivedTimestamp: string;
   objectRef?: { apiGroup?: string; resource?: string; subresource?: string; namespace?: string; name?: string };
   responseStatus?: { code?: number };
 }
 
-function realAuditLog(path: string): ApiRequest[] {
+/** A kube-apiserver audit log entry, with the user that sent the request. */
+export type AuditedRequest = ApiRequest & { username: string };
+
+/** The resource requests in a kube-apiserver audit log (JSON lines), oldest first. */
+export function readAuditLog(path: string): AuditedRequest[] {
   if (!existsSync(path)) return [];
   return readFileSync(path, "utf8")
     .split("\n")
@@ -36,6 +41,7 @@ function realAuditLog(path: string): ApiRequest[] {
     .map((line) => JSON.parse(line) as AuditEvent)
     .filter((event) => event.objectRef?.resource)
     .map((event) => ({
+      username: event.user.username,
       receivedAt: Date.parse(event.requestReceivedTimestamp),
       userAgent: event.userAgent ?? "",
       verb: event.verb,
@@ -52,7 +58,7 @@ export function apiRequests(sim: Sim): ApiRequest[] {
   if (sim.apiServer) return sim.apiServer.audit.list();
   const path = process.env[AUDIT_LOG_ENV];
   if (!path) throw new Error(`${AUDIT_LOG_ENV} is not set: no audit log to read`);
-  return realAuditLog(path);
+  return readAuditLog(path);
 }
 
 /** Mutating requests sent with this User-Agent and received at or after `sinceMs` (wall clock). */

@@ -4,9 +4,8 @@
  * an authorizer sees (verb, group, resource, subresource, namespace, name) with its status code.
  * Tests count requests through it instead of the simulated server's accounting, and a forbidden
  * answer (403) fails the file on the real lane, where RBAC is enforced.
- * The real lane's RBAC check reads the API server's audit log instead (`auditedRequests`).
+ * The real lane's RBAC check reads the API server's audit log instead (api-audit.ts).
  */
-import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ApiRequestRecord } from "../../src/runtime/kube/http.ts";
@@ -77,34 +76,4 @@ export class RequestLog {
   forbidden(): LoggedRequest[] {
     return this.entries.filter((entry) => entry.code === 403);
   }
-}
-
-interface AuditEvent {
-  verb: string;
-  user: { username: string };
-  objectRef?: { apiGroup?: string; resource?: string; subresource?: string; namespace?: string; name?: string };
-  responseStatus?: { code?: number };
-}
-
-/** The resource requests of one user in a kube-apiserver audit log (JSON lines). */
-export function auditedRequests(path: string, username: string): LoggedRequest[] {
-  if (!existsSync(path)) return [];
-  const requests: LoggedRequest[] = [];
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (line.trim() === "") continue;
-    const event = JSON.parse(line) as AuditEvent;
-    const ref = event.objectRef;
-    if (event.user.username !== username || !ref?.resource) continue;
-    requests.push({
-      verb: event.verb,
-      group: ref.apiGroup ?? "",
-      resource: ref.resource,
-      ...(ref.subresource ? { subresource: ref.subresource } : {}),
-      ...(ref.namespace ? { namespace: ref.namespace } : {}),
-      ...(ref.name ? { name: ref.name } : {}),
-      code: event.responseStatus?.code ?? 0,
-      at: 0,
-    });
-  }
-  return requests;
 }

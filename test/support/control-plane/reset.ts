@@ -5,13 +5,13 @@
  * namespace but the kept ones, and in the kept ones the kinds tests write. What stays is what the
  * run set up once: CRDs, the kept namespaces, and the chart's RBAC and ServiceAccount in them.
  */
-import { readFileSync } from "node:fs";
-import { parse } from "yaml";
-import { Agent, fetch } from "undici";
 import { certRotationResource } from "../../../src/api/certrotation.ts";
 import { etcdSnapshotFileResource } from "../../../src/api/etcdsnapshotfile.ts";
 import { etcdSnapshotPolicyResource } from "../../../src/api/etcdsnapshotpolicy.ts";
 import { upgradePlanResource } from "../../../src/api/upgradeplan.ts";
+import { POD_RESOURCE } from "../../../src/nodeops/job.ts";
+import { createKubeHttp, type HttpMethod, type KubeHttp } from "../../../src/runtime/kube/http.ts";
+import { loadKubeConnection } from "../../../src/runtime/kube/kubeconfig.ts";
 import type { ResourceType } from "../../../src/runtime/kube/types.ts";
 
 /** Built in, or holding the chart's RBAC: emptied, never deleted. */
@@ -39,53 +39,41 @@ const NAMESPACED: { path: string; query?: string }[] = [
   { path: "api/v1/namespaces/NS/pods", query: "gracePeriodSeconds=0" },
 ];
 const RESET_TIMEOUT_MS = 60_000;
-const PODS: ResourceType = { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true };
 
 interface Item {
   metadata: { name: string; namespace?: string; finalizers?: string[] };
 }
 
+/** The cluster's admin, over the project's own transport (kubeconfig auth and TLS as the operator's). */
 class AdminClient {
-  private readonly server: string;
-  private readonly token: string;
-  private readonly dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
+  private readonly http: KubeHttp;
 
-  constructor(kubeconfigPath: string) {
-    const config = parse(readFileSync(kubeconfigPath, "utf8")) as {
-      clusters: { cluster: { server: string } }[];
-      users: { user: { token: string } }[];
-    };
-    const server = config.clusters[0]?.cluster.server;
-    const token = config.users[0]?.user.token;
-    if (!server || !token) throw new Error(`${kubeconfigPath}: expected a server and a token`);
-    this.server = server;
-    this.token = token;
+  constructor(http: KubeHttp) {
+    this.http = http;
   }
 
-  async request(method: string, path: string, body?: object): Promise<unknown> {
-    const response = await fetch(`${this.server}/${path}`, {
-      method,
-      dispatcher: this.dispatcher,
-      headers: {
-        authorization: `Bearer ${this.token}`,
-        ...(body ? { "content-type": "application/merge-patch+json" } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    if (response.status === 404) return undefined;
-    if (response.status >= 300) throw new Error(`${method} /${path}: ${String(response.status)} ${text}`);
-    return JSON.parse(text) as unknown;
+  /** `path` is relative to the server and may carry a query; a 404 answers undefined. */
+  request(method: HttpMethod, path: string, body?: object): Promise<unknown> {
+    const patch = body ? { body, contentType: "application/merge-patch+json" } : {};
+    return this.http.json({ verb: "reset", method, path: `/${path}`, ...patch }, true);
   }
 
   async items(path: string): Promise<Item[]> {
     const list = (await this.request("GET", path)) as { items: Item[] } | undefined;
     return list?.items ?? [];
   }
+}
 
-  async close(): Promise<void> {
-    await this.dispatcher.close();
+/** One client per kubeconfig for the whole run (the lane resets before every file). */
+const clients = new Map<string, Promise<AdminClient>>();
+
+function adminClient(kubeconfigPath: string): Promise<AdminClient> {
+  let client = clients.get(kubeconfigPath);
+  if (!client) {
+    client = loadKubeConnection({ kubeconfigPath }).then((connection) => new AdminClient(createKubeHttp(connection)));
+    clients.set(kubeconfigPath, client);
   }
+  return client;
 }
 
 function collectionPath(type: ResourceType): string {
@@ -136,29 +124,25 @@ async function leftovers(client: AdminClient): Promise<string[]> {
 
 /** Empties the real control plane (see the module comment) and waits until nothing is left. */
 export async function resetCluster(adminKubeconfigPath: string): Promise<void> {
-  const client = new AdminClient(adminKubeconfigPath);
-  try {
+  const client = await adminClient(adminKubeconfigPath);
+  await deleteCustomResources(client);
+  for (const ns of await client.items("api/v1/namespaces")) {
+    if (KEPT_NAMESPACES.includes(ns.metadata.name)) continue;
+    await client.request("DELETE", `api/v1/namespaces/${ns.metadata.name}/pods?gracePeriodSeconds=0`);
+    await client.request("DELETE", `api/v1/namespaces/${ns.metadata.name}`);
+  }
+  await emptyKeptNamespaces(client);
+  await client.request("DELETE", "api/v1/nodes");
+  const deadline = Date.now() + RESET_TIMEOUT_MS;
+  for (;;) {
+    // Pods a controller made again after the first pass (a Job's, a ReplicaSet's) go too.
+    for (const pod of await client.items("api/v1/pods")) {
+      await client.request("DELETE", `${objectPath(POD_RESOURCE, pod)}?gracePeriodSeconds=0`);
+    }
+    const left = await leftovers(client);
+    if (left.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`the control plane could not be emptied: ${left.join(", ")}`);
     await deleteCustomResources(client);
-    for (const ns of await client.items("api/v1/namespaces")) {
-      if (KEPT_NAMESPACES.includes(ns.metadata.name)) continue;
-      await client.request("DELETE", `api/v1/namespaces/${ns.metadata.name}/pods?gracePeriodSeconds=0`);
-      await client.request("DELETE", `api/v1/namespaces/${ns.metadata.name}`);
-    }
-    await emptyKeptNamespaces(client);
-    await client.request("DELETE", "api/v1/nodes");
-    const deadline = Date.now() + RESET_TIMEOUT_MS;
-    for (;;) {
-      // Pods a controller made again after the first pass (a Job's, a ReplicaSet's) go too.
-      for (const pod of await client.items("api/v1/pods")) {
-        await client.request("DELETE", `${objectPath(PODS, pod)}?gracePeriodSeconds=0`);
-      }
-      const left = await leftovers(client);
-      if (left.length === 0) return;
-      if (Date.now() > deadline) throw new Error(`the control plane could not be emptied: ${left.join(", ")}`);
-      await deleteCustomResources(client);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  } finally {
-    await client.close();
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
