@@ -3,7 +3,6 @@
  * call on, every request fails and every watch ends), a clock that can jump (for maintenance
  * windows), a fresh simulated cluster per scenario, and a few cluster edits.
  */
-import type { StartSimOptions } from "../../../src/sim/index.ts";
 import type { LabelSelector } from "../../../src/api/common.ts";
 import { KubeError } from "../../../src/runtime/kube/errors.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
@@ -16,7 +15,7 @@ import type {
 } from "../../../src/runtime/kube/types.ts";
 import { sleepWith, type Clock } from "../../../src/runtime/clock.ts";
 import { POD_RESOURCE } from "../../../src/nodeops/job.ts";
-import { startTestSim, type TestSim } from "../../support/sim-harness.ts";
+import { startTestSim } from "../../support/sim-harness.ts";
 
 export type Call = { verb: keyof KubePort; type: ResourceType | undefined; object?: KubeObject };
 
@@ -140,9 +139,7 @@ export class ShiftClock implements Clock {
 }
 
 /** A fresh 7-node cluster for one scenario (scenarios leave nodes upgraded, cordoned, claimed). */
-export async function freshSim(options: Partial<StartSimOptions> = {}): Promise<TestSim> {
-  return startTestSim(options);
-}
+export const freshSim = startTestSim;
 
 /** Selects the agents only (no server role). */
 export const AGENTS_ONLY: LabelSelector = {
