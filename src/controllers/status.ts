@@ -30,13 +30,16 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
  * computed from a cache that lags cannot land over a newer one (docs/status.md). On 409 the object
  * is read again: when only its metadata moved (a finalizer, a label) and its spec generation and
  * status are the ones `next` was computed from, `next` still holds and is written at the fresh
- * version; otherwise the Conflict is thrown and the reconcile recomputes on its retry.
+ * version; otherwise the Conflict is thrown and the reconcile recomputes on its retry. `written`
+ * (the controller's StoreWithOwnWrites) remembers the object the write returned, so the next
+ * reconcile starts from it even before the watch delivers it.
  */
-export async function writeStatusIfChanged<S extends object>(
+export async function writeStatusIfChanged<T extends KubeObject & { status?: object }>(
   port: KubePort,
   type: ResourceType,
-  object: KubeObject & { status?: S },
-  next: S,
+  object: T,
+  next: NonNullable<T["status"]>,
+  written?: { record(object: T): void },
 ): Promise<boolean> {
   const current: object = object.status ?? {};
   if (jsonEqual(current, next)) return false;
@@ -46,13 +49,20 @@ export async function writeStatusIfChanged<S extends object>(
   let resourceVersion = object.metadata.resourceVersion;
   for (let attempt = 1; ; attempt++) {
     try {
-      await port.patchStatus(type, name, patch, namespace, resourceVersion ? { resourceVersion } : {});
+      const result = await port.patchStatus<T>(
+        type,
+        name,
+        patch,
+        namespace,
+        resourceVersion ? { resourceVersion } : {},
+      );
+      written?.record(result);
       return true;
     } catch (err) {
       // Deleted while we reconciled: nothing left to report on.
       if (isNotFound(err)) return false;
       if (!isConflict(err) || attempt > 1) throw err;
-      const fresh = await port.get<KubeObject & { status?: S }>(type, name, namespace);
+      const fresh = await port.get<T>(type, name, namespace);
       if (!fresh) return false;
       if (!computedFromTheSame(object, fresh)) throw err;
       resourceVersion = fresh.metadata.resourceVersion;
@@ -64,14 +74,15 @@ export async function writeStatusIfChanged<S extends object>(
  * writeStatusIfChanged, with a Conflict returned instead of thrown: the caller still reports what
  * it did this round (events of its node actions), then throws it so the reconcile is retried.
  */
-export async function writeStatusOrConflict<S extends object>(
+export async function writeStatusOrConflict<T extends KubeObject & { status?: object }>(
   port: KubePort,
   type: ResourceType,
-  object: KubeObject & { status?: S },
-  next: S,
+  object: T,
+  next: NonNullable<T["status"]>,
+  written?: { record(object: T): void },
 ): Promise<KubeError | undefined> {
   try {
-    await writeStatusIfChanged(port, type, object, next);
+    await writeStatusIfChanged(port, type, object, next, written);
     return undefined;
   } catch (err) {
     if (isKubeError(err, "Conflict")) return err;

@@ -13,6 +13,7 @@
 import type { Clock } from "../runtime/clock.ts";
 import type { ResourceEventHandler } from "../runtime/informer.ts";
 import { objectKey, type KubeObject } from "../runtime/kube/types.ts";
+import type { ReadonlyStore } from "../runtime/store.ts";
 
 interface Written<T> {
   object: T;
@@ -71,5 +72,47 @@ export class RecentWrites<T extends KubeObject> {
 
   get size(): number {
     return this.written.size;
+  }
+}
+
+/**
+ * An informer cache seen through our own recent writes of its objects, for a controller's own
+ * resources (its status writes): a reconcile that runs before the watch delivered the last status
+ * write then starts from that write, instead of a stale object whose status write can only be
+ * refused with 409 Conflict and retried with backoff.
+ */
+export class StoreWithOwnWrites<T extends KubeObject> implements ReadonlyStore<T> {
+  private readonly cache: ReadonlyStore<T>;
+  private readonly writes: RecentWrites<T>;
+
+  constructor(informer: { cache: ReadonlyStore<T>; addHandler(handler: ResourceEventHandler<T>): void }, clock: Clock) {
+    this.cache = informer.cache;
+    this.writes = new RecentWrites<T>(clock);
+    informer.addHandler(this.writes.handler());
+  }
+
+  /** Remembers what a write of one of the objects returned. */
+  record(object: T): void {
+    this.writes.record(object);
+  }
+
+  get(key: string): T | undefined {
+    return this.writes.resolve(this.cache.get(key), key);
+  }
+
+  list(): T[] {
+    return this.cache.keys().flatMap((key) => this.get(key) ?? []);
+  }
+
+  keys(): string[] {
+    return this.cache.keys();
+  }
+
+  byIndex(indexName: string, value: string): T[] {
+    return this.cache.byIndex(indexName, value).map((object) => this.get(objectKey(object.metadata)) ?? object);
+  }
+
+  get size(): number {
+    return this.cache.size;
   }
 }

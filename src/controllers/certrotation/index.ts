@@ -11,6 +11,7 @@ import { createEventRecorder, type EventRecorder } from "../../observability/eve
 import { reconcileObserver } from "../../observability/metrics.ts";
 import type { ControllerModule } from "../../runtime/controller-module.ts";
 import { RolloutEngine } from "../../rollout/engine.ts";
+import { StoreWithOwnWrites } from "../../rollout/fresh.ts";
 import { Controller } from "../../runtime/controller.ts";
 import { enqueueOnChange, Informer, onlyResourceVersionChanged } from "../../runtime/informer.ts";
 import { LEASE_RESOURCE, type Lease } from "../../runtime/leader-election.ts";
@@ -47,7 +48,7 @@ export function createCertRotationController(
     clock,
     metrics,
     events: options.events ?? createEventRecorder({ port, clock, log: logger }),
-    certRotations: certRotations.cache,
+    certRotations: new StoreWithOwnWrites(certRotations, clock),
     inventory: inventory.cache,
     engine,
     jobNamespace: config.jobsNamespace,
@@ -58,7 +59,7 @@ export function createCertRotationController(
   const controller = new Controller({
     name: CONTROLLER_NAME,
     clock,
-    logger,
+    logger: log, // the Controller adds its own `controller` binding
     concurrency: config.workers,
     observer: reconcileObserver(metrics),
     reconcile: (key, { log: keyLog }) => reconcileCertRotation(deps, key, keyLog),

@@ -17,6 +17,7 @@ import type { Logger } from "../../observability/logger.ts";
 import type { OperatorMetrics } from "../../observability/metrics.ts";
 import { ownerId } from "../../rollout/claim.ts";
 import type { RolloutEngine, RolloutResult } from "../../rollout/engine.ts";
+import type { StoreWithOwnWrites } from "../../rollout/fresh.ts";
 import { rancherRefusal } from "../../rke2/rancher.ts";
 import { dataDirMismatches, dataDirMismatchMessage, RKE2_DEFAULT_DATA_DIR } from "../../rke2/data-dir.ts";
 import {
@@ -53,7 +54,8 @@ export interface CertRotationDeps {
   clock: Clock;
   metrics: OperatorMetrics;
   events: EventRecorder;
-  certRotations: ReadonlyStore<CertRotation>;
+  /** The CertRotations' cache, seen through this controller's own status writes. */
+  certRotations: StoreWithOwnWrites<CertRotation>;
   inventory: ReadonlyStore<Lease>;
   engine: RolloutEngine;
   jobNamespace: string;
@@ -230,7 +232,7 @@ async function finish(
   extra: CertEvent[],
 ): Promise<void> {
   // A stale status is not written (nor its transitions told); the node actions still are.
-  const conflict = await writeStatusOrConflict(deps.port, certRotationResource, cr, status);
+  const conflict = await writeStatusOrConflict(deps.port, certRotationResource, cr, status, deps.certRotations);
   const events = [...extra, ...(conflict ? [] : transitionEvents(cr.status ?? {}, status))];
   for (const event of events) await deps.events.record(cr, event.type, event.reason, event.message);
   if (conflict) throw conflict;

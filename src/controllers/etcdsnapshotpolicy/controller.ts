@@ -22,6 +22,7 @@ import { Controller } from "../../runtime/controller.ts";
 import { enqueueOnChange, Informer, type InformerOptions } from "../../runtime/informer.ts";
 import { OptionalInformer } from "../../runtime/optional-informer.ts";
 import type { KubeObject, ResourceType } from "../../runtime/kube/types.ts";
+import { StoreWithOwnWrites } from "../../rollout/fresh.ts";
 import { labelIndex } from "../../runtime/store.ts";
 import { openS3Store, type ObjectStoreFactory } from "../../storage/s3-store.ts";
 import type { OperatorContext } from "../context.ts";
@@ -100,7 +101,7 @@ export function createEtcdSnapshotPolicyController(
     metrics: context.metrics,
     events,
     caches: {
-      policies: policies.cache,
+      policies: new StoreWithOwnWrites(policies, clock),
       jobs: jobs.cache,
       pods: pods.cache,
       etcdNodes: etcdNodes.cache,
@@ -114,7 +115,7 @@ export function createEtcdSnapshotPolicyController(
   const controller = new Controller({
     name: CONTROLLER_NAME,
     clock,
-    logger,
+    logger: log, // the Controller adds its own `controller` binding
     concurrency: config.workers,
     observer: reconcileObserver(context.metrics),
     reconcile: (key, { log: keyLog }) => reconcilePolicy(deps, key, keyLog),

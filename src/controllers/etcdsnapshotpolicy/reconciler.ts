@@ -18,6 +18,7 @@ import type { ReconcileResult } from "../../runtime/controller.ts";
 import { isAlreadyExists, isNotFound } from "../../runtime/kube/errors.ts";
 import type { KubePort } from "../../runtime/kube/port.ts";
 import type { KubeObject } from "../../runtime/kube/types.ts";
+import type { StoreWithOwnWrites } from "../../rollout/fresh.ts";
 import type { ReadonlyStore } from "../../runtime/store.ts";
 import type { ObjectStoreFactory } from "../../storage/s3-store.ts";
 import { writeStatusIfChanged } from "../status.ts";
@@ -34,7 +35,8 @@ export const JOBS_BY_OWNER = "byOwner";
 export const PODS_BY_JOB = "byJob";
 
 export interface PolicyCaches {
-  policies: ReadonlyStore<EtcdSnapshotPolicy>;
+  /** The policies' cache, seen through this controller's own status writes. */
+  policies: StoreWithOwnWrites<EtcdSnapshotPolicy>;
   /** snapshot-save and snapshot-delete Jobs of every owner, indexed by `<owner-kind>/<owner>`. */
   jobs: ReadonlyStore<Job>;
   /** Their pods, indexed by Job name. */
@@ -181,7 +183,7 @@ async function carryOut(
   if (spec && start) {
     // A new slot goes on record before its Jobs exist: a crash in between resumes it, never doubles it.
     if (start.recordFirst) {
-      await writeStatusIfChanged(port, etcdSnapshotPolicyResource, policy, decision.status);
+      await writeStatusIfChanged(port, etcdSnapshotPolicyResource, policy, decision.status, deps.caches.policies);
       statusWritten = true;
     }
     const ttl = Math.ceil((durationToMs(spec.startingDeadline) ?? 0) / 1000) + SAVE_TTL_MARGIN_SECONDS;
@@ -207,7 +209,8 @@ async function carryOut(
         deleteJob({ owner, spec, node: plan.node, names: plan.names, config: jobsConfig }),
       );
 
-  if (!statusWritten) await writeStatusIfChanged(port, etcdSnapshotPolicyResource, policy, decision.status);
+  if (!statusWritten)
+    await writeStatusIfChanged(port, etcdSnapshotPolicyResource, policy, decision.status, deps.caches.policies);
 
   // Only now that the status holds their outcome are the Jobs marked counted.
   for (const jobName of decision.markProcessed) {

@@ -10,6 +10,7 @@ import { createEventRecorder, type EventRecorder } from "../../observability/eve
 import { reconcileObserver } from "../../observability/metrics.ts";
 import type { ControllerModule } from "../../runtime/controller-module.ts";
 import { RolloutEngine } from "../../rollout/engine.ts";
+import { StoreWithOwnWrites } from "../../rollout/fresh.ts";
 import type { BackoffPolicy } from "../../runtime/backoff.ts";
 import { Controller } from "../../runtime/controller.ts";
 import { enqueueOnChange, Informer, onlyResourceVersionChanged } from "../../runtime/informer.ts";
@@ -55,7 +56,7 @@ export function createUpgradePlanController(context: OperatorContext, options: U
     clock,
     metrics,
     events: options.events ?? createEventRecorder({ port, clock, log: logger }),
-    plans: plans.cache,
+    plans: new StoreWithOwnWrites(plans, clock),
     engine,
     targets: new TargetResolver(options.channels ?? createHttpChannelResolver(), clock),
     snapshots,
@@ -65,7 +66,7 @@ export function createUpgradePlanController(context: OperatorContext, options: U
   const controller = new Controller({
     name: CONTROLLER_NAME,
     clock,
-    logger,
+    logger: log, // the Controller adds its own `controller` binding
     concurrency: config.workers,
     observer: reconcileObserver(metrics),
     reconcile: (key, { log: keyLog }) => reconcileUpgradePlan(deps, key, keyLog),

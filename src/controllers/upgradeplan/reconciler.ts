@@ -19,6 +19,7 @@ import type { EventRecorder } from "../../observability/events.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { OperatorMetrics } from "../../observability/metrics.ts";
 import type { RolloutEngine, RolloutResult } from "../../rollout/engine.ts";
+import type { StoreWithOwnWrites } from "../../rollout/fresh.ts";
 import {
   addReleaseFinalizer,
   FINALIZER_RETRY_MS,
@@ -32,7 +33,6 @@ import { isWindowOpen, nextWindowStart } from "../../rollout/window.ts";
 import type { Clock } from "../../runtime/clock.ts";
 import type { ReconcileResult } from "../../runtime/controller.ts";
 import type { KubePort } from "../../runtime/kube/port.ts";
-import type { ReadonlyStore } from "../../runtime/store.ts";
 import { writeStatusOrConflict } from "../status.ts";
 import { rolloutRequest } from "./desired.ts";
 import { nodeEvent, transitionEvents } from "./events.ts";
@@ -46,7 +46,8 @@ export interface UpgradePlanDeps {
   clock: Clock;
   metrics: OperatorMetrics;
   events: EventRecorder;
-  plans: ReadonlyStore<UpgradePlan>;
+  /** The plans' cache, seen through this controller's own status writes. */
+  plans: StoreWithOwnWrites<UpgradePlan>;
   engine: RolloutEngine;
   targets: TargetResolver;
   snapshots: PreUpgradeSnapshots;
@@ -204,7 +205,7 @@ async function finish(
   nodeEvents: { type: "Normal" | "Warning"; reason: string; message: string }[],
 ): Promise<void> {
   // A stale status is not written (nor its transitions told); the node actions still are.
-  const conflict = await writeStatusOrConflict(deps.port, upgradePlanResource, plan, status);
+  const conflict = await writeStatusOrConflict(deps.port, upgradePlanResource, plan, status, deps.plans);
   const pending = [...nodeEvents, ...(conflict ? [] : transitionEvents(plan.status ?? {}, status))];
   const workers = Array.from({ length: Math.min(EVENT_CONCURRENCY, pending.length) }, async () => {
     for (let event = pending.shift(); event; event = pending.shift())

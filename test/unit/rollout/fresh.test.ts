@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@jest/globals";
-import { RecentWrites, resourceVersionAtLeast } from "../../../src/rollout/fresh.ts";
+import { RecentWrites, resourceVersionAtLeast, StoreWithOwnWrites } from "../../../src/rollout/fresh.ts";
 import { FakeClock } from "../../../src/runtime/clock.ts";
+import type { ResourceEventHandler } from "../../../src/runtime/informer.ts";
 import type { KubeObject } from "../../../src/runtime/kube/types.ts";
+import { Store } from "../../../src/runtime/store.ts";
 
 const obj = (rv: string, note: string): KubeObject & { note: string } => ({
   apiVersion: "v1",
@@ -36,5 +38,42 @@ describe("RecentWrites", () => {
     expect(resourceVersionAtLeast("abc", "abd")).toBe(false);
     expect(resourceVersionAtLeast("abc", "abc")).toBe(true);
     expect(resourceVersionAtLeast(undefined, "1")).toBe(false);
+  });
+});
+
+describe("StoreWithOwnWrites", () => {
+  type Obj = ReturnType<typeof obj>;
+  const informerOf = (
+    cache: Store<Obj>,
+  ): { cache: Store<Obj>; handlers: ResourceEventHandler<Obj>[] } & {
+    addHandler(handler: ResourceEventHandler<Obj>): void;
+  } => {
+    const handlers: ResourceEventHandler<Obj>[] = [];
+    return { cache, handlers, addHandler: (handler) => handlers.push(handler) };
+  };
+
+  it("serves our last write over a cache that has not seen it, until the watch delivers it", () => {
+    const cache = new Store<Obj>();
+    cache.upsert(obj("10", "cached"));
+    const informer = informerOf(cache);
+    const store = new StoreWithOwnWrites(informer, new FakeClock());
+    expect(store.get("n")?.note).toBe("cached");
+    store.record(obj("11", "our status write"));
+    expect(store.get("n")?.note).toBe("our status write");
+    expect(store.list().map((o) => o.note)).toEqual(["our status write"]);
+    cache.upsert(obj("12", "someone else's later write"));
+    informer.handlers.forEach((h) => h.onUpdate?.(obj("10", "cached"), obj("12", "someone else's later write")));
+    expect(store.get("n")?.note).toBe("someone else's later write");
+    expect(store.keys()).toEqual(["n"]);
+    expect(store.size).toBe(1);
+  });
+
+  it("forgets a write of an object the watch says is deleted", () => {
+    const cache = new Store<Obj>();
+    const informer = informerOf(cache);
+    const store = new StoreWithOwnWrites(informer, new FakeClock());
+    store.record(obj("11", "ours"));
+    informer.handlers.forEach((h) => h.onDelete?.(obj("11", "ours")));
+    expect(store.get("n")).toBeUndefined();
   });
 });
