@@ -68,3 +68,37 @@ export function metricValue(exposition: string, metric: string): number | undefi
   const line = exposition.split("\n").find((l) => l.startsWith(`${metric} `));
   return line === undefined ? undefined : Number(line.slice(metric.length + 1));
 }
+
+/** The figures the CI smoke bench compares against its committed baseline (bench/baseline-100.json). */
+export interface SmokeFigures {
+  overheadMedianMs: number;
+  operatorPeakRssMb: number;
+  requestsPerNode: number;
+}
+
+export interface Regression {
+  figure: keyof SmokeFigures;
+  baseline: number;
+  measured: number;
+  limit: number;
+}
+
+/**
+ * Figures more than `factor` times their baseline. A baseline below its noise floor counts as the
+ * floor: a median overhead of a few tens of milliseconds doubles on a busy 2-core machine without
+ * any change to the operator.
+ */
+export function regressions(
+  baseline: SmokeFigures,
+  measured: SmokeFigures,
+  factor = 2,
+  floors: Partial<SmokeFigures> = { overheadMedianMs: 50 },
+): Regression[] {
+  const figures = Object.keys(baseline) as (keyof SmokeFigures)[];
+  return figures.flatMap((figure) => {
+    const limit = factor * Math.max(baseline[figure], floors[figure] ?? 0);
+    return measured[figure] > limit || Number.isNaN(measured[figure])
+      ? [{ figure, baseline: baseline[figure], measured: measured[figure], limit }]
+      : [];
+  });
+}
