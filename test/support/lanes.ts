@@ -14,7 +14,6 @@ export const SIM_ONLY = {
   compressedTime:
     "runs the operator's clock 30 times faster than real time (cron minutes in 2 s), " +
     "while a real server stamps Jobs and snapshot records in real time",
-  crdAbsent: "runs without the ETCDSnapshotFile CRD, which the real lane installs once for every file of the run",
   faultInjection:
     "injects API faults (dropped or delayed watches, latency, 410 on reconnect, 500s) that only the simulated server has",
   simInternals: "measures the simulated API server itself (its start-up at 1,000 nodes, its heap), not the operator",

@@ -24,7 +24,8 @@ export type TestSim = Sim & { operatorRequests: RequestLog };
 export async function startTestSim(options: Partial<StartSimOptions> = {}): Promise<TestSim> {
   const external = externalKubeconfig();
   const operatorKubeconfig = process.env[OPERATOR_KUBECONFIG_ENV];
-  if (external) await resetCluster(external);
+  if (external)
+    await resetCluster(external, options.etcdSnapshotFileCrd === false ? { etcdSnapshotFileCrd: false } : {});
   const operatorRequests = new RequestLog();
   const started = await startSim({
     topology: demoTopology(),

@@ -4,9 +4,11 @@
  * our custom resources and RKE2's snapshot records (finalizers stripped), Nodes, every pod, every
  * namespace but the kept ones, and in the kept ones the kinds tests write. What stays is what the
  * run set up once: CRDs, the kept namespaces, and the chart's RBAC and ServiceAccount in them.
+ * RKE2's ETCDSnapshotFile CRD is the exception: a file that runs as an RKE2 release without it
+ * (`etcdSnapshotFileCrd: false`) has it deleted, and the next file that needs it has it back.
  */
 import { certRotationResource } from "../../../src/api/certrotation.ts";
-import { etcdSnapshotFileResource } from "../../../src/api/etcdsnapshotfile.ts";
+import { etcdSnapshotFileCrd, etcdSnapshotFileResource } from "../../../src/api/etcdsnapshotfile.ts";
 import { etcdSnapshotPolicyResource } from "../../../src/api/etcdsnapshotpolicy.ts";
 import { upgradePlanResource } from "../../../src/api/upgradeplan.ts";
 import { POD_RESOURCE } from "../../../src/nodeops/job.ts";
@@ -54,8 +56,9 @@ class AdminClient {
 
   /** `path` is relative to the server and may carry a query; a 404 answers undefined. */
   request(method: HttpMethod, path: string, body?: object): Promise<unknown> {
-    const patch = body ? { body, contentType: "application/merge-patch+json" } : {};
-    return this.http.json({ verb: "reset", method, path: `/${path}`, ...patch }, true);
+    const contentType = method === "PATCH" ? "application/merge-patch+json" : "application/json";
+    const payload = body ? { body, contentType } : {};
+    return this.http.json({ verb: "reset", method, path: `/${path}`, ...payload }, true);
   }
 
   async items(path: string): Promise<Item[]> {
@@ -122,10 +125,36 @@ async function leftovers(client: AdminClient): Promise<string[]> {
   return found;
 }
 
-/** Empties the real control plane (see the module comment) and waits until nothing is left. */
-export async function resetCluster(adminKubeconfigPath: string): Promise<void> {
+const CRD_PATH = "apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+
+/** Deletes or installs the ETCDSnapshotFile CRD, and waits until the API server serves it, or no longer does. */
+async function serveSnapshotRecords(client: AdminClient, served: boolean): Promise<void> {
+  const crd = `${CRD_PATH}/${etcdSnapshotFileCrd.metadata.name}`;
+  const installed = (await client.request("GET", crd)) !== undefined;
+  if (installed === served) return;
+  if (served) await client.request("POST", CRD_PATH, etcdSnapshotFileCrd);
+  else await client.request("DELETE", crd);
+  const deadline = Date.now() + RESET_TIMEOUT_MS;
+  // A list answers 404 until the CRD is established, and again once it is gone.
+  const listPath = collectionPath(etcdSnapshotFileResource);
+  while (((await client.request("GET", listPath)) !== undefined) !== served) {
+    if (Date.now() > deadline)
+      throw new Error(`${etcdSnapshotFileCrd.metadata.name}: still ${served ? "not " : ""}served`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * Empties the real control plane (see the module comment) and waits until nothing is left.
+ * `etcdSnapshotFileCrd: false` leaves RKE2's snapshot records unserved, as an RKE2 release before them.
+ */
+export async function resetCluster(
+  adminKubeconfigPath: string,
+  options: { etcdSnapshotFileCrd?: boolean } = {},
+): Promise<void> {
   const client = await adminClient(adminKubeconfigPath);
   await deleteCustomResources(client);
+  await serveSnapshotRecords(client, options.etcdSnapshotFileCrd !== false);
   for (const ns of await client.items("api/v1/namespaces")) {
     if (KEPT_NAMESPACES.includes(ns.metadata.name)) continue;
     await client.request("DELETE", `api/v1/namespaces/${ns.metadata.name}/pods?gracePeriodSeconds=0`);
