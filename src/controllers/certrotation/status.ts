@@ -265,7 +265,9 @@ export function nextStatus(input: StatusInput): CertRotationStatus {
     C.Degraded,
     ready.reason === R.RotationFailed
       ? { status: "True", reason: ready.reason, message: `failed node(s): ${failed.join(", ") || "unknown"}` }
-      : { status: "False", reason: "AsExpected", message: "no failures" },
+      : ready.reason === R.InvalidSpec
+        ? { status: "True", reason: ready.reason, message: "refused until the spec changes (see Ready)" }
+        : { status: "False", reason: "AsExpected", message: "no failures" },
   );
   put(C.ExpiringSoon, expiringCondition(input, counts));
 

@@ -94,8 +94,28 @@ function progressingCondition(input: StatusInput, verdict: PhaseVerdict): Condit
   return { status: "True", reason: verdict.reason, message: "starting the next node" };
 }
 
-/** Degraded: something failed (a node, the pre-upgrade snapshot); a refusal is Blocked, not Degraded. */
-function degradedCondition(input: StatusInput, conditions: readonly Condition[]): ConditionValue {
+/** Refusals that are Degraded too (alerted on): Rancher's ownership is meant, not a fault. */
+const DEGRADED_REFUSALS: readonly string[] = [
+  R.InvalidSpec,
+  R.SkewNotAllowed,
+  R.PreflightFailed,
+  R.SnapshotPolicyUnusable,
+];
+
+/**
+ * Degraded: something failed (a node, the pre-upgrade snapshot) or the spec cannot be carried out
+ * (Blocked, an unresolvable channel). Its message says which; status.message and the condition of
+ * the failing check say why, so nothing is repeated here.
+ */
+function degradedCondition(
+  input: StatusInput,
+  conditions: readonly Condition[],
+  verdict: PhaseVerdict,
+): ConditionValue {
+  if (DEGRADED_REFUSALS.includes(verdict.reason))
+    return { status: "True", reason: verdict.reason, message: "refused until the spec changes (see status.message)" };
+  if (verdict.reason === R.ChannelUnresolved)
+    return { status: "True", reason: verdict.reason, message: "the target cannot be resolved from spec.channel" };
   if (input.rollout?.halted) {
     const failed = input.rollout.nodes.filter((node) => node.phase === "Failed").map((node) => node.name);
     return { status: "True", reason: R.Halted, message: `failed node(s): ${failed.join(", ") || "unknown"}` };
@@ -171,7 +191,6 @@ export function nextStatus(input: StatusInput): UpgradePlanStatus {
       ? { status: "True", reason: R.Paused, message: "spec.paused is true: no node starts" }
       : { status: "False", reason: "NotPaused", message: "not paused" },
   );
-  put(C.Degraded, degradedCondition(input, conditions));
   const verdict = planVerdict({
     conditions,
     invalid: input.invalid,
@@ -182,6 +201,7 @@ export function nextStatus(input: StatusInput): UpgradePlanStatus {
     nextWindowStart: input.nextWindowStart,
   });
   const phase = verdict.phase;
+  put(C.Degraded, degradedCondition(input, conditions, verdict));
   put(C.Ready, readyCondition(input, verdict));
   put(C.Progressing, progressingCondition(input, verdict));
   const currentNodes = currentNodeNames(rollout);

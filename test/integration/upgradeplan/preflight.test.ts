@@ -83,7 +83,7 @@ describe("UpgradePlan preflight on the simulated cluster", () => {
       reason: "SkewNotAllowed",
       message: expect.stringContaining(message),
     });
-    expect(condition(refused, "Degraded")?.status).toBe("False");
+    expect(condition(refused, "Degraded")).toMatchObject({ status: "True", reason: "SkewNotAllowed" });
     expect(refused.status?.preflight?.find((c) => c.name === "VersionSkew")).toMatchObject({
       passed: false,
       message: expect.stringContaining(message),

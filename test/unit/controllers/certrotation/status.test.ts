@@ -220,8 +220,7 @@ describe("the CertRotation status", () => {
     expect(status).toMatchObject({ phase: "Blocked", summary: previous.summary, lastTrigger: "x" });
     expect(status.message).toBe(cond(status, "Ready")?.message);
     expect(cond(status, "Ready")).toMatchObject({ status: "False", reason: "InvalidSpec" });
-    // A refusal is not a failure: Degraded stays for failed rotations.
-    expect(cond(status, "Degraded")).toMatchObject({ status: "False" });
+    expect(cond(status, "Degraded")).toMatchObject({ status: "True", reason: "InvalidSpec" });
   });
 
   it("advances the check cycle once per interval, not on every reconcile", () => {

@@ -144,7 +144,7 @@ describe("nextStatus", () => {
           snapshot: undefined,
         },
       },
-      { reason: "SkewNotAllowed", degraded: "False" },
+      { reason: "SkewNotAllowed", degraded: "True" },
     ],
     [
       "etcd unhealthy at preflight",
@@ -162,9 +162,9 @@ describe("nextStatus", () => {
     [
       "channel unresolved",
       { channelError: "404", target: undefined },
-      { reason: "ChannelUnresolved", degraded: "False" },
+      { reason: "ChannelUnresolved", degraded: "True" },
     ],
-    ["invalid", { invalid: "both version and channel" }, { reason: "InvalidSpec", degraded: "False" }],
+    ["invalid", { invalid: "both version and channel" }, { reason: "InvalidSpec", degraded: "True" }],
   ])("Ready and Degraded when %s", (_, overrides, expected) => {
     const status = nextStatus(round(overrides));
     expect(condition(status, "Ready")).toMatchObject({ status: "False", reason: expected.reason });
