@@ -156,7 +156,8 @@ describe("kubectl get upgradeplans on stuck plans", () => {
         READY: "False",
         MESSAGE: expect.stringMatching(
           new RegExp(
-            `^storage of EtcdSnapshotPolicy offsite is unavailable: S3 127\\.0\\.0\\.1:${s3Port} unreachable: .*ECONNREFUSED`,
+            "^storage of EtcdSnapshotPolicy offsite is unavailable: " +
+              `S3 127\\.0\\.0\\.1:${s3Port} unreachable: .*ECONNREFUSED`,
           ),
         ),
       },
