@@ -26,7 +26,23 @@ local degraded = condition("Degraded")
 local progressing = condition("Progressing")
 local expiring = condition("ExpiringSoon")
 
-if ready ~= nil and ready.status == "False" and ready.reason == "InvalidSpec" then
+local phase = obj.status.phase
+local function told(fallback)
+  if obj.status.message ~= nil and obj.status.message ~= "" then return obj.status.message end
+  return fallback
+end
+
+if phase == "Blocked" or phase == "Halted" then
+  hs.status = "Degraded"
+  hs.message = told(phase)
+elseif phase == "Waiting" and ready ~= nil and ready.reason == "WaitingForWindow" then
+  hs.status = "Suspended"
+  hs.message = told("Waiting for the maintenance window")
+elseif phase == "Waiting" then
+  -- The lock, etcd health or the first inventory: it comes by itself.
+  hs.status = "Progressing"
+  hs.message = told("Waiting")
+elseif ready ~= nil and ready.status == "False" and ready.reason == "InvalidSpec" then
   hs.status = "Degraded"
   hs.message = says(ready, "The spec is invalid")
 elseif degraded ~= nil and degraded.status == "True" then

@@ -22,30 +22,35 @@ if obj.status == nil or obj.status.observedGeneration == nil or obj.status.obser
 end
 
 local ready = condition("Ready")
-local degraded = condition("Degraded")
-local paused = condition("Paused")
-local progressing = condition("Progressing")
+local phase = obj.status.phase
+local function told(fallback)
+  if obj.status.message ~= nil and obj.status.message ~= "" then return obj.status.message end
+  return fallback
+end
 
-if ready ~= nil and ready.status == "False" and ready.reason == "InvalidSpec" then
+-- status.phase and status.message first (Blocked: a spec change is needed; Waiting: it comes by itself).
+if phase == "Blocked" or phase == "Halted" then
+  hs.status = "Degraded"
+  hs.message = told(phase)
+elseif phase == "Paused" then
+  hs.status = "Suspended"
+  hs.message = told("Paused")
+elseif phase == "Succeeded" then
+  hs.status = "Healthy"
+  hs.message = told("Every selected node runs the target version")
+elseif phase == "Waiting" and ready ~= nil and ready.reason == "WaitingForWindow" then
+  hs.status = "Suspended"
+  hs.message = told("Waiting for the maintenance window")
+elseif phase == "Waiting" or phase == "Upgrading" or phase == "Pending" then
+  hs.status = "Progressing"
+  hs.message = told(phase)
+elseif ready ~= nil and ready.status == "False" and ready.reason == "InvalidSpec" then
+  -- A status written before status.phase told all of this.
   hs.status = "Degraded"
   hs.message = says(ready, "The spec is invalid")
-elseif degraded ~= nil and degraded.status == "True" then
-  -- Halted, or a problem only a spec change fixes (skew, channel, failed snapshot).
-  -- PreflightPassed=False alone is not Degraded: it also means "waiting" (etcd, lock, snapshot).
-  hs.status = "Degraded"
-  hs.message = says(degraded, "The plan halted")
-elseif paused ~= nil and paused.status == "True" then
-  hs.status = "Suspended"
-  hs.message = says(paused, "Paused")
 elseif ready ~= nil and ready.status == "True" then
   hs.status = "Healthy"
   hs.message = says(ready, "Every selected node runs the target version")
-elseif progressing ~= nil and progressing.status == "True" then
-  hs.status = "Progressing"
-  hs.message = says(progressing, "Upgrading")
-elseif (progressing ~= nil and progressing.reason == "WaitingForWindow") or (ready ~= nil and ready.reason == "WaitingForWindow") then
-  hs.status = "Suspended"
-  hs.message = "Waiting for the maintenance window"
 else
   hs.status = "Progressing"
   hs.message = says(ready, "Waiting for the operator")

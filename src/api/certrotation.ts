@@ -4,7 +4,7 @@ import { concurrency, HealthGateSchema, JobTemplateSchema, LabelSelectorSchema, 
 import { conditionsField } from "./condition.ts";
 import { duration, durationToMs } from "./duration.ts";
 import { boundedString, timestamp, triggerField } from "./fields.ts";
-import { AGE_COLUMN, GROUP_VERSION, READY_COLUMN } from "./group.ts";
+import { AGE_COLUMN, GROUP_VERSION, MESSAGE_COLUMN, READY_COLUMN } from "./group.ts";
 import { parseWith, type ParseResult } from "./parse-result.ts";
 import type { CrdSource } from "./crd.ts";
 
@@ -74,7 +74,11 @@ export const CertRotationSpecSchema = z
 export type CertRotationSpec = z.output<typeof CertRotationSpecSchema>;
 export type CertRotationSpecInput = z.input<typeof CertRotationSpecSchema>;
 
-export const CERT_ROTATION_PHASES = ["Idle", "WaitingForWindow", "Rotating", "Paused", "Degraded"] as const;
+/**
+ * Idle: nothing to rotate. Blocked: refused until the spec (or the cluster's setup) changes.
+ * Waiting: for the window or the first inventory. Halted: a node failed; spec.trigger retries.
+ */
+export const CERT_ROTATION_PHASES = ["Idle", "Blocked", "Waiting", "Paused", "Rotating", "Halted"] as const;
 export type CertRotationPhase = (typeof CERT_ROTATION_PHASES)[number];
 export const CERT_NODE_PHASES = ["Pending", "Waiting", "Draining", "Rotating", "WaitingHealthy", "Failed"] as const;
 export type CertNodePhase = (typeof CERT_NODE_PHASES)[number];
@@ -119,7 +123,9 @@ export const CertRotationStatusSchema = z
       .optional()
       .describe("Only nodes that are rotating, failed or inside renewBefore (at most 100)."),
     lastTrigger: boundedString("The spec.trigger value last handled.").optional(),
-    phase: z.enum(CERT_ROTATION_PHASES).optional().describe("Idle, WaitingForWindow, Rotating, Paused or Degraded."),
+    phase: z.enum(CERT_ROTATION_PHASES).optional().describe(CERT_ROTATION_PHASES.join(", ")),
+    message: boundedString("Why the rotation is in its phase, and what to change when it is Blocked.", 1024).optional(),
+    nextWindowStart: timestamp("When the maintenance window opens next, while a rotation waits for it.").optional(),
     conditions: conditionsField("Ready, Progressing, Degraded and ExpiringSoon."),
   })
   .describe("Observed state of the rotation.");
@@ -172,5 +178,6 @@ export const certRotationCrdSource: CrdSource = {
     { name: "ROTATING", type: "integer", jsonPath: ".status.summary.rotating" },
     READY_COLUMN,
     AGE_COLUMN,
+    MESSAGE_COLUMN,
   ],
 };

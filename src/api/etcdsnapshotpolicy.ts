@@ -3,7 +3,7 @@ import type { KubeObject, ResourceType } from "../runtime/kube/types.ts";
 import { conditionsField } from "./condition.ts";
 import { duration } from "./duration.ts";
 import { boundedString, cronSchedule, objectName, timeZone, timestamp, triggerField } from "./fields.ts";
-import { AGE_COLUMN, GROUP_VERSION, READY_COLUMN } from "./group.ts";
+import { AGE_COLUMN, GROUP_VERSION, MESSAGE_COLUMN, READY_COLUMN } from "./group.ts";
 import { parseWith, type ParseResult } from "./parse-result.ts";
 import type { CrdSource } from "./crd.ts";
 
@@ -98,6 +98,7 @@ export const STORAGE_PHASES = ["Available", "Unavailable", "Unknown"] as const;
 export const EtcdSnapshotPolicyStatusSchema = z
   .object({
     observedGeneration: z.int().min(0).optional().describe("The generation this status describes."),
+    message: boundedString("What a person needs to know first: what is wrong, or the last snapshot.", 1024).optional(),
     lastScheduleTime: timestamp("The last schedule slot that was handled.").optional(),
     nextScheduleTime: timestamp("The next schedule slot.").optional(),
     lastSuccessfulSnapshot: SnapshotRecordSchema.optional(),
@@ -151,6 +152,7 @@ export const EtcdSnapshotPolicyReasons = {
   StorageReachable: "StorageReachable",
   StorageUnreachable: "StorageUnreachable",
   StorageNotChecked: "StorageNotChecked",
+  StorageUnavailable: "StorageUnavailable",
   RecordsServed: "RecordsServed",
   RecordsCRDMissing: "RecordsCRDMissing",
   ManagedByRancher: "ManagedByRancher",
@@ -175,7 +177,9 @@ export const etcdSnapshotPolicyCrdSource: CrdSource = {
     // A string, not a date: kubectl prints a future date column as "<invalid>" (it renders dates as age).
     { name: "NEXT", type: "string", jsonPath: ".status.nextScheduleTime" },
     { name: "SNAPSHOTS", type: "integer", jsonPath: ".status.snapshotCount" },
+    { name: "STORAGE", type: "string", jsonPath: ".status.storage.phase" },
     READY_COLUMN,
     AGE_COLUMN,
+    MESSAGE_COLUMN,
   ],
 };

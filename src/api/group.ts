@@ -13,3 +13,10 @@ export const READY_COLUMN = {
   description: "Status of the Ready condition.",
 } as const;
 export const AGE_COLUMN = { name: "AGE", type: "date", jsonPath: ".metadata.creationTimestamp" } as const;
+/** Last, as it is the longest: the one line a person needs (status.message). */
+export const MESSAGE_COLUMN = {
+  name: "MESSAGE",
+  type: "string",
+  jsonPath: ".status.message",
+  description: "Why the object is in its phase, and what to change when it is blocked.",
+} as const;

@@ -11,7 +11,7 @@ import {
 import { conditionsField } from "./condition.ts";
 import { duration } from "./duration.ts";
 import { boundedString, objectName, timestamp } from "./fields.ts";
-import { AGE_COLUMN, GROUP_VERSION, READY_COLUMN } from "./group.ts";
+import { AGE_COLUMN, GROUP_VERSION, MESSAGE_COLUMN, READY_COLUMN } from "./group.ts";
 import { parseWith, type ParseResult } from "./parse-result.ts";
 import type { CrdSource } from "./crd.ts";
 
@@ -111,16 +111,12 @@ export const UpgradePlanSpecSchema = z
 export type UpgradePlanSpec = z.output<typeof UpgradePlanSpecSchema>;
 export type UpgradePlanSpecInput = z.input<typeof UpgradePlanSpecSchema>;
 
-export const UPGRADE_PHASES = [
-  "Pending",
-  "WaitingForWindow",
-  "Preflight",
-  "Snapshotting",
-  "Upgrading",
-  "Paused",
-  "Halted",
-  "Succeeded",
-] as const;
+/**
+ * Pending: no target yet. Blocked: refused until the spec changes. Waiting: for something that
+ * comes by itself (the window, the lock, etcd health, storage). Upgrading includes preflight and
+ * the pre-upgrade snapshot.
+ */
+export const UPGRADE_PHASES = ["Pending", "Blocked", "Waiting", "Paused", "Upgrading", "Halted", "Succeeded"] as const;
 export type UpgradePhase = (typeof UPGRADE_PHASES)[number];
 export const UPGRADE_TIERS = ["etcd", "control-plane", "worker"] as const;
 export const UPGRADE_NODE_PHASES = ["Waiting", "Draining", "Upgrading", "WaitingHealthy", "Failed"] as const;
@@ -133,6 +129,10 @@ export const UpgradePlanStatusSchema = z
     observedGeneration: z.int().min(0).optional().describe("The generation this status describes."),
     targetVersion: boundedString("The resolved target version.", 64).optional(),
     phase: z.enum(UPGRADE_PHASES).optional().describe(UPGRADE_PHASES.join(", ")),
+    message: boundedString("Why the plan is in its phase, and what to change when it is Blocked.", 1024).optional(),
+    nextWindowStart: timestamp("When the maintenance window opens next, while the plan waits for it.").optional(),
+    currentNodes: boundedString("The nodes being upgraded now.", 512).optional(),
+    lockHolder: boundedString("The operation holding the cluster's disruption lock.", 256).optional(),
     tier: z
       .enum([...UPGRADE_TIERS, ""])
       .optional()
@@ -213,6 +213,10 @@ export const UpgradePlanReasons = {
   Halted: "Halted",
   NodeFailed: "NodeFailed",
   PreflightFailed: "PreflightFailed",
+  NodesNotReady: "NodesNotReady",
+  SnapshotPolicyUnusable: "SnapshotPolicyUnusable",
+  StorageUnavailable: "StorageUnavailable",
+  SnapshotInProgress: "SnapshotInProgress",
   PreflightSucceeded: "PreflightSucceeded",
   SkewNotAllowed: "SkewNotAllowed",
   ChannelUnresolved: "ChannelUnresolved",
@@ -243,6 +247,9 @@ export const upgradePlanCrdSource: CrdSource = {
     { name: "TIER", type: "string", jsonPath: ".status.tier" },
     { name: "PROGRESS", type: "string", jsonPath: ".status.progress" },
     READY_COLUMN,
+    { name: "NODES", type: "string", jsonPath: ".status.currentNodes", priority: 1 },
+    { name: "LOCK", type: "string", jsonPath: ".status.lockHolder", priority: 1 },
     AGE_COLUMN,
+    MESSAGE_COLUMN,
   ],
 };

@@ -2,6 +2,7 @@
  * Status is written once per reconcile, only when it changed, through the /status subresource,
  * with `observedGeneration` (docs/development.md "Conventions").
  */
+import { findCondition, type Condition, type ConditionStatus } from "../api/condition.ts";
 import { isConflict, isKubeError, isNotFound, type KubeError } from "../runtime/kube/errors.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
 import type { KubeObject, ResourceType } from "../runtime/kube/types.ts";
@@ -93,4 +94,25 @@ export async function writeStatusOrConflict<T extends KubeObject & { status?: ob
 /** Same spec generation and status: what a status is computed from did not change. */
 function computedFromTheSame(seen: KubeObject & { status?: object }, fresh: KubeObject & { status?: object }): boolean {
   return seen.metadata.generation === fresh.metadata.generation && jsonEqual(seen.status ?? {}, fresh.status ?? {});
+}
+
+/** A condition in `status` (with one of `reasons`, when given) gives the status message, after `prefix`. */
+export interface MessageRule {
+  type: string;
+  status: ConditionStatus;
+  reasons?: readonly string[];
+  prefix?: string;
+}
+
+/** status.message, pure: the message of the first condition a rule matches (rules in order of urgency). */
+export function messageFromConditions(
+  conditions: readonly Condition[],
+  rules: readonly MessageRule[],
+): string | undefined {
+  for (const rule of rules) {
+    const found = findCondition(conditions, rule.type);
+    if (found?.status !== rule.status || (rule.reasons !== undefined && !rule.reasons.includes(found.reason))) continue;
+    return `${rule.prefix ?? ""}${found.message}`;
+  }
+  return undefined;
 }

@@ -122,7 +122,10 @@ export function describeS3Error(err: unknown, location: Pick<S3Location, "endpoi
   const name = err instanceof Error ? err.name : "Error";
   const message = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: unknown } | undefined)?.code;
-  const detail = (message && message !== "UnknownError" ? message : name).replace(NODE_CA_HINT, "");
+  // The SDK's wrapper of a foreign-realm error (see TLS_VERIFY_CODES) adds nothing a person needs.
+  const detail = (message && message !== "UnknownError" ? message : name)
+    .replace(NODE_CA_HINT, "")
+    .replace(/^AWS SDK error wrapper for \w*Error: /, "");
   if (status === 403)
     return `access to bucket ${location.bucket} denied (403 ${name}): check the credentials Secret and the bucket policy`;
   if (status !== undefined) return `S3 ${location.endpoint} answered ${status} ${name}: ${detail}`;

@@ -122,6 +122,7 @@ export async function reconcileCertRotation(
   });
   const cluster = assessCluster([...assessments.values()], thresholds, nowMs);
   const windowOpen = isWindowOpen(spec.window, nowMs);
+  const opensAt = !windowOpen && spec.window ? nextWindowStart(spec.window, nowMs) : undefined;
   const services = rotatedServices(spec);
   const plan = decideRound({
     nowMs,
@@ -185,6 +186,7 @@ export async function reconcileCertRotation(
     rollout: result?.summary,
     justRotated: result?.finished.filter((f) => f.durationMs !== undefined).map((f) => f.node) ?? [],
     dataDirProblem: dataDirMismatchMessage(mismatches, configuredDataDir),
+    nextWindowStartMs: opensAt,
   });
   // Metrics first: whoever sees the new status finds them already in step.
   deps.expiring.set({ certrotation: cr.metadata.name, severity: "warning" }, cluster.warningCount);
@@ -201,7 +203,7 @@ export async function reconcileCertRotation(
     ...[...plan.checked.values()].map((check) =>
       check.verification.state === "pending" ? check.verification.recheckInMs : undefined,
     ),
-    !windowOpen && spec.window ? (nextWindowStart(spec.window, nowMs) ?? nowMs) - nowMs : undefined,
+    !windowOpen && spec.window ? (opensAt ?? nowMs) - nowMs : undefined,
   ].filter((ms): ms is number => ms !== undefined && Number.isFinite(ms));
   return timers.length > 0 ? { requeueAfterMs: Math.max(0, Math.min(...timers)) } : {};
 }

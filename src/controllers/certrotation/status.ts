@@ -12,29 +12,11 @@ import {
   type CertRotationPhase,
   type CertRotationStatus,
 } from "../../api/certrotation.ts";
-import type { RolloutSummary, StatusNode } from "../../rollout/types.ts";
+import type { StatusNode } from "../../rollout/types.ts";
 import { TIER_ORDER } from "../../rke2/roles.ts";
-import { needsRotation, type ClusterAssessment, type NodeAssessment } from "./assess.ts";
-import type { RoundPlan } from "./decide.ts";
+import { needsRotation, type NodeAssessment } from "./assess.ts";
+import { countsOf, hasWork, phaseOf, reported, rolloutWait, type Counts, type StatusInput } from "./phase.ts";
 import { triggerTarget } from "./target.ts";
-
-export interface StatusInput {
-  nowMs: number;
-  generation: number;
-  previous: CertRotationStatus;
-  invalid?: string;
-  checkIntervalMs?: number;
-  thresholds?: { warnBefore: string; criticalBefore: string };
-  trigger?: string | undefined;
-  assessment?: ClusterAssessment;
-  plan?: RoundPlan;
-  /** Undefined when the engine did not need to run (nothing due, nothing in progress). */
-  rollout?: RolloutSummary | undefined;
-  /** Nodes the engine finished rotating this round: rotated, not yet confirmed by the inventory. */
-  justRotated?: readonly string[];
-  /** Nodes refused because their RKE2 data dir is not the one the inventory reads. */
-  dataDirProblem?: string | undefined;
-}
 
 interface ConditionValue {
   status: ConditionStatus;
@@ -62,26 +44,6 @@ const RANK: Record<CertNodePhase, number> = {
   Waiting: 1,
   Pending: 2,
 };
-
-export interface Counts {
-  nodes: number;
-  expiringSoon: number;
-  rotating: number;
-  failed: number;
-}
-
-export function countsOf(input: StatusInput): Counts {
-  const nodes = input.assessment?.nodes ?? [];
-  const verifying =
-    [...(input.plan?.checked.values() ?? [])].filter((check) => check.verification.state === "pending").length +
-    (input.justRotated?.length ?? 0);
-  return {
-    nodes: nodes.length,
-    expiringSoon: nodes.filter(needsRotation).length,
-    rotating: (input.rollout?.counts.inProgress ?? 0) + verifying,
-    failed: input.rollout?.counts.failed ?? 0,
-  };
-}
 
 function entryFor(
   assessment: NodeAssessment | undefined,
@@ -158,25 +120,6 @@ export function statusNodes(input: StatusInput): StatusEntry[] {
     .slice(0, MAX_STATUS_NODES);
 }
 
-function hasWork(input: StatusInput, counts: Counts): boolean {
-  return counts.expiringSoon > 0 || input.plan?.triggerPending === true;
-}
-
-export function phaseOf(input: StatusInput, counts: Counts): CertRotationPhase {
-  if (input.invalid !== undefined || counts.failed > 0) return "Degraded";
-  if (counts.rotating > 0) return "Rotating";
-  const block = input.plan?.startBlock;
-  if (block === "paused" || block === "rancher") return "Paused";
-  if (hasWork(input, counts)) return block === "window" ? "WaitingForWindow" : "Rotating";
-  return "Idle";
-}
-
-function reported(input: StatusInput): NodeAssessment[] {
-  return (input.assessment?.nodes ?? []).filter(
-    (node) => node.inventory !== "missing" && node.inventory !== "unreadable",
-  );
-}
-
 function readyCondition(input: StatusInput, phase: CertRotationPhase, counts: Counts): ConditionValue {
   if (input.invalid !== undefined) return { status: "False", reason: R.InvalidSpec, message: input.invalid };
   if (counts.failed > 0) {
@@ -203,8 +146,17 @@ function readyCondition(input: StatusInput, phase: CertRotationPhase, counts: Co
     };
   if (phase === "Paused" && hasWork(input, counts))
     return { status: "False", reason: R.Paused, message: `spec.paused: ${progress}` };
-  if (phase === "WaitingForWindow")
-    return { status: "False", reason: R.WaitingForWindow, message: `outside the maintenance window: ${progress}` };
+  const wait = rolloutWait(input);
+  if (phase === "Waiting" && wait && input.plan?.startBlock !== "window")
+    return { status: "False", reason: wait.reason, message: progress };
+  if (phase === "Waiting" && hasWork(input, counts)) {
+    const opens = input.nextWindowStartMs === undefined ? "" : `; it opens at ${iso(input.nextWindowStartMs)}`;
+    return {
+      status: "False",
+      reason: R.WaitingForWindow,
+      message: `outside the maintenance window${opens}: ${progress}`,
+    };
+  }
   if (input.dataDirProblem !== undefined) {
     return { status: "False", reason: R.DataDirMismatch, message: input.dataDirProblem };
   }
@@ -224,17 +176,24 @@ function readyCondition(input: StatusInput, phase: CertRotationPhase, counts: Co
   };
 }
 
+/** Progressing: what is being done now; Ready says how far, so the two never repeat each other. */
 function progressingCondition(input: StatusInput, phase: CertRotationPhase, ready: ConditionValue): ConditionValue {
-  if (phase !== "Rotating") return { status: "False", reason: ready.reason, message: ready.message };
-  const waiting = input.rollout?.waiting;
+  const waiting = rolloutWait(input);
+  if (phase !== "Rotating")
+    return { status: "False", reason: ready.reason, message: waiting?.message ?? "no node is being rotated" };
   if (waiting) return { status: "True", reason: waiting.reason, message: waiting.message };
   if (input.plan?.startBlock === "verifying")
     return {
       status: "True",
       reason: R.Rotating,
-      message: `waiting for the certificate inventory to confirm the last rotation; ${ready.message}`,
+      message: "waiting for the certificate inventory to confirm the last rotation",
     };
-  return { status: "True", reason: R.Rotating, message: ready.message };
+  const busy = (input.rollout?.nodes ?? []).filter((node) => node.phase !== "Failed").map((node) => node.name);
+  return {
+    status: "True",
+    reason: R.Rotating,
+    message: busy.length > 0 ? `rotating ${busy.join(", ")}` : "starting the next node",
+  };
 }
 
 function describe(list: readonly { node: string; file: string; notAfterMs: number }[]): string {
@@ -245,7 +204,7 @@ function describe(list: readonly { node: string; file: string; notAfterMs: numbe
 function expiringCondition(input: StatusInput, counts: Counts): ConditionValue {
   const { assessment, thresholds } = input;
   if (!assessment || !thresholds)
-    return { status: "Unknown", reason: R.InvalidSpec, message: input.invalid ?? "spec is invalid" };
+    return { status: "Unknown", reason: R.InvalidSpec, message: "unknown while the spec is invalid (see Ready)" };
   if (counts.nodes > 0 && reported(input).length === 0)
     return {
       status: "Unknown",
@@ -301,11 +260,14 @@ export function nextStatus(input: StatusInput): CertRotationStatus {
   const ready = readyCondition(input, phase, counts);
   put(C.Ready, ready);
   put(C.Progressing, progressingCondition(input, phase, ready));
+  const failed = (input.rollout?.nodes ?? []).filter((node) => node.phase === "Failed").map((node) => node.name);
   put(
     C.Degraded,
-    ready.reason === R.InvalidSpec || ready.reason === R.RotationFailed
-      ? { status: "True", reason: ready.reason, message: ready.message }
-      : { status: "False", reason: "AsExpected", message: "no failures" },
+    ready.reason === R.RotationFailed
+      ? { status: "True", reason: ready.reason, message: `failed node(s): ${failed.join(", ") || "unknown"}` }
+      : ready.reason === R.InvalidSpec
+        ? { status: "True", reason: ready.reason, message: "refused until the spec changes (see Ready)" }
+        : { status: "False", reason: "AsExpected", message: "no failures" },
   );
   put(C.ExpiringSoon, expiringCondition(input, counts));
 
@@ -334,6 +296,14 @@ export function nextStatus(input: StatusInput): CertRotationStatus {
     ...(nodes.length > 0 ? { nodes } : {}),
     ...(lastTrigger !== undefined ? { lastTrigger } : {}),
     phase,
+    // Waiting on the engine (lock, etcd health): its message says why; else Ready's.
+    message:
+      phase === "Waiting" && rolloutWait(input) && ready.reason !== R.WaitingForWindow
+        ? clip(rolloutWait(input)?.message ?? "")
+        : ready.message,
+    ...(ready.reason === R.WaitingForWindow && input.nextWindowStartMs !== undefined
+      ? { nextWindowStart: iso(input.nextWindowStartMs) }
+      : {}),
     conditions,
   };
 }

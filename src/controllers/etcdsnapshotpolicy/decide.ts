@@ -31,6 +31,7 @@ import {
   newestAttemptFailed,
   nextStorageCheck,
   policyConditions,
+  policyMessage,
   storageStatus,
   timeOf,
   type PolicyEvent,
@@ -281,6 +282,9 @@ export function decide(input: DecideInput): Decision {
     rancherRefusal: input.rancherRefusal,
     now,
   });
+  const message = policyMessage(status.conditions);
+  if (message !== undefined) status.message = message;
+  else delete status.message;
 
   const soonest = wakeups.length === 0 ? undefined : Math.min(...wakeups);
   return {

@@ -50,7 +50,7 @@ import {
 } from "./nodes.ts";
 import { preferredCopy, recordedSnapshots } from "./records.ts";
 import { evaluateRun, objectsToConfirm, observeRuns, runIdentity, type JobPod, type ObjectCheck } from "./runs.ts";
-import { prepareStorageAccess } from "./storage-access.ts";
+import { prepareStorageAccess, type StorageAccess } from "./storage-access.ts";
 
 export interface PreUpgradeDeps {
   port: KubePort;
@@ -72,7 +72,11 @@ export interface PreUpgradeRequest {
   attempt?: number;
 }
 
-export type PreUpgradeState = "Pending" | "Running" | "Verified" | "Failed";
+/**
+ * Blocked: the policy is missing or invalid (a spec change is needed). StorageUnavailable: the
+ * policy's storage is down, so no Job is started; asking again once it is back goes on.
+ */
+export type PreUpgradeState = "Pending" | "Running" | "Verified" | "Failed" | "Blocked" | "StorageUnavailable";
 
 export interface PreUpgradeResult {
   state: PreUpgradeState;
@@ -88,6 +92,24 @@ const LOCAL_SNAPSHOT_SPEC: EtcdSnapshotPolicySpec = EtcdSnapshotPolicySpecSchema
 
 export function preUpgradeSnapshotName(planName: string): string {
   return `pre-upgrade-${planName}`;
+}
+
+/**
+ * Why the snapshot's storage cannot take it now: the policy's own storage check says so (no request
+ * is sent then; the policy checks again every minute while it is down), or, when the policy last
+ * found it available, a check made now fails. Undefined without S3 or when the storage answers.
+ */
+async function storageProblem(
+  policy: EtcdSnapshotPolicy | undefined,
+  spec: EtcdSnapshotPolicySpec,
+  access: StorageAccess,
+): Promise<string | undefined> {
+  if (!spec.s3) return undefined;
+  const known = policy?.status?.storage;
+  if (known?.phase === "Unavailable") return known.message ?? "unreachable";
+  if (!access.store) return access.storeProblem ?? "no S3 client";
+  const check = await access.store.checkLocation();
+  return check.ok ? undefined : check.message;
 }
 
 export async function ensurePreUpgradeSnapshot(
@@ -106,10 +128,15 @@ export async function ensurePreUpgradeSnapshot(
   let policy: EtcdSnapshotPolicy | undefined;
   if (request.policyName !== undefined) {
     policy = await port.get<EtcdSnapshotPolicy>(etcdSnapshotPolicyResource, request.policyName);
-    if (!policy) return { state: "Failed", message: `EtcdSnapshotPolicy ${request.policyName} not found` };
+    const change = "or change spec.snapshot.policyRef";
+    if (!policy)
+      return { state: "Blocked", message: `EtcdSnapshotPolicy ${request.policyName} not found: create it ${change}` };
     const parsed = parseEtcdSnapshotPolicySpec(policy.spec);
     if (!parsed.ok)
-      return { state: "Failed", message: `EtcdSnapshotPolicy ${request.policyName} is invalid: ${parsed.message}` };
+      return {
+        state: "Blocked",
+        message: `EtcdSnapshotPolicy ${request.policyName} is invalid (${parsed.message}): fix it ${change}`,
+      };
     spec = parsed.spec;
   }
 
@@ -141,9 +168,17 @@ export async function ensurePreUpgradeSnapshot(
 
   if (jobs.length === 0) {
     const access = await prepareStorageAccess(storageDeps, policyOwner, spec);
-    access.store?.close();
-    if (!access.jobs.ok)
-      return { state: "Pending", message: `cannot start the pre-upgrade snapshot: ${access.jobs.message}` };
+    let unavailable: string | undefined;
+    try {
+      unavailable = !access.jobs.ok ? access.jobs.message : await storageProblem(policy, spec, access);
+    } finally {
+      access.store?.close();
+    }
+    if (unavailable !== undefined)
+      return {
+        state: "StorageUnavailable",
+        message: `storage of EtcdSnapshotPolicy ${policyOwner.name} is unavailable: ${unavailable}`,
+      };
     const nodes = (await port.list<NodeLike>(NODE_RESOURCE, { labelSelector: `${ETCD_ROLE_LABEL}=true` })).items;
     const mirror = (
       await port.list<PodLike>(POD_RESOURCE, {

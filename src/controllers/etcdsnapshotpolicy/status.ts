@@ -8,6 +8,7 @@ import {
   type EtcdSnapshotPolicyStatus,
 } from "../../api/etcdsnapshotpolicy.ts";
 import type { EventType } from "../../observability/events.ts";
+import { messageFromConditions, type MessageRule } from "../status.ts";
 import { preferredCopy, toStatusSnapshot } from "./records.ts";
 import type { RunEvaluation } from "./runs.ts";
 
@@ -168,6 +169,8 @@ export function policyConditions(input: ConditionInput): Condition[] {
 
   if (input.rancherRefusal !== undefined) {
     set(Conditions.Ready, "False", Reasons.ManagedByRancher, input.rancherRefusal);
+  } else if (status.storage?.phase === "Unavailable") {
+    set(Conditions.Ready, "False", Reasons.StorageUnavailable, "no snapshot can be stored until the storage is back");
   } else if (newestAttemptFailed(status)) {
     set(Conditions.Ready, "False", Reasons.SnapshotFailed, status.lastFailure?.message ?? "the last snapshot failed");
   } else if (status.lastSuccessfulSnapshot) {
@@ -214,6 +217,20 @@ export function policyConditions(input: ConditionInput): Condition[] {
   return conditions;
 }
 
+/** What MESSAGE shows: the first of these that holds (the storage's own reason before Ready's). */
+const MESSAGE_RULES: readonly MessageRule[] = [
+  { type: Conditions.Ready, status: "False", reasons: [Reasons.InvalidSpec, Reasons.ManagedByRancher] },
+  { type: Conditions.StorageAvailable, status: "False", prefix: "storage unavailable: " },
+  { type: Conditions.Ready, status: "False", reasons: [Reasons.SnapshotFailed], prefix: "the last snapshot failed: " },
+  { type: Conditions.SnapshotOverdue, status: "True" },
+  { type: Conditions.Ready, status: "True" },
+];
+
+export function policyMessage(conditions: readonly Condition[]): string | undefined {
+  const message = messageFromConditions(conditions, MESSAGE_RULES);
+  return message === undefined ? undefined : message.slice(0, MAX_MESSAGE);
+}
+
 export function invalidSpecStatus(status: Status, generation: number, message: string, now: number): Status {
   const conditions = setCondition(
     status.conditions ?? [],
@@ -227,5 +244,5 @@ export function invalidSpecStatus(status: Status, generation: number, message: s
     now,
   );
   const { nextScheduleTime: _next, ...rest } = status;
-  return { ...rest, observedGeneration: generation, conditions };
+  return { ...rest, observedGeneration: generation, conditions, message: message.slice(0, MAX_MESSAGE) };
 }

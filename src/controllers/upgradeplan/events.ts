@@ -50,7 +50,7 @@ export function transitionEvents(before: UpgradePlanStatus, after: UpgradePlanSt
     events.push({ type: "Warning", reason: ready.now.reason, message: ready.now.message });
 
   const progressing = changed(C.Progressing);
-  if (progressing && WAIT_REASONS.includes(progressing.now.reason) && progressing.now.status === "True") {
+  if (progressing && WAIT_REASONS.includes(progressing.now.reason)) {
     events.push({ type: "Warning", reason: progressing.now.reason, message: progressing.now.message });
   }
 
@@ -71,21 +71,18 @@ export function transitionEvents(before: UpgradePlanStatus, after: UpgradePlanSt
         });
         break;
       case "Halted":
-        events.push({
-          type: "Warning",
-          reason: R.Halted,
-          message: findCondition(after.conditions, C.Ready)?.message ?? "halted",
-        });
+        events.push({ type: "Warning", reason: R.Halted, message: after.message ?? "halted" });
         break;
       case "Paused":
         events.push({ type: "Normal", reason: R.Paused, message: "paused: no node starts; nodes in progress finish" });
         break;
-      case "WaitingForWindow":
-        events.push({
-          type: "Normal",
-          reason: R.WaitingForWindow,
-          message: "outside the maintenance window: no node starts until it opens",
-        });
+      case "Waiting":
+        if (findCondition(after.conditions, C.Ready)?.reason === R.WaitingForWindow)
+          events.push({
+            type: "Normal",
+            reason: R.WaitingForWindow,
+            message: after.message ?? "outside the maintenance window: no node starts until it opens",
+          });
         break;
       case "Upgrading":
         events.push({ type: "Normal", reason: R.Upgrading, message: `upgrading to ${after.targetVersion ?? ""}` });

@@ -30,8 +30,12 @@ export interface PreflightCheck {
   message: string;
 }
 
+/**
+ * Blocked: the policy cannot be used (missing, invalid) until it or spec.snapshot.policyRef changes.
+ * StorageUnavailable: its storage is down; no Job is started until it is back.
+ */
 export interface SnapshotProgress {
-  state: "Pending" | "Running" | "Verified" | "Failed";
+  state: "Pending" | "Running" | "Verified" | "Failed" | "Blocked" | "StorageUnavailable";
   snapshot?: { name: string; takenAt: string };
   message: string;
   /** After "Failed": when the next attempt starts. */
@@ -40,7 +44,7 @@ export interface SnapshotProgress {
 
 const MAX_NAMES = 5;
 
-function list(names: readonly string[]): string {
+export function listNames(names: readonly string[]): string {
   return names.length <= MAX_NAMES
     ? names.join(", ")
     : `${names.slice(0, MAX_NAMES).join(", ")} and ${names.length - MAX_NAMES} more`;
@@ -68,7 +72,7 @@ export function skewCheck(target: Rke2Version, nodes: readonly ObservedNode[], p
   const fromControlPlane = versions(controlPlane);
   const unreadable = [...new Set([...fromSelected.unreadable, ...fromControlPlane.unreadable])];
   if (unreadable.length > 0)
-    return { name: "VersionSkew", passed: false, message: `kubelet version unreadable on ${list(unreadable)}` };
+    return { name: "VersionSkew", passed: false, message: `kubelet version unreadable on ${listNames(unreadable)}` };
   const bounds = [
     fromSelected.parsed[0],
     fromSelected.parsed.at(-1),
@@ -136,7 +140,7 @@ export function preflightChecks(facts: PreflightFacts): PreflightCheck[] {
   checks.push(
     notReady.length === 0
       ? { name: "NodesReady", passed: true, message: "every selected node is Ready" }
-      : { name: "NodesReady", passed: false, message: `not Ready: ${list(notReady)}` },
+      : { name: "NodesReady", passed: false, message: `not Ready: ${listNames(notReady)}` },
   );
 
   // Our own claimed members (a retarget mid-rollout) must be healthy but do not count as "worked on".
@@ -180,9 +184,25 @@ export function preflightReason(checks: readonly PreflightCheck[], snapshot: Sna
       return UpgradePlanReasons.DisruptionLockHeld;
     case "RancherManaged":
       return UpgradePlanReasons.ManagedByRancher;
+    case "NodesReady":
+      return UpgradePlanReasons.NodesNotReady;
     case "Snapshot":
-      return snapshot?.state === "Failed" ? UpgradePlanReasons.SnapshotFailed : "SnapshotInProgress";
+      return snapshotReason(snapshot);
     default:
       return UpgradePlanReasons.PreflightFailed;
+  }
+}
+
+/** The SnapshotTaken reason of a snapshot that is not verified yet. */
+export function snapshotReason(snapshot: SnapshotProgress | undefined): string {
+  switch (snapshot?.state) {
+    case "Failed":
+      return UpgradePlanReasons.SnapshotFailed;
+    case "Blocked":
+      return UpgradePlanReasons.SnapshotPolicyUnusable;
+    case "StorageUnavailable":
+      return UpgradePlanReasons.StorageUnavailable;
+    default:
+      return UpgradePlanReasons.SnapshotInProgress;
   }
 }

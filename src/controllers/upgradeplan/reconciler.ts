@@ -124,7 +124,8 @@ export async function reconcileUpgradePlan(deps: UpgradePlanDeps, key: string, l
   }
 
   const windowOpen = isWindowOpen(spec.window, now);
-  if (!windowOpen && spec.window) timers.push((nextWindowStart(spec.window, now) ?? now) - now);
+  const opensAt = !windowOpen && spec.window ? nextWindowStart(spec.window, now) : undefined;
+  if (!windowOpen && spec.window) timers.push((opensAt ?? now) - now);
   const canPreflight = !releasing && !spec.paused && windowOpen && resolved.error === undefined;
   const rancher = rancherRefusal(plan, currentNodes(deps.engine.caches));
   const preflight = await runPreflight(deps, plan, spec, target, canPreflight, rancher);
@@ -149,6 +150,8 @@ export async function reconcileUpgradePlan(deps: UpgradePlanDeps, key: string, l
     target,
     paused: spec.paused,
     windowOpen,
+    nextWindowStart: opensAt,
+    lockHolder: currentLockHolder(deps.engine.caches),
     snapshotRequired: spec.snapshot.required,
     preflight,
     rollout: result.summary,

@@ -7,6 +7,7 @@
  * The attempt counter lives in memory; after a restart it starts at 0 again and walks past the
  * earlier attempts' Jobs (they still exist and answer "Failed"), one reconcile each.
  */
+import { toKubeTime } from "../../api/condition.ts";
 import { Backoff, type BackoffPolicy } from "../../runtime/backoff.ts";
 import type { Clock } from "../../runtime/clock.ts";
 import type { SnapshotProgress } from "./preflight.ts";
@@ -73,9 +74,10 @@ export function retryingSnapshots(
       });
       if (result.state === "Failed") {
         entry.retryAt ??= now + entry.backoff.next();
+        // The retry time, not a countdown: the message stays the same until something happens.
         return {
           ...result,
-          message: `${result.message}; retrying in ${Math.round((entry.retryAt - now) / 1000)}s`,
+          message: `${result.message}; retried at ${toKubeTime(entry.retryAt)}`,
           retryInMs: entry.retryAt - now,
         };
       }

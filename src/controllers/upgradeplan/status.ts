@@ -4,16 +4,16 @@
  * Only in-progress and failed nodes are listed (at most MAX_STATUS_NODES); completion lives on
  * the Nodes as labels, so the status stays the same size at 7 nodes and at 5,000.
  */
-import { setCondition, toKubeTime, type Condition, type ConditionStatus } from "../../api/condition.ts";
+import { findCondition, setCondition, toKubeTime, type Condition, type ConditionStatus } from "../../api/condition.ts";
 import {
   UpgradePlanConditions as C,
   UpgradePlanReasons as R,
   type UpgradeNodePhase,
-  type UpgradePhase,
   type UpgradePlanStatus,
 } from "../../api/upgradeplan.ts";
 import type { RolloutSummary, StatusNode } from "../../rollout/types.ts";
-import type { PreflightCheck, SnapshotProgress } from "./preflight.ts";
+import { currentNodeNames, planVerdict, type PhaseVerdict } from "./phase.ts";
+import { snapshotReason, type PreflightCheck, type SnapshotProgress } from "./preflight.ts";
 
 /** Preflight this round: passed for this target before, just evaluated, or not run (paused, window closed). */
 export type PreflightOutcome =
@@ -36,6 +36,10 @@ export interface StatusInput {
   target: string | undefined;
   paused: boolean;
   windowOpen: boolean;
+  /** Epoch ms the window opens next, while it is closed. */
+  nextWindowStart?: number | undefined;
+  /** `<Kind>/<name>` holding the disruption lock, when any. */
+  lockHolder?: string | undefined;
   snapshotRequired: boolean;
   preflight: PreflightOutcome;
   rollout: RolloutSummary | undefined;
@@ -57,78 +61,67 @@ export function preflightOk(input: Pick<StatusInput, "preflight">): boolean {
   return input.preflight.state === "passedBefore" || (input.preflight.state === "evaluated" && input.preflight.passed);
 }
 
-export function planPhase(input: StatusInput): UpgradePhase {
-  if (input.invalid !== undefined || input.target === undefined) return "Pending";
-  const rollout = input.rollout;
-  if (rollout?.halted) return "Halted";
-  if (rollout?.complete && preflightOk(input)) return "Succeeded";
-  if (input.paused) return "Paused";
-  if (!preflightOk(input)) {
-    if (!input.windowOpen) return "WaitingForWindow";
-    const failing =
-      input.preflight.state === "evaluated" ? input.preflight.checks.find((check) => !check.passed) : undefined;
-    return failing?.name === "Snapshot" ? "Snapshotting" : "Preflight";
-  }
-  if (!input.windowOpen && (rollout?.counts.inProgress ?? 0) === 0) return "WaitingForWindow";
-  return "Upgrading";
-}
-
 interface ConditionValue {
   status: ConditionStatus;
   reason: string;
   message: string;
 }
 
-function readyCondition(input: StatusInput, phase: UpgradePhase): ConditionValue {
-  const rollout = input.rollout;
-  if (input.invalid !== undefined) return { status: "False", reason: R.InvalidSpec, message: input.invalid };
-  if (input.channelError !== undefined)
-    return { status: "False", reason: R.ChannelUnresolved, message: input.channelError };
-  if (phase === "Succeeded")
-    return {
-      status: "True",
-      reason: R.UpgradeComplete,
-      message: `all ${rollout?.counts.total ?? 0} selected node(s) run ${input.target ?? ""}`,
-    };
-  const progress = rollout
-    ? `${rollout.counts.done}/${rollout.counts.total} nodes at ${input.target ?? ""}`
-    : "not started";
-  if (phase === "Halted") return { status: "False", reason: R.Halted, message: `halted: ${failedNodes(rollout)}` };
-  if (phase === "Preflight" || phase === "Snapshotting") {
-    const reason = input.preflight.state === "evaluated" ? input.preflight.reason : R.PreflightFailed;
-    return { status: "False", reason, message: firstFailure(input) ?? progress };
+/** Ready says how far the upgrade is; why it is not done is the phase's reason and status.message. */
+function readyCondition(input: StatusInput, verdict: PhaseVerdict): ConditionValue {
+  if (verdict.phase === "Succeeded") return { status: "True", reason: verdict.reason, message: verdict.message };
+  // No other condition tells these: Ready carries them.
+  if (verdict.reason === R.InvalidSpec || verdict.reason === R.ChannelUnresolved)
+    return { status: "False", reason: verdict.reason, message: verdict.message };
+  const counts = input.rollout?.counts;
+  const message = counts ? `${counts.done}/${counts.total} selected node(s) at ${input.target ?? ""}` : "not started";
+  return { status: "False", reason: verdict.reason, message };
+}
+
+/** Progressing: nodes (or the pre-upgrade snapshot) are being worked on now; else what the rollout waits for. */
+function progressingCondition(input: StatusInput, verdict: PhaseVerdict): ConditionValue {
+  const busy = (input.rollout?.counts.inProgress ?? 0) > 0;
+  const waiting = input.rollout?.waiting?.reason === "StartNotAllowed" ? undefined : input.rollout?.waiting;
+  if (verdict.phase !== "Upgrading" && !busy)
+    return waiting && verdict.reason === waiting.reason
+      ? { status: "False", reason: waiting.reason, message: waiting.message }
+      : { status: "False", reason: verdict.reason, message: "no node is being worked on" };
+  if (waiting) return { status: "True", reason: waiting.reason, message: waiting.message };
+  const nodes = currentNodeNames(input.rollout);
+  if (nodes !== undefined) return { status: "True", reason: R.Upgrading, message: `working on ${nodes}` };
+  if (verdict.reason === R.SnapshotInProgress)
+    return { status: "True", reason: verdict.reason, message: "taking the pre-upgrade snapshot" };
+  return { status: "True", reason: verdict.reason, message: "starting the next node" };
+}
+
+/** Refusals that are Degraded too (alerted on): Rancher's ownership is meant, not a fault. */
+const DEGRADED_REFUSALS: readonly string[] = [
+  R.InvalidSpec,
+  R.SkewNotAllowed,
+  R.PreflightFailed,
+  R.SnapshotPolicyUnusable,
+];
+
+/**
+ * Degraded: something failed (a node, the pre-upgrade snapshot) or the spec cannot be carried out
+ * (Blocked, an unresolvable channel). Its message says which; status.message and the condition of
+ * the failing check say why, so nothing is repeated here.
+ */
+function degradedCondition(
+  input: StatusInput,
+  conditions: readonly Condition[],
+  verdict: PhaseVerdict,
+): ConditionValue {
+  if (DEGRADED_REFUSALS.includes(verdict.reason))
+    return { status: "True", reason: verdict.reason, message: "refused until the spec changes (see status.message)" };
+  if (verdict.reason === R.ChannelUnresolved)
+    return { status: "True", reason: verdict.reason, message: "the target cannot be resolved from spec.channel" };
+  if (input.rollout?.halted) {
+    const failed = input.rollout.nodes.filter((node) => node.phase === "Failed").map((node) => node.name);
+    return { status: "True", reason: R.Halted, message: `failed node(s): ${failed.join(", ") || "unknown"}` };
   }
-  const reasons: Partial<Record<UpgradePhase, string>> = { Paused: R.Paused, WaitingForWindow: R.WaitingForWindow };
-  return { status: "False", reason: reasons[phase] ?? R.Upgrading, message: progress };
-}
-
-function failedNodes(rollout: RolloutSummary | undefined): string {
-  const failed = (rollout?.nodes ?? []).filter((node) => node.phase === "Failed");
-  return failed.map((node) => `${node.name}: ${node.message ?? "failed"}`).join("; ") || "a node failed";
-}
-
-function firstFailure(input: StatusInput): string | undefined {
-  if (input.preflight.state !== "evaluated") return undefined;
-  const failing = input.preflight.checks.find((check) => !check.passed);
-  return failing && `${failing.name}: ${failing.message}`;
-}
-
-function progressingCondition(input: StatusInput, phase: UpgradePhase, ready: ConditionValue): ConditionValue {
-  if (phase === "Upgrading") {
-    const waiting = input.rollout?.waiting;
-    if (waiting) return { status: "True", reason: waiting.reason, message: waiting.message };
-    return { status: "True", reason: R.Upgrading, message: ready.message };
-  }
-  if (phase === "Preflight" || phase === "Snapshotting")
-    return { status: "True", reason: ready.reason, message: ready.message };
-  return { status: "False", reason: ready.reason, message: ready.message };
-}
-
-function degradedCondition(input: StatusInput, phase: UpgradePhase, ready: ConditionValue): ConditionValue {
-  const problem = [R.InvalidSpec, R.ChannelUnresolved, R.SkewNotAllowed, R.SnapshotFailed].includes(
-    ready.reason as never,
-  );
-  if (phase === "Halted" || problem) return { status: "True", reason: ready.reason, message: ready.message };
+  if (findCondition(conditions, C.SnapshotTaken)?.reason === R.SnapshotFailed)
+    return { status: "True", reason: R.SnapshotFailed, message: "the last pre-upgrade snapshot attempt failed" };
   return { status: "False", reason: "AsExpected", message: "no failures" };
 }
 
@@ -149,29 +142,30 @@ function preflightConditions(
     };
     return { passed: waiting, snapshot: { ...waiting, message: "taken during preflight" } };
   }
-  const passed = {
-    status: preflight.passed ? ("True" as const) : ("False" as const),
+  const failing = preflight.checks.find((check) => !check.passed);
+  const passed: ConditionValue = {
+    status: preflight.passed ? "True" : "False",
     reason: preflight.reason,
-    message: preflight.passed ? `passed for ${input.target ?? ""}` : (firstFailure(input) ?? ""),
+    message:
+      failing === undefined
+        ? `passed for ${input.target ?? ""}`
+        : failing.name === "Snapshot"
+          ? "every check passed; the pre-upgrade snapshot is not verified yet"
+          : `${failing.name}: ${failing.message}`,
   };
   const snap = preflight.snapshot;
   const snapshot: ConditionValue = !input.snapshotRequired
     ? { status: "True", reason: R.SnapshotNotRequired, message: "snapshot.required is false" }
     : snap?.state === "Verified"
       ? { status: "True", reason: R.SnapshotSucceeded, message: snap.message }
-      : snap?.state === "Failed"
-        ? { status: "False", reason: R.SnapshotFailed, message: snap.message }
-        : {
-            status: "False",
-            reason: "SnapshotInProgress",
-            message: snap?.message ?? "waiting for the other preflight checks",
-          };
+      : snap === undefined
+        ? { status: "False", reason: R.SnapshotInProgress, message: "waiting for the other preflight checks" }
+        : { status: "False", reason: snapshotReason(snap), message: snap.message };
   return { passed, snapshot };
 }
 
 export function nextStatus(input: StatusInput): UpgradePlanStatus {
   const { previous, now, generation, rollout } = input;
-  const phase = planPhase(input);
   const sameTarget = previous.targetVersion === input.target;
   let conditions = previous.conditions ?? [];
   const put = (type: string, value: ConditionValue): void => {
@@ -181,10 +175,6 @@ export function nextStatus(input: StatusInput): UpgradePlanStatus {
       now,
     );
   };
-  const ready = readyCondition(input, phase);
-  put(C.Ready, ready);
-  put(C.Progressing, progressingCondition(input, phase, ready));
-  put(C.Degraded, degradedCondition(input, phase, ready));
   const pre = preflightConditions(input, conditions);
   if (pre) {
     put(C.PreflightPassed, pre.passed);
@@ -201,6 +191,20 @@ export function nextStatus(input: StatusInput): UpgradePlanStatus {
       ? { status: "True", reason: R.Paused, message: "spec.paused is true: no node starts" }
       : { status: "False", reason: "NotPaused", message: "not paused" },
   );
+  const verdict = planVerdict({
+    conditions,
+    invalid: input.invalid,
+    channelError: input.channelError,
+    target: input.target,
+    rollout,
+    windowOpen: input.windowOpen,
+    nextWindowStart: input.nextWindowStart,
+  });
+  const phase = verdict.phase;
+  put(C.Degraded, degradedCondition(input, conditions, verdict));
+  put(C.Ready, readyCondition(input, verdict));
+  put(C.Progressing, progressingCondition(input, verdict));
+  const currentNodes = currentNodeNames(rollout);
 
   const evaluated = input.preflight.state === "evaluated" ? input.preflight : undefined;
   const snapshot =
@@ -231,6 +235,12 @@ export function nextStatus(input: StatusInput): UpgradePlanStatus {
         ? { targetVersion: previous.targetVersion }
         : {}),
     phase,
+    message: clip(verdict.message),
+    ...(phase === "Waiting" && verdict.reason === R.WaitingForWindow && input.nextWindowStart !== undefined
+      ? { nextWindowStart: toKubeTime(input.nextWindowStart) }
+      : {}),
+    ...(currentNodes !== undefined ? { currentNodes } : {}),
+    ...(input.lockHolder !== undefined ? { lockHolder: input.lockHolder } : {}),
     // A tier is "being upgraded" only once preflight let the rollout start.
     tier: rollout && preflightOk(input) && phase !== "Succeeded" ? rollout.tier : "",
     ...(counts

@@ -48,10 +48,11 @@ describe("CertRotation with an unhealthy etcd member", () => {
       (cr) => condition(cr, "Progressing")?.reason === "EtcdUnhealthy",
       "the quorum guard to block the rotation",
     );
-    expect(condition(blocked, "Progressing")).toMatchObject({ status: "True", reason: "EtcdUnhealthy" });
+    expect(condition(blocked, "Progressing")).toMatchObject({ status: "False", reason: "EtcdUnhealthy" });
     expect(condition(blocked, "Progressing")?.message).toContain("etcd-server-2 is not Ready");
-    expect(condition(blocked, "Ready")).toMatchObject({ status: "False", reason: "Rotating" });
-    expect(blocked.status?.phase).toBe("Rotating");
+    expect(condition(blocked, "Ready")).toMatchObject({ status: "False", reason: "EtcdUnhealthy" });
+    expect(blocked.status?.phase).toBe("Waiting");
+    expect(blocked.status?.message).toContain("etcd-server-2 is not Ready");
     expect(blocked.status?.summary).toMatchObject({ nodes: 7, expiringSoon: 2, rotating: 0, failed: 0 });
     expect(blocked.status?.nodes?.map((n) => [n.name, n.phase])).toEqual([
       ["server-1", "Pending"],

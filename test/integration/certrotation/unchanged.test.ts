@@ -43,7 +43,7 @@ describe("a rotation that does not renew the due certificate", () => {
     const halted = await waitForCr(
       port,
       "etcd-only",
-      (cr) => cr.status?.phase === "Degraded",
+      (cr) => cr.status?.phase === "Halted",
       "the rotation to halt",
       60_000,
     );

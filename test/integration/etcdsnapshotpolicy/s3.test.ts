@@ -169,7 +169,9 @@ describe("EtcdSnapshotPolicy with S3", () => {
         },
         { timeoutMs: 30_000, what: "two failed attempts and storage unavailable" },
       );
-      expect(condition(failing, "Ready")).toMatchObject({ status: "False", reason: "SnapshotFailed" });
+      // The storage is the cause: Ready says so first, MESSAGE gives its reason.
+      expect(condition(failing, "Ready")).toMatchObject({ status: "False", reason: "StorageUnavailable" });
+      expect(failing.status?.message).toMatch(/^storage unavailable: /);
       expect(failing.status?.lastFailure?.message).toMatch(
         /failed to test for existence of bucket backups|not uploaded/,
       );

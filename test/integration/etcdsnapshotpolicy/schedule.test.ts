@@ -105,15 +105,19 @@ describe("EtcdSnapshotPolicy on the simulated cluster", () => {
         "LAST-SUCCESS",
         "NEXT",
         "SNAPSHOTS",
+        "STORAGE",
         "READY",
         "AGE",
+        "MESSAGE",
       ]);
       const cells = row?.split(/\s{2,}/) ?? [];
       expect(cells[0]).toBe("every-minute");
       expect(cells[2]).toMatch(/^\d+s$|^\d+m/);
       expect(cells[3]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
       expect(cells[4]).toBe("2");
-      expect(cells[5]).toBe("True");
+      expect(cells[5]).toBe("Available");
+      expect(cells[6]).toBe("True");
+      expect(cells[8]).toMatch(/^last snapshot every-minute-\S+ at \d{4}-/);
       await sim().port.delete(etcdSnapshotPolicyResource, "every-minute");
     },
     60_000,

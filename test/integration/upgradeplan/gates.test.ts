@@ -140,10 +140,12 @@ describe("reliability: gates", () => {
         const waiting = await waitForPlan(
           sim.port,
           "windowed",
-          (p) => p.status?.phase === "WaitingForWindow",
-          "WaitingForWindow",
+          (p) => p.status?.phase === "Waiting",
+          "Waiting for the window",
           20_000,
         );
+        expect(waiting.status?.nextWindowStart).toBe("2026-06-11T01:00:00Z");
+        expect(waiting.status?.message).toBe("outside the maintenance window; it opens at 2026-06-11T01:00:00Z");
         expect(waiting.status?.counts).toMatchObject({ upgraded: 1, inProgress: 0 });
         const etcd = (await nodes(sim.port)).find((n) => n.metadata.name === "etcd-1");
         expect(etcd?.status?.nodeInfo?.kubeletVersion).toBe(TO);

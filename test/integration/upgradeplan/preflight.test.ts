@@ -77,7 +77,8 @@ describe("UpgradePlan preflight on the simulated cluster", () => {
       (p) => condition(p, "PreflightPassed")?.status === "False",
       "the refusal",
     );
-    expect(refused.status?.phase).toBe("Preflight");
+    expect(refused.status?.phase).toBe("Blocked");
+    expect(refused.status?.message).toContain(message);
     expect(condition(refused, "PreflightPassed")).toMatchObject({
       reason: "SkewNotAllowed",
       message: expect.stringContaining(message),
@@ -115,7 +116,7 @@ describe("UpgradePlan preflight on the simulated cluster", () => {
       "ChannelUnresolved",
     );
     expect(condition(failed, "Ready")?.message).toBe(`channel ${channelBase}/nope answered 404 Not Found`);
-    expect(failed.status?.phase).toBe("Pending");
+    expect(failed.status?.phase).toBe("Waiting");
     await expectNothingTouched();
     await remove("by-channel");
     await remove("bad-channel");
@@ -137,7 +138,7 @@ describe("UpgradePlan preflight on the simulated cluster", () => {
       (p) => condition(p, "PreflightPassed")?.reason === "EtcdUnhealthy",
       "EtcdUnhealthy",
     );
-    expect(waiting.status?.phase).toBe("Preflight");
+    expect(waiting.status?.phase).toBe("Waiting");
     expect(condition(waiting, "PreflightPassed")?.message).toBe(
       "EtcdHealthy: etcd quorum guard: etcd-server-2 is not Ready",
     );

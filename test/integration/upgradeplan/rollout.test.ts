@@ -162,10 +162,11 @@ describe("UpgradePlan on the simulated 7-node cluster", () => {
     expect(metrics).toMatch(/rke2_lifecycle_reconcile_errors_total\{controller="upgradeplan"\} 0\n/);
   }, 120_000);
 
-  it("shows TARGET, PHASE, TIER, PROGRESS and READY in kubectl get upgradeplans", async () => {
+  it("shows TARGET, PHASE, TIER, PROGRESS, READY and MESSAGE in kubectl get upgradeplans", async () => {
     const { stdout } = await run(toolPath("kubectl"), ["--kubeconfig", sim().kubeconfigPath, "get", "upgradeplans"]);
     const [header, row] = stdout.trim().split("\n");
-    expect(header?.split(/\s+/)).toEqual(["NAME", "TARGET", "PHASE", "TIER", "PROGRESS", "READY", "AGE"]);
+    expect(header?.split(/\s+/)).toEqual(["NAME", "TARGET", "PHASE", "TIER", "PROGRESS", "READY", "AGE", "MESSAGE"]);
     expect(row?.split(/\s+/).slice(0, 5)).toEqual(["to-1-31", TO, "Succeeded", "7/7", "True"]);
+    expect(row).toMatch(/ {2}all 7 selected node\(s\) run v1\.31\.4\+rke2r1$/);
   });
 });

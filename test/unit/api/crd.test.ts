@@ -48,10 +48,15 @@ describe("rendered CRDs", () => {
       "EtcdSnapshotPolicy",
       "etcdsnapshotpolicies",
       ["esp"],
-      ["SCHEDULE", "LAST-SUCCESS", "NEXT", "SNAPSHOTS", "READY", "AGE"],
+      ["SCHEDULE", "LAST-SUCCESS", "NEXT", "SNAPSHOTS", "STORAGE", "READY", "AGE", "MESSAGE"],
     ],
-    ["CertRotation", "certrotations", ["certrot"], ["EARLIEST-EXPIRY", "PHASE", "ROTATING", "READY", "AGE"]],
-    ["UpgradePlan", "upgradeplans", ["uplan"], ["TARGET", "PHASE", "TIER", "PROGRESS", "READY", "AGE"]],
+    ["CertRotation", "certrotations", ["certrot"], ["EARLIEST-EXPIRY", "PHASE", "ROTATING", "READY", "AGE", "MESSAGE"]],
+    [
+      "UpgradePlan",
+      "upgradeplans",
+      ["uplan"],
+      ["TARGET", "PHASE", "TIER", "PROGRESS", "READY", "NODES", "LOCK", "AGE", "MESSAGE"],
+    ],
   ])(
     "%s: cluster-scoped, plural %s, short names, category rke2, status subresource, columns",
     (kind, plural, shortNames, columns) => {

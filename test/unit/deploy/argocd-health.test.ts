@@ -12,12 +12,17 @@ type Status = "True" | "False" | "Unknown";
 const cond = (type: string, status: Status, reason = "Some", message = `${type} is ${status}`) => ({
   type, status, reason, message, observedGeneration: 3, lastTransitionTime: "2026-01-01T00:00:00Z",
 });
-const cr = (kind: string, conditions: ReturnType<typeof cond>[], extra: { spec?: object; observedGeneration?: number | null } = {}) => ({
+const cr = (kind: string, conditions: ReturnType<typeof cond>[], extra: { spec?: object; observedGeneration?: number | null; phase?: string; message?: string } = {}) => ({
   apiVersion: "rke2-lifecycle.io/v1alpha1",
   kind,
   metadata: { name: "x", generation: 3 },
   spec: extra.spec ?? {},
-  status: { observedGeneration: extra.observedGeneration === undefined ? 3 : extra.observedGeneration, conditions },
+  status: {
+    observedGeneration: extra.observedGeneration === undefined ? 3 : extra.observedGeneration,
+    ...(extra.phase ? { phase: extra.phase } : {}),
+    ...(extra.message ? { message: extra.message } : {}),
+    conditions,
+  },
 });
 
 /** name, object, expected status, text the message contains ("" for any). */
@@ -25,16 +30,18 @@ type Case = [string, object, string, string];
 
 const upgradePlanCases: Case[] = [
   ["no status yet", { apiVersion: "rke2-lifecycle.io/v1alpha1", kind: "UpgradePlan", metadata: { name: "x", generation: 1 }, spec: {} }, "Progressing", "generation 1"],
-  ["an older generation observed", cr("UpgradePlan", [cond("Ready", "True")], { observedGeneration: 2 }), "Progressing", "generation 3"],
-  ["every node at target", cr("UpgradePlan", [cond("Ready", "True", "UpgradeComplete", "12/12 nodes"), cond("Progressing", "False")]), "Healthy", "12/12 nodes"],
-  ["upgrading", cr("UpgradePlan", [cond("Ready", "False", "Upgrading"), cond("Progressing", "True", "Upgrading", "etcd tier: node-1")]), "Progressing", "etcd tier: node-1"],
-  ["halted", cr("UpgradePlan", [cond("Ready", "False"), cond("Progressing", "False"), cond("Degraded", "True", "Halted", "node-2 failed twice")]), "Degraded", "node-2 failed twice"],
-  ["an invalid spec", cr("UpgradePlan", [cond("Ready", "False", "InvalidSpec", "spec.version: bad")]), "Degraded", "spec.version: bad"],
-  ["a skew preflight refusal (Degraded)", cr("UpgradePlan", [cond("Ready", "False", "SkewNotAllowed"), cond("Degraded", "True", "SkewNotAllowed", "minor skip"), cond("PreflightPassed", "False", "SkewNotAllowed")]), "Degraded", "minor skip"],
-  ["preflight waiting for its snapshot", cr("UpgradePlan", [cond("Ready", "False", "Snapshotting"), cond("Progressing", "True", "Snapshotting", "pre-upgrade snapshot"), cond("Degraded", "False", "AsExpected"), cond("PreflightPassed", "False", "SnapshotInProgress")]), "Progressing", "pre-upgrade snapshot"],
-  ["paused", cr("UpgradePlan", [cond("Ready", "False"), cond("Paused", "True", "Paused", "paused by spec")]), "Suspended", "paused by spec"],
-  ["waiting for its window", cr("UpgradePlan", [cond("Ready", "False"), cond("Progressing", "False", "WaitingForWindow")]), "Suspended", "maintenance window"],
-  ["only Ready=Unknown", cr("UpgradePlan", [cond("Ready", "Unknown", "Pending", "")]), "Progressing", "Waiting for the operator"],
+  ["an older generation observed", cr("UpgradePlan", [cond("Ready", "True")], { observedGeneration: 2, phase: "Succeeded" }), "Progressing", "generation 3"],
+  ["every node at target", cr("UpgradePlan", [cond("Ready", "True", "UpgradeComplete", "12/12 nodes"), cond("Progressing", "False")], { phase: "Succeeded", message: "all 12 selected node(s) run v1.31.4+rke2r1" }), "Healthy", "all 12 selected node(s)"],
+  ["upgrading", cr("UpgradePlan", [cond("Ready", "False", "Upgrading"), cond("Progressing", "True", "Upgrading", "working on node-1")], { phase: "Upgrading", message: "upgrading node-1; 0/7 at v1.31.4+rke2r1" }), "Progressing", "upgrading node-1"],
+  ["halted", cr("UpgradePlan", [cond("Ready", "False", "Halted"), cond("Progressing", "False"), cond("Degraded", "True", "Halted", "failed node(s): node-2")], { phase: "Halted", message: "node-2: Job failed; set a new spec.failurePolicy.retry to retry" }), "Degraded", "node-2: Job failed"],
+  ["an invalid spec", cr("UpgradePlan", [cond("Ready", "False", "InvalidSpec", "spec.version: bad")], { phase: "Blocked", message: "spec.version: bad" }), "Degraded", "spec.version: bad"],
+  ["a skew refusal (Blocked)", cr("UpgradePlan", [cond("Ready", "False", "SkewNotAllowed"), cond("Degraded", "False", "AsExpected"), cond("PreflightPassed", "False", "SkewNotAllowed", "VersionSkew: minor skip")], { phase: "Blocked", message: "VersionSkew: minor skip" }), "Degraded", "minor skip"],
+  ["a missing policy (Blocked)", cr("UpgradePlan", [cond("Ready", "False", "SnapshotPolicyUnusable"), cond("SnapshotTaken", "False", "SnapshotPolicyUnusable", "EtcdSnapshotPolicy p not found")], { phase: "Blocked", message: "EtcdSnapshotPolicy p not found" }), "Degraded", "not found"],
+  ["waiting for the snapshot storage", cr("UpgradePlan", [cond("Ready", "False", "StorageUnavailable"), cond("Progressing", "False", "StorageUnavailable")], { phase: "Waiting", message: "storage of EtcdSnapshotPolicy s3 is unavailable: refused" }), "Progressing", "storage of EtcdSnapshotPolicy s3"],
+  ["taking the snapshot", cr("UpgradePlan", [cond("Ready", "False", "SnapshotInProgress"), cond("Progressing", "True", "SnapshotInProgress", "taking the pre-upgrade snapshot")], { phase: "Upgrading", message: "pre-upgrade snapshot running on etcd-1" }), "Progressing", "pre-upgrade snapshot"],
+  ["paused", cr("UpgradePlan", [cond("Ready", "False", "Paused"), cond("Paused", "True", "Paused", "paused by spec")], { phase: "Paused", message: "spec.paused is true: no node starts" }), "Suspended", "spec.paused"],
+  ["waiting for its window", cr("UpgradePlan", [cond("Ready", "False", "WaitingForWindow"), cond("Progressing", "False", "WaitingForWindow")], { phase: "Waiting", message: "outside the maintenance window; it opens at 2026-01-02T01:00:00Z" }), "Suspended", "it opens at 2026-01-02T01:00:00Z"],
+  ["only Ready=Unknown, no phase", cr("UpgradePlan", [cond("Ready", "Unknown", "Pending", "")]), "Progressing", "Waiting for the operator"],
 ];
 
 const snapshotPolicyCases: Case[] = [
@@ -42,7 +49,7 @@ const snapshotPolicyCases: Case[] = [
   ["the newest snapshot succeeded", cr("EtcdSnapshotPolicy", [cond("Ready", "True", "SnapshotSucceeded", "took every-6h-n1"), cond("SnapshotOverdue", "False"), cond("StorageAvailable", "True")]), "Healthy", "took every-6h-n1"],
   ["the newest snapshot failed", cr("EtcdSnapshotPolicy", [cond("Ready", "False", "SnapshotFailed", "etcd busy"), cond("StorageAvailable", "True")]), "Degraded", "etcd busy"],
   ["overdue", cr("EtcdSnapshotPolicy", [cond("Ready", "True"), cond("SnapshotOverdue", "True", "Overdue", "last success 2d ago")]), "Degraded", "last success 2d ago"],
-  ["storage unreachable", cr("EtcdSnapshotPolicy", [cond("Ready", "True"), cond("StorageAvailable", "False", "StorageUnreachable", "bucket not found")]), "Degraded", "bucket not found"],
+  ["storage unreachable", cr("EtcdSnapshotPolicy", [cond("Ready", "False", "StorageUnavailable"), cond("StorageAvailable", "False", "StorageUnreachable", "bucket not found")]), "Degraded", "bucket not found"],
   ["suspended", cr("EtcdSnapshotPolicy", [cond("Ready", "True", "Suspended"), cond("SnapshotOverdue", "False", "Suspended")], { spec: { suspend: true } }), "Suspended", ""],
   // The controller reports "no snapshot yet" and "suspended" as Ready=True (controllers/etcdsnapshotpolicy/status.ts).
   ["no snapshot taken yet", cr("EtcdSnapshotPolicy", [cond("Ready", "True", "NoSnapshotYet", "no snapshot taken yet, next at 06:00"), cond("SnapshotOverdue", "False"), cond("StorageAvailable", "Unknown")]), "Healthy", "next at 06:00"],
@@ -57,7 +64,10 @@ const certRotationCases: Case[] = [
   ["rotating", cr("CertRotation", [cond("Ready", "False", "Rotating"), cond("Progressing", "True", "Rotating", "rotating node-3")]), "Progressing", "rotating node-3"],
   ["a failed rotation", cr("CertRotation", [cond("Ready", "False"), cond("Degraded", "True", "RotationFailed", "node-3 failed")]), "Degraded", "node-3 failed"],
   ["paused", cr("CertRotation", [cond("Ready", "True")], { spec: { paused: true } }), "Suspended", ""],
-  ["waiting for its window", cr("CertRotation", [cond("Ready", "False", "WaitingForWindow"), cond("Progressing", "False", "WaitingForWindow")]), "Suspended", ""],
+  ["waiting for its window", cr("CertRotation", [cond("Ready", "False", "WaitingForWindow"), cond("Progressing", "False", "WaitingForWindow")], { phase: "Waiting" }), "Suspended", ""],
+  ["waiting for etcd health", cr("CertRotation", [cond("Ready", "False", "EtcdUnhealthy"), cond("Progressing", "False", "EtcdUnhealthy")], { phase: "Waiting", message: "etcd quorum guard: x" }), "Progressing", "etcd quorum guard"],
+  ["blocked by Rancher", cr("CertRotation", [cond("Ready", "False", "ManagedByRancher", "Rancher rotates these")], { phase: "Blocked", message: "Rancher rotates these" }), "Degraded", "Rancher rotates these"],
+  ["halted", cr("CertRotation", [cond("Ready", "False", "RotationFailed"), cond("Degraded", "True", "RotationFailed", "failed node(s): n")], { phase: "Halted", message: "rotation halted (change spec.trigger to retry): n: Job failed" }), "Degraded", "change spec.trigger"],
   ["no inventory", cr("CertRotation", [cond("Ready", "False", "InventoryUnavailable", "no inventory from node-2")]), "Degraded", "no inventory from node-2"],
 ];
 

@@ -62,7 +62,7 @@ describe("CertRotation events", () => {
       ["Ready", "False", "Rotating"],
       ["Progressing", "True", "EtcdUnhealthy"],
     ]);
-    const failed = status("Degraded", [
+    const failed = status("Halted", [
       ["Ready", "False", "RotationFailed"],
       ["Progressing", "False", "RotationFailed"],
     ]);

@@ -2,12 +2,8 @@ import { describe, expect, it } from "@jest/globals";
 import type { CertRotationStatus } from "../../../../src/api/certrotation.ts";
 import { assessCluster } from "../../../../src/controllers/certrotation/assess.ts";
 import type { RoundPlan } from "../../../../src/controllers/certrotation/decide.ts";
-import {
-  checkTimes,
-  nextStatus,
-  statusNodes,
-  type StatusInput,
-} from "../../../../src/controllers/certrotation/status.ts";
+import type { StatusInput } from "../../../../src/controllers/certrotation/phase.ts";
+import { checkTimes, nextStatus, statusNodes } from "../../../../src/controllers/certrotation/status.ts";
 import type { RolloutSummary } from "../../../../src/rollout/types.ts";
 import { assessed, ca, leaf, NOW, THRESHOLDS, typicalNode } from "./fixtures.ts";
 
@@ -127,7 +123,7 @@ describe("the CertRotation status", () => {
       earliestNotAfter: "2026-03-21T00:00:00Z",
       message: "server/tls/client-admin.crt expires 2026-03-21T00:00:00Z",
     });
-    expect(status.phase).toBe("Degraded");
+    expect(status.phase).toBe("Halted");
     expect(status.summary).toEqual({ nodes: 4, expiringSoon: 3, rotating: 1, failed: 1 });
     expect(cond(status, "Degraded")).toMatchObject({ status: "True", reason: "RotationFailed" });
     expect(cond(status, "Ready")?.message).toBe(
@@ -143,25 +139,26 @@ describe("the CertRotation status", () => {
       waiting: { reason: "EtcdUnhealthy", message: "etcd quorum guard: etcd-server-2 is not Ready" },
     };
     const status = nextStatus(input([assessed("a", typicalNode("a", 20))], { rollout }));
-    expect(status.phase).toBe("Rotating");
+    expect(status.phase).toBe("Waiting");
+    expect(status.message).toBe("etcd quorum guard: etcd-server-2 is not Ready");
     expect(cond(status, "Progressing")).toMatchObject({
-      status: "True",
+      status: "False",
       reason: "EtcdUnhealthy",
       message: "etcd quorum guard: etcd-server-2 is not Ready",
     });
     expect(cond(status, "Ready")).toMatchObject({
       status: "False",
-      reason: "Rotating",
+      reason: "EtcdUnhealthy",
       message: "1 of 1 node(s) inside renewBefore, 0 rotating",
     });
   });
 
   it.each([
     [{ startBlock: "paused" as const, mayStart: false }, "Paused", "Paused"],
-    [{ startBlock: "window" as const, mayStart: false }, "WaitingForWindow", "WaitingForWindow"],
+    [{ startBlock: "window" as const, mayStart: false }, "Waiting", "WaitingForWindow"],
     [
       { startBlock: "rancher" as const, mayStart: false, rancherRefusal: "provisioned by Rancher" },
-      "Paused",
+      "Blocked",
       "ManagedByRancher",
     ],
   ])("waits with %j", (overrides, phase, reason) => {
@@ -220,7 +217,8 @@ describe("the CertRotation status", () => {
       lastTrigger: "x",
     };
     const status = nextStatus({ nowMs: NOW, generation: 4, previous, invalid: "spec.renewBefore: must be a duration" });
-    expect(status).toMatchObject({ phase: "Degraded", summary: previous.summary, lastTrigger: "x" });
+    expect(status).toMatchObject({ phase: "Blocked", summary: previous.summary, lastTrigger: "x" });
+    expect(status.message).toBe(cond(status, "Ready")?.message);
     expect(cond(status, "Ready")).toMatchObject({ status: "False", reason: "InvalidSpec" });
     expect(cond(status, "Degraded")).toMatchObject({ status: "True", reason: "InvalidSpec" });
   });

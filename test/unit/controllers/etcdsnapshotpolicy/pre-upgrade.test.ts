@@ -7,6 +7,7 @@ import {
 } from "../../../../src/controllers/etcdsnapshotpolicy/pre-upgrade.ts";
 import { JOB_RESOURCE, POD_RESOURCE, type Job } from "../../../../src/nodeops/job.ts";
 import { encodeResult } from "../../../../src/nodeops/results.ts";
+import type { LocationCheck, ObjectStore } from "../../../../src/storage/s3-store.ts";
 import { FakeClock } from "../../../../src/runtime/clock.ts";
 import type { KubeObject } from "../../../../src/runtime/kube/types.ts";
 import { MemoryKubePort } from "../../../support/memory-port.ts";
@@ -157,8 +158,8 @@ describe("ensurePreUpgradeSnapshot", () => {
   it("fails clearly without the policy, and waits without a healthy etcd member", async () => {
     const { deps, port } = await cluster();
     expect(await ensurePreUpgradeSnapshot(deps, { ...request, policyName: "nope" })).toEqual({
-      state: "Failed",
-      message: "EtcdSnapshotPolicy nope not found",
+      state: "Blocked",
+      message: "EtcdSnapshotPolicy nope not found: create it or change spec.snapshot.policyRef",
     });
     await port.patchStatus(
       POD_RESOURCE,
@@ -170,6 +171,56 @@ describe("ensurePreUpgradeSnapshot", () => {
       state: "Pending",
       message:
         "cannot start the pre-upgrade snapshot yet: no healthy etcd member: server-1 (etcd pod etcd-server-1 is not Ready)",
+    });
+  });
+
+  describe("with S3 storage", () => {
+    const s3Spec = { schedule: "0 0 * * *", s3: { bucket: "backups", endpoint: "127.0.0.1:9", insecure: true } };
+    async function s3Cluster(storage: object | undefined, check: LocationCheck) {
+      const setup = await cluster(storage ? { storage } : undefined);
+      await setup.port.mergePatch(etcdSnapshotPolicyResource, "nightly", { spec: s3Spec });
+      const checks: string[] = [];
+      const store: ObjectStore = {
+        statObject: () => Promise.reject(new Error("not used")),
+        checkLocation: () => {
+          checks.push("check");
+          return Promise.resolve(check);
+        },
+        close: () => undefined,
+      };
+      return { ...setup, deps: { ...setup.deps, openStore: () => store }, checks };
+    }
+    const jobs = async (port: MemoryKubePort) =>
+      (await port.list<Job>(JOB_RESOURCE, { namespace: "rke2-lifecycle-jobs" })).items;
+
+    it("starts no Job while the policy found its storage unavailable, and sends no request to it", async () => {
+      const { deps, port, checks } = await s3Cluster(
+        { phase: "Unavailable", message: "connect ECONNREFUSED 127.0.0.1:9" },
+        { ok: true, message: "reachable" },
+      );
+      expect(await ensurePreUpgradeSnapshot(deps, request)).toEqual({
+        state: "StorageUnavailable",
+        message: "storage of EtcdSnapshotPolicy nightly is unavailable: connect ECONNREFUSED 127.0.0.1:9",
+      });
+      expect(await jobs(port)).toEqual([]);
+      expect(checks).toEqual([]);
+      // Back: the policy's next check says so, and the snapshot starts.
+      await port.patchStatus(etcdSnapshotPolicyResource, "nightly", { storage: { phase: "Available", message: "ok" } });
+      expect(await ensurePreUpgradeSnapshot(deps, request)).toMatchObject({ state: "Running" });
+      expect(await jobs(port)).toHaveLength(1);
+    });
+
+    it("checks the storage itself before the Job when the policy last found it available", async () => {
+      const { deps, port, checks } = await s3Cluster(
+        { phase: "Available", message: "ok" },
+        { ok: false, message: "bucket backups does not exist" },
+      );
+      expect(await ensurePreUpgradeSnapshot(deps, request)).toEqual({
+        state: "StorageUnavailable",
+        message: "storage of EtcdSnapshotPolicy nightly is unavailable: bucket backups does not exist",
+      });
+      expect(checks).toEqual(["check"]);
+      expect(await jobs(port)).toEqual([]);
     });
   });
 });

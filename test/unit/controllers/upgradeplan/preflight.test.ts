@@ -113,7 +113,7 @@ describe("preflightChecks", () => {
       { name: "EtcdHealthy", passed: false, message: "etcd quorum guard: etcd-server-2 is not Ready" },
       { name: "DisruptionLock", passed: false, message: "CertRotation/default holds the disruption lock" },
     ]);
-    expect(preflightReason(checks, undefined)).toBe("PreflightFailed");
+    expect(preflightReason(checks, undefined)).toBe("NodesNotReady");
     expect(preflightReason(checks.slice(3), undefined)).toBe("EtcdUnhealthy");
   });
 

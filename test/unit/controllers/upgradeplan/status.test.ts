@@ -2,7 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import { findCondition } from "../../../../src/api/condition.ts";
 import { MAX_STATUS_NODES, UpgradePlanStatusSchema, type UpgradePlanStatus } from "../../../../src/api/upgradeplan.ts";
 import { transitionEvents } from "../../../../src/controllers/upgradeplan/events.ts";
-import { nextStatus, planPhase, type StatusInput } from "../../../../src/controllers/upgradeplan/status.ts";
+import { nextStatus, type StatusInput } from "../../../../src/controllers/upgradeplan/status.ts";
 import type { RolloutSummary } from "../../../../src/rollout/types.ts";
 
 const NOW = Date.UTC(2026, 0, 1, 12);
@@ -58,51 +58,6 @@ function round(overrides: Partial<StatusInput> = {}): StatusInput {
 
 const condition = (status: UpgradePlanStatus, type: string) => findCondition(status.conditions, type);
 
-describe("planPhase", () => {
-  const failingSnapshot = {
-    state: "evaluated" as const,
-    checks: [...passedChecks, { name: "Snapshot", passed: false, message: "running" }],
-    passed: false,
-    reason: "SnapshotInProgress",
-    snapshot: { state: "Running" as const, message: "running" },
-  };
-  it.each<[string, Partial<StatusInput>, string]>([
-    ["invalid spec", { invalid: "bad" }, "Pending"],
-    ["no target yet", { target: undefined }, "Pending"],
-    ["halted wins", { rollout: summary({ halted: true }), paused: true }, "Halted"],
-    ["complete", { rollout: summary({ complete: true }) }, "Succeeded"],
-    ["paused", { paused: true }, "Paused"],
-    ["preflight outside the window", { windowOpen: false, preflight: { state: "deferred" } }, "WaitingForWindow"],
-    ["snapshot being taken", { preflight: failingSnapshot }, "Snapshotting"],
-    [
-      "preflight failing",
-      {
-        preflight: {
-          state: "evaluated",
-          checks: [{ name: "EtcdHealthy", passed: false, message: "x" }],
-          passed: false,
-          reason: "EtcdUnhealthy",
-          snapshot: undefined,
-        },
-      },
-      "Preflight",
-    ],
-    ["window closed, a node still finishing", { windowOpen: false, preflight: { state: "passedBefore" } }, "Upgrading"],
-    [
-      "window closed, nothing in progress",
-      {
-        windowOpen: false,
-        preflight: { state: "passedBefore" },
-        rollout: summary({ counts: { total: 7, done: 1, inProgress: 0, pending: 6, failed: 0 }, nodes: [] }),
-      },
-      "WaitingForWindow",
-    ],
-    ["upgrading", {}, "Upgrading"],
-  ])("%s", (_, overrides, phase) => {
-    expect(planPhase(round(overrides))).toBe(phase);
-  });
-});
-
 describe("nextStatus", () => {
   it('writes the fields of docs/upgrades.md "Status", schema-valid', () => {
     const status = nextStatus(round());
@@ -128,7 +83,7 @@ describe("nextStatus", () => {
     expect(condition(status, "Ready")).toMatchObject({
       status: "False",
       reason: "Upgrading",
-      message: "1/7 nodes at v1.31.4+rke2r1",
+      message: "1/7 selected node(s) at v1.31.4+rke2r1",
     });
     expect(condition(status, "Degraded")).toMatchObject({ status: "False" });
   });
@@ -204,7 +159,11 @@ describe("nextStatus", () => {
       },
       { reason: "EtcdUnhealthy", degraded: "False" },
     ],
-    ["channel unresolved", { channelError: "404" }, { reason: "ChannelUnresolved", degraded: "True" }],
+    [
+      "channel unresolved",
+      { channelError: "404", target: undefined },
+      { reason: "ChannelUnresolved", degraded: "True" },
+    ],
     ["invalid", { invalid: "both version and channel" }, { reason: "InvalidSpec", degraded: "True" }],
   ])("Ready and Degraded when %s", (_, overrides, expected) => {
     const status = nextStatus(round(overrides));
@@ -224,10 +183,10 @@ describe("nextStatus", () => {
         },
       }),
     );
-    expect(status).toMatchObject({ phase: "Snapshotting", tier: "" });
+    expect(status).toMatchObject({ phase: "Upgrading", tier: "" });
   });
 
-  it("shows a rollout wait (etcd unhealthy, drain blocked) on Progressing", () => {
+  it("shows a rollout wait (drain blocked) on Progressing", () => {
     const status = nextStatus(
       round({
         preflight: { state: "passedBefore" },
