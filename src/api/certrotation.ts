@@ -6,6 +6,7 @@ import { duration, durationToMs } from "./duration.ts";
 import { boundedString, timestamp, triggerField } from "./fields.ts";
 import { AGE_COLUMN, GROUP_VERSION, READY_COLUMN } from "./group.ts";
 import { parseWith, type ParseResult } from "./parse-result.ts";
+import { estimatedCompletionField, ETA_COLUMN, previewField } from "./preview.ts";
 import type { CrdSource } from "./crd.ts";
 
 export const certRotationResource: ResourceType = {
@@ -119,6 +120,8 @@ export const CertRotationStatusSchema = z
       .optional()
       .describe("Only nodes that are rotating, failed or inside renewBefore (at most 100)."),
     lastTrigger: boundedString("The spec.trigger value last handled.").optional(),
+    preview: previewField(),
+    estimatedCompletion: estimatedCompletionField(),
     phase: z.enum(CERT_ROTATION_PHASES).optional().describe("Idle, WaitingForWindow, Rotating, Paused or Degraded."),
     conditions: conditionsField("Ready, Progressing, Degraded and ExpiringSoon."),
   })
@@ -172,5 +175,6 @@ export const certRotationCrdSource: CrdSource = {
     { name: "ROTATING", type: "integer", jsonPath: ".status.summary.rotating" },
     READY_COLUMN,
     AGE_COLUMN,
+    ETA_COLUMN,
   ],
 };

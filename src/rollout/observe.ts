@@ -4,7 +4,7 @@ import { nodeJobName, type Job } from "../nodeops/job.ts";
 import type { NodeAction } from "../nodeops/results.ts";
 import { mirrorPodNames, rolesFromLabels, runsLinuxNodeJobs, tierOf } from "../rke2/roles.ts";
 import { objectKey } from "../runtime/kube/types.ts";
-import { ownerId, readClaim, targetHash } from "./claim.ts";
+import { ownerId, readClaim, recordedDurationMs, targetHash } from "./claim.ts";
 import type { RolloutCaches } from "./informers.ts";
 import { JOBS_BY_OWNER_NODE, MIRROR_POD_NAMESPACE, jobIndexKey } from "./informers.ts";
 import {
@@ -115,6 +115,7 @@ export function observeNodes(
       }),
       jobs: jobs.map((job) => observeJob(job, failureMessages)),
       satisfied: hash !== node.metadata.labels?.[request.completionLabel] && (request.isSatisfied?.(node) ?? false),
+      measuredDurationMs: recordedDurationMs(node.metadata.annotations, request.completionLabel, hash),
     };
   });
 }

@@ -9,6 +9,7 @@ import {
   certRotationResource,
   parseCertRotationSpec,
   type CertRotation,
+  type CertRotationPhase,
   type CertRotationSpec,
 } from "../../api/certrotation.ts";
 import { durationToMs } from "../../api/duration.ts";
@@ -38,6 +39,7 @@ import { isConflict } from "../../runtime/kube/errors.ts";
 import type { KubePort } from "../../runtime/kube/port.ts";
 import type { Lease } from "../../runtime/leader-election.ts";
 import type { ReadonlyStore } from "../../runtime/store.ts";
+import { rolloutOutlook, type OutlookMode } from "../rollout-outlook.ts";
 import { writeStatusOrConflict } from "../status.ts";
 import { assessCluster, assessNode, type NodeAssessment, type Thresholds } from "./assess.ts";
 import { decideRound, type RoundPlan } from "./decide.ts";
@@ -184,6 +186,7 @@ export async function reconcileCertRotation(
     justRotated: result?.finished.filter((f) => f.durationMs !== undefined).map((f) => f.node) ?? [],
     dataDirProblem: dataDirMismatchMessage(mismatches, configuredDataDir),
   });
+  Object.assign(status, rolloutOutlook(result?.input, outlookMode(releasing, status.phase)));
   // Metrics first: whoever sees the new status finds them already in step.
   deps.expiring.set({ certrotation: cr.metadata.name, severity: "warning" }, cluster.warningCount);
   deps.expiring.set({ certrotation: cr.metadata.name, severity: "critical" }, cluster.criticalCount);
@@ -202,6 +205,13 @@ export async function reconcileCertRotation(
     !windowOpen && spec.window ? (nextWindowStart(spec.window, nowMs) ?? nowMs) - nowMs : undefined,
   ].filter((ms): ms is number => ms !== undefined && Number.isFinite(ms));
   return timers.length > 0 ? { requeueAfterMs: Math.max(0, Math.min(...timers)) } : {};
+}
+
+/** The preview while the rotation waits (paused, window closed), the ETA while it rotates. */
+function outlookMode(releasing: boolean, phase: CertRotationPhase | undefined): OutlookMode {
+  if (releasing) return "none";
+  if (phase === "Paused" || phase === "WaitingForWindow") return "preview";
+  return phase === "Rotating" ? "eta" : "none";
 }
 
 /** Finished nodes the inventory contradicts go back to the engine; a conflict just retries. */

@@ -13,6 +13,7 @@ import {
   type UpgradePlanStatus,
 } from "../../api/upgradeplan.ts";
 import type { RolloutSummary, StatusNode } from "../../rollout/types.ts";
+import type { OutlookMode } from "../rollout-outlook.ts";
 import type { PreflightCheck, SnapshotProgress } from "./preflight.ts";
 
 /** Preflight this round: passed for this target before, just evaluated, or not run (paused, window closed). */
@@ -167,6 +168,17 @@ function preflightConditions(
             message: snap?.message ?? "waiting for the other preflight checks",
           };
   return { passed, snapshot };
+}
+
+/** The preview before the rollout started and while it is paused; the ETA while it upgrades. */
+export function outlookMode(
+  paused: boolean,
+  releasing: boolean,
+  status: Pick<UpgradePlanStatus, "phase" | "startedAt">,
+): OutlookMode {
+  if (releasing || status.phase === "Succeeded") return "none";
+  if (paused || (status.startedAt === undefined && status.phase !== "Halted")) return "preview";
+  return status.phase === "Upgrading" ? "eta" : "none";
 }
 
 export function nextStatus(input: StatusInput): UpgradePlanStatus {

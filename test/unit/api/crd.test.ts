@@ -50,8 +50,8 @@ describe("rendered CRDs", () => {
       ["esp"],
       ["SCHEDULE", "LAST-SUCCESS", "NEXT", "SNAPSHOTS", "READY", "AGE"],
     ],
-    ["CertRotation", "certrotations", ["certrot"], ["EARLIEST-EXPIRY", "PHASE", "ROTATING", "READY", "AGE"]],
-    ["UpgradePlan", "upgradeplans", ["uplan"], ["TARGET", "PHASE", "TIER", "PROGRESS", "READY", "AGE"]],
+    ["CertRotation", "certrotations", ["certrot"], ["EARLIEST-EXPIRY", "PHASE", "ROTATING", "READY", "AGE", "ETA"]],
+    ["UpgradePlan", "upgradeplans", ["uplan"], ["TARGET", "PHASE", "TIER", "PROGRESS", "READY", "AGE", "ETA"]],
   ])(
     "%s: cluster-scoped, plural %s, short names, category rke2, status subresource, columns",
     (kind, plural, shortNames, columns) => {
