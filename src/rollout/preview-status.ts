@@ -23,14 +23,23 @@ export function estimateBasis(preview: RolloutPreview, settleMs: number): string
 
 interface Budget {
   chars: number;
+  maxBatches: number;
   truncated: boolean;
 }
+
+/** The status's bounds; the CLI passes Infinity for both to print everything. */
+export interface PreviewLimits {
+  nameChars: number;
+  maxBatches: number;
+}
+
+export const STATUS_LIMITS: PreviewLimits = { nameChars: PREVIEW_NAME_CHARS, maxBatches: PREVIEW_MAX_BATCHES };
 
 function renderTier(tier: TierPreview, budget: Budget): PreviewStatus["tiers"][number] {
   const listed: string[] = [];
   for (const batch of tier.batches) {
     const text = batch.join(", ");
-    if (text.length > budget.chars || listed.length >= PREVIEW_MAX_BATCHES) break;
+    if (text.length > budget.chars || listed.length >= budget.maxBatches) break;
     listed.push(text);
     budget.chars -= text.length;
   }
@@ -60,9 +69,9 @@ function renderTier(tier: TierPreview, budget: Budget): PreviewStatus["tiers"][n
 export function previewStatus(
   preview: RolloutPreview,
   settleMs: number,
-  nameChars: number = PREVIEW_NAME_CHARS,
+  limits: PreviewLimits = STATUS_LIMITS,
 ): PreviewStatus {
-  const budget: Budget = { chars: nameChars, truncated: false };
+  const budget: Budget = { chars: limits.nameChars, maxBatches: limits.maxBatches, truncated: false };
   const tiers = preview.tiers.map((tier) => renderTier(tier, budget));
   return {
     nodes: preview.toChange,
