@@ -75,8 +75,8 @@ export function completionLabelKey(kind: string, name: string): string {
 const CompletionRecordSchema = z.object({
   /** {@link targetHash} the node was brought to. */
   target: z.string().min(1),
-  /** From the first claim to the health gate passed (what the duration metric observes). */
-  durationSeconds: z.number().min(0),
+  /** From the first claim to the health gate passed, in ms (what the duration metric observes). */
+  durationMs: z.int().min(0),
   finishedAt: z.string(),
 });
 type CompletionRecord = z.infer<typeof CompletionRecordSchema>;
@@ -93,7 +93,7 @@ export function completionRecord(
   if (durationMs === undefined) return {};
   const record: CompletionRecord = {
     target: input.targetHash,
-    durationSeconds: Math.max(0, Math.round(durationMs / 1000)),
+    durationMs: Math.max(0, Math.round(durationMs)),
     finishedAt: new Date(input.now).toISOString(),
   };
   return { [key]: JSON.stringify(record) };
@@ -109,7 +109,7 @@ export function recordedDurationMs(
   if (text === undefined) return undefined;
   try {
     const parsed = CompletionRecordSchema.safeParse(JSON.parse(text));
-    return parsed.success && parsed.data.target === hash ? parsed.data.durationSeconds * 1000 : undefined;
+    return parsed.success && parsed.data.target === hash ? parsed.data.durationMs : undefined;
   } catch {
     return undefined;
   }

@@ -5,6 +5,7 @@
  */
 import { PREVIEW_MAX_BATCHES, PREVIEW_NAME_CHARS, type PreviewStatus } from "../api/preview.ts";
 import { DEFAULT_NODE_WORK_MS, formatEstimate } from "./eta.ts";
+import { formatMs } from "./health.ts";
 import type { RolloutPreview, TierPreview } from "./preview.ts";
 
 /** `first .. last (n nodes)`, or the one name. */
@@ -17,7 +18,7 @@ export function estimateBasis(preview: RolloutPreview, settleMs: number): string
   if (preview.basis === "measured") return "median node duration per tier measured in this rollout";
   return (
     `no node measured yet: ${formatEstimate(DEFAULT_NODE_WORK_MS)} per node (drain, Job, restart) ` +
-    `+ healthGate.settle ${Math.round(settleMs / 1000)}s`
+    `+ healthGate.settle ${formatMs(settleMs)}`
   );
 }
 

@@ -27,10 +27,10 @@ describe("claims and completion labels", () => {
     const record = completionRecord(key, { targetHash: "abc", now: Date.UTC(2026, 0, 1) }, 125_400);
     expect(JSON.parse(record[key] ?? "")).toEqual({
       target: "abc",
-      durationSeconds: 125,
+      durationMs: 125_400,
       finishedAt: "2026-01-01T00:00:00.000Z",
     });
-    expect(recordedDurationMs(record, key, "abc")).toBe(125_000);
+    expect(recordedDurationMs(record, key, "abc")).toBe(125_400);
     expect(recordedDurationMs(record, key, "other")).toBeUndefined();
     expect(recordedDurationMs({ [key]: "{not json" }, key, "abc")).toBeUndefined();
     expect(completionRecord(key, { targetHash: "abc", now: 0 }, undefined)).toEqual({});
