@@ -28,7 +28,7 @@ const COMMANDS: Record<string, Command> = {
     load: async () => (await importSimulator(() => import("./cli/sim.ts"))).runSimCommand,
   },
   plan: {
-    summary: "pause, resume or retry an UpgradePlan on the cluster of your kubeconfig",
+    summary: "preview, pause, resume or retry an UpgradePlan on the cluster of your kubeconfig",
     load: async () => (await import("./cli/plan.ts")).runPlanCommand,
   },
   "node-agent": {

@@ -6,6 +6,7 @@ import { duration, durationToMs } from "./duration.ts";
 import { boundedString, timestamp, triggerField } from "./fields.ts";
 import { AGE_COLUMN, GROUP_VERSION, MESSAGE_COLUMN, READY_COLUMN } from "./group.ts";
 import { parseWith, type ParseResult } from "./parse-result.ts";
+import { estimatedCompletionField, ETA_COLUMN, previewField } from "./preview.ts";
 import type { CrdSource } from "./crd.ts";
 
 export const certRotationResource: ResourceType = {
@@ -126,6 +127,8 @@ export const CertRotationStatusSchema = z
     phase: z.enum(CERT_ROTATION_PHASES).optional().describe(CERT_ROTATION_PHASES.join(", ")),
     message: boundedString("Why the rotation is in its phase, and what to change when it is Blocked.", 1024).optional(),
     nextWindowStart: timestamp("When the maintenance window opens next, while a rotation waits for it.").optional(),
+    preview: previewField(),
+    estimatedCompletion: estimatedCompletionField(),
     conditions: conditionsField("Ready, Progressing, Degraded and ExpiringSoon."),
   })
   .describe("Observed state of the rotation.");
@@ -177,6 +180,7 @@ export const certRotationCrdSource: CrdSource = {
     { name: "PHASE", type: "string", jsonPath: ".status.phase" },
     { name: "ROTATING", type: "integer", jsonPath: ".status.summary.rotating" },
     READY_COLUMN,
+    ETA_COLUMN,
     AGE_COLUMN,
     MESSAGE_COLUMN,
   ],

@@ -13,6 +13,7 @@ import { duration } from "./duration.ts";
 import { boundedString, objectName, timestamp } from "./fields.ts";
 import { AGE_COLUMN, GROUP_VERSION, MESSAGE_COLUMN, READY_COLUMN } from "./group.ts";
 import { parseWith, type ParseResult } from "./parse-result.ts";
+import { estimatedCompletionField, ETA_COLUMN, previewField } from "./preview.ts";
 import type { CrdSource } from "./crd.ts";
 
 export const upgradePlanResource: ResourceType = {
@@ -185,6 +186,8 @@ export const UpgradePlanStatusSchema = z
     startedAt: timestamp("When the upgrade started.").optional(),
     completedAt: timestamp("When every selected node reached the target.").optional(),
     lastRetry: boundedString("The spec.failurePolicy.retry value last handled.").optional(),
+    preview: previewField(),
+    estimatedCompletion: estimatedCompletionField(),
     conditions: conditionsField("Ready, Progressing, Degraded, PreflightPassed, SnapshotTaken and Paused."),
   })
   .describe("Observed state of the upgrade.");
@@ -249,6 +252,7 @@ export const upgradePlanCrdSource: CrdSource = {
     READY_COLUMN,
     { name: "NODES", type: "string", jsonPath: ".status.currentNodes", priority: 1 },
     { name: "LOCK", type: "string", jsonPath: ".status.lockHolder", priority: 1 },
+    ETA_COLUMN,
     AGE_COLUMN,
     MESSAGE_COLUMN,
   ],

@@ -2,10 +2,11 @@
  * `rke2-lifecycle plan pause|resume|retry <plan>`: the three things a person does to a running
  * UpgradePlan, as merge patches of its spec on the cluster of their kubeconfig. Retry is the API's
  * own: a new value in spec.failurePolicy.retry clears a halt and retries the failed nodes
- * (docs/upgrades.md "Failures").
+ * (docs/upgrades.md "Failures"). `plan preview` only reads (plan-preview.ts).
  */
 import { upgradePlanResource, type UpgradePlan } from "../api/upgradeplan.ts";
 import { parseFlags, flagUsage, type Env } from "../config.ts";
+import { PREVIEW_USAGE, runPlanPreview } from "./plan-preview.ts";
 import { CLUSTER_FLAGS, connectToCluster, describeClusterFailure, type ClusterSession } from "./cluster.ts";
 import { PROGRAM, usageError, wantsHelp, type CliIo, type ExitCode } from "./usage.ts";
 
@@ -13,6 +14,7 @@ export const PLAN_ACTIONS = ["pause", "resume", "retry"] as const;
 export type PlanAction = (typeof PLAN_ACTIONS)[number];
 
 export const PLAN_HELP = `Usage: ${PROGRAM} plan <pause|resume|retry> <plan> [flags]
+       ${PROGRAM} plan preview <plan> | -f <file> [-o text|yaml|json] [flags]
 
 Acts on an UpgradePlan of the cluster your kubeconfig names (as kubectl: --kubeconfig, else
 KUBECONFIG, else ~/.kube/config; --context, else the current-context).
@@ -21,6 +23,7 @@ KUBECONFIG, else ~/.kube/config; --context, else the current-context).
   resume   clear spec.paused: the rollout goes on where it stopped
   retry    set spec.failurePolicy.retry to the current time: a Halted plan retries its failed
            nodes (look at why they failed first: 'kubectl describe upgradeplan <plan>')
+${PREVIEW_USAGE}
 
 Also a kubectl plugin: 'kubectl rke2 plan pause <plan>' (bin/kubectl-rke2 on the PATH).
 
@@ -72,6 +75,7 @@ export async function runPlanCommand(
     io.stdout(PLAN_HELP);
     return 0;
   }
+  if (argv[0] === "preview") return runPlanPreview(argv.slice(1), env, io);
   const parsed = parseFlags(argv, {}, CLUSTER_FLAGS, { envPrefix: null, allowPositionals: true });
   if (!parsed.ok) return usageError(io, "plan", parsed.error);
   const [action, name, ...extra] = parsed.positionals;

@@ -71,3 +71,46 @@ export function completionLabelKey(kind: string, name: string): string {
   const head = full.slice(0, room).replace(/[^A-Za-z0-9]+$/, "");
   return `${LABEL_PREFIX}${head}-${hash}`;
 }
+
+const CompletionRecordSchema = z.object({
+  /** {@link targetHash} the node was brought to. */
+  target: z.string().min(1),
+  /** From the first claim to the health gate passed, in ms (what the duration metric observes). */
+  durationMs: z.int().min(0),
+  finishedAt: z.string(),
+});
+type CompletionRecord = z.infer<typeof CompletionRecordSchema>;
+
+/**
+ * The annotation written with the completion label, under the same key: how long the node took.
+ * The ETA of a rollout is computed from these (rollout/eta.ts), so it survives operator restarts.
+ */
+export function completionRecord(
+  key: string,
+  input: { targetHash: string; now: number },
+  durationMs: number | undefined,
+): Record<string, string> {
+  if (durationMs === undefined) return {};
+  const record: CompletionRecord = {
+    target: input.targetHash,
+    durationMs: Math.max(0, Math.round(durationMs)),
+    finishedAt: new Date(input.now).toISOString(),
+  };
+  return { [key]: JSON.stringify(record) };
+}
+
+/** The node's recorded duration for this target in ms, or undefined (none, another target, unreadable). */
+export function recordedDurationMs(
+  annotations: Record<string, string> | undefined,
+  key: string,
+  hash: string,
+): number | undefined {
+  const text = annotations?.[key];
+  if (text === undefined) return undefined;
+  try {
+    const parsed = CompletionRecordSchema.safeParse(JSON.parse(text));
+    return parsed.success && parsed.data.target === hash ? parsed.data.durationMs : undefined;
+  } catch {
+    return undefined;
+  }
+}

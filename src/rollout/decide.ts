@@ -21,6 +21,7 @@ import type {
   RolloutDecision,
   RolloutEvent,
   RolloutInput,
+  RolloutPolicy,
   StatusNode,
   Tier,
   WaitReason,
@@ -83,6 +84,11 @@ function beginVerdict(
   if (!guardedTier(node.tier)) return { ok: true };
   const guard = etcdQuorumGuard(members, alreadyOut ? node.name : undefined);
   return guard.ok ? guard : { ok: false, reason: "EtcdUnhealthy", message: guard.message };
+}
+
+/** Nodes of a tier worked on at once: the etcd tier always one (quorum guard), others by policy. */
+export function tierConcurrency(policy: Pick<RolloutPolicy, "concurrency">, tier: Tier, tierSize: number): number {
+  return tier === "etcd" ? Math.min(1, tierSize) : resolveConcurrency(policy.concurrency[tier], tierSize);
 }
 
 /** etcd-only members before etcd+control-plane ones (Rancher's order), then by name. */
@@ -178,7 +184,7 @@ function startNodes(
 ): { decisions: [string, NodeDecision][]; waiting?: { reason: WaitReason; message: string } } {
   const inTier = relevant.filter((node) => node.tier === tier);
   const busy = inTier.filter((node) => node.claim?.owner === input.owner && !done.has(node.name)).length;
-  const limit = tier === "etcd" ? 1 : resolveConcurrency(input.policy.concurrency[tier], inTier.length);
+  const limit = tierConcurrency(input.policy, tier, inTier.length);
   const candidates = inTier
     .filter(
       (node) =>

@@ -9,7 +9,7 @@ import { Backoff, type BackoffPolicy } from "../runtime/backoff.ts";
 import type { Clock } from "../runtime/clock.ts";
 import { isAlreadyExists, isConflict, isNotFound } from "../runtime/kube/errors.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
-import { CLAIM_ANNOTATION, encodeClaim } from "./claim.ts";
+import { CLAIM_ANNOTATION, completionRecord, encodeClaim } from "./claim.ts";
 import { drainRound } from "./drainer.ts";
 import type { RolloutCaches } from "./informers.ts";
 import { NODE_RESOURCE, type NodeObject } from "./kube-objects.ts";
@@ -171,7 +171,10 @@ export async function execute(
         await patchNode(step.node, {
           metadata: {
             labels: { [request.completionLabel]: input.targetHash },
-            annotations: { [CLAIM_ANNOTATION]: null },
+            annotations: {
+              [CLAIM_ANNOTATION]: null,
+              ...completionRecord(request.completionLabel, input, step.durationMs),
+            },
           },
           ...(step.uncordon ? { spec: { unschedulable: null } } : {}),
         });

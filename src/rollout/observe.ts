@@ -4,7 +4,7 @@ import { nodeJobName, type Job } from "../nodeops/job.ts";
 import type { NodeAction } from "../nodeops/results.ts";
 import { mirrorPodNames, rolesFromLabels, runsLinuxNodeJobs, tierOf } from "../rke2/roles.ts";
 import { objectKey } from "../runtime/kube/types.ts";
-import { ownerId, readClaim, targetHash } from "./claim.ts";
+import { ownerId, readClaim, recordedDurationMs, targetHash } from "./claim.ts";
 import type { RolloutCaches } from "./informers.ts";
 import { JOBS_BY_OWNER_NODE, MIRROR_POD_NAMESPACE, jobIndexKey } from "./informers.ts";
 import {
@@ -14,6 +14,7 @@ import {
   kubeletVersionOf,
   transitionMs,
   type NodeObject,
+  type PodObject,
 } from "./kube-objects.ts";
 import { lockHolder } from "./lock.ts";
 import { matchesLabelSelector } from "./selector.ts";
@@ -75,48 +76,71 @@ export function currentNodes(caches: RolloutCaches): NodeObject[] {
   return caches.nodes.cache.list().map((node) => caches.nodeWrites.resolve(node, objectKey(node.metadata)) ?? node);
 }
 
+/** What observing one node needs besides the node: its Jobs and mirror pods (from the caches). */
+export interface NodeLookups {
+  jobsOf: (node: string) => readonly Job[];
+  mirrorPod: (name: string) => PodObject | undefined;
+  failureMessages: ReadonlyMap<string, string>;
+}
+
+/** Without caches (the CLI's preview): no Jobs, no mirror pods; what a preview reads is on the Node. */
+export const NO_LOOKUPS: NodeLookups = { jobsOf: () => [], mirrorPod: () => undefined, failureMessages: new Map() };
+
+export type NodeRequest = Pick<
+  RolloutRequest,
+  "target" | "completionLabel" | "nodeSelector" | "isSatisfied" | "excludedNodes"
+>;
+
+export function observeNode(node: NodeObject, request: NodeRequest, lookups: NodeLookups): ObservedNode {
+  const hash = targetHash(request.target);
+  const name = node.metadata.name;
+  const roles = rolesFromLabels(node.metadata.labels);
+  const ready = conditionOf(node, "Ready");
+  return {
+    name,
+    resourceVersion: node.metadata.resourceVersion ?? "",
+    roles,
+    tier: tierOf(roles),
+    selected:
+      runsLinuxNodeJobs(node.metadata.labels) &&
+      matchesLabelSelector(request.nodeSelector, node.metadata.labels) &&
+      !request.excludedNodes?.has(name),
+    ready: isNodeReady(node),
+    readySinceMs: transitionMs(ready),
+    unschedulable: node.spec?.unschedulable === true,
+    kubeletVersion: kubeletVersionOf(node),
+    claim: readClaim(node.metadata.annotations),
+    doneHash: node.metadata.labels?.[request.completionLabel],
+    mirrorPods: mirrorPodNames(name, roles).map((podName) => {
+      const pod = lookups.mirrorPod(podName);
+      return {
+        name: podName,
+        exists: pod !== undefined,
+        ready: pod !== undefined && isPodReady(pod),
+        readySinceMs: pod ? transitionMs(conditionOf(pod, "Ready")) : 0,
+      };
+    }),
+    jobs: lookups.jobsOf(name).map((job) => observeJob(job, lookups.failureMessages)),
+    satisfied: hash !== node.metadata.labels?.[request.completionLabel] && (request.isSatisfied?.(node) ?? false),
+    measuredDurationMs: recordedDurationMs(node.metadata.annotations, request.completionLabel, hash),
+  };
+}
+
 export function observeNodes(
   caches: RolloutCaches,
   request: RolloutRequest,
   failureMessages: ReadonlyMap<string, string>,
 ): ObservedNode[] {
-  const hash = targetHash(request.target);
-  return currentNodes(caches).map((node) => {
-    const name = node.metadata.name;
-    const roles = rolesFromLabels(node.metadata.labels);
-    const ready = conditionOf(node, "Ready");
-    const jobs = caches.jobs.cache.byIndex(
-      JOBS_BY_OWNER_NODE,
-      jobIndexKey(request.action, request.owner.kind, request.owner.name, name),
-    );
-    return {
-      name,
-      resourceVersion: node.metadata.resourceVersion ?? "",
-      roles,
-      tier: tierOf(roles),
-      selected:
-        runsLinuxNodeJobs(node.metadata.labels) &&
-        matchesLabelSelector(request.nodeSelector, node.metadata.labels) &&
-        !request.excludedNodes?.has(name),
-      ready: isNodeReady(node),
-      readySinceMs: transitionMs(ready),
-      unschedulable: node.spec?.unschedulable === true,
-      kubeletVersion: kubeletVersionOf(node),
-      claim: readClaim(node.metadata.annotations),
-      doneHash: node.metadata.labels?.[request.completionLabel],
-      mirrorPods: mirrorPodNames(name, roles).map((podName) => {
-        const pod = caches.mirrorPods.cache.get(`${MIRROR_POD_NAMESPACE}/${podName}`);
-        return {
-          name: podName,
-          exists: pod !== undefined,
-          ready: pod !== undefined && isPodReady(pod),
-          readySinceMs: pod ? transitionMs(conditionOf(pod, "Ready")) : 0,
-        };
-      }),
-      jobs: jobs.map((job) => observeJob(job, failureMessages)),
-      satisfied: hash !== node.metadata.labels?.[request.completionLabel] && (request.isSatisfied?.(node) ?? false),
-    };
-  });
+  const lookups: NodeLookups = {
+    jobsOf: (name) =>
+      caches.jobs.cache.byIndex(
+        JOBS_BY_OWNER_NODE,
+        jobIndexKey(request.action, request.owner.kind, request.owner.name, name),
+      ),
+    mirrorPod: (name) => caches.mirrorPods.cache.get(`${MIRROR_POD_NAMESPACE}/${name}`),
+    failureMessages,
+  };
+  return currentNodes(caches).map((node) => observeNode(node, request, lookups));
 }
 
 export function buildInput(

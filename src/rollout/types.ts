@@ -76,6 +76,8 @@ export interface ObservedNode {
   jobs: ObservedJob[];
   /** Already in the target state (e.g. kubelet at the target version): no disruption needed. */
   satisfied: boolean;
+  /** How long the node took when the owner brought it to this target (claim to finish), if recorded. */
+  measuredDurationMs?: number | undefined;
 }
 
 export interface LockView {

@@ -9,6 +9,7 @@ import {
   certRotationResource,
   parseCertRotationSpec,
   type CertRotation,
+  type CertRotationPhase,
   type CertRotationSpec,
 } from "../../api/certrotation.ts";
 import { durationToMs } from "../../api/duration.ts";
@@ -39,6 +40,7 @@ import { isConflict } from "../../runtime/kube/errors.ts";
 import type { KubePort } from "../../runtime/kube/port.ts";
 import type { Lease } from "../../runtime/leader-election.ts";
 import type { ReadonlyStore } from "../../runtime/store.ts";
+import { rolloutOutlook, type OutlookMode } from "../rollout-outlook.ts";
 import { writeStatusOrConflict } from "../status.ts";
 import { assessCluster, assessNode, type NodeAssessment, type Thresholds } from "./assess.ts";
 import { decideRound, type RoundPlan } from "./decide.ts";
@@ -188,6 +190,7 @@ export async function reconcileCertRotation(
     dataDirProblem: dataDirMismatchMessage(mismatches, configuredDataDir),
     nextWindowStartMs: opensAt,
   });
+  Object.assign(status, rolloutOutlook(result?.input, outlookMode(releasing, status.phase, windowOpen)));
   // Metrics first: whoever sees the new status finds them already in step.
   deps.expiring.set({ certrotation: cr.metadata.name, severity: "warning" }, cluster.warningCount);
   deps.expiring.set({ certrotation: cr.metadata.name, severity: "critical" }, cluster.criticalCount);
@@ -206,6 +209,13 @@ export async function reconcileCertRotation(
     !windowOpen && spec.window ? (opensAt ?? nowMs) - nowMs : undefined,
   ].filter((ms): ms is number => ms !== undefined && Number.isFinite(ms));
   return timers.length > 0 ? { requeueAfterMs: Math.max(0, Math.min(...timers)) } : {};
+}
+
+/** The preview while the rotation waits (paused, window closed), the ETA while it rotates. */
+function outlookMode(releasing: boolean, phase: CertRotationPhase | undefined, windowOpen: boolean): OutlookMode {
+  if (releasing) return "none";
+  if (phase === "Paused" || (phase === "Waiting" && !windowOpen)) return "preview";
+  return phase === "Rotating" ? "eta" : "none";
 }
 
 /** Finished nodes the inventory contradicts go back to the engine; a conflict just retries. */

@@ -33,12 +33,13 @@ import { isWindowOpen, nextWindowStart } from "../../rollout/window.ts";
 import type { Clock } from "../../runtime/clock.ts";
 import type { ReconcileResult } from "../../runtime/controller.ts";
 import type { KubePort } from "../../runtime/kube/port.ts";
+import { rolloutOutlook } from "../rollout-outlook.ts";
 import { writeStatusOrConflict } from "../status.ts";
 import { rolloutRequest } from "./desired.ts";
 import { nodeEvent, transitionEvents } from "./events.ts";
 import { preflightChecks, preflightReason, snapshotCheck, type SnapshotProgress } from "./preflight.ts";
 import type { PreUpgradeSnapshots } from "./snapshots.ts";
-import { nextStatus, type PreflightOutcome } from "./status.ts";
+import { nextStatus, outlookMode, type PreflightOutcome } from "./status.ts";
 import type { TargetResolver } from "./target.ts";
 
 export interface UpgradePlanDeps {
@@ -157,6 +158,7 @@ export async function reconcileUpgradePlan(deps: UpgradePlanDeps, key: string, l
     rollout: result.summary,
     lastRetry: retryFailed ? retry : previous.lastRetry,
   });
+  Object.assign(status, rolloutOutlook(result.input, outlookMode(spec.paused, releasing, status)));
   await finish(deps, plan, status, result.events.map(nodeEvent));
   observe(deps, plan.metadata.name, result);
   for (const err of result.errors) log.warn({ err }, "rollout step failed; retrying");

@@ -14,6 +14,7 @@ import {
 import type { RolloutSummary, StatusNode } from "../../rollout/types.ts";
 import { currentNodeNames, planVerdict, type PhaseVerdict } from "./phase.ts";
 import { snapshotReason, type PreflightCheck, type SnapshotProgress } from "./preflight.ts";
+import type { OutlookMode } from "../rollout-outlook.ts";
 
 /** Preflight this round: passed for this target before, just evaluated, or not run (paused, window closed). */
 export type PreflightOutcome =
@@ -162,6 +163,17 @@ function preflightConditions(
         ? { status: "False", reason: R.SnapshotInProgress, message: "waiting for the other preflight checks" }
         : { status: "False", reason: snapshotReason(snap), message: snap.message };
   return { passed, snapshot };
+}
+
+/** The preview before the rollout started and while it is paused; the ETA while it upgrades. */
+export function outlookMode(
+  paused: boolean,
+  releasing: boolean,
+  status: Pick<UpgradePlanStatus, "phase" | "startedAt">,
+): OutlookMode {
+  if (releasing || status.phase === "Succeeded") return "none";
+  if (paused || (status.startedAt === undefined && status.phase !== "Halted")) return "preview";
+  return status.phase === "Upgrading" ? "eta" : "none";
 }
 
 export function nextStatus(input: StatusInput): UpgradePlanStatus {

@@ -50,12 +50,17 @@ describe("rendered CRDs", () => {
       ["esp"],
       ["SCHEDULE", "LAST-SUCCESS", "NEXT", "SNAPSHOTS", "STORAGE", "READY", "AGE", "MESSAGE"],
     ],
-    ["CertRotation", "certrotations", ["certrot"], ["EARLIEST-EXPIRY", "PHASE", "ROTATING", "READY", "AGE", "MESSAGE"]],
+    [
+      "CertRotation",
+      "certrotations",
+      ["certrot"],
+      ["EARLIEST-EXPIRY", "PHASE", "ROTATING", "READY", "ETA", "AGE", "MESSAGE"],
+    ],
     [
       "UpgradePlan",
       "upgradeplans",
       ["uplan"],
-      ["TARGET", "PHASE", "TIER", "PROGRESS", "READY", "NODES", "LOCK", "AGE", "MESSAGE"],
+      ["TARGET", "PHASE", "TIER", "PROGRESS", "READY", "NODES", "LOCK", "ETA", "AGE", "MESSAGE"],
     ],
   ])(
     "%s: cluster-scoped, plural %s, short names, category rke2, status subresource, columns",

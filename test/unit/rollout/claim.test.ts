@@ -1,6 +1,13 @@
 import { describe, expect, it } from "@jest/globals";
 import fc from "fast-check";
-import { completionLabelKey, encodeClaim, readClaim, targetHash } from "../../../src/rollout/claim.ts";
+import {
+  completionLabelKey,
+  completionRecord,
+  encodeClaim,
+  readClaim,
+  recordedDurationMs,
+  targetHash,
+} from "../../../src/rollout/claim.ts";
 import { labelSelectorString, matchesLabelSelector } from "../../../src/rollout/selector.ts";
 import { claim } from "./fixtures.ts";
 
@@ -13,6 +20,20 @@ describe("claims and completion labels", () => {
     expect(readClaim({ "rke2-lifecycle.io/rollout": "{not json" })).toBeUndefined();
     expect(readClaim({ "rke2-lifecycle.io/rollout": JSON.stringify({ owner: "x" }) })).toBeUndefined();
     expect(readClaim(undefined)).toBeUndefined();
+  });
+
+  it("records a node's duration for one target only, and ignores garbage", () => {
+    const key = completionLabelKey("UpgradePlan", "p");
+    const record = completionRecord(key, { targetHash: "abc", now: Date.UTC(2026, 0, 1) }, 125_400);
+    expect(JSON.parse(record[key] ?? "")).toEqual({
+      target: "abc",
+      durationMs: 125_400,
+      finishedAt: "2026-01-01T00:00:00.000Z",
+    });
+    expect(recordedDurationMs(record, key, "abc")).toBe(125_400);
+    expect(recordedDurationMs(record, key, "other")).toBeUndefined();
+    expect(recordedDurationMs({ [key]: "{not json" }, key, "abc")).toBeUndefined();
+    expect(completionRecord(key, { targetHash: "abc", now: 0 }, undefined)).toEqual({});
   });
 
   it("hashes targets into valid label values", () => {

@@ -8,7 +8,13 @@ import { certRotationResource } from "../../../src/api/certrotation.ts";
 import { DISRUPTING_KINDS } from "../../../src/controllers/context.ts";
 import { buildNodeJob, JOB_RESOURCE, POD_RESOURCE, type Job } from "../../../src/nodeops/job.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
-import { CLAIM_ANNOTATION, completionLabelKey, readClaim, targetHash } from "../../../src/rollout/claim.ts";
+import {
+  CLAIM_ANNOTATION,
+  completionLabelKey,
+  readClaim,
+  recordedDurationMs,
+  targetHash,
+} from "../../../src/rollout/claim.ts";
 import { RolloutEngine } from "../../../src/rollout/engine.ts";
 import { createRolloutCaches, type RolloutCaches } from "../../../src/rollout/informers.ts";
 import { NODE_RESOURCE, type NodeObject, type PodObject } from "../../../src/rollout/kube-objects.ts";
@@ -199,6 +205,10 @@ describe("RolloutEngine with the in-memory port", () => {
     expect(etcd.metadata.annotations?.[CLAIM_ANNOTATION]).toBeUndefined();
     expect(etcd.spec?.unschedulable).toBeUndefined();
     expect(next.finished).toEqual([{ node: "etcd-1", tier: "etcd", durationMs: 30_000 }]);
+    // The duration is recorded with the label (same key) for the ETA, and read back by the next round.
+    expect(recordedDurationMs(etcd.metadata.annotations, LABEL, targetHash(TARGET))).toBe(30_000);
+    expect(next.input.nodes.find((n) => n.name === "etcd-1")?.measuredDurationMs).toBeUndefined();
+    expect((await round()).input.nodes.find((n) => n.name === "etcd-1")?.measuredDurationMs).toBe(30_000);
     // The worker was claimed in the same round and its pod evicted; the Job waits for the drain.
     expect((await nodeNamed("agent-1")).spec?.unschedulable).toBe(true);
     expect(await port.get(POD_RESOURCE, "web-1", "apps")).toBeUndefined();
