@@ -130,7 +130,7 @@ function createPrinter(io: CliIo, header: readonly string[], elapsedMs: () => nu
   let lastNote = "";
   return {
     note: (line) => {
-      lastNote = `${stamp()} ${line}`;
+      lastNote = `${line} (at ${(elapsedMs() / 1000).toFixed(1)}s)`;
     },
     show: (observed) => {
       const frame = liveFrame(observed, {
@@ -220,7 +220,7 @@ export async function runDemoCommand(argv: readonly string[], _env: Env, io: Cli
     ) {
       await applyManifest(sim, plan);
       planApplied = true;
-      printer.note(`applied UpgradePlan ${plan.metadata.name} (it waits for the rotation's lock)`);
+      printer.note(`applied UpgradePlan ${plan.metadata.name} (waits for the rotation's lock)`);
     }
     record = recordRollout(record, observed, DEMO_TARGET_VERSION);
     printer.show(observed);
@@ -235,8 +235,8 @@ export async function runDemoCommand(argv: readonly string[], _env: Env, io: Cli
       ? `\n${stamp} done: every node runs ${DEMO_TARGET_VERSION}.\n` +
           `  order observed: ${record.order.join(" -> ")}\n` +
           `  most etcd members out at once (not Ready or cordoned): ${record.maxEtcdOut}\n` +
-          `  certificate rotated: ${DEMO_EXPIRING.node} ${DEMO_EXPIRING.file.replace(/^.*\//, "")} had ` +
-          `${DEMO_EXPIRING.days} days left, now expires ${renewed.slice(0, 10)} (read from the node)\n`
+          `  certificate rotated: ${DEMO_EXPIRING.node} ${DEMO_EXPIRING.file.replace(/^.*\//, "")}, ` +
+          `${DEMO_EXPIRING.days} days left -> expires ${renewed.slice(0, 10)} (on the node)\n`
       : `\n${stamp} ${failureReason(observed, rotated(), timeout)}\n`,
   );
   if (keep) {

@@ -30,7 +30,7 @@ it("upgrades the 7-node simulated cluster tier by tier, one etcd member at a tim
   expect(out).toMatch(/EtcdSnapshotPolicy every-minute: .*Ready=True/);
   // The CertRotation rotated server-1's near-expiry certificate (read back from the simulated node).
   expect(out).toMatch(/CertRotation default: Rotating \| ExpiringSoon=True .*\| nodes: server-1 /);
-  expect(out).toMatch(/certificate rotated: server-1 client-admin\.crt had 20 days left, now expires \d{4}-/);
+  expect(out).toMatch(/certificate rotated: server-1 client-admin\.crt, 20 days left -> expires \d{4}-/);
   // Not a terminal: the line log, every line under 160 characters.
   const lines = out.split("\n");
   expect(lines.filter((line) => line.length >= 160)).toEqual([]);
