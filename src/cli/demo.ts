@@ -43,10 +43,11 @@ const DEMO_FLAGS = {
 export const DEMO_HELP = `Usage: ${PROGRAM} demo [flags]
 
 The whole story on a simulated 7-node RKE2 cluster (no real cluster, no containers: see '${PROGRAM} sim'):
-starts the cluster and the operator, gives ${DEMO_EXPIRING.node} a certificate that expires in ${DEMO_EXPIRING.days} days, applies an
-EtcdSnapshotPolicy and a CertRotation (which rotates it), then an UpgradePlan to ${DEMO_TARGET_VERSION}, until
-every node runs it. On a terminal the view redraws in place; otherwise each transition is a line.
-kubectl works against it meanwhile through the printed kubeconfig.
+starts the cluster and the operator, gives ${DEMO_EXPIRING.node} a certificate that expires in
+${DEMO_EXPIRING.days} days, applies an EtcdSnapshotPolicy and a CertRotation (which rotates it), then an
+UpgradePlan to ${DEMO_TARGET_VERSION}, until every node runs it. On a terminal the view redraws in
+place; otherwise each transition is a line. kubectl works against it meanwhile through the printed
+kubeconfig.
 
 Flags:
 ${flagUsage(DEMO_FLAGS, null)}
@@ -250,12 +251,16 @@ export async function runDemoCommand(argv: readonly string[], _env: Env, io: Cli
 
 function failureReason(observed: DemoObservation | undefined, rotated: boolean, timeout: number): string {
   if (observed?.plan?.status?.observedGeneration === undefined) {
-    return `the upgrade did not finish within ${timeout}s. No controller reconciled the UpgradePlan: is the operator running (see its log above)?`;
+    return (
+      `the upgrade did not finish within ${timeout}s. No controller reconciled the UpgradePlan: ` +
+      "is the operator running (see its log above)?"
+    );
   }
   if (!upgradeDone(observed)) {
     return `the upgrade did not finish within ${timeout}s. See 'kubectl describe upgradeplan ${DEMO_PLAN}'.`;
   }
   return rotated
     ? `the demo did not finish within ${timeout}s.`
-    : `the certificate of ${DEMO_EXPIRING.node} was not rotated within ${timeout}s. See 'kubectl describe certrotation ${DEMO_ROTATION}'.`;
+    : `the certificate of ${DEMO_EXPIRING.node} was not rotated within ${timeout}s. ` +
+        `See 'kubectl describe certrotation ${DEMO_ROTATION}'.`;
 }

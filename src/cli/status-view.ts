@@ -136,7 +136,8 @@ function rotationLine(rotation: CertRotation): string | undefined {
   const nodes = (status.nodes ?? [])
     .filter((node) => node.phase !== "Pending")
     .map((node) => `${node.name} ${node.phase}`);
-  return `  certrotation/${rotation.metadata.name}: ${status.phase}${nodes.length > 0 ? `; nodes: ${nodes.join(", ")}` : ""}`;
+  const busy = nodes.length > 0 ? `; nodes: ${nodes.join(", ")}` : "";
+  return `  certrotation/${rotation.metadata.name}: ${status.phase}${busy}`;
 }
 
 function operationLines(input: StatusInput): string[] {

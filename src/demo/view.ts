@@ -34,7 +34,8 @@ export function describeCertificate(certificate: DemoObservation["certificate"])
   if (!certificate) return "watched certificate: none";
   const { node, file, notAfter, readAt } = certificate;
   const date = new Date(notAfter).toISOString().slice(0, 10);
-  return `watched certificate: ${node} ${file.replace(/^.*\/rke2\//, "")} expires ${date} (in ${humanDuration(notAfter - readAt)})`;
+  const left = humanDuration(notAfter - readAt);
+  return `watched certificate: ${node} ${file.replace(/^.*\/rke2\//, "")} expires ${date} (in ${left})`;
 }
 
 function condition(conditions: { type: string; status: string; reason?: string }[] | undefined, type: string): string {
@@ -106,10 +107,10 @@ export function describeRotation(rotation: CertRotation | undefined): string {
 export function describeNodes(nodes: readonly ObservedNode[]): Map<string, string> {
   return new Map(
     groupByTier(nodes).map((group) => {
-      const parts = group.nodes.map(
-        (n) =>
-          `${n.name}[${n.roles}] ${shortVersion(n.version)}${n.ready ? "" : " NotReady"}${n.cordoned ? " cordoned" : ""}`,
-      );
+      const parts = group.nodes.map((n) => {
+        const state = `${n.ready ? "" : " NotReady"}${n.cordoned ? " cordoned" : ""}`;
+        return `${n.name}[${n.roles}] ${shortVersion(n.version)}${state}`;
+      });
       return [`nodes:${group.tier}`, `${group.tier} nodes: ${parts.join(", ")}`];
     }),
   );

@@ -32,7 +32,8 @@ it("redraws one live frame in place on a terminal and ends with the measured sum
   expect(spawnSync("script", ["--version"]).status).toBe(0);
   const kubeconfig = join(mkdtempSync(join(tmpdir(), "demo-tty-")), "kubeconfig");
   const demo = [process.execPath, "src/main.ts", "demo", "--time-scale", "0.02", "--timeout", "120"];
-  const command = `stty cols ${COLUMNS} rows ${ROWS}; exec ${[...demo, "--kubeconfig-out", kubeconfig, "--log-level", "silent"].join(" ")}`;
+  const args = [...demo, "--kubeconfig-out", kubeconfig, "--log-level", "silent"];
+  const command = `stty cols ${COLUMNS} rows ${ROWS}; exec ${args.join(" ")}`;
   const { stdout } = await run("script", ["-q", "-e", "-c", command, "/dev/null"], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: tmpdir(), TERM: "xterm" },
