@@ -54,7 +54,11 @@ ${flagUsage(DEMO_FLAGS, null)}
 `;
 
 const DAY_MS = 86_400_000;
-/** A rotated leaf certificate lives a year; one renewed at least this far out was rotated. */
+/**
+ * A rotated leaf certificate lives a year; one renewed at least this far out, after the
+ * CertRotation's cert-rotate Job for that node succeeded, was rotated by it (an rke2 restart for
+ * the upgrade would renew it too: that does not count).
+ */
 const ROTATED_MS = 300 * DAY_MS;
 /** The plan is applied once the rotation holds the disruption lock, or after this long regardless. */
 const ROTATION_HEAD_START_MS = 20_000;
@@ -210,7 +214,9 @@ export async function runDemoCommand(argv: readonly string[], _env: Env, io: Cli
   let observed: DemoObservation | undefined;
   let record = { order: [] as string[], maxEtcdOut: 0 };
   let planApplied = false;
-  const rotated = (): boolean => (expiringCertificate(sim) ?? 0) > started + ROTATED_MS;
+  let rotateJobSucceeded = false;
+  const rotateJob = `cert-rotate-${DEMO_ROTATION}-${DEMO_EXPIRING.node}-`;
+  const rotated = (): boolean => rotateJobSucceeded && (expiringCertificate(sim) ?? 0) > started + ROTATED_MS;
   const deadline = started + timeout * 1000;
   while (Date.now() < deadline) {
     observed = await observe(sim, operatorConfig.config.jobsNamespace);
@@ -223,6 +229,7 @@ export async function runDemoCommand(argv: readonly string[], _env: Env, io: Cli
       planApplied = true;
       printer.note(`applied UpgradePlan ${plan.metadata.name} (waits for the rotation's lock)`);
     }
+    rotateJobSucceeded ||= observed.jobs.some((job) => job.name.startsWith(rotateJob) && job.state === "Succeeded");
     record = recordRollout(record, observed, DEMO_TARGET_VERSION);
     printer.show(observed);
     if (upgradeDone(observed) && rotated()) break;
