@@ -28,15 +28,20 @@ const MAX_NAMED = 8;
 
 /** Conditions whose True means trouble; for the others, False does. */
 const TROUBLE_WHEN_TRUE = new Set(["Degraded", "SnapshotOverdue", "ExpiringSoon"]);
-/** Ready=False for these reasons is an operation on its way, which the OPERATION section shows. */
+/**
+ * Ready=False or PreflightPassed=False for these reasons is an operation on its way or a wait that
+ * ends by itself (the OPERATION section shows it; a NotReady node is listed on its own).
+ */
 const ON_ITS_WAY = new Set([
   "Upgrading",
   "Rotating",
   "SnapshotInProgress",
   "NoSnapshotYet",
+  "NoTarget",
   "WaitingForWindow",
   "Paused",
   "DisruptionLockHeld",
+  "NodesNotReady",
 ]);
 /** Informational conditions: never a problem by themselves. */
 const INFORMATIONAL = new Set(["Progressing", "Paused", "SnapshotTaken"]);
@@ -154,7 +159,9 @@ function operationLines(input: StatusInput): string[] {
 export function needsAttention(condition: Pick<Condition, "type" | "status" | "reason">): boolean {
   if (condition.status === "Unknown" || INFORMATIONAL.has(condition.type)) return false;
   if (TROUBLE_WHEN_TRUE.has(condition.type)) return condition.status === "True";
-  if (condition.type === "Ready") return condition.status === "False" && !ON_ITS_WAY.has(condition.reason);
+  if (condition.type === "Ready" || condition.type === "PreflightPassed") {
+    return condition.status === "False" && !ON_ITS_WAY.has(condition.reason);
+  }
   return condition.status === "False";
 }
 

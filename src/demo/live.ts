@@ -28,7 +28,7 @@ export function progressBar(done: number, total: number, width = BAR_WIDTH): str
 }
 
 function conditionOf(plan: UpgradePlan, type: string): { reason: string; message: string } | undefined {
-  return plan.status?.conditions?.find((c) => c.type === type);
+  return plan.status?.conditions?.find((c) => c.type === type && c.status !== "True");
 }
 
 /** What the upgrade waits on right now, in words. */
@@ -38,7 +38,10 @@ export function gateOf(plan: UpgradePlan | undefined): string {
   if (status?.observedGeneration === undefined) return "the operator to reconcile the plan";
   const phase = status.phase ?? "?";
   if (phase === "Succeeded") return "nothing: every node is at the target";
-  if (phase === "Snapshotting") return `the pre-upgrade etcd snapshot (policy ${plan.spec.snapshot?.policyRef ?? "?"})`;
+  // The snapshot is told by its reason, not by a phase: it is a phase of its own in some versions only.
+  if (status.conditions?.some((c) => c.reason === "SnapshotInProgress" && c.status !== "True")) {
+    return `the pre-upgrade etcd snapshot (policy ${plan.spec.snapshot?.policyRef ?? "?"})`;
+  }
   const nodes = status.nodes ?? [];
   const healthy = nodes.filter((node) => node.phase === "WaitingHealthy").map((node) => node.name);
   if (healthy.length > 0) return `the health gate of ${healthy.join(", ")} (Ready, then settle)`;
@@ -46,7 +49,7 @@ export function gateOf(plan: UpgradePlan | undefined): string {
   if (draining.length > 0) return `the drain of ${draining.join(", ")}`;
   const upgrading = nodes.filter((node) => node.phase === "Upgrading").map((node) => node.name);
   if (upgrading.length > 0) return `the upgrade Job on ${upgrading.join(", ")}`;
-  const why = conditionOf(plan, "Progressing") ?? conditionOf(plan, "Ready");
+  const why = conditionOf(plan, "Ready") ?? conditionOf(plan, "Progressing");
   return why ? `${phase}: ${why.reason}${why.message ? ` (${why.message})` : ""}` : phase;
 }
 

@@ -34,7 +34,22 @@ describe("gateOf", () => {
   it.each([
     [undefined, "the UpgradePlan is not applied yet"],
     [plan(undefined), "the operator to reconcile the plan"],
-    [plan({ observedGeneration: 1, phase: "Snapshotting" }), "the pre-upgrade etcd snapshot (policy every-minute)"],
+    [
+      plan({
+        observedGeneration: 1,
+        phase: "Upgrading",
+        conditions: [
+          {
+            type: "SnapshotTaken",
+            status: "False",
+            reason: "SnapshotInProgress",
+            message: "snapshot-save Job running on etcd-1",
+            lastTransitionTime: "2026-12-07T12:00:00Z",
+          },
+        ],
+      }),
+      "the pre-upgrade etcd snapshot (policy every-minute)",
+    ],
     [
       upgrading([{ name: "server-1", tier: "etcd", phase: "WaitingHealthy", attempts: 1 }]),
       "the health gate of server-1 (Ready, then settle)",
@@ -44,10 +59,10 @@ describe("gateOf", () => {
     [
       plan({
         observedGeneration: 1,
-        phase: "Preflight",
+        phase: "Pending",
         conditions: [
           {
-            type: "Progressing",
+            type: "Ready",
             status: "False",
             reason: "DisruptionLockHeld",
             message: "CertRotation/default holds the disruption lock",
@@ -55,7 +70,7 @@ describe("gateOf", () => {
           },
         ],
       }),
-      "Preflight: DisruptionLockHeld (CertRotation/default holds the disruption lock)",
+      "Pending: DisruptionLockHeld (CertRotation/default holds the disruption lock)",
     ],
     [plan({ observedGeneration: 1, phase: "Succeeded" }), "nothing: every node is at the target"],
   ])("%# %s", (input, expected) => {
