@@ -31,6 +31,14 @@ const COMMANDS: Record<string, Command> = {
     summary: "preview, pause, resume or retry an UpgradePlan on the cluster of your kubeconfig",
     load: async () => (await import("./cli/plan.ts")).runPlanCommand,
   },
+  status: {
+    summary: "one screen: nodes by tier, certificates, snapshots, the operation running, what needs attention",
+    load: async () => (await import("./cli/status.ts")).runStatusCommand,
+  },
+  snapshot: {
+    summary: "take an etcd snapshot now through an EtcdSnapshotPolicy and print the verified result",
+    load: async () => (await import("./cli/snapshot.ts")).runSnapshotCommand,
+  },
   "node-agent": {
     summary:
       "what runs on a node: node Jobs (snapshot-save, snapshot-delete, cert-rotate) and the cert-inventory DaemonSet",

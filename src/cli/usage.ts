@@ -4,11 +4,15 @@ export type ExitCode = 0 | 1 | 2;
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The size of the terminal stdout writes to; undefined (or absent) when stdout is not a terminal. */
+  terminalSize?: () => { columns: number; rows: number } | undefined;
 }
 
 export const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  terminalSize: () =>
+    process.stdout.isTTY ? { columns: process.stdout.columns || 80, rows: process.stdout.rows || 24 } : undefined,
 };
 
 export const PROGRAM = "rke2-lifecycle";

@@ -1,6 +1,7 @@
 /**
  * What the demo applies to the simulated cluster: the shipped examples (deploy/examples/), adjusted for a
- * cluster with no S3 and compressed time (a short settle, no maintenance window).
+ * cluster with no S3 and compressed time (a short settle, no maintenance window). One server gets a
+ * certificate close to expiry first, so the CertRotation has something to rotate.
  */
 import type { KubeObject } from "../runtime/kube/types.ts";
 
@@ -8,6 +9,13 @@ export const DEMO_TARGET_VERSION = "v1.31.4+rke2r1";
 export const DEMO_POLICY = "every-minute";
 export const DEMO_PLAN = "to-v1-31";
 export const DEMO_ROTATION = "default";
+
+/** The certificate the demo moves to expire in DEMO_EXPIRING.days (inside the rotation's renewBefore). */
+export const DEMO_EXPIRING = {
+  node: "server-1",
+  file: "/var/lib/rancher/rke2/server/tls/client-admin.crt",
+  days: 20,
+} as const;
 
 const API_VERSION = "rke2-lifecycle.io/v1alpha1";
 
@@ -36,7 +44,7 @@ export function demoManifests(): KubeObject[] {
       apiVersion: API_VERSION,
       kind: "CertRotation",
       metadata: { name: DEMO_ROTATION },
-      spec: { renewBefore: "720h" },
+      spec: { renewBefore: "720h", healthGate: { settle: "1s", timeout: "2m" } },
     } as KubeObject,
   ];
 }

@@ -1,19 +1,22 @@
 /**
- * The demo's live progress view, as a pure function: observed objects in, one line per subject
- * out. The printer shows a line again only when it changed, so the output reads as a log of
- * transitions (in a terminal and in CI logs alike).
+ * The demo's line log (when stdout is not a terminal), as a pure function: observed objects in,
+ * one line per subject out. The printer shows a line again only when it changed, so the output
+ * reads as a log of transitions. Every line stays under MAX_LINE characters: free text from a
+ * status (messages) is shortened, and a line that would still be longer is cut.
  */
 import type { CertRotation } from "../api/certrotation.ts";
 import type { EtcdSnapshotPolicy } from "../api/etcdsnapshotpolicy.ts";
 import type { UpgradePlan } from "../api/upgradeplan.ts";
+import { groupByTier, type NodeSummary } from "../cli/node-tiers.ts";
+import { humanDuration } from "../runtime/human-duration.ts";
 
-export interface ObservedNode {
-  name: string;
-  roles: string;
-  version: string;
-  ready: boolean;
-  cordoned: boolean;
-}
+/** Longest line of the log, its time prefix included. */
+export const MAX_LINE = 159;
+/** Room the printer's `[ 12.3s] ` prefix takes. */
+const PREFIX = 9;
+const MAX_MESSAGE = 60;
+
+export type ObservedNode = NodeSummary;
 
 export interface DemoObservation {
   nodes: ObservedNode[];
@@ -22,11 +25,27 @@ export interface DemoObservation {
   rotation?: CertRotation;
   /** Node Jobs of the operator: name and state. */
   jobs: { name: string; state: string }[];
+  /** The certificate the demo made expire soon, as the simulated node holds it, and when it was read. */
+  certificate?: { node: string; file: string; notAfter: number; readAt: number };
+}
+
+/** `server-1 server/tls/client-admin.crt expires 2026-12-27 (in 20d)`. */
+export function describeCertificate(certificate: DemoObservation["certificate"]): string {
+  if (!certificate) return "watched certificate: none";
+  const { node, file, notAfter, readAt } = certificate;
+  const date = new Date(notAfter).toISOString().slice(0, 10);
+  const left = humanDuration(notAfter - readAt);
+  return `watched certificate: ${node} ${file.replace(/^.*\/rke2\//, "")} expires ${date} (in ${left})`;
 }
 
 function condition(conditions: { type: string; status: string; reason?: string }[] | undefined, type: string): string {
   const found = conditions?.find((c) => c.type === type);
   return found ? `${type}=${found.status}${found.reason ? ` (${found.reason})` : ""}` : `${type}=?`;
+}
+
+/** Cuts text to `max` characters, marking the cut. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }
 
 function shortVersion(version: string): string {
@@ -37,14 +56,15 @@ export function describePlan(plan: UpgradePlan | undefined): string {
   if (!plan) return "UpgradePlan: not applied";
   const status = plan.status;
   if (status?.observedGeneration === undefined) return `UpgradePlan ${plan.metadata.name}: not reconciled yet`;
-  const nodes = (status.nodes ?? []).map((n) => `${n.name} ${n.phase}${n.message ? ` (${n.message})` : ""}`).join(", ");
+  const nodes = (status.nodes ?? [])
+    .map((n) => `${n.name} ${n.phase}${n.message ? ` (${clip(n.message, MAX_MESSAGE)})` : ""}`)
+    .join(", ");
   return [
-    `UpgradePlan ${plan.metadata.name}: ${status.phase ?? "?"}`,
-    status.targetVersion ? `target ${status.targetVersion}` : "",
+    `UpgradePlan ${plan.metadata.name}: ${status.phase ?? "?"}${status.progress ? ` ${status.progress}` : ""}`,
+    status.targetVersion ? `to ${shortVersion(status.targetVersion)}` : "",
     status.tier ? `tier ${status.tier}` : "",
-    status.progress ? `progress ${status.progress}` : "",
-    nodes ? `in progress: ${nodes}` : "",
     condition(status.conditions, "Ready"),
+    nodes ? `in progress: ${nodes}` : "",
   ]
     .filter((part) => part !== "")
     .join(" | ");
@@ -56,11 +76,10 @@ export function describePolicy(policy: EtcdSnapshotPolicy | undefined): string {
   if (status?.observedGeneration === undefined) return `EtcdSnapshotPolicy ${policy.metadata.name}: not reconciled yet`;
   const last = status.lastSuccessfulSnapshot;
   return [
-    `EtcdSnapshotPolicy ${policy.metadata.name}:`,
+    `EtcdSnapshotPolicy ${policy.metadata.name}: ${condition(status.conditions, "Ready")}`,
     last ? `last snapshot ${last.name} on ${last.node}` : "no snapshot yet",
     `retained ${status.snapshotCount ?? 0}`,
     status.nextScheduleTime ? `next ${status.nextScheduleTime}` : "",
-    condition(status.conditions, "Ready"),
   ]
     .filter((part) => part !== "")
     .join(" | ");
@@ -71,21 +90,30 @@ export function describeRotation(rotation: CertRotation | undefined): string {
   const status = rotation.status;
   if (status?.observedGeneration === undefined) return `CertRotation ${rotation.metadata.name}: not reconciled yet`;
   const earliest = status.earliestExpiry;
+  const rotating = (status.nodes ?? []).filter((n) => n.phase !== "Pending").map((n) => `${n.name} ${n.phase}`);
   return [
     `CertRotation ${rotation.metadata.name}: ${status.phase ?? "?"}`,
-    earliest ? `earliest expiry ${earliest.notAfter} (${earliest.node} ${earliest.file})` : "no inventory yet",
     condition(status.conditions, "ExpiringSoon"),
-  ].join(" | ");
+    rotating.length > 0 ? `nodes: ${rotating.join(", ")}` : "",
+    earliest
+      ? `earliest expiry ${earliest.notAfter.slice(0, 10)} (${earliest.node} ${earliest.file})`
+      : "no inventory yet",
+  ]
+    .filter((part) => part !== "")
+    .join(" | ");
 }
 
-export function describeNodes(nodes: readonly ObservedNode[]): string {
-  const parts = [...nodes]
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map(
-      (n) =>
-        `${n.name}[${n.roles}] ${shortVersion(n.version)}${n.ready ? "" : " NotReady"}${n.cordoned ? " cordoned" : ""}`,
-    );
-  return `nodes: ${parts.join(", ")}`;
+/** One line per tier: `etcd nodes: etcd-1[etcd] v1.30.6, server-1[etcd+cp] v1.31.4 cordoned`. */
+export function describeNodes(nodes: readonly ObservedNode[]): Map<string, string> {
+  return new Map(
+    groupByTier(nodes).map((group) => {
+      const parts = group.nodes.map((n) => {
+        const state = `${n.ready ? "" : " NotReady"}${n.cordoned ? " cordoned" : ""}`;
+        return `${n.name}[${n.roles}] ${shortVersion(n.version)}${state}`;
+      });
+      return [`nodes:${group.tier}`, `${group.tier} nodes: ${parts.join(", ")}`];
+    }),
+  );
 }
 
 export function describeJobs(jobs: DemoObservation["jobs"]): string {
@@ -113,13 +141,13 @@ export function recordRollout(record: RolloutRecord, observed: DemoObservation, 
 
 /** One line per subject, keyed so the printer can tell what changed. */
 export function demoView(observed: DemoObservation): Map<string, string> {
-  const view = new Map<string, string>();
-  view.set("nodes", describeNodes(observed.nodes));
+  const view = new Map<string, string>(describeNodes(observed.nodes));
   view.set("policy", describePolicy(observed.policy));
   view.set("plan", describePlan(observed.plan));
   view.set("rotation", describeRotation(observed.rotation));
+  if (observed.certificate) view.set("certificate", describeCertificate(observed.certificate));
   view.set("jobs", describeJobs(observed.jobs));
-  return view;
+  return new Map([...view].map(([key, line]) => [key, clip(line, MAX_LINE - PREFIX)]));
 }
 
 /** Lines of `next` that differ from `previous`, in view order. */

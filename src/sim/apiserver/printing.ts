@@ -1,6 +1,6 @@
 /** The columns the real server prints for the built-in kinds (what `kubectl get` shows). */
 import { getPath, isObject, metaOf, stringField, stringMap, type JsonObject } from "./json.ts";
-import { humanDuration } from "./jsonpath.ts";
+import { humanDuration } from "../../runtime/human-duration.ts";
 
 export interface ColumnDefinition {
   name: string;

@@ -1,6 +1,7 @@
 /** Server-side printing: meta.k8s.io/v1 Table answers for `Accept: ...;as=Table`. */
 import { metaOf, type JsonObject } from "./json.ts";
-import { evaluateJsonPath, humanDuration } from "./jsonpath.ts";
+import { humanDuration } from "../../runtime/human-duration.ts";
+import { evaluateJsonPath } from "./jsonpath.ts";
 import { BUILTIN_PRINTERS, column, DEFAULT_PRINTER, type Printer } from "./printing.ts";
 import type { PrinterColumn, ResourceDef } from "./resources.ts";
 

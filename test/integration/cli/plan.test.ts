@@ -5,41 +5,15 @@
  * spec.paused and spec.failurePolicy.retry has its own tests in test/integration/upgradeplan).
  */
 import { describe, expect, it } from "@jest/globals";
-import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { upgradePlanResource, type UpgradePlan } from "../../../src/api/upgradeplan.ts";
 import { withSim } from "../../support/sim-harness.ts";
 import { toolPath } from "../../support/tools.ts";
+import { REPO_ROOT, runCli, runProgram } from "../../support/cli-process.ts";
 
-const ROOT = new URL("../../../", import.meta.url).pathname;
-const run = promisify(execFile);
+const ROOT = REPO_ROOT;
 const sim = withSim();
-
-interface Outcome {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Runs a program with only PATH, HOME (empty: no ~/.kube/config) and `env`; never throws on exit codes. */
-async function runProgram(file: string, args: string[], env: Record<string, string> = {}): Promise<Outcome> {
-  const home = mkdtempSync(join(tmpdir(), "cli-plan-home-"));
-  try {
-    const options = { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: home, ...env }, timeout: 60_000 };
-    const { stdout, stderr } = await run(file, args, options);
-    return { code: 0, out: stdout, err: stderr };
-  } catch (err) {
-    const failed = err as { code?: number; stdout?: string; stderr?: string };
-    const code = typeof failed.code === "number" ? failed.code : -1;
-    return { code, out: failed.stdout ?? "", err: failed.stderr ?? "" };
-  }
-}
-
-const cli = (args: string[], env: Record<string, string> = {}): Promise<Outcome> =>
-  runProgram(process.execPath, ["src/main.ts", ...args], env);
+const cli = runCli;
 
 async function createPlan(name: string): Promise<void> {
   const plan: UpgradePlan = {

@@ -28,5 +28,12 @@ it("upgrades the 7-node simulated cluster tier by tier, one etcd member at a tim
   expect(order.slice(4).sort()).toEqual(["agent-1", "agent-2", "agent-3"]);
   expect(out).toContain("most etcd members out at once (not Ready or cordoned): 1");
   expect(out).toMatch(/EtcdSnapshotPolicy every-minute: .*Ready=True/);
+  // The CertRotation rotated server-1's near-expiry certificate (read back from the simulated node).
+  expect(out).toMatch(/CertRotation default: Rotating \| ExpiringSoon=True .*\| nodes: server-1 /);
+  expect(out).toMatch(/certificate rotated: server-1 client-admin\.crt, 20 days left -> expires \d{4}-/);
+  // Not a terminal: the line log, every line under 160 characters.
+  const lines = out.split("\n");
+  expect(lines.filter((line) => line.length >= 160)).toEqual([]);
+  expect(out).not.toContain("\u001b[");
   expect(code).toBe(0);
 }, 180_000);
