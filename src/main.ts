@@ -31,6 +31,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "pause, resume or retry an UpgradePlan on the cluster of your kubeconfig",
     load: async () => (await import("./cli/plan.ts")).runPlanCommand,
   },
+  restore: {
+    summary: "print the ordered runbook that restores an etcd snapshot onto the cluster of your kubeconfig",
+    load: async () => (await import("./cli/restore.ts")).runRestoreCommand,
+  },
   "node-agent": {
     summary:
       "what runs on a node: node Jobs (snapshot-save, snapshot-delete, cert-rotate) and the cert-inventory DaemonSet",
