@@ -37,7 +37,7 @@ const COMMANDS: Record<string, Command> = {
   },
   "node-agent": {
     summary:
-      "what runs on a node: node Jobs (snapshot-save, snapshot-delete, cert-rotate) and the cert-inventory DaemonSet",
+      "what runs on a node: node Jobs (snapshot-save, snapshot-delete, cert-rotate, restore-drill) and the cert-inventory DaemonSet",
     load: async () => (await import("./nodeops/agent/cli.ts")).runNodeAgentCommand,
   },
   version: {

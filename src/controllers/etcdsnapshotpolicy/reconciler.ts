@@ -23,6 +23,8 @@ import type { ObjectStoreFactory } from "../../storage/s3-store.ts";
 import { writeStatusIfChanged } from "../status.ts";
 import { decide, type Decision } from "./decide.ts";
 import { deleteJob, saveJob, type JobOwner } from "./desired.ts";
+import { decideDrill } from "./drill.ts";
+import { drillJob } from "./drill-job.ts";
 import { etcdNodeStates, type NodeLike, type PodLike } from "./nodes.ts";
 import { recordedSnapshots } from "./records.ts";
 import { rancherRefusal } from "../../rke2/rancher.ts";
@@ -154,6 +156,39 @@ export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, 
     storageCheck,
     s3Access: access.jobs,
   });
+  if (decision.spec) {
+    const isDrill = (job: Job): boolean => job.metadata.labels?.[ACTION_LABEL] === "restore-drill";
+    const drill = decideDrill({
+      policyName: name,
+      generation: policy.metadata.generation ?? 0,
+      spec: decision.spec,
+      creationTime: Date.parse(policy.metadata.creationTimestamp ?? "") || now,
+      status: decision.status,
+      now,
+      runs: observeRuns(ownJobs.filter(isDrill), podsOf),
+      anyDrillRunning: caches.jobs
+        .list()
+        .some((job) => isDrill(job) && jobOutcome(job, podsOf(job)).state === "Running"),
+      records,
+      members,
+      busyNodes,
+    });
+    // The Job first: the status then records its slot (a crash in between finds the Job again).
+    if (drill.start) {
+      const jobsConfig = { namespace: deps.config.jobsNamespace, image: deps.config.nodeAgentImage };
+      await createIgnoringExisting(deps.port, drillJob(owner, drill.start, jobsConfig));
+      log.info({ run: drill.start.identity, node: drill.start.node }, "restore drill started");
+    }
+    const requeues = [decision.requeueAfterMs, drill.requeueAfterMs].filter((ms): ms is number => ms !== undefined);
+    decision.status = drill.status;
+    decision.markProcessed.push(...drill.markProcessed);
+    decision.events.push(...drill.events);
+    decision.requeueAfterMs = requeues.length > 0 ? Math.min(...requeues) : undefined;
+    const labels = { policy: name };
+    deps.metrics.restoreDrillFailures.inc(labels, drill.events.filter((e) => e.reason === "RestoreDrillFailed").length);
+    const lastDrill = drill.status.lastSuccessfulRestoreDrillTime;
+    if (lastDrill) deps.metrics.restoreDrillLastSuccess.set(labels, Date.parse(lastDrill) / 1000);
+  }
   await carryOut(deps, policy, owner, decision, log);
   return decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs };
 }
