@@ -23,8 +23,7 @@ import type { ObjectStoreFactory } from "../../storage/s3-store.ts";
 import { writeStatusIfChanged } from "../status.ts";
 import { decide, type Decision } from "./decide.ts";
 import { deleteJob, saveJob, type JobOwner } from "./desired.ts";
-import { decideDrill } from "./drill.ts";
-import { drillJob } from "./drill-job.ts";
+import { addRestoreDrill } from "./drill-step.ts";
 import { etcdNodeStates, type NodeLike, type PodLike } from "./nodes.ts";
 import { recordedSnapshots } from "./records.ts";
 import { rancherRefusal } from "../../rke2/rancher.ts";
@@ -64,7 +63,11 @@ const SAVE_TTL_MARGIN_SECONDS = 3600;
 export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, log: Logger): Promise<ReconcileResult> {
   const { caches, clock } = deps;
   const policy = caches.policies.get(name);
-  if (!policy || policy.metadata.deletionTimestamp) return {};
+  if (!policy || policy.metadata.deletionTimestamp) {
+    // A gone policy has no drill to be overdue (RKE2EtcdRestoreDrillStale reads this gauge).
+    deps.metrics.restoreDrillLastSuccess.remove({ policy: name });
+    return {};
+  }
   const now = clock.now();
   const owner: JobOwner = { apiVersion: policy.apiVersion, kind: policy.kind, name, uid: policy.metadata.uid ?? "" };
 
@@ -156,39 +159,10 @@ export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, 
     storageCheck,
     s3Access: access.jobs,
   });
-  if (decision.spec) {
-    const isDrill = (job: Job): boolean => job.metadata.labels?.[ACTION_LABEL] === "restore-drill";
-    const drill = decideDrill({
-      policyName: name,
-      generation: policy.metadata.generation ?? 0,
-      spec: decision.spec,
-      creationTime: Date.parse(policy.metadata.creationTimestamp ?? "") || now,
-      status: decision.status,
-      now,
-      runs: observeRuns(ownJobs.filter(isDrill), podsOf),
-      anyDrillRunning: caches.jobs
-        .list()
-        .some((job) => isDrill(job) && jobOutcome(job, podsOf(job)).state === "Running"),
-      records,
-      members,
-      busyNodes,
-    });
-    // The Job first: the status then records its slot (a crash in between finds the Job again).
-    if (drill.start) {
-      const jobsConfig = { namespace: deps.config.jobsNamespace, image: deps.config.nodeAgentImage };
-      await createIgnoringExisting(deps.port, drillJob(owner, drill.start, jobsConfig));
-      log.info({ run: drill.start.identity, node: drill.start.node }, "restore drill started");
-    }
-    const requeues = [decision.requeueAfterMs, drill.requeueAfterMs].filter((ms): ms is number => ms !== undefined);
-    decision.status = drill.status;
-    decision.markProcessed.push(...drill.markProcessed);
-    decision.events.push(...drill.events);
-    decision.requeueAfterMs = requeues.length > 0 ? Math.min(...requeues) : undefined;
-    const labels = { policy: name };
-    deps.metrics.restoreDrillFailures.inc(labels, drill.events.filter((e) => e.reason === "RestoreDrillFailed").length);
-    const lastDrill = drill.status.lastSuccessfulRestoreDrillTime;
-    if (lastDrill) deps.metrics.restoreDrillLastSuccess.set(labels, Date.parse(lastDrill) / 1000);
-  }
+  const drillJobs = ownJobs.filter((job) => job.metadata.labels?.[ACTION_LABEL] === "restore-drill");
+  const createJob = (job: Job): Promise<void> => createIgnoringExisting(deps.port, job);
+  const drill = { policy, owner, now, decision, drillJobs, records, members, busyNodes, podsOf, createJob };
+  await addRestoreDrill(deps, drill, log);
   await carryOut(deps, policy, owner, decision, log);
   return decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs };
 }
