@@ -123,6 +123,8 @@ export interface ActionOutcome {
   rotateServices?: string[];
   /** Snapshot files written to the node's disk. */
   writeFiles?: [string, SimSnapshotContent][];
+  /** Snapshot files deleted from it, by host path. */
+  removeFiles?: string[];
 }
 
 const NOTHING = { createRecords: [], deleteRecords: [] };
@@ -239,11 +241,13 @@ function planSnapshotDelete(options: SnapshotDeleteOptions, node: NodeFacts): Ac
   );
   // Deleting a name that does not exist is not an error for RKE2; report only what went.
   const deleted = [...new Set(doomed.map((record) => record.spec.snapshotName))];
+  const files = doomed.filter((r) => r.spec.location.startsWith("file://"));
   return {
     exitCode: 0,
     message: encodeResult({ ok: true, action: "snapshot-delete", deleted }),
     createRecords: [],
     deleteRecords: doomed.map((r) => r.metadata.name),
+    removeFiles: files.map((r) => r.spec.location.slice("file://".length)),
   };
 }
 
