@@ -24,6 +24,10 @@ WORKDIR /app
 COPY --from=build --chown=root:root /src/package.json ./package.json
 COPY --from=build --chown=root:root /src/node_modules ./node_modules
 COPY --from=build --chown=root:root /src/dist ./dist
+# etcd's own etcd, etcdctl and etcdutl for the node-agent's restore drill: RKE2's rancher/hardened-etcd
+# image is FROM scratch with etcd and etcdctl only, and etcdctl 3.6 no longer restores snapshots
+# (docs/restore.md). The minor release RKE2 ships (3.6); etcdutl restores snapshots of older ones.
+COPY --from=gcr.io/etcd-development/etcd:v3.6.7 /usr/local/bin/etcd /usr/local/bin/etcdctl /usr/local/bin/etcdutl /usr/local/bin/
 # Non-root by default; node Jobs that must act on the host override this in their pod spec.
 USER 65532:65532
 ENTRYPOINT ["node", "/app/dist/main.js"]

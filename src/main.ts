@@ -39,9 +39,13 @@ const COMMANDS: Record<string, Command> = {
     summary: "take an etcd snapshot now through an EtcdSnapshotPolicy and print the verified result",
     load: async () => (await import("./cli/snapshot.ts")).runSnapshotCommand,
   },
+  restore: {
+    summary: "print the ordered runbook that restores an etcd snapshot onto the cluster of your kubeconfig",
+    load: async () => (await import("./cli/restore.ts")).runRestoreCommand,
+  },
   "node-agent": {
     summary:
-      "what runs on a node: node Jobs (snapshot-save, snapshot-delete, cert-rotate) and the cert-inventory DaemonSet",
+      "what runs on a node: node Jobs (snapshot-save, snapshot-delete, cert-rotate, restore-drill) and the cert-inventory DaemonSet",
     load: async () => (await import("./nodeops/agent/cli.ts")).runNodeAgentCommand,
   },
   version: {

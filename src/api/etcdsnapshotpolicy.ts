@@ -43,6 +43,24 @@ const S3Schema = z
   })
   .describe("Also store snapshots in S3-compatible object storage.");
 
+export const MAX_KEPT_DRILLS = 20;
+
+const RestoreDrillSchema = z
+  .object({
+    schedule: cronSchedule('5-field cron schedule of the drills (in spec.timeZone), e.g. "0 3 * * 0".'),
+    keep: z
+      .int()
+      .min(1)
+      .max(MAX_KEPT_DRILLS)
+      .default(5)
+      .describe("How many drill results status.restoreDrills keeps, newest first."),
+    trigger: triggerField("Whenever this value changes, one restore drill runs now."),
+  })
+  .describe(
+    "Restore the newest verified snapshot on an etcd member into a scratch folder on a schedule and check it " +
+      'opens (docs/etcd-snapshots.md "Restore drill"); never touches the live etcd.',
+  );
+
 export const EtcdSnapshotPolicySpecSchema = z
   .object({
     schedule: cronSchedule('5-field cron schedule of the snapshots, e.g. "0 */6 * * *".'),
@@ -76,6 +94,7 @@ export const EtcdSnapshotPolicySpecSchema = z
       .describe(
         "Count a snapshot as succeeded only once it is recorded with a size > 0 (and, with s3, found in the bucket).",
       ),
+    restoreDrill: RestoreDrillSchema.optional(),
   })
   .describe("Scheduled and on-demand etcd snapshots with retention.");
 
@@ -92,6 +111,21 @@ export const SnapshotRecordSchema = z
   })
   .describe("One snapshot this policy made.");
 export type SnapshotRecord = z.infer<typeof SnapshotRecordSchema>;
+
+export const DRILL_OUTCOMES = ["Succeeded", "Failed"] as const;
+
+export const RestoreDrillRecordSchema = z
+  .object({
+    snapshot: boundedString("The snapshot file drilled."),
+    node: boundedString("The etcd member it ran on."),
+    time: timestamp("When the drill ended."),
+    outcome: z.enum(DRILL_OUTCOMES).describe("Succeeded or Failed."),
+    revision: z.int().min(0).optional().describe("The revision the restored member served."),
+    keys: z.int().min(0).optional().describe("Keys the restored member held."),
+    message: boundedString("Why it failed.", 1024).optional(),
+  })
+  .describe("One restore drill.");
+export type RestoreDrillRecord = z.infer<typeof RestoreDrillRecordSchema>;
 
 export const STORAGE_PHASES = ["Available", "Unavailable", "Unknown"] as const;
 
@@ -122,7 +156,16 @@ export const EtcdSnapshotPolicyStatusSchema = z
       })
       .optional()
       .describe("Health of the snapshot storage."),
-    conditions: conditionsField("Ready, SnapshotOverdue, StorageAvailable and RecordsAvailable."),
+    lastRestoreDrill: RestoreDrillRecordSchema.optional(),
+    lastSuccessfulRestoreDrillTime: timestamp("When a restore drill last succeeded.").optional(),
+    restoreDrills: z
+      .array(RestoreDrillRecordSchema)
+      .max(MAX_KEPT_DRILLS)
+      .optional()
+      .describe("The last spec.restoreDrill.keep drills, newest first."),
+    lastRestoreDrillScheduleTime: timestamp("The last restore drill schedule slot that was started.").optional(),
+    lastRestoreDrillTrigger: boundedString("The spec.restoreDrill.trigger value last handled.").optional(),
+    conditions: conditionsField("Ready, SnapshotOverdue, StorageAvailable, RecordsAvailable and RestoreVerified."),
   })
   .describe("Observed state of the policy.");
 export type EtcdSnapshotPolicyStatus = z.infer<typeof EtcdSnapshotPolicyStatusSchema>;
@@ -138,6 +181,8 @@ export const EtcdSnapshotPolicyConditions = {
   StorageAvailable: "StorageAvailable",
   /** RKE2's ETCDSnapshotFile records are served (the CRD exists): verification and retention read them. */
   RecordsAvailable: "RecordsAvailable",
+  /** The last restore drill (spec.restoreDrill) restored the newest verified snapshot and read it. */
+  RestoreVerified: "RestoreVerified",
 } as const;
 
 export const EtcdSnapshotPolicyReasons = {
@@ -156,6 +201,9 @@ export const EtcdSnapshotPolicyReasons = {
   RecordsServed: "RecordsServed",
   RecordsCRDMissing: "RecordsCRDMissing",
   ManagedByRancher: "ManagedByRancher",
+  DrillSucceeded: "DrillSucceeded",
+  DrillFailed: "DrillFailed",
+  NoDrillYet: "NoDrillYet",
 } as const;
 
 export function parseEtcdSnapshotPolicySpec(raw: unknown): ParseResult<EtcdSnapshotPolicySpec> {

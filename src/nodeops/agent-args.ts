@@ -64,6 +64,18 @@ export interface CertRotateOptions {
   dataDir?: string;
 }
 
+export interface RestoreDrillOptions {
+  /** Host path of the snapshot file (`.zip` when RKE2 compressed it). */
+  snapshot: string;
+  /** Folder in the container (the Job's emptyDir) the drill makes its scratch folder in; never a host path. */
+  scratch: string;
+  /** Loopback ports of the throwaway etcd (the drill Job has its own network namespace). */
+  clientPort: number;
+  peerPort: number;
+}
+
+export const DRILL_DEFAULT_PORTS = { client: 32379, peer: 32380 } as const;
+
 export type ParsedArgs<T> = { ok: true; options: T } | { ok: false; error: string };
 
 function s3Args(s3: S3Target | undefined): string[] {
@@ -102,6 +114,21 @@ export function buildSnapshotDeleteArgs(options: SnapshotDeleteOptions): string[
 export function buildCertRotateArgs(options: CertRotateOptions): string[] {
   const dataDir = options.dataDir !== undefined ? ["--data-dir", options.dataDir] : [];
   return [AGENT_COMMAND, "cert-rotate", ...options.services.flatMap((service) => ["--service", service]), ...dataDir];
+}
+
+export function buildRestoreDrillArgs(options: RestoreDrillOptions): string[] {
+  return [
+    AGENT_COMMAND,
+    "restore-drill",
+    "--snapshot",
+    options.snapshot,
+    "--scratch",
+    options.scratch,
+    "--client-port",
+    String(options.clientPort),
+    "--peer-port",
+    String(options.peerPort),
+  ];
 }
 
 const S3_FLAGS = {
@@ -220,5 +247,37 @@ export function parseCertRotateArgs(argv: readonly string[]): ParsedArgs<CertRot
       return { ok: false, error: `--data-dir must be an absolute path, not ${dataDir}` };
     }
     return { ok: true, options: { services: values.service ?? [], ...(dataDir !== undefined ? { dataDir } : {}) } };
+  });
+}
+
+function port(value: string | undefined, fallback: number, flag: string): number | string {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  return Number.isInteger(parsed) && parsed > 0 && parsed < 65536 ? parsed : `${flag} must be a port, not ${value}`;
+}
+
+export function parseRestoreDrillArgs(argv: readonly string[]): ParsedArgs<RestoreDrillOptions> {
+  const rest = argsOf(argv, "restore-drill");
+  if (!rest.ok) return rest;
+  return safeParse(() => {
+    const { values } = parseArgs({
+      args: rest.options,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        snapshot: { type: "string" },
+        scratch: { type: "string" },
+        "client-port": { type: "string" },
+        "peer-port": { type: "string" },
+      },
+    });
+    const { snapshot, scratch } = values;
+    if (!snapshot?.startsWith("/")) return { ok: false, error: "restore-drill needs --snapshot <absolute host path>" };
+    if (!scratch?.startsWith("/")) return { ok: false, error: "restore-drill needs --scratch <absolute path>" };
+    const clientPort = port(values["client-port"], DRILL_DEFAULT_PORTS.client, "--client-port");
+    const peerPort = port(values["peer-port"], DRILL_DEFAULT_PORTS.peer, "--peer-port");
+    if (typeof clientPort === "string") return { ok: false, error: clientPort };
+    if (typeof peerPort === "string") return { ok: false, error: peerPort };
+    return { ok: true, options: { snapshot, scratch, clientPort, peerPort } };
   });
 }

@@ -9,7 +9,7 @@ import { z } from "zod";
 /** Kubernetes truncates termination messages beyond this many bytes. */
 export const TERMINATION_MESSAGE_LIMIT = 4096;
 
-export const NODE_ACTIONS = ["upgrade", "snapshot-save", "snapshot-delete", "cert-rotate"] as const;
+export const NODE_ACTIONS = ["upgrade", "snapshot-save", "snapshot-delete", "cert-rotate", "restore-drill"] as const;
 export type NodeAction = (typeof NODE_ACTIONS)[number];
 
 export const snapshotRecordSchema = z.object({
@@ -55,10 +55,28 @@ export const certRotateResultSchema = z.discriminatedUnion("ok", [
 ]);
 export type CertRotateResult = z.infer<typeof certRotateResultSchema>;
 
+export const restoreDrillResultSchema = z.discriminatedUnion("ok", [
+  z.object({
+    ok: z.literal(true),
+    action: z.literal("restore-drill"),
+    /** The snapshot's file name. */
+    snapshot: z.string().min(1),
+    /** The revision the restored member serves. */
+    revision: z.number().int().nonnegative(),
+    /** Keys it holds (the current ones, not their history). */
+    keys: z.number().int().nonnegative(),
+    /** `etcdctl endpoint hashkv` of the restored member. */
+    hashKV: z.number().int().nonnegative(),
+  }),
+  failure.extend({ action: z.literal("restore-drill"), snapshot: z.string().optional() }),
+]);
+export type RestoreDrillResult = z.infer<typeof restoreDrillResultSchema>;
+
 export const nodeActionResultSchema = z.union([
   snapshotSaveResultSchema,
   snapshotDeleteResultSchema,
   certRotateResultSchema,
+  restoreDrillResultSchema,
 ]);
 export type NodeActionResult = z.infer<typeof nodeActionResultSchema>;
 

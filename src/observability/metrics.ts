@@ -25,6 +25,9 @@ export interface OperatorMetrics {
   /** Unix time of the policy's last successful snapshot. */
   snapshotLastSuccess: Gauge<"policy">;
   snapshotFailures: Counter<"policy">;
+  /** Unix time the policy's last restore drill succeeded (spec.restoreDrill). */
+  restoreDrillLastSuccess: Gauge<"policy">;
+  restoreDrillFailures: Counter<"policy">;
   snapshotDuration: Histogram<"policy">;
   /** Unix time a certificate file on a node stops being valid. */
   certificateExpiry: Gauge<"node" | "file">;
@@ -105,6 +108,18 @@ export function createMetrics(options: MetricsOptions = {}): OperatorMetrics {
     snapshotLastSuccess: new Gauge({
       name: name("snapshot_last_success_timestamp_seconds"),
       help: "Unix time of the last successful etcd snapshot of a policy.",
+      labelNames: ["policy"],
+      registers,
+    }),
+    restoreDrillLastSuccess: new Gauge({
+      name: name("restore_drill_last_success_timestamp_seconds"),
+      help: "Unix time the last restore drill of a policy succeeded (its newest verified snapshot restored and read).",
+      labelNames: ["policy"],
+      registers,
+    }),
+    restoreDrillFailures: new Counter({
+      name: name("restore_drill_failures_total"),
+      help: "Failed restore drills of a policy.",
       labelNames: ["policy"],
       registers,
     }),

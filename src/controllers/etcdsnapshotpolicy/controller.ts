@@ -32,7 +32,7 @@ import type { JobPod } from "./runs.ts";
 import { isPolicySnapshot } from "./retention.ts";
 
 export const CONTROLLER_NAME = "etcdsnapshotpolicy";
-const SNAPSHOT_JOBS_SELECTOR = `${ACTION_LABEL} in (snapshot-save,snapshot-delete)`;
+const SNAPSHOT_JOBS_SELECTOR = `${ACTION_LABEL} in (snapshot-save,snapshot-delete,restore-drill)`;
 /** How often to look for the ETCDSnapshotFile CRD again while it is missing. */
 const RECORDS_RECHECK_MS = 5 * 60_000;
 

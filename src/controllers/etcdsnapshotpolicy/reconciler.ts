@@ -24,6 +24,7 @@ import type { ObjectStoreFactory } from "../../storage/s3-store.ts";
 import { writeStatusIfChanged } from "../status.ts";
 import { decide, type Decision } from "./decide.ts";
 import { deleteJob, saveJob, type JobOwner } from "./desired.ts";
+import { addRestoreDrill } from "./drill-step.ts";
 import { etcdNodeStates, type NodeLike, type PodLike } from "./nodes.ts";
 import { recordedSnapshots } from "./records.ts";
 import { rancherRefusal } from "../../rke2/rancher.ts";
@@ -64,7 +65,11 @@ const SAVE_TTL_MARGIN_SECONDS = 3600;
 export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, log: Logger): Promise<ReconcileResult> {
   const { caches, clock } = deps;
   const policy = caches.policies.get(name);
-  if (!policy || policy.metadata.deletionTimestamp) return {};
+  if (!policy || policy.metadata.deletionTimestamp) {
+    // A gone policy has no drill to be overdue (RKE2EtcdRestoreDrillStale reads this gauge).
+    deps.metrics.restoreDrillLastSuccess.remove({ policy: name });
+    return {};
+  }
   const now = clock.now();
   const owner: JobOwner = { apiVersion: policy.apiVersion, kind: policy.kind, name, uid: policy.metadata.uid ?? "" };
 
@@ -156,6 +161,10 @@ export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, 
     storageCheck,
     s3Access: access.jobs,
   });
+  const drillJobs = ownJobs.filter((job) => job.metadata.labels?.[ACTION_LABEL] === "restore-drill");
+  const createJob = (job: Job): Promise<void> => createIgnoringExisting(deps.port, job);
+  const drill = { policy, owner, now, decision, drillJobs, records, members, busyNodes, podsOf, createJob };
+  await addRestoreDrill(deps, drill, log);
   await carryOut(deps, policy, owner, decision, log);
   return decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs };
 }

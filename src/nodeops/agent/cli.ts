@@ -3,7 +3,7 @@
  * result (../results.ts) to the termination message file and exits 0 (done), 1 (the action
  * failed) or 2 (the argv is wrong: a bug or version skew between operator and image).
  */
-import { AGENT_COMMAND, parseSnapshotDeleteArgs, parseSnapshotSaveArgs } from "../agent-args.ts";
+import { AGENT_COMMAND, parseRestoreDrillArgs, parseSnapshotDeleteArgs, parseSnapshotSaveArgs } from "../agent-args.ts";
 import { encodeResult, type NodeActionResult } from "../results.ts";
 import {
   DEFAULT_HOST_ROOT,
@@ -16,6 +16,8 @@ import {
 import { snapshotDelete, snapshotSave, type AgentLog } from "./snapshot.ts";
 import { certRotateCommand, runCertInventoryCommand } from "./cert-commands.ts";
 import { asksForHelp, subcommandHelp } from "./help.ts";
+import { nodeDrillHost } from "./drill-host.ts";
+import { restoreDrill, type DrillHost } from "./restore-drill.ts";
 
 export type AgentExitCode = 0 | 1 | 2;
 
@@ -28,6 +30,8 @@ export interface AgentDeps {
   runner: CommandRunner;
   fs: AgentFs;
   hostRoot: string;
+  /** Processes, scratch folders and unzip for restore-drill; the real ones when absent. */
+  drill?: DrillHost;
 }
 
 /** Kubernetes reads the container's termination message from here unless the pod says otherwise. */
@@ -39,7 +43,7 @@ export const NODE_NAME_ENV = "NODE_NAME";
 
 type Subcommand = (
   argv: readonly string[],
-  host: HostContext,
+  host: HostContext & { drill: DrillHost },
   node: string,
   log: AgentLog,
 ) => Promise<NodeActionResult | { usage: string; action?: NodeActionResult["action"] }>;
@@ -56,6 +60,11 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     return snapshotDelete(host, parsed.options, log);
   },
   "cert-rotate": (argv, host, _node, log) => certRotateCommand(argv, host, log),
+  "restore-drill": async (argv, host, _node, log) => {
+    const parsed = parseRestoreDrillArgs(argv);
+    if (!parsed.ok) return { usage: parsed.error, action: "restore-drill" };
+    return restoreDrill(host, host.drill, parsed.options, log);
+  },
 };
 
 /** Long-running subcommands (the inventory DaemonSet): no termination message, they run until SIGTERM. */
@@ -119,7 +128,7 @@ export async function runNodeAgent(
     return 2;
   }
   const node = env[NODE_NAME_ENV] ?? "";
-  const host: HostContext = { runner: deps.runner, fs: deps.fs, env, hostRoot: deps.hostRoot };
+  const host = { runner: deps.runner, fs: deps.fs, env, hostRoot: deps.hostRoot, drill: deps.drill ?? nodeDrillHost };
   const log: AgentLog = (line) => {
     io.stderr(`${line}\n`);
   };

@@ -67,6 +67,23 @@ Flags:
   --service <name>          a service to rotate (repeatable; none: all of them)
   --data-dir <dir>          RKE2's data-dir on the node when it is not /var/lib/rancher/rke2
 `,
+  "restore-drill": `Usage: rke2-lifecycle node-agent restore-drill --snapshot <host path> --scratch <dir>
+       [--client-port <port>] [--peer-port <port>]
+
+Proves a snapshot restores without touching the live etcd: unzips it when compressed, reads it
+with 'etcdutl snapshot status', restores it with 'etcdutl snapshot restore' (which checks its
+SHA-256) into a new folder under --scratch, starts a throwaway etcd there on loopback and reads
+the revision, the key count, /registry/namespaces/kube-system and the KV hash; then stops that
+etcd and deletes the folder. Tools run under nice and ionice; paths from ETCDUTL_BIN, ETCD_BIN,
+ETCDCTL_BIN, else /usr/local/bin or /usr/bin (etcdctl stands in for a missing etcdutl).
+${RESULT}
+
+Flags:
+  --snapshot <host path>    the snapshot file on the node, e.g. /var/lib/rancher/rke2/server/db/snapshots/<name>.zip
+  --scratch <dir>           a folder of the Job's own (not a host path) to work in
+  --client-port <port>      loopback client port of the throwaway etcd (default 32379)
+  --peer-port <port>        loopback peer port of the throwaway etcd (default 32380)
+`,
   "cert-inventory": `Usage: rke2-lifecycle node-agent cert-inventory [--namespace <ns>] [--scan-interval <duration>]
        [--data-dir <dir>]
 

@@ -2,13 +2,21 @@
  * What a node action Job does to a simulated node, decided purely from the pod and the node's
  * state: the exit code and termination message, and the effects (restart, snapshots, certs).
  */
+import { createHash } from "node:crypto";
+import { basename } from "node:path";
 import {
   parseCertRotateArgs,
+  parseRestoreDrillArgs,
   parseSnapshotDeleteArgs,
   parseSnapshotSaveArgs,
   AGENT_COMMAND,
 } from "../../nodeops/agent-args.ts";
-import type { CertRotateOptions, SnapshotDeleteOptions, SnapshotSaveOptions } from "../../nodeops/agent-args.ts";
+import type {
+  CertRotateOptions,
+  RestoreDrillOptions,
+  SnapshotDeleteOptions,
+  SnapshotSaveOptions,
+} from "../../nodeops/agent-args.ts";
 import { encodeResult, type NodeActionResult, type SnapshotRecord } from "../../nodeops/results.ts";
 import type { NodeRoles } from "../../rke2/roles.ts";
 import { parseRke2Version, compareRke2Versions } from "../../rke2/versions.ts";
@@ -25,7 +33,15 @@ export type ActionRequest =
   | { action: "snapshot-save"; options: SnapshotSaveOptions }
   | { action: "snapshot-delete"; options: SnapshotDeleteOptions }
   | { action: "cert-rotate"; options: CertRotateOptions }
+  | { action: "restore-drill"; options: RestoreDrillOptions }
   | { action: "invalid"; error: string };
+
+/** SIMULATED content of a snapshot file: what a restore of it finds. */
+export interface SimSnapshotContent {
+  corrupt: boolean;
+  revision: number;
+  keys: number;
+}
 
 /** `rancher/rke2-upgrade:v1.31.2-rke2r1` -> `v1.31.2+rke2r1` (image tags cannot hold `+`). */
 export function versionFromUpgradeImage(image: string): string | undefined {
@@ -69,6 +85,10 @@ export function actionRequestOf(pod: Pod): ActionRequest | undefined {
         const args = parseCertRotateArgs(agentArgv(pod));
         return args.ok ? { action, options: args.options } : { action: "invalid" as const, error: args.error };
       }
+      case "restore-drill": {
+        const args = parseRestoreDrillArgs(agentArgv(pod));
+        return args.ok ? { action, options: args.options } : { action: "invalid" as const, error: args.error };
+      }
       default:
         return { action: "invalid" as const, error: `unknown node action ${action}` };
     }
@@ -87,6 +107,8 @@ export interface NodeFacts {
   snapshotRecords: readonly EtcdSnapshotFile[];
   nowMs: number;
   snapshotSizeBytes: number;
+  /** The node's snapshot files (SIMULATED content), by host path. */
+  snapshotFiles?: ReadonlyMap<string, SimSnapshotContent>;
 }
 
 export interface ActionOutcome {
@@ -99,6 +121,10 @@ export interface ActionOutcome {
   deleteRecords: string[];
   /** Services whose certificates the restart renews (empty: all). */
   rotateServices?: string[];
+  /** Snapshot files written to the node's disk. */
+  writeFiles?: [string, SimSnapshotContent][];
+  /** Snapshot files deleted from it, by host path. */
+  removeFiles?: string[];
 }
 
 const NOTHING = { createRecords: [], deleteRecords: [] };
@@ -126,7 +152,39 @@ export function planAction(request: ActionRequest, node: NodeFacts): ActionOutco
       return planSnapshotDelete(request.options, node);
     case "cert-rotate":
       return planCertRotate(request.options, node);
+    case "restore-drill":
+      return planRestoreDrill(request.options, node);
   }
+}
+
+/**
+ * SIMULATED restore drill: the outcome node-agent restore-drill reports for the file's simulated
+ * content: a missing file, a corrupt one (the message etcdutl prints when the SHA-256 etcd appends
+ * to a snapshot does not match), or the revision and keys it holds.
+ */
+function planRestoreDrill(options: RestoreDrillOptions, node: NodeFacts): ActionOutcome {
+  const snapshot = basename(options.snapshot);
+  const fail = (error: string): ActionOutcome => ({
+    ...NOTHING,
+    exitCode: 1,
+    message: encodeResult({ ok: false, action: "restore-drill", snapshot, error }),
+  });
+  const content = node.snapshotFiles?.get(options.snapshot);
+  if (!content) return fail(`snapshot file ${options.snapshot} is not on this node`);
+  const digest = createHash("sha256").update(options.snapshot).digest();
+  if (content.corrupt) {
+    const bytes = (from: number): string => `[${[...digest.subarray(from, from + 8)].join(" ")} ...]`;
+    return fail(`restore failed: Error: expected sha256 ${bytes(0)}, got ${bytes(8)}`);
+  }
+  const result: NodeActionResult = {
+    ok: true,
+    action: "restore-drill",
+    snapshot,
+    revision: content.revision,
+    keys: content.keys,
+    hashKV: digest.readUInt32BE(0),
+  };
+  return { ...NOTHING, exitCode: 0, message: encodeResult(result) };
 }
 
 function planUpgrade(version: string, node: NodeFacts): ActionOutcome {
@@ -154,11 +212,21 @@ function planSnapshotSave(options: SnapshotSaveOptions, node: NodeFacts): Action
   // The local snapshot exists either way; a failed upload is recorded (readyToUse false) and the action fails.
   if (s3Error) return { ...failed("snapshot-save", s3Error), createRecords: records };
   const snapshots = saved.map((s) => s.result).filter((r): r is SnapshotRecord => r !== undefined);
+  // What the file holds (SIMULATED): a revision that grows with time, a plausible key count.
+  const content: SimSnapshotContent = {
+    corrupt: node.faults.corruptSnapshots,
+    revision: Math.floor(node.nowMs / 1000) % 10_000_000,
+    keys: 1200,
+  };
+  const files = snapshots
+    .filter((s) => s.location.startsWith("file://"))
+    .map((s): [string, SimSnapshotContent] => [s.location.slice("file://".length), content]);
   return {
     exitCode: 0,
     message: encodeResult({ ok: true, action: "snapshot-save", snapshots }),
     createRecords: records,
     deleteRecords: [],
+    writeFiles: files,
   };
 }
 
@@ -173,11 +241,13 @@ function planSnapshotDelete(options: SnapshotDeleteOptions, node: NodeFacts): Ac
   );
   // Deleting a name that does not exist is not an error for RKE2; report only what went.
   const deleted = [...new Set(doomed.map((record) => record.spec.snapshotName))];
+  const files = doomed.filter((r) => r.spec.location.startsWith("file://"));
   return {
     exitCode: 0,
     message: encodeResult({ ok: true, action: "snapshot-delete", deleted }),
     createRecords: [],
     deleteRecords: doomed.map((r) => r.metadata.name),
+    removeFiles: files.map((r) => r.spec.location.slice("file://".length)),
   };
 }
 

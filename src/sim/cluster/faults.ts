@@ -14,6 +14,11 @@ export interface NodeFaults {
   /** The S3 endpoint cannot be reached. */
   s3Unavailable: boolean;
   /**
+   * Snapshots saved while set are corrupt on disk: RKE2 records them as usual (ready, with a size),
+   * and only a restore fails (etcdutl's SHA-256 check), as in etcd #18340 and rke2 #6281.
+   */
+  corruptSnapshots: boolean;
+  /**
    * The upgrade Job exits 0 without restarting rke2, as rancher/rke2-upgrade's upgrade.sh does
    * when the binary on the node already matches ("Binary already been replaced"): the running
    * rke2, and so the kubelet's version, stay what they were.
@@ -28,6 +33,7 @@ export const NO_FAULTS: NodeFaults = {
   slowDrain: false,
   snapshotFails: false,
   s3Unavailable: false,
+  corruptSnapshots: false,
   upgradeWithoutRestart: false,
 };
 

@@ -162,7 +162,10 @@ export class Kubelets {
       snapshotRecords: records,
       nowMs: clock.now(),
       snapshotSizeBytes: this.deps.snapshotSizeBytes,
+      snapshotFiles: node.snapshotFiles,
     });
+    for (const [path, content] of outcome.writeFiles ?? []) node.snapshotFiles.set(path, content);
+    for (const path of outcome.removeFiles ?? []) node.snapshotFiles.delete(path);
     if (node.saveHolder === key) node.saveHolder = undefined;
     for (const record of outcome.createRecords) await this.createRecord(record);
     for (const name of outcome.deleteRecords) await port.delete(etcdSnapshotFileResource, name);

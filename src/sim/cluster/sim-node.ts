@@ -9,6 +9,7 @@ import type { Logger } from "../../observability/logger.ts";
 import { createCertificateSet, renewExpiringOnStart, rotateCertificates, type CertificateSet } from "./certificates.ts";
 import type { SimDurations } from "./durations.ts";
 import type { FaultBook } from "./faults.ts";
+import type { SimSnapshotContent } from "./actions.ts";
 import { LEASES, NODES, PODS, type Lease, type Node, type NodeStatus, type Pod } from "./kinds.ts";
 import {
   buildMirrorPods,
@@ -46,6 +47,8 @@ export class SimNode {
   certificates: CertificateSet;
   /** The pod holding the node's one snapshot save slot. */
   saveHolder: string | undefined;
+  /** SIMULATED snapshot files on this node's disk, by host path: what a restore drill would find in them. */
+  readonly snapshotFiles = new Map<string, SimSnapshotContent>();
   private uid = "";
   private readonly deps: SimNodeDeps;
   private heartbeats = 0;

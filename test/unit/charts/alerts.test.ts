@@ -58,6 +58,11 @@ const CASES: AlertCase[] = [
   { alert: "RKE2EtcdSnapshotFailing", series: { 'rke2_lifecycle_snapshot_failures_total{policy="hourly"}': "0x70" }, evalTime: "15m" },
   { alert: "RKE2EtcdSnapshotStorageUnavailable", series: { [condition("EtcdSnapshotPolicy", "hourly", "StorageAvailable", "False")]: "1x20" }, evalTime: "15m", fires: { name: "hourly" } },
   { alert: "RKE2EtcdSnapshotStorageUnavailable", series: { [condition("EtcdSnapshotPolicy", "hourly", "StorageAvailable", "True")]: "1x20" }, evalTime: "15m" },
+  // Threshold: the chart's default, 8 days. A success 9 days before the series starts fires; one 1 day before does not.
+  { alert: "RKE2EtcdRestoreDrillStale", series: { 'rke2_lifecycle_restore_drill_last_success_timestamp_seconds{policy="nightly"}': `${-9 * DAY}x90` }, evalTime: "70m", fires: { policy: "nightly" } },
+  { alert: "RKE2EtcdRestoreDrillStale", series: { 'rke2_lifecycle_restore_drill_last_success_timestamp_seconds{policy="nightly"}': `${-1 * DAY}x90` }, evalTime: "70m" },
+  { alert: "RKE2EtcdRestoreDrillFailed", series: { [condition("EtcdSnapshotPolicy", "nightly", "RestoreVerified", "False")]: "1x20" }, evalTime: "15m", fires: { name: "nightly" } },
+  { alert: "RKE2EtcdRestoreDrillFailed", series: { [condition("EtcdSnapshotPolicy", "nightly", "RestoreVerified", "True")]: "1x20" }, evalTime: "15m" },
   { alert: "RKE2UpgradePlanHalted", series: { [condition("UpgradePlan", "to-1-31", "Degraded", "True")]: "1x20" }, evalTime: "10m", fires: { name: "to-1-31" } },
   { alert: "RKE2UpgradePlanHalted", series: { [condition("UpgradePlan", "to-1-31", "Degraded", "True")]: "1x2 0x18" }, evalTime: "10m" },
   { alert: "RKE2LifecycleOperatorNoLeader", series: { 'rke2_lifecycle_leader{pod="a"}': "0x20", 'rke2_lifecycle_leader{pod="b"}': "0x20" }, evalTime: "15m", fires: {} },

@@ -55,7 +55,7 @@ describe("ServiceMonitor and PrometheusRule", () => {
 describe("alerts", () => {
   const rules = rulesOf(find(renderChart(MONITORING_APIS), "PrometheusRule", RELEASE));
 
-  it("ship the alerts of the design: certificate expiry, snapshots, storage, halted plans", () => {
+  it("ship the alerts of the design: certificate expiry, snapshots, storage, restore drills, halted plans", () => {
     expect(rules.map((r) => r.alert)).toEqual([
       "RKE2CertificateExpiringSoon",
       "RKE2CertificateExpiryCritical",
@@ -63,6 +63,8 @@ describe("alerts", () => {
       "RKE2EtcdSnapshotOverdue",
       "RKE2EtcdSnapshotFailing",
       "RKE2EtcdSnapshotStorageUnavailable",
+      "RKE2EtcdRestoreDrillStale",
+      "RKE2EtcdRestoreDrillFailed",
       "RKE2UpgradePlanHalted",
       "RKE2LifecycleOperatorNoLeader",
       "RKE2LifecycleReconcileErrors",

@@ -21,6 +21,8 @@ describe("createMetrics", () => {
         "reconcile_duration_seconds",
         "reconcile_errors_total",
         "reconcile_total",
+        "restore_drill_failures_total",
+        "restore_drill_last_success_timestamp_seconds",
         "snapshot_duration_seconds",
         "snapshot_failures_total",
         "snapshot_last_success_timestamp_seconds",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import {
   buildCertRotateArgs,
+  buildRestoreDrillArgs,
   buildSnapshotDeleteArgs,
   buildSnapshotSaveArgs,
 } from "../../../../src/nodeops/agent-args.ts";
@@ -260,6 +261,7 @@ describe("node-agent <subcommand> --help", () => {
     "snapshot-save": buildSnapshotSaveArgs({ name: "n", compress: true, dir: "/d", s3: everyS3Option }),
     "snapshot-delete": buildSnapshotDeleteArgs({ names: ["x"], dir: "/d", s3: everyS3Option }),
     "cert-rotate": buildCertRotateArgs({ services: ["etcd"], dataDir: "/opt/rke2" }),
+    "restore-drill": buildRestoreDrillArgs({ snapshot: "/s", scratch: "/d", clientPort: 1, peerPort: 2 }),
     "cert-inventory": ["node-agent", "cert-inventory", "--namespace", "n", "--scan-interval", "1m", "--data-dir", "/d"],
   };
 

@@ -9,6 +9,7 @@ import { NO_FAULTS } from "../../../../src/sim/cluster/faults.ts";
 import type { Pod } from "../../../../src/sim/cluster/kinds.ts";
 import {
   buildCertRotateArgs,
+  buildRestoreDrillArgs,
   buildSnapshotDeleteArgs,
   buildSnapshotSaveArgs,
 } from "../../../../src/nodeops/agent-args.ts";
@@ -190,5 +191,39 @@ describe("node action effects", () => {
       action: "invalid",
       error: "snapshot-save needs --name",
     });
+  });
+});
+
+describe("SIMULATED restore drill", () => {
+  const save = (corrupt: boolean) => {
+    const request = actionRequestOf(
+      actionPod("snapshot-save", "op", buildSnapshotSaveArgs({ name: "nightly", compress: true })),
+    );
+    if (!request) throw new Error("no request");
+    return planAction(request, facts({ faults: { ...NO_FAULTS, corruptSnapshots: corrupt } }));
+  };
+  const drill = (snapshot: string, files: NonNullable<ReturnType<typeof save>["writeFiles"]>) => {
+    const args = buildRestoreDrillArgs({ snapshot, scratch: "/scratch", clientPort: 1, peerPort: 2 });
+    const request = actionRequestOf(actionPod("restore-drill", "op", args));
+    if (!request) throw new Error("no request");
+    return planAction(request, facts({ snapshotFiles: new Map(files) }));
+  };
+
+  it("a good file restores with its revision and keys; a corrupt one fails the SHA-256 check; a missing one is said", () => {
+    const good = save(false).writeFiles ?? [];
+    const path = good[0]?.[0] ?? "";
+    expect(path).toBe("/var/lib/rancher/rke2/server/db/snapshots/nightly-server-1-1767225600.zip");
+    const ok = drill(path, good);
+    expect([ok.exitCode, decodeResult(ok.message)]).toEqual([
+      0,
+      {
+        ok: true,
+        result: expect.objectContaining({ action: "restore-drill", revision: 1767225600 % 10_000_000, keys: 1200 }),
+      },
+    ]);
+    const bad = drill(path, save(true).writeFiles ?? []);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.message).toContain("restore failed: Error: expected sha256 [");
+    expect(drill("/elsewhere/x.zip", good).message).toContain("snapshot file /elsewhere/x.zip is not on this node");
   });
 });
