@@ -13,6 +13,7 @@ import { duration } from "./duration.ts";
 import { boundedString, objectName, timestamp } from "./fields.ts";
 import { AGE_COLUMN, GROUP_VERSION, READY_COLUMN } from "./group.ts";
 import { parseWith, type ParseResult } from "./parse-result.ts";
+import { ApprovalSchema, BlockersSchema, TierSoakStatusSchema } from "./rollout-gates.ts";
 import type { CrdSource } from "./crd.ts";
 
 export const upgradePlanResource: ResourceType = {
@@ -90,6 +91,8 @@ export const UpgradePlanSpecSchema = z
       .prefault({})
       .describe("How nodes are drained before their upgrade."),
     healthGate: HealthGateSchema,
+    approval: ApprovalSchema,
+    blockers: BlockersSchema,
     jobTemplate: JobTemplateSchema.optional(),
     upgradeImage: boundedString("Upgrade image; its tag is the target version with + turned into -.", 512).default(
       DEFAULT_UPGRADE_IMAGE,
@@ -185,7 +188,10 @@ export const UpgradePlanStatusSchema = z
     startedAt: timestamp("When the upgrade started.").optional(),
     completedAt: timestamp("When every selected node reached the target.").optional(),
     lastRetry: boundedString("The spec.failurePolicy.retry value last handled.").optional(),
-    conditions: conditionsField("Ready, Progressing, Degraded, PreflightPassed, SnapshotTaken and Paused."),
+    tierSoak: TierSoakStatusSchema,
+    conditions: conditionsField(
+      "Ready, Progressing, Degraded, PreflightPassed, SnapshotTaken, Paused, AwaitingApproval and Blocked.",
+    ),
   })
   .describe("Observed state of the upgrade.");
 export type UpgradePlanStatus = z.infer<typeof UpgradePlanStatusSchema>;

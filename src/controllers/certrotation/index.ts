@@ -14,6 +14,7 @@ import { RolloutEngine } from "../../rollout/engine.ts";
 import { Controller } from "../../runtime/controller.ts";
 import { enqueueOnChange, Informer, onlyResourceVersionChanged } from "../../runtime/informer.ts";
 import { LEASE_RESOURCE, type Lease } from "../../runtime/leader-election.ts";
+import { BlockerEvaluator } from "../blockers/evaluate.ts";
 import { DISRUPTING_KINDS, type OperatorContext } from "../context.ts";
 import { CertificateExpiryExporter, expiringGauge } from "./metrics.ts";
 import { readInventoryCached } from "./observe.ts";
@@ -23,6 +24,8 @@ export const CONTROLLER_NAME = "certrotation";
 
 export interface CertRotationOptions {
   events?: EventRecorder;
+  /** How long one evaluation of a CertRotation's blockers serves. Default 15 s. */
+  blockerTtlMs?: number;
 }
 
 export function createCertRotationController(
@@ -54,6 +57,12 @@ export function createCertRotationController(
     image: config.nodeAgentImage,
     rke2DataDir: config.rke2DataDir,
     expiring: expiringGauge(metrics.registry),
+    blockers: new BlockerEvaluator({
+      port,
+      clock,
+      secretNamespace: config.namespace,
+      ...(options.blockerTtlMs !== undefined ? { ttlMs: options.blockerTtlMs } : {}),
+    }),
   };
   const controller = new Controller({
     name: CONTROLLER_NAME,
