@@ -24,6 +24,7 @@ end
 local ready = condition("Ready")
 local degraded = condition("Degraded")
 local progressing = condition("Progressing")
+local approval = condition("AwaitingApproval")
 local expiring = condition("ExpiringSoon")
 
 if ready ~= nil and ready.status == "False" and ready.reason == "InvalidSpec" then
@@ -35,6 +36,10 @@ elseif degraded ~= nil and degraded.status == "True" then
 elseif obj.spec ~= nil and obj.spec.paused == true then
   hs.status = "Suspended"
   hs.message = "Paused"
+elseif approval ~= nil and approval.status == "True" then
+  -- Waiting for a commit that approves the next tier (spec.approval.approved): not a failure.
+  hs.status = "Suspended"
+  hs.message = says(approval, "Waiting for approval of the next tier")
 elseif progressing ~= nil and progressing.status == "True" then
   hs.status = "Progressing"
   hs.message = says(progressing, "Rotating")

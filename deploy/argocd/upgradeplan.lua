@@ -25,6 +25,7 @@ local ready = condition("Ready")
 local degraded = condition("Degraded")
 local paused = condition("Paused")
 local progressing = condition("Progressing")
+local approval = condition("AwaitingApproval")
 
 if ready ~= nil and ready.status == "False" and ready.reason == "InvalidSpec" then
   hs.status = "Degraded"
@@ -40,6 +41,10 @@ elseif paused ~= nil and paused.status == "True" then
 elseif ready ~= nil and ready.status == "True" then
   hs.status = "Healthy"
   hs.message = says(ready, "Every selected node runs the target version")
+elseif approval ~= nil and approval.status == "True" then
+  -- Waiting for a commit that approves the next tier (spec.approval.approved): not a failure.
+  hs.status = "Suspended"
+  hs.message = says(approval, "Waiting for approval of the next tier")
 elseif progressing ~= nil and progressing.status == "True" then
   hs.status = "Progressing"
   hs.message = says(progressing, "Upgrading")

@@ -6,13 +6,15 @@
  */
 import { upgradePlanResource, type UpgradePlan } from "../api/upgradeplan.ts";
 import { parseFlags, flagUsage, type Env } from "../config.ts";
+import { approveOutcome, approvePatch, isTier } from "./plan-approve.ts";
 import { CLUSTER_FLAGS, connectToCluster, describeClusterFailure, type ClusterSession } from "./cluster.ts";
 import { PROGRAM, usageError, wantsHelp, type CliIo, type ExitCode } from "./usage.ts";
 
-export const PLAN_ACTIONS = ["pause", "resume", "retry"] as const;
-export type PlanAction = (typeof PLAN_ACTIONS)[number];
+export const PLAN_ACTIONS = ["pause", "resume", "retry", "approve"] as const;
+type PlanAction = Exclude<(typeof PLAN_ACTIONS)[number], "approve">;
 
 export const PLAN_HELP = `Usage: ${PROGRAM} plan <pause|resume|retry> <plan> [flags]
+       ${PROGRAM} plan approve <plan> <etcd|control-plane|worker> [flags]
 
 Acts on an UpgradePlan of the cluster your kubeconfig names (as kubectl: --kubeconfig, else
 KUBECONFIG, else ~/.kube/config; --context, else the current-context).
@@ -21,6 +23,8 @@ KUBECONFIG, else ~/.kube/config; --context, else the current-context).
   resume   clear spec.paused: the rollout goes on where it stopped
   retry    set spec.failurePolicy.retry to the current time: a Halted plan retries its failed
            nodes (look at why they failed first: 'kubectl describe upgradeplan <plan>')
+  approve  add the tier to spec.approval.approved: a tier named in spec.approval.tiers
+           starts once approved (condition AwaitingApproval says which tier waits)
 
 Also a kubectl plugin: 'kubectl rke2 plan pause <plan>' (bin/kubectl-rke2 on the PATH).
 
@@ -80,6 +84,9 @@ export async function runPlanCommand(
     return usageError(io, "plan", `expected an action (${PLAN_ACTIONS.join(", ")})${got}`);
   }
   if (name === undefined) return usageError(io, "plan", `${action}: expected the name of an UpgradePlan`);
+  const tier = action === "approve" ? extra.shift() : undefined;
+  if (action === "approve" && (tier === undefined || !isTier(tier)))
+    return usageError(io, "plan", `approve: expected a tier (etcd, control-plane or worker) after the plan name`);
   if (extra.length > 0) return usageError(io, "plan", `unexpected argument ${extra[0] ?? ""}`);
 
   let session: ClusterSession | undefined;
@@ -90,6 +97,12 @@ export async function runPlanCommand(
       const hint = "('kubectl get upgradeplans' lists them)";
       io.stderr(`${PROGRAM} plan: upgradeplan "${name}" not found at ${session.server} ${hint}\n`);
       return 1;
+    }
+    if (tier !== undefined && isTier(tier)) {
+      const approval = approvePatch(plan, tier);
+      if (approval !== undefined) await session.port.mergePatch(upgradePlanResource, name, approval);
+      io.stdout(`${approveOutcome(plan, tier, approval !== undefined)}\n`);
+      return 0;
     }
     const patch = planPatch(action as PlanAction, plan, now());
     if (patch !== undefined) await session.port.mergePatch(upgradePlanResource, name, patch);

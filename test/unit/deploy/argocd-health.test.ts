@@ -35,6 +35,9 @@ const upgradePlanCases: Case[] = [
   ["paused", cr("UpgradePlan", [cond("Ready", "False"), cond("Paused", "True", "Paused", "paused by spec")]), "Suspended", "paused by spec"],
   ["waiting for its window", cr("UpgradePlan", [cond("Ready", "False"), cond("Progressing", "False", "WaitingForWindow")]), "Suspended", "maintenance window"],
   ["only Ready=Unknown", cr("UpgradePlan", [cond("Ready", "Unknown", "Pending", "")]), "Progressing", "Waiting for the operator"],
+  ["waiting for approval of the worker tier", cr("UpgradePlan", [cond("Ready", "False", "Upgrading"), cond("Progressing", "True", "AwaitingApproval", "the worker tier waits for approval"), cond("AwaitingApproval", "True", "AwaitingApproval", "the worker tier waits for approval: add worker to spec.approval.approved")]), "Suspended", "add worker to spec.approval.approved"],
+  ["approved, upgrading", cr("UpgradePlan", [cond("Ready", "False", "Upgrading"), cond("Progressing", "True", "Upgrading", "worker tier"), cond("AwaitingApproval", "False", "Approved")]), "Progressing", "worker tier"],
+  ["blocked by an alert", cr("UpgradePlan", [cond("Ready", "False", "Upgrading"), cond("Progressing", "True", "BlockerHolding", "blocked by critical-alerts"), cond("Blocked", "True", "BlockerHolding", "blocked by critical-alerts")]), "Progressing", "blocked by critical-alerts"],
 ];
 
 const snapshotPolicyCases: Case[] = [
@@ -59,6 +62,7 @@ const certRotationCases: Case[] = [
   ["paused", cr("CertRotation", [cond("Ready", "True")], { spec: { paused: true } }), "Suspended", ""],
   ["waiting for its window", cr("CertRotation", [cond("Ready", "False", "WaitingForWindow"), cond("Progressing", "False", "WaitingForWindow")]), "Suspended", ""],
   ["no inventory", cr("CertRotation", [cond("Ready", "False", "InventoryUnavailable", "no inventory from node-2")]), "Degraded", "no inventory from node-2"],
+  ["waiting for approval of the worker tier", cr("CertRotation", [cond("Ready", "False", "Rotating"), cond("Progressing", "True", "AwaitingApproval"), cond("AwaitingApproval", "True", "AwaitingApproval", "the worker tier waits for approval")]), "Suspended", "the worker tier waits for approval"],
 ];
 
 describe.each([

@@ -1,0 +1,215 @@
+/**
+ * Issue 17 items 3-5 on both lanes: an approval gate holds the worker tier until the field is
+ * committed; a firing alert stops new nodes and a silenced one does not; an unreachable
+ * Prometheus blocks with its reason; a tier soak delays the next tier. Prometheus and
+ * Alertmanager are test/support/prometheus-server.ts on loopback (simulated monitoring).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import type { LabelSelector } from "../../../src/api/common.ts";
+import { upgradePlanResource } from "../../../src/api/upgradeplan.ts";
+import { EVENT_RESOURCE, type CoreEvent } from "../../../src/observability/events.ts";
+import { readClaim } from "../../../src/rollout/claim.ts";
+import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-objects.ts";
+import type { KubePort } from "../../../src/runtime/kube/port.ts";
+import { FakePrometheus } from "../../support/prometheus-server.ts";
+import { waitFor } from "../../support/sim-harness.ts";
+import { AGENTS_ONLY, freshSim, PATCH } from "./faults.ts";
+import { condition, plan, quickSpec, startOperator, Timeline, waitForPlan } from "./harness.ts";
+
+const claimed = async (port: KubePort): Promise<string[]> =>
+  (await port.list<NodeObject>(NODE_RESOURCE)).items
+    .filter((n) => readClaim(n.metadata.annotations) !== undefined)
+    .map((n) => n.metadata.name);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The control-plane-only node and two workers: two tiers, quickly. */
+const CP_AND_TWO_AGENTS: LabelSelector = {
+  matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: ["cp-1", "agent-1", "agent-2"] }],
+};
+const BLOCKER_TTL_MS = 200;
+
+async function eventReasons(port: KubePort, name: string): Promise<CoreEvent[]> {
+  return (await port.list<CoreEvent>(EVENT_RESOURCE, { namespace: "default" })).items.filter(
+    (e) => e.involvedObject.name === name,
+  );
+}
+
+const prometheus = new FakePrometheus();
+let url = "";
+beforeAll(async () => {
+  url = await prometheus.start();
+});
+afterAll(async () => {
+  await prometheus.stop();
+});
+
+describe("issue 17: gates between tiers", () => {
+  it("an approval gate holds the worker tier until spec.approval.approved names it", async () => {
+    const sim = await freshSim();
+    const operator = await startOperator(sim.operatorPort);
+    try {
+      await sim.port.create(
+        upgradePlanResource,
+        plan(
+          "approve",
+          quickSpec({ version: PATCH, nodeSelector: CP_AND_TWO_AGENTS, approval: { tiers: ["worker"] } }),
+        ),
+      );
+      const waiting = await waitForPlan(
+        sim.port,
+        "approve",
+        (p) => condition(p, "AwaitingApproval")?.status === "True",
+        "AwaitingApproval",
+        60_000,
+      );
+      expect(condition(waiting, "AwaitingApproval")).toMatchObject({
+        reason: "AwaitingApproval",
+        message: "the worker tier waits for approval: add worker to spec.approval.approved",
+      });
+      expect(condition(waiting, "Progressing")?.reason).toBe("AwaitingApproval");
+      expect(waiting.status?.counts).toMatchObject({ upgraded: 1, inProgress: 0 });
+      await pause(1000);
+      expect(await claimed(sim.port)).toEqual([]);
+      expect((await eventReasons(sim.port, "approve")).map((e) => e.reason)).toContain("AwaitingApproval");
+
+      await sim.port.mergePatch(upgradePlanResource, "approve", {
+        spec: { approval: { tiers: ["worker"], approved: ["worker"] } },
+      });
+      const done = await waitForPlan(sim.port, "approve", (p) => p.status?.phase === "Succeeded", "Succeeded", 60_000);
+      expect(condition(done, "AwaitingApproval")).toMatchObject({ status: "False", reason: "Approved" });
+      expect(done.status?.counts).toMatchObject({ upgraded: 3, total: 3 });
+    } finally {
+      await operator.stop();
+      await sim.stop();
+    }
+  }, 120_000);
+
+  it("a firing alert stops new nodes; once silenced in Alertmanager it does not", async () => {
+    prometheus.alerts = [];
+    prometheus.silences = [];
+    prometheus.fire("EtcdHighFsyncDurations", { severity: "critical", cluster: "prod" });
+    prometheus.fire("Watchdog", { severity: "none" });
+    const sim = await freshSim();
+    const operator = await startOperator(sim.operatorPort, { blockerTtlMs: BLOCKER_TTL_MS });
+    try {
+      await sim.port.create(
+        upgradePlanResource,
+        plan(
+          "alerts",
+          quickSpec({
+            version: PATCH,
+            nodeSelector: AGENTS_ONLY,
+            blockers: [
+              {
+                name: "critical-alerts",
+                alerts: { labels: { severity: "critical" } },
+                prometheus: { url, alertmanagerUrl: url },
+              },
+            ],
+          }),
+        ),
+      );
+      const blocked = await waitForPlan(
+        sim.port,
+        "alerts",
+        (p) => condition(p, "Blocked")?.status === "True",
+        "Blocked",
+      );
+      expect(condition(blocked, "Blocked")).toMatchObject({
+        reason: "BlockerHolding",
+        message: "blocked by critical-alerts (alert(s) firing: EtcdHighFsyncDurations)",
+      });
+      expect(condition(blocked, "Progressing")?.reason).toBe("BlockerHolding");
+      await pause(1000);
+      expect(await claimed(sim.port)).toEqual([]);
+      expect((await eventReasons(sim.port, "alerts")).map((e) => e.reason)).toContain("BlockerHolding");
+
+      prometheus.silence({ alertname: "EtcdHighFsyncDurations" });
+      const done = await waitForPlan(sim.port, "alerts", (p) => p.status?.phase === "Succeeded", "Succeeded", 60_000);
+      expect(condition(done, "Blocked")).toMatchObject({ status: "False", reason: "NoBlocker" });
+    } finally {
+      await operator.stop();
+      await sim.stop();
+    }
+  }, 120_000);
+
+  it("an unreachable Prometheus blocks, with its reason (fail closed)", async () => {
+    const gone = new FakePrometheus();
+    const goneUrl = await gone.start();
+    await gone.stop();
+    const sim = await freshSim();
+    const operator = await startOperator(sim.operatorPort, { blockerTtlMs: BLOCKER_TTL_MS });
+    try {
+      await sim.port.create(
+        upgradePlanResource,
+        plan(
+          "unreachable",
+          quickSpec({
+            version: PATCH,
+            nodeSelector: AGENTS_ONLY,
+            blockers: [{ name: "backup-running", query: "velero_backup_active > 0", prometheus: { url: goneUrl } }],
+          }),
+        ),
+      );
+      const blocked = await waitForPlan(
+        sim.port,
+        "unreachable",
+        (p) => condition(p, "Blocked")?.status === "True",
+        "Blocked",
+      );
+      expect(condition(blocked, "Blocked")?.message).toBe(
+        `blocked by backup-running (cannot be evaluated: GET ${goneUrl}/api/v1/query: ` +
+          `fetch failed: connect ECONNREFUSED ${goneUrl.slice("http://".length)})`,
+      );
+      await pause(1000);
+      expect(await claimed(sim.port)).toEqual([]);
+    } finally {
+      await operator.stop();
+      await sim.stop();
+    }
+  }, 90_000);
+
+  it("a tier soak delays the next tier, and the soak is recorded in the status", async () => {
+    const soakMs = 3000;
+    const sim = await freshSim();
+    const timeline = new Timeline(sim.port);
+    const operator = await startOperator(sim.operatorPort);
+    try {
+      await timeline.start();
+      await sim.port.create(
+        upgradePlanResource,
+        plan(
+          "soak",
+          quickSpec({
+            version: PATCH,
+            nodeSelector: CP_AND_TWO_AGENTS,
+            healthGate: { settle: "300ms", timeout: "20s", tierSoak: "3s" },
+          }),
+        ),
+      );
+      const soaking = await waitForPlan(
+        sim.port,
+        "soak",
+        (p) => condition(p, "Progressing")?.reason === "TierSoak",
+        "TierSoak",
+        60_000,
+      );
+      expect(soaking.status?.tierSoak).toMatchObject({ tier: "control-plane" });
+      expect(soaking.status?.tierSoak?.healthySince).toBeDefined();
+      expect(condition(soaking, "Progressing")?.message).toMatch(
+        /^the control-plane tier is complete; healthy since .*, soaking 3s before worker$/,
+      );
+      await waitForPlan(sim.port, "soak", (p) => p.status?.phase === "Succeeded", "Succeeded", 60_000);
+      await waitFor(async () => (await claimed(sim.port)).length === 0, { what: "every claim dropped" });
+      const released = timeline.entries.find((e) => e.kind === "released" && e.node === "cp-1");
+      const firstWorker = timeline.entries.find((e) => e.kind === "claimed" && e.node.startsWith("agent-"));
+      expect(released).toBeDefined();
+      expect(firstWorker).toBeDefined();
+      // Timestamps in status are whole seconds: the soak may end up to a second early.
+      expect((firstWorker?.at ?? 0) - (released?.at ?? 0)).toBeGreaterThanOrEqual(soakMs - 1000);
+    } finally {
+      await operator.stop();
+      await timeline.stop();
+      await sim.stop();
+    }
+  }, 120_000);
+});
