@@ -130,7 +130,7 @@ export function gateEvents(before: readonly Condition[] | undefined, after: read
     events.push({
       type: "Normal",
       reason: GateReasons.Approved,
-      message: "approved: no tier waits for approval any more",
+      message: `approved: ${approvalBefore.message.replace(/ waits for approval.*$/, "")} may start`,
     });
   const blocked = findCondition(after, GateConditions.Blocked);
   const blockedBefore = findCondition(before, GateConditions.Blocked);
