@@ -166,7 +166,6 @@ export function decideRollout(input: RolloutInput, memory: RoundMemory = {}): Ro
     });
     soak = soaking.mark;
     if (soaking.recheckInMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, soaking.recheckInMs);
-    if (tier !== undefined && needsApproval(input.gates, tier)) awaitingApproval = tier;
     if (tier !== undefined && soaking.hold) waiting ??= soaking.hold;
     else if (tier !== undefined) {
       const started = startNodes(input, members, relevant, done, tier);
@@ -174,6 +173,10 @@ export function decideRollout(input: RolloutInput, memory: RoundMemory = {}): Ro
       if (started.waiting) waiting ??= started.waiting;
     }
   }
+
+  // A fact of the spec and the nodes, paused or not: pausing a waiting plan does not approve it.
+  const next = input.releasing ? undefined : currentTier(relevant, done);
+  if (next !== undefined && needsApproval(input.gates, next)) awaitingApproval = next;
 
   const heldByUs = input.lock.holder === input.owner;
   // Releasing never takes the lock: a node handed back or waiting for a Job to end keeps a hold it has.

@@ -91,7 +91,9 @@ export function decideSoak(input: SoakInput): SoakVerdict {
       mark: { tier },
       hold: {
         reason: "TierSoak",
-        message: `the ${tier} tier is complete; soaking ${formatMs(soakMs)} before ${next}, restarted: ${problems.join("; ")}`,
+        message:
+          `the ${tier} tier is complete; soaking ${formatMs(soakMs)} before ${next}, ` +
+          `restarted: ${problems.join("; ")}`,
       },
       recheckInMs: undefined,
     };

@@ -94,7 +94,8 @@ export class BlockerEvaluator {
       // A finished pod (a Job's, say) no longer does anything: only pods still running hold.
       const live = pods.items.filter((pod) => !["Succeeded", "Failed"].includes(podPhase(pod)));
       if (live.length === 0) return undefined;
-      return `${live.length} pod(s) exist: ${shown(live.map((pod) => `${pod.metadata.namespace ?? ""}/${pod.metadata.name}`))}`;
+      const names = live.map((pod) => `${pod.metadata.namespace ?? ""}/${pod.metadata.name}`);
+      return `${live.length} pod(s) exist: ${shown(names)}`;
     }
     const connection = blocker.prometheus;
     if (!connection) throw new Error("no prometheus connection");

@@ -43,6 +43,14 @@ describe("approval between tiers", () => {
     expect(claimed(decision)).toEqual([]);
   });
 
+  it("a paused plan still says which tier waits (pausing is no approval)", () => {
+    const decision = decideRollout(
+      input(serversDone(), { mayStart: false, gates: { approval: { tiers: ["worker"], approved: [] } } }),
+    );
+    expect(decision.awaitingApproval).toBe("worker");
+    expect(claimed(decision)).toEqual([]);
+  });
+
   it("holds the etcd tier first when it is named", () => {
     const decision = decideRollout(input(demoNodes(), { gates: { approval: { tiers: ["etcd"], approved: [] } } }));
     expect(claimed(decision)).toEqual([]);
