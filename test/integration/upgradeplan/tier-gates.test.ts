@@ -82,10 +82,9 @@ describe("issue 17: gates between tiers", () => {
     }
   }, 120_000);
 
-  it("a firing alert stops new nodes; once silenced in Alertmanager it does not", async () => {
+  it("a firing alert stops new nodes (the node in progress finishes); once silenced in Alertmanager it does not", async () => {
     prometheus.alerts = [];
     prometheus.silences = [];
-    prometheus.fire("EtcdHighFsyncDurations", { severity: "critical", cluster: "prod" });
     prometheus.fire("Watchdog", { severity: "none" });
     const sim = await freshSim();
     const operator = await startOperator(sim.operatorPort, { blockerTtlMs: BLOCKER_TTL_MS });
@@ -107,6 +106,8 @@ describe("issue 17: gates between tiers", () => {
           }),
         ),
       );
+      await waitFor(async () => (await claimed(sim.port)).includes("agent-1"), { what: "agent-1 to start" });
+      prometheus.fire("EtcdHighFsyncDurations", { severity: "critical", cluster: "prod" });
       const blocked = await waitForPlan(
         sim.port,
         "alerts",
@@ -117,7 +118,15 @@ describe("issue 17: gates between tiers", () => {
         reason: "BlockerHolding",
         message: "blocked by critical-alerts (alert(s) firing: EtcdHighFsyncDurations)",
       });
-      expect(condition(blocked, "Progressing")?.reason).toBe("BlockerHolding");
+      // The node in progress finishes; nothing new starts.
+      const held = await waitForPlan(
+        sim.port,
+        "alerts",
+        (p) => p.status?.counts?.upgraded === 1 && condition(p, "Progressing")?.reason === "BlockerHolding",
+        "agent-1 done, the rest held",
+        30_000,
+      );
+      expect(held.status?.counts).toMatchObject({ upgraded: 1, inProgress: 0 });
       await pause(1000);
       expect(await claimed(sim.port)).toEqual([]);
       expect((await eventReasons(sim.port, "alerts")).map((e) => e.reason)).toContain("BlockerHolding");
