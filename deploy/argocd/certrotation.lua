@@ -24,6 +24,7 @@ end
 local ready = condition("Ready")
 local degraded = condition("Degraded")
 local progressing = condition("Progressing")
+local approval = condition("AwaitingApproval")
 local expiring = condition("ExpiringSoon")
 
 local phase = obj.status.phase
@@ -35,6 +36,10 @@ end
 if phase == "Blocked" or phase == "Halted" then
   hs.status = "Degraded"
   hs.message = told(phase)
+elseif approval ~= nil and approval.status == "True" then
+  -- Waiting for a commit that approves the next tier (spec.approval.approved): not a failure.
+  hs.status = "Suspended"
+  hs.message = says(approval, "Waiting for approval of the next tier")
 elseif phase == "Waiting" and ready ~= nil and ready.reason == "WaitingForWindow" then
   hs.status = "Suspended"
   hs.message = told("Waiting for the maintenance window")

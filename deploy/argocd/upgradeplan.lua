@@ -27,11 +27,16 @@ local function told(fallback)
   if obj.status.message ~= nil and obj.status.message ~= "" then return obj.status.message end
   return fallback
 end
+local approval = condition("AwaitingApproval")
 
 -- status.phase and status.message first (Blocked: a spec change is needed; Waiting: it comes by itself).
 if phase == "Blocked" or phase == "Halted" then
   hs.status = "Degraded"
   hs.message = told(phase)
+elseif approval ~= nil and approval.status == "True" then
+  -- Waiting for a commit that approves the next tier (spec.approval.approved): not a failure.
+  hs.status = "Suspended"
+  hs.message = says(approval, "Waiting for approval of the next tier")
 elseif phase == "Paused" then
   hs.status = "Suspended"
   hs.message = told("Paused")

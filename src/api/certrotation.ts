@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { KubeObject, ResourceType } from "../runtime/kube/types.ts";
 import { concurrency, HealthGateSchema, JobTemplateSchema, LabelSelectorSchema, WindowSchema } from "./common.ts";
 import { conditionsField } from "./condition.ts";
+import { ApprovalSchema, BlockersSchema, TierSoakStatusSchema } from "./rollout-gates.ts";
 import { duration, durationToMs } from "./duration.ts";
 import { boundedString, timestamp, triggerField } from "./fields.ts";
 import { AGE_COLUMN, GROUP_VERSION, MESSAGE_COLUMN, READY_COLUMN } from "./group.ts";
@@ -55,6 +56,8 @@ export const CertRotationSpecSchema = z
     window: WindowSchema.optional(),
     paused: z.boolean().default(false).describe("Start no new rotation (inventory and alerts continue)."),
     healthGate: HealthGateSchema,
+    approval: ApprovalSchema,
+    blockers: BlockersSchema,
     jobTemplate: JobTemplateSchema.optional(),
     concurrency: z
       .object({ agents: concurrency("Agent nodes rotated at once; servers are always one at a time.").default(1) })
@@ -129,7 +132,8 @@ export const CertRotationStatusSchema = z
     nextWindowStart: timestamp("When the maintenance window opens next, while a rotation waits for it.").optional(),
     preview: previewField(),
     estimatedCompletion: estimatedCompletionField(),
-    conditions: conditionsField("Ready, Progressing, Degraded and ExpiringSoon."),
+    tierSoak: TierSoakStatusSchema,
+    conditions: conditionsField("Ready, Progressing, Degraded, ExpiringSoon, AwaitingApproval and Blocked."),
   })
   .describe("Observed state of the rotation.");
 export type CertRotationStatus = z.infer<typeof CertRotationStatusSchema>;

@@ -123,6 +123,9 @@ export const HealthGateSchema = z
   .object({
     timeout: duration("How long a node may take to come back healthy before the attempt fails.").default("15m"),
     settle: duration("How long a node must stay healthy before the next node starts.").default("30s"),
+    tierSoak: duration(
+      "After a tier completes, how long nodes, etcd and blockers must stay healthy before the next tier starts.",
+    ).optional(),
   })
   .prefault({})
   .describe("When a node counts as healthy again after work on it.");

@@ -14,6 +14,7 @@ import { boundedString, objectName, timestamp } from "./fields.ts";
 import { AGE_COLUMN, GROUP_VERSION, MESSAGE_COLUMN, READY_COLUMN } from "./group.ts";
 import { parseWith, type ParseResult } from "./parse-result.ts";
 import { estimatedCompletionField, ETA_COLUMN, previewField } from "./preview.ts";
+import { ApprovalSchema, BlockersSchema, TierSoakStatusSchema } from "./rollout-gates.ts";
 import type { CrdSource } from "./crd.ts";
 
 export const upgradePlanResource: ResourceType = {
@@ -91,6 +92,8 @@ export const UpgradePlanSpecSchema = z
       .prefault({})
       .describe("How nodes are drained before their upgrade."),
     healthGate: HealthGateSchema,
+    approval: ApprovalSchema,
+    blockers: BlockersSchema,
     jobTemplate: JobTemplateSchema.optional(),
     upgradeImage: boundedString("Upgrade image; its tag is the target version with + turned into -.", 512).default(
       DEFAULT_UPGRADE_IMAGE,
@@ -188,7 +191,10 @@ export const UpgradePlanStatusSchema = z
     lastRetry: boundedString("The spec.failurePolicy.retry value last handled.").optional(),
     preview: previewField(),
     estimatedCompletion: estimatedCompletionField(),
-    conditions: conditionsField("Ready, Progressing, Degraded, PreflightPassed, SnapshotTaken and Paused."),
+    tierSoak: TierSoakStatusSchema,
+    conditions: conditionsField(
+      "Ready, Progressing, Degraded, PreflightPassed, SnapshotTaken, Paused, AwaitingApproval and Blocked.",
+    ),
   })
   .describe("Observed state of the upgrade.");
 export type UpgradePlanStatus = z.infer<typeof UpgradePlanStatusSchema>;

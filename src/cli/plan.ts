@@ -7,14 +7,16 @@
 import { upgradePlanResource, type UpgradePlan } from "../api/upgradeplan.ts";
 import { parseFlags, flagUsage, type Env } from "../config.ts";
 import { PREVIEW_USAGE, runPlanPreview } from "./plan-preview.ts";
+import { approveOutcome, approvePatch, isTier } from "./plan-approve.ts";
 import { CLUSTER_FLAGS, connectToCluster, describeClusterFailure, type ClusterSession } from "./cluster.ts";
 import { PROGRAM, usageError, wantsHelp, type CliIo, type ExitCode } from "./usage.ts";
 
-export const PLAN_ACTIONS = ["pause", "resume", "retry"] as const;
-export type PlanAction = (typeof PLAN_ACTIONS)[number];
+export const PLAN_ACTIONS = ["pause", "resume", "retry", "approve"] as const;
+type PlanAction = Exclude<(typeof PLAN_ACTIONS)[number], "approve">;
 
 export const PLAN_HELP = `Usage: ${PROGRAM} plan <pause|resume|retry> <plan> [flags]
        ${PROGRAM} plan preview <plan> | -f <file> [-o text|yaml|json] [flags]
+       ${PROGRAM} plan approve <plan> <etcd|control-plane|worker> [flags]
 
 Acts on an UpgradePlan of the cluster your kubeconfig names (as kubectl: --kubeconfig, else
 KUBECONFIG, else ~/.kube/config; --context, else the current-context).
@@ -24,6 +26,8 @@ KUBECONFIG, else ~/.kube/config; --context, else the current-context).
   retry    set spec.failurePolicy.retry to the current time: a Halted plan retries its failed
            nodes (look at why they failed first: 'kubectl describe upgradeplan <plan>')
 ${PREVIEW_USAGE}
+  approve  add the tier to spec.approval.approved: a tier named in spec.approval.tiers
+           starts once approved (condition AwaitingApproval says which tier waits)
 
 Also a kubectl plugin: 'kubectl rke2 plan pause <plan>' (bin/kubectl-rke2 on the PATH).
 
@@ -81,9 +85,12 @@ export async function runPlanCommand(
   const [action, name, ...extra] = parsed.positionals;
   if (action === undefined || !(PLAN_ACTIONS as readonly string[]).includes(action)) {
     const got = action === undefined ? "" : `, got ${JSON.stringify(action)}`;
-    return usageError(io, "plan", `expected an action (${PLAN_ACTIONS.join(", ")})${got}`);
+    return usageError(io, "plan", `expected an action (${["preview", ...PLAN_ACTIONS].join(", ")})${got}`);
   }
   if (name === undefined) return usageError(io, "plan", `${action}: expected the name of an UpgradePlan`);
+  const tier = action === "approve" ? extra.shift() : undefined;
+  if (action === "approve" && (tier === undefined || !isTier(tier)))
+    return usageError(io, "plan", `approve: expected a tier (etcd, control-plane or worker) after the plan name`);
   if (extra.length > 0) return usageError(io, "plan", `unexpected argument ${extra[0] ?? ""}`);
 
   let session: ClusterSession | undefined;
@@ -94,6 +101,12 @@ export async function runPlanCommand(
       const hint = "('kubectl get upgradeplans' lists them)";
       io.stderr(`${PROGRAM} plan: upgradeplan "${name}" not found at ${session.server} ${hint}\n`);
       return 1;
+    }
+    if (tier !== undefined && isTier(tier)) {
+      const approval = approvePatch(plan, tier);
+      if (approval !== undefined) await session.port.mergePatch(upgradePlanResource, name, approval);
+      io.stdout(`${approveOutcome(plan, tier, approval !== undefined)}\n`);
+      return 0;
     }
     const patch = planPatch(action as PlanAction, plan, now());
     if (patch !== undefined) await session.port.mergePatch(upgradePlanResource, name, patch);

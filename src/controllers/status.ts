@@ -44,8 +44,7 @@ export async function writeStatusIfChanged<T extends KubeObject & { status?: obj
 ): Promise<boolean> {
   const current: object = object.status ?? {};
   if (jsonEqual(current, next)) return false;
-  const patch: Record<string, unknown> = { ...(next as Record<string, unknown>) };
-  for (const key of Object.keys(current)) if (!(key in next)) patch[key] = null;
+  const patch = mergePatchBetween(current, next);
   const { name, namespace } = object.metadata;
   let resourceVersion = object.metadata.resourceVersion;
   for (let attempt = 1; ; attempt++) {
@@ -69,6 +68,27 @@ export async function writeStatusIfChanged<T extends KubeObject & { status?: obj
       resourceVersion = fresh.metadata.resourceVersion;
     }
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The JSON merge patch (RFC 7396) that turns `current` into `next`: `next` itself, with every key
+ * that vanished set to null, in nested objects too (a merge patch merges objects key by key, so a
+ * field left out of a nested object would otherwise survive). Lists are replaced whole.
+ */
+export function mergePatchBetween(current: object, next: object): Record<string, unknown> {
+  const before = current as Record<string, unknown>;
+  const patch: Record<string, unknown> = { ...(next as Record<string, unknown>) };
+  for (const key of Object.keys(before)) {
+    const old = before[key];
+    const now = patch[key];
+    if (now === undefined) patch[key] = null;
+    else if (isPlainObject(old) && isPlainObject(now)) patch[key] = mergePatchBetween(old, now);
+  }
+  return patch;
 }
 
 /**

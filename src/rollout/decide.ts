@@ -14,6 +14,7 @@
 import { resolveConcurrency } from "../api/common.ts";
 import { TIER_ORDER } from "../rke2/roles.ts";
 import { etcdQuorumGuard, type EtcdMember } from "./health.ts";
+import { approvalHold, blockerHold, decideSoak, needsApproval } from "./tier-gates.ts";
 import { beginAttempt, decideClaimedNode, iso, type BeginVerdict, type NodeDecision } from "./node-steps.ts";
 import type {
   NodeStep,
@@ -74,6 +75,8 @@ function beginVerdict(
     const message = "the owner allows no new attempt now (paused, outside its window or before preflight)";
     return { ok: false, reason: "StartNotAllowed", message };
   }
+  const gate = blockerHold(input.gates) ?? approvalHold(input.gates, node.tier);
+  if (gate) return { ok: false, ...gate };
   if (!lockAvailable(input)) {
     return {
       ok: false,
@@ -149,6 +152,8 @@ export function decideRollout(input: RolloutInput, memory: RoundMemory = {}): Ro
 
   const halted = [...progress.values()].some((status) => status.phase === "Failed");
   const free = relevant.filter((node) => !done.has(node.name) && node.claim === undefined);
+  let soak = input.gates?.soak;
+  let awaitingApproval: Tier | undefined;
   if (input.mayStart && !input.releasing && !halted) {
     // Nodes already in the target state only need the label: nothing is disrupted. One a deleted
     // owner left claimed may be mid-change (its Job just ran): it goes through claim and health gate.
@@ -157,17 +162,32 @@ export function decideRollout(input: RolloutInput, memory: RoundMemory = {}): Ro
       done.add(node.name);
     }
     const tier = currentTier(relevant, done);
-    if (tier !== undefined) {
+    const soaking = decideSoak({
+      now: input.now,
+      gates: input.gates,
+      relevant,
+      members,
+      current: tier,
+      currentBegun: relevant.some((node) => node.tier === tier && node.claim?.owner === input.owner),
+    });
+    soak = soaking.mark;
+    if (soaking.recheckInMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, soaking.recheckInMs);
+    if (tier !== undefined && soaking.hold) waiting ??= soaking.hold;
+    else if (tier !== undefined) {
       const started = startNodes(input, members, relevant, done, tier);
       for (const [name, decision] of started.decisions) absorb(name, decision);
       if (started.waiting) waiting ??= started.waiting;
     }
   }
 
+  // A fact of the spec and the nodes, paused or not: pausing a waiting plan does not approve it.
+  const next = input.releasing ? undefined : currentTier(relevant, done);
+  if (next !== undefined && needsApproval(input.gates, next)) awaitingApproval = next;
+
   const heldByUs = input.lock.holder === input.owner;
   // Releasing never takes the lock: a node handed back or waiting for a Job to end keeps a hold it has.
   const lock = out > 0 ? (heldByUs || input.releasing ? "none" : "acquire") : heldByUs ? "release" : "none";
-  return { steps, lock, events, waiting, progress, done, healthy, requeueAfterMs };
+  return { steps, lock, events, waiting, progress, done, healthy, requeueAfterMs, soak, awaitingApproval };
 }
 
 /** The first tier, in rollout order, with a node not done. */

@@ -18,7 +18,15 @@ import {
 } from "./kube-objects.ts";
 import { lockHolder } from "./lock.ts";
 import { matchesLabelSelector } from "./selector.ts";
-import type { LockView, ObservedJob, ObservedNode, RolloutInput, RolloutOwner, RolloutPolicy } from "./types.ts";
+import type {
+  LockView,
+  ObservedJob,
+  ObservedNode,
+  RolloutGates,
+  RolloutInput,
+  RolloutOwner,
+  RolloutPolicy,
+} from "./types.ts";
 
 /** What an owner (UpgradePlan, CertRotation) asks of the engine for one round. */
 export interface RolloutRequest {
@@ -41,6 +49,8 @@ export interface RolloutRequest {
   /** Nodes the owner refuses to touch although its selector matches them (never selected). */
   excludedNodes?: ReadonlySet<string>;
   maxStatusNodes: number;
+  /** Approval, blockers and tier soak (tier-gates.ts); absent gates nothing. */
+  gates?: RolloutGates | undefined;
 }
 
 /** Identity of an attempt's Job: a new attempt or a new target gets a new Job name. */
@@ -159,6 +169,7 @@ export function buildInput(
     retryFailed: request.retryFailed,
     releasing: request.releasing ?? false,
     lock,
+    gates: request.gates,
     jobName: jobNameFor(request),
   };
 }

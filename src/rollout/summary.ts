@@ -32,6 +32,9 @@ export function summarize(
     nodes: busy.sort(byUrgency).slice(0, maxNodes),
     halted: failed > 0,
     complete: done === total,
+    blockers: done === total ? [] : [...(input.gates?.blockers ?? [])],
+    awaitingApproval: decision.awaitingApproval,
+    soak: decision.soak,
     waiting:
       decision.waiting ??
       (blockedNode !== undefined

@@ -87,6 +87,34 @@ export interface LockView {
   holderGone: boolean;
 }
 
+/** A blocker that holds now, or could not be evaluated (fail closed), with why. */
+export interface HoldingBlocker {
+  name: string;
+  message: string;
+}
+
+/** The soak after a completed tier, as the owner's status records it (survives restarts). */
+export interface SoakMark {
+  /** The tier whose completion began the soak. */
+  tier: Tier;
+  /** Since when everything has been healthy; undefined while it is not. */
+  healthySinceMs?: number | undefined;
+  /** The soak is over: the next tier may start. */
+  passed?: boolean | undefined;
+}
+
+/** Gates between tiers (tier-gates.ts); absent fields gate nothing. */
+export interface RolloutGates {
+  /** Tiers that wait for approval, and those approved. */
+  approval?: { tiers: readonly Tier[]; approved: readonly Tier[] } | undefined;
+  /** Blockers holding now, evaluated before the round by the owner's effects layer. */
+  blockers?: readonly HoldingBlocker[] | undefined;
+  /** How long the cluster stays healthy after a tier completes before the next one starts. */
+  tierSoakMs?: number | undefined;
+  /** The soak as the owner's status last recorded it. */
+  soak?: SoakMark | undefined;
+}
+
 export interface RolloutInput {
   now: number;
   /** `<Kind>/<name>` of the owner. */
@@ -105,6 +133,7 @@ export interface RolloutInput {
    */
   releasing: boolean;
   lock: LockView;
+  gates?: RolloutGates | undefined;
   /** Deterministic name of a node's Job for an attempt. */
   jobName: (node: string, attempt: number) => string;
 }
@@ -173,7 +202,8 @@ export interface RolloutEvent {
  * Why an attempt cannot begin. `StartNotAllowed`: the owner allows none now (paused, outside its
  * window, before preflight, being deleted).
  */
-export type WaitReason = "EtcdUnhealthy" | "DisruptionLockHeld" | "StartNotAllowed";
+export type WaitReason =
+  "EtcdUnhealthy" | "DisruptionLockHeld" | "StartNotAllowed" | "BlockerHolding" | "AwaitingApproval" | "TierSoak";
 
 export interface RolloutDecision {
   steps: NodeStep[];
@@ -188,6 +218,10 @@ export interface RolloutDecision {
   /** Nodes whose health gate found nothing wrong (still settling). */
   healthy: Set<string>;
   requeueAfterMs: number | undefined;
+  /** The soak to record in the owner's status (undefined: none). */
+  soak: SoakMark | undefined;
+  /** The tier that would start next but waits for approval. */
+  awaitingApproval: Tier | undefined;
 }
 
 /**
@@ -216,4 +250,8 @@ export interface RolloutSummary {
   halted: boolean;
   complete: boolean;
   waiting: { reason: WaitReason | "DrainBlocked"; message: string } | undefined;
+  /** Blockers holding this round (none once the rollout is complete). */
+  blockers?: HoldingBlocker[] | undefined;
+  awaitingApproval?: Tier | undefined;
+  soak?: SoakMark | undefined;
 }

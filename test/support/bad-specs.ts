@@ -60,4 +60,25 @@ export const CRD_REFUSALS: readonly CrdRefusal[] = [
     fields: ["spec.nodeSelector.matchExpressions[0]"],
     reason: "FieldValueInvalid",
   },
+  {
+    kind: "UpgradePlan",
+    spec: {
+      version: VERSION,
+      blockers: [{ name: "two-kinds", query: "up == 0", pods: { selector: {} }, prometheus: { url: "http://p:9090" } }],
+    },
+    fields: ["spec.blockers[0]"],
+    reason: "FieldValueInvalid",
+  },
+  {
+    kind: "CertRotation",
+    spec: { blockers: [{ name: "no-prometheus", query: "up == 0" }] },
+    fields: ["spec.blockers[0]"],
+    reason: "FieldValueInvalid",
+  },
+  {
+    kind: "UpgradePlan",
+    spec: { version: VERSION, approval: { tiers: ["workers"] } },
+    fields: ["spec.approval.tiers[0]", "spec.approval.tiers"],
+    reason: "FieldValueNotSupported",
+  },
 ];

@@ -18,7 +18,7 @@ import { buildNodeJob, type Job } from "../../nodeops/job.ts";
 import { completionLabelKey } from "../../rollout/claim.ts";
 import type { NodeObject } from "../../rollout/kube-objects.ts";
 import type { RolloutRequest } from "../../rollout/observe.ts";
-import type { RolloutOwner, RolloutPolicy } from "../../rollout/types.ts";
+import type { RolloutGates, RolloutOwner, RolloutPolicy } from "../../rollout/types.ts";
 import { BEFORE_ANNOTATION, encodeBefore, type BeforeRotation } from "./verify.ts";
 
 /** Stop, rotate, and up to 10 minutes for rke2 to write the renewed certificates, with room. */
@@ -102,6 +102,8 @@ export interface RequestInput {
   releasing?: boolean;
   /** Nodes never to rotate (their RKE2 data dir is not the one the inventory reads). */
   excludedNodes?: ReadonlySet<string>;
+  /** Approval, blockers, tier soak (rollout/tier-gates.ts). */
+  gates?: RolloutGates;
 }
 
 export function completionLabel(cr: CertRotation): string {
@@ -125,5 +127,6 @@ export function rolloutRequest(input: RequestInput): RolloutRequest {
     isSatisfied: input.isSatisfied,
     ...(input.excludedNodes ? { excludedNodes: input.excludedNodes } : {}),
     maxStatusNodes: MAX_STATUS_NODES,
+    gates: input.gates,
   };
 }

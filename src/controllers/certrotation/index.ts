@@ -15,6 +15,7 @@ import { StoreWithOwnWrites } from "../../rollout/fresh.ts";
 import { Controller } from "../../runtime/controller.ts";
 import { enqueueOnChange, Informer, onlyResourceVersionChanged } from "../../runtime/informer.ts";
 import { LEASE_RESOURCE, type Lease } from "../../runtime/leader-election.ts";
+import { BlockerEvaluator } from "../blockers/evaluate.ts";
 import { DISRUPTING_KINDS, type OperatorContext } from "../context.ts";
 import { CertificateExpiryExporter, expiringGauge } from "./metrics.ts";
 import { readInventoryCached } from "./observe.ts";
@@ -24,6 +25,8 @@ export const CONTROLLER_NAME = "certrotation";
 
 export interface CertRotationOptions {
   events?: EventRecorder;
+  /** How long one evaluation of a CertRotation's blockers serves. Default 15 s. */
+  blockerTtlMs?: number;
 }
 
 export function createCertRotationController(
@@ -55,6 +58,12 @@ export function createCertRotationController(
     image: config.nodeAgentImage,
     rke2DataDir: config.rke2DataDir,
     expiring: expiringGauge(metrics.registry),
+    blockers: new BlockerEvaluator({
+      port,
+      clock,
+      secretNamespace: config.namespace,
+      ...(options.blockerTtlMs !== undefined ? { ttlMs: options.blockerTtlMs } : {}),
+    }),
   };
   const controller = new Controller({
     name: CONTROLLER_NAME,

@@ -41,6 +41,8 @@ import type { KubePort } from "../../runtime/kube/port.ts";
 import type { Lease } from "../../runtime/leader-election.ts";
 import type { ReadonlyStore } from "../../runtime/store.ts";
 import { rolloutOutlook, type OutlookMode } from "../rollout-outlook.ts";
+import type { BlockerEvaluator } from "../blockers/evaluate.ts";
+import { gateEvents, rolloutGates, withGates } from "../gates.ts";
 import { writeStatusOrConflict } from "../status.ts";
 import { assessCluster, assessNode, type NodeAssessment, type Thresholds } from "./assess.ts";
 import { decideRound, type RoundPlan } from "./decide.ts";
@@ -65,6 +67,7 @@ export interface CertRotationDeps {
   /** RKE2's data dir the inventory reads (--rke2-data-dir); default RKE2's. */
   rke2DataDir?: string;
   expiring: ReturnType<typeof expiringGauge>;
+  blockers: BlockerEvaluator;
 }
 
 function thresholdsOf(spec: CertRotationSpec): Thresholds {
@@ -86,6 +89,7 @@ export async function reconcileCertRotation(
   const cr = deps.certRotations.get(key);
   if (!cr) {
     deps.engine.forget({ kind: certRotationResource.kind, name: key });
+    deps.blockers.forget(ownerId(certRotationResource.kind, key));
     for (const severity of SEVERITIES) deps.expiring.remove({ certrotation: key, severity });
     return {};
   }
@@ -158,7 +162,15 @@ export async function reconcileCertRotation(
 
   const errors = releasing ? [] : await handBack(deps, plan, label);
   let result: RolloutResult | undefined;
+  let blockerRecheckMs: number | undefined;
   if (plan.runEngine || releasing) {
+    const blockers = releasing ? undefined : await deps.blockers.evaluate(owner, spec.blockers ?? []);
+    blockerRecheckMs = blockers?.recheckInMs;
+    const gates = rolloutGates(
+      { ...(spec.approval ? { approval: spec.approval } : {}), tierSoak: spec.healthGate.tierSoak },
+      previous.tierSoak,
+      blockers?.holding,
+    );
     const dataDir = configuredDataDir === RKE2_DEFAULT_DATA_DIR ? undefined : configuredDataDir;
     const ctx = { cr, spec, namespace: deps.jobNamespace, image: deps.image, dataDir };
     result = await deps.engine.run(
@@ -170,13 +182,14 @@ export async function reconcileCertRotation(
         isSatisfied: (node) => plan.satisfied.has(node.metadata.name),
         excludedNodes: refused,
         beforeOf: (node) => beforeRotation(assessments.get(node)?.certificates ?? [], services),
+        gates,
       }),
     );
     errors.push(...result.errors);
     if (result.released) await removeReleaseFinalizer(deps.port, certRotationResource, cr);
   }
   const checkIntervalMs = durationToMs(spec.checkInterval) ?? 0;
-  const status = nextStatus({
+  const ungated = nextStatus({
     nowMs,
     generation,
     previous,
@@ -190,6 +203,7 @@ export async function reconcileCertRotation(
     dataDirProblem: dataDirMismatchMessage(mismatches, configuredDataDir),
     nextWindowStartMs: opensAt,
   });
+  const status = withGates(ungated, result?.summary, previous.tierSoak, nowMs, generation);
   Object.assign(status, rolloutOutlook(result?.input, outlookMode(releasing, status.phase, windowOpen)));
   // Metrics first: whoever sees the new status finds them already in step.
   deps.expiring.set({ certrotation: cr.metadata.name, severity: "warning" }, cluster.warningCount);
@@ -201,6 +215,7 @@ export async function reconcileCertRotation(
 
   const timers = [
     result?.requeueAfterMs,
+    blockerRecheckMs,
     cluster.nextCrossingMs === undefined ? undefined : cluster.nextCrossingMs - nowMs,
     Date.parse(status.nextCheckTime ?? "") - nowMs,
     ...[...plan.checked.values()].map((check) =>
@@ -245,7 +260,10 @@ async function finish(
 ): Promise<void> {
   // A stale status is not written (nor its transitions told); the node actions still are.
   const conflict = await writeStatusOrConflict(deps.port, certRotationResource, cr, status, deps.certRotations);
-  const events = [...extra, ...(conflict ? [] : transitionEvents(cr.status ?? {}, status))];
+  const transitions = conflict
+    ? []
+    : [...transitionEvents(cr.status ?? {}, status), ...gateEvents(cr.status?.conditions, status.conditions)];
+  const events = [...extra, ...transitions];
   for (const event of events) await deps.events.record(cr, event.type, event.reason, event.message);
   if (conflict) throw conflict;
 }

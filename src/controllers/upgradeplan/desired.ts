@@ -21,7 +21,7 @@ import { buildNodeJob, type Job } from "../../nodeops/job.ts";
 import { completionLabelKey } from "../../rollout/claim.ts";
 import type { NodeObject } from "../../rollout/kube-objects.ts";
 import type { RolloutRequest } from "../../rollout/observe.ts";
-import type { RolloutPolicy } from "../../rollout/types.ts";
+import type { RolloutGates, RolloutPolicy } from "../../rollout/types.ts";
 
 /** The Job's own deadline when the template sets none (SUC's manifest uses 900 s). */
 export const UPGRADE_JOB_DEADLINE_SECONDS = 900;
@@ -83,6 +83,8 @@ export interface RoundGates {
   retryFailed: boolean;
   /** The plan is being deleted: wind down (rollout/types.ts RolloutInput.releasing). */
   releasing?: boolean;
+  /** Approval, blockers, tier soak (rollout/tier-gates.ts). */
+  tierGates?: RolloutGates;
 }
 
 export function rolloutRequest(
@@ -111,5 +113,6 @@ export function rolloutRequest(
     // A node already running the target (it joined at that version) needs no disruption.
     isSatisfied: (node: NodeObject) => node.status?.nodeInfo?.kubeletVersion === target,
     maxStatusNodes: MAX_STATUS_NODES,
+    gates: gates.tierGates,
   };
 }

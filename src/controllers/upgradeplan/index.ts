@@ -14,6 +14,7 @@ import { StoreWithOwnWrites } from "../../rollout/fresh.ts";
 import type { BackoffPolicy } from "../../runtime/backoff.ts";
 import { Controller } from "../../runtime/controller.ts";
 import { enqueueOnChange, Informer, onlyResourceVersionChanged } from "../../runtime/informer.ts";
+import { BlockerEvaluator } from "../blockers/evaluate.ts";
 import { DISRUPTING_KINDS, type OperatorContext } from "../context.ts";
 import { jsonEqual } from "../status.ts";
 import { createHttpChannelResolver, type ChannelResolver } from "./channel.ts";
@@ -34,6 +35,8 @@ export interface UpgradePlanOptions {
   drainBackoff?: BackoffPolicy;
   /** Re-check interval while the pre-upgrade snapshot runs. Default 2 s. */
   snapshotPollMs?: number;
+  /** How long one evaluation of a plan's blockers serves. Default 15 s. */
+  blockerTtlMs?: number;
 }
 
 export function createUpgradePlanController(context: OperatorContext, options: UpgradePlanOptions): ControllerModule {
@@ -62,6 +65,12 @@ export function createUpgradePlanController(context: OperatorContext, options: U
     snapshots,
     jobNamespace: config.jobsNamespace,
     snapshotPollMs: options.snapshotPollMs ?? 2000,
+    blockers: new BlockerEvaluator({
+      port,
+      clock,
+      secretNamespace: config.namespace,
+      ...(options.blockerTtlMs !== undefined ? { ttlMs: options.blockerTtlMs } : {}),
+    }),
   };
   const controller = new Controller({
     name: CONTROLLER_NAME,

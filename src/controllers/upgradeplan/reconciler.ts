@@ -34,6 +34,8 @@ import type { Clock } from "../../runtime/clock.ts";
 import type { ReconcileResult } from "../../runtime/controller.ts";
 import type { KubePort } from "../../runtime/kube/port.ts";
 import { rolloutOutlook } from "../rollout-outlook.ts";
+import type { BlockerEvaluator } from "../blockers/evaluate.ts";
+import { gateEvents, rolloutGates, withGates } from "../gates.ts";
 import { writeStatusOrConflict } from "../status.ts";
 import { rolloutRequest } from "./desired.ts";
 import { nodeEvent, transitionEvents } from "./events.ts";
@@ -55,6 +57,7 @@ export interface UpgradePlanDeps {
   jobNamespace: string;
   /** How soon to look again while the pre-upgrade snapshot is being taken and verified. */
   snapshotPollMs: number;
+  blockers: BlockerEvaluator;
 }
 
 const STATES = ["pending", "in-progress", "done", "failed"] as const;
@@ -63,6 +66,7 @@ export async function reconcileUpgradePlan(deps: UpgradePlanDeps, key: string, l
   const plan = deps.plans.get(key);
   if (!plan) {
     deps.engine.forget({ kind: upgradePlanResource.kind, name: key });
+    deps.blockers.forget(`${upgradePlanResource.kind}/${key}`);
     for (const state of STATES) deps.metrics.upgradeNodes.remove({ plan: key, state });
     return {};
   }
@@ -138,12 +142,22 @@ export async function reconcileUpgradePlan(deps: UpgradePlanDeps, key: string, l
   const retry = spec.failurePolicy.retry;
   const retryFailed = mayStart && retry !== undefined && retry !== previous.lastRetry;
 
+  // Blockers are read whatever the other gates say (cached): the status shows them before unpausing.
+  const blockers = releasing
+    ? undefined
+    : await deps.blockers.evaluate(`${upgradePlanResource.kind}/${plan.metadata.name}`, spec.blockers ?? []);
+  timers.push(blockers?.recheckInMs);
+  const tierGates = rolloutGates(
+    { ...(spec.approval ? { approval: spec.approval } : {}), tierSoak: spec.healthGate.tierSoak },
+    previous.tierSoak,
+    blockers?.holding,
+  );
   const result = await deps.engine.run(
-    rolloutRequest(plan, spec, target, { mayStart, retryFailed, releasing }, deps.jobNamespace),
+    rolloutRequest(plan, spec, target, { mayStart, retryFailed, releasing, tierGates }, deps.jobNamespace),
   );
   timers.push(result.requeueAfterMs);
   if (result.released) await removeReleaseFinalizer(deps.port, upgradePlanResource, plan);
-  const status = nextStatus({
+  const ungated = nextStatus({
     now,
     generation,
     previous,
@@ -158,6 +172,7 @@ export async function reconcileUpgradePlan(deps: UpgradePlanDeps, key: string, l
     rollout: result.summary,
     lastRetry: retryFailed ? retry : previous.lastRetry,
   });
+  const status = withGates(ungated, result.summary, previous.tierSoak, now, generation);
   Object.assign(status, rolloutOutlook(result.input, outlookMode(spec.paused, releasing, status)));
   await finish(deps, plan, status, result.events.map(nodeEvent));
   observe(deps, plan.metadata.name, result);
@@ -211,7 +226,10 @@ async function finish(
 ): Promise<void> {
   // A stale status is not written (nor its transitions told); the node actions still are.
   const conflict = await writeStatusOrConflict(deps.port, upgradePlanResource, plan, status, deps.plans);
-  const pending = [...nodeEvents, ...(conflict ? [] : transitionEvents(plan.status ?? {}, status))];
+  const transitions = conflict
+    ? []
+    : [...transitionEvents(plan.status ?? {}, status), ...gateEvents(plan.status?.conditions, status.conditions)];
+  const pending = [...nodeEvents, ...transitions];
   const workers = Array.from({ length: Math.min(EVENT_CONCURRENCY, pending.length) }, async () => {
     for (let event = pending.shift(); event; event = pending.shift())
       await deps.events.record(plan, event.type, event.reason, event.message);

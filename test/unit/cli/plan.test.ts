@@ -72,8 +72,14 @@ describe("planOutcome", () => {
 
 describe("rke2-lifecycle plan: errors", () => {
   it.each([
-    [["plan"], "expected an action (pause, resume, retry)"],
-    [["plan", "stop", "p"], 'expected an action (pause, resume, retry), got "stop"'],
+    [["plan"], "expected an action (preview, pause, resume, retry, approve)"],
+    [["plan", "stop", "p"], 'expected an action (preview, pause, resume, retry, approve), got "stop"'],
+    [["plan", "approve", "p"], "approve: expected a tier (etcd, control-plane or worker) after the plan name"],
+    [
+      ["plan", "approve", "p", "workers"],
+      "approve: expected a tier (etcd, control-plane or worker) after the plan name",
+    ],
+    [["plan", "approve", "p", "worker", "x"], "unexpected argument x"],
     [["plan", "pause"], "pause: expected the name of an UpgradePlan"],
     [["plan", "pause", "a", "b"], "unexpected argument b"],
     [["plan", "pause", "a", "--namespace", "x"], "--namespace: unknown flag"],

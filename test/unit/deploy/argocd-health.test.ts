@@ -42,6 +42,9 @@ const upgradePlanCases: Case[] = [
   ["paused", cr("UpgradePlan", [cond("Ready", "False", "Paused"), cond("Paused", "True", "Paused", "paused by spec")], { phase: "Paused", message: "spec.paused is true: no node starts" }), "Suspended", "spec.paused"],
   ["waiting for its window", cr("UpgradePlan", [cond("Ready", "False", "WaitingForWindow"), cond("Progressing", "False", "WaitingForWindow")], { phase: "Waiting", message: "outside the maintenance window; it opens at 2026-01-02T01:00:00Z" }), "Suspended", "it opens at 2026-01-02T01:00:00Z"],
   ["only Ready=Unknown, no phase", cr("UpgradePlan", [cond("Ready", "Unknown", "Pending", "")]), "Progressing", "Waiting for the operator"],
+  ["waiting for approval of the worker tier", cr("UpgradePlan", [cond("Ready", "False", "AwaitingApproval"), cond("Progressing", "False", "AwaitingApproval", "the worker tier waits for approval"), cond("AwaitingApproval", "True", "AwaitingApproval", "the worker tier waits for approval: add worker to spec.approval.approved")], { phase: "Waiting", message: "the worker tier waits for approval" }), "Suspended", "add worker to spec.approval.approved"],
+  ["approved, upgrading", cr("UpgradePlan", [cond("Ready", "False", "Upgrading"), cond("Progressing", "True", "Upgrading", "worker tier"), cond("AwaitingApproval", "False", "Approved")], { phase: "Upgrading", message: "upgrading agent-1; 4/7 at v1.31.4+rke2r1" }), "Progressing", "upgrading agent-1"],
+  ["blocked by an alert", cr("UpgradePlan", [cond("Ready", "False", "BlockerHolding"), cond("Progressing", "False", "BlockerHolding", "blocked by critical-alerts"), cond("Blocked", "True", "BlockerHolding", "blocked by critical-alerts")], { phase: "Waiting", message: "blocked by critical-alerts" }), "Progressing", "blocked by critical-alerts"],
 ];
 
 const snapshotPolicyCases: Case[] = [
@@ -69,6 +72,7 @@ const certRotationCases: Case[] = [
   ["blocked by Rancher", cr("CertRotation", [cond("Ready", "False", "ManagedByRancher", "Rancher rotates these")], { phase: "Blocked", message: "Rancher rotates these" }), "Degraded", "Rancher rotates these"],
   ["halted", cr("CertRotation", [cond("Ready", "False", "RotationFailed"), cond("Degraded", "True", "RotationFailed", "failed node(s): n")], { phase: "Halted", message: "rotation halted (change spec.trigger to retry): n: Job failed" }), "Degraded", "change spec.trigger"],
   ["no inventory", cr("CertRotation", [cond("Ready", "False", "InventoryUnavailable", "no inventory from node-2")]), "Degraded", "no inventory from node-2"],
+  ["waiting for approval of the worker tier", cr("CertRotation", [cond("Ready", "False", "Rotating"), cond("Progressing", "True", "AwaitingApproval"), cond("AwaitingApproval", "True", "AwaitingApproval", "the worker tier waits for approval")]), "Suspended", "the worker tier waits for approval"],
 ];
 
 describe.each([
