@@ -43,6 +43,8 @@ const S3Schema = z
   })
   .describe("Also store snapshots in S3-compatible object storage.");
 
+const gfsTier = (description: string) => z.int().min(0).max(MAX_RETAINED_SNAPSHOTS).optional().describe(description);
+
 export const EtcdSnapshotPolicySpecSchema = z
   .object({
     schedule: cronSchedule('5-field cron schedule of the snapshots, e.g. "0 */6 * * *".'),
@@ -57,7 +59,13 @@ export const EtcdSnapshotPolicySpecSchema = z
           .default(5)
           .describe("How many of this policy's snapshots to keep, across all nodes and S3 together."),
         maxAge: duration(
-          "Delete this policy's snapshots older than this (never the newest successful one).",
+          "Delete this policy's snapshots older than this (never the newest verified one); GFS tiers are kept beyond it.",
+        ).optional(),
+        keepDaily: gfsTier("Also keep the newest verified snapshot of each of this many most recent days (UTC)."),
+        keepWeekly: gfsTier("Also keep the newest verified snapshot of each of this many most recent ISO weeks."),
+        keepMonthly: gfsTier("Also keep the newest verified snapshot of each of this many most recent months."),
+        protectPreUpgradeFor: duration(
+          "Prune the pre-upgrade snapshots of UpgradePlans that use this policy this long after the plan succeeded; absent: never prune them.",
         ).optional(),
       })
       .prefault({})
@@ -89,6 +97,13 @@ export const SnapshotRecordSchema = z
     location: boundedString("file:// or s3:// location.", 1024).optional(),
     size: z.int().min(0).optional().describe("Size in bytes."),
     takenAt: timestamp("When it was taken."),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional()
+      .describe("SHA-256 of the file, taken on the node right after the save."),
+    verified: z.boolean().optional().describe("Whether the integrity check passed; absent: not checked."),
+    verifyMessage: boundedString("What the integrity check compared, or why it failed.", 512).optional(),
   })
   .describe("One snapshot this policy made.");
 export type SnapshotRecord = z.infer<typeof SnapshotRecordSchema>;
