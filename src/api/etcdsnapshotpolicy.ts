@@ -108,6 +108,22 @@ export const SnapshotRecordSchema = z
   .describe("One snapshot this policy made.");
 export type SnapshotRecord = z.infer<typeof SnapshotRecordSchema>;
 
+export const MAX_NOT_VERIFIED = 100;
+
+export const NotVerifiedSnapshotSchema = z
+  .object({
+    name: boundedString("Snapshot name."),
+    location: boundedString("file:// or s3:// location.", 1024),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional()
+      .describe("SHA-256 of the file on the node."),
+    message: boundedString("Why it is not verified.", 512),
+  })
+  .describe("A snapshot copy that failed the integrity check.");
+export type NotVerifiedSnapshot = z.infer<typeof NotVerifiedSnapshotSchema>;
+
 export const STORAGE_PHASES = ["Available", "Unavailable", "Unknown"] as const;
 
 export const EtcdSnapshotPolicyStatusSchema = z
@@ -127,6 +143,11 @@ export const EtcdSnapshotPolicyStatusSchema = z
       .max(MAX_RETAINED_SNAPSHOTS)
       .optional()
       .describe("The retained snapshots, newest first."),
+    notVerified: z
+      .array(NotVerifiedSnapshotSchema)
+      .max(MAX_NOT_VERIFIED)
+      .optional()
+      .describe("Copies still on disk or in S3 that failed the integrity check, newest first; never counted as good."),
     lastTrigger: boundedString("The spec.trigger value last handled.").optional(),
     storage: z
       .object({

@@ -236,7 +236,7 @@ export function decide(input: DecideInput): Decision {
     spec,
     records: input.records,
     checkedCopies,
-    previous: policy.status.snapshots,
+    previous: policy.status,
     lastVerified: status.lastSuccessfulSnapshot?.name,
     preUpgradePlans: input.preUpgradePlans ?? [],
     now,
@@ -244,6 +244,8 @@ export function decide(input: DecideInput): Decision {
   if (recordsServed) {
     status.snapshots = retention.keep.slice(0, 1000).map(toStatusSnapshot);
     status.snapshotCount = retention.keptEvents;
+    if (retention.notVerified.length > 0) status.notVerified = retention.notVerified;
+    else delete status.notVerified;
   }
   const deletionsInFlight = processDeletions(input.deletions, markProcessed, events);
   // While snapshots fail (often: S3 is down) nothing is deleted: the failure may be ours to fix,

@@ -4,8 +4,8 @@
  * snapshots the policy holds, turned into one call of the pure `selectSnapshotsToDelete`. Pure.
  */
 import { durationToMs } from "../../api/duration.ts";
-import type { EtcdSnapshotPolicySpec, SnapshotRecord as StatusSnapshot } from "../../api/etcdsnapshotpolicy.ts";
-import { carryIntegrity } from "./integrity-book.ts";
+import type { EtcdSnapshotPolicySpec, NotVerifiedSnapshot } from "../../api/etcdsnapshotpolicy.ts";
+import { carryIntegrity, notVerifiedList, type PreviousVerdicts } from "./integrity-book.ts";
 import type { RecordedSnapshot } from "./records.ts";
 import {
   groupSnapshotEvents,
@@ -25,7 +25,7 @@ export interface PolicyRetentionInput {
   /** Copies whose runs were evaluated in this reconcile, with their integrity verdicts. */
   checkedCopies: readonly PolicySnapshot[];
   /** The status written before: the verdicts of earlier runs. */
-  previous: readonly StatusSnapshot[] | undefined;
+  previous: PreviousVerdicts;
   /** The last snapshot the operator verified: never pruned. */
   lastVerified: string | undefined;
   preUpgradePlans: readonly PreUpgradeHold[];
@@ -35,6 +35,8 @@ export interface PolicyRetentionInput {
 export interface PolicyRetention extends RetentionDecision<RecordedSnapshot> {
   /** Events kept (what status.snapshotCount says). */
   keptEvents: number;
+  /** status.notVerified. */
+  notVerified: NotVerifiedSnapshot[];
 }
 
 export function policyRetention(input: PolicyRetentionInput): PolicyRetention {
@@ -51,9 +53,10 @@ export function policyRetention(input: PolicyRetentionInput): PolicyRetention {
       plans.some((plan) => isPolicySnapshot(preUpgradeSnapshotPrefix(plan.planName), record)),
   );
   const sameEventWindowMs = spec.nodes === "AllEtcdNodes" ? SAME_EVENT_WINDOW_MS : 0;
+  const judged = carryIntegrity(ours, input.checkedCopies, input.previous);
   const decision = selectSnapshotsToDelete({
     policyName: input.policyName,
-    snapshots: carryIntegrity(ours, input.checkedCopies, input.previous),
+    snapshots: judged,
     count: retention.count,
     maxAgeMs,
     now: input.now,
@@ -62,5 +65,9 @@ export function policyRetention(input: PolicyRetentionInput): PolicyRetention {
     gfs: { daily: retention.keepDaily, weekly: retention.keepWeekly, monthly: retention.keepMonthly },
     preUpgrade: { plans, protectForMs: protectForMs ?? 0 },
   });
-  return { ...decision, keptEvents: groupSnapshotEvents(decision.keep, sameEventWindowMs).length };
+  return {
+    ...decision,
+    keptEvents: groupSnapshotEvents(decision.keep, sameEventWindowMs).length,
+    notVerified: notVerifiedList(judged),
+  };
 }

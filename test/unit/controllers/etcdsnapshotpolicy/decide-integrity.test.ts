@@ -61,6 +61,32 @@ describe("decide: snapshot integrity", () => {
     expect(decision.events.map((e) => e.reason)).toContain("SnapshotFailed");
     // count 1: the one place goes to the last verified snapshot, never to the corrupt newer one.
     expect(decision.status.snapshots?.map((s) => s.name)).toEqual([older.name]);
+    const notVerified = [
+      {
+        name: copy.name,
+        location: copy.location,
+        sha256: SHA,
+        message: "the file on the node is 500 bytes, RKE2 recorded 1000",
+      },
+    ];
+    expect(decision.status.notVerified).toEqual(notVerified);
+    // Pruning waits while the newest attempt failed; reconciles after that still know the verdict
+    // (from status.notVerified, as the run is processed), so the corrupt copy never becomes "good".
+    const processed = { ...done, processed: true, jobs: done.jobs.map((j) => ({ ...j, processed: true })) };
+    const later = decide(
+      input({
+        now: T0 + MINUTE,
+        spec: { retention: { count: 1 } },
+        runs: [processed],
+        records: [copy, older],
+        status: decision.status,
+      }),
+    );
+    expect(later.status.snapshots?.map((s) => s.name)).toEqual([older.name]);
+    expect(later.status.notVerified).toEqual(notVerified);
+    // Once the corrupt copy is gone, so is its entry.
+    const gone = decide(input({ now: T0 + MINUTE, runs: [processed], records: [older], status: later.status }));
+    expect(gone.status.notVerified).toBeUndefined();
   });
 
   it("lists a corrupt save as not verified, with the reason, while there is room for it", () => {
