@@ -37,6 +37,8 @@ async function triggerAndWait(
   done: (p: EtcdSnapshotPolicy) => boolean,
   what: string,
 ): Promise<EtcdSnapshotPolicy> {
+  // RKE2 names a snapshot by node and unix second: two saves on one node in one second would be one file.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
   await sim().port.mergePatch(etcdSnapshotPolicyResource, POLICY, { spec: { trigger } });
   return waitFor(
     async () => {
