@@ -16,7 +16,18 @@ import type { FileDigest } from "../../nodeops/digest.ts";
 import type { ObjectStat } from "../../storage/s3-store.ts";
 
 export type Integrity =
-  { verified: true; sha256: string; message: string } | { verified: false; sha256: string; message: string };
+  | { verified: true; sha256: string; message: string }
+  | {
+      verified: false;
+      sha256: string;
+      message: string;
+      /**
+       * The object is smaller than the file: an upload may still be in flight (s3rver, for one,
+       * shows an object while its PUT is being written). Worth looking again until the verify
+       * deadline; every other mismatch is final.
+       */
+      incomplete?: true;
+    };
 
 export interface CopyToCheck {
   location: string;
@@ -32,7 +43,12 @@ export function checkIntegrity(
 ): Integrity | undefined {
   const { digest } = copy;
   if (!digest) return undefined;
-  const bad = (message: string): Integrity => ({ verified: false, sha256: digest.sha256, message });
+  const bad = (message: string, incomplete = false): Integrity => ({
+    verified: false,
+    sha256: digest.sha256,
+    message,
+    ...(incomplete ? { incomplete: true as const } : {}),
+  });
   const good = (message: string): Integrity => ({ verified: true, sha256: digest.sha256, message });
   if (copy.storage === "local") {
     if (recordedSize !== undefined && recordedSize !== digest.size)
@@ -40,8 +56,10 @@ export function checkIntegrity(
     return good(`${digest.size} bytes as recorded; sha256 taken on the node`);
   }
   if (!object?.exists) return undefined;
-  if (object.size !== digest.size)
-    return bad(`the object in the bucket is ${object.size} bytes, the file saved on the node ${digest.size}`);
+  if (object.size !== digest.size) {
+    const message = `the object in the bucket is ${object.size} bytes, the file saved on the node ${digest.size}`;
+    return bad(message, object.size < digest.size);
+  }
   const sha256 = object.digests?.checksumSha256;
   if (sha256 !== undefined && !sha256.includes("-")) {
     const reported = Buffer.from(sha256, "base64").toString("hex");

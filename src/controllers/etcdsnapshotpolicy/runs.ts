@@ -129,7 +129,7 @@ type JobVerdict =
   | { done: false }
   | { done: true; snapshots: PolicySnapshot[] }
   | { done: true; error: string; unverified?: PolicySnapshot[] }
-  | { done: true; pending: string };
+  | { done: true; pending: string; unverified?: PolicySnapshot[] };
 
 function reportedSnapshots(job: RunJob): PolicySnapshot[] | string {
   if (job.outcome.state !== "Succeeded") return "not succeeded";
@@ -197,10 +197,13 @@ function judgeJob(job: RunJob, context: VerifyContext): JobVerdict {
     const integrity = checkIntegrity(copy, recorded ?? copy.size, object && "exists" in object ? object : undefined);
     return { ...copy, size: recorded ?? copy.size, ...(integrity ? { integrity } : {}) };
   });
-  const failed = checked.flatMap((copy) =>
-    copy.integrity?.verified === false ? [`${copy.location} not verified: ${copy.integrity.message}`] : [],
-  );
-  if (failed.length > 0) return { done: true, error: failed.join("; "), unverified: checked };
+  const notVerified = checked.filter((copy) => copy.integrity?.verified === false);
+  const failed = notVerified.map((copy) => `${copy.location} not verified: ${copy.integrity?.message ?? ""}`);
+  const final = notVerified.some((copy) => copy.integrity?.verified === false && !copy.integrity.incomplete);
+  if (failed.length > 0)
+    return final
+      ? { done: true, error: failed.join("; "), unverified: checked }
+      : { done: true, pending: failed.join("; "), unverified: checked };
   return { done: true, snapshots: checked };
 }
 
@@ -227,6 +230,7 @@ export function evaluateRun(run: ObservedRun, context: VerifyContext): RunEvalua
         message: `not verified within ${VERIFY_TIMEOUT_MS / 1000}s: ${pending.join("; ")}`,
         startedAt: run.startedAt,
         finishedAt,
+        ...(unverified.length > 0 ? { unverified } : {}),
       };
     return { state: "Verifying", message: pending.join("; "), deadline };
   }

@@ -16,7 +16,9 @@ import { upgradePlanResource } from "../../../src/api/upgradeplan.ts";
 import { simulatedFileDigest } from "../../../src/sim/cluster/snapshots.ts";
 import { startTestOperator, type RunningOperator } from "../../support/operator-harness.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
-import { getPolicy, policy } from "./harness.ts";
+import { SECRET_RESOURCE, type Secret } from "../../../src/storage/credentials.ts";
+import { getPolicy, OPERATOR_NAMESPACE, policy } from "./harness.ts";
+import { S3RVER_KEY, startLoopbackS3 } from "./loopback-s3.ts";
 import { condition, plan, quickSpec, upgradeJobs, waitForPlan } from "../upgradeplan/harness.ts";
 
 const sim = withSim();
@@ -37,12 +39,21 @@ async function triggerAndWait(
   done: (p: EtcdSnapshotPolicy) => boolean,
   what: string,
 ): Promise<EtcdSnapshotPolicy> {
+  return triggerPolicy(POLICY, trigger, done, what);
+}
+
+async function triggerPolicy(
+  name: string,
+  trigger: string,
+  done: (p: EtcdSnapshotPolicy) => boolean,
+  what: string,
+): Promise<EtcdSnapshotPolicy> {
   // RKE2 names a snapshot by node and unix second: two saves on one node in one second would be one file.
   await new Promise((resolve) => setTimeout(resolve, 1100));
-  await sim().port.mergePatch(etcdSnapshotPolicyResource, POLICY, { spec: { trigger } });
+  await sim().port.mergePatch(etcdSnapshotPolicyResource, name, { spec: { trigger } });
   return waitFor(
     async () => {
-      const current = await getPolicy(sim().port, POLICY);
+      const current = await getPolicy(sim().port, name);
       return current?.status?.lastTrigger === trigger && current.status.snapshots && done(current)
         ? current
         : undefined;
@@ -128,5 +139,62 @@ describe("snapshot integrity", () => {
       { timeoutMs: 30_000, what: "the corrupt snapshots deleted" },
     );
     expect(left).toEqual([good1?.name, good2].sort());
+  }, 120_000);
+
+  it("fails an S3 copy whose bytes differ from the file saved on the node: same size, another MD5", async () => {
+    const s3 = await startLoopbackS3({ bucket: "backups", records: sim().port });
+    try {
+      await sim().port.create<Secret>(SECRET_RESOURCE, {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "integrity-s3", namespace: OPERATOR_NAMESPACE },
+        data: {
+          accessKey: Buffer.from(S3RVER_KEY).toString("base64"),
+          secretKey: Buffer.from(S3RVER_KEY).toString("base64"),
+        },
+      });
+      const s3Spec = {
+        bucket: "backups",
+        endpoint: s3.endpoint,
+        insecure: true,
+        bucketLookup: "path" as const,
+        folder: "integrity",
+        credentialsSecret: "integrity-s3",
+      };
+      await sim().port.create(
+        etcdSnapshotPolicyResource,
+        policy("offsite", { schedule: "0 0 1 1 *", s3: s3Spec, trigger: "good" }),
+      );
+      const good = await triggerPolicy(
+        "offsite",
+        "good",
+        (p) => p.status?.lastSuccessfulSnapshot !== undefined,
+        "a verified S3 snapshot",
+      );
+      expect(good.status?.lastSuccessfulSnapshot).toMatchObject({
+        location: expect.stringMatching(/^s3:\/\/backups\/integrity\/offsite-/),
+        verified: true,
+        verifyMessage: "size and ETag (MD5) match the bucket",
+      });
+
+      // One byte of the node's file changes after the upload: its size still matches RKE2's record,
+      // so the local copy passes; the bucket's ETag is the MD5 of the bytes RKE2 uploaded.
+      sim().cluster.setFaults({ snapshotCorrupt: "altered" });
+      const altered = await triggerPolicy(
+        "offsite",
+        "altered",
+        (p) => p.status?.lastFailure?.message.includes("not verified") === true,
+        "the S3 copy not verified",
+      );
+      expect(altered.status?.lastFailure?.message).toMatch(
+        /s3:\/\/backups\/integrity\/offsite-\S+ not verified: the bucket's ETag \(MD5\) [0-9a-f]{32} differs from the node's MD5 [0-9a-f]{32}/,
+      );
+      expect(altered.status?.lastSuccessfulSnapshot?.name).toBe(good.status?.lastSuccessfulSnapshot?.name);
+      expect(altered.status?.notVerified?.map((entry) => entry.location)).toEqual([expect.stringMatching(/^s3:\/\//)]);
+    } finally {
+      sim().cluster.setFaults({ snapshotCorrupt: false });
+      await sim().port.delete(etcdSnapshotPolicyResource, "offsite");
+      await s3.stop();
+    }
   }, 120_000);
 });

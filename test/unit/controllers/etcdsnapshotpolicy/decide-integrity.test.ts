@@ -126,4 +126,30 @@ describe("decide: snapshot integrity", () => {
     );
     expect(decision.status.lastSuccessfulSnapshot?.name).toBe(older.name);
   });
+
+  it("waits while the S3 object is smaller than the file (an upload in flight), then fails at the deadline", () => {
+    const copy = localCopy("nightly", "etcd-1", T0 + 10_000);
+    const remote = s3Copy("nightly", "etcd-1", T0 + 10_000);
+    const done = savedWith("etcd-1", [copy, remote], digest(1000), T0);
+    const partial = new Map([[remote.location, { exists: true as const, size: 400, digests: { etag: MD5 } }]]);
+    const at = (now: number) =>
+      decide(
+        input({
+          now,
+          spec: { s3: { bucket: "backups", folder: "prod" } },
+          runs: [done],
+          records: [copy, remote, older],
+          status,
+          objectChecks: partial,
+        }),
+      );
+    const early = at(T0 + 30_000);
+    expect(early.markProcessed).toEqual([]);
+    expect(early.status.lastFailure).toBeUndefined();
+    const late = at(T0 + 20_000 + 2 * MINUTE);
+    expect(late.status.lastFailure?.message).toBe(
+      `not verified within 120s: ${remote.location} not verified: the object in the bucket is 400 bytes, the file saved on the node 1000`,
+    );
+    expect(late.status.notVerified?.map((e) => e.location)).toEqual([remote.location]);
+  });
 });

@@ -103,4 +103,17 @@ describe("checkIntegrity", () => {
       expect(result.sha256).toBe(SHA);
     }
   });
+
+  it("a smaller object may be an upload still in flight (looked at again); a larger one is final", () => {
+    expect(checkIntegrity(remote(SMALL), 20, object(7, { etag: MD5 }))).toMatchObject({
+      verified: false,
+      incomplete: true,
+    });
+    const larger = checkIntegrity(remote(SMALL), 20, object(21, { etag: MD5 }));
+    expect(larger).toMatchObject({
+      verified: false,
+      message: "the object in the bucket is 21 bytes, the file saved on the node 20",
+    });
+    expect(larger).not.toHaveProperty("incomplete");
+  });
 });
