@@ -246,6 +246,7 @@ export function decide(input: DecideInput): Decision {
     status.snapshotCount = retention.keptEvents;
     if (retention.notVerified.length > 0) status.notVerified = retention.notVerified;
     else delete status.notVerified;
+    if (retention.wakeAt !== undefined) wakeups.push(retention.wakeAt);
   }
   const deletionsInFlight = processDeletions(input.deletions, markProcessed, events);
   // While snapshots fail (often: S3 is down) nothing is deleted: the failure may be ours to fix,

@@ -37,6 +37,8 @@ export interface PolicyRetention extends RetentionDecision<RecordedSnapshot> {
   keptEvents: number;
   /** status.notVerified. */
   notVerified: NotVerifiedSnapshot[];
+  /** When the next pre-upgrade hold of a succeeded plan runs out: look again then. */
+  wakeAt: number | undefined;
 }
 
 export function policyRetention(input: PolicyRetentionInput): PolicyRetention {
@@ -69,5 +71,13 @@ export function policyRetention(input: PolicyRetentionInput): PolicyRetention {
     ...decision,
     keptEvents: groupSnapshotEvents(decision.keep, sameEventWindowMs).length,
     notVerified: notVerifiedList(judged),
+    wakeAt: holdsEndAt(plans, protectForMs ?? 0, input.now),
   };
+}
+
+function holdsEndAt(plans: readonly PreUpgradeHold[], protectForMs: number, now: number): number | undefined {
+  const ends = plans.flatMap((plan) =>
+    plan.succeededAt !== undefined && plan.succeededAt + protectForMs > now ? [plan.succeededAt + protectForMs] : [],
+  );
+  return ends.length === 0 ? undefined : Math.min(...ends);
 }
