@@ -61,6 +61,8 @@ const RestoreDrillSchema = z
       'opens (docs/etcd-snapshots.md "Restore drill"); never touches the live etcd.',
   );
 
+const gfsTier = (description: string) => z.int().min(0).max(MAX_RETAINED_SNAPSHOTS).optional().describe(description);
+
 export const EtcdSnapshotPolicySpecSchema = z
   .object({
     schedule: cronSchedule('5-field cron schedule of the snapshots, e.g. "0 */6 * * *".'),
@@ -75,7 +77,13 @@ export const EtcdSnapshotPolicySpecSchema = z
           .default(5)
           .describe("How many of this policy's snapshots to keep, across all nodes and S3 together."),
         maxAge: duration(
-          "Delete this policy's snapshots older than this (never the newest successful one).",
+          "Delete this policy's snapshots older than this (never the newest verified one); GFS tiers are kept beyond it.",
+        ).optional(),
+        keepDaily: gfsTier("Also keep the newest verified snapshot of each of this many most recent days (UTC)."),
+        keepWeekly: gfsTier("Also keep the newest verified snapshot of each of this many most recent ISO weeks."),
+        keepMonthly: gfsTier("Also keep the newest verified snapshot of each of this many most recent months."),
+        protectPreUpgradeFor: duration(
+          "Prune the pre-upgrade snapshots of UpgradePlans that use this policy this long after the plan succeeded; absent: never prune them.",
         ).optional(),
       })
       .prefault({})
@@ -108,6 +116,13 @@ export const SnapshotRecordSchema = z
     location: boundedString("file:// or s3:// location.", 1024).optional(),
     size: z.int().min(0).optional().describe("Size in bytes."),
     takenAt: timestamp("When it was taken."),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional()
+      .describe("SHA-256 of the file, taken on the node right after the save."),
+    verified: z.boolean().optional().describe("Whether the integrity check passed; absent: not checked."),
+    verifyMessage: boundedString("What the integrity check compared, or why it failed.", 512).optional(),
   })
   .describe("One snapshot this policy made.");
 export type SnapshotRecord = z.infer<typeof SnapshotRecordSchema>;
@@ -126,6 +141,22 @@ export const RestoreDrillRecordSchema = z
   })
   .describe("One restore drill.");
 export type RestoreDrillRecord = z.infer<typeof RestoreDrillRecordSchema>;
+
+export const MAX_NOT_VERIFIED = 100;
+
+export const NotVerifiedSnapshotSchema = z
+  .object({
+    name: boundedString("Snapshot name."),
+    location: boundedString("file:// or s3:// location.", 1024),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional()
+      .describe("SHA-256 of the file on the node."),
+    message: boundedString("Why it is not verified.", 512),
+  })
+  .describe("A snapshot copy that failed the integrity check.");
+export type NotVerifiedSnapshot = z.infer<typeof NotVerifiedSnapshotSchema>;
 
 export const STORAGE_PHASES = ["Available", "Unavailable", "Unknown"] as const;
 
@@ -147,6 +178,11 @@ export const EtcdSnapshotPolicyStatusSchema = z
       .max(MAX_RETAINED_SNAPSHOTS)
       .optional()
       .describe("The retained snapshots, newest first."),
+    notVerified: z
+      .array(NotVerifiedSnapshotSchema)
+      .max(MAX_NOT_VERIFIED)
+      .optional()
+      .describe("Copies still on disk or in S3 that failed the integrity check, newest first; never counted as good."),
     lastTrigger: boundedString("The spec.trigger value last handled.").optional(),
     storage: z
       .object({

@@ -21,6 +21,21 @@ export const snapshotRecordSchema = z.object({
   size: z.number().int().nonnegative(),
   /** RFC 3339 time RKE2 recorded for the snapshot. */
   createdAt: z.string().min(1),
+  /**
+   * Digests of the file on the node, taken by the node-agent right after the save (./digest.ts).
+   * An S3 copy carries the digests of the file it was uploaded from. Absent from older agents.
+   */
+  digest: z
+    .object({
+      size: z.number().int().nonnegative(),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      md5: z.string().regex(/^[0-9a-f]{32}$/),
+      multipartEtag: z
+        .string()
+        .regex(/^[0-9a-f]{32}-[0-9]+$/)
+        .optional(),
+    })
+    .optional(),
 });
 export type SnapshotRecord = z.infer<typeof snapshotRecordSchema>;
 

@@ -8,7 +8,17 @@ import type * as S3Sdk from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { endpointUrl, usesPathStyle, type S3Credentials, type S3Location } from "./s3-location.ts";
 
-export type ObjectStat = { exists: true; size: number } | { exists: false };
+export type ObjectStat = { exists: true; size: number; digests?: ObjectDigests } | { exists: false };
+
+/** What HeadObject says about an object's content, as the bucket reports it. */
+export interface ObjectDigests {
+  /** Without quotes. */
+  etag?: string;
+  /** Base64, as S3 sends it; only when the upload asked for SHA-256 (RKE2's do not). */
+  checksumSha256?: string;
+  /** `AES256`, `aws:kms`, `aws:kms:dsse`: with KMS the ETag is not an MD5 of the bytes. */
+  serverSideEncryption?: string;
+}
 
 export type LocationCheck = { ok: true; message: string } | { ok: false; message: string };
 
@@ -67,8 +77,15 @@ export const openS3Store: ObjectStoreFactory = (options) => {
     async statObject(key) {
       const { s3, client } = await connect();
       try {
-        const head = await client.send(new s3.HeadObjectCommand({ Bucket: location.bucket, Key: key }));
-        return { exists: true, size: head.ContentLength ?? 0 };
+        const head = await client.send(
+          new s3.HeadObjectCommand({ Bucket: location.bucket, Key: key, ChecksumMode: "ENABLED" }),
+        );
+        const digests: ObjectDigests = {
+          ...(head.ETag ? { etag: head.ETag.replace(/^"|"$/g, "") } : {}),
+          ...(head.ChecksumSHA256 ? { checksumSha256: head.ChecksumSHA256 } : {}),
+          ...(head.ServerSideEncryption ? { serverSideEncryption: head.ServerSideEncryption } : {}),
+        };
+        return { exists: true, size: head.ContentLength ?? 0, digests };
       } catch (err) {
         if (httpStatusOf(err) === 404) return { exists: false };
         throw new Error(describe(err));

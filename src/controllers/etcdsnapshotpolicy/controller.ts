@@ -4,6 +4,7 @@
  */
 import { etcdSnapshotFileResource, type EtcdSnapshotFile } from "../../api/etcdsnapshotfile.ts";
 import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../../api/etcdsnapshotpolicy.ts";
+import { upgradePlanResource, type UpgradePlan } from "../../api/upgradeplan.ts";
 import { createEventRecorder, type EventRecorder } from "../../observability/events.ts";
 import { reconcileObserver } from "../../observability/metrics.ts";
 import {
@@ -74,6 +75,9 @@ export function createEtcdSnapshotPolicyController(
     labelSelector: `${ETCD_ROLE_LABEL}=true`,
     transform: cachedNode,
   });
+  // Plans that take their pre-upgrade snapshot with a policy: its retention prunes those snapshots
+  // once the plan succeeded (spec.retention.protectPreUpgradeFor).
+  const plans = informer<UpgradePlan>(upgradePlanResource);
   const etcdMirrorPods = informer<PodLike>(POD_RESOURCE, {
     namespace: ETCD_MIRROR_POD_NAMESPACE,
     labelSelector: ETCD_MIRROR_POD_SELECTOR,
@@ -107,6 +111,7 @@ export function createEtcdSnapshotPolicyController(
       etcdNodes: etcdNodes.cache,
       etcdMirrorPods: etcdMirrorPods.cache,
       records: records.cache,
+      plans: plans.cache,
     },
     recordsServed: () => records.served() !== false,
     openStore: options.openStore ?? openS3Store,
@@ -131,6 +136,7 @@ export function createEtcdSnapshotPolicyController(
   policies.addHandler(enqueueOnChange(controller.queue));
   jobs.addHandler(enqueueOnChange(controller.queue, ownerOf));
   pods.addHandler(enqueueOnChange(controller.queue, ownerOf));
+  plans.addHandler(enqueueOnChange(controller.queue, (plan) => plan.spec.snapshot?.policyRef ?? []));
   recordsInformer.addHandler(
     enqueueOnChange(controller.queue, (record) =>
       allPolicies().filter((policy) =>
@@ -139,5 +145,9 @@ export function createEtcdSnapshotPolicyController(
     ),
   );
 
-  return { name: CONTROLLER_NAME, informers: [policies, jobs, pods, etcdNodes, etcdMirrorPods, records], controller };
+  return {
+    name: CONTROLLER_NAME,
+    informers: [policies, jobs, pods, etcdNodes, etcdMirrorPods, records, plans],
+    controller,
+  };
 }

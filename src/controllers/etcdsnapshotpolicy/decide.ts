@@ -18,8 +18,9 @@ import { toKubeTime } from "../../api/condition.ts";
 import { decodeResult } from "../../nodeops/results.ts";
 import { chooseNodes, type EtcdNodeState } from "./nodes.ts";
 import { planPrune, type PrunePlan } from "./prune.ts";
+import { policyRetention } from "./policy-retention.ts";
 import { toStatusSnapshot, type RecordedSnapshot } from "./records.ts";
-import { groupSnapshotEvents, isPolicySnapshot, SAME_EVENT_WINDOW_MS, selectSnapshotsToDelete } from "./retention.ts";
+import type { PolicySnapshot, PreUpgradeHold } from "./retention.ts";
 import { evaluateRun, runIdentity, type ObjectCheck, type ObservedRun, type RunKind } from "./runs.ts";
 import { decideScheduledRun, isOverdue, validateSchedule } from "./schedule.ts";
 import {
@@ -72,6 +73,8 @@ export interface DecideInput {
   storageCheck?: StorageCheck | undefined;
   /** Whether the Jobs' S3 Secret copy is in place (or not needed). */
   s3Access: { ok: true } | { ok: false; message: string };
+  /** UpgradePlans whose spec.snapshot.policyRef names this policy (for retention.protectPreUpgradeFor). */
+  preUpgradePlans?: readonly PreUpgradeHold[];
 }
 
 export interface StartRun {
@@ -125,7 +128,6 @@ export function decide(input: DecideInput): Decision {
   const scheduleProblem = validateSchedule(spec.schedule, spec.timeZone);
   if (scheduleProblem !== undefined) return invalid(input, `spec.schedule: ${scheduleProblem}`);
   const deadlineMs = durationToMs(spec.startingDeadline) ?? 0;
-  const maxAgeMs = spec.retention.maxAge === undefined ? undefined : durationToMs(spec.retention.maxAge);
   const { policy, now } = input;
 
   const events: PolicyEvent[] = [];
@@ -144,6 +146,7 @@ export function decide(input: DecideInput): Decision {
     cliListing: !recordsServed,
   };
   let active = false;
+  const checkedCopies: PolicySnapshot[] = [];
   for (const run of input.runs) {
     if (run.processed) continue;
     const evaluation = evaluateRun(run, context);
@@ -158,6 +161,7 @@ export function decide(input: DecideInput): Decision {
       continue;
     }
     markProcessed.push(...run.jobs.filter((job) => !job.processed).map((job) => job.name));
+    checkedCopies.push(...(evaluation.state === "Succeeded" ? evaluation.snapshots : (evaluation.unverified ?? [])));
     if (alreadyCounted(status, evaluation)) continue;
     const effects = applyOutcome(status, evaluation);
     status = effects.status;
@@ -228,21 +232,22 @@ export function decide(input: DecideInput): Decision {
 
   // 4. Retention: what is kept is listed in status; the rest is pruned when nothing is in flight.
   // Without RKE2's records there is no inventory: status keeps its list and nothing is pruned.
-  const ours = input.records.filter((record) => isPolicySnapshot(policy.name, record));
-  const protect = status.lastSuccessfulSnapshot ? [status.lastSuccessfulSnapshot.name] : [];
-  const sameEventWindowMs = spec.nodes === "AllEtcdNodes" ? SAME_EVENT_WINDOW_MS : 0;
-  const retention = selectSnapshotsToDelete({
+  const retention = policyRetention({
     policyName: policy.name,
-    snapshots: ours,
-    count: spec.retention.count,
-    maxAgeMs,
+    spec,
+    records: input.records,
+    checkedCopies,
+    previous: policy.status,
+    lastVerified: status.lastSuccessfulSnapshot?.name,
+    preUpgradePlans: input.preUpgradePlans ?? [],
     now,
-    protect,
-    sameEventWindowMs,
   });
   if (recordsServed) {
     status.snapshots = retention.keep.slice(0, 1000).map(toStatusSnapshot);
-    status.snapshotCount = groupSnapshotEvents(retention.keep, sameEventWindowMs).length;
+    status.snapshotCount = retention.keptEvents;
+    if (retention.notVerified.length > 0) status.notVerified = retention.notVerified;
+    else delete status.notVerified;
+    if (retention.wakeAt !== undefined) wakeups.push(retention.wakeAt);
   }
   const deletionsInFlight = processDeletions(input.deletions, markProcessed, events);
   // While snapshots fail (often: S3 is down) nothing is deleted: the failure may be ours to fix,

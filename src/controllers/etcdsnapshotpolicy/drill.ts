@@ -60,18 +60,21 @@ const WAIT_RECHECK_MS = 30_000;
 
 /**
  * THE snapshot a drill restores: today the newest successful local copy of this policy (RKE2
- * recorded it ready with a size) on a healthy etcd member, the node the Job runs on. Once
- * snapshots carry a verified flag (SHA-256 checked after save), this is the one place to require it.
+ * recorded it ready with a size) on a healthy etcd member, the node the Job runs on, and not
+ * among the copies the integrity check refused (`status.notVerified`: SHA-256 or size mismatch).
  */
 export function newestVerifiedSnapshot(
   policyName: string,
   records: readonly RecordedSnapshot[],
   members: readonly EtcdNodeState[],
+  notVerified: readonly { location: string }[] = [],
 ): (RecordedSnapshot & { path: string }) | undefined {
   const healthy = new Set(members.filter((member) => member.healthy).map((member) => member.name));
+  const refused = new Set(notVerified.map((copy) => copy.location));
   const candidates = records
     .filter((record) => record.storage === "local" && record.ready && record.location.startsWith("file:///"))
     .filter((record) => healthy.has(record.node) && isPolicySnapshot(policyName, record))
+    .filter((record) => !refused.has(record.location))
     .sort((a, b) => b.takenAt - a.takenAt);
   const newest = candidates[0];
   return newest && { ...newest, path: decodeURI(newest.location.slice("file://".length)) };
@@ -162,7 +165,7 @@ export function decideDrill(input: DrillInput): DrillDecision {
   const running = input.runs.some((run) => run.jobs.some((job) => job.outcome.state === "Running"));
   const triggered = drill.trigger !== undefined && drill.trigger !== status.lastRestoreDrillTrigger;
   if (schedule.run || triggered) {
-    const target = newestVerifiedSnapshot(input.policyName, input.records, input.members);
+    const target = newestVerifiedSnapshot(input.policyName, input.records, input.members, status.notVerified);
     // What this request is: the slot when one is due, else the trigger value.
     const handled = schedule.run
       ? { lastRestoreDrillScheduleTime: toKubeTime(schedule.run.slot) }

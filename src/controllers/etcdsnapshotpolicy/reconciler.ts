@@ -8,6 +8,7 @@ import {
   type EtcdSnapshotPolicy,
 } from "../../api/etcdsnapshotpolicy.ts";
 import type { EtcdSnapshotFile } from "../../api/etcdsnapshotfile.ts";
+import type { UpgradePlan } from "../../api/upgradeplan.ts";
 import { durationToMs } from "../../api/duration.ts";
 import type { EventRecorder } from "../../observability/events.ts";
 import type { Logger } from "../../observability/logger.ts";
@@ -27,6 +28,7 @@ import { deleteJob, saveJob, type JobOwner } from "./desired.ts";
 import { addRestoreDrill } from "./drill-step.ts";
 import { etcdNodeStates, type NodeLike, type PodLike } from "./nodes.ts";
 import { recordedSnapshots } from "./records.ts";
+import type { PreUpgradeHold } from "./retention.ts";
 import { rancherRefusal } from "../../rke2/rancher.ts";
 import { objectsToConfirm, observeRuns, PROCESSED_LABEL, type JobPod, type ObjectCheck } from "./runs.ts";
 import { prepareStorageAccess, type StorageAccess } from "./storage-access.ts";
@@ -45,6 +47,8 @@ export interface PolicyCaches {
   etcdNodes: ReadonlyStore<NodeLike>;
   etcdMirrorPods: ReadonlyStore<PodLike>;
   records: ReadonlyStore<EtcdSnapshotFile>;
+  /** UpgradePlans: those naming a policy in spec.snapshot.policyRef hold their pre-upgrade snapshots. */
+  plans?: ReadonlyStore<UpgradePlan>;
 }
 
 export interface PolicyReconcilerDeps {
@@ -160,6 +164,7 @@ export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, 
     objectChecks,
     storageCheck,
     s3Access: access.jobs,
+    preUpgradePlans: preUpgradeHolds(caches.plans?.list() ?? [], name),
   });
   const drillJobs = ownJobs.filter((job) => job.metadata.labels?.[ACTION_LABEL] === "restore-drill");
   const createJob = (job: Job): Promise<void> => createIgnoringExisting(deps.port, job);
@@ -167,6 +172,16 @@ export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, 
   await addRestoreDrill(deps, drill, log);
   await carryOut(deps, policy, owner, decision, log);
   return decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs };
+}
+
+function preUpgradeHolds(plans: readonly UpgradePlan[], policyName: string): PreUpgradeHold[] {
+  return plans
+    .filter((plan) => plan.spec.snapshot?.policyRef === policyName)
+    .map((plan) => {
+      const completed = Date.parse(plan.status?.completedAt ?? "");
+      const succeeded = plan.status?.phase === "Succeeded" && Number.isFinite(completed);
+      return { planName: plan.metadata.name, ...(succeeded ? { succeededAt: completed } : {}) };
+    });
 }
 
 async function createIgnoringExisting(port: KubePort, job: Job): Promise<void> {

@@ -47,14 +47,18 @@ export function recordedSnapshots(records: readonly EtcdSnapshotFile[]): Recorde
 }
 
 export function toStatusSnapshot(
-  snapshot: Pick<PolicySnapshot, "name" | "node" | "location" | "size" | "takenAt">,
+  snapshot: Pick<PolicySnapshot, "name" | "node" | "location" | "size" | "takenAt" | "integrity">,
 ): StatusSnapshot {
+  const { integrity } = snapshot;
   return {
     name: snapshot.name,
     node: snapshot.node,
     location: snapshot.location,
     size: snapshot.size,
     takenAt: toKubeTime(snapshot.takenAt),
+    ...(integrity
+      ? { sha256: integrity.sha256, verified: integrity.verified, verifyMessage: integrity.message.slice(0, 512) }
+      : {}),
   };
 }
 

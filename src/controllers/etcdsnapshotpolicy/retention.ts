@@ -12,6 +12,10 @@
  * `count: 5` keeps the 5 newest events, with all their files on every node and in S3.
  */
 
+import type { FileDigest } from "../../nodeops/digest.ts";
+import { gfsKeep, type GfsTiers } from "./gfs.ts";
+import type { Integrity } from "./integrity.ts";
+
 export type SnapshotStorage = "local" | "s3";
 
 export interface PolicySnapshot {
@@ -24,6 +28,10 @@ export interface PolicySnapshot {
   /** Bytes; 0 for a failed save. A snapshot counts as successful when its size is above 0. */
   size: number;
   storage: SnapshotStorage;
+  /** What the node-agent measured right after the save. */
+  digest?: FileDigest | undefined;
+  /** The integrity check's verdict (./integrity.ts); absent: not checked. */
+  integrity?: Integrity | undefined;
 }
 
 export interface RetentionInput<T extends PolicySnapshot> {
@@ -47,6 +55,19 @@ export interface RetentionInput<T extends PolicySnapshot> {
    * runs a minute apart on different members would count as one.
    */
   sameEventWindowMs?: number | undefined;
+  /** spec.retention.keepDaily/keepWeekly/keepMonthly (./gfs.ts). */
+  gfs?: GfsTiers | undefined;
+  /**
+   * The UpgradePlans whose pre-upgrade snapshots this policy's retention prunes (those that name
+   * it in spec.snapshot.policyRef, when spec.retention.protectPreUpgradeFor is set), and that
+   * protection. `succeededAt` absent: the plan has not succeeded yet.
+   */
+  preUpgrade?: { plans: readonly PreUpgradeHold[]; protectForMs: number } | undefined;
+}
+
+export interface PreUpgradeHold {
+  planName: string;
+  succeededAt?: number | undefined;
 }
 
 export interface RetentionDecision<T extends PolicySnapshot> {
@@ -81,19 +102,30 @@ export function isSuccessful(snapshot: Pick<PolicySnapshot, "size">): boolean {
   return snapshot.size > 0;
 }
 
+/** Successful and not found corrupt: a snapshot the integrity check failed is never "good". */
+export function isGood(snapshot: Pick<PolicySnapshot, "size" | "integrity">): boolean {
+  return isSuccessful(snapshot) && snapshot.integrity?.verified !== false;
+}
+
+/** An event counts as good when every copy is: one bad copy (a corrupt upload) spoils the save. */
+function isGoodEvent<T extends PolicySnapshot>(event: SnapshotEvent<T>): boolean {
+  return event.members.some(isSuccessful) && event.members.every((member) => member.integrity?.verified !== false);
+}
+
 export function selectSnapshotsToDelete<T extends PolicySnapshot>(input: RetentionInput<T>): RetentionDecision<T> {
   const ours = input.snapshots.filter((snapshot) => isPolicySnapshot(input.policyName, snapshot));
   const events = groupIntoEvents(ours, input.sameEventWindowMs ?? SAME_EVENT_WINDOW_MS).sort(
     (a, b) => b.latest - a.latest || b.start - a.start,
   );
-
-  const newestSuccess = newestOf(ours.filter(isSuccessful));
-  const protectedEvent = events.find((event) => newestSuccess !== undefined && event.members.includes(newestSuccess));
+  const goodEvents = events.filter(isGoodEvent);
 
   const kept = new Set<SnapshotEvent<T>>();
-  // The newest success is kept whatever its age, and it takes one of the `count` places so the
-  // kept events never exceed count (protected ones may: they are kept come what may).
-  if (protectedEvent) kept.add(protectedEvent);
+  // The newest good event is kept whatever its age, and it takes one of the `count` places so the
+  // kept events never exceed count (protected ones may: they are kept come what may). A save whose
+  // integrity check failed is never it: it would push out the last copy that restores.
+  const newestGoodCopy = newestOf(goodEvents.flatMap((event) => event.members.filter(isSuccessful)));
+  const newestGood = goodEvents.find((event) => newestGoodCopy !== undefined && event.members.includes(newestGoodCopy));
+  if (newestGood) kept.add(newestGood);
   const protectedNames = new Set(input.protect ?? []);
   for (const event of events) if (event.members.some((member) => protectedNames.has(member.name))) kept.add(event);
   const places = Math.max(1, Math.floor(input.count));
@@ -101,17 +133,50 @@ export function selectSnapshotsToDelete<T extends PolicySnapshot>(input: Retenti
     if (kept.size >= places) break;
     if (kept.has(event)) continue;
     const tooOld = input.maxAgeMs !== undefined && input.now - event.latest > input.maxAgeMs;
-    // A failed event newer than the newest success is the latest news and stays while it fits;
+    // A failed event newer than the newest good one is the latest news and stays while it fits;
     // one older than it has been superseded.
-    const superseded =
-      !event.members.some(isSuccessful) && newestSuccess !== undefined && event.latest <= newestSuccess.takenAt;
+    const superseded = !isGoodEvent(event) && newestGoodCopy !== undefined && event.latest <= newestGoodCopy.takenAt;
     if (!tooOld && !superseded) kept.add(event);
   }
+  // The GFS tiers keep their own events beside `count`; `maxAge` does not cut them short.
+  for (const event of gfsKeep(
+    [...goodEvents].sort((a, b) => goodTime(b) - goodTime(a)),
+    input.gfs ?? {},
+    goodTime,
+  ))
+    kept.add(event);
 
   const keep: T[] = [];
   const drop: T[] = [];
   for (const event of events) (kept.has(event) ? keep : drop).push(...event.members);
+  const held = preUpgradeRetention(input);
+  keep.push(...held.keep);
+  drop.push(...held.delete);
   return { keep: keep.sort(compareSnapshots).reverse(), delete: drop.sort(compareSnapshots) };
+}
+
+/**
+ * Pre-upgrade snapshots (`pre-upgrade-<plan>`) of the plans `input.preUpgrade` lists: each is kept
+ * until its plan succeeded AND `protectForMs` has passed since; then it goes. Those of plans not
+ * listed (another policy's, a plan deleted) are not this policy's to judge and are left alone.
+ */
+function preUpgradeRetention<T extends PolicySnapshot>(input: RetentionInput<T>): { keep: T[]; delete: T[] } {
+  const keep: T[] = [];
+  const drop: T[] = [];
+  for (const plan of input.preUpgrade?.plans ?? []) {
+    const released =
+      plan.succeededAt !== undefined && input.now - plan.succeededAt >= (input.preUpgrade?.protectForMs ?? 0);
+    for (const snapshot of input.snapshots) {
+      if (!isPolicySnapshot(preUpgradeSnapshotPrefix(plan.planName), snapshot)) continue;
+      (released ? drop : keep).push(snapshot);
+    }
+  }
+  return { keep, delete: drop };
+}
+
+/** The `--name` the UpgradePlan controller gives its pre-upgrade snapshot (pre-upgrade.ts). */
+export function preUpgradeSnapshotPrefix(planName: string): string {
+  return `pre-upgrade-${planName}`;
 }
 
 /** The events (see the top of this file) of a policy's snapshots, oldest first; saves within an event in the order they started. */
@@ -178,6 +243,11 @@ function compareText(a: string, b: string): number {
 
 function newestOf<T extends PolicySnapshot>(snapshots: readonly T[]): T | undefined {
   return [...snapshots].sort(compareSnapshots).at(-1);
+}
+
+/** When a good event's newest successful copy was taken: the time a GFS tier files it under. */
+function goodTime<T extends PolicySnapshot>(event: SnapshotEvent<T>): number {
+  return Math.max(...event.members.filter(isSuccessful).map((member) => member.takenAt));
 }
 
 function firstOf<T>(items: readonly T[]): T {

@@ -12,6 +12,7 @@ import { decodeResult } from "../../nodeops/results.ts";
 import type { ObjectStat } from "../../storage/s3-store.ts";
 import type { RecordedSnapshot } from "./records.ts";
 import { mayHaveCompleted, recoveredCopies, recoveryLocations, saveRequestOf, type SaveRequest } from "./recovered.ts";
+import { checkIntegrity } from "./integrity.ts";
 import type { PolicySnapshot } from "./retention.ts";
 
 /** The run a Job belongs to, readable (`slot/2026-01-01T00:00:00Z`, `trigger/v2`, `retry/...`). */
@@ -115,13 +116,20 @@ export type RunEvaluation =
   | { state: "Running" }
   | { state: "Verifying"; message: string; deadline: number }
   | { state: "Succeeded"; snapshots: PolicySnapshot[]; startedAt: number; finishedAt: number }
-  | { state: "Failed"; message: string; startedAt: number; finishedAt: number };
+  | {
+      state: "Failed";
+      message: string;
+      startedAt: number;
+      finishedAt: number;
+      /** Copies that were saved but failed the integrity check (./integrity.ts), and their siblings. */
+      unverified?: PolicySnapshot[];
+    };
 
 type JobVerdict =
   | { done: false }
   | { done: true; snapshots: PolicySnapshot[] }
-  | { done: true; error: string }
-  | { done: true; pending: string };
+  | { done: true; error: string; unverified?: PolicySnapshot[] }
+  | { done: true; pending: string; unverified?: PolicySnapshot[] };
 
 function reportedSnapshots(job: RunJob): PolicySnapshot[] | string {
   if (job.outcome.state !== "Succeeded") return "not succeeded";
@@ -137,6 +145,7 @@ function reportedSnapshots(job: RunJob): PolicySnapshot[] | string {
     size: s.size,
     takenAt: Date.parse(s.createdAt) || 0,
     storage: s.location.startsWith("s3://") ? ("s3" as const) : ("local" as const),
+    ...(s.digest ? { digest: s.digest } : {}),
   }));
 }
 
@@ -182,13 +191,20 @@ function judgeJob(job: RunJob, context: VerifyContext): JobVerdict {
     if (problem) return { done: true, pending: problem.pending };
   }
   // The record's size is RKE2's own word; take it over the node-agent's.
-  return {
-    done: true,
-    snapshots: reported.map((copy) => ({
-      ...copy,
-      size: context.records.find((r) => r.location === copy.location)?.size ?? copy.size,
-    })),
-  };
+  const checked = reported.map((copy): PolicySnapshot => {
+    const recorded = context.cliListing ? undefined : context.records.find((r) => r.location === copy.location)?.size;
+    const object = context.objectChecks.get(copy.location);
+    const integrity = checkIntegrity(copy, recorded ?? copy.size, object && "exists" in object ? object : undefined);
+    return { ...copy, size: recorded ?? copy.size, ...(integrity ? { integrity } : {}) };
+  });
+  const notVerified = checked.filter((copy) => copy.integrity?.verified === false);
+  const failed = notVerified.map((copy) => `${copy.location} not verified: ${copy.integrity?.message ?? ""}`);
+  const final = notVerified.some((copy) => copy.integrity?.verified === false && !copy.integrity.incomplete);
+  if (failed.length > 0)
+    return final
+      ? { done: true, error: failed.join("; "), unverified: checked }
+      : { done: true, pending: failed.join("; "), unverified: checked };
+  return { done: true, snapshots: checked };
 }
 
 export function evaluateRun(run: ObservedRun, context: VerifyContext): RunEvaluation {
@@ -196,7 +212,15 @@ export function evaluateRun(run: ObservedRun, context: VerifyContext): RunEvalua
   if (verdicts.some((v) => !v.verdict.done)) return { state: "Running" };
   const finishedAt = Math.max(run.startedAt, ...run.jobs.map((job) => job.finishedAt ?? run.startedAt));
   const errors = verdicts.flatMap(({ job, verdict }) => ("error" in verdict ? [`${job.node}: ${verdict.error}`] : []));
-  if (errors.length > 0) return { state: "Failed", message: errors.join("; "), startedAt: run.startedAt, finishedAt };
+  const unverified = verdicts.flatMap(({ verdict }) => ("unverified" in verdict ? (verdict.unverified ?? []) : []));
+  if (errors.length > 0)
+    return {
+      state: "Failed",
+      message: errors.join("; "),
+      startedAt: run.startedAt,
+      finishedAt,
+      ...(unverified.length > 0 ? { unverified } : {}),
+    };
   const pending = verdicts.flatMap(({ verdict }) => ("pending" in verdict ? [verdict.pending] : []));
   if (pending.length > 0) {
     const deadline = finishedAt + VERIFY_TIMEOUT_MS;
@@ -206,6 +230,7 @@ export function evaluateRun(run: ObservedRun, context: VerifyContext): RunEvalua
         message: `not verified within ${VERIFY_TIMEOUT_MS / 1000}s: ${pending.join("; ")}`,
         startedAt: run.startedAt,
         finishedAt,
+        ...(unverified.length > 0 ? { unverified } : {}),
       };
     return { state: "Verifying", message: pending.join("; "), deadline };
   }

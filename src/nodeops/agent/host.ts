@@ -10,6 +10,7 @@
  * Commands and the filesystem are injected so the agent is unit tested without a host.
  */
 import { spawn } from "node:child_process";
+import { createReadStream } from "node:fs";
 import { access, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { HOST_ROOT } from "../job.ts";
@@ -30,6 +31,8 @@ export interface AgentFs {
   readFile(path: string): Promise<string>;
   /** Creates missing parent directories. */
   writeFile(path: string, content: string, mode: number): Promise<void>;
+  /** The file's bytes as a stream (large files: snapshots are hashed, never held whole). */
+  readChunks(path: string): AsyncIterable<Uint8Array>;
 }
 
 /** Enter every namespace of the host's init process; rke2 then runs as if started from a host shell. */
@@ -136,6 +139,7 @@ export const nodeFs: AgentFs = {
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, content, { mode });
   },
+  readChunks: (path) => createReadStream(path, { highWaterMark: 1024 * 1024 }),
 };
 
 export const DEFAULT_HOST_ROOT = HOST_ROOT;

@@ -4,6 +4,7 @@
  * operator reads from the termination message (../results.ts).
  */
 import type { S3Target, SnapshotDeleteOptions, SnapshotSaveOptions } from "../agent-args.ts";
+import { digestStream, type FileDigest } from "../digest.ts";
 import type { SnapshotDeleteResult, SnapshotRecord, SnapshotSaveResult } from "../results.ts";
 import {
   findRke2Binary,
@@ -88,7 +89,7 @@ async function prepare(host: HostContext, s3: S3Target | undefined): Promise<Pre
   }
 }
 
-function record(listed: ListedSnapshot, node: string): SnapshotRecord {
+function record(listed: ListedSnapshot, node: string, digest: FileDigest): SnapshotRecord {
   // Older releases record S3 copies under the node name "s3"; the copy was taken here.
   return {
     name: listed.name,
@@ -96,7 +97,18 @@ function record(listed: ListedSnapshot, node: string): SnapshotRecord {
     location: listed.location,
     size: listed.size,
     createdAt: listed.createdAt,
+    digest,
   };
+}
+
+/** Digests of a `file://` snapshot through the host mount; a message when it cannot be read. */
+async function digestOf(host: HostContext, location: string): Promise<FileDigest | string> {
+  const path = `${host.hostRoot}${location.slice("file://".length)}`;
+  try {
+    return await digestStream(host.fs.readChunks(path));
+  } catch (err) {
+    return `cannot read ${location} to hash it: ${err instanceof Error ? err.message : String(err)}`;
+  }
 }
 
 export async function snapshotSave(
@@ -136,7 +148,10 @@ export async function snapshotSave(
     const local = entries.find((entry) => entry.name === name && entry.location.startsWith("file://"));
     if (!local?.ok)
       return fail(`rke2 reported snapshot ${name} saved, but it is not listed on this node's disk with a size`);
-    snapshots.push(record(local, node));
+    const digest = await digestOf(host, local.location);
+    if (typeof digest === "string") return fail(`snapshot ${name} saved, but ${digest}`);
+    log(`${name}: ${digest.size} bytes, sha256 ${digest.sha256}`);
+    snapshots.push(record(local, node, digest));
     if (!options.s3) continue;
     const remote = entries.find((entry) => entry.name === name && entry.location.startsWith("s3://"));
     if (!remote?.ok) {
@@ -146,7 +161,7 @@ export async function snapshotSave(
         `snapshot ${name} was saved on the node but not uploaded to S3 bucket ${options.s3.bucket} (see the rke2-server log)`,
       );
     }
-    snapshots.push(record(remote, node));
+    snapshots.push(record(remote, node, digest));
   }
   return { ok: true, action: "snapshot-save", snapshots };
 }

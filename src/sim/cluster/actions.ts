@@ -206,6 +206,7 @@ function planSnapshotSave(options: SnapshotSaveOptions, node: NodeFacts): Action
     node: node.name,
     nowMs: node.nowMs,
     sizeBytes: node.snapshotSizeBytes,
+    corrupt: node.faults.snapshotCorrupt,
     ...(s3Error ? { s3Error } : {}),
   });
   const records = saved.map((s) => s.record);

@@ -19,6 +19,12 @@ export interface NodeFaults {
    */
   corruptSnapshots: boolean;
   /**
+   * The snapshot file on the node is damaged right after RKE2 wrote, recorded (and uploaded) it,
+   * before the node-agent hashes it: `truncated` cuts off its second half, `altered` changes one
+   * byte in the middle (same size). The records and the S3 copy keep the bytes RKE2 saved.
+   */
+  snapshotCorrupt: false | "truncated" | "altered";
+  /**
    * The upgrade Job exits 0 without restarting rke2, as rancher/rke2-upgrade's upgrade.sh does
    * when the binary on the node already matches ("Binary already been replaced"): the running
    * rke2, and so the kubelet's version, stay what they were.
@@ -34,6 +40,7 @@ export const NO_FAULTS: NodeFaults = {
   snapshotFails: false,
   s3Unavailable: false,
   corruptSnapshots: false,
+  snapshotCorrupt: false,
   upgradeWithoutRestart: false,
 };
 

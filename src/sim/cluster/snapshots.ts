@@ -2,7 +2,9 @@
 import { createHash } from "node:crypto";
 import { SNAPSHOT_STORAGE_NODE_LABEL, type EtcdSnapshotFile } from "../../api/etcdsnapshotfile.ts";
 import type { SnapshotSaveOptions } from "../../nodeops/agent-args.ts";
+import { DigestBuilder, type FileDigest } from "../../nodeops/digest.ts";
 import type { SnapshotRecord } from "../../nodeops/results.ts";
+import type { NodeFaults } from "./faults.ts";
 import { rfc3339 } from "./kinds.ts";
 
 export const DEFAULT_SNAPSHOT_DIR = "/var/lib/rancher/rke2/server/db/snapshots";
@@ -33,6 +35,47 @@ export interface SaveFacts {
   sizeBytes: number;
   /** S3 could not be reached: the S3 record is written failed and no result is reported for it. */
   s3Error?: string;
+  /** The file is damaged after the save, before the node-agent hashes it (faults.ts). */
+  corrupt?: NodeFaults["snapshotCorrupt"];
+}
+
+const CONTENT_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * The bytes of a simulated snapshot file, in 1 MiB chunks: a pattern seeded by the file name,
+ * each chunk stamped with its index. Not an etcd database, but real bytes the sim's node-agent
+ * hashes and the test S3 uploader puts in the bucket, so both sides of the integrity check see
+ * the same content. The yielded buffer is reused: consume each chunk before asking for the next.
+ */
+export function* simulatedSnapshotContent(fileName: string, sizeBytes: number): Generator<Uint8Array> {
+  const seed = createHash("sha256").update(fileName).digest();
+  const chunk = Buffer.alloc(CONTENT_CHUNK_BYTES);
+  for (let offset = 0; offset < chunk.length; offset += seed.length) seed.copy(chunk, offset);
+  for (let index = 0; index * CONTENT_CHUNK_BYTES < sizeBytes; index++) {
+    chunk.writeUInt32BE(index, 0);
+    yield chunk.subarray(0, Math.min(CONTENT_CHUNK_BYTES, sizeBytes - index * CONTENT_CHUNK_BYTES));
+  }
+}
+
+/** What the node-agent measures of the file on the node: the saved bytes, or what is left of them. */
+export function simulatedFileDigest(
+  fileName: string,
+  sizeBytes: number,
+  corrupt: NodeFaults["snapshotCorrupt"] = false,
+): FileDigest {
+  const builder = new DigestBuilder();
+  const onDisk = corrupt === "truncated" ? Math.floor(sizeBytes / 2) : sizeBytes;
+  const altered = corrupt === "altered" ? Math.floor(sizeBytes / 2) : -1;
+  let offset = 0;
+  for (const chunk of simulatedSnapshotContent(fileName, onDisk)) {
+    if (altered >= offset && altered < offset + chunk.length) {
+      const copy = Buffer.from(chunk);
+      copy[altered - offset] = (copy[altered - offset] ?? 0) ^ 0xff;
+      builder.update(copy);
+    } else builder.update(chunk);
+    offset += chunk.length;
+  }
+  return builder.finish();
 }
 
 /** The records a successful local save (and S3 upload, when asked) leaves behind. */
@@ -40,6 +83,7 @@ export function snapshotsForSave(options: SnapshotSaveOptions, facts: SaveFacts)
   const file = snapshotFileName(options.name, facts.node, facts.nowMs, options.compress);
   const created = rfc3339(facts.nowMs);
   const local = `file://${options.dir ?? DEFAULT_SNAPSHOT_DIR}/${file}`;
+  const digest = simulatedFileDigest(file, facts.sizeBytes, facts.corrupt);
   const saved: SavedSnapshot[] = [
     {
       record: {
@@ -52,7 +96,7 @@ export function snapshotsForSave(options: SnapshotSaveOptions, facts: SaveFacts)
         spec: { snapshotName: file, nodeName: facts.node, location: local },
         status: { size: String(facts.sizeBytes), creationTime: created, readyToUse: true },
       },
-      result: { name: file, node: facts.node, location: local, size: facts.sizeBytes, createdAt: created },
+      result: { name: file, node: facts.node, location: local, size: facts.sizeBytes, createdAt: created, digest },
     },
   ];
   const s3 = options.s3;
@@ -84,7 +128,10 @@ export function snapshotsForSave(options: SnapshotSaveOptions, facts: SaveFacts)
     saved.push(
       facts.s3Error
         ? { record }
-        : { record, result: { name: file, node: facts.node, location, size: facts.sizeBytes, createdAt: created } },
+        : {
+            record,
+            result: { name: file, node: facts.node, location, size: facts.sizeBytes, createdAt: created, digest },
+          },
     );
   }
   return saved;

@@ -1,7 +1,9 @@
 /**
  * A loopback S3 server (s3rver, over HTTP or HTTPS) and a stand-in for RKE2's upload: the
  * simulator records S3 copies (ETCDSnapshotFile) but uploads nothing, so the uploader puts each
- * recorded, ready S3 copy into the bucket as RKE2 would, with s3rver's own credentials.
+ * recorded, ready S3 copy into the bucket as RKE2 would, with s3rver's own credentials: the bytes
+ * RKE2 saved (the sim's `simulatedSnapshotContent`, as many as the record says), so the operator's
+ * integrity check compares the node-agent's digests with what really is in the bucket.
  *
  * s3rver 3.7 answers 500 to a ListObjectsV2 that has more keys than MaxKeys: its continuation
  * token is DES-encrypted, which OpenSSL 3 (Node 17 and later) no longer offers. The operator's
@@ -16,7 +18,12 @@ import { join } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import S3rver from "s3rver";
-import { etcdSnapshotFileResource, type EtcdSnapshotFile } from "../../../src/api/etcdsnapshotfile.ts";
+import {
+  etcdSnapshotFileResource,
+  snapshotSizeBytes,
+  type EtcdSnapshotFile,
+} from "../../../src/api/etcdsnapshotfile.ts";
+import { simulatedSnapshotContent } from "../../../src/sim/cluster/snapshots.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
 import { parseS3Url } from "../../../src/storage/s3-location.ts";
 import type { ServingCertificate } from "./tls.ts";
@@ -38,6 +45,15 @@ export interface LoopbackS3Options {
   tls?: { serving: ServingCertificate; caPem: string };
   /** The sim's client, to read ETCDSnapshotFiles; absent: no uploader. */
   records?: KubePort;
+}
+
+/** The bytes RKE2 saved and uploads for a recorded snapshot: the sim's content, the record's size. */
+export function savedSnapshotBytes(record: EtcdSnapshotFile): Buffer {
+  const size = snapshotSizeBytes(record.status?.size) ?? 0;
+  // Copied chunk by chunk as they come: the generator reuses its buffer.
+  return Buffer.concat(
+    Array.from(simulatedSnapshotContent(record.spec.snapshotName, size), (chunk) => Buffer.from(chunk)),
+  );
 }
 
 export async function startLoopbackS3(options: LoopbackS3Options): Promise<LoopbackS3> {
@@ -62,9 +78,12 @@ export async function startLoopbackS3(options: LoopbackS3Options): Promise<Loopb
     requestHandler: new NodeHttpHandler({ httpsAgent }),
   });
   let uploading: Promise<void> = Promise.resolve();
+  let busy = false;
   const records = options.records;
   const timer = records
     ? setInterval(() => {
+        if (busy) return;
+        busy = true;
         uploading = (async () => {
           for (const record of (await records.list<EtcdSnapshotFile>(etcdSnapshotFileResource)).items) {
             const target = parseS3Url(record.spec.location);
@@ -75,11 +94,15 @@ export async function startLoopbackS3(options: LoopbackS3Options): Promise<Loopb
             )
               continue;
             await client.send(
-              new PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: Buffer.alloc(1024, 7) }),
+              new PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: savedSnapshotBytes(record) }),
             );
             uploaded.add(record.spec.location);
           }
-        })().catch(() => undefined);
+        })()
+          .catch(() => undefined)
+          .finally(() => {
+            busy = false;
+          });
       }, 100)
     : undefined;
   return {

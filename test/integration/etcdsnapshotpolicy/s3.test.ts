@@ -17,6 +17,7 @@ import { JOB_RESOURCE, OWNER_LABEL, type Job } from "../../../src/nodeops/job.ts
 import { EVENT_RESOURCE, type CoreEvent } from "../../../src/observability/events.ts";
 import { SECRET_RESOURCE, type Secret } from "../../../src/storage/credentials.ts";
 import { parseS3Url } from "../../../src/storage/s3-location.ts";
+import { savedSnapshotBytes } from "./loopback-s3.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
 import { itOnSim } from "../../support/lanes.ts";
 import {
@@ -68,7 +69,10 @@ function playRke2Uploader(): void {
     forcePathStyle: true,
     credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
   });
+  let busy = false;
   uploader = setInterval(() => {
+    if (busy) return;
+    busy = true;
     uploading = (async () => {
       if (!server) return;
       const records = (await sim().port.list<EtcdSnapshotFile>(etcdSnapshotFileResource)).items;
@@ -76,11 +80,15 @@ function playRke2Uploader(): void {
         const target = parseS3Url(record.spec.location);
         if (!target || record.status?.readyToUse !== true || uploaded.has(record.spec.location)) continue;
         await client.send(
-          new PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: Buffer.alloc(1024, 7) }),
+          new PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: savedSnapshotBytes(record) }),
         );
         uploaded.add(record.spec.location);
       }
-    })().catch(() => undefined);
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        busy = false;
+      });
   }, 100);
 }
 

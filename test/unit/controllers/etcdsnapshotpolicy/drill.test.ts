@@ -98,6 +98,15 @@ describe("restore drill decision", () => {
     expect(newestVerifiedSnapshot("nightly", [record("server-1", T1), ...newer], members)?.node).toBe(expected);
   });
 
+  it("skips a copy the integrity check refused (status.notVerified)", () => {
+    const corrupt = record("server-2", T2);
+    const refused = [{ location: corrupt.location }];
+    expect(newestVerifiedSnapshot("nightly", [record("server-1", T1), corrupt], MEMBERS, refused)?.node).toBe(
+      "server-1",
+    );
+    expect(newestVerifiedSnapshot("nightly", [record("server-1", T1), corrupt], MEMBERS)?.node).toBe("server-2");
+  });
+
   it("takes the slot and says so when there is nothing to drill", () => {
     const decision = decideDrill(input({ records: [] }));
     expect(decision.start).toBeUndefined();

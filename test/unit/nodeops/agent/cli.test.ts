@@ -21,7 +21,17 @@ const ENV = {
   AWS_SECRET_ACCESS_KEY: "very-secret",
 };
 
-async function run(argv: string[], runner: FakeRunner, fs = new FakeFs({ "/host/usr/local/bin/rke2": "elf" })) {
+/** The snapshot file on the host, and its digests as `sha256sum`/`md5sum` print them. */
+const SNAPSHOT_BYTES = "etcd snapshot bytes\n";
+const DIGEST = {
+  size: 20,
+  sha256: "7978b8f05d639578839e407e61834e1dea08c64ef32d702de3ab746b35dede07",
+  md5: "2d45f0673392e1eeb7d256516f47a572",
+};
+const hostWithSnapshot = () =>
+  new FakeFs({ "/host/usr/local/bin/rke2": "elf", [`/host${LOCAL.slice("file://".length)}`]: SNAPSHOT_BYTES });
+
+async function run(argv: string[], runner: FakeRunner, fs = hostWithSnapshot()) {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runNodeAgent(
@@ -83,8 +93,22 @@ describe("node-agent snapshot-save", () => {
         ok: true,
         action: "snapshot-save",
         snapshots: [
-          { name: NAME, node: "server-1", location: LOCAL, size: 24_576_000, createdAt: "2025-03-01T02:00:00Z" },
-          { name: NAME, node: "server-1", location: REMOTE, size: 24_576_000, createdAt: "2025-03-01T02:00:00Z" },
+          {
+            name: NAME,
+            node: "server-1",
+            location: LOCAL,
+            size: 24_576_000,
+            createdAt: "2025-03-01T02:00:00Z",
+            digest: DIGEST,
+          },
+          {
+            name: NAME,
+            node: "server-1",
+            location: REMOTE,
+            size: 24_576_000,
+            createdAt: "2025-03-01T02:00:00Z",
+            digest: DIGEST,
+          },
         ],
       },
     });
@@ -152,7 +176,23 @@ describe("node-agent snapshot-save", () => {
     expect(code).toBe(0);
     expect(
       decoded.ok && decoded.result.ok && decoded.result.action === "snapshot-save" && decoded.result.snapshots,
-    ).toEqual([{ name: NAME, node: "server-1", location: LOCAL, size: 1234, createdAt: "2025-03-01T02:00:00Z" }]);
+    ).toEqual([
+      { name: NAME, node: "server-1", location: LOCAL, size: 1234, createdAt: "2025-03-01T02:00:00Z", digest: DIGEST },
+    ]);
+  });
+
+  it("fails, naming the file, when the saved snapshot cannot be read to hash it", async () => {
+    const runner = new FakeRunner({
+      save: () => ok("", saveLog(NAME)),
+      ls: () => ok(listJson([{ name: NAME, node: "server-1", location: LOCAL }])),
+    });
+    const fs = new FakeFs({ "/host/usr/local/bin/rke2": "elf" });
+    const { code, decoded } = await run(buildSnapshotSaveArgs({ name: "nightly", compress: true }), runner, fs);
+    expect(code).toBe(1);
+    expect(decoded.ok && !decoded.result.ok && decoded.result.error).toBe(
+      `snapshot ${NAME} saved, but cannot read ${LOCAL} to hash it: ` +
+        `ENOENT: no such file or directory, open '/host${LOCAL.slice("file://".length)}'`,
+    );
   });
 
   it("copies a mounted endpoint CA to the host and passes the host path", async () => {

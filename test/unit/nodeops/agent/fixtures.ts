@@ -101,6 +101,15 @@ export class FakeFs implements AgentFs {
     this.files.set(path, content);
     return Promise.resolve();
   }
+
+  /** In 5-byte chunks, so digests are taken across chunk boundaries. */
+  async *readChunks(path: string): AsyncIterable<Uint8Array> {
+    const content = this.files.get(path);
+    if (content === undefined) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
+    const bytes = Buffer.from(content);
+    for (let offset = 0; offset < bytes.length; offset += 5) yield bytes.subarray(offset, offset + 5);
+    await Promise.resolve();
+  }
 }
 
 export const ok = (stdout: string, stderr = ""): CommandResult => ({ exitCode: 0, stdout, stderr });
