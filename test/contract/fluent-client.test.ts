@@ -1,51 +1,29 @@
 /**
  * kubernetes-fluent-client (the user's chosen fluent client) against the lane's API server: gets
- * and applies on both lanes; on the simulated server, its Watcher also lists, watches, reconnects
- * after a dropped stream and relists after 410 Gone (fault knobs only the sim has).
+ * and applies, and its Watcher lists, watches, reconnects after a dropped stream and relists after
+ * 410 Gone (the fault knobs: the sim's own, or the fault proxy in front of kube-apiserver).
  * The client reads KUBECONFIG on each call, so the test points it at the lane's kubeconfig.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { K8s, kind } from "kubernetes-fluent-client";
-import { startApiServer, type SimApiServer } from "../../src/sim/apiserver/index.ts";
-import { resetCluster } from "../support/control-plane/reset.ts";
-import { externalKubeconfig } from "../support/lane-env.ts";
-import { itOnSim } from "../support/lanes.ts";
+import { startContractServer, type ContractServer } from "../support/contract-server.ts";
 
-let simServer: SimApiServer | undefined;
+let server: ContractServer | undefined;
 const savedKubeconfig = process.env.KUBECONFIG;
 
 beforeAll(async () => {
-  const external = externalKubeconfig();
-  if (external) {
-    await resetCluster(external);
-    process.env.KUBECONFIG = external;
-    return;
-  }
-  simServer = await startApiServer();
-  const path = join(mkdtempSync(join(tmpdir(), "kfc-")), "kubeconfig");
-  await simServer.writeKubeconfig(path);
-  process.env.KUBECONFIG = path;
+  server = await startContractServer();
+  process.env.KUBECONFIG = server.kubeconfigPath;
 });
 
 afterAll(async () => {
   process.env.KUBECONFIG = savedKubeconfig;
-  await simServer?.stop();
+  await server?.stop();
 });
 
-/** The simulated server: only the sim-only test uses its knobs. */
-function sim(): SimApiServer {
-  if (!simServer) throw new Error("this test needs the simulated API server");
-  return simServer;
-}
-
-function createConfigMap(name: string): void {
-  const server = sim();
-  const def = server.service.catalog.find("", "v1", "configmaps");
-  if (!def) throw new Error("configmaps not served");
-  server.service.create(def, "v1", "default", { metadata: { name } }, { manager: "test" });
+function apiServer(): ContractServer {
+  if (!server) throw new Error("the API server is not started");
+  return server;
 }
 
 async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
@@ -68,8 +46,8 @@ describe("kubernetes-fluent-client against the lane's API server", () => {
     expect(applied.data).toEqual({ a: "1" });
   });
 
-  itOnSim("faultInjection")("a Watcher sees changes, survives dropped streams and relists after 410", async () => {
-    const server = sim();
+  it("a Watcher sees changes, survives dropped streams and relists after 410", async () => {
+    const server = apiServer();
     const seen = new Map<string, string>();
     const watcher = K8s(kind.ConfigMap)
       .InNamespace("default")
@@ -83,17 +61,16 @@ describe("kubernetes-fluent-client against the lane's API server", () => {
     server.faults.dropWatchEverySeconds = 1;
     await watcher.start();
     try {
-      createConfigMap("w-live");
+      await server.createConfigMap("w-live");
       await until("w-live seen", () => seen.has("w-live"));
       await until("second watch", () => server.requests.count({ verb: "watch", resource: "configmaps" }) >= 2);
-      createConfigMap("w-after-drop");
+      await server.createConfigMap("w-after-drop");
       await until("w-after-drop seen", () => seen.has("w-after-drop"));
       const listsBeforeGone = server.requests.count({ verb: "list", resource: "configmaps" });
       server.faults.goneOnReconnectRate = 1;
-      server.store.compact();
       await until("watch after 410", () => server.requests.count({ verb: "watch", resource: "configmaps" }) >= 4);
       server.faults.goneOnReconnectRate = 0;
-      createConfigMap("w-after-gone");
+      await server.createConfigMap("w-after-gone");
       await until("w-after-gone seen", () => seen.has("w-after-gone"));
       expect(seen.get("w-live")).toBe("ADDED");
       // A 410 on reconnect makes the watcher list again instead of resuming.

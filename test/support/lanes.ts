@@ -15,7 +15,7 @@ export const SIM_ONLY = {
     "runs the operator's clock 30 times faster than real time (cron minutes in 2 s), " +
     "while a real server stamps Jobs and snapshot records in real time",
   faultInjection:
-    "injects API faults (dropped or delayed watches, latency, 410 on reconnect, 500s) that only the simulated server has",
+    "delays one kind's watch events to every client and reads every write from the simulated server's store",
   simInternals: "measures the simulated API server itself (its start-up at 1,000 nodes, its heap), not the operator",
   scale:
     "runs 1,000 simulated nodes, too heavy for the one shared real control plane; the pure preview " +

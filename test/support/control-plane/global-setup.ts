@@ -10,7 +10,7 @@ import { operatorCrds } from "../../../src/api/crd-files.ts";
 import { etcdSnapshotFileCrd } from "../../../src/api/etcdsnapshotfile.ts";
 import { SIM_NAMESPACES } from "../../../src/sim/index.ts";
 import { renderChart } from "../../unit/charts/render.ts";
-import { AUDIT_LOG_ENV, EXTERNAL_KUBECONFIG_ENV, OPERATOR_KUBECONFIG_ENV } from "../lane-env.ts";
+import { AUDIT_LOG_ENV, ETCD_URL_ENV, EXTERNAL_KUBECONFIG_ENV, OPERATOR_KUBECONFIG_ENV } from "../lane-env.ts";
 import { toolPath } from "../tools.ts";
 import { startControlPlane, type RunningControlPlane } from "./index.ts";
 
@@ -33,10 +33,11 @@ export default async function globalSetup(): Promise<void> {
   if (!plane)
     throw new Error("no control-plane assets: set RKE2_LIFECYCLE_K8S_ASSETS, or put shared/k8s beside the repository");
   globalThis.rke2LifecycleControlPlane = plane;
-  const { adminKubeconfig, operatorKubeconfig, auditLog, server } = plane.info;
+  const { adminKubeconfig, operatorKubeconfig, auditLog, server, etcdUrl } = plane.info;
   process.env[EXTERNAL_KUBECONFIG_ENV] = adminKubeconfig;
   process.env[OPERATOR_KUBECONFIG_ENV] = operatorKubeconfig;
   process.env[AUDIT_LOG_ENV] = auditLog;
+  process.env[ETCD_URL_ENV] = etcdUrl;
 
   const namespaces = SIM_NAMESPACES.map((ns) => ({
     apiVersion: "v1",

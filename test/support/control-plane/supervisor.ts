@@ -23,6 +23,8 @@ export interface ControlPlaneInfo {
   operatorKubeconfig: string;
   operatorUser: string;
   auditLog: string;
+  /** etcd's client URL (plain HTTP on loopback), for tests that compact its history. */
+  etcdUrl: string;
 }
 
 const READY_TIMEOUT_MS = 90_000;
@@ -192,6 +194,10 @@ async function main(bin: string): Promise<void> {
     `--audit-policy-file=${join(workDir, "audit-policy.yaml")}`,
     `--audit-log-path=${auditLog}`,
     "--audit-log-mode=blocking",
+    // ConfigMaps are watched from etcd, not the watch cache, so a watch from a revision etcd has
+    // compacted gets etcd's real 410 Expired (test/contract/client-node.test.ts). A cached kind
+    // would need more writes than the cache holds before its window moves.
+    "--watch-cache-sizes=configmaps#0",
   ]);
   await waitUntil("kube-apiserver", async () => (await get(`${server}/readyz`, adminToken)).body === "ok");
   const common = [`--kubeconfig=${adminKubeconfig}`, `--authentication-kubeconfig=${adminKubeconfig}`];
@@ -205,7 +211,15 @@ async function main(bin: string): Promise<void> {
     "--secure-port=0",
   ]);
   supervisor.start("kube-scheduler", [...component, "--bind-address=127.0.0.1", "--secure-port=0"]);
-  const info: ControlPlaneInfo = { server, workDir, adminKubeconfig, operatorKubeconfig, operatorUser, auditLog };
+  const info: ControlPlaneInfo = {
+    server,
+    workDir,
+    adminKubeconfig,
+    operatorKubeconfig,
+    operatorUser,
+    auditLog,
+    etcdUrl,
+  };
   process.stdout.write(`${JSON.stringify(info)}\n`);
 }
 
