@@ -110,7 +110,7 @@ describe("snapshot integrity", () => {
       "the pre-upgrade snapshot refused",
       40_000,
     );
-    expect(gated.status?.phase).toBe("Snapshotting");
+    expect(gated.status?.phase).toBe("Waiting");
     expect(condition(gated, "SnapshotTaken")).toMatchObject({ status: "False" });
     expect(await upgradeJobs(sim().port)).toEqual([]);
     await sim().port.delete(upgradePlanResource, "gated");
