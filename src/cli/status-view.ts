@@ -27,7 +27,8 @@ export interface StatusInput {
 const MAX_NAMED = 8;
 
 /** Conditions whose True means trouble; for the others, False does. */
-const TROUBLE_WHEN_TRUE = new Set(["Degraded", "SnapshotOverdue", "ExpiringSoon"]);
+/** AwaitingApproval: a person must approve the next tier; Blocked: a blocker (an alert, a query, pods) holds. */
+const TROUBLE_WHEN_TRUE = new Set(["Degraded", "SnapshotOverdue", "ExpiringSoon", "AwaitingApproval", "Blocked"]);
 /**
  * Ready=False or PreflightPassed=False for these reasons is an operation on its way or a wait that
  * ends by itself (the OPERATION section shows it; a NotReady node is listed on its own).
@@ -42,6 +43,7 @@ const ON_ITS_WAY = new Set([
   "Paused",
   "DisruptionLockHeld",
   "NodesNotReady",
+  "TierSoak",
 ]);
 /** Informational conditions: never a problem by themselves. */
 const INFORMATIONAL = new Set(["Progressing", "Paused", "SnapshotTaken"]);
