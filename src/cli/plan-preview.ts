@@ -50,7 +50,7 @@ export function formatPreview(
   inProgress: ReadonlySet<string>,
   planName: string,
 ): string {
-  const lines = [heading, `  estimate: ${preview.estimateBasis}`];
+  const lines = [heading, `  estimate: ${preview.estimateBasis.split("; ").join("\n            ")}`];
   for (const tier of preview.tiers) {
     const pace = tier.tier === "etcd" ? "one at a time" : `${tier.concurrency} at a time`;
     const guard = tier.quorumGuard ? " (etcd quorum guard)" : "";

@@ -54,8 +54,14 @@ describe("formatPreview", () => {
   it("says before a tier that it soaks first and waits for approval, and how to approve it", () => {
     const [, worker] = PREVIEW.tiers;
     if (worker === undefined) throw new Error("PREVIEW has a worker tier");
-    const gated: PreviewStatus = { ...PREVIEW, tiers: [{ ...worker, soakBefore: "10m", awaitingApproval: true }] };
-    expect(formatPreview("upgradeplan/p", gated, new Set(), "p").split("\n").slice(2, 5)).toEqual([
+    const gated: PreviewStatus = {
+      ...PREVIEW,
+      estimateBasis: "median node duration per tier measured in this rollout; healthGate.tierSoak 10m before worker",
+      tiers: [{ ...worker, soakBefore: "10m", awaitingApproval: true }],
+    };
+    expect(formatPreview("upgradeplan/p", gated, new Set(), "p").split("\n").slice(1, 6)).toEqual([
+      "  estimate: median node duration per tier measured in this rollout",
+      "            healthGate.tierSoak 10m before worker",
       "worker: 3 node(s), 2 at a time, about 10m",
       "  first: healthGate.tierSoak 10m after the previous tier completes",
       "  waits for approval: add worker to spec.approval.approved (rke2-lifecycle plan approve p worker)",
