@@ -34,6 +34,14 @@ export const TierPreviewSchema = z
     skipped: count("Nodes already at the target: never disrupted."),
     skippedNodes: boundedString("Their names, comma-separated, when the size bound allows.", 4096).optional(),
     estimatedDuration: boundedString("Batches times the per-node estimate (a Go duration).", 32),
+    soakBefore: boundedString(
+      "healthGate.tierSoak this tier waits for after the previous one completes (in the rollout's estimate).",
+      32,
+    ).optional(),
+    awaitingApproval: z
+      .boolean()
+      .optional()
+      .describe("Named in spec.approval.tiers and not in spec.approval.approved: no node of it starts until it is."),
   })
   .describe("One tier of the rollout.");
 
@@ -41,7 +49,10 @@ export const PreviewStatusSchema = z
   .object({
     nodes: count("Nodes still to change."),
     skipped: count("Nodes already at the target."),
-    estimatedDuration: boundedString("The whole rollout, tiers one after the other (a Go duration).", 32),
+    estimatedDuration: boundedString(
+      "The whole rollout, tiers and their soaks one after the other (a Go duration); approvals not counted.",
+      32,
+    ),
     estimateBasis: boundedString("What the per-node estimate is based on.", 256),
     truncated: z.boolean().describe("Names were left out to bound the size: the CLI prints them all."),
     tiers: z.array(TierPreviewSchema).max(PREVIEW_TIERS.length).describe("Tiers in rollout order."),

@@ -10,6 +10,7 @@ import type { PreviewStatus } from "../api/preview.ts";
 import { parseUpgradePlanSpec, upgradePlanResource, type UpgradePlan } from "../api/upgradeplan.ts";
 import { flagUsage, parseFlags, type Env } from "../config.ts";
 import { createHttpChannelResolver } from "../controllers/upgradeplan/channel.ts";
+import { rolloutGates } from "../controllers/gates.ts";
 import { rolloutRequest } from "../controllers/upgradeplan/desired.ts";
 import { ownerId, targetHash } from "../rollout/claim.ts";
 import { NODE_RESOURCE, type NodeObject } from "../rollout/kube-objects.ts";
@@ -39,13 +40,28 @@ ${flagUsage({ file: PREVIEW_FLAGS.file, output: PREVIEW_FLAGS.output }, null).re
 const FULL = { nameChars: Number.POSITIVE_INFINITY, maxBatches: Number.POSITIVE_INFINITY };
 const SHORT_FLAGS: Record<string, string> = { "-f": "--file", "-o": "--output" };
 
-/** The preview as text, every node named; the nodes in progress marked. */
-export function formatPreview(heading: string, preview: PreviewStatus, inProgress: ReadonlySet<string>): string {
-  const lines = [heading, `  estimate: ${preview.estimateBasis}`];
+/**
+ * The preview as text, every node named; the nodes in progress marked; before a tier, its soak
+ * and its wait for approval (with the command that gives it).
+ */
+export function formatPreview(
+  heading: string,
+  preview: PreviewStatus,
+  inProgress: ReadonlySet<string>,
+  planName: string,
+): string {
+  const lines = [heading, `  estimate: ${preview.estimateBasis.split("; ").join("\n            ")}`];
   for (const tier of preview.tiers) {
     const pace = tier.tier === "etcd" ? "one at a time" : `${tier.concurrency} at a time`;
     const guard = tier.quorumGuard ? " (etcd quorum guard)" : "";
     lines.push(`${tier.tier}: ${tier.nodes} node(s), ${pace}${guard}, about ${tier.estimatedDuration}`);
+    if (tier.soakBefore !== undefined)
+      lines.push(`  first: healthGate.tierSoak ${tier.soakBefore} after the previous tier completes`);
+    if (tier.awaitingApproval === true)
+      lines.push(
+        `  waits for approval: add ${tier.tier} to spec.approval.approved ` +
+          `(${PROGRAM} plan approve ${planName} ${tier.tier})`,
+      );
     (tier.batches ?? []).forEach((batch, index) => {
       const names = batch.split(", ").map((name) => (inProgress.has(name) ? `${name} (in progress)` : name));
       lines.push(`  ${index + 1}. ${names.join(", ")}`);
@@ -128,11 +144,24 @@ export async function runPlanPreview(argv: readonly string[], env: Env, io: CliI
       return 1;
     }
     const target = resolved.target;
-    const request = rolloutRequest(plan, spec.spec, target, { mayStart: false, retryFailed: false }, "");
+    const gateSpec = { ...(spec.spec.approval ? { approval: spec.spec.approval } : {}) };
+    const tierGates = rolloutGates(
+      { ...gateSpec, tierSoak: spec.spec.healthGate.tierSoak },
+      plan.status?.tierSoak,
+      undefined,
+    );
+    const gates = { mayStart: false, retryFailed: false, tierGates };
+    const request = rolloutRequest(plan, spec.spec, target, gates, "");
     const nodes = await session.port.list<NodeObject>(NODE_RESOURCE, {});
     const observed = nodes.items.map((node) => observeNode(node, request, NO_LOOKUPS));
     const owner = ownerId(upgradePlanResource.kind, plan.metadata.name);
-    const preview = previewRollout({ owner, targetHash: targetHash(target), nodes: observed, policy: request.policy });
+    const preview = previewRollout({
+      owner,
+      targetHash: targetHash(target),
+      nodes: observed,
+      policy: request.policy,
+      gates: tierGates,
+    });
     const full = previewStatus(preview, request.policy.healthGate.settleMs, FULL);
     if (output === "json") io.stdout(`${JSON.stringify(full, null, 2)}\n`);
     else if (output === "yaml") io.stdout(stringify(full, { lineWidth: 0 }));
@@ -141,7 +170,7 @@ export async function runPlanPreview(argv: readonly string[], env: Env, io: CliI
         `upgradeplan/${plan.metadata.name} to ${target}: ${full.nodes} node(s) to upgrade, ` +
         `${full.skipped} already at the target, about ${full.estimatedDuration}`;
       const busy = new Set(observed.filter((node) => node.claim?.owner === owner).map((node) => node.name));
-      io.stdout(formatPreview(heading, full, busy));
+      io.stdout(formatPreview(heading, full, busy, plan.metadata.name));
     }
     return 0;
   } catch (err) {

@@ -51,17 +51,24 @@ export interface TierRemainder {
   perNode: NodeEstimate;
   pendingBatches: number;
   inProgressSinceMs: readonly number[];
+  /** The tier soak before it: under way since `sinceMs`, else still to come in full. */
+  soak?: { ms: number; sinceMs?: number | undefined } | undefined;
 }
 
 /**
  * When the rollout should end: after the nodes in progress (each started + per node, never
- * before now), the pending batches of every tier one after the other. Rounded up to the minute
+ * before now) and a tier soak under way (healthy since + soak), the pending batches and tier
+ * soaks of every tier one after the other. Rounded up to the minute
  * so that the status does not change while the rollout keeps to its estimate. Undefined when
  * nothing is left.
  */
 export function estimatedCompletionMs(now: number, tiers: readonly TierRemainder[]): number | undefined {
-  const busyEnds = tiers.flatMap((tier) => tier.inProgressSinceMs.map((since) => since + tier.perNode.ms));
-  const pendingMs = tiers.reduce((sum, tier) => sum + tier.pendingBatches * tier.perNode.ms, 0);
+  const busyEnds = tiers.flatMap((tier) => [
+    ...tier.inProgressSinceMs.map((since) => since + tier.perNode.ms),
+    ...(tier.soak?.sinceMs !== undefined ? [tier.soak.sinceMs + tier.soak.ms] : []),
+  ]);
+  const pendingSoakMs = (tier: TierRemainder): number => (tier.soak?.sinceMs === undefined ? (tier.soak?.ms ?? 0) : 0);
+  const pendingMs = tiers.reduce((sum, tier) => sum + tier.pendingBatches * tier.perNode.ms + pendingSoakMs(tier), 0);
   if (busyEnds.length === 0 && pendingMs === 0) return undefined;
   const base = Math.max(now, ...busyEnds);
   return Math.ceil((base + pendingMs) / MINUTE_MS) * MINUTE_MS;

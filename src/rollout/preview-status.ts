@@ -14,12 +14,26 @@ export function nameRange(names: readonly string[]): string {
   return `${names[0] ?? ""} .. ${names.at(-1) ?? ""} (${names.length} nodes)`;
 }
 
-export function estimateBasis(preview: RolloutPreview, settleMs: number): string {
+function perNodeBasis(preview: RolloutPreview, settleMs: number): string {
   if (preview.basis === "measured") return "median node duration per tier measured in this rollout";
   return (
     `no node measured yet: ${formatEstimate(DEFAULT_NODE_WORK_MS)} per node (drain, Job, restart) ` +
     `+ healthGate.settle ${formatMs(settleMs)}`
   );
+}
+
+/** What the estimate counts: the per-node basis, the tier soaks ahead, and what it cannot count. */
+export function estimateBasis(preview: RolloutPreview, settleMs: number): string {
+  const soaked = preview.tiers.filter((tier) => tier.soak !== undefined);
+  const soakMs = soaked[0]?.soak?.ms ?? 0;
+  const waiting = preview.tiers.filter((tier) => tier.awaitingApproval).map((tier) => tier.tier);
+  return [
+    perNodeBasis(preview, settleMs),
+    ...(soaked.length > 0
+      ? [`healthGate.tierSoak ${formatMs(soakMs)} before ${soaked.map((tier) => tier.tier).join(", ")}`]
+      : []),
+    ...(waiting.length > 0 ? [`not counting the wait for approval of ${waiting.join(", ")}`] : []),
+  ].join("; ");
 }
 
 interface Budget {
@@ -64,6 +78,8 @@ function renderTier(tier: TierPreview, budget: Budget): PreviewStatus["tiers"][n
     skipped: tier.skipped.length,
     ...(listSkipped ? { skippedNodes: skippedText } : {}),
     estimatedDuration: formatEstimate(tier.estimatedMs),
+    ...(tier.soak ? { soakBefore: formatMs(tier.soak.ms) } : {}),
+    ...(tier.awaitingApproval ? { awaitingApproval: true } : {}),
   };
 }
 

@@ -3,14 +3,26 @@
  * same rules as the decision (decide.ts): tiers in order, etcd-only members first then by name,
  * the tier's concurrency (the etcd tier one at a time: quorum guard), nodes already at the target
  * skipped, nodes in progress finishing first. The engine starts a node whenever a slot frees;
- * "batches" are the groups that go together when every node takes as long.
+ * "batches" are the groups that go together when every node takes as long. The gates between
+ * tiers as tier-gates.ts applies them: a tier waiting for approval is marked, and the tier soak
+ * before a tier is part of the estimate (the wait for an approval is not: nobody knows it).
  */
 import { TIER_ORDER } from "../rke2/roles.ts";
 import { guardedTier, isDone, startOrder, tierConcurrency } from "./decide.ts";
 import { estimatedCompletionMs, nodeEstimate, type NodeEstimate } from "./eta.ts";
-import type { ObservedNode, RolloutInput, Tier } from "./types.ts";
+import { needsApproval } from "./tier-gates.ts";
+import type { ObservedNode, RolloutGates, RolloutInput, Tier } from "./types.ts";
 
-export type PreviewInput = Pick<RolloutInput, "owner" | "targetHash" | "nodes" | "policy">;
+export type PreviewInput = Pick<RolloutInput, "owner" | "targetHash" | "nodes" | "policy" | "gates">;
+
+/** healthGate.tierSoak before a tier: the previous tier complete and the cluster healthy that long. */
+export interface SoakAhead {
+  ms: number;
+  /** The tier whose completion begins it. */
+  after: Tier;
+  /** Healthy since (epoch ms) when the soak is under way (the owner's status mark). */
+  sinceMs?: number | undefined;
+}
 
 export interface TierPreview {
   tier: Tier;
@@ -27,7 +39,12 @@ export interface TierPreview {
   /** Claim times of the nodes in progress (epoch ms). */
   inProgressSinceMs: number[];
   perNode: NodeEstimate;
+  /** The tier's batches times the per-node estimate (its soak not included). */
   estimatedMs: number;
+  /** Named in approval.tiers, not in approval.approved, and with nodes to change. */
+  awaitingApproval: boolean;
+  /** The soak this tier waits for before its first node, when it has one still to come. */
+  soak: SoakAhead | undefined;
 }
 
 export interface RolloutPreview {
@@ -35,7 +52,7 @@ export interface RolloutPreview {
   /** Nodes still to change (in progress included). */
   toChange: number;
   skipped: number;
-  /** The tiers one after the other, each batch taking the per-node estimate. */
+  /** The tiers one after the other, each batch taking the per-node estimate, soaks included. */
   estimatedMs: number;
   /** "measured" once a node of this rollout finished, else "default" (eta.ts). */
   basis: "measured" | "default";
@@ -54,6 +71,22 @@ function chunk(names: readonly string[], size: number): string[][] {
   const batches: string[][] = [];
   for (let start = 0; start < names.length; start += size) batches.push(names.slice(start, start + size));
   return batches;
+}
+
+/**
+ * The soak before `tier` as decideSoak applies it: after the previous tier of the rollout, until
+ * a node of the tier is claimed or the mark says it passed.
+ */
+function soakBefore(
+  gates: RolloutGates | undefined,
+  previous: Tier | undefined,
+  begun: boolean,
+): SoakAhead | undefined {
+  const ms = gates?.tierSoakMs ?? 0;
+  if (ms <= 0 || previous === undefined || begun) return undefined;
+  const mark = gates?.soak?.tier === previous ? gates.soak : undefined;
+  if (mark?.passed === true) return undefined;
+  return { ms, after: previous, ...(mark?.healthySinceMs !== undefined ? { sinceMs: mark.healthySinceMs } : {}) };
 }
 
 /** Relevant nodes as the decision counts them: selected, or claimed by the owner. */
@@ -77,6 +110,8 @@ export function previewRollout(input: PreviewInput): RolloutPreview {
     const rest = left.slice(Math.max(0, concurrency - busy.length)).map((node) => node.name);
     const batches = [...(first.length > 0 ? [first] : []), ...chunk(rest, concurrency)];
     const perNode = nodeEstimate(tier, measured, input.policy.healthGate.settleMs);
+    const begun = inTier.some((node) => node.claim?.owner === input.owner);
+    const toChange = batches.length > 0;
     tiers.push({
       tier,
       concurrency,
@@ -87,13 +122,15 @@ export function previewRollout(input: PreviewInput): RolloutPreview {
       inProgressSinceMs: busy.map((node) => Date.parse(node.claim?.claimedAt ?? "")).filter(Number.isFinite),
       perNode,
       estimatedMs: batches.length * perNode.ms,
+      awaitingApproval: toChange && needsApproval(input.gates, tier),
+      soak: toChange ? soakBefore(input.gates, tiers.at(-1)?.tier, begun) : undefined,
     });
   }
   return {
     tiers,
     toChange: tiers.reduce((sum, tier) => sum + tier.batches.flat().length, 0),
     skipped: tiers.reduce((sum, tier) => sum + tier.skipped.length, 0),
-    estimatedMs: tiers.reduce((sum, tier) => sum + tier.estimatedMs, 0),
+    estimatedMs: tiers.reduce((sum, tier) => sum + tier.estimatedMs + (tier.soak?.ms ?? 0), 0),
     basis: measured.size > 0 ? "measured" : "default",
   };
 }
@@ -106,6 +143,7 @@ export function rolloutEta(preview: RolloutPreview, now: number): number | undef
       perNode: tier.perNode,
       inProgressSinceMs: tier.inProgressSinceMs,
       pendingBatches: tier.batches.length - (tier.inProgress > 0 ? 1 : 0),
+      ...(tier.soak ? { soak: tier.soak } : {}),
     })),
   );
 }

@@ -36,7 +36,7 @@ const PREVIEW: PreviewStatus = {
 
 describe("formatPreview", () => {
   it("names every batch in order, the nodes in progress and those skipped", () => {
-    expect(formatPreview("upgradeplan/p to v1.31.4+rke2r1", PREVIEW, new Set(["agent-3"]))).toBe(
+    expect(formatPreview("upgradeplan/p to v1.31.4+rke2r1", PREVIEW, new Set(["agent-3"]), "p")).toBe(
       [
         "upgradeplan/p to v1.31.4+rke2r1",
         "  estimate: median node duration per tier measured in this rollout",
@@ -49,6 +49,23 @@ describe("formatPreview", () => {
         "",
       ].join("\n"),
     );
+  });
+
+  it("says before a tier that it soaks first and waits for approval, and how to approve it", () => {
+    const [, worker] = PREVIEW.tiers;
+    if (worker === undefined) throw new Error("PREVIEW has a worker tier");
+    const gated: PreviewStatus = {
+      ...PREVIEW,
+      estimateBasis: "median node duration per tier measured in this rollout; healthGate.tierSoak 10m before worker",
+      tiers: [{ ...worker, soakBefore: "10m", awaitingApproval: true }],
+    };
+    expect(formatPreview("upgradeplan/p", gated, new Set(), "p").split("\n").slice(1, 6)).toEqual([
+      "  estimate: median node duration per tier measured in this rollout",
+      "            healthGate.tierSoak 10m before worker",
+      "worker: 3 node(s), 2 at a time, about 10m",
+      "  first: healthGate.tierSoak 10m after the previous tier completes",
+      "  waits for approval: add worker to spec.approval.approved (rke2-lifecycle plan approve p worker)",
+    ]);
   });
 });
 

@@ -67,6 +67,35 @@ describe("previewStatus", () => {
     expect(PreviewStatusSchema.safeParse(status).success).toBe(true);
   });
 
+  it("marks the tier waiting for approval and adds the tier soaks to the estimate, saying so", () => {
+    const gates = { approval: { tiers: ["worker" as const], approved: [] }, tierSoakMs: 10 * 60_000 };
+    const workers = { concurrency: { etcd: 1, "control-plane": 1, worker: 2 } };
+    const status = previewStatus(previewRollout(input(demoNodes(), { gates, policy: policy(workers) })), SETTLE_MS);
+    expect(status).toMatchObject({
+      estimatedDuration: "41m",
+      estimateBasis:
+        "no node measured yet: 3m per node (drain, Job, restart) + healthGate.settle 30s; " +
+        "healthGate.tierSoak 10m before control-plane, worker; not counting the wait for approval of worker",
+    });
+    expect(status.tiers.map((t) => [t.tier, t.estimatedDuration, t.soakBefore, t.awaitingApproval])).toEqual([
+      ["etcd", "11m", undefined, undefined],
+      ["control-plane", "4m", "10m", undefined],
+      ["worker", "7m", "10m", true],
+    ]);
+    expect(PreviewStatusSchema.safeParse(status).success).toBe(true);
+  });
+
+  it("stays small at 5,000 nodes with every gate", () => {
+    const gates = {
+      approval: { tiers: ["control-plane" as const, "worker" as const], approved: [] },
+      tierSoakMs: 60_000,
+    };
+    const nodes = cluster(5000);
+    const status = previewStatus(previewRollout(input(nodes, { gates })), SETTLE_MS);
+    expect(Buffer.byteLength(JSON.stringify(status))).toBeLessThan(4096);
+    expect(PreviewStatusSchema.safeParse(status).success).toBe(true);
+  });
+
   it.each([
     [1000, 1],
     [1000, "10%"],

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@jest/globals";
 import { decideRollout } from "../../../src/rollout/decide.ts";
 import { DEFAULT_NODE_WORK_MS } from "../../../src/rollout/eta.ts";
-import { previewRollout, rolloutEta, type RolloutPreview } from "../../../src/rollout/preview.ts";
-import type { ObservedNode, RolloutPolicy } from "../../../src/rollout/types.ts";
+import { previewRollout, rolloutEta, type RolloutPreview, type SoakAhead } from "../../../src/rollout/preview.ts";
+import type { ObservedNode, RolloutGates, RolloutPolicy, Tier } from "../../../src/rollout/types.ts";
 import { claim, demoNodes, input, node, OLD_TARGET, OWNER, policy, SETTLE_MS, T0, TARGET } from "./fixtures.ts";
 
 const batchesOf = (preview: RolloutPreview): Record<string, string[][]> =>
@@ -182,5 +182,103 @@ describe("rolloutEta", () => {
     const foreign = node("w1", "worker", { claim: claim({ owner: "CertRotation/other" }) });
     const preview = previewRollout(input([foreign], { owner: OWNER }));
     expect(preview.tiers[0]).toMatchObject({ inProgress: 0, batches: [["w1"]] });
+  });
+});
+
+describe("previewRollout: the gates between tiers", () => {
+  const SOAK_MS = 10 * 60_000;
+  const perNode = DEFAULT_NODE_WORK_MS + SETTLE_MS;
+  const etcdDone = (): ObservedNode[] =>
+    demoNodes().map((n) => (n.tier === "etcd" ? { ...n, doneHash: TARGET, measuredDurationMs: perNode } : n));
+  const cases: {
+    name: string;
+    nodes?: ObservedNode[];
+    gates: RolloutGates;
+    awaiting: Tier[];
+    soaks: Partial<Record<Tier, SoakAhead>>;
+  }[] = [
+    {
+      name: "no gates: nothing waits, nothing soaks",
+      gates: {},
+      awaiting: [],
+      soaks: {},
+    },
+    {
+      name: "a tier named and not approved waits; an approved one does not",
+      gates: { approval: { tiers: ["control-plane", "worker"], approved: ["control-plane"] } },
+      awaiting: ["worker"],
+      soaks: {},
+    },
+    {
+      name: "a named tier with nothing to change does not wait (the engine never stops at it)",
+      nodes: etcdDone(),
+      gates: { approval: { tiers: ["etcd"], approved: [] } },
+      awaiting: [],
+      soaks: {},
+    },
+    {
+      name: "a soak before every tier after the first",
+      gates: { tierSoakMs: SOAK_MS },
+      awaiting: [],
+      soaks: { "control-plane": { ms: SOAK_MS, after: "etcd" }, worker: { ms: SOAK_MS, after: "control-plane" } },
+    },
+    {
+      name: "a tier already at the target still begins a soak (decideSoak's completed tier)",
+      nodes: etcdDone(),
+      gates: { tierSoakMs: SOAK_MS },
+      awaiting: [],
+      soaks: { "control-plane": { ms: SOAK_MS, after: "etcd" }, worker: { ms: SOAK_MS, after: "control-plane" } },
+    },
+    {
+      name: "a soak under way keeps its start; a passed one is gone",
+      nodes: etcdDone(),
+      gates: { tierSoakMs: SOAK_MS, soak: { tier: "etcd", healthySinceMs: T0 - 60_000 } },
+      awaiting: [],
+      soaks: {
+        "control-plane": { ms: SOAK_MS, after: "etcd", sinceMs: T0 - 60_000 },
+        worker: { ms: SOAK_MS, after: "control-plane" },
+      },
+    },
+    {
+      name: "a soak marked passed, or a tier begun, soaks no more",
+      nodes: etcdDone().map((n) => (n.name === "agent-1" ? { ...n, claim: claim() } : n)),
+      gates: {
+        tierSoakMs: SOAK_MS,
+        soak: { tier: "etcd", passed: true },
+        approval: { tiers: ["worker"], approved: [] },
+      },
+      awaiting: ["worker"],
+      soaks: {},
+    },
+  ];
+  it.each(cases)("$name", ({ nodes, gates, awaiting, soaks }) => {
+    const preview = previewRollout(input(nodes ?? demoNodes(), { gates }));
+    expect(preview.tiers.filter((t) => t.awaitingApproval).map((t) => t.tier)).toEqual(awaiting);
+    const soaked = preview.tiers.flatMap((t) => (t.soak ? [[t.tier, t.soak] as const] : []));
+    expect(Object.fromEntries(soaked)).toEqual(soaks);
+    const work = preview.tiers.reduce((sum, t) => sum + t.estimatedMs, 0);
+    expect(preview.estimatedMs).toBe(work + Object.values(soaks).reduce((sum, soak) => sum + soak.ms, 0));
+  });
+
+  it("waits where decide waits: the first tier marked is the decision's awaitingApproval", () => {
+    const gates: RolloutGates = { approval: { tiers: ["control-plane", "worker"], approved: [] } };
+    const rollout = input(etcdDone(), { gates });
+    const first = previewRollout(rollout).tiers.find((t) => t.awaitingApproval)?.tier;
+    expect(first).toBe("control-plane");
+    expect(decideRollout(rollout).awaitingApproval).toBe(first);
+  });
+
+  it("the ETA counts a soak ahead in full, and one under way from its start", () => {
+    const nodes = etcdDone();
+    const ahead = previewRollout(input(nodes, { gates: { tierSoakMs: SOAK_MS } }));
+    const without = previewRollout(input(nodes));
+    expect((rolloutEta(ahead, T0) ?? 0) - (rolloutEta(without, T0) ?? 0)).toBe(2 * SOAK_MS);
+    const since = T0 - 4 * 60_000;
+    const underWay = previewRollout(
+      input(nodes, { gates: { tierSoakMs: SOAK_MS, soak: { tier: "etcd", healthySinceMs: since } } }),
+    );
+    // The cp tier's soak ends 6 minutes from now; then cp-1, the worker soak, two worker batches.
+    const expected = since + SOAK_MS + perNode + SOAK_MS + 2 * perNode;
+    expect(rolloutEta(underWay, T0)).toBe(Math.ceil(expected / 60_000) * 60_000);
   });
 });
