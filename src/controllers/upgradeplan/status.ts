@@ -169,11 +169,13 @@ function preflightConditions(
 export function outlookMode(
   paused: boolean,
   releasing: boolean,
-  status: Pick<UpgradePlanStatus, "phase" | "startedAt">,
+  status: Pick<UpgradePlanStatus, "phase" | "startedAt" | "conditions">,
 ): OutlookMode {
   if (releasing || status.phase === "Succeeded") return "none";
   if (paused || (status.startedAt === undefined && status.phase !== "Halted")) return "preview";
-  return status.phase === "Upgrading" ? "eta" : "none";
+  // A tier soak ends by itself at a known time; an approval or a blocker does not.
+  const soaking = status.phase === "Waiting" && findCondition(status.conditions, C.Progressing)?.reason === "TierSoak";
+  return status.phase === "Upgrading" || soaking ? "eta" : "none";
 }
 
 export function nextStatus(input: StatusInput): UpgradePlanStatus {

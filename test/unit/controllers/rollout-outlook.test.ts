@@ -1,16 +1,29 @@
 import { describe, expect, it } from "@jest/globals";
+import type { Condition } from "../../../src/api/condition.ts";
 import type { UpgradePhase } from "../../../src/api/upgradeplan.ts";
 import { rolloutOutlook, type OutlookMode } from "../../../src/controllers/rollout-outlook.ts";
 import { outlookMode } from "../../../src/controllers/upgradeplan/status.ts";
 import { claim, demoNodes, input, T0 } from "../rollout/fixtures.ts";
 
 describe("UpgradePlan outlookMode", () => {
-  const cases: [string, boolean, boolean, { phase?: UpgradePhase; startedAt?: string }, OutlookMode][] = [
+  const progressing = (reason: string): Condition[] => [
+    { type: "Progressing", status: "False", reason, message: "", lastTransitionTime: "2026-01-01T00:00:00Z" },
+  ];
+  type Seen = { phase?: UpgradePhase; startedAt?: string; conditions?: Condition[] };
+  const cases: [string, boolean, boolean, Seen, OutlookMode][] = [
     ["in preflight, before any node", false, false, { phase: "Upgrading" }, "preview"],
     ["waiting for its window, never started", false, false, { phase: "Waiting" }, "preview"],
     ["paused mid-rollout", true, false, { phase: "Paused", startedAt: "2026-01-01T00:00:00Z" }, "preview"],
     ["upgrading", false, false, { phase: "Upgrading", startedAt: "2026-01-01T00:00:00Z" }, "eta"],
     ["window closed mid-rollout", false, false, { phase: "Waiting", startedAt: "x" }, "none"],
+    ["in a tier soak", false, false, { phase: "Waiting", startedAt: "x", conditions: progressing("TierSoak") }, "eta"],
+    [
+      "waiting for approval",
+      false,
+      false,
+      { phase: "Waiting", startedAt: "x", conditions: progressing("AwaitingApproval") },
+      "none",
+    ],
     ["halted", false, false, { phase: "Halted", startedAt: "2026-01-01T00:00:00Z" }, "none"],
     ["succeeded", true, false, { phase: "Succeeded", startedAt: "2026-01-01T00:00:00Z" }, "none"],
     ["being deleted", true, true, { phase: "Paused" }, "none"],
