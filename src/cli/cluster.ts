@@ -10,6 +10,7 @@ import { createKubePort } from "../runtime/kube/adapter.ts";
 import { isKubeError } from "../runtime/kube/errors.ts";
 import { KubeConfigError, loadKubeConnection, NoKubeConfigError } from "../runtime/kube/kubeconfig.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
+import { PROGRAM, type CliIo, type ExitCode } from "./usage.ts";
 
 export const CLI_CLIENT = "rke2-lifecycle-cli";
 
@@ -42,6 +43,30 @@ export async function connectToCluster(
   );
   const port = createKubePort(connection, { userAgent: CLI_CLIENT, requestTimeoutMs: 15_000 });
   return { port, server: connection.server };
+}
+
+/**
+ * Connects as kubectl would and runs `act` with the session. A failure to reach or use the cluster
+ * is one line on stderr, `<program> <command>: <why>`, and exit code 1; any other error is a bug
+ * and is thrown.
+ */
+export async function withCluster(
+  command: string,
+  flags: { kubeconfig?: string | undefined; context?: string | undefined },
+  env: Env,
+  io: CliIo,
+  act: (session: ClusterSession) => Promise<ExitCode>,
+): Promise<ExitCode> {
+  let session: ClusterSession | undefined;
+  try {
+    session = await connectToCluster(flags, env);
+    return await act(session);
+  } catch (err) {
+    const message = describeClusterFailure(err, session?.server);
+    if (message === undefined) throw err;
+    io.stderr(`${PROGRAM} ${command}: ${message}\n`);
+    return 1;
+  }
 }
 
 /** One line for a failure to reach or use the cluster; undefined for an error that is a bug. */

@@ -17,7 +17,7 @@ import { NODE_RESOURCE, type NodeObject } from "../rollout/kube-objects.ts";
 import { NO_LOOKUPS, observeNode } from "../rollout/observe.ts";
 import { previewRollout } from "../rollout/preview.ts";
 import { previewStatus } from "../rollout/preview-status.ts";
-import { CLUSTER_FLAGS, connectToCluster, describeClusterFailure, type ClusterSession } from "./cluster.ts";
+import { CLUSTER_FLAGS, withCluster, type ClusterSession } from "./cluster.ts";
 import { PROGRAM, usageError, type CliIo, type ExitCode } from "./usage.ts";
 
 const PREVIEW_FLAGS = {
@@ -125,9 +125,7 @@ export async function runPlanPreview(argv: readonly string[], env: Env, io: CliI
   if ((name === undefined) === (file === undefined))
     return usageError(io, "plan", "preview: expected the name of an UpgradePlan or -f <file>, not both");
   if (extra.length > 0) return usageError(io, "plan", `unexpected argument ${extra[0] ?? ""}`);
-  let session: ClusterSession | undefined;
-  try {
-    session = await connectToCluster(parsed.values, env);
+  return withCluster("plan preview", parsed.values, env, io, async (session) => {
     const plan = await readPlan(session, name, file);
     if (typeof plan === "string") {
       io.stderr(`${PROGRAM} plan preview: ${plan}\n`);
@@ -173,10 +171,5 @@ export async function runPlanPreview(argv: readonly string[], env: Env, io: CliI
       io.stdout(formatPreview(heading, full, busy, plan.metadata.name));
     }
     return 0;
-  } catch (err) {
-    const message = describeClusterFailure(err, session?.server);
-    if (message === undefined) throw err;
-    io.stderr(`${PROGRAM} plan preview: ${message}\n`);
-    return 1;
-  }
+  });
 }

@@ -8,7 +8,7 @@ import { upgradePlanResource, type UpgradePlan } from "../api/upgradeplan.ts";
 import { parseFlags, flagUsage, type Env } from "../config.ts";
 import { PREVIEW_USAGE, runPlanPreview } from "./plan-preview.ts";
 import { approveOutcome, approvePatch, isTier } from "./plan-approve.ts";
-import { CLUSTER_FLAGS, connectToCluster, describeClusterFailure, type ClusterSession } from "./cluster.ts";
+import { CLUSTER_FLAGS, withCluster } from "./cluster.ts";
 import { PROGRAM, usageError, wantsHelp, type CliIo, type ExitCode } from "./usage.ts";
 
 export const PLAN_ACTIONS = ["pause", "resume", "retry", "approve"] as const;
@@ -93,9 +93,7 @@ export async function runPlanCommand(
     return usageError(io, "plan", `approve: expected a tier (etcd, control-plane or worker) after the plan name`);
   if (extra.length > 0) return usageError(io, "plan", `unexpected argument ${extra[0] ?? ""}`);
 
-  let session: ClusterSession | undefined;
-  try {
-    session = await connectToCluster(parsed.values, env);
+  return withCluster("plan", parsed.values, env, io, async (session) => {
     const plan = await session.port.get<UpgradePlan>(upgradePlanResource, name);
     if (!plan) {
       const hint = "('kubectl get upgradeplans' lists them)";
@@ -112,10 +110,5 @@ export async function runPlanCommand(
     if (patch !== undefined) await session.port.mergePatch(upgradePlanResource, name, patch);
     io.stdout(`${planOutcome(action as PlanAction, plan, patch !== undefined)}\n`);
     return 0;
-  } catch (err) {
-    const message = describeClusterFailure(err, session?.server);
-    if (message === undefined) throw err;
-    io.stderr(`${PROGRAM} plan: ${message}\n`);
-    return 1;
-  }
+  });
 }

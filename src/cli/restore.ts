@@ -11,7 +11,7 @@ import type { S3Target } from "../nodeops/agent-args.ts";
 import { RKE2_DEFAULT_DATA_DIR } from "../rke2/data-dir.ts";
 import { NODE_RESOURCE } from "../runtime/kube/core-resources.ts";
 import type { KubeObject } from "../runtime/kube/types.ts";
-import { CLUSTER_FLAGS, connectToCluster, describeClusterFailure, type ClusterSession } from "./cluster.ts";
+import { CLUSTER_FLAGS, withCluster } from "./cluster.ts";
 import {
   buildRestoreRunbook,
   renderRunbook,
@@ -163,13 +163,11 @@ export async function runRestoreCommand(
   if (extra.length > 0) return usageError(io, "restore", `unexpected argument ${extra[0] ?? ""}`);
   const { source, namespace, dataDir, output } = parsed.values;
 
-  let session: ClusterSession | undefined;
   const fail = (message: string): ExitCode => {
     io.stderr(`${PROGRAM} restore plan: ${message}\n`);
     return 1;
   };
-  try {
-    session = await connectToCluster(parsed.values, env);
+  return withCluster("restore plan", parsed.values, env, io, async (session) => {
     const records = (await session.port.list<EtcdSnapshotFile>(etcdSnapshotFileResource)).items;
     const record = chooseCopy(records, wanted, source);
     if (typeof record === "string") return fail(record);
@@ -189,9 +187,5 @@ export async function runRestoreCommand(
     if (!built.ok) return fail(built.error);
     io.stdout(output === "json" ? `${JSON.stringify(built.runbook, null, 2)}\n` : renderRunbook(built.runbook));
     return 0;
-  } catch (err) {
-    const message = describeClusterFailure(err, session?.server);
-    if (message === undefined) throw err;
-    return fail(message);
-  }
+  });
 }

@@ -6,7 +6,7 @@
 import { DURATION_PATTERN, durationToMs } from "../api/duration.ts";
 import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../api/etcdsnapshotpolicy.ts";
 import { flagUsage, parseFlags, type Env } from "../config.ts";
-import { CLUSTER_FLAGS, connectToCluster, describeClusterFailure, type ClusterSession } from "./cluster.ts";
+import { CLUSTER_FLAGS, withCluster, type ClusterSession } from "./cluster.ts";
 import { describeOutcome, snapshotOutcome, type SnapshotOutcome } from "./snapshot-outcome.ts";
 import { PROGRAM, usageError, wantsHelp, type CliIo, type ExitCode } from "./usage.ts";
 
@@ -77,9 +77,7 @@ export async function runSnapshotCommand(
   const { timeout, ...clusterFlags } = parsed.values;
   const timeoutMs = durationToMs(timeout) ?? 0;
 
-  let session: ClusterSession | undefined;
-  try {
-    session = await connectToCluster(clusterFlags, env);
+  return withCluster("snapshot", clusterFlags, env, io, async (session) => {
     const before = await session.port.get<EtcdSnapshotPolicy>(etcdSnapshotPolicyResource, name);
     if (!before) {
       const hint = "('kubectl get etcdsnapshotpolicies' lists them)";
@@ -100,10 +98,5 @@ export async function runSnapshotCommand(
     }
     (outcome.state === "succeeded" ? io.stdout : io.stderr)(describeOutcome(name, outcome));
     return outcome.state === "succeeded" ? 0 : 1;
-  } catch (err) {
-    const message = describeClusterFailure(err, session?.server);
-    if (message === undefined) throw err;
-    io.stderr(`${PROGRAM} snapshot: ${message}\n`);
-    return 1;
-  }
+  });
 }

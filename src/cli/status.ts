@@ -11,7 +11,7 @@ import { DISRUPTION_LOCK_NAME, lockHolder } from "../rollout/lock.ts";
 import { isKubeError } from "../runtime/kube/errors.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
 import { LEASE_RESOURCE, type Lease } from "../runtime/leader-election.ts";
-import { CLUSTER_FLAGS, connectToCluster, describeClusterFailure, type ClusterSession } from "./cluster.ts";
+import { CLUSTER_FLAGS, withCluster, type ClusterSession } from "./cluster.ts";
 import { summarizeNode } from "./node-tiers.ts";
 import { statusView, type StatusInput } from "./status-view.ts";
 import { PROGRAM, usageError, wantsHelp, type CliIo, type ExitCode } from "./usage.ts";
@@ -80,15 +80,8 @@ export async function runStatusCommand(
   const parsed = parseFlags(argv, {}, STATUS_FLAGS, { envPrefix: null });
   if (!parsed.ok) return usageError(io, "status", parsed.error);
   const { namespace, ...clusterFlags } = parsed.values;
-  let session: ClusterSession | undefined;
-  try {
-    session = await connectToCluster(clusterFlags, env);
+  return withCluster("status", clusterFlags, env, io, async (session) => {
     io.stdout(statusView(await readStatusInput(session, namespace, now())));
     return 0;
-  } catch (err) {
-    const message = describeClusterFailure(err, session?.server);
-    if (message === undefined) throw err;
-    io.stderr(`${PROGRAM} status: ${message}\n`);
-    return 1;
-  }
+  });
 }
