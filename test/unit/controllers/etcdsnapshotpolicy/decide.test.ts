@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { decide, retryDelayMs } from "../../../../src/controllers/etcdsnapshotpolicy/decide.ts";
+import { decide } from "../../../../src/controllers/etcdsnapshotpolicy/decide.ts";
+import { retryDelayMs } from "../../../../src/controllers/etcdsnapshotpolicy/next-run.ts";
 import { failedJob, input, job, localCopy, MINUTE, run, s3Copy, succeededJob, T0 } from "./builders.ts";
 
 const ready = (d: ReturnType<typeof decide>) => d.status.conditions?.find((c) => c.type === "Ready");
