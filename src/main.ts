@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The one CLI: `rke2-lifecycle <command>`. Each command lives in src/cli/. */
 import { PROGRAM, processIo, type CliIo, type ExitCode } from "./cli/usage.ts";
-import type { Env } from "./config.ts";
+import type { Env } from "./flags.ts";
 
 type Run = (argv: readonly string[], env: Env, io: CliIo) => ExitCode | Promise<ExitCode>;
 

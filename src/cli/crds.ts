@@ -1,5 +1,5 @@
 import { crdDrift, renderCrdYaml, writeCrdFiles } from "../api/crd-files.ts";
-import { flagUsage, parseFlags } from "../config.ts";
+import { flagUsage, parseFlags } from "../flags.ts";
 import { PROGRAM, usageError, wantsHelp, type CliIo, type ExitCode } from "./usage.ts";
 
 const CRDS_FLAGS = {

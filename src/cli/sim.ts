@@ -1,6 +1,6 @@
 import { copyFile, mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { flagUsage, parseFlags, type Env } from "../config.ts";
+import { flagUsage, parseFlags, type Env } from "../flags.ts";
 import { createLogger } from "../observability/logger.ts";
 import { parseRke2Version } from "../rke2/versions.ts";
 import { demoTopology, scaleTopology, startSim, type Sim } from "../sim/index.ts";

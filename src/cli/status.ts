@@ -5,7 +5,8 @@
 import { certRotationResource, type CertRotation } from "../api/certrotation.ts";
 import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../api/etcdsnapshotpolicy.ts";
 import { upgradePlanResource, type UpgradePlan } from "../api/upgradeplan.ts";
-import { DEFAULT_NAMESPACE, flagUsage, parseFlags, type Env } from "../config.ts";
+import { DEFAULT_NAMESPACE } from "../config.ts";
+import { flagUsage, parseFlags, type Env } from "../flags.ts";
 import { NODE_RESOURCE, type NodeObject } from "../rollout/kube-objects.ts";
 import { DISRUPTION_LOCK_NAME, lockHolder } from "../rollout/lock.ts";
 import { isKubeError } from "../runtime/kube/errors.ts";
