@@ -11,7 +11,7 @@ import { NODE_RESOURCE, type NodeObject } from "../rollout/kube-objects.ts";
 import { DISRUPTION_LOCK_NAME, lockHolder } from "../rollout/lock.ts";
 import { isKubeError } from "../runtime/kube/errors.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
-import { LEASE_RESOURCE, type Lease } from "../runtime/leader-election.ts";
+import { LEASE_RESOURCE, type Lease } from "../runtime/lease.ts";
 import { CLUSTER_FLAGS, connectToCluster, describeClusterFailure, type ClusterSession } from "./cluster.ts";
 import { summarizeNode } from "./node-tiers.ts";
 import { statusView, type StatusInput } from "./status-view.ts";

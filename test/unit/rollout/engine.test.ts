@@ -23,7 +23,7 @@ import type { RolloutRequest } from "../../../src/rollout/observe.ts";
 import { FakeClock, flushMicrotasks } from "../../../src/runtime/clock.ts";
 import { KubeError } from "../../../src/runtime/kube/errors.ts";
 import type { KubeObject, ResourceType } from "../../../src/runtime/kube/types.ts";
-import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
+import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/lease.ts";
 import { MemoryKubePort } from "../../support/memory-port.ts";
 import { policy } from "./fixtures.ts";
 
