@@ -45,7 +45,8 @@ const COMMANDS: Record<string, Command> = {
   },
   "node-agent": {
     summary:
-      "what runs on a node: node Jobs (snapshot-save, snapshot-delete, cert-rotate, restore-drill) and the cert-inventory DaemonSet",
+      "what runs on a node: node Jobs (snapshot-save, snapshot-delete, cert-rotate, restore-drill) " +
+      "and the cert-inventory DaemonSet",
     load: async () => (await import("./nodeops/agent/cli.ts")).runNodeAgentCommand,
   },
   version: {

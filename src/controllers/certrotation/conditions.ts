@@ -64,7 +64,9 @@ export function readyCondition(input: StatusInput, phase: CertRotationPhase, cou
   return {
     status: "True",
     reason: R.AllCertificatesValid,
-    message: `${counts.nodes} node(s), none inside renewBefore${first}${unreported > 0 ? `; ${unreported} without an inventory report` : ""}`,
+    message:
+      `${counts.nodes} node(s), none inside renewBefore${first}` +
+      (unreported > 0 ? `; ${unreported} without an inventory report` : ""),
   };
 }
 
@@ -115,13 +117,17 @@ export function expiringCondition(input: StatusInput, counts: Counts): Condition
     return {
       status: "True",
       reason: R.ExpiringCritical,
-      message: `${assessment.criticalCount} certificate(s) expire within criticalBefore (${thresholds.criticalBefore})${describe(flat((n) => n.critical))}`,
+      message:
+        `${assessment.criticalCount} certificate(s) expire within criticalBefore (${thresholds.criticalBefore})` +
+        describe(flat((n) => n.critical)),
     };
   if (assessment.warningCount > 0)
     return {
       status: "True",
       reason: R.ExpiringWarning,
-      message: `${assessment.warningCount} certificate(s) expire within warnBefore (${thresholds.warnBefore})${describe(flat((n) => n.warning))}`,
+      message:
+        `${assessment.warningCount} certificate(s) expire within warnBefore (${thresholds.warnBefore})` +
+        describe(flat((n) => n.warning)),
     };
   return {
     status: "False",

@@ -46,14 +46,17 @@ export function checkName(def: ResourceDef, name: string): void {
       {
         reason: "FieldValueInvalid",
         field: "metadata.name",
-        message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+        message:
+          `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric ` +
+          "characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', " +
+          "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
       },
     ]);
   }
 }
 
-export /** As ValidateNoNewFinalizers: an object being deleted may lose finalizers, never gain one. */
-function refuseNewFinalizersWhileDeleting(def: ResourceDef, current: JsonObject, next: JsonObject): void {
+/** As ValidateNoNewFinalizers: an object being deleted may lose finalizers, never gain one. */
+export function refuseNewFinalizersWhileDeleting(def: ResourceDef, current: JsonObject, next: JsonObject): void {
   if (!metaOf(current).deletionTimestamp) return;
   const before = new Set(stringList(metaOf(current).finalizers));
   const added = stringList(metaOf(next).finalizers).filter((name) => !before.has(name));
@@ -63,7 +66,9 @@ function refuseNewFinalizersWhileDeleting(def: ResourceDef, current: JsonObject,
     {
       reason: "FieldValueForbidden",
       field: "metadata.finalizers",
-      message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`,
+      message:
+        "Forbidden: no new finalizers can be added if the object is being deleted, " +
+        `found new finalizers ${JSON.stringify(added)}`,
     },
   ]);
 }
