@@ -4,6 +4,8 @@
  */
 import type { CommandResult, CommandRunner } from "../../../../src/nodeops/agent/host.ts";
 import type { AgentFs } from "../../../../src/nodeops/agent/host.ts";
+import { runNodeAgent } from "../../../../src/nodeops/agent/cli.ts";
+import { decodeResult } from "../../../../src/nodeops/results.ts";
 
 const T = 'time="2025-03-01T02:00:03Z"';
 
@@ -114,3 +116,41 @@ export class FakeFs implements AgentFs {
 
 export const ok = (stdout: string, stderr = ""): CommandResult => ({ exitCode: 0, stdout, stderr });
 export const failed = (stderr: string): CommandResult => ({ exitCode: 1, stdout: "", stderr });
+
+// ---- Running the node-agent CLI (cli*.test.ts). ----
+
+export const TERMINATION_LOG = "/tmp/termination-log";
+export const SNAPSHOT_NAME = "nightly-server-1-1740794400.zip";
+export const LOCAL_SNAPSHOT = `file:///var/lib/rancher/rke2/server/db/snapshots/${SNAPSHOT_NAME}`;
+export const REMOTE_SNAPSHOT = `s3://backups/prod/${SNAPSHOT_NAME}`;
+export const AGENT_ENV = {
+  NODE_NAME: "server-1",
+  TERMINATION_LOG_PATH: TERMINATION_LOG,
+  AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
+  AWS_SECRET_ACCESS_KEY: "very-secret",
+};
+
+/** The snapshot file on the host, and its digests as `sha256sum`/`md5sum` print them. */
+export const SNAPSHOT_BYTES = "etcd snapshot bytes\n";
+export const SNAPSHOT_DIGEST = {
+  size: 20,
+  sha256: "7978b8f05d639578839e407e61834e1dea08c64ef32d702de3ab746b35dede07",
+  md5: "2d45f0673392e1eeb7d256516f47a572",
+};
+/** A host with rke2 and the local snapshot file. */
+export const hostWithSnapshot = () =>
+  new FakeFs({ "/host/usr/local/bin/rke2": "elf", [`/host${LOCAL_SNAPSHOT.slice("file://".length)}`]: SNAPSHOT_BYTES });
+
+/** Runs the node-agent CLI on a fake host; returns its exit code, output and decoded termination log. */
+export async function runAgent(argv: string[], runner: FakeRunner, fs = hostWithSnapshot()) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runNodeAgent(
+    argv,
+    AGENT_ENV,
+    { stdout: (t) => out.push(t), stderr: (t) => err.push(t) },
+    { runner, fs, hostRoot: "/host" },
+  );
+  const decoded = decodeResult(fs.files.get(TERMINATION_LOG));
+  return { code, decoded, out: out.join(""), err: err.join(""), fs };
+}
