@@ -5,9 +5,9 @@
  * that an import the wrong way fails.
  */
 
-/** Bottom to top. Entries are folders of src/ (or single files: `config.ts`, `main.ts`). */
+/** Bottom to top. Entries are folders of src/ (or single files: `config.ts`, `flags.ts`, `main.ts`). */
 const LAYERS = [
-  ["api", "rke2", "runtime", "kube-schema", "config.ts", "version.ts"],
+  ["api", "rke2", "runtime", "kube-schema", "config.ts", "flags.ts", "version.ts"],
   ["rollout", "nodeops", "certs", "storage", "observability"],
   ["controllers"],
   ["operator", "cli", "main.ts"],
@@ -18,6 +18,7 @@ const LAYERS = [
 /** Imports allowed within a layer; any other same-layer import is refused. Must stay acyclic. */
 const PEERS = {
   api: ["runtime", "kube-schema"],
+  "config.ts": ["flags.ts"],
   rollout: ["nodeops", "observability"],
   nodeops: ["certs"],
   cli: ["operator"],

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The one CLI: `rke2-lifecycle <command>`. Each command lives in src/cli/. */
 import { PROGRAM, processIo, type CliIo, type ExitCode } from "./cli/usage.ts";
-import type { Env } from "./config.ts";
+import type { Env } from "./flags.ts";
 
 type Run = (argv: readonly string[], env: Env, io: CliIo) => ExitCode | Promise<ExitCode>;
 
@@ -45,7 +45,8 @@ const COMMANDS: Record<string, Command> = {
   },
   "node-agent": {
     summary:
-      "what runs on a node: node Jobs (snapshot-save, snapshot-delete, cert-rotate, restore-drill) and the cert-inventory DaemonSet",
+      "what runs on a node: node Jobs (snapshot-save, snapshot-delete, cert-rotate, restore-drill) " +
+      "and the cert-inventory DaemonSet",
     load: async () => (await import("./nodeops/agent/cli.ts")).runNodeAgentCommand,
   },
   version: {

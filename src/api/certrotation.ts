@@ -47,7 +47,9 @@ export const CertRotationSpecSchema = z
       .max(RKE2_CERT_SERVICES.length)
       .optional()
       .meta({
-        description: `Services to rotate, as rke2 certificate rotate -s takes them (${RKE2_CERT_SERVICES.join(", ")}); absent or empty rotates all.`,
+        description:
+          `Services to rotate, as rke2 certificate rotate -s takes them (${RKE2_CERT_SERVICES.join(", ")}); ` +
+          "absent or empty rotates all.",
         "x-kubernetes-list-type": "set",
       }),
     nodeSelector: LabelSelectorSchema.optional().describe(

@@ -8,7 +8,10 @@ export const ConditionSchema = z
       .string()
       .max(316)
       .regex(
-        /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/,
+        new RegExp(
+          "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/)?" +
+            "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$",
+        ),
       )
       .describe("Type of condition in CamelCase, e.g. Ready."),
     status: z.enum(["True", "False", "Unknown"]).describe("Status of the condition: True, False or Unknown."),

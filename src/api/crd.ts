@@ -92,7 +92,9 @@ export function renderCrdSchema(source: CrdSource): JSONSchemaProps {
 export const MAX_NAME_LENGTH = 63;
 const NAME_FITS_A_LABEL = {
   rule: `self.metadata.name.size() <= ${String(MAX_NAME_LENGTH)}`,
-  message: `metadata.name must be at most ${String(MAX_NAME_LENGTH)} characters: the operator uses it as a label value on its node Jobs`,
+  message:
+    `metadata.name must be at most ${String(MAX_NAME_LENGTH)} characters: ` +
+    "the operator uses it as a label value on its node Jobs",
 };
 
 export function renderCrd(source: CrdSource): CustomResourceDefinition {

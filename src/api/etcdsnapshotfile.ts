@@ -19,7 +19,8 @@ export const etcdSnapshotFileResource: ResourceType = {
 export const SNAPSHOT_STORAGE_NODE_LABEL = "etcd.rke2.cattle.io/snapshot-storage-node";
 
 const QUANTITY_PATTERN =
-  "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
+  "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))" +
+  "(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
 
 export const EtcdSnapshotFileSpecSchema = z
   .object({

@@ -37,7 +37,8 @@ const S3Schema = z
       .optional()
       .describe("A ConfigMap or Secret holding the PEM bundle that signs the endpoint's certificate."),
     credentialsSecret: objectName(
-      "Secret in the operator's namespace with keys accessKey, secretKey and optional sessionToken; absent uses the node's IAM role.",
+      "Secret in the operator's namespace with keys accessKey, secretKey and optional sessionToken; " +
+        "absent uses the node's IAM role.",
     ).optional(),
     timeout: duration("Timeout of S3 operations.").default("5m"),
   })
@@ -77,13 +78,15 @@ export const EtcdSnapshotPolicySpecSchema = z
           .default(5)
           .describe("How many of this policy's snapshots to keep, across all nodes and S3 together."),
         maxAge: duration(
-          "Delete this policy's snapshots older than this (never the newest verified one); GFS tiers are kept beyond it.",
+          "Delete this policy's snapshots older than this (never the newest verified one); " +
+            "GFS tiers are kept beyond it.",
         ).optional(),
         keepDaily: gfsTier("Also keep the newest verified snapshot of each of this many most recent days (UTC)."),
         keepWeekly: gfsTier("Also keep the newest verified snapshot of each of this many most recent ISO weeks."),
         keepMonthly: gfsTier("Also keep the newest verified snapshot of each of this many most recent months."),
         protectPreUpgradeFor: duration(
-          "Prune the pre-upgrade snapshots of UpgradePlans that use this policy this long after the plan succeeded; absent: never prune them.",
+          "Prune the pre-upgrade snapshots of UpgradePlans that use this policy this long after the plan succeeded; " +
+            "absent: never prune them.",
         ).optional(),
       })
       .prefault({})

@@ -54,11 +54,13 @@ export const UpgradePlanSpecSchema = z
     snapshot: z
       .object({
         policyRef: objectName(
-          "EtcdSnapshotPolicy whose storage settings the pre-upgrade snapshot uses; absent: a local snapshot on one etcd member.",
+          "EtcdSnapshotPolicy whose storage settings the pre-upgrade snapshot uses; " +
+            "absent: a local snapshot on one etcd member.",
         ).optional(),
         required: z.boolean().default(true).describe("Touch no node before a pre-upgrade snapshot succeeded."),
         maxAge: duration(
-          "A snapshot of policyRef younger than this may stand in; absent always takes a fresh pre-upgrade-<plan> snapshot.",
+          "A snapshot of policyRef younger than this may stand in; " +
+            "absent always takes a fresh pre-upgrade-<plan> snapshot.",
         ).optional(),
       })
       .prefault({})

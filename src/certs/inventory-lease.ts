@@ -13,7 +13,7 @@
 import { createHash } from "node:crypto";
 import { isAlreadyExists, isNotFound } from "../runtime/kube/errors.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
-import { LEASE_RESOURCE, microTime, type Lease } from "../runtime/leader-election.ts";
+import { LEASE_RESOURCE, microTime, type Lease } from "../runtime/lease.ts";
 import { decodeReport, encodeReport, type InventoryReport } from "./report.ts";
 
 export const CERTIFICATES_ANNOTATION = "rke2-lifecycle.io/certificates";

@@ -5,7 +5,7 @@
  * Writes go out with the User-Agent `rke2-lifecycle-cli`, so managedFields and audit logs name it.
  */
 import { homedir } from "node:os";
-import type { Env } from "../config.ts";
+import type { Env } from "../flags.ts";
 import { createKubePort } from "../runtime/kube/adapter.ts";
 import { isKubeError } from "../runtime/kube/errors.ts";
 import { KubeConfigError, loadKubeConnection, NoKubeConfigError } from "../runtime/kube/kubeconfig.ts";

@@ -1,5 +1,5 @@
 import { crdDrift, renderCrdYaml, writeCrdFiles } from "../api/crd-files.ts";
-import { flagUsage, parseFlags } from "../config.ts";
+import { flagUsage, parseFlags } from "../flags.ts";
 import { PROGRAM, usageError, wantsHelp, type CliIo, type ExitCode } from "./usage.ts";
 
 const CRDS_FLAGS = {
@@ -36,7 +36,8 @@ export function runCrds(argv: readonly string[], io: CliIo): ExitCode {
     const drifted = crdDrift(check);
     if (drifted.length === 0) return 0;
     io.stderr(
-      `${check}/ drifted from the schemas in src/api: ${drifted.join(", ")}. Run 'npm run crds' and commit the result.\n`,
+      `${check}/ drifted from the schemas in src/api: ${drifted.join(", ")}. ` +
+        "Run 'npm run crds' and commit the result.\n",
     );
     return 1;
   }

@@ -1,7 +1,8 @@
 import { certRotationResource, type CertRotation } from "../api/certrotation.ts";
 import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../api/etcdsnapshotpolicy.ts";
 import { upgradePlanResource, type UpgradePlan } from "../api/upgradeplan.ts";
-import { flagUsage, parseFlags, parseOperatorConfig, type Env } from "../config.ts";
+import { parseOperatorConfig } from "../config.ts";
+import { flagUsage, parseFlags, type Env } from "../flags.ts";
 import {
   DEMO_EXPIRING,
   DEMO_PLAN,

@@ -1,4 +1,5 @@
-import { flagUsage, OPERATOR_FLAGS, parseOperatorConfig, type Env } from "../config.ts";
+import { OPERATOR_FLAGS, parseOperatorConfig } from "../config.ts";
+import { flagUsage, type Env } from "../flags.ts";
 import { createLogger } from "../observability/logger.ts";
 import { runOperator } from "../operator/run.ts";
 import { KubeConfigError } from "../runtime/kube/kubeconfig-error.ts";

@@ -35,8 +35,10 @@ export function approvePatch(plan: UpgradePlan, tier: ApprovableTier): object | 
 export function approveOutcome(plan: UpgradePlan, tier: ApprovableTier, written: boolean): string {
   const name = `upgradeplan/${plan.metadata.name}`;
   const approval = approvalOf(plan);
-  if (written)
-    return `${name}: the ${tier} tier is approved (spec.approval.approved: ${[...(approval.approved ?? []), tier].join(", ")})`;
+  if (written) {
+    const approved = [...(approval.approved ?? []), tier].join(", ");
+    return `${name}: the ${tier} tier is approved (spec.approval.approved: ${approved})`;
+  }
   if ((approval.approved ?? []).includes(tier)) return `${name}: the ${tier} tier is already approved (no change)`;
   const asked = (approval.tiers ?? []).join(", ") || "none";
   return `${name}: the ${tier} tier does not wait for approval (spec.approval.tiers: ${asked}); nothing written`;

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { parseAllDocuments, stringify } from "yaml";
 import type { PreviewStatus } from "../api/preview.ts";
 import { parseUpgradePlanSpec, upgradePlanResource, type UpgradePlan } from "../api/upgradeplan.ts";
-import { flagUsage, parseFlags, type Env } from "../config.ts";
+import { flagUsage, parseFlags, type Env } from "../flags.ts";
 import { createHttpChannelResolver } from "../controllers/upgradeplan/channel.ts";
 import { rolloutGates } from "../controllers/gates.ts";
 import { rolloutRequest } from "../controllers/upgradeplan/desired.ts";

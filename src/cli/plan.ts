@@ -5,7 +5,7 @@
  * (docs/upgrades.md "Failures"). `plan preview` only reads (plan-preview.ts).
  */
 import { upgradePlanResource, type UpgradePlan } from "../api/upgradeplan.ts";
-import { parseFlags, flagUsage, type Env } from "../config.ts";
+import { parseFlags, flagUsage, type Env } from "../flags.ts";
 import { PREVIEW_USAGE, runPlanPreview } from "./plan-preview.ts";
 import { approveOutcome, approvePatch, isTier } from "./plan-approve.ts";
 import { CLUSTER_FLAGS, withCluster } from "./cluster.ts";

@@ -5,7 +5,8 @@
  */
 import { etcdSnapshotFileResource, snapshotSizeBytes, type EtcdSnapshotFile } from "../api/etcdsnapshotfile.ts";
 import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../api/etcdsnapshotpolicy.ts";
-import { DEFAULT_NAMESPACE, flagUsage, parseFlags, type Env } from "../config.ts";
+import { DEFAULT_NAMESPACE } from "../config.ts";
+import { flagUsage, parseFlags, type Env } from "../flags.ts";
 import { isPolicySnapshot } from "../controllers/etcdsnapshotpolicy/retention.ts";
 import type { S3Target } from "../nodeops/agent-args.ts";
 import { RKE2_DEFAULT_DATA_DIR } from "../rke2/data-dir.ts";

@@ -1,6 +1,6 @@
 import { copyFile, mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { flagUsage, parseFlags, type Env } from "../config.ts";
+import { flagUsage, parseFlags, type Env } from "../flags.ts";
 import { createLogger } from "../observability/logger.ts";
 import { parseRke2Version } from "../rke2/versions.ts";
 import { demoTopology, scaleTopology, startSim, type Sim } from "../sim/index.ts";
@@ -13,7 +13,8 @@ export const SIM_FLAGS = {
     max: 10_000,
     default: 7,
     description:
-      "nodes: 7 is the demo topology (1 etcd-only, 2 etcd+control-plane, 1 control-plane-only, 3 agents); other counts get 3 servers and agents",
+      "nodes: 7 is the demo topology (1 etcd-only, 2 etcd+control-plane, 1 control-plane-only, 3 agents); " +
+      "other counts get 3 servers and agents",
   },
   version: { type: "string", default: "v1.30.6+rke2r1", description: "RKE2 version every node starts at" },
   timeScale: {

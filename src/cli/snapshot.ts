@@ -5,7 +5,7 @@
  */
 import { DURATION_PATTERN, durationToMs } from "../api/duration.ts";
 import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../api/etcdsnapshotpolicy.ts";
-import { flagUsage, parseFlags, type Env } from "../config.ts";
+import { flagUsage, parseFlags, type Env } from "../flags.ts";
 import { CLUSTER_FLAGS, withCluster, type ClusterSession } from "./cluster.ts";
 import { describeOutcome, snapshotOutcome, type SnapshotOutcome } from "./snapshot-outcome.ts";
 import { PROGRAM, usageError, wantsHelp, type CliIo, type ExitCode } from "./usage.ts";

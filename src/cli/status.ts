@@ -5,12 +5,13 @@
 import { certRotationResource, type CertRotation } from "../api/certrotation.ts";
 import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../api/etcdsnapshotpolicy.ts";
 import { upgradePlanResource, type UpgradePlan } from "../api/upgradeplan.ts";
-import { DEFAULT_NAMESPACE, flagUsage, parseFlags, type Env } from "../config.ts";
+import { DEFAULT_NAMESPACE } from "../config.ts";
+import { flagUsage, parseFlags, type Env } from "../flags.ts";
 import { NODE_RESOURCE, type NodeObject } from "../rollout/kube-objects.ts";
 import { DISRUPTION_LOCK_NAME, lockHolder } from "../rollout/lock.ts";
 import { isKubeError } from "../runtime/kube/errors.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
-import { LEASE_RESOURCE, type Lease } from "../runtime/leader-election.ts";
+import { LEASE_RESOURCE, type Lease } from "../runtime/lease.ts";
 import { CLUSTER_FLAGS, withCluster, type ClusterSession } from "./cluster.ts";
 import { summarizeNode } from "./node-tiers.ts";
 import { statusView, type StatusInput } from "./status-view.ts";

@@ -55,7 +55,10 @@ export interface ValidationRule {
 
 /** One problem, shaped like a metav1.StatusCause of a 422 Invalid answer. */
 export interface FieldIssue {
-  /** `FieldValueRequired`, `FieldValueInvalid`, `FieldValueNotSupported`, `FieldValueTypeInvalid`, `FieldValueTooLong`, `FieldValueForbidden`, ... */
+  /**
+   * `FieldValueRequired`, `FieldValueInvalid`, `FieldValueNotSupported`, `FieldValueTypeInvalid`,
+   * `FieldValueTooLong`, `FieldValueForbidden`, ...
+   */
   reason: string;
   /** JSON path in Kubernetes style, e.g. `spec.retention.count`. */
   field: string;

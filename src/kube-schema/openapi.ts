@@ -48,7 +48,9 @@ export function validateOpenApi(schema: JSONSchemaProps, value: unknown, path: s
     issues.push({
       reason: "FieldValueTypeInvalid",
       field: path,
-      message: `Invalid value: ${JSON.stringify(jsonType(value))}: ${where} must be of type ${expected}: ${JSON.stringify(jsonType(value))}`,
+      message:
+        `Invalid value: ${JSON.stringify(jsonType(value))}: ` +
+        `${where} must be of type ${expected}: ${JSON.stringify(jsonType(value))}`,
     });
     return;
   }

@@ -113,7 +113,8 @@ function checkNode(node: JSONSchemaProps, path: string, level: Level, out: strin
   checkAdditionalProperties(node, path, level, out);
   if (node.uniqueItems === true)
     out.push(
-      `${path}.uniqueItems: Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic`,
+      `${path}.uniqueItems: Forbidden: ` +
+        "uniqueItems cannot be set to true since the runtime complexity becomes quadratic",
     );
   if (node.pattern !== undefined && !compiles(node.pattern))
     out.push(`${path}.pattern: Invalid value: must be a valid regular expression`);
@@ -265,7 +266,8 @@ function checkNested(
     const declared = owner.properties?.[name];
     if (declared === undefined) {
       out.push(
-        `${path}.properties[${name}]: Required value: because it is defined in a junctor, it must also be declared outside of it`,
+        `${path}.properties[${name}]: Required value: ` +
+          "because it is defined in a junctor, it must also be declared outside of it",
       );
     } else {
       checkNested(declared, child, `${path}.properties[${name}]`, false, out);

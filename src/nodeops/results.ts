@@ -100,7 +100,8 @@ export function encodeResult(result: NodeActionResult): string {
   const text = JSON.stringify(result);
   if (Buffer.byteLength(text) > TERMINATION_MESSAGE_LIMIT) {
     throw new Error(
-      `node action result is ${Buffer.byteLength(text)} bytes, over the ${TERMINATION_MESSAGE_LIMIT}-byte termination message limit`,
+      `node action result is ${Buffer.byteLength(text)} bytes, ` +
+        `over the ${TERMINATION_MESSAGE_LIMIT}-byte termination message limit`,
     );
   }
   return text;
@@ -121,7 +122,8 @@ export function decodeResult(message: string | undefined): DecodedResult {
   if (!parsed.success)
     return {
       ok: false,
-      message: `termination message does not match a node action result: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+      message:
+        "termination message does not match a node action result: " + (parsed.error.issues[0]?.message ?? "invalid"),
     };
   return { ok: true, result: parsed.data };
 }

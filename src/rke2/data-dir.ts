@@ -11,7 +11,10 @@
 export const RKE2_DEFAULT_DATA_DIR = "/var/lib/rancher/rke2";
 export const NODE_ARGS_ANNOTATION = "rke2.io/node-args";
 
-/** The data dir the node's arguments name (the last one wins, as in flag parsing); undefined when none or unreadable. */
+/**
+ * The data dir the node's arguments name (the last one wins, as in flag parsing); undefined when
+ * none or unreadable.
+ */
 export function dataDirFromNodeArgs(annotation: string | undefined): string | undefined {
   if (annotation === undefined) return undefined;
   let args: unknown;

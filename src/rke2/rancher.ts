@@ -42,8 +42,9 @@ export function rancherRefusal(owner: Annotated, nodes: readonly Labelled[]): st
   const more = marked.length > 3 ? ` and ${marked.length - 3} more` : "";
   const shown = `${marked.slice(0, 3).join(", ")}${more}`;
   return (
-    `this cluster was provisioned by Rancher (${shown} carry ${RANCHER_MACHINE_LABEL}): rancher-system-agent owns its ` +
-    `upgrades, certificate rotation and etcd snapshots, so nothing is done here. Use Rancher, or annotate this object ` +
+    `this cluster was provisioned by Rancher (${shown} carry ${RANCHER_MACHINE_LABEL}): ` +
+    "rancher-system-agent owns its upgrades, certificate rotation and etcd snapshots, so nothing is done here. " +
+    "Use Rancher, or annotate this object " +
     `${ALLOW_RANCHER_MANAGED_ANNOTATION}="true" to act anyway`
   );
 }

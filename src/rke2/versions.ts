@@ -94,6 +94,8 @@ export function checkSkew(current: Rke2Version, target: Rke2Version, policy: Ske
   return {
     allowed: false,
     kind: "skip",
-    message: `${current.raw} -> ${target.raw} skips ${minorStep - 1} minor version(s): upgrade one minor at a time or set skew.allowMinorSkip`,
+    message:
+      `${current.raw} -> ${target.raw} skips ${minorStep - 1} minor version(s): ` +
+      "upgrade one minor at a time or set skew.allowMinorSkip",
   };
 }

@@ -100,14 +100,18 @@ export function classifyEvictionError(err: unknown, pod: PodObject): EvictionFai
     return {
       kind: "budget",
       pdb,
-      message: `eviction of ${name} refused by PodDisruptionBudget ${pdb ?? "(unnamed)"}${cause?.message ? `: ${cause.message}` : ""}`,
+      message:
+        `eviction of ${name} refused by PodDisruptionBudget ${pdb ?? "(unnamed)"}` +
+        (cause?.message ? `: ${cause.message}` : ""),
     };
   }
   // The eviction subresource answers 500 when two budgets select one pod; it never will succeed.
   if (/more than one PodDisruptionBudget/i.test(message)) {
     return {
       kind: "misconfigured",
-      message: `${name} is selected by more than one PodDisruptionBudget, which the eviction API refuses: fix the budgets, then retry`,
+      message:
+        `${name} is selected by more than one PodDisruptionBudget, which the eviction API refuses: ` +
+        "fix the budgets, then retry",
     };
   }
   return { kind: "retry", message: `eviction of ${name} failed: ${message}` };

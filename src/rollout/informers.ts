@@ -21,7 +21,7 @@ import type { Clock } from "../runtime/clock.ts";
 import type { ManagedInformer } from "../runtime/controller-module.ts";
 import { Informer } from "../runtime/informer.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
-import { LEASE_RESOURCE, type Lease } from "../runtime/leader-election.ts";
+import { LEASE_RESOURCE, type Lease } from "../runtime/lease.ts";
 import { RecentWrites } from "./fresh.ts";
 import { cachedNode, cachedPod, NODE_RESOURCE, type NodeObject, type PodObject } from "./kube-objects.ts";
 import { DISRUPTION_LOCK_NAME } from "./lock.ts";

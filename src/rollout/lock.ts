@@ -12,7 +12,7 @@ import type { Clock } from "../runtime/clock.ts";
 import { isAlreadyExists, isConflict, isNotFound } from "../runtime/kube/errors.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
 import type { ResourceType } from "../runtime/kube/types.ts";
-import { LEASE_RESOURCE, microTime, type Lease } from "../runtime/leader-election.ts";
+import { LEASE_RESOURCE, microTime, type Lease } from "../runtime/lease.ts";
 
 export const DISRUPTION_LOCK_NAME = "rke2-lifecycle-disruption";
 

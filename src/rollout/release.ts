@@ -56,7 +56,8 @@ export function handBack(ctx: ClaimedNodeContext, failure: string | undefined): 
   const reason = changedBy(ctx, failure);
   const uncordon = cordonedByUs(node, claim) && reason === undefined;
   const keptCordoned = cordonedByUs(node, claim) && !uncordon;
-  const message = `${node.name}: handed back as its owner is deleted${keptCordoned ? `; left cordoned: ${reason ?? ""}` : ""}`;
+  const message =
+    `${node.name}: handed back as its owner is deleted` + (keptCordoned ? `; left cordoned: ${reason ?? ""}` : "");
   return {
     steps: [{ kind: "release", node: node.name, resourceVersion: node.resourceVersion, uncordon }],
     events: [{ type: keptCordoned ? "Warning" : "Normal", reason: "NodeReleased", message }],

@@ -20,26 +20,7 @@ import type { Logger } from "./logger.ts";
 import { monotonicNow, type Clock } from "./clock.ts";
 import type { WriteFence } from "./kube/fenced-port.ts";
 import type { KubePort } from "./kube/port.ts";
-import type { KubeObject, ResourceType } from "./kube/types.ts";
-
-export const LEASE_RESOURCE: ResourceType = {
-  apiVersion: "coordination.k8s.io/v1",
-  kind: "Lease",
-  plural: "leases",
-  namespaced: true,
-};
-
-export interface LeaseSpec {
-  holderIdentity?: string;
-  leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions?: number;
-}
-
-export interface Lease extends KubeObject {
-  spec?: LeaseSpec;
-}
+import { LEASE_RESOURCE, microTime, sameLeaseRecord, type Lease, type LeaseSpec } from "./lease.ts";
 
 export interface LeaderElectionOptions {
   port: KubePort;
@@ -62,21 +43,6 @@ export interface LeaderElectionOptions {
 }
 
 const JITTER_FACTOR = 1.2;
-
-/** metav1.MicroTime wants exactly six fractional digits. */
-export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-}
-
-function sameRecord(a: LeaseSpec, b: LeaseSpec): boolean {
-  return (
-    a.holderIdentity === b.holderIdentity &&
-    a.leaseDurationSeconds === b.leaseDurationSeconds &&
-    a.acquireTime === b.acquireTime &&
-    a.renewTime === b.renewTime &&
-    a.leaseTransitions === b.leaseTransitions
-  );
-}
 
 export class LeaderElector implements WriteFence {
   private readonly options: LeaderElectionOptions;
@@ -239,7 +205,7 @@ export class LeaderElector implements WriteFence {
     }
     if (!current) return this.write(desired, undefined);
     const record = current.spec ?? {};
-    if (sameRecord(record, this.observedRecord)) this.lease = current;
+    if (sameLeaseRecord(record, this.observedRecord)) this.lease = current;
     else this.observe(current);
     if (record.holderIdentity && this.leaseValid(this.elapsed()) && !this.observedHolderIsMe()) return false;
     const next = this.observedHolderIsMe()

@@ -144,11 +144,17 @@ export function describeS3Error(err: unknown, location: Pick<S3Location, "endpoi
     .replace(NODE_CA_HINT, "")
     .replace(/^AWS SDK error wrapper for \w*Error: /, "");
   if (status === 403)
-    return `access to bucket ${location.bucket} denied (403 ${name}): check the credentials Secret and the bucket policy`;
+    return (
+      `access to bucket ${location.bucket} denied (403 ${name}): ` +
+      "check the credentials Secret and the bucket policy"
+    );
   if (status !== undefined) return `S3 ${location.endpoint} answered ${status} ${name}: ${detail}`;
   const codePrefix = typeof code === "string" ? `${code} ` : "";
   if ((typeof code === "string" && TLS_VERIFY_CODES.has(code)) || CERTIFICATE_FAILURE.test(detail)) {
-    return `S3 ${location.endpoint} presented a TLS certificate that does not verify (${codePrefix}${detail}): check spec.s3.endpointCA (the CA bundle that signs it) and that it names the endpoint`;
+    return (
+      `S3 ${location.endpoint} presented a TLS certificate that does not verify (${codePrefix}${detail}): ` +
+      "check spec.s3.endpointCA (the CA bundle that signs it) and that it names the endpoint"
+    );
   }
   return `S3 ${location.endpoint} unreachable: ${codePrefix}${detail}`;
 }
@@ -170,7 +176,16 @@ const TLS_VERIFY_CODES = new Set([
   "CERT_SIGNATURE_FAILURE",
   "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
-const CERTIFICATE_FAILURE =
-  /unable to verify the first certificate|self[- ]signed certificate|unable to get (local )?issuer certificate|certificate has expired|certificate is not yet valid|does not match certificate's altnames/i;
+const CERTIFICATE_FAILURE = new RegExp(
+  [
+    "unable to verify the first certificate",
+    "self[- ]signed certificate",
+    "unable to get (local )?issuer certificate",
+    "certificate has expired",
+    "certificate is not yet valid",
+    "does not match certificate's altnames",
+  ].join("|"),
+  "i",
+);
 /** Node's advice to start it with --use-system-ca: not something a user of the operator can act on. */
 const NODE_CA_HINT = /; if the root CA is installed locally, try running Node\.js with --use-system-ca$/;

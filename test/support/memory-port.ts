@@ -13,7 +13,6 @@
  * - no garbage collection of dependents; field selectors accept metadata.name,
  *   metadata.namespace, spec.nodeName and status.phase on every kind.
  */
-import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../../src/runtime/clock.ts";
 import { classifyStatus, KubeError, toKubeError } from "../../src/runtime/kube/errors.ts";
 import type { KubePort } from "../../src/runtime/kube/port.ts";
@@ -21,17 +20,14 @@ import type {
   KubeObject,
   ListOptions,
   ObjectList,
-  ObjectMeta,
   ResourceType,
   WatchEvent,
   WatchHandle,
   WatchOptions,
 } from "../../src/runtime/kube/types.ts";
-import { objectKey } from "../../src/runtime/kube/types.ts";
-import { typeKeyOf, WatchHub, type Change, type WatchRequest } from "./memory-watch.ts";
+import { conflict, MemoryObjects } from "./memory-objects.ts";
+import { typeKeyOf, WatchHub, type WatchRequest } from "./memory-watch.ts";
 import { ApiError } from "../../src/sim/apiserver/errors.ts";
-import { deepEqual } from "../../src/sim/apiserver/json.ts";
-import { mergePatch } from "../../src/sim/apiserver/patch.ts";
 import {
   matchesFields,
   matchesLabels,
@@ -50,46 +46,17 @@ function kubeErrorOf(err: unknown): KubeError {
   return toKubeError(err);
 }
 
-function conflict(type: ResourceType, name: string): KubeError {
-  const message = `Operation cannot be fulfilled on ${type.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`;
-  return new KubeError("Conflict", message, { code: 409, reason: "Conflict" });
-}
-
-type WithStatus = KubeObject & { status?: unknown };
-
-function withoutMetaAndStatus(object: WithStatus): Record<string, unknown> {
-  const { metadata: _metadata, status: _status, ...rest } = object;
-  return rest;
-}
-
-/** `next` with the metadata a client cannot change by writing the object put back. */
-function withServerOwned(next: ObjectMeta, current: ObjectMeta): ObjectMeta {
-  const {
-    namespace: _ns,
-    uid: _uid,
-    creationTimestamp: _created,
-    deletionTimestamp: _deleting,
-    resourceVersion: _rv,
-    ...clientOwned
-  } = next;
-  const { namespace, uid, creationTimestamp, deletionTimestamp, resourceVersion } = current;
-  const owned = Object.entries({ namespace, uid, creationTimestamp, deletionTimestamp, resourceVersion }).filter(
-    ([, v]) => v !== undefined,
-  );
-  return { ...clientOwned, ...(Object.fromEntries(owned) as Partial<ObjectMeta>), name: current.name };
-}
-
 export class MemoryKubePort implements KubePort {
   private readonly clock: Clock;
   private readonly hub: WatchHub;
-  private readonly objects = new Map<string, Map<string, KubeObject>>();
   private readonly failures = new Map<PortVerb, KubeError[]>();
   private readonly counts = new Map<string, number>();
-  private lastRv = 0;
+  private readonly store: MemoryObjects;
 
   constructor(options: { clock?: Clock; historyLimit?: number } = {}) {
     this.clock = options.clock ?? systemClock;
     this.hub = new WatchHub(options.historyLimit ?? 1000);
+    this.store = new MemoryObjects(this.clock, this.hub);
   }
 
   // ---- test knobs ----
@@ -106,12 +73,12 @@ export class MemoryKubePort implements KubePort {
 
   /** Forgets the event history, so a watch from any earlier resourceVersion gets 410 Gone. */
   compactHistory(): void {
-    this.hub.compact(this.lastRv);
+    this.hub.compact(this.store.revision);
   }
 
   /** Sends a BOOKMARK at the current resourceVersion to every watch that asked for bookmarks. */
   sendBookmarks(): void {
-    this.hub.bookmark(this.lastRv);
+    this.hub.bookmark(this.store.revision);
   }
 
   /** Requests made, optionally of one verb and/or one resource plural. */
@@ -129,14 +96,14 @@ export class MemoryKubePort implements KubePort {
   }
 
   latestResourceVersion(): string {
-    return String(this.lastRv);
+    return String(this.store.revision);
   }
 
   // ---- KubePort ----
 
   get<T extends KubeObject>(type: ResourceType, name: string, namespace?: string): Promise<T | undefined> {
     return this.run("get", type, () => {
-      const found = this.bucket(type).get(this.keyOf(type, name, namespace));
+      const found = this.store.bucket(type).get(this.store.keyOf(type, name, namespace));
       return found ? (structuredClone(found) as T) : undefined;
     });
   }
@@ -148,12 +115,15 @@ export class MemoryKubePort implements KubePort {
   ): Promise<ObjectList<T>> {
     return this.run("list", type, () => {
       const matches = this.matcher(type, options);
-      const items = [...this.bucket(type).entries()]
+      const items = [...this.store.bucket(type).entries()]
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([, object]) => object)
         .filter(matches);
       const copies = structuredClone(items) as T[];
-      return { items: transformItem ? copies.map(transformItem) : copies, resourceVersion: String(this.lastRv) };
+      return {
+        items: transformItem ? copies.map(transformItem) : copies,
+        resourceVersion: String(this.store.revision),
+      };
     });
   }
 
@@ -169,19 +139,19 @@ export class MemoryKubePort implements KubePort {
         resourceVersion: options.resourceVersion,
         bookmarks: options.allowWatchBookmarks === true,
         matches: this.matcher(type, options),
-        current: () => this.bucket(type).values(),
+        current: () => this.store.bucket(type).values(),
       };
       return this.hub.open(request, onEvent);
     });
   }
 
   create<T extends KubeObject>(type: ResourceType, object: T): Promise<T> {
-    return this.run("create", type, () => this.insert(type, object));
+    return this.run("create", type, () => this.store.insert(type, object));
   }
 
   replace<T extends KubeObject>(type: ResourceType, object: T): Promise<T> {
     return this.run("replace", type, () => {
-      const current = this.existing(type, object.metadata.name, object.metadata.namespace);
+      const current = this.store.existing(type, object.metadata.name, object.metadata.namespace);
       const rv = object.metadata.resourceVersion;
       if (rv === undefined || rv === "") {
         throw new KubeError(
@@ -191,15 +161,17 @@ export class MemoryKubePort implements KubePort {
         );
       }
       if (rv !== current.metadata.resourceVersion) throw conflict(type, object.metadata.name);
-      return this.update(type, current, object, false) as T;
+      return this.store.update(type, current, object, false) as T;
     });
   }
 
   apply<T extends KubeObject>(type: ResourceType, object: T): Promise<T> {
     return this.run("apply", type, () => {
-      const current = this.bucket(type).get(this.keyOf(type, object.metadata.name, object.metadata.namespace));
-      if (!current) return this.insert(type, object);
-      return this.patch(type, current, object, false) as T;
+      const current = this.store
+        .bucket(type)
+        .get(this.store.keyOf(type, object.metadata.name, object.metadata.namespace));
+      if (!current) return this.store.insert(type, object);
+      return this.store.patch(type, current, object, false) as T;
     });
   }
 
@@ -207,7 +179,7 @@ export class MemoryKubePort implements KubePort {
     return this.run(
       "mergePatch",
       type,
-      () => this.patch(type, this.existing(type, name, namespace), patch, false) as T,
+      () => this.store.patch(type, this.store.existing(type, name, namespace), patch, false) as T,
     );
   }
 
@@ -224,19 +196,19 @@ export class MemoryKubePort implements KubePort {
     return this.run(
       "patchStatus",
       type,
-      () => this.patch(type, this.existing(type, name, namespace), patch, true) as T,
+      () => this.store.patch(type, this.store.existing(type, name, namespace), patch, true) as T,
     );
   }
 
   delete(type: ResourceType, name: string, namespace?: string): Promise<void> {
     return this.run("delete", type, () => {
-      this.remove(type, this.existing(type, name, namespace));
+      this.store.remove(type, this.store.existing(type, name, namespace));
     });
   }
 
   evict(podName: string, namespace: string): Promise<void> {
     return this.run("evict", POD, () => {
-      this.remove(POD, this.existing(POD, podName, namespace));
+      this.store.remove(POD, this.store.existing(POD, podName, namespace));
     });
   }
 
@@ -255,33 +227,6 @@ export class MemoryKubePort implements KubePort {
     }
   }
 
-  private bucket(type: ResourceType): Map<string, KubeObject> {
-    const key = typeKeyOf(type);
-    let bucket = this.objects.get(key);
-    if (!bucket) {
-      bucket = new Map<string, KubeObject>();
-      this.objects.set(key, bucket);
-    }
-    return bucket;
-  }
-
-  private keyOf(type: ResourceType, name: string, namespace: string | undefined): string {
-    if (!type.namespaced) return name;
-    if (!namespace)
-      throw new KubeError("BadRequest", `a namespace is required for ${type.plural}`, {
-        code: 400,
-        reason: "BadRequest",
-      });
-    return objectKey({ name, namespace });
-  }
-
-  private existing(type: ResourceType, name: string, namespace: string | undefined): KubeObject {
-    const found = this.bucket(type).get(this.keyOf(type, name, namespace));
-    if (!found)
-      throw new KubeError("NotFound", `${type.plural} "${name}" not found`, { code: 404, reason: "NotFound" });
-    return found;
-  }
-
   private matcher(type: ResourceType, options: ListOptions): (object: KubeObject) => boolean {
     const labels = parseLabelSelector(options.labelSelector);
     const fields = parseFieldSelector(options.fieldSelector, FIELDS);
@@ -290,91 +235,5 @@ export class MemoryKubePort implements KubePort {
       (namespace === undefined || object.metadata.namespace === namespace) &&
       matchesLabels(labels, object.metadata.labels ?? {}) &&
       matchesFields(fields, object as unknown as Record<string, unknown>);
-  }
-
-  private insert<T extends KubeObject>(type: ResourceType, object: T): T {
-    const { name, namespace } = object.metadata;
-    if (!name)
-      throw new KubeError("Invalid", "metadata.name: Required value: name is required", {
-        code: 422,
-        reason: "Invalid",
-      });
-    const key = this.keyOf(type, name, namespace);
-    if (this.bucket(type).has(key)) {
-      throw new KubeError("AlreadyExists", `${type.plural} "${name}" already exists`, {
-        code: 409,
-        reason: "AlreadyExists",
-      });
-    }
-    const stored = structuredClone(object);
-    const metadata = { ...stored.metadata, uid: randomUUID(), generation: 1, creationTimestamp: this.timestamp() };
-    delete metadata.deletionTimestamp;
-    if (!type.namespaced) delete metadata.namespace;
-    stored.metadata = { ...metadata, resourceVersion: String(++this.lastRv) };
-    this.bucket(type).set(key, stored);
-    this.record(type, "ADDED", stored);
-    return structuredClone(stored);
-  }
-
-  private patch(type: ResourceType, current: KubeObject, patch: object, statusOnly: boolean): KubeObject {
-    const rv = (patch as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion;
-    if (rv !== undefined && rv !== current.metadata.resourceVersion) throw conflict(type, current.metadata.name);
-    return this.update(type, current, mergePatch(current, patch) as KubeObject, statusOnly);
-  }
-
-  /** Writes `wanted` over `current`, keeping what the server owns; a no-op write changes nothing. */
-  private update(type: ResourceType, current: KubeObject, wanted: KubeObject, statusOnly: boolean): KubeObject {
-    const next = structuredClone(statusOnly ? current : wanted) as WithStatus;
-    const status = (statusOnly ? (wanted as WithStatus) : (current as WithStatus)).status;
-    if (status === undefined) delete next.status;
-    else next.status = structuredClone(status);
-    const generation = current.metadata.generation ?? 1;
-    const specChanged = !deepEqual(withoutMetaAndStatus(current), withoutMetaAndStatus(next));
-    next.metadata = {
-      ...withServerOwned(next.metadata, current.metadata),
-      generation: specChanged ? generation + 1 : generation,
-    };
-    if (deepEqual(next, current)) return structuredClone(current);
-    next.metadata.resourceVersion = String(++this.lastRv);
-    if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
-      this.bucket(type).delete(objectKey(next.metadata));
-      this.record(type, "DELETED", next, current);
-    } else {
-      this.bucket(type).set(objectKey(next.metadata), next);
-      this.record(type, "MODIFIED", next, current);
-    }
-    return structuredClone(next);
-  }
-
-  /** Deletes at once, or marks the object deleting while finalizers remain. */
-  private remove(type: ResourceType, current: KubeObject): void {
-    if ((current.metadata.finalizers ?? []).length > 0) {
-      if (current.metadata.deletionTimestamp) return;
-      const marked = structuredClone(current);
-      marked.metadata.deletionTimestamp = this.timestamp();
-      marked.metadata.resourceVersion = String(++this.lastRv);
-      this.bucket(type).set(objectKey(marked.metadata), marked);
-      this.record(type, "MODIFIED", marked, current);
-      return;
-    }
-    const gone = structuredClone(current);
-    gone.metadata.resourceVersion = String(++this.lastRv);
-    this.bucket(type).delete(objectKey(gone.metadata));
-    this.record(type, "DELETED", gone, current);
-  }
-
-  private record(type: ResourceType, eventType: Change["type"], object: KubeObject, previous?: KubeObject): void {
-    this.hub.record({
-      rv: this.lastRv,
-      typeKey: typeKeyOf(type),
-      type: eventType,
-      object: structuredClone(object),
-      ...(previous ? { previous } : {}),
-    });
-  }
-
-  /** metav1.Time: RFC 3339 in whole seconds. */
-  private timestamp(): string {
-    return new Date(this.clock.now()).toISOString().replace(/\.\d+Z$/, "Z");
   }
 }

@@ -2,7 +2,7 @@
 import type { OperatorConfig } from "../../src/config.ts";
 import { DISRUPTION_LOCK_NAME, lockHolder } from "../../src/rollout/lock.ts";
 import type { KubePort } from "../../src/runtime/kube/port.ts";
-import { LEASE_RESOURCE, type Lease } from "../../src/runtime/leader-election.ts";
+import { LEASE_RESOURCE, type Lease } from "../../src/runtime/lease.ts";
 
 export const JOBS_NAMESPACE = "rke2-lifecycle-jobs";
 export const OPERATOR_NAMESPACE = "rke2-lifecycle-system";

@@ -64,7 +64,9 @@ export function assessNode(
     problem = `certificate inventory report not renewed since ${new Date(inventory.renewedAtMs).toISOString()}`;
   } else if (inventory.report.errors.length > 0) {
     const first = inventory.report.errors[0];
-    problem = `${inventory.report.errors.length} certificate file(s) unreadable, e.g. ${first?.file ?? ""}: ${first?.error ?? ""}`;
+    problem =
+      `${inventory.report.errors.length} certificate file(s) unreadable, ` +
+      `e.g. ${first?.file ?? ""}: ${first?.error ?? ""}`;
   }
   return {
     name: node.name,

@@ -59,7 +59,8 @@ export function transitionEvents(before: CertRotationStatus, after: CertRotation
 /** Confirmations (nodes that were waiting for the inventory and no longer are) and failed checks. */
 export function verificationEvents(before: CertRotationStatus, plan: RoundPlan): CertEvent[] {
   const events: CertEvent[] = [];
-  // Every rotated node is listed in progress at least once (the round that finishes it lists it as awaiting confirmation).
+  // Every rotated node is listed in progress at least once (the round that finishes it lists it as
+  // awaiting confirmation).
   const waiting = new Set(
     (before.nodes ?? []).filter((node) => node.phase !== "Pending" && node.phase !== "Failed").map((node) => node.name),
   );

@@ -14,7 +14,7 @@ import { RolloutEngine } from "../../rollout/engine.ts";
 import { StoreWithOwnWrites } from "../../rollout/fresh.ts";
 import { Controller } from "../../runtime/controller.ts";
 import { enqueueOnChange, Informer, onlyResourceVersionChanged } from "../../runtime/informer.ts";
-import { LEASE_RESOURCE, type Lease } from "../../runtime/leader-election.ts";
+import { LEASE_RESOURCE, type Lease } from "../../runtime/lease.ts";
 import { BlockerEvaluator } from "../blockers/evaluate.ts";
 import { DISRUPTING_KINDS, type OperatorContext } from "../context.ts";
 import { CertificateExpiryExporter, expiringGauge } from "./metrics.ts";

@@ -20,7 +20,9 @@ export function expiringGauge(registry: Registry): Gauge<"certrotation" | "sever
   if (existing instanceof Gauge) return existing;
   return new Gauge({
     name: EXPIRING_METRIC,
-    help: "Certificate files of a CertRotation's nodes within its warnBefore (severity=warning) or criticalBefore (severity=critical).",
+    help:
+      "Certificate files of a CertRotation's nodes within its warnBefore (severity=warning) " +
+      "or criticalBefore (severity=critical).",
     labelNames: ["certrotation", "severity"],
     registers: [registry],
   });

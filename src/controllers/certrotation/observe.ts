@@ -8,7 +8,7 @@ import { readClaim } from "../../rollout/claim.ts";
 import type { NodeObject } from "../../rollout/kube-objects.ts";
 import { matchesLabelSelector } from "../../rollout/selector.ts";
 import type { LabelSelector } from "../../api/common.ts";
-import type { Lease } from "../../runtime/leader-election.ts";
+import type { Lease } from "../../runtime/lease.ts";
 import { runsLinuxNodeJobs } from "../../rke2/roles.ts";
 import type { ObservedCertNode } from "./decide.ts";
 import { BEFORE_ANNOTATION, decodeBefore, type RotationRecord } from "./verify.ts";

@@ -38,7 +38,7 @@ import type { Clock } from "../../runtime/clock.ts";
 import type { ReconcileResult } from "../../runtime/controller.ts";
 import { isConflict } from "../../runtime/kube/errors.ts";
 import type { KubePort } from "../../runtime/kube/port.ts";
-import type { Lease } from "../../runtime/leader-election.ts";
+import type { Lease } from "../../runtime/lease.ts";
 import type { ReadonlyStore } from "../../runtime/store.ts";
 import { rolloutOutlook, type OutlookMode } from "../rollout-outlook.ts";
 import type { BlockerEvaluator } from "../blockers/evaluate.ts";

@@ -5,8 +5,9 @@
  *
  * The Job records, in an annotation, the earliest expiry among the leaf certificates it was to
  * renew, as the inventory showed it when the Job was created. The rotation is confirmed once the
- * node's report shows no leaf certificate inside renewBefore and that earliest expiry moved later. The report may lag the restart by a scan interval, so a verdict against it waits
- * until the health-gate timeout after the Job ended.
+ * node's report shows no leaf certificate inside renewBefore and that earliest expiry moved later.
+ * The report may lag the restart by a scan interval, so a verdict against it waits until the
+ * health-gate timeout after the Job ended.
  */
 import { z } from "zod";
 import { toKubeTime } from "../../api/condition.ts";
@@ -92,7 +93,8 @@ export function unconfirmedBecause(input: VerifyInput): string | undefined {
   if (due.length > 0) {
     const outside = due.filter((cert) => !renewedByRotation(cert.file, services)).map((cert) => cert.file);
     const hint = outside.length > 0 ? ` (${outside.join(", ")} not covered by spec.services)` : "";
-    return `${due.map((cert) => cert.file).join(", ")} still expire(s) within renewBefore, first at ${iso(Math.min(...due.map((cert) => cert.notAfterMs)))}${hint}`;
+    const firstAt = iso(Math.min(...due.map((cert) => cert.notAfterMs)));
+    return `${due.map((cert) => cert.file).join(", ")} still expire(s) within renewBefore, first at ${firstAt}${hint}`;
   }
   if (record.before) {
     const after = beforeRotation(leaves, services);

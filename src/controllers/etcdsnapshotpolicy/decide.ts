@@ -15,12 +15,13 @@
 import { durationToMs } from "../../api/duration.ts";
 import { parseEtcdSnapshotPolicySpec, type EtcdSnapshotPolicySpec } from "../../api/etcdsnapshotpolicy.ts";
 import { toKubeTime } from "../../api/condition.ts";
-import { decodeResult } from "../../nodeops/results.ts";
 import { chooseNodes, type EtcdNodeState } from "./nodes.ts";
 import { planPrune, type PrunePlan } from "./prune.ts";
 import { policyRetention } from "./policy-retention.ts";
 import { toStatusSnapshot, type RecordedSnapshot } from "./records.ts";
 import type { PolicySnapshot, PreUpgradeHold } from "./retention.ts";
+import { processDeletions } from "./deletions.ts";
+import { nextRun } from "./next-run.ts";
 import { evaluateRun, runIdentity, type ObjectCheck, type ObservedRun, type RunKind } from "./runs.ts";
 import { decideScheduledRun, isOverdue, validateSchedule } from "./schedule.ts";
 import {
@@ -97,16 +98,9 @@ export interface Decision {
   requeueAfterMs: number | undefined;
 }
 
-export const RETRY_BASE_MS = 30_000;
-export const RETRY_MAX_MS = 30 * 60_000;
 const RUNNING_RECHECK_MS = 30_000;
 const VERIFY_RECHECK_MS = 2_000;
 const BLOCKED_RECHECK_MS = 15_000;
-
-/** Backoff after `failures` consecutive failures: 30 s, 1 m, 2 m ... capped at 30 m. */
-export function retryDelayMs(failures: number): number {
-  return Math.min(RETRY_BASE_MS * 2 ** Math.max(0, failures - 1), RETRY_MAX_MS);
-}
 
 function invalid(input: DecideInput, message: string): Decision {
   return {
@@ -302,93 +296,4 @@ export function decide(input: DecideInput): Decision {
     metrics,
     requeueAfterMs: soonest === undefined ? undefined : Math.max(1000, soonest - now),
   };
-}
-
-interface WantedRun {
-  kind: RunKind;
-  identity: string;
-  /** A new slot to write to status.lastScheduleTime first. */
-  recordSlot?: number;
-  /** Not before this time (a retry's backoff). */
-  notBefore?: number;
-}
-
-/** The run to start now, by priority: a changed trigger, a due slot, a slot on record never started, a retry. */
-function nextRun(
-  input: DecideInput,
-  spec: EtcdSnapshotPolicySpec,
-  status: Status,
-  dueSlot: number | undefined,
-  deadlineMs: number,
-): WantedRun | undefined {
-  const { now } = input;
-  const known = new Set(input.runs.map((run) => run.identity));
-  if (spec.trigger !== undefined && spec.trigger !== status.lastTrigger)
-    return { kind: "trigger", identity: runIdentity("trigger", spec.trigger) };
-  if (dueSlot !== undefined)
-    return { kind: "slot", identity: runIdentity("slot", toKubeTime(dueSlot)), recordSlot: dueSlot };
-
-  const recorded = timeOf(status.lastScheduleTime);
-  const { success, failure } = lastOutcomeTimes(status);
-  const outcomeSince = (time: number): boolean =>
-    (success !== undefined && success >= time) || (failure !== undefined && failure >= time);
-  if (!spec.suspend && recorded !== undefined && now - recorded <= deadlineMs && !outcomeSince(recorded)) {
-    const identity = runIdentity("slot", toKubeTime(recorded));
-    if (!known.has(identity)) return { kind: "slot", identity };
-  }
-
-  if (!spec.suspend && newestAttemptFailed(status) && status.lastFailure) {
-    const identity = runIdentity("retry", status.lastFailure.time);
-    if (known.has(identity)) return undefined;
-    const retryAt = (timeOf(status.lastFailure.time) ?? now) + retryDelayMs(status.consecutiveFailures ?? 1);
-    const nextSlot = timeOf(status.nextScheduleTime);
-    // The next scheduled snapshot is the better retry when it comes first.
-    if (nextSlot !== undefined && nextSlot <= retryAt) return undefined;
-    return { kind: "retry", identity, notBefore: retryAt };
-  }
-  return undefined;
-}
-
-/** Counts finished prunes; true while one is still running (new prunes wait for it). */
-function processDeletions(deletions: readonly ObservedRun[], markProcessed: string[], events: PolicyEvent[]): boolean {
-  let inFlight = false;
-  for (const run of deletions) {
-    for (const job of run.jobs) {
-      if (job.processed) continue;
-      if (job.outcome.state === "Running") {
-        inFlight = true;
-        continue;
-      }
-      markProcessed.push(job.name);
-      const decoded = decodeResult(job.outcome.message);
-      if (
-        job.outcome.state === "Succeeded" &&
-        decoded.ok &&
-        decoded.result.action === "snapshot-delete" &&
-        decoded.result.ok
-      ) {
-        const deleted = decoded.result.deleted;
-        events.push({
-          type: "Normal",
-          reason: EventReasons.SnapshotsPruned,
-          message: `deleted on ${job.node}: ${deleted.length > 0 ? deleted.join(", ") : "nothing left to delete"}`,
-        });
-      } else {
-        const why =
-          decoded.ok && !decoded.result.ok
-            ? decoded.result.error
-            : job.outcome.state === "Failed"
-              ? job.outcome.reason
-              : decoded.ok
-                ? "unexpected result"
-                : decoded.message;
-        events.push({
-          type: "Warning",
-          reason: EventReasons.PruneFailed,
-          message: `pruning on ${job.node} failed: ${why}`,
-        });
-      }
-    }
-  }
-  return inFlight;
 }

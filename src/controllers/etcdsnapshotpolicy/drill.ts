@@ -138,7 +138,9 @@ export function decideDrill(input: DrillInput): DrillDecision {
         ? {
             type: "Normal",
             reason: "RestoreDrillSucceeded",
-            message: `snapshot ${record.snapshot} restored on ${record.node}: revision ${record.revision ?? 0}, ${record.keys ?? 0} keys`,
+            message:
+              `snapshot ${record.snapshot} restored on ${record.node}: ` +
+              `revision ${record.revision ?? 0}, ${record.keys ?? 0} keys`,
           }
         : {
             type: "Warning",
@@ -195,7 +197,9 @@ export function decideDrill(input: DrillInput): DrillDecision {
       ? {
           status: "True" as const,
           reason: Reasons.DrillSucceeded,
-          message: `snapshot ${last.snapshot} restored on ${last.node} at ${last.time}: revision ${last.revision ?? 0}, ${last.keys ?? 0} keys`,
+          message:
+            `snapshot ${last.snapshot} restored on ${last.node} at ${last.time}: ` +
+            `revision ${last.revision ?? 0}, ${last.keys ?? 0} keys`,
         }
       : {
           status: "False" as const,

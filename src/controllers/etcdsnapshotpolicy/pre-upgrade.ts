@@ -153,7 +153,9 @@ export async function ensurePreUpgradeSnapshot(
     "pre-upgrade",
     `${request.planUid}/${request.targetVersion}/${String(request.attempt ?? 0)}`,
   );
-  const selector = `${OWNER_KIND_LABEL}=upgradeplan,${OWNER_LABEL}=${request.planName},${ACTION_LABEL}=snapshot-save,${HASH_LABEL}=${shortHash(identity)}`;
+  const selector =
+    `${OWNER_KIND_LABEL}=upgradeplan,${OWNER_LABEL}=${request.planName},` +
+    `${ACTION_LABEL}=snapshot-save,${HASH_LABEL}=${shortHash(identity)}`;
   const jobs = (await port.list<Job>(JOB_RESOURCE, { namespace: config.jobsNamespace, labelSelector: selector })).items;
   const storageDeps = {
     port,

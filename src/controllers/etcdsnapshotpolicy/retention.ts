@@ -179,7 +179,10 @@ export function preUpgradeSnapshotPrefix(planName: string): string {
   return `pre-upgrade-${planName}`;
 }
 
-/** The events (see the top of this file) of a policy's snapshots, oldest first; saves within an event in the order they started. */
+/**
+ * The events (see the top of this file) of a policy's snapshots, oldest first; saves within an
+ * event in the order they started.
+ */
 export function groupSnapshotEvents<T extends PolicySnapshot>(
   snapshots: readonly T[],
   sameEventWindowMs = SAME_EVENT_WINDOW_MS,

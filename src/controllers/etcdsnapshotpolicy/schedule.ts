@@ -53,7 +53,10 @@ export interface ScheduleInput {
 export interface ScheduleDecision {
   /** The slot to snapshot now, if any. */
   run: { slot: number } | undefined;
-  /** Due slots not run because they were missed by more than startingDeadline (at most {@link MAX_COUNTED_SKIPPED_SLOTS}). */
+  /**
+   * Due slots not run because they were missed by more than startingDeadline (at most
+   * {@link MAX_COUNTED_SKIPPED_SLOTS}).
+   */
   skippedSlots: number;
   /** The first slot after `now` (status.nextScheduleTime); undefined when the schedule never fires again. */
   nextScheduleTime: number | undefined;
@@ -125,7 +128,8 @@ export function isOverdue(input: OverdueInput): boolean {
  */
 export function snapshotSlotName(policyName: string, slot: number): string {
   const iso = new Date(slot).toISOString(); // 2025-03-30T01:00:00.000Z
-  return `${policyName}-${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}`;
+  const date = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}`;
+  return `${policyName}-${date}${iso.slice(11, 13)}${iso.slice(14, 16)}`;
 }
 
 function cronFor(schedule: string, timeZone: string): Cron {

@@ -93,7 +93,9 @@ export function skewCheck(target: Rke2Version, nodes: readonly ObservedNode[], p
     return {
       name: "VersionSkew",
       passed: false,
-      message: `control-plane node ${left.node} stays at ${left.version.raw} (not selected): kubelets must not be newer than the control plane`,
+      message:
+        `control-plane node ${left.node} stays at ${left.version.raw} (not selected): ` +
+        "kubelets must not be newer than the control plane",
     };
   }
   const lowest = fromSelected.parsed[0]?.version.raw;

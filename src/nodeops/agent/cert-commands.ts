@@ -49,7 +49,10 @@ export async function certRotateCommand(
   );
 }
 
-/** `node-agent cert-inventory`: runs until SIGTERM; 2 on bad flags or a missing NODE_NAME, 1 when it cannot reach the API. */
+/**
+ * `node-agent cert-inventory`: runs until SIGTERM; 2 on bad flags or a missing NODE_NAME, 1 when it
+ * cannot reach the API.
+ */
 export async function runCertInventoryCommand(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
@@ -60,7 +63,9 @@ export async function runCertInventoryCommand(
   const node = env.NODE_NAME;
   if (!parsed.ok || !node) {
     io.stderr(
-      `node-agent cert-inventory: ${parsed.ok ? "NODE_NAME is not set (the DaemonSet sets it from spec.nodeName)" : parsed.error}\n`,
+      "node-agent cert-inventory: " +
+        (parsed.ok ? "NODE_NAME is not set (the DaemonSet sets it from spec.nodeName)" : parsed.error) +
+        "\n",
     );
     return 2;
   }

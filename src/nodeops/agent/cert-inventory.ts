@@ -138,11 +138,13 @@ export async function runCertInventory(deps: CertInventoryDeps): Promise<void> {
         const outcome = await reporter.offer(report, clock.now());
         if (outcome === "published")
           log(
-            `published ${report.certificates.length} certificate(s), ${report.errors.length} unreadable, next report within ${Math.round(reporter.currentIntervalMs / 60_000)}m`,
+            `published ${report.certificates.length} certificate(s), ${report.errors.length} unreadable, ` +
+              `next report within ${Math.round(reporter.currentIntervalMs / 60_000)}m`,
           );
       } catch (err) {
         log(
-          `inventory round failed (retrying in ${Math.round(deps.scanIntervalMs / 1000)}s): ${err instanceof Error ? err.message : String(err)}`,
+          `inventory round failed (retrying in ${Math.round(deps.scanIntervalMs / 1000)}s): ` +
+            (err instanceof Error ? err.message : String(err)),
         );
       }
       wake = new AbortController();

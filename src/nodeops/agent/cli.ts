@@ -79,8 +79,13 @@ const DAEMONS: Record<string, Daemon> = {
   "cert-inventory": runCertInventoryCommand,
 };
 
+/** The subcommands, then the daemons. */
+function commandNames(): string[] {
+  return [...Object.keys(SUBCOMMANDS), ...Object.keys(DAEMONS)];
+}
+
 export function nodeAgentHelp(): string {
-  return `Usage: rke2-lifecycle ${AGENT_COMMAND} <${[...Object.keys(SUBCOMMANDS), ...Object.keys(DAEMONS)].join("|")}> [flags]
+  return `Usage: rke2-lifecycle ${AGENT_COMMAND} <${commandNames().join("|")}> [flags]
 
 Runs inside a node Job: executes the host's rke2 in the host's namespaces (nsenter --target 1)
 and writes the result as JSON to ${DEFAULT_TERMINATION_LOG} (override with ${TERMINATION_LOG_ENV}).
@@ -122,9 +127,7 @@ export async function runNodeAgent(
   if (daemon) return daemon(full, env, io, deps.hostRoot);
   const subcommand = SUBCOMMANDS[name];
   if (!subcommand) {
-    io.stderr(
-      `${AGENT_COMMAND}: unknown subcommand ${JSON.stringify(name)} (known: ${[...Object.keys(SUBCOMMANDS), ...Object.keys(DAEMONS)].join(", ")})\n`,
-    );
+    io.stderr(`${AGENT_COMMAND}: unknown subcommand ${JSON.stringify(name)} (known: ${commandNames().join(", ")})\n`);
     return 2;
   }
   const node = env[NODE_NAME_ENV] ?? "";

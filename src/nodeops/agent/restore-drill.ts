@@ -84,7 +84,10 @@ async function findTools(host: HostContext): Promise<EtcdTools | string> {
   ]);
   const missing = [...(etcd ? [] : ["etcd"]), ...(etcdctl ? [] : ["etcdctl"])];
   if (etcd === undefined || etcdctl === undefined)
-    return `no ${missing.join(" and ")} in this image (looked in ${TOOL_DIRS.join(", ")}; set ${missing.map((m) => ETCD_TOOL_ENV[m as "etcd"]).join(", ")})`;
+    return (
+      `no ${missing.join(" and ")} in this image (looked in ${TOOL_DIRS.join(", ")}; ` +
+      `set ${missing.map((m) => ETCD_TOOL_ENV[m as "etcd"]).join(", ")})`
+    );
   return { etcd, etcdctl, snapshot: etcdutl ? [etcdutl, "snapshot"] : [etcdctl, "snapshot"] };
 }
 

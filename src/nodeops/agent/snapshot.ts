@@ -158,7 +158,8 @@ export async function snapshotSave(
       // rke2 exits 0 when only the upload failed; the reason is in the rke2-server log and in
       // the S3 ETCDSnapshotFile's status.error, which the operator reads.
       return fail(
-        `snapshot ${name} was saved on the node but not uploaded to S3 bucket ${options.s3.bucket} (see the rke2-server log)`,
+        `snapshot ${name} was saved on the node but not uploaded to S3 bucket ${options.s3.bucket} ` +
+          "(see the rke2-server log)",
       );
     }
     snapshots.push(record(remote, node, digest));

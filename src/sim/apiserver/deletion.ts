@@ -45,7 +45,8 @@ export class Deleter {
       throw conflict(
         def,
         name,
-        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${stringField(meta, "resourceVersion") ?? ""}`,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ` +
+          `ResourceVersion in object meta: ${stringField(meta, "resourceVersion") ?? ""}`,
       );
     }
     const grace = def.kind === "Pod" ? podDeletionGrace(current, request.gracePeriodSeconds) : 0;

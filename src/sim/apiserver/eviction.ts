@@ -99,7 +99,9 @@ export function enforceDecision(decision: EvictionDecision): void {
       causes: [
         {
           reason: "DisruptionBudget",
-          message: `The disruption budget ${budget.pdbName} needs ${budget.desiredHealthy} healthy pods and has ${budget.currentHealthy} currently`,
+          message:
+            `The disruption budget ${budget.pdbName} needs ${budget.desiredHealthy} healthy pods ` +
+            `and has ${budget.currentHealthy} currently`,
         },
       ],
     });

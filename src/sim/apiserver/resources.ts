@@ -85,7 +85,10 @@ function builtin(spec: BuiltinSpec): ResourceDef {
   };
 }
 
-/** The built-in kinds (docs/sim-apiserver.md "What is served"), with the field selectors the real server supports for them. */
+/**
+ * The built-in kinds (docs/sim-apiserver.md "What is served"), with the field selectors the real
+ * server supports for them.
+ */
 export function builtinResources(): ResourceDef[] {
   return [
     builtin({

@@ -1,19 +1,22 @@
 /**
  * The REST semantics of the simulated API server, independent of HTTP: create, read, update,
  * patch and list with the real server's rules (names, namespaces, resourceVersion conflicts,
- * generation, status subresource, managedFields). Deletion lives in deletion.ts.
+ * generation, status subresource, managedFields). Deletion lives in deletion.ts, the checks of a
+ * body in write-checks.ts, LIST paging in list-paging.ts.
  */
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../runtime/clock.ts";
 import { Catalog } from "./catalog.ts";
 import { admitCustomResource, crdProblems, establishedStatus, resourceOfCrd } from "./crd-serving.ts";
 import { alreadyExists, badRequest, conflict, forbidden, invalid, notFound, STALE_OBJECT } from "./errors.ts";
-import { clone, deleteKey, isObject, metaOf, stringField, stringList, stringMap, type JsonObject } from "./json.ts";
+import { deleteKey, metaOf, stringField, stringMap, type JsonObject } from "./json.ts";
+import { pageOf, type ListQuery, type ListResult } from "./list-paging.ts";
 import { assignOwnership, recordUpdate } from "./managed-fields.ts";
 import { apiVersionOf, resourceKey, type ResourceDef } from "./resources.ts";
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from "./selectors.ts";
 import { ObjectStore } from "./store.ts";
 import { generatedName, prepareForCreate, prepareForUpdate, timestamp } from "./strategy.ts";
+import { checkBody, checkName, placeInNamespace, refuseNewFinalizersWhileDeleting } from "./write-checks.ts";
 
 export interface WriteOptions {
   /** Field manager recorded in managedFields (query `fieldManager`, else from the User-Agent). */
@@ -25,22 +28,6 @@ export interface WriteOptions {
   /** Server-side apply: fields whose value changed, taken away from other managers. */
   takenPaths?: string[];
 }
-
-export interface ListQuery {
-  labelSelector?: string;
-  fieldSelector?: string;
-  limit?: number;
-  continueToken?: string;
-}
-
-export interface ListResult {
-  items: JsonObject[];
-  resourceVersion: string;
-  continueToken?: string;
-  remainingItemCount?: number;
-}
-
-const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export class ApiService {
   readonly store: ObjectStore;
@@ -75,24 +62,10 @@ export class ApiService {
     const fields = parseFieldSelector(query.fieldSelector, def.fieldLabels);
     const resourceVersion = String(this.store.currentRevision());
     // Selected and paged on the stored objects; only the page returned is copied.
-    let items = this.store
+    const items = this.store
       .view(resourceKey(def), def.namespaced ? namespace : undefined)
       .filter((o) => matchesLabels(labels, stringMap(metaOf(o).labels)) && matchesFields(fields, o));
-    if (query.continueToken) {
-      const after = decodeContinue(query.continueToken);
-      items = items.filter((o) => sortKey(o) > after);
-    }
-    if (query.limit && query.limit > 0 && items.length > query.limit) {
-      const page = items.slice(0, query.limit).map((o) => clone(o));
-      const last = page[page.length - 1];
-      return {
-        items: page,
-        resourceVersion,
-        continueToken: last ? encodeContinue(sortKey(last), resourceVersion) : undefined,
-        remainingItemCount: items.length - page.length,
-      };
-    }
-    return { items: items.map((o) => clone(o)), resourceVersion };
+    return pageOf(items, query, resourceVersion);
   }
 
   create(
@@ -102,9 +75,9 @@ export class ApiService {
     body: unknown,
     options: WriteOptions,
   ): JsonObject {
-    const object = this.checkBody(def, version, body);
+    const object = checkBody(def, version, body);
     const meta = metaOf(object);
-    this.placeInNamespace(def, meta, namespace);
+    placeInNamespace(def, meta, namespace);
     const generateName = stringField(meta, "generateName");
     if (!stringField(meta, "name") && generateName) meta.name = generatedName(generateName);
     const name = stringField(meta, "name") ?? "";
@@ -117,7 +90,7 @@ export class ApiService {
         },
       ]);
     }
-    this.checkName(def, name);
+    checkName(def, name);
     if (def.namespaced) this.checkNamespaceWritable(def, stringField(meta, "namespace") ?? "", name);
     if (this.store.get(resourceKey(def), stringField(meta, "namespace"), name)) throw alreadyExists(def, name);
     for (const key of ["resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds"]) deleteKey(meta, key);
@@ -142,14 +115,14 @@ export class ApiService {
     subresource: "status" | undefined,
     options: WriteOptions,
   ): JsonObject {
-    const incoming = this.checkBody(def, version, body);
+    const incoming = checkBody(def, version, body);
     const meta = metaOf(incoming);
     const bodyName = stringField(meta, "name");
     if (bodyName !== undefined && bodyName !== name) {
       throw badRequest(`the name of the object (${bodyName}) does not match the name on the URL (${name})`);
     }
     meta.name = name;
-    this.placeInNamespace(def, meta, namespace);
+    placeInNamespace(def, meta, namespace);
     const current = this.get(def, namespace, name);
     const wanted = stringField(meta, "resourceVersion");
     if (wanted === undefined || wanted === "") {
@@ -217,50 +190,6 @@ export class ApiService {
     assignOwnership(after, owner, options.applyPaths, true, options.takenPaths ?? options.applyPaths);
   }
 
-  private checkBody(def: ResourceDef, version: string, body: unknown): JsonObject {
-    if (!isObject(body)) throw badRequest("the object provided is unrecognized (must be of type object)");
-    const expected = apiVersionOf(def.group, version);
-    const apiVersion = stringField(body, "apiVersion");
-    const kind = stringField(body, "kind");
-    if (apiVersion !== undefined && apiVersion !== expected) {
-      throw badRequest(
-        `the API version in the data (${apiVersion}) does not match the expected API version (${expected})`,
-      );
-    }
-    if (kind !== undefined && kind !== def.kind) {
-      throw badRequest(`the kind in the data (${kind}) does not match the expected kind (${def.kind})`);
-    }
-    const object = structuredClone(body);
-    delete object.apiVersion;
-    delete object.kind;
-    metaOf(object);
-    return object;
-  }
-
-  private placeInNamespace(def: ResourceDef, meta: JsonObject, namespace: string | undefined): void {
-    if (!def.namespaced) {
-      delete meta.namespace;
-      return;
-    }
-    const given = stringField(meta, "namespace");
-    if (given && namespace && given !== namespace) {
-      throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
-    }
-    meta.namespace = namespace ?? given ?? "default";
-  }
-
-  private checkName(def: ResourceDef, name: string): void {
-    if (!SUBDOMAIN.test(name) || name.length > 253) {
-      throw invalid(def.group, def.kind, name, [
-        {
-          reason: "FieldValueInvalid",
-          field: "metadata.name",
-          message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
-        },
-      ]);
-    }
-  }
-
   private checkNamespaceWritable(def: ResourceDef, namespace: string, name: string): void {
     const ns = this.store.get("/namespaces", undefined, namespace);
     if (!ns) throw notFound({ group: "", plural: "namespaces" }, namespace);
@@ -301,41 +230,4 @@ export class ApiService {
     delete checked.object.kind;
     return checked.object;
   }
-}
-
-/** As ValidateNoNewFinalizers: an object being deleted may lose finalizers, never gain one. */
-function refuseNewFinalizersWhileDeleting(def: ResourceDef, current: JsonObject, next: JsonObject): void {
-  if (!metaOf(current).deletionTimestamp) return;
-  const before = new Set(stringList(metaOf(current).finalizers));
-  const added = stringList(metaOf(next).finalizers).filter((name) => !before.has(name));
-  if (added.length === 0) return;
-  const name = stringField(metaOf(next), "name") ?? "";
-  throw invalid(def.group, def.kind, name, [
-    {
-      reason: "FieldValueForbidden",
-      field: "metadata.finalizers",
-      message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`,
-    },
-  ]);
-}
-
-function sortKey(object: JsonObject): string {
-  const meta = metaOf(object);
-  return `${stringField(meta, "namespace") ?? ""}/${stringField(meta, "name") ?? ""}`;
-}
-
-function encodeContinue(after: string, resourceVersion: string): string {
-  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv: Number(resourceVersion), start: after })).toString(
-    "base64",
-  );
-}
-
-function decodeContinue(token: string): string {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(token, "base64").toString("utf8"));
-    if (isObject(parsed) && typeof parsed.start === "string") return parsed.start;
-  } catch {
-    // fall through to the 400 below
-  }
-  throw badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
 }

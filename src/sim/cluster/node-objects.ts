@@ -71,7 +71,8 @@ function nodeArgs(spec: SimNodeSpec): string[] {
 function rke2Metadata(spec: SimNodeSpec, version: string): Record<string, string> {
   const ip = nodeAddress(spec.index);
   const args = JSON.stringify(nodeArgs(spec));
-  const dataDir = `/var/lib/rancher/rke2/data/${version.replace("+", "-")}-${sha256(version).toString("hex").slice(0, 12)}`;
+  const versionDir = `${version.replace("+", "-")}-${sha256(version).toString("hex").slice(0, 12)}`;
+  const dataDir = `/var/lib/rancher/rke2/data/${versionDir}`;
   const env = JSON.stringify({ RKE2_DATA_DIR: dataDir });
   const annotations: Record<string, string> = {
     "rke2.io/hostname": spec.name,

@@ -34,7 +34,9 @@ export function runningPodStatus(pod: Pod, facts: RunningFacts): PodStatus {
   const containerStatuses: ContainerStatus[] = pod.spec.containers.map((container) => ({
     name: container.name,
     image: container.image,
-    imageID: `${container.image.split(":")[0] ?? container.image}@sha256:${createHash("sha256").update(container.image).digest("hex")}`,
+    imageID:
+      (container.image.split(":")[0] ?? container.image) +
+      `@sha256:${createHash("sha256").update(container.image).digest("hex")}`,
     containerID: containerId(pod, container.name),
     ready: facts.ready,
     started: true,

@@ -139,5 +139,8 @@ export function snapshotsForSave(options: SnapshotSaveOptions, facts: SaveFacts)
 
 /** The S3 error RKE2 reports when the endpoint cannot be reached. */
 export function s3UnreachableError(bucket: string, endpoint = "s3.amazonaws.com"): string {
-  return `failed to test for existence of bucket ${bucket}: Head "https://${endpoint}/${bucket}/": dial tcp: connect: connection refused`;
+  return (
+    `failed to test for existence of bucket ${bucket}: ` +
+    `Head "https://${endpoint}/${bucket}/": dial tcp: connect: connection refused`
+  );
 }

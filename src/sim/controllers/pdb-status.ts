@@ -25,7 +25,10 @@ export interface PdbInputs {
   pdb: PodDisruptionBudget;
   /** Pods in the PDB's namespace matched by its selector. */
   pods: readonly Pod[];
-  /** Sum of the scales of the controllers of `pods`, each controller once; needed for percentages and maxUnavailable. */
+  /**
+   * Sum of the scales of the controllers of `pods`, each controller once; needed for percentages
+   * and maxUnavailable.
+   */
   expectedScale: () => ExpectedScale;
 }
 

@@ -1,4 +1,7 @@
-/** Pods the sim's workload controllers create: named, labelled and owned like the real controllers' pods, and scheduled at creation. */
+/**
+ * Pods the sim's workload controllers create: named, labelled and owned like the real controllers'
+ * pods, and scheduled at creation.
+ */
 import { randomBytes } from "node:crypto";
 import type { KubeObject } from "../../runtime/kube/types.ts";
 import type { Node, Pod, PodTemplate } from "../cluster/kinds.ts";

@@ -1,7 +1,8 @@
 /**
  * The controllers kube-controller-manager would run for the sim's objects: Job, Deployment
  * (pods owned directly by the Deployment, no ReplicaSet), DaemonSet and the disruption
- * controller. Started only with the fake API server.
+ * controller. Started only with the fake API server. This file wires their informers and queues;
+ * what each does for one object is in workload-reconcilers.ts.
  */
 import type { Logger } from "../../observability/logger.ts";
 import type { Clock } from "../../runtime/clock.ts";
@@ -11,23 +12,15 @@ import { isAlreadyExists, isNotFound } from "../../runtime/kube/errors.ts";
 import type { KubePort } from "../../runtime/kube/port.ts";
 import { objectKey, type KubeObject } from "../../runtime/kube/types.ts";
 import { valueIndex } from "../../runtime/store.ts";
-import {
-  controllerOf,
-  DAEMONSETS,
-  DEPLOYMENTS,
-  isPodReady,
-  isPodTerminal,
-  JOBS,
-  NODES,
-  PDBS,
-  PODS,
-} from "../cluster/kinds.ts";
+import { controllerOf, DAEMONSETS, DEPLOYMENTS, isPodTerminal, JOBS, NODES, PDBS, PODS } from "../cluster/kinds.ts";
 import type { DaemonSet, Deployment, Job, Node, Pod, PodDisruptionBudget } from "../cluster/kinds.ts";
-import { decideJob, jobStatusChanged } from "./job-decide.ts";
-import { computePdbStatus } from "./pdb-status.ts";
-import { podFromTemplate, randomSuffix } from "./pod-factory.ts";
-import { podFitsNode } from "./scheduling.ts";
-import { matchesSelector } from "./selectors.ts";
+import {
+  reconcileDaemonSet,
+  reconcileDeployment,
+  reconcileJob,
+  reconcilePdb,
+  type WorkloadContext,
+} from "./workload-reconcilers.ts";
 
 export interface SimControllerOptions {
   port: KubePort;
@@ -73,10 +66,27 @@ export class SimControllers {
       indexers: { [BY_NAMESPACE]: valueIndex((p: PodDisruptionBudget) => p.metadata.namespace) },
     });
 
-    const job = this.controller("sim-job-controller", (key) => this.reconcileJob(key));
-    const deployment = this.controller("sim-deployment-controller", (key) => this.reconcileDeployment(key));
-    const daemonSet = this.controller("sim-daemonset-controller", (key) => this.reconcileDaemonSet(key));
-    const disruption = this.controller("sim-disruption-controller", (key) => this.reconcilePdb(key));
+    const ctx: WorkloadContext = {
+      port: opts.port,
+      clock: opts.clock,
+      jobBackoffMs: opts.jobBackoffMs ?? 10_000,
+      nodes: this.nodes.cache,
+      jobs: this.jobs.cache,
+      deployments: this.deployments.cache,
+      daemonSets: this.daemonSets.cache,
+      pdbs: this.pdbs.cache,
+      podsInNamespace: (namespace) => this.pods.cache.byIndex(BY_NAMESPACE, namespace),
+      ownedPods: (owner) => this.ownedPods(owner),
+      podsPerNode: () => this.podsPerNode(),
+      createOwnedPod: (owner, pod) => this.createOwnedPod(owner, pod),
+      waitingForCreates: (owner) => this.waitingForCreates(owner),
+      deleteIgnoringMissing: (type, name, namespace, propagation) =>
+        this.deleteIgnoringMissing(type, name, namespace, propagation),
+    };
+    const job = this.controller("sim-job-controller", (key) => reconcileJob(ctx, key));
+    const deployment = this.controller("sim-deployment-controller", (key) => reconcileDeployment(ctx, key));
+    const daemonSet = this.controller("sim-daemonset-controller", (key) => reconcileDaemonSet(ctx, key));
+    const disruption = this.controller("sim-disruption-controller", (key) => reconcilePdb(ctx, key));
 
     this.jobs.addHandler(enqueueOnChange(job.queue));
     this.deployments.addHandler(enqueueOnChange(deployment.queue));
@@ -182,153 +192,5 @@ export class SimControllers {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
-  }
-
-  private async reconcileJob(key: string): Promise<{ requeueAfterMs?: number }> {
-    const job = this.jobs.cache.get(key);
-    if (!job || job.metadata.deletionTimestamp || this.waitingForCreates(job)) return {};
-    const decision = decideJob(job, this.ownedPods(job), {
-      now: this.opts.clock.now(),
-      podFailureBackoffMs: this.opts.jobBackoffMs ?? 10_000,
-    });
-    if (decision.deleteJob) {
-      await this.deleteIgnoringMissing(JOBS, job.metadata.name, job.metadata.namespace, "Background");
-      return {};
-    }
-    if (decision.createPod) {
-      const uid = job.metadata.uid ?? "";
-      const labels = {
-        "batch.kubernetes.io/controller-uid": uid,
-        "batch.kubernetes.io/job-name": job.metadata.name,
-        "controller-uid": uid,
-        "job-name": job.metadata.name,
-      };
-      const pod = podFromTemplate(
-        {
-          owner: job,
-          template: job.spec.template,
-          name: `${job.metadata.name.slice(0, 57)}-${randomSuffix()}`,
-          extraLabels: labels,
-        },
-        this.nodes.cache.list(),
-        this.podsPerNode(),
-      );
-      await this.createOwnedPod(job, pod);
-    }
-    for (const name of decision.deletePods) await this.deleteIgnoringMissing(PODS, name, job.metadata.namespace);
-    if (jobStatusChanged(job.status, decision.status))
-      await this.opts.port.patchStatus(JOBS, job.metadata.name, decision.status, job.metadata.namespace);
-    return decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs };
-  }
-
-  private async reconcileDeployment(key: string): Promise<{ requeueAfterMs?: number }> {
-    const deployment = this.deployments.cache.get(key);
-    if (!deployment || deployment.metadata.deletionTimestamp || this.waitingForCreates(deployment)) return {};
-    const live = this.ownedPods(deployment).filter((pod) => !isPodTerminal(pod) && !pod.metadata.deletionTimestamp);
-    const replicas = deployment.spec.replicas ?? 1;
-    for (let i = live.length; i < replicas; i++) {
-      const pod = podFromTemplate(
-        {
-          owner: deployment,
-          template: deployment.spec.template,
-          name: `${deployment.metadata.name}-${randomSuffix(10)}`,
-        },
-        this.nodes.cache.list(),
-        this.podsPerNode(),
-      );
-      await this.createOwnedPod(deployment, pod);
-    }
-    for (const extra of live.slice(replicas))
-      await this.deleteIgnoringMissing(PODS, extra.metadata.name, extra.metadata.namespace);
-    const ready = live.filter(isPodReady).length;
-    const status = {
-      observedGeneration: deployment.metadata.generation ?? 1,
-      replicas: Math.min(live.length, replicas),
-      updatedReplicas: Math.min(live.length, replicas),
-      readyReplicas: ready,
-      availableReplicas: ready,
-    };
-    if (JSON.stringify(deployment.status ?? {}) !== JSON.stringify({ ...deployment.status, ...status })) {
-      await this.opts.port.patchStatus(DEPLOYMENTS, deployment.metadata.name, status, deployment.metadata.namespace);
-    }
-    return {};
-  }
-
-  private async reconcileDaemonSet(key: string): Promise<{ requeueAfterMs?: number }> {
-    const ds = this.daemonSets.cache.get(key);
-    if (!ds || ds.metadata.deletionTimestamp || this.waitingForCreates(ds)) return {};
-    // The real DaemonSet controller adds these tolerations to every daemon pod.
-    const tolerations = [
-      ...(ds.spec.template.spec.tolerations ?? []),
-      { key: "node.kubernetes.io/not-ready", operator: "Exists" as const, effect: "NoExecute" as const },
-      { key: "node.kubernetes.io/unreachable", operator: "Exists" as const, effect: "NoExecute" as const },
-      { key: "node.kubernetes.io/unschedulable", operator: "Exists" as const, effect: "NoSchedule" as const },
-    ];
-    const pods = this.ownedPods(ds).filter((pod) => !pod.metadata.deletionTimestamp);
-    const byNode = new Map(pods.map((pod) => [pod.spec.nodeName ?? "", pod]));
-    let desired = 0;
-    for (const node of this.nodes.cache.list()) {
-      const name = node.metadata.name;
-      // Judged as on a Ready node: a NotReady node keeps its daemon pod, as with the real controller.
-      const fits = podFitsNode(
-        { ...ds.spec.template.spec, tolerations, nodeName: name },
-        { ...node, status: { conditions: [{ type: "Ready", status: "True" }] } },
-      ).fits;
-      if (fits) desired++;
-      const existing = byNode.get(name);
-      if (fits && !existing) {
-        const template = { ...ds.spec.template, spec: { ...ds.spec.template.spec, tolerations, nodeName: name } };
-        await this.createOwnedPod(
-          ds,
-          podFromTemplate({ owner: ds, template, name: `${ds.metadata.name}-${randomSuffix()}` }, [], new Map()),
-        );
-      } else if (!fits && existing) {
-        await this.deleteIgnoringMissing(PODS, existing.metadata.name, existing.metadata.namespace);
-      }
-    }
-    const ready = pods.filter(isPodReady).length;
-    const status = {
-      observedGeneration: ds.metadata.generation ?? 1,
-      desiredNumberScheduled: desired,
-      currentNumberScheduled: pods.length,
-      updatedNumberScheduled: pods.length,
-      numberReady: ready,
-      numberAvailable: ready,
-      numberMisscheduled: 0,
-    };
-    if (JSON.stringify(ds.status ?? {}) !== JSON.stringify({ ...ds.status, ...status })) {
-      await this.opts.port.patchStatus(DAEMONSETS, ds.metadata.name, status, ds.metadata.namespace);
-    }
-    return {};
-  }
-
-  private async reconcilePdb(key: string): Promise<{ requeueAfterMs?: number }> {
-    const pdb = this.pdbs.cache.get(key);
-    if (!pdb) return {};
-    const namespace = pdb.metadata.namespace ?? "";
-    const pods = this.pods.cache
-      .byIndex(BY_NAMESPACE, namespace)
-      .filter((pod) => !isPodTerminal(pod) && matchesSelector(pod.metadata.labels, pdb.spec.selector));
-    const expectedScale = (): number | string => {
-      const seen = new Set<string>();
-      let total = 0;
-      for (const pod of pods) {
-        const owner = controllerOf(pod);
-        const deployment =
-          owner?.kind === "Deployment" ? this.deployments.cache.get(`${namespace}/${owner.name}`) : undefined;
-        if (!owner || !deployment) return `found no controllers for pod "${pod.metadata.name}"`;
-        if (seen.has(owner.uid)) continue;
-        seen.add(owner.uid);
-        total += deployment.spec.replicas ?? 1;
-      }
-      return total;
-    };
-    const status = computePdbStatus(
-      { pdb, pods, expectedScale },
-      new Date(this.opts.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
-    );
-    if (JSON.stringify(pdb.status ?? {}) !== JSON.stringify(status))
-      await this.opts.port.patchStatus(PDBS, pdb.metadata.name, status, namespace);
-    return {};
   }
 }

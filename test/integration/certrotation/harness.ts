@@ -18,7 +18,7 @@ import type { Sim } from "../../../src/sim/index.ts";
 import { waitFor } from "../../support/sim-harness.ts";
 import { inventoryLeaseName, readInventoryLease } from "../../../src/certs/inventory-lease.ts";
 import { relativeToDataDir } from "../../../src/certs/layout.ts";
-import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
+import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/lease.ts";
 import { JOBS_NAMESPACE } from "../../support/operator-config.ts";
 
 export { JOBS_NAMESPACE };

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { OPERATOR_FLAGS } from "../../../src/config.ts";
 import { FIELD_MANAGER } from "../../../src/runtime/kube/port.ts";
-import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
+import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/lease.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
 import { JOBS_NAMESPACE, OPERATOR_NAMESPACE } from "../../support/operator-config.ts";
 

@@ -14,7 +14,7 @@ import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-object
 import { DISRUPTION_LOCK_NAME, DisruptionLock } from "../../../src/rollout/lock.ts";
 import { systemClock } from "../../../src/runtime/clock.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
-import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
+import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/lease.ts";
 import { waitFor } from "../../support/sim-harness.ts";
 import { AGENTS_ONLY, freshSim, PATCH, ShiftClock } from "./faults.ts";
 import { itOnSim } from "../../support/lanes.ts";

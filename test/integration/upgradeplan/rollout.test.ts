@@ -11,7 +11,7 @@ import { EVENT_RESOURCE, type CoreEvent } from "../../../src/observability/event
 import { CLAIM_ANNOTATION, completionLabelKey, targetHash } from "../../../src/rollout/claim.ts";
 import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-objects.ts";
 import { DISRUPTION_LOCK_NAME } from "../../../src/rollout/lock.ts";
-import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
+import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/lease.ts";
 import { upgradePlanResource } from "../../../src/api/upgradeplan.ts";
 import { toolPath } from "../../support/tools.ts";
 import { withSim } from "../../support/sim-harness.ts";

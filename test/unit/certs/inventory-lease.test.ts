@@ -8,7 +8,7 @@ import {
   readInventoryLease,
 } from "../../../src/certs/inventory-lease.ts";
 import type { InventoryReport } from "../../../src/certs/report.ts";
-import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
+import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/lease.ts";
 import { MemoryKubePort } from "../../support/memory-port.ts";
 
 const NS = "rke2-lifecycle-jobs";

@@ -8,7 +8,7 @@ import {
 } from "../../../src/certs/interval.ts";
 import { InventoryReporter, publishDue } from "../../../src/certs/reporter.ts";
 import type { InventoryReport } from "../../../src/certs/report.ts";
-import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/leader-election.ts";
+import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/lease.ts";
 import { KubeError } from "../../../src/runtime/kube/errors.ts";
 import { MemoryKubePort } from "../../support/memory-port.ts";
 

@@ -10,7 +10,7 @@ import { Controller } from "../../../src/runtime/controller.ts";
 import { Informer } from "../../../src/runtime/informer.ts";
 import { KubeError } from "../../../src/runtime/kube/errors.ts";
 import { FencedError } from "../../../src/runtime/kube/fenced-port.ts";
-import { LEASE_RESOURCE, microTime, type Lease } from "../../../src/runtime/leader-election.ts";
+import { LEASE_RESOURCE, microTime, type Lease } from "../../../src/runtime/lease.ts";
 import type { KubeObject, ResourceType } from "../../../src/runtime/kube/types.ts";
 import { MemoryKubePort } from "../../support/memory-port.ts";
 

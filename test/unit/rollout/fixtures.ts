@@ -1,7 +1,14 @@
 /** Builders for the engine's pure input, shared by the rollout unit tests. */
 import type { DrainSpec } from "../../../src/api/common.ts";
 import { targetHash, type NodeClaim } from "../../../src/rollout/claim.ts";
-import type { ObservedJob, ObservedNode, RolloutInput, RolloutPolicy } from "../../../src/rollout/types.ts";
+import type {
+  NodeStep,
+  ObservedJob,
+  ObservedNode,
+  RolloutDecision,
+  RolloutInput,
+  RolloutPolicy,
+} from "../../../src/rollout/types.ts";
 import { mirrorPodNames, tierOf, type NodeRoles } from "../../../src/rke2/roles.ts";
 
 export const T0 = Date.UTC(2026, 0, 1, 12);
@@ -137,3 +144,17 @@ export function input(nodes: ObservedNode[], overrides: Partial<RolloutInput> = 
     ...overrides,
   };
 }
+
+// What a decision does, for assertions.
+export const claimed = (decision: RolloutDecision): string[] =>
+  decision.steps
+    .filter((s): s is Extract<NodeStep, { kind: "writeClaim" }> => s.kind === "writeClaim")
+    .map((s) => s.node);
+export const finished = (decision: RolloutDecision): string[] =>
+  decision.steps.filter((s) => s.kind === "finish" || s.kind === "label").map((s) => ("node" in s ? s.node : ""));
+/** The engine saw these nodes healthy 40 s ago: their settle time is over. */
+export const settled = (...names: string[]) => ({
+  healthySince: new Map(names.map((name): [string, number] => [name, T0 - 40_000])),
+});
+export const step = (decision: RolloutDecision, name: string): NodeStep | undefined =>
+  decision.steps.find((s) => ("node" in s ? s.node : s.work.node) === name);

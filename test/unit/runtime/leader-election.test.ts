@@ -4,7 +4,8 @@ import { KubeError } from "../../../src/runtime/kube/errors.ts";
 import { FencedError, fencedPort } from "../../../src/runtime/kube/fenced-port.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
 import type { ResourceType } from "../../../src/runtime/kube/types.ts";
-import { LEASE_RESOURCE, LeaderElector, microTime, type Lease } from "../../../src/runtime/leader-election.ts";
+import { LeaderElector } from "../../../src/runtime/leader-election.ts";
+import { LEASE_RESOURCE, microTime, type Lease } from "../../../src/runtime/lease.ts";
 import { silentLogger } from "../../../src/observability/logger.ts";
 import { MemoryKubePort } from "../../support/memory-port.ts";
 

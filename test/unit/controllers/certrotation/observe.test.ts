@@ -5,7 +5,7 @@ import { inventoryByNode, latestRotation, observeCertNodes } from "../../../../s
 import { BEFORE_ANNOTATION } from "../../../../src/controllers/certrotation/verify.ts";
 import { nodeJobName, type Job } from "../../../../src/nodeops/job.ts";
 import { CLAIM_ANNOTATION, encodeClaim } from "../../../../src/rollout/claim.ts";
-import type { Lease } from "../../../../src/runtime/leader-election.ts";
+import type { Lease } from "../../../../src/runtime/lease.ts";
 import { leaf, NOW } from "./fixtures.ts";
 
 function lease(name: string, node: string, renewTime: string, rv: string): Lease {

@@ -1,5 +1,5 @@
 /** Observed state for the pure EtcdSnapshotPolicy functions, built the way the reconciler builds it. */
-import type { DecideInput } from "../../../../src/controllers/etcdsnapshotpolicy/decide.ts";
+import type { DecideInput, Decision } from "../../../../src/controllers/etcdsnapshotpolicy/decide.ts";
 import type { EtcdNodeState } from "../../../../src/controllers/etcdsnapshotpolicy/nodes.ts";
 import type { RecordedSnapshot } from "../../../../src/controllers/etcdsnapshotpolicy/records.ts";
 import type { RunJob, ObservedRun } from "../../../../src/controllers/etcdsnapshotpolicy/runs.ts";
@@ -120,3 +120,6 @@ export function input(overrides: InputOverrides = {}): DecideInput {
     ...rest,
   };
 }
+
+/** The Ready condition a decision writes. */
+export const ready = (d: Decision) => d.status.conditions?.find((c) => c.type === "Ready");

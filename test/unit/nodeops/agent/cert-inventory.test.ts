@@ -10,7 +10,7 @@ import {
   watchedDirs,
 } from "../../../../src/nodeops/agent/cert-inventory.ts";
 import { FakeClock, flushMicrotasks } from "../../../../src/runtime/clock.ts";
-import { LEASE_RESOURCE, type Lease } from "../../../../src/runtime/leader-election.ts";
+import { LEASE_RESOURCE, type Lease } from "../../../../src/runtime/lease.ts";
 import { KubeError } from "../../../../src/runtime/kube/errors.ts";
 import { MemoryKubePort } from "../../../support/memory-port.ts";
 import { certificatePem, leafBundlePem } from "../../certs/fixtures.ts";

@@ -1,58 +1,31 @@
 import { describe, expect, it } from "@jest/globals";
-import {
-  buildCertRotateArgs,
-  buildRestoreDrillArgs,
-  buildSnapshotDeleteArgs,
-  buildSnapshotSaveArgs,
-} from "../../../../src/nodeops/agent-args.ts";
-import { runNodeAgent } from "../../../../src/nodeops/agent/cli.ts";
+import { buildSnapshotSaveArgs } from "../../../../src/nodeops/agent-args.ts";
 import { HOST_CA_PATH, HOST_NAMESPACES_PREFIX } from "../../../../src/nodeops/agent/host.ts";
-import { decodeResult } from "../../../../src/nodeops/results.ts";
-import { FakeFs, FakeRunner, LEGACY_SAVE_LOG, SAVE_IN_PROGRESS, failed, listJson, ok, saveLog } from "./fixtures.ts";
-
-const LOG = "/tmp/termination-log";
-const NAME = "nightly-server-1-1740794400.zip";
-const LOCAL = `file:///var/lib/rancher/rke2/server/db/snapshots/${NAME}`;
-const REMOTE = `s3://backups/prod/${NAME}`;
-const ENV = {
-  NODE_NAME: "server-1",
-  TERMINATION_LOG_PATH: LOG,
-  AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
-  AWS_SECRET_ACCESS_KEY: "very-secret",
-};
-
-/** The snapshot file on the host, and its digests as `sha256sum`/`md5sum` print them. */
-const SNAPSHOT_BYTES = "etcd snapshot bytes\n";
-const DIGEST = {
-  size: 20,
-  sha256: "7978b8f05d639578839e407e61834e1dea08c64ef32d702de3ab746b35dede07",
-  md5: "2d45f0673392e1eeb7d256516f47a572",
-};
-const hostWithSnapshot = () =>
-  new FakeFs({ "/host/usr/local/bin/rke2": "elf", [`/host${LOCAL.slice("file://".length)}`]: SNAPSHOT_BYTES });
-
-async function run(argv: string[], runner: FakeRunner, fs = hostWithSnapshot()) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runNodeAgent(
-    argv,
-    ENV,
-    { stdout: (t) => out.push(t), stderr: (t) => err.push(t) },
-    { runner, fs, hostRoot: "/host" },
-  );
-  const decoded = decodeResult(fs.files.get(LOG));
-  return { code, decoded, out: out.join(""), err: err.join(""), fs };
-}
+import {
+  FakeFs,
+  FakeRunner,
+  LEGACY_SAVE_LOG,
+  SAVE_IN_PROGRESS,
+  failed,
+  listJson,
+  ok,
+  saveLog,
+  SNAPSHOT_NAME,
+  LOCAL_SNAPSHOT,
+  REMOTE_SNAPSHOT,
+  SNAPSHOT_DIGEST,
+  runAgent,
+} from "./fixtures.ts";
 
 describe("node-agent snapshot-save", () => {
   it("saves locally and to S3 in the host's namespaces and reports both copies", async () => {
     const runner = new FakeRunner({
-      save: () => ok("", saveLog(NAME, NAME)),
+      save: () => ok("", saveLog(SNAPSHOT_NAME, SNAPSHOT_NAME)),
       ls: () =>
         ok(
           listJson([
-            { name: NAME, node: "server-1", location: LOCAL },
-            { name: NAME, node: "server-1", location: REMOTE, s3: true },
+            { name: SNAPSHOT_NAME, node: "server-1", location: LOCAL_SNAPSHOT },
+            { name: SNAPSHOT_NAME, node: "server-1", location: REMOTE_SNAPSHOT, s3: true },
           ]),
         ),
     });
@@ -61,7 +34,7 @@ describe("node-agent snapshot-save", () => {
       compress: true,
       s3: { bucket: "backups", folder: "prod", region: "eu-west-1", bucketLookupType: "path", timeout: "5m" },
     });
-    const { code, decoded } = await run(argv, runner);
+    const { code, decoded } = await runAgent(argv, runner);
     expect(code).toBe(0);
     expect(runner.calls[0]?.argv.slice(0, HOST_NAMESPACES_PREFIX.length)).toEqual([...HOST_NAMESPACES_PREFIX]);
     expect(runner.rke2Args("save")).toEqual([
@@ -94,20 +67,20 @@ describe("node-agent snapshot-save", () => {
         action: "snapshot-save",
         snapshots: [
           {
-            name: NAME,
+            name: SNAPSHOT_NAME,
             node: "server-1",
-            location: LOCAL,
+            location: LOCAL_SNAPSHOT,
             size: 24_576_000,
             createdAt: "2025-03-01T02:00:00Z",
-            digest: DIGEST,
+            digest: SNAPSHOT_DIGEST,
           },
           {
-            name: NAME,
+            name: SNAPSHOT_NAME,
             node: "server-1",
-            location: REMOTE,
+            location: REMOTE_SNAPSHOT,
             size: 24_576_000,
             createdAt: "2025-03-01T02:00:00Z",
-            digest: DIGEST,
+            digest: SNAPSHOT_DIGEST,
           },
         ],
       },
@@ -116,10 +89,10 @@ describe("node-agent snapshot-save", () => {
 
   it("fails when rke2 saved locally but the S3 upload did not happen (rke2 itself exits 0)", async () => {
     const runner = new FakeRunner({
-      save: () => ok("", saveLog(NAME)),
-      ls: () => ok(listJson([{ name: NAME, node: "server-1", location: LOCAL }])),
+      save: () => ok("", saveLog(SNAPSHOT_NAME)),
+      ls: () => ok(listJson([{ name: SNAPSHOT_NAME, node: "server-1", location: LOCAL_SNAPSHOT }])),
     });
-    const { code, decoded } = await run(
+    const { code, decoded } = await runAgent(
       buildSnapshotSaveArgs({ name: "nightly", compress: true, s3: { bucket: "backups" } }),
       runner,
     );
@@ -133,7 +106,7 @@ describe("node-agent snapshot-save", () => {
 
   it("reports a concurrent save clearly", async () => {
     const runner = new FakeRunner({ save: () => failed(SAVE_IN_PROGRESS) });
-    const { code, decoded } = await run(buildSnapshotSaveArgs({ name: "nightly", compress: false }), runner);
+    const { code, decoded } = await runAgent(buildSnapshotSaveArgs({ name: "nightly", compress: false }), runner);
     expect(code).toBe(1);
     const error = decoded.ok && !decoded.result.ok ? decoded.result.error : "";
     expect(error).toMatch(/^another etcd snapshot save is running on this node: .*snapshot save already in progress$/);
@@ -146,7 +119,7 @@ describe("node-agent snapshot-save", () => {
           'time="x" level=fatal msg="see server log for details: failed to initialize S3 client: Head \\"https://minio.example:9000/backups/\\": dial tcp 10.0.0.9:9000: connect: connection refused"',
         ),
     });
-    const { decoded } = await run(
+    const { decoded } = await runAgent(
       buildSnapshotSaveArgs({
         name: "nightly",
         compress: false,
@@ -162,8 +135,8 @@ describe("node-agent snapshot-save", () => {
   it("reads older releases (in-process save, map-shaped ls output)", async () => {
     const legacyList = JSON.stringify({
       "local-nightly-server-1-1740794400.zip": {
-        name: NAME,
-        location: LOCAL,
+        name: SNAPSHOT_NAME,
+        location: LOCAL_SNAPSHOT,
         nodeName: "server-1",
         createdAt: "2025-03-01T02:00:00Z",
         size: 1234,
@@ -172,26 +145,33 @@ describe("node-agent snapshot-save", () => {
       },
     });
     const runner = new FakeRunner({ save: () => ok("", LEGACY_SAVE_LOG), ls: () => ok(legacyList) });
-    const { code, decoded } = await run(buildSnapshotSaveArgs({ name: "nightly", compress: true }), runner);
+    const { code, decoded } = await runAgent(buildSnapshotSaveArgs({ name: "nightly", compress: true }), runner);
     expect(code).toBe(0);
     expect(
       decoded.ok && decoded.result.ok && decoded.result.action === "snapshot-save" && decoded.result.snapshots,
     ).toEqual([
-      { name: NAME, node: "server-1", location: LOCAL, size: 1234, createdAt: "2025-03-01T02:00:00Z", digest: DIGEST },
+      {
+        name: SNAPSHOT_NAME,
+        node: "server-1",
+        location: LOCAL_SNAPSHOT,
+        size: 1234,
+        createdAt: "2025-03-01T02:00:00Z",
+        digest: SNAPSHOT_DIGEST,
+      },
     ]);
   });
 
   it("fails, naming the file, when the saved snapshot cannot be read to hash it", async () => {
     const runner = new FakeRunner({
-      save: () => ok("", saveLog(NAME)),
-      ls: () => ok(listJson([{ name: NAME, node: "server-1", location: LOCAL }])),
+      save: () => ok("", saveLog(SNAPSHOT_NAME)),
+      ls: () => ok(listJson([{ name: SNAPSHOT_NAME, node: "server-1", location: LOCAL_SNAPSHOT }])),
     });
     const fs = new FakeFs({ "/host/usr/local/bin/rke2": "elf" });
-    const { code, decoded } = await run(buildSnapshotSaveArgs({ name: "nightly", compress: true }), runner, fs);
+    const { code, decoded } = await runAgent(buildSnapshotSaveArgs({ name: "nightly", compress: true }), runner, fs);
     expect(code).toBe(1);
     expect(decoded.ok && !decoded.result.ok && decoded.result.error).toBe(
-      `snapshot ${NAME} saved, but cannot read ${LOCAL} to hash it: ` +
-        `ENOENT: no such file or directory, open '/host${LOCAL.slice("file://".length)}'`,
+      `snapshot ${SNAPSHOT_NAME} saved, but cannot read ${LOCAL_SNAPSHOT} to hash it: ` +
+        `ENOENT: no such file or directory, open '/host${LOCAL_SNAPSHOT.slice("file://".length)}'`,
     );
   });
 
@@ -201,7 +181,7 @@ describe("node-agent snapshot-save", () => {
       "/run/rke2-lifecycle/s3/ca.crt": "-----BEGIN CERTIFICATE-----\nx\n",
     });
     const runner = new FakeRunner({ save: () => failed('level=fatal msg="boom"') });
-    await run(
+    await runAgent(
       buildSnapshotSaveArgs({
         name: "n",
         compress: false,
@@ -218,117 +198,26 @@ describe("node-agent snapshot-save", () => {
 
   it("fails without running anything when the node has no rke2", async () => {
     const runner = new FakeRunner({});
-    const { code, decoded } = await run(buildSnapshotSaveArgs({ name: "n", compress: false }), runner, new FakeFs());
+    const { code, decoded } = await runAgent(
+      buildSnapshotSaveArgs({ name: "n", compress: false }),
+      runner,
+      new FakeFs(),
+    );
     expect(code).toBe(1);
     expect(runner.calls).toHaveLength(0);
     expect(decoded.ok && !decoded.result.ok && decoded.result.error).toMatch(/no rke2 binary on this node/);
   });
 
   it("exits 2 with a failure result on bad flags", async () => {
-    const { code, decoded, err } = await run(["snapshot-save", "--bogus"], new FakeRunner({}));
+    const { code, decoded, err } = await runAgent(["snapshot-save", "--bogus"], new FakeRunner({}));
     expect(code).toBe(2);
     expect(err).toContain("--bogus");
     expect(decoded.ok && decoded.result.ok).toBe(false);
   });
 
   it("exits 2 on an unknown subcommand", async () => {
-    const { code, err } = await run(["node-agent", "reboot"], new FakeRunner({}));
+    const { code, err } = await runAgent(["node-agent", "reboot"], new FakeRunner({}));
     expect(code).toBe(2);
     expect(err).toContain('unknown subcommand "reboot"');
-  });
-});
-
-describe("node-agent snapshot-delete", () => {
-  it("deletes by name after -- and reports what rke2 removed", async () => {
-    const runner = new FakeRunner({
-      delete: () =>
-        ok(
-          "",
-          [
-            'level=info msg="Snapshot a-server-1-1.zip deleted."',
-            'level=info msg="Snapshot a-server-1-1.zip deleted."',
-            'level=warning msg="Snapshot a-server-1-2.zip not found."',
-          ].join("\n"),
-        ),
-    });
-    const { code, decoded } = await run(
-      buildSnapshotDeleteArgs({ names: ["a-server-1-1.zip", "a-server-1-2.zip"], s3: { bucket: "backups" } }),
-      runner,
-    );
-    expect(code).toBe(0);
-    expect(runner.rke2Args("delete")?.slice(-3)).toEqual(["--", "a-server-1-1.zip", "a-server-1-2.zip"]);
-    expect(decoded.ok && decoded.result).toEqual({
-      ok: true,
-      action: "snapshot-delete",
-      deleted: ["a-server-1-1.zip"],
-    });
-  });
-
-  it("takes exit 0 of a release that logs nothing per snapshot as all deleted", async () => {
-    const runner = new FakeRunner({
-      delete: () => ok("", 'level=info msg="Removing the given locally stored etcd snapshot(s)"'),
-    });
-    const { decoded } = await run(buildSnapshotDeleteArgs({ names: ["a-n-1"] }), runner);
-    expect(decoded.ok && decoded.result).toEqual({ ok: true, action: "snapshot-delete", deleted: ["a-n-1"] });
-  });
-
-  it("reports a failed delete", async () => {
-    const runner = new FakeRunner({
-      delete: () =>
-        failed('level=fatal msg="see server log for details: failed to initialize S3 client: Access Denied"'),
-    });
-    const { code, decoded } = await run(buildSnapshotDeleteArgs({ names: ["a-n-1"], s3: { bucket: "b" } }), runner);
-    expect(code).toBe(1);
-    expect(decoded.ok && !decoded.result.ok && decoded.result.error).toContain("Access Denied");
-  });
-});
-
-describe("node-agent <subcommand> --help", () => {
-  const everyS3Option = {
-    bucket: "b",
-    endpoint: "e",
-    endpointCa: "/ca",
-    skipSslVerify: true,
-    region: "r",
-    folder: "f",
-    insecure: true,
-    timeout: "5m",
-    bucketLookupType: "path" as const,
-    proxy: "http://p",
-    configSecret: "s",
-  };
-  const operatorArgv: Record<string, string[]> = {
-    "snapshot-save": buildSnapshotSaveArgs({ name: "n", compress: true, dir: "/d", s3: everyS3Option }),
-    "snapshot-delete": buildSnapshotDeleteArgs({ names: ["x"], dir: "/d", s3: everyS3Option }),
-    "cert-rotate": buildCertRotateArgs({ services: ["etcd"], dataDir: "/opt/rke2" }),
-    "restore-drill": buildRestoreDrillArgs({ snapshot: "/s", scratch: "/d", clientPort: 1, peerPort: 2 }),
-    "cert-inventory": ["node-agent", "cert-inventory", "--namespace", "n", "--scan-interval", "1m", "--data-dir", "/d"],
-  };
-
-  it.each(Object.keys(operatorArgv))("%s --help prints its usage, exits 0 and writes no result", async (subcommand) => {
-    for (const flag of ["--help", "-h"]) {
-      const { code, out, err, fs } = await run(["node-agent", subcommand, "--name", "x", flag], new FakeRunner({}));
-      expect([code, err]).toEqual([0, ""]);
-      expect(out).toMatch(new RegExp(`^Usage: rke2-lifecycle node-agent ${subcommand} `));
-      expect(fs.files.has(LOG)).toBe(false);
-    }
-  });
-
-  it.each(Object.entries(operatorArgv))(
-    "%s --help describes every flag the operator passes",
-    async (subcommand, argv) => {
-      const { out } = await run(["node-agent", subcommand, "--help"], new FakeRunner({}));
-      const flags = argv.filter((arg) => arg.startsWith("--") && arg !== "--");
-      expect(flags.length).toBeGreaterThan(0);
-      for (const flag of flags) expect(out).toMatch(new RegExp(`^ {2}${flag}( |$)`, "m"));
-    },
-  );
-
-  it("a snapshot named --help after -- is a name, not a request for help", async () => {
-    const { out } = await run(
-      ["node-agent", "snapshot-delete", "--", "--help"],
-      new FakeRunner({ delete: () => ok("") }),
-    );
-    expect(out).not.toContain("Usage:");
   });
 });
