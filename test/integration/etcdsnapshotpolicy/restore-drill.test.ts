@@ -76,6 +76,9 @@ describe("restore drill", () => {
 
     // Every node now writes corrupt snapshots; RKE2 still records them as ready with a size.
     sim().cluster.setFaults({ corruptSnapshots: true });
+    // RKE2 names a snapshot by the unix second it was taken: a save in the same second as the
+    // first would carry the same name and could not be told apart from it.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     await patchSpec({ trigger: "s2" });
     const corrupt = await snapshotTaken(good);
     await patchSpec({ restoreDrill: { schedule: YEARLY, keep: 3, trigger: "d2" } });
