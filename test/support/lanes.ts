@@ -17,9 +17,6 @@ export const SIM_ONLY = {
   faultInjection:
     "delays one kind's watch events to every client and reads every write from the simulated server's store",
   simInternals: "measures the simulated API server itself (its start-up at 1,000 nodes, its heap), not the operator",
-  scale:
-    "runs 1,000 simulated nodes, too heavy for the one shared real control plane; the pure preview " +
-    "is measured at 1,000 and 5,000 nodes on every lane by test/unit/rollout/preview-status.test.ts",
 } as const;
 
 export type SimOnlyReason = keyof typeof SIM_ONLY;
