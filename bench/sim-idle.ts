@@ -9,17 +9,13 @@
  * with --operator also the operator's time to ready (caches synced), its RSS after the idle
  * period and at peak (VmHWM), and its live V8 heap. No plan runs: this is the operator's baseline.
  */
-import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { createServer } from "node:net";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { freePort, spawnOperator } from "./operator-process.ts";
 import { scaleTopology } from "../src/sim/cluster/topology.ts";
 import { startSim } from "../src/sim/index.ts";
 import { metricValue } from "./analysis.ts";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: flags } = parseArgs({
   options: {
     nodes: { type: "string", default: "1000" },
@@ -28,15 +24,6 @@ const { values: flags } = parseArgs({
     operator: { type: "boolean", default: false },
   },
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const address = server.address();
-  await new Promise((done) => server.close(done));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 const memoryMb = async (pid: number | undefined): Promise<{ rssMb: number; peakMb: number }> => {
   const status = await readFile(`/proc/${String(pid)}/status`, "utf8").catch(() => "");
@@ -57,26 +44,7 @@ const simStartSeconds = (Date.now() - started) / 1000;
 
 let operatorReport: object | undefined;
 const listenPort = await freePort();
-const operator = flags.operator
-  ? spawn(
-      process.execPath,
-      [
-        "--disable-warning=ExperimentalWarning",
-        "src/main.ts",
-        "operator",
-        "--kubeconfig",
-        sim.kubeconfigPath,
-        "--no-leader-elect",
-        "--listen-port",
-        String(listenPort),
-        "--namespace",
-        "rke2-lifecycle-system",
-        "--log-level",
-        "warn",
-      ],
-      { cwd: root, stdio: ["ignore", "ignore", "inherit"] },
-    )
-  : undefined;
+const operator = flags.operator ? spawnOperator(sim.kubeconfigPath, listenPort) : undefined;
 const cpuBefore = process.cpuUsage();
 const idleFrom = Date.now();
 try {

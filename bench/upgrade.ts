@@ -13,12 +13,11 @@
  *
  *   npx node bench/upgrade.ts --nodes 1000 [--workers 10%] [--time-scale 0.1] [--settle 1s] [--heartbeat 30000]
  */
-import { spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { freePort, spawnOperator } from "./operator-process.ts";
 import { durationToMs } from "../src/api/duration.ts";
 import { upgradePlanResource, type UpgradePlan } from "../src/api/upgradeplan.ts";
 import { JOB_RESOURCE, NODE_LABEL, POD_RESOURCE, type Job } from "../src/nodeops/job.ts";
@@ -53,15 +52,6 @@ const nodeCount = Number(flags.nodes);
 const settleMs = durationToMs(flags.settle) ?? 1000;
 const workers = /%$/.test(flags.workers) ? flags.workers : Number(flags.workers);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const address = server.address();
-  await new Promise((done) => server.close(done));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
 async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -79,27 +69,12 @@ const sim = await startSim({
   durations: { heartbeatMs: Number(flags.heartbeat) },
 });
 const listenPort = await freePort();
-const operator = spawn(
-  process.execPath,
-  [
-    ...(process.env.BENCH_OPERATOR_PROFILE
-      ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_OPERATOR_PROFILE}`]
-      : []),
-    "--disable-warning=ExperimentalWarning",
-    "src/main.ts",
-    "operator",
-    "--kubeconfig",
-    sim.kubeconfigPath,
-    "--no-leader-elect",
-    "--listen-port",
-    String(listenPort),
-    "--namespace",
-    "rke2-lifecycle-system",
-    "--log-level",
-    "warn",
-  ],
-  { cwd: root, stdio: ["ignore", process.env.BENCH_OPERATOR_LOG === undefined ? "ignore" : "inherit", "inherit"] },
-);
+const operator = spawnOperator(sim.kubeconfigPath, listenPort, {
+  nodeFlags: process.env.BENCH_OPERATOR_PROFILE
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_OPERATOR_PROFILE}`]
+    : [],
+  stdout: process.env.BENCH_OPERATOR_LOG === undefined ? "ignore" : "inherit",
+});
 const scrape = async (): Promise<string> => (await fetch(`http://127.0.0.1:${listenPort}/metrics`)).text();
 /** Requests the simulated API server accounted to the operator (its User-Agent), by verb. */
 const accountedByVerb = (): Record<string, number> => {

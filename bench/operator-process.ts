@@ -1,0 +1,40 @@
+/** The operator as its own process beside a benchmark's simulated cluster (its RSS and CPU its own). */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const address = server.address();
+  await new Promise((done) => server.close(done));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+/** `node src/main.ts operator` on the sim's kubeconfig, without leader election, metrics on `listenPort`. */
+export function spawnOperator(
+  kubeconfigPath: string,
+  listenPort: number,
+  options: { nodeFlags?: string[]; stdout?: "ignore" | "inherit" } = {},
+): ChildProcess {
+  const args = [
+    ...(options.nodeFlags ?? []),
+    "--disable-warning=ExperimentalWarning",
+    "src/main.ts",
+    "operator",
+    "--kubeconfig",
+    kubeconfigPath,
+    "--no-leader-elect",
+    "--listen-port",
+    String(listenPort),
+    "--namespace",
+    "rke2-lifecycle-system",
+    "--log-level",
+    "warn",
+  ];
+  return spawn(process.execPath, args, { cwd: root, stdio: ["ignore", options.stdout ?? "ignore", "inherit"] });
+}
