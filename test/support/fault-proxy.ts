@@ -17,6 +17,7 @@ import { request as undiciRequest } from "undici";
 import type { HttpMethod } from "../../src/runtime/kube/http.ts";
 import { loadKubeConnection } from "../../src/runtime/kube/kubeconfig.ts";
 import { noFaults, pickFault, RequestAccounting, type FaultConfig } from "../../src/sim/apiserver/faults.ts";
+import { systemClock, type Clock } from "../../src/runtime/clock.ts";
 import { apiRequestOf } from "./request-log.ts";
 
 const HOP_BY_HOP = new Set([
@@ -36,12 +37,18 @@ export class FaultProxy {
   private readonly server: Server;
   private readonly streams = new Set<ServerResponse>();
 
-  private constructor(server: Server) {
+  private readonly clock: Clock;
+
+  private constructor(server: Server, clock: Clock) {
     this.server = server;
+    this.clock = clock;
   }
 
-  /** Starts a proxy to the server of `upstreamKubeconfig`, authenticating as its user. */
-  static async start(upstreamKubeconfig: string): Promise<FaultProxy> {
+  /**
+   * Starts a proxy to the server of `upstreamKubeconfig`, authenticating as its user. Latency,
+   * watch delays and drops count on `clock`, as the simulated server counts them on the sim's clock.
+   */
+  static async start(upstreamKubeconfig: string, clock: Clock = systemClock): Promise<FaultProxy> {
     const connection = await loadKubeConnection({ kubeconfigPath: upstreamKubeconfig });
     const proxy: FaultProxy = new FaultProxy(
       createServer((req, res) => {
@@ -50,6 +57,7 @@ export class FaultProxy {
           res.end(String(err));
         });
       }),
+      clock,
     );
     await new Promise<void>((resolve) => proxy.server.listen(0, "127.0.0.1", resolve));
     return proxy;
@@ -98,7 +106,7 @@ export class FaultProxy {
       client,
     });
     const faults = this.faults;
-    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+    if (faults.latencyMs > 0) await this.clock.sleep(faults.latencyMs);
     const aimed = faults.faultyClient === "" || faults.faultyClient === client;
     const fault = watch || !aimed ? undefined : pickFault(faults);
     if (fault) {
@@ -159,11 +167,11 @@ export class FaultProxy {
       if (abrupt) res.destroy();
       else res.end();
     };
-    const drop =
+    const cancelDrop =
       faults.dropWatchEverySeconds > 0
-        ? setTimeout(() => {
+        ? this.clock.setTimer(faults.dropWatchEverySeconds * 1000, () => {
             end(faults.abruptWatchDrops);
-          }, faults.dropWatchEverySeconds * 1000)
+          })
         : undefined;
     res.on("close", () => {
       ended = true;
@@ -175,17 +183,14 @@ export class FaultProxy {
         if (delayMs === 0) res.write(chunk);
         else {
           // Each piece reaches the client `delayMs` after it left the server, in order.
-          const due = Date.now() + delayMs;
+          const due = this.clock.now() + delayMs;
           delivered = delivered.then(
             () =>
               new Promise<void>((resolve) =>
-                setTimeout(
-                  () => {
-                    if (!ended) res.write(chunk);
-                    resolve();
-                  },
-                  Math.max(0, due - Date.now()),
-                ),
+                this.clock.setTimer(Math.max(0, due - this.clock.now()), () => {
+                  if (!ended) res.write(chunk);
+                  resolve();
+                }),
               ),
           );
         }
@@ -195,7 +200,7 @@ export class FaultProxy {
     } catch {
       end(true);
     } finally {
-      if (drop) clearTimeout(drop);
+      cancelDrop?.();
       this.streams.delete(res);
     }
   }

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "@jest/globals";
+import type { Clock } from "../../src/runtime/clock.ts";
 import type { FaultConfig, RequestAccounting } from "../../src/sim/apiserver/faults.ts";
 import { startSim, type Sim, type StartSimOptions } from "../../src/sim/index.ts";
 import { demoTopology } from "../../src/sim/cluster/topology.ts";
@@ -37,8 +38,9 @@ export type TestSimOptions = Partial<StartSimOptions> & { apiFaults?: boolean };
 /** On the real lane, a fault proxy in front of the server for the operator's identity. */
 async function operatorFaultProxy(
   operatorKubeconfig: string,
+  clock: Clock | undefined,
 ): Promise<{ proxy: FaultProxy; kubeconfigPath: string; stop(): Promise<void> }> {
-  const proxy = await FaultProxy.start(operatorKubeconfig);
+  const proxy = await FaultProxy.start(operatorKubeconfig, clock);
   const dir = await mkdtemp(join(tmpdir(), "rke2-lifecycle-fault-proxy-"));
   const kubeconfigPath = join(dir, "operator.kubeconfig");
   await proxy.writeKubeconfig(kubeconfigPath);
@@ -61,7 +63,9 @@ export async function startTestSim(testOptions: TestSimOptions = {}): Promise<Te
   const external = externalKubeconfig();
   const realOperatorKubeconfig = process.env[OPERATOR_KUBECONFIG_ENV] ?? external;
   const faultProxy =
-    external && apiFaults && realOperatorKubeconfig ? await operatorFaultProxy(realOperatorKubeconfig) : undefined;
+    external && apiFaults && realOperatorKubeconfig
+      ? await operatorFaultProxy(realOperatorKubeconfig, options.clock)
+      : undefined;
   const operatorKubeconfig = faultProxy?.kubeconfigPath ?? process.env[OPERATOR_KUBECONFIG_ENV];
   if (external)
     await resetCluster(external, options.etcdSnapshotFileCrd === false ? { etcdSnapshotFileCrd: false } : {});

@@ -11,7 +11,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { REPO_ROOT } from "../../support/cli-process.ts";
+import { REPO_ROOT } from "../support/cli-process.ts";
 
 const run = promisify(execFile);
 const COLUMNS = 110;

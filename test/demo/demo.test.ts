@@ -3,7 +3,7 @@ import { expect, it } from "@jest/globals";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "../../../src/main.ts";
+import { main } from "../../src/main.ts";
 
 it("upgrades the 7-node simulated cluster tier by tier, one etcd member at a time", async () => {
   let out = "";
