@@ -40,6 +40,8 @@ interface AlertCase {
 
 const condition = (kind: string, name: string, type: string, status: string): string =>
   `rke2_lifecycle_condition{kind="${kind}",name="${name}",type="${type}",status="${status}"}`;
+const expiry = (node: string, file: string): string =>
+  `rke2_lifecycle_certificate_expiry_timestamp_seconds{node="${node}",file="${file}"}`;
 const DAY = 86_400;
 
 /** Firing first, quiet second, per alert. */
@@ -48,7 +50,7 @@ const CASES: AlertCase[] = [
   {
     alert: "RKE2CertificateExpiringSoon",
     series: {
-      'rke2_lifecycle_certificate_expiry_timestamp_seconds{node="cp-1",file="serving-kube-apiserver.crt"}': `${20 * DAY}x180`,
+      [expiry("cp-1", "serving-kube-apiserver.crt")]: `${20 * DAY}x180`,
     },
     evalTime: "90m",
     fires: { node: "cp-1", file: "serving-kube-apiserver.crt" },
@@ -56,14 +58,14 @@ const CASES: AlertCase[] = [
   {
     alert: "RKE2CertificateExpiringSoon",
     series: {
-      'rke2_lifecycle_certificate_expiry_timestamp_seconds{node="cp-1",file="serving-kube-apiserver.crt"}': `${90 * DAY}x180`,
+      [expiry("cp-1", "serving-kube-apiserver.crt")]: `${90 * DAY}x180`,
     },
     evalTime: "90m",
   },
   {
     alert: "RKE2CertificateExpiryCritical",
     series: {
-      'rke2_lifecycle_certificate_expiry_timestamp_seconds{node="cp-1",file="client-admin.crt"}': `${5 * DAY}x60`,
+      [expiry("cp-1", "client-admin.crt")]: `${5 * DAY}x60`,
     },
     evalTime: "20m",
     fires: { node: "cp-1", file: "client-admin.crt" },
@@ -71,7 +73,7 @@ const CASES: AlertCase[] = [
   {
     alert: "RKE2CertificateExpiryCritical",
     series: {
-      'rke2_lifecycle_certificate_expiry_timestamp_seconds{node="cp-1",file="client-admin.crt"}': `${20 * DAY}x60`,
+      [expiry("cp-1", "client-admin.crt")]: `${20 * DAY}x60`,
     },
     evalTime: "20m",
   },

@@ -46,7 +46,7 @@ describe("deploy/examples", () => {
     },
   );
 
-  it("gives the policy's credentials Secret the name, namespace and keys the API expects, with placeholder values", () => {
+  it("gives the policy's credentials Secret the name, namespace and keys the API expects, placeholder values", () => {
     const secret = read("s3-credentials.secret.yaml") as unknown as {
       kind: string;
       metadata: { name: string; namespace: string };
