@@ -1,4 +1,5 @@
 import js from "@eslint/js";
+import stylistic from "@stylistic/eslint-plugin";
 import importX from "eslint-plugin-import-x";
 import tseslint from "typescript-eslint";
 import { boundaryZones } from "./eslint.boundaries.mjs";
@@ -27,6 +28,32 @@ export default tseslint.config(
     rules: {
       "import-x/no-restricted-paths": ["error", { basePath: import.meta.dirname, zones: boundaryZones() }],
     },
+  },
+  {
+    // Prettier wraps code at 120 columns but leaves long strings, comments and names alone; this
+    // catches those. Everything linted is hand-written: crds/ and charts/ (the generated files)
+    // are YAML and ignored above.
+    plugins: { "@stylistic": stylistic },
+    rules: { "@stylistic/max-len": ["error", { code: 120, tabWidth: 2 }] },
+  },
+  {
+    // Temporary: lines wrapped by the lead after the merge (these files were being edited on other
+    // branches). Remove this block once they are wrapped.
+    files: [
+      "bench/**",
+      "src/controllers/**",
+      "src/rollout/**",
+      "test/integration/demo/**",
+      "test/integration/etcdsnapshotpolicy/**",
+      "test/integration/upgradeplan/gates.test.ts",
+      "test/integration/upgradeplan/preview*.ts",
+      "test/unit/controllers/etcdsnapshotpolicy/**",
+      "test/unit/controllers/upgradeplan/**",
+      "test/unit/nodeops/agent/etcd-fixtures.ts",
+      "test/unit/nodeops/agent/restore-drill.test.ts",
+      "test/unit/rollout/**",
+    ],
+    rules: { "@stylistic/max-len": "off" },
   },
   {
     files: ["test/**/*.ts"],

@@ -79,7 +79,9 @@ function distinct(requests: readonly ApiRequest[]): ApiRequest[] {
   return [...byKey.values()];
 }
 
-describe(`the chart's RBAC and the operator's requests across the integration suite (${REAL_LANE ? "real" : "sim"} lane)`, () => {
+const LANE = REAL_LANE ? "real" : "sim";
+
+describe(`the chart's RBAC and the operator's requests across the integration suite (${LANE} lane)`, () => {
   const logged = REAL_LANE ? realRequests() : [];
   const sim = simRequests();
   const requests = distinct(REAL_LANE ? logged : sim);

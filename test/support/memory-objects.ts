@@ -12,7 +12,9 @@ import { mergePatch } from "../../src/sim/apiserver/patch.ts";
 import { typeKeyOf, type Change, type WatchHub } from "./memory-watch.ts";
 
 export function conflict(type: ResourceType, name: string): KubeError {
-  const message = `Operation cannot be fulfilled on ${type.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`;
+  const message =
+    `Operation cannot be fulfilled on ${type.plural} "${name}": the object has been modified; ` +
+    "please apply your changes to the latest version and try again";
   return new KubeError("Conflict", message, { code: 409, reason: "Conflict" });
 }
 

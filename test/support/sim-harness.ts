@@ -130,9 +130,8 @@ export async function waitFor<T>(
       lastError = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${options.what ?? "condition"}${lastError instanceof Error ? `: ${lastError.message}` : ""}`,
-      );
+      const cause = lastError instanceof Error ? `: ${lastError.message}` : "";
+      throw new Error(`timed out waiting for ${options.what ?? "condition"}${cause}`);
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
   }

@@ -70,7 +70,10 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${source}(/.*)?$`);
 }
 
-/** Whether .dockerignore keeps `path` (relative to the context) out of the build context; the last matching pattern wins. */
+/**
+ * Whether .dockerignore keeps `path` (relative to the context) out of the build context; the last
+ * matching pattern wins.
+ */
 function ignored(path: string): boolean {
   let result = false;
   for (const pattern of dockerignore) {

@@ -76,7 +76,10 @@ export function condition(
   return cr?.status?.conditions?.find((c) => c.type === type);
 }
 
-/** Waits until the node's inventory report shows `file` (an absolute sim path) expiring at `notAfterMs` (to the second). */
+/**
+ * Waits until the node's inventory report shows `file` (an absolute sim path) expiring at
+ * `notAfterMs` (to the second).
+ */
 export async function waitForReported(
   port: KubePort,
   node: string,

@@ -40,7 +40,7 @@ const EXPIRING: [node: string, file: string][] = [
 ];
 
 describe("CertRotation on the simulated 7-node cluster", () => {
-  it("rotates the three nodes whose certificates expire within renewBefore, servers one at a time, and confirms the new expiry", async () => {
+  it("rotates the 3 nodes expiring within renewBefore, servers one at a time, and confirms new expiry", async () => {
     const port = sim().port;
     const startedAt = Date.now();
     for (const [node, file] of EXPIRING)
@@ -118,7 +118,8 @@ describe("CertRotation on the simulated 7-node cluster", () => {
         .cluster.certificatesOf("server-1")
         .find((c) => c.file === `${TLS}/client-admin.crt`)?.notAfter ?? 0;
     expect(metrics).toContain(
-      `rke2_lifecycle_certificate_expiry_timestamp_seconds{node="server-1",file="server/tls/client-admin.crt"} ${Math.floor(renewed / 1000)}`,
+      `rke2_lifecycle_certificate_expiry_timestamp_seconds{node="server-1",file="server/tls/client-admin.crt"} ` +
+        `${Math.floor(renewed / 1000)}`,
     );
     expect(metrics).toContain(
       'rke2_lifecycle_certificate_expiry_timestamp_seconds{node="agent-1",file="agent/server-ca.crt"}',

@@ -100,7 +100,7 @@ describe("the disruption lock after its holder is deleted mid-rollout", () => {
     expect(done.status?.summary?.expiringSoon).toBe(0);
   }, 120_000);
 
-  it("an UpgradePlan takes over from a deleted CertRotation and upgrades every node, the orphaned one too", async () => {
+  it("an UpgradePlan takes over from a deleted CertRotation and upgrades every node, the orphan too", async () => {
     const port = sim().port;
     await port.delete(certRotationResource, "after-plan");
     await makeDue("server-1", `${TLS}/client-admin.crt`);

@@ -84,7 +84,7 @@ async function killStorm(seed: number, progress: () => Promise<string>): Promise
 }
 
 describe("chaos: kill storm", () => {
-  it(`SIGKILL at ${KILLS} seeded moments of a 7-node upgrade: one Job per node and target, nothing left cordoned`, async () => {
+  it(`SIGKILL at ${KILLS} seeded moments of a 7-node upgrade: one Job per node and target, none cordoned`, async () => {
     const timeline = new Timeline(sim().port);
     await timeline.start();
     try {

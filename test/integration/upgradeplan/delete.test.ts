@@ -96,9 +96,8 @@ describe("deleting an UpgradePlan mid-rollout", () => {
           ),
         { timeoutMs: 30_000, intervalMs: 20, what: "agent-1 to be cordoned and draining" },
       ).catch(async (err: unknown) => {
-        throw new Error(
-          `${String(err)}; plan status: ${JSON.stringify((await sim.port.get<UpgradePlan>(upgradePlanResource, "blocked"))?.status)}`,
-        );
+        const plan = await sim.port.get<UpgradePlan>(upgradePlanResource, "blocked");
+        throw new Error(`${String(err)}; plan status: ${JSON.stringify(plan?.status)}`);
       });
       await sim.port.delete(upgradePlanResource, "blocked");
 

@@ -36,7 +36,7 @@ async function readyPod(port: KubePort, app: string, node: string): Promise<stri
 }
 
 describe("drain: disableEviction", () => {
-  it("deletes a pod whose PodDisruptionBudget refuses every eviction, never evicts it, and the node is upgraded", async () => {
+  it("deletes (never evicts) a pod whose PodDisruptionBudget refuses every eviction; the node upgrades", async () => {
     const sim = await freshSim();
     const requests = sim.operatorRequests;
     try {

@@ -60,7 +60,7 @@ async function podRunningOn(port: KubePort, app: string, nodeName: string): Prom
 }
 
 describe("reliability: failures", () => {
-  it("4. a PDB blocks the drain: DrainBlocked names it; at the drain timeout the node is uncordoned and the plan halts; a retry resumes", async () => {
+  it("4. a PDB blocks the drain: DrainBlocked names it; at the timeout uncordon, halt; a retry resumes", async () => {
     const sim = await freshSim();
     const timeline = new Timeline(sim.port);
     try {
@@ -183,7 +183,7 @@ describe("reliability: failures", () => {
     }
   }, 60_000);
 
-  it("8. a server never comes back Ready: the attempt fails at the health-gate timeout and the plan halts", async () => {
+  it("8. a server never comes back Ready: the attempt fails at the health-gate timeout, the plan halts", async () => {
     const sim = await freshSim();
     try {
       sim.cluster.setFaults({ neverReady: true }, "etcd-1");

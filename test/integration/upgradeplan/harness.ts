@@ -219,7 +219,8 @@ export class Timeline {
         const isDown = !isNodeReady(node) || pod === undefined || !isPodReady(pod);
         if (isDown)
           why.push(
-            `${node.metadata.name}: node ${isNodeReady(node) ? "Ready" : "not Ready"}, pod ${pod === undefined ? "missing" : isPodReady(pod) ? "Ready" : "not Ready"}`,
+            `${node.metadata.name}: node ${isNodeReady(node) ? "Ready" : "not Ready"}, ` +
+              `pod ${pod === undefined ? "missing" : isPodReady(pod) ? "Ready" : "not Ready"}`,
           );
         return isDown;
       })

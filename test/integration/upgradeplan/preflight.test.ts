@@ -122,7 +122,7 @@ describe("UpgradePlan preflight on the simulated cluster", () => {
     await remove("bad-channel");
   });
 
-  it("waits with EtcdUnhealthy while an etcd member is unhealthy, touching nothing, then goes on once it recovers", async () => {
+  it("waits with EtcdUnhealthy while an etcd member is unhealthy, touching nothing; goes on on recovery", async () => {
     sim().cluster.setFaults({ etcdUnhealthy: true }, "server-2");
     await waitFor(
       async () => {

@@ -82,7 +82,7 @@ describe("issue 17: gates between tiers", () => {
     }
   }, 120_000);
 
-  it("a firing alert stops new nodes (the node in progress finishes); once silenced in Alertmanager it does not", async () => {
+  it("a firing alert stops new nodes (the one in progress ends); silenced in Alertmanager it does not", async () => {
     prometheus.alerts = [];
     prometheus.silences = [];
     prometheus.fire("Watchdog", { severity: "none" });

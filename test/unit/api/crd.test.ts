@@ -156,7 +156,8 @@ describe("the API server's view of our CRDs", () => {
         reason: "FieldValueInvalid",
         field: "",
         message:
-          'Invalid value: "object": metadata.name must be at most 63 characters: the operator uses it as a label value on its node Jobs',
+          'Invalid value: "object": metadata.name must be at most 63 characters: ' +
+          "the operator uses it as a label value on its node Jobs",
       },
     ]);
   });

@@ -1,7 +1,8 @@
 /**
- * Real X.509 certificates for the tests (issued with test/support/x509.ts): CAs and leaf bundles (leaf, then its CA, as RKE2 writes them), laid out in a
- * temporary folder the way an RKE2 server or agent keeps them. One RSA key signs everything: the
- * tests read expiry and CA flags, not trust chains.
+ * Real X.509 certificates for the tests (issued with test/support/x509.ts): CAs and leaf bundles
+ * (leaf, then its CA, as RKE2 writes them), laid out in a temporary folder the way an RKE2 server or
+ * agent keeps them. One RSA key signs everything: the tests read expiry and CA flags, not trust
+ * chains.
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -34,7 +34,7 @@ describe("scanning a node's RKE2 certificate folders", () => {
     expect(report.certificates.map((c) => c.file).sort()).toEqual(AGENT_FILES.map(([file]) => file).sort());
   });
 
-  it("skips keys, rotation backups, containerd's folders and anything deeper than RKE2 keeps certificates", async () => {
+  it("skips keys, rotation backups, containerd's folders and anything deeper than RKE2 keeps certs", async () => {
     await writeNode(tree, AGENT_FILES, LEAF_END);
     await tree.write("server/tls/client-admin.crt", LEAF_END);
     await tree.writeText(

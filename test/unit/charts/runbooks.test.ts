@@ -50,7 +50,9 @@ describe("runbook_url", () => {
 
   it("follows metrics.prometheusRule.runbookBaseURL, which must be an address without a fragment", () => {
     const base = "https://git.example.com/platform/rke2-lifecycle-operator/-/blob/v0.1.0/docs/operations.md";
-    const urls = rules(["--set", `metrics.prometheusRule.runbookBaseURL=${base}`]).map((r) => r.annotations.runbook_url);
+    const urls = rules(["--set", `metrics.prometheusRule.runbookBaseURL=${base}`]).map(
+      (r) => r.annotations.runbook_url,
+    );
     expect(urls.every((url) => url?.startsWith(`${base}#rke2`))).toBe(true);
     expect(renderError([...MONITORING_APIS, "--set", "metrics.prometheusRule.runbookBaseURL=docs#x"])).toContain(
       "runbookBaseURL",

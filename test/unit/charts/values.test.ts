@@ -163,15 +163,21 @@ describe("image.digest, extraArgs and extraEnv", () => {
     const inventory = find(rendered, "DaemonSet", `${RELEASE}-cert-inventory`).spec as OperatorWorkload;
     expect(operatorOf(rendered).image).toBe(image);
     expect(inventory.template.spec.containers[0]?.image).toBe(image);
-    const argv = operatorOf(rendered).args.slice(1).map((arg) => arg.replace("$(POD_NAMESPACE)", RELEASE_NAMESPACE));
+    const argv = operatorOf(rendered)
+      .args.slice(1)
+      .map((arg) => arg.replace("$(POD_NAMESPACE)", RELEASE_NAMESPACE));
     const parsed = parseOperatorConfig(argv, {}, () => undefined);
     expect(parsed.ok && parsed.config.nodeAgentImage).toBe(image);
   });
 
   it("appends extraArgs after the chart's flags, where they win, and extraEnv after the chart's variables", () => {
     const rendered = renderChart([
-      "--set", "operator.extraArgs={--log-level=debug}",
-      "--set", "operator.extraEnv[0].name=NODE_OPTIONS", "--set", "operator.extraEnv[0].value=--max-old-space-size=256",
+      "--set",
+      "operator.extraArgs={--log-level=debug}",
+      "--set",
+      "operator.extraEnv[0].name=NODE_OPTIONS",
+      "--set",
+      "operator.extraEnv[0].value=--max-old-space-size=256",
     ]);
     const container = operatorOf(rendered);
     expect(container.args.at(-1)).toBe("--log-level=debug");

@@ -104,7 +104,8 @@ describe("the operator without a kubeconfig", () => {
     const { code, err } = runCli(["operator", "--leader-elect=sometimes"]);
     expect(code).toBe(2);
     expect(err).toBe(
-      "rke2-lifecycle operator: --leader-elect: expected true or false, got \"sometimes\" (see 'rke2-lifecycle operator --help')\n",
+      'rke2-lifecycle operator: --leader-elect: expected true or false, got "sometimes" ' +
+        "(see 'rke2-lifecycle operator --help')\n",
     );
   });
 });

@@ -74,7 +74,8 @@ describe("the product's module graph", () => {
       await import("./src/operator/run.ts");
       const { loadKubeConnection } = await import("./src/runtime/kube/kubeconfig.ts");
       const env = { KUBERNETES_SERVICE_HOST: "10.43.0.1", KUBERNETES_SERVICE_PORT: "443" };
-      await loadKubeConnection({ inCluster: true }, { env, homeDir: "/", serviceAccountPrefix: ${JSON.stringify(prefix)} });`;
+      const serviceAccountPrefix = ${JSON.stringify(prefix)};
+      await loadKubeConnection({ inCluster: true }, { env, homeDir: "/", serviceAccountPrefix });`;
     const modules = modulesLoadedBy(["--input-type=module", "--eval", script]);
     expect(modules).toContain(`file://${ROOT}src/controllers/index.ts`);
     expect(offending(modules, [...NOT_IN_PRODUCT, "/node_modules/@kubernetes/client-node/"])).toEqual([]);

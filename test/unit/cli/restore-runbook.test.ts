@@ -133,7 +133,8 @@ describe("restore runbook on the 7-node topology", () => {
         "--etcd-s3-folder prod --etcd-s3-timeout 5m --etcd-s3-bucket-lookup-type path",
     );
     expect(steps).toContain(
-      "server-1: export AWS_ACCESS_KEY_ID=\"$(kubectl -n rke2-lifecycle-system get secret s3-creds -o jsonpath='{.data.accessKey}' | base64 -d)\"",
+      'server-1: export AWS_ACCESS_KEY_ID="$(kubectl -n rke2-lifecycle-system get secret s3-creds ' +
+        "-o jsonpath='{.data.accessKey}' | base64 -d)\"",
     );
     // The credentials are fetched before any server stops (the API is down after).
     expect(steps.findIndex((l) => l.includes("AWS_SECRET_ACCESS_KEY"))).toBeLessThan(

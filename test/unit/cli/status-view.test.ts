@@ -115,7 +115,8 @@ describe("statusView", () => {
         "  worker         3 nodes   v1.30.6+rke2r1 x2, v1.31.4+rke2r1 x1  agent-1 agent-2 agent-3",
         "                 out of service: agent-2 Ready,cordoned",
         "CERTIFICATES",
-        "  earliest expiry 2026-12-27T12:00:00Z (in 20d) on server-1: server/tls/client-admin.crt (certrotation/default)",
+        "  earliest expiry 2026-12-27T12:00:00Z (in 20d) on server-1: " +
+          "server/tls/client-admin.crt (certrotation/default)",
         "SNAPSHOTS",
         "  nightly: storage Unavailable; last verified nightly-etcd-1-1796644800 on etcd-1, 24.0 MiB",
         "    taken 2026-12-07T03:00:05Z (8h ago) at s3://backups/rke2/nightly-etcd-1-1796644800.zip",

@@ -113,7 +113,7 @@ describe("BlockerEvaluator against a Prometheus-compatible server", () => {
     expect(prometheus.requests.length - before).toBe(3);
   });
 
-  it("takes a bearer token or basic auth from a Secret in the operator's namespace; a missing Secret holds", async () => {
+  it("takes a bearer token or basic auth from a Secret in its namespace; a missing Secret holds", async () => {
     const secrets: Record<string, Record<string, string>> = {
       "ns/prom-token": { token: Buffer.from("s3cret").toString("base64") },
       "ns/prom-basic": {

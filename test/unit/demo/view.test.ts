@@ -32,7 +32,8 @@ describe("demo view", () => {
           },
         ],
       }),
-      "UpgradePlan p: Upgrading 1/7 | to v1.31.4 | tier etcd | Ready=False (Progressing) | in progress: server-1 WaitingHealthy",
+      "UpgradePlan p: Upgrading 1/7 | to v1.31.4 | tier etcd | Ready=False (Progressing) | " +
+        "in progress: server-1 WaitingHealthy",
     ],
   ])("describes a plan (%#)", (input, expected) => {
     expect(describePlan(input)).toBe(expected);

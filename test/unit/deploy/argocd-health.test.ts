@@ -3,76 +3,171 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { REPO_ROOT } from "../charts/render.ts";
+import { cond, cr, upgradePlanCases, type Case } from "./argocd-health-cases.ts";
 import { luaLiteral, luaOnly51Syntax, runHealthCheck } from "./lua-health.ts";
 
 const ARGOCD = join(REPO_ROOT, "deploy/argocd");
 const script = (file: string): string => readFileSync(join(ARGOCD, file), "utf8");
 
-type Status = "True" | "False" | "Unknown";
-const cond = (type: string, status: Status, reason = "Some", message = `${type} is ${status}`) => ({
-  type, status, reason, message, observedGeneration: 3, lastTransitionTime: "2026-01-01T00:00:00Z",
-});
-const cr = (kind: string, conditions: ReturnType<typeof cond>[], extra: { spec?: object; observedGeneration?: number | null; phase?: string; message?: string } = {}) => ({
-  apiVersion: "rke2-lifecycle.io/v1alpha1",
-  kind,
-  metadata: { name: "x", generation: 3 },
-  spec: extra.spec ?? {},
-  status: {
-    observedGeneration: extra.observedGeneration === undefined ? 3 : extra.observedGeneration,
-    ...(extra.phase ? { phase: extra.phase } : {}),
-    ...(extra.message ? { message: extra.message } : {}),
-    conditions,
-  },
-});
-
-/** name, object, expected status, text the message contains ("" for any). */
-type Case = [string, object, string, string];
-
-const upgradePlanCases: Case[] = [
-  ["no status yet", { apiVersion: "rke2-lifecycle.io/v1alpha1", kind: "UpgradePlan", metadata: { name: "x", generation: 1 }, spec: {} }, "Progressing", "generation 1"],
-  ["an older generation observed", cr("UpgradePlan", [cond("Ready", "True")], { observedGeneration: 2, phase: "Succeeded" }), "Progressing", "generation 3"],
-  ["every node at target", cr("UpgradePlan", [cond("Ready", "True", "UpgradeComplete", "12/12 nodes"), cond("Progressing", "False")], { phase: "Succeeded", message: "all 12 selected node(s) run v1.31.4+rke2r1" }), "Healthy", "all 12 selected node(s)"],
-  ["upgrading", cr("UpgradePlan", [cond("Ready", "False", "Upgrading"), cond("Progressing", "True", "Upgrading", "working on node-1")], { phase: "Upgrading", message: "upgrading node-1; 0/7 at v1.31.4+rke2r1" }), "Progressing", "upgrading node-1"],
-  ["halted", cr("UpgradePlan", [cond("Ready", "False", "Halted"), cond("Progressing", "False"), cond("Degraded", "True", "Halted", "failed node(s): node-2")], { phase: "Halted", message: "node-2: Job failed; set a new spec.failurePolicy.retry to retry" }), "Degraded", "node-2: Job failed"],
-  ["an invalid spec", cr("UpgradePlan", [cond("Ready", "False", "InvalidSpec", "spec.version: bad")], { phase: "Blocked", message: "spec.version: bad" }), "Degraded", "spec.version: bad"],
-  ["a skew refusal (Blocked)", cr("UpgradePlan", [cond("Ready", "False", "SkewNotAllowed"), cond("Degraded", "False", "AsExpected"), cond("PreflightPassed", "False", "SkewNotAllowed", "VersionSkew: minor skip")], { phase: "Blocked", message: "VersionSkew: minor skip" }), "Degraded", "minor skip"],
-  ["a missing policy (Blocked)", cr("UpgradePlan", [cond("Ready", "False", "SnapshotPolicyUnusable"), cond("SnapshotTaken", "False", "SnapshotPolicyUnusable", "EtcdSnapshotPolicy p not found")], { phase: "Blocked", message: "EtcdSnapshotPolicy p not found" }), "Degraded", "not found"],
-  ["waiting for the snapshot storage", cr("UpgradePlan", [cond("Ready", "False", "StorageUnavailable"), cond("Progressing", "False", "StorageUnavailable")], { phase: "Waiting", message: "storage of EtcdSnapshotPolicy s3 is unavailable: refused" }), "Progressing", "storage of EtcdSnapshotPolicy s3"],
-  ["taking the snapshot", cr("UpgradePlan", [cond("Ready", "False", "SnapshotInProgress"), cond("Progressing", "True", "SnapshotInProgress", "taking the pre-upgrade snapshot")], { phase: "Upgrading", message: "pre-upgrade snapshot running on etcd-1" }), "Progressing", "pre-upgrade snapshot"],
-  ["paused", cr("UpgradePlan", [cond("Ready", "False", "Paused"), cond("Paused", "True", "Paused", "paused by spec")], { phase: "Paused", message: "spec.paused is true: no node starts" }), "Suspended", "spec.paused"],
-  ["waiting for its window", cr("UpgradePlan", [cond("Ready", "False", "WaitingForWindow"), cond("Progressing", "False", "WaitingForWindow")], { phase: "Waiting", message: "outside the maintenance window; it opens at 2026-01-02T01:00:00Z" }), "Suspended", "it opens at 2026-01-02T01:00:00Z"],
-  ["only Ready=Unknown, no phase", cr("UpgradePlan", [cond("Ready", "Unknown", "Pending", "")]), "Progressing", "Waiting for the operator"],
-  ["waiting for approval of the worker tier", cr("UpgradePlan", [cond("Ready", "False", "AwaitingApproval"), cond("Progressing", "False", "AwaitingApproval", "the worker tier waits for approval"), cond("AwaitingApproval", "True", "AwaitingApproval", "the worker tier waits for approval: add worker to spec.approval.approved")], { phase: "Waiting", message: "the worker tier waits for approval" }), "Suspended", "add worker to spec.approval.approved"],
-  ["approved, upgrading", cr("UpgradePlan", [cond("Ready", "False", "Upgrading"), cond("Progressing", "True", "Upgrading", "worker tier"), cond("AwaitingApproval", "False", "Approved")], { phase: "Upgrading", message: "upgrading agent-1; 4/7 at v1.31.4+rke2r1" }), "Progressing", "upgrading agent-1"],
-  ["blocked by an alert", cr("UpgradePlan", [cond("Ready", "False", "BlockerHolding"), cond("Progressing", "False", "BlockerHolding", "blocked by critical-alerts"), cond("Blocked", "True", "BlockerHolding", "blocked by critical-alerts")], { phase: "Waiting", message: "blocked by critical-alerts" }), "Progressing", "blocked by critical-alerts"],
-];
-
 const snapshotPolicyCases: Case[] = [
-  ["no status yet", { kind: "EtcdSnapshotPolicy", metadata: { name: "x", generation: 1 }, spec: { schedule: "0 * * * *" } }, "Progressing", ""],
-  ["the newest snapshot succeeded", cr("EtcdSnapshotPolicy", [cond("Ready", "True", "SnapshotSucceeded", "took every-6h-n1"), cond("SnapshotOverdue", "False"), cond("StorageAvailable", "True")]), "Healthy", "took every-6h-n1"],
-  ["the newest snapshot failed", cr("EtcdSnapshotPolicy", [cond("Ready", "False", "SnapshotFailed", "etcd busy"), cond("StorageAvailable", "True")]), "Degraded", "etcd busy"],
-  ["overdue", cr("EtcdSnapshotPolicy", [cond("Ready", "True"), cond("SnapshotOverdue", "True", "Overdue", "last success 2d ago")]), "Degraded", "last success 2d ago"],
-  ["storage unreachable", cr("EtcdSnapshotPolicy", [cond("Ready", "False", "StorageUnavailable"), cond("StorageAvailable", "False", "StorageUnreachable", "bucket not found")]), "Degraded", "bucket not found"],
-  ["suspended", cr("EtcdSnapshotPolicy", [cond("Ready", "True", "Suspended"), cond("SnapshotOverdue", "False", "Suspended")], { spec: { suspend: true } }), "Suspended", ""],
+  [
+    "no status yet",
+    { kind: "EtcdSnapshotPolicy", metadata: { name: "x", generation: 1 }, spec: { schedule: "0 * * * *" } },
+    "Progressing",
+    "",
+  ],
+  [
+    "the newest snapshot succeeded",
+    cr("EtcdSnapshotPolicy", [
+      cond("Ready", "True", "SnapshotSucceeded", "took every-6h-n1"),
+      cond("SnapshotOverdue", "False"),
+      cond("StorageAvailable", "True"),
+    ]),
+    "Healthy",
+    "took every-6h-n1",
+  ],
+  [
+    "the newest snapshot failed",
+    cr("EtcdSnapshotPolicy", [cond("Ready", "False", "SnapshotFailed", "etcd busy"), cond("StorageAvailable", "True")]),
+    "Degraded",
+    "etcd busy",
+  ],
+  [
+    "overdue",
+    cr("EtcdSnapshotPolicy", [
+      cond("Ready", "True"),
+      cond("SnapshotOverdue", "True", "Overdue", "last success 2d ago"),
+    ]),
+    "Degraded",
+    "last success 2d ago",
+  ],
+  [
+    "storage unreachable",
+    cr("EtcdSnapshotPolicy", [
+      cond("Ready", "False", "StorageUnavailable"),
+      cond("StorageAvailable", "False", "StorageUnreachable", "bucket not found"),
+    ]),
+    "Degraded",
+    "bucket not found",
+  ],
+  [
+    "suspended",
+    cr("EtcdSnapshotPolicy", [cond("Ready", "True", "Suspended"), cond("SnapshotOverdue", "False", "Suspended")], {
+      spec: { suspend: true },
+    }),
+    "Suspended",
+    "",
+  ],
   // The controller reports "no snapshot yet" and "suspended" as Ready=True (controllers/etcdsnapshotpolicy/status.ts).
-  ["no snapshot taken yet", cr("EtcdSnapshotPolicy", [cond("Ready", "True", "NoSnapshotYet", "no snapshot taken yet, next at 06:00"), cond("SnapshotOverdue", "False"), cond("StorageAvailable", "Unknown")]), "Healthy", "next at 06:00"],
-  ["a snapshot running", cr("EtcdSnapshotPolicy", [cond("Ready", "False", "SnapshotInProgress", "saving on node-1")]), "Progressing", "saving on node-1"],
-  ["an invalid spec", cr("EtcdSnapshotPolicy", [cond("Ready", "False", "InvalidSpec", "bad cron")], { spec: { suspend: true } }), "Degraded", "bad cron"],
+  [
+    "no snapshot taken yet",
+    cr("EtcdSnapshotPolicy", [
+      cond("Ready", "True", "NoSnapshotYet", "no snapshot taken yet, next at 06:00"),
+      cond("SnapshotOverdue", "False"),
+      cond("StorageAvailable", "Unknown"),
+    ]),
+    "Healthy",
+    "next at 06:00",
+  ],
+  [
+    "a snapshot running",
+    cr("EtcdSnapshotPolicy", [cond("Ready", "False", "SnapshotInProgress", "saving on node-1")]),
+    "Progressing",
+    "saving on node-1",
+  ],
+  [
+    "an invalid spec",
+    cr("EtcdSnapshotPolicy", [cond("Ready", "False", "InvalidSpec", "bad cron")], { spec: { suspend: true } }),
+    "Degraded",
+    "bad cron",
+  ],
 ];
 
 const certRotationCases: Case[] = [
   ["no status yet", { kind: "CertRotation", metadata: { name: "x", generation: 1 } }, "Progressing", ""],
-  ["all valid", cr("CertRotation", [cond("Ready", "True", "AllCertificatesValid", "earliest expiry in 300d"), cond("ExpiringSoon", "False")]), "Healthy", "earliest expiry in 300d"],
-  ["valid but expiring soon", cr("CertRotation", [cond("Ready", "True"), cond("ExpiringSoon", "True", "ExpiringWarning", "node-1 in 20d")]), "Healthy", "node-1 in 20d"],
-  ["rotating", cr("CertRotation", [cond("Ready", "False", "Rotating"), cond("Progressing", "True", "Rotating", "rotating node-3")]), "Progressing", "rotating node-3"],
-  ["a failed rotation", cr("CertRotation", [cond("Ready", "False"), cond("Degraded", "True", "RotationFailed", "node-3 failed")]), "Degraded", "node-3 failed"],
+  [
+    "all valid",
+    cr("CertRotation", [
+      cond("Ready", "True", "AllCertificatesValid", "earliest expiry in 300d"),
+      cond("ExpiringSoon", "False"),
+    ]),
+    "Healthy",
+    "earliest expiry in 300d",
+  ],
+  [
+    "valid but expiring soon",
+    cr("CertRotation", [cond("Ready", "True"), cond("ExpiringSoon", "True", "ExpiringWarning", "node-1 in 20d")]),
+    "Healthy",
+    "node-1 in 20d",
+  ],
+  [
+    "rotating",
+    cr("CertRotation", [
+      cond("Ready", "False", "Rotating"),
+      cond("Progressing", "True", "Rotating", "rotating node-3"),
+    ]),
+    "Progressing",
+    "rotating node-3",
+  ],
+  [
+    "a failed rotation",
+    cr("CertRotation", [cond("Ready", "False"), cond("Degraded", "True", "RotationFailed", "node-3 failed")]),
+    "Degraded",
+    "node-3 failed",
+  ],
   ["paused", cr("CertRotation", [cond("Ready", "True")], { spec: { paused: true } }), "Suspended", ""],
-  ["waiting for its window", cr("CertRotation", [cond("Ready", "False", "WaitingForWindow"), cond("Progressing", "False", "WaitingForWindow")], { phase: "Waiting" }), "Suspended", ""],
-  ["waiting for etcd health", cr("CertRotation", [cond("Ready", "False", "EtcdUnhealthy"), cond("Progressing", "False", "EtcdUnhealthy")], { phase: "Waiting", message: "etcd quorum guard: x" }), "Progressing", "etcd quorum guard"],
-  ["blocked by Rancher", cr("CertRotation", [cond("Ready", "False", "ManagedByRancher", "Rancher rotates these")], { phase: "Blocked", message: "Rancher rotates these" }), "Degraded", "Rancher rotates these"],
-  ["halted", cr("CertRotation", [cond("Ready", "False", "RotationFailed"), cond("Degraded", "True", "RotationFailed", "failed node(s): n")], { phase: "Halted", message: "rotation halted (change spec.trigger to retry): n: Job failed" }), "Degraded", "change spec.trigger"],
-  ["no inventory", cr("CertRotation", [cond("Ready", "False", "InventoryUnavailable", "no inventory from node-2")]), "Degraded", "no inventory from node-2"],
-  ["waiting for approval of the worker tier", cr("CertRotation", [cond("Ready", "False", "Rotating"), cond("Progressing", "True", "AwaitingApproval"), cond("AwaitingApproval", "True", "AwaitingApproval", "the worker tier waits for approval")]), "Suspended", "the worker tier waits for approval"],
+  [
+    "waiting for its window",
+    cr("CertRotation", [cond("Ready", "False", "WaitingForWindow"), cond("Progressing", "False", "WaitingForWindow")], {
+      phase: "Waiting",
+    }),
+    "Suspended",
+    "",
+  ],
+  [
+    "waiting for etcd health",
+    cr("CertRotation", [cond("Ready", "False", "EtcdUnhealthy"), cond("Progressing", "False", "EtcdUnhealthy")], {
+      phase: "Waiting",
+      message: "etcd quorum guard: x",
+    }),
+    "Progressing",
+    "etcd quorum guard",
+  ],
+  [
+    "blocked by Rancher",
+    cr("CertRotation", [cond("Ready", "False", "ManagedByRancher", "Rancher rotates these")], {
+      phase: "Blocked",
+      message: "Rancher rotates these",
+    }),
+    "Degraded",
+    "Rancher rotates these",
+  ],
+  [
+    "halted",
+    cr(
+      "CertRotation",
+      [cond("Ready", "False", "RotationFailed"), cond("Degraded", "True", "RotationFailed", "failed node(s): n")],
+      { phase: "Halted", message: "rotation halted (change spec.trigger to retry): n: Job failed" },
+    ),
+    "Degraded",
+    "change spec.trigger",
+  ],
+  [
+    "no inventory",
+    cr("CertRotation", [cond("Ready", "False", "InventoryUnavailable", "no inventory from node-2")]),
+    "Degraded",
+    "no inventory from node-2",
+  ],
+  [
+    "waiting for approval of the worker tier",
+    cr("CertRotation", [
+      cond("Ready", "False", "Rotating"),
+      cond("Progressing", "True", "AwaitingApproval"),
+      cond("AwaitingApproval", "True", "AwaitingApproval", "the worker tier waits for approval"),
+    ]),
+    "Suspended",
+    "the worker tier waits for approval",
+  ],
 ];
 
 describe.each([
@@ -80,11 +175,14 @@ describe.each([
   ["etcdsnapshotpolicy.lua", snapshotPolicyCases],
   ["certrotation.lua", certRotationCases],
 ])("%s", (file, cases) => {
-  it.each(cases.map(([name, object, status, message]) => [name, status, message, object] as const))("%s -> %s", async (_name, status, message, object) => {
-    const health = await runHealthCheck(script(file), object);
-    expect(health.status).toBe(status);
-    expect(health.message).toContain(message);
-  });
+  it.each(cases.map(([name, object, status, message]) => [name, status, message, object] as const))(
+    "%s -> %s",
+    async (_name, status, message, object) => {
+      const health = await runHealthCheck(script(file), object);
+      expect(health.status).toBe(status);
+      expect(health.message).toContain(message);
+    },
+  );
 
   it("keeps to Lua 5.1, which Argo CD's gopher-lua runs", () => {
     expect(luaOnly51Syntax(script(file))).toEqual([]);
@@ -93,7 +191,11 @@ describe.each([
 
 describe("argocd-cm-health.yaml", () => {
   it("carries each script verbatim under resource.customizations.health.<group>_<kind>", () => {
-    const cm = parse(script("argocd-cm-health.yaml")) as { kind: string; metadata: { name: string }; data: Record<string, string> };
+    const cm = parse(script("argocd-cm-health.yaml")) as {
+      kind: string;
+      metadata: { name: string };
+      data: Record<string, string>;
+    };
     expect([cm.kind, cm.metadata.name]).toEqual(["ConfigMap", "argocd-cm"]);
     expect(cm.data).toEqual({
       "resource.customizations.health.rke2-lifecycle.io_EtcdSnapshotPolicy": script("etcdsnapshotpolicy.lua"),
@@ -105,8 +207,8 @@ describe("argocd-cm-health.yaml", () => {
 
 describe("the test harness", () => {
   it("turns JSON into Lua literals, escaping quotes, backslashes and non-ASCII", async () => {
-    expect(luaLiteral({ a: [1, "x\"\\"], b: null })).toBe('{["a"] = {1, "x\\034\\092"}, ["b"] = nil}');
-    const echoed = await runHealthCheck('return {status = obj.s, message = obj.list[2]}', { s: "é", list: ["a", "b"] });
+    expect(luaLiteral({ a: [1, 'x"\\'], b: null })).toBe('{["a"] = {1, "x\\034\\092"}, ["b"] = nil}');
+    const echoed = await runHealthCheck("return {status = obj.s, message = obj.list[2]}", { s: "é", list: ["a", "b"] });
     expect(echoed).toEqual({ status: "é", message: "b" });
   });
 

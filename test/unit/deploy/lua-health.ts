@@ -38,10 +38,13 @@ const factory = new LuaFactory();
 export async function runHealthCheck(script: string, object: unknown): Promise<HealthStatus> {
   const engine = await factory.createEngine();
   try {
-    const result: unknown = await engine.doString(`obj = ${luaLiteral(object)}\nlocal function health()\n${script}\nend\nreturn health()`);
+    const result: unknown = await engine.doString(
+      `obj = ${luaLiteral(object)}\nlocal function health()\n${script}\nend\nreturn health()`,
+    );
     if (result === null || typeof result !== "object") throw new Error(`the script returned ${String(result)}`);
     const { status, message } = result as Record<string, unknown>;
-    if (typeof status !== "string" || typeof message !== "string") throw new Error(`the script returned ${JSON.stringify(result)}`);
+    if (typeof status !== "string" || typeof message !== "string")
+      throw new Error(`the script returned ${JSON.stringify(result)}`);
     return { status, message };
   } finally {
     engine.global.close();

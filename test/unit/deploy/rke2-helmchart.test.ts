@@ -6,7 +6,15 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { parse } from "yaml";
 import { toolPath } from "../../support/tools.ts";
-import { helm, identities, parseManifests, RELEASE, RELEASE_NAMESPACE, renderChart, REPO_ROOT } from "../charts/render.ts";
+import {
+  helm,
+  identities,
+  parseManifests,
+  RELEASE,
+  RELEASE_NAMESPACE,
+  renderChart,
+  REPO_ROOT,
+} from "../charts/render.ts";
 
 const SCRIPT = join(REPO_ROOT, "deploy/rke2/build-manifest.sh");
 const VALUES = join(REPO_ROOT, "deploy/rke2/values.yaml");
@@ -15,7 +23,14 @@ interface HelmChartManifest {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace: string };
-  spec: { targetNamespace: string; createNamespace: boolean; chartContent: string; valuesContent: string; chart?: string; repo?: string };
+  spec: {
+    targetNamespace: string;
+    createNamespace: boolean;
+    chartContent: string;
+    valuesContent: string;
+    chart?: string;
+    repo?: string;
+  };
 }
 
 function build(args: string[] = []): string {
@@ -26,7 +41,11 @@ describe("deploy/rke2/build-manifest.sh", () => {
   const manifest = parse(build()) as HelmChartManifest;
 
   it("prints a helm.cattle.io/v1 HelmChart for kube-system that installs into the operator namespace", () => {
-    expect([manifest.apiVersion, manifest.kind, manifest.metadata.namespace]).toEqual(["helm.cattle.io/v1", "HelmChart", "kube-system"]);
+    expect([manifest.apiVersion, manifest.kind, manifest.metadata.namespace]).toEqual([
+      "helm.cattle.io/v1",
+      "HelmChart",
+      "kube-system",
+    ]);
     expect(manifest.spec).toMatchObject({ targetNamespace: RELEASE_NAMESPACE, createNamespace: true });
     expect(manifest.spec.chart).toBeUndefined();
   });

@@ -75,7 +75,7 @@ describe("reconcileObserver", () => {
 });
 
 describe("reconcileObserver, series at zero", () => {
-  it("creates a controller's error and outcome counters at 0 when the controller is built, before any reconcile", async () => {
+  it("creates a controller's error and outcome counters at 0 when it is built, before any reconcile", async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     new Controller({
       name: "etcdsnapshotpolicy",

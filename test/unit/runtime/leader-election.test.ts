@@ -122,7 +122,7 @@ describe("LeaderElector", () => {
     await b.stop();
   });
 
-  it("the holder gives up and is fenced at the renew deadline, and a candidate takes over after the lease duration it observed", async () => {
+  it("the holder gives up, fenced at the renew deadline; a candidate takes over after the lease it saw", async () => {
     const { clock, port, log, signals, partitioned, candidate, lease } = setup();
     const a = candidate("a");
     const b = candidate("b");
@@ -200,7 +200,7 @@ describe("LeaderElector", () => {
     await a.stop();
   });
 
-  it("a leader frozen past its lease is fenced on waking, before its timers run, and writes nothing after", async () => {
+  it("a leader frozen past its lease is fenced on waking, before its timers run, and then writes nothing", async () => {
     const { clock, port, log, signals, candidate, lease } = setup();
     const frozenClock = new FreezableClock(clock);
     const writesOfA: string[] = [];
@@ -256,7 +256,7 @@ describe("LeaderElector", () => {
     await b.stop();
   });
 
-  it("a stepped wall clock (NTP, a test's jump) neither ends leadership nor fences writes: durations are monotonic", async () => {
+  it("a wall-clock step (NTP, a jump) neither ends leadership nor fences writes: monotonic durations", async () => {
     const { clock, port, lease } = setup();
     let step = 0;
     const stepped: Clock = {

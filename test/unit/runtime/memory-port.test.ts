@@ -29,7 +29,7 @@ function errorClassOf(promise: Promise<unknown>): Promise<string> {
 }
 
 describe("MemoryKubePort", () => {
-  it("creates with uid, generation 1 and a growing global resourceVersion; AlreadyExists on a second create", async () => {
+  it("creates with uid, generation 1, a growing global resourceVersion; AlreadyExists on a second create", async () => {
     const port = new MemoryKubePort({ clock: new FakeClock() });
     const a = await port.create(PODS, pod("a"));
     const n = await port.create<KubeObject>(NODES, { apiVersion: "v1", kind: "Node", metadata: { name: "n1" } });

@@ -86,7 +86,8 @@ describe("the CertRotation status", () => {
       "critical at 14 days",
       13,
       "ExpiringCritical",
-      "1 certificate(s) expire within criticalBefore (336h); first: a server/tls/client-admin.crt at 2026-03-14T00:00:00Z",
+      "1 certificate(s) expire within criticalBefore (336h); " +
+        "first: a server/tls/client-admin.crt at 2026-03-14T00:00:00Z",
     ],
   ])("ExpiringSoon: %s", (_name, days, reason, message) => {
     const status = nextStatus(

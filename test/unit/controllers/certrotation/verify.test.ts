@@ -39,14 +39,16 @@ describe("the inventory's verdict on a rotation", () => {
     expect(verifyRotation({ ...base, inventory: unchanged, nowMs: NOW + 60_000 })).toEqual({
       state: "pending",
       message:
-        "waiting for the certificate inventory to confirm renewed certificates (server/tls/client-admin.crt still expire(s) within renewBefore, first at 2026-03-21T00:00:00.000Z)",
+        "waiting for the certificate inventory to confirm renewed certificates " +
+        "(server/tls/client-admin.crt still expire(s) within renewBefore, first at 2026-03-21T00:00:00.000Z)",
       recheckInMs: 14 * 60_000,
     });
     const verdict = verifyRotation({ ...base, inventory: unchanged, nowMs: NOW + 15 * 60_000 });
     expect(verdict).toEqual({
       state: "failed",
       message:
-        "certificates did not change after rotation: server/tls/client-admin.crt still expire(s) within renewBefore, first at 2026-03-21T00:00:00.000Z",
+        "certificates did not change after rotation: " +
+        "server/tls/client-admin.crt still expire(s) within renewBefore, first at 2026-03-21T00:00:00.000Z",
     });
     expect(verifyRotation({ ...base, inventory: undefined, nowMs: NOW + 15 * 60_000 })).toEqual({
       state: "failed",
@@ -77,7 +79,8 @@ describe("the inventory's verdict on a rotation", () => {
     expect(verifyRotation({ ...base, record: fresh, inventory: same, nowMs: NOW + 15 * 60_000 })).toEqual({
       state: "failed",
       message:
-        "certificates did not change after rotation: server/tls/client-admin.crt still expires 2026-12-26T00:00:00.000Z: not renewed",
+        "certificates did not change after rotation: " +
+        "server/tls/client-admin.crt still expires 2026-12-26T00:00:00.000Z: not renewed",
     });
   });
 

@@ -20,7 +20,7 @@ import {
 freshCertTreeEachTest();
 
 describe("node-agent cert-rotate on a server", () => {
-  it("stops rke2, rotates, removes the unmanaged serving certs, starts rke2, and waits for the renewed files", async () => {
+  it("stops rke2, rotates, removes the unmanaged serving certs, starts rke2, waits for the renewed files", async () => {
     await writeNode(node.tree, SERVER_FILES, OLD);
     const host = serverHost();
     const result = await certRotate(hostOf(host), { services: [] }, log, deps());
@@ -154,7 +154,8 @@ describe("cert-rotate helpers", () => {
     expect(backupDirOf(ROTATE_LOG)).toBe("/var/lib/rancher/rke2/server/tls-1772330403");
     expect(
       backupDirOf(
-        'msg="Successfully backed up certificates for all services to path /var/lib/rancher/rke2/server/tls-1700000000, please restart"',
+        'msg="Successfully backed up certificates for all services to path ' +
+          '/var/lib/rancher/rke2/server/tls-1700000000, please restart"',
       ),
     ).toBe("/var/lib/rancher/rke2/server/tls-1700000000");
     expect(backupDirOf("nothing")).toBeUndefined();

@@ -116,7 +116,8 @@ describe("node-agent snapshot-save", () => {
     const runner = new FakeRunner({
       save: () =>
         failed(
-          'time="x" level=fatal msg="see server log for details: failed to initialize S3 client: Head \\"https://minio.example:9000/backups/\\": dial tcp 10.0.0.9:9000: connect: connection refused"',
+          'time="x" level=fatal msg="see server log for details: failed to initialize S3 client: ' +
+            'Head \\"https://minio.example:9000/backups/\\": dial tcp 10.0.0.9:9000: connect: connection refused"',
         ),
     });
     const { decoded } = await runAgent(
@@ -128,7 +129,8 @@ describe("node-agent snapshot-save", () => {
       runner,
     );
     expect(decoded.ok && !decoded.result.ok && decoded.result.error).toBe(
-      'see server log for details: failed to initialize S3 client: Head "https://minio.example:9000/backups/": dial tcp 10.0.0.9:9000: connect: connection refused',
+      "see server log for details: failed to initialize S3 client: " +
+        'Head "https://minio.example:9000/backups/": dial tcp 10.0.0.9:9000: connect: connection refused',
     );
   });
 

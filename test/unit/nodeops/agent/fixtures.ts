@@ -15,17 +15,20 @@ import { runNodeAgent } from "../../../../src/nodeops/agent/cli.ts";
 import { decodeResult } from "../../../../src/nodeops/results.ts";
 
 const T = 'time="2025-03-01T02:00:03Z"';
+const SNAPSHOTS = "/var/lib/rancher/rke2/server/db/snapshots";
 
 export function saveLog(...names: string[]): string {
   return names.map((name) => `${T} level=info msg="Snapshot ${name} saved."`).join("\n") + "\n";
 }
 
-export const SAVE_IN_PROGRESS = `${T} level=fatal msg="see server log for details: https://127.0.0.1:9345/db/snapshot: 500 Internal Server Error: snapshot save already in progress"\n`;
+export const SAVE_IN_PROGRESS =
+  `${T} level=fatal msg="see server log for details: https://127.0.0.1:9345/db/snapshot: ` +
+  `500 Internal Server Error: snapshot save already in progress"\n`;
 
 export const LEGACY_SAVE_LOG = [
   `${T} level=info msg="Managed etcd cluster bootstrap already complete and initialized"`,
-  `${T} level=info msg="Saving etcd snapshot to /var/lib/rancher/rke2/server/db/snapshots/nightly-server-1-1740794400"`,
-  `${T} level=info msg="Compressed snapshot: /var/lib/rancher/rke2/server/db/snapshots/nightly-server-1-1740794400.zip"`,
+  `${T} level=info msg="Saving etcd snapshot to ${SNAPSHOTS}/nightly-server-1-1740794400"`,
+  `${T} level=info msg="Compressed snapshot: ${SNAPSHOTS}/nightly-server-1-1740794400.zip"`,
   `${T} level=info msg="Saving current etcd snapshot set to rke2-etcd-snapshots ConfigMap"`,
 ].join("\n");
 
@@ -202,7 +205,8 @@ export class FakeHost implements CommandRunner {
 }
 
 export const ROTATE_LOG =
-  'time="2026-03-01T02:00:03Z" level=info msg="Successfully backed up certificates to /var/lib/rancher/rke2/server/tls-1772330403, please restart rke2 server or agent to rotate certificates"';
+  'time="2026-03-01T02:00:03Z" level=info msg="Successfully backed up certificates to ' +
+  '/var/lib/rancher/rke2/server/tls-1772330403, please restart rke2 server or agent to rotate certificates"';
 
 export function serverHost(
   extra: [string, Handler][] = [],

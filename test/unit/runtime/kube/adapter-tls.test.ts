@@ -61,7 +61,7 @@ function kubeConfig(withCa: boolean): KubeConfig {
 }
 
 describe("createKubePort over HTTPS", () => {
-  it("verifies the server with the kubeconfig's CA, authenticates with its client cert and reuses one connection", async () => {
+  it("trusts the kubeconfig's CA, authenticates with its client cert and reuses one connection", async () => {
     const port = createKubePort(kubeConfigConnection(kubeConfig(true)));
     for (let i = 0; i < 6; i++)
       await expect(port.get(NODES, "n1")).resolves.toMatchObject({ metadata: { name: "n1" } });

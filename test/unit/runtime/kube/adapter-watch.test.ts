@@ -89,7 +89,7 @@ describe("createKubePort.watch", () => {
     await handle.done;
   });
 
-  it("delivers events split at odd byte boundaries, bookmarks included, and ends cleanly when the server closes", async () => {
+  it("delivers events split at odd byte boundaries, bookmarks too; ends cleanly when the server closes", async () => {
     const handle = await watchPods();
     const bytes = new TextEncoder().encode(added("wëb-1", "11") + bookmark("12") + added("web-2", "13"));
     await writeInPieces(openStream(), [bytes.slice(0, 7), bytes.slice(7, 53), bytes.slice(53, 54), bytes.slice(54)]);

@@ -42,7 +42,10 @@ describe("decodeWatchLine", () => {
     },
     {
       name: "a BOOKMARK event",
-      line: '{"type":"BOOKMARK","object":{"kind":"Node","apiVersion":"v1","metadata":{"name":"","resourceVersion":"12"}}}',
+      line: JSON.stringify({
+        type: "BOOKMARK",
+        object: { kind: "Node", apiVersion: "v1", metadata: { name: "", resourceVersion: "12" } },
+      }),
       expected: {
         kind: "event",
         event: {
@@ -58,7 +61,17 @@ describe("decodeWatchLine", () => {
   it.each([
     {
       name: "ERROR 410 Expired → Gone",
-      line: '{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too old resource version: 1 (9)","reason":"Expired","code":410}}',
+      line: JSON.stringify({
+        type: "ERROR",
+        object: {
+          kind: "Status",
+          apiVersion: "v1",
+          status: "Failure",
+          message: "too old resource version: 1 (9)",
+          reason: "Expired",
+          code: 410,
+        },
+      }),
       errorClass: "Gone",
       code: 410,
     },

@@ -70,7 +70,7 @@ describe("the simulated API server records admission's authorization checks per 
     await server.stop();
   });
 
-  it("records the owner's finalizers check for a create with blockOwnerDeletion, and none for a write that leaves owners alone", async () => {
+  it("records an owner-finalizers check for a create with blockOwnerDeletion, none for a patch", async () => {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(server.kubeconfigYaml());
     const port = createKubePort(kubeConfigConnection(kubeConfig), { userAgent: "rke2-lifecycle-operator/0.1.0" });

@@ -209,7 +209,7 @@ describe("SIMULATED restore drill", () => {
     return planAction(request, facts({ snapshotFiles: new Map(files) }));
   };
 
-  it("a good file restores with its revision and keys; a corrupt one fails the SHA-256 check; a missing one is said", () => {
+  it("a good file restores with revision and keys; a corrupt one fails its SHA-256; a missing one is named", () => {
     const good = save(false).writeFiles ?? [];
     const path = good[0]?.[0] ?? "";
     expect(path).toBe("/var/lib/rancher/rke2/server/db/snapshots/nightly-server-1-1767225600.zip");
