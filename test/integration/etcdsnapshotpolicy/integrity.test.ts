@@ -62,6 +62,18 @@ async function triggerPolicy(
   );
 }
 
+/** rke2_lifecycle_snapshots_not_verified{policy}, once it reads `expected` (the operator sets it after the status). */
+async function notVerifiedGauge(policyName: string, expected: number): Promise<number> {
+  return waitFor(
+    async () => {
+      const metric = await operator?.metrics.registry.getSingleMetric("rke2_lifecycle_snapshots_not_verified")?.get();
+      const value = metric?.values.find((sample) => sample.labels.policy === policyName)?.value;
+      return value === expected ? value : undefined;
+    },
+    { timeoutMs: 10_000, what: `rke2_lifecycle_snapshots_not_verified{policy="${policyName}"} ${expected}` },
+  );
+}
+
 async function recordOf(name: string): Promise<EtcdSnapshotFile | undefined> {
   const records = (await sim().port.list<EtcdSnapshotFile>(etcdSnapshotFileResource)).items;
   return records.find((record) => record.spec.snapshotName === name);
@@ -96,6 +108,7 @@ describe("snapshot integrity", () => {
     const [corrupt] = second.status?.notVerified ?? [];
     expect(corrupt).toMatchObject({ message: expect.stringContaining("RKE2 recorded"), sha256: expect.any(String) });
     expect(corrupt?.name).not.toBe(good1?.name);
+    expect(await notVerifiedGauge(POLICY, second.status?.notVerified?.length ?? -1)).toBeGreaterThan(0);
 
     // 3. The pre-upgrade gate takes a fresh snapshot with the policy's settings: corrupt too, so
     // the plan touches no node and says why.
@@ -139,6 +152,7 @@ describe("snapshot integrity", () => {
       { timeoutMs: 30_000, what: "the corrupt snapshots deleted" },
     );
     expect(left).toEqual([good1?.name, good2].sort());
+    expect(await notVerifiedGauge(POLICY, 0)).toBe(0);
   }, 120_000);
 
   it("fails an S3 copy whose bytes differ from the file saved on the node: same size, another MD5", async () => {
