@@ -58,8 +58,17 @@ const CASES: AlertCase[] = [
   { alert: "RKE2EtcdSnapshotFailing", series: { 'rke2_lifecycle_snapshot_failures_total{policy="hourly"}': "0x70" }, evalTime: "15m" },
   { alert: "RKE2EtcdSnapshotStorageUnavailable", series: { [condition("EtcdSnapshotPolicy", "hourly", "StorageAvailable", "False")]: "1x20" }, evalTime: "15m", fires: { name: "hourly" } },
   { alert: "RKE2EtcdSnapshotStorageUnavailable", series: { [condition("EtcdSnapshotPolicy", "hourly", "StorageAvailable", "True")]: "1x20" }, evalTime: "15m" },
-  { alert: "RKE2EtcdSnapshotNotVerified", series: { 'rke2_lifecycle_snapshots_not_verified{policy="hourly"}': "0x5 2x30" }, evalTime: "25m", fires: { policy: "hourly" } },
-  { alert: "RKE2EtcdSnapshotNotVerified", series: { 'rke2_lifecycle_snapshots_not_verified{policy="hourly"}': "1x5 0x30" }, evalTime: "25m" },
+  {
+    alert: "RKE2EtcdSnapshotNotVerified",
+    series: { 'rke2_lifecycle_snapshots_not_verified{policy="hourly"}': "0x5 2x30" },
+    evalTime: "25m",
+    fires: { policy: "hourly" },
+  },
+  {
+    alert: "RKE2EtcdSnapshotNotVerified",
+    series: { 'rke2_lifecycle_snapshots_not_verified{policy="hourly"}': "1x5 0x30" },
+    evalTime: "25m",
+  },
   // Threshold: the chart's default, 8 days. A success 9 days before the series starts fires; one 1 day before does not.
   { alert: "RKE2EtcdRestoreDrillStale", series: { 'rke2_lifecycle_restore_drill_last_success_timestamp_seconds{policy="nightly"}': `${-9 * DAY}x90` }, evalTime: "70m", fires: { policy: "nightly" } },
   { alert: "RKE2EtcdRestoreDrillStale", series: { 'rke2_lifecycle_restore_drill_last_success_timestamp_seconds{policy="nightly"}': `${-1 * DAY}x90` }, evalTime: "70m" },
