@@ -28,6 +28,8 @@ export interface OperatorMetrics {
   /** Unix time the policy's last restore drill succeeded (spec.restoreDrill). */
   restoreDrillLastSuccess: Gauge<"policy">;
   restoreDrillFailures: Counter<"policy">;
+  /** Copies of the policy's snapshots that failed the integrity check and still exist (status.notVerified). */
+  snapshotsNotVerified: Gauge<"policy">;
   snapshotDuration: Histogram<"policy">;
   /** Unix time a certificate file on a node stops being valid. */
   certificateExpiry: Gauge<"node" | "file">;
@@ -120,6 +122,14 @@ export function createMetrics(options: MetricsOptions = {}): OperatorMetrics {
     restoreDrillFailures: new Counter({
       name: name("restore_drill_failures_total"),
       help: "Failed restore drills of a policy.",
+      labelNames: ["policy"],
+      registers,
+    }),
+    snapshotsNotVerified: new Gauge({
+      name: name("snapshots_not_verified"),
+      help:
+        "Copies of a policy's etcd snapshots that failed the integrity check and still exist " +
+        "(status.notVerified, at most 100).",
       labelNames: ["policy"],
       registers,
     }),

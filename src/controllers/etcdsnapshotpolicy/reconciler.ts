@@ -70,8 +70,9 @@ export async function reconcilePolicy(deps: PolicyReconcilerDeps, name: string, 
   const { caches, clock } = deps;
   const policy = caches.policies.get(name);
   if (!policy || policy.metadata.deletionTimestamp) {
-    // A gone policy has no drill to be overdue (RKE2EtcdRestoreDrillStale reads this gauge).
+    // A gone policy has no drill to be overdue and no corrupt copies (the alerts read these gauges).
     deps.metrics.restoreDrillLastSuccess.remove({ policy: name });
+    deps.metrics.snapshotsNotVerified.remove({ policy: name });
     return {};
   }
   const now = clock.now();
@@ -258,4 +259,5 @@ async function carryOut(
     deps.metrics.snapshotDuration.observe(labels, success.durationSeconds);
   const lastSuccess = decision.status.lastSuccessfulSnapshot?.takenAt;
   if (lastSuccess) deps.metrics.snapshotLastSuccess.set(labels, Date.parse(lastSuccess) / 1000);
+  deps.metrics.snapshotsNotVerified.set(labels, decision.status.notVerified?.length ?? 0);
 }

@@ -78,6 +78,27 @@ export function simulatedFileDigest(
   return builder.finish();
 }
 
+/** The record RKE2 writes for a snapshot file saved on a node's disk. */
+export function localSnapshotRecord(facts: {
+  file: string;
+  node: string;
+  location: string;
+  sizeBytes: number;
+  /** RFC 3339, to the second. */
+  created: string;
+}): EtcdSnapshotFile {
+  return {
+    apiVersion: "k3s.cattle.io/v1",
+    kind: "ETCDSnapshotFile",
+    metadata: {
+      name: snapshotRecordName("local", facts.file, facts.location),
+      labels: { [SNAPSHOT_STORAGE_NODE_LABEL]: facts.node },
+    },
+    spec: { snapshotName: facts.file, nodeName: facts.node, location: facts.location },
+    status: { size: String(facts.sizeBytes), creationTime: facts.created, readyToUse: true },
+  };
+}
+
 /** The records a successful local save (and S3 upload, when asked) leaves behind. */
 export function snapshotsForSave(options: SnapshotSaveOptions, facts: SaveFacts): SavedSnapshot[] {
   const file = snapshotFileName(options.name, facts.node, facts.nowMs, options.compress);
@@ -86,16 +107,7 @@ export function snapshotsForSave(options: SnapshotSaveOptions, facts: SaveFacts)
   const digest = simulatedFileDigest(file, facts.sizeBytes, facts.corrupt);
   const saved: SavedSnapshot[] = [
     {
-      record: {
-        apiVersion: "k3s.cattle.io/v1",
-        kind: "ETCDSnapshotFile",
-        metadata: {
-          name: snapshotRecordName("local", file, local),
-          labels: { [SNAPSHOT_STORAGE_NODE_LABEL]: facts.node },
-        },
-        spec: { snapshotName: file, nodeName: facts.node, location: local },
-        status: { size: String(facts.sizeBytes), creationTime: created, readyToUse: true },
-      },
+      record: localSnapshotRecord({ file, node: facts.node, location: local, sizeBytes: facts.sizeBytes, created }),
       result: { name: file, node: facts.node, location: local, size: facts.sizeBytes, createdAt: created, digest },
     },
   ];

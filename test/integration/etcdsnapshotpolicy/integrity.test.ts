@@ -2,8 +2,9 @@
  * Snapshot integrity end to end: the (simulated) node-agent hashes the file it saved, the
  * operator keeps the SHA-256 and the verdict in the policy's status, and a snapshot the sim's
  * `snapshotCorrupt` knob damaged is reported not verified, is never kept as the newest good one
- * by retention, and never passes the pre-upgrade gate. The knob belongs to the simulated RKE2
- * node, which plays kubelet and node-agent on both lanes.
+ * by retention, and never passes the pre-upgrade gate, whether taken fresh or standing in
+ * (snapshot.maxAge). The knob belongs to the simulated RKE2 node, which plays kubelet and
+ * node-agent on both lanes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { etcdSnapshotPolicyResource, type EtcdSnapshotPolicy } from "../../../src/api/etcdsnapshotpolicy.ts";
@@ -62,6 +63,18 @@ async function triggerPolicy(
   );
 }
 
+/** rke2_lifecycle_snapshots_not_verified{policy}, once it reads `expected` (the operator sets it after the status). */
+async function notVerifiedGauge(policyName: string, expected: number): Promise<number> {
+  return waitFor(
+    async () => {
+      const metric = await operator?.metrics.registry.getSingleMetric("rke2_lifecycle_snapshots_not_verified")?.get();
+      const value = metric?.values.find((sample) => sample.labels.policy === policyName)?.value;
+      return value === expected ? value : undefined;
+    },
+    { timeoutMs: 10_000, what: `rke2_lifecycle_snapshots_not_verified{policy="${policyName}"} ${expected}` },
+  );
+}
+
 async function recordOf(name: string): Promise<EtcdSnapshotFile | undefined> {
   const records = (await sim().port.list<EtcdSnapshotFile>(etcdSnapshotFileResource)).items;
   return records.find((record) => record.spec.snapshotName === name);
@@ -96,6 +109,7 @@ describe("snapshot integrity", () => {
     const [corrupt] = second.status?.notVerified ?? [];
     expect(corrupt).toMatchObject({ message: expect.stringContaining("RKE2 recorded"), sha256: expect.any(String) });
     expect(corrupt?.name).not.toBe(good1?.name);
+    expect(await notVerifiedGauge(POLICY, second.status?.notVerified?.length ?? -1)).toBeGreaterThan(0);
 
     // 3. The pre-upgrade gate takes a fresh snapshot with the policy's settings: corrupt too, so
     // the plan touches no node and says why.
@@ -114,6 +128,31 @@ describe("snapshot integrity", () => {
     expect(condition(gated, "SnapshotTaken")).toMatchObject({ status: "False" });
     expect(await upgradeJobs(sim().port)).toEqual([]);
     await sim().port.delete(upgradePlanResource, "gated");
+
+    // 3b. A plan that lets a recent policy snapshot stand in (snapshot.maxAge) gets the last verified
+    // one, good-1, not the newer corrupt one. Every tier waits for approval: no node is touched.
+    await sim().port.create(
+      upgradePlanResource,
+      plan(
+        "stand-in",
+        quickSpec({
+          version: "v1.30.8+rke2r1",
+          snapshot: { policyRef: POLICY, required: true, maxAge: "1h" },
+          approval: { tiers: ["etcd", "control-plane", "worker"] },
+        }),
+      ),
+    );
+    const standIn = await waitForPlan(
+      sim().port,
+      "stand-in",
+      (p) => condition(p, "SnapshotTaken")?.status === "True",
+      "the policy's last verified snapshot standing in",
+      40_000,
+    );
+    expect(condition(standIn, "SnapshotTaken")?.message).toContain(`policy snapshot ${good1?.name ?? ""} from`);
+    expect(standIn.status?.snapshot?.name).toBe(good1?.name);
+    expect(await upgradeJobs(sim().port)).toEqual([]);
+    await sim().port.delete(upgradePlanResource, "stand-in");
 
     // 4. A good snapshot again. count 2: the newest two good ones stay; the corrupt ones (the
     // failed run's retries were corrupt too), though newer than good-1, are pruned.
@@ -139,6 +178,7 @@ describe("snapshot integrity", () => {
       { timeoutMs: 30_000, what: "the corrupt snapshots deleted" },
     );
     expect(left).toEqual([good1?.name, good2].sort());
+    expect(await notVerifiedGauge(POLICY, 0)).toBe(0);
   }, 120_000);
 
   it("fails an S3 copy whose bytes differ from the file saved on the node: same size, another MD5", async () => {

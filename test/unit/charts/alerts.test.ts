@@ -125,6 +125,17 @@ const CASES: AlertCase[] = [
     series: { [condition("EtcdSnapshotPolicy", "hourly", "StorageAvailable", "True")]: "1x20" },
     evalTime: "15m",
   },
+  {
+    alert: "RKE2EtcdSnapshotNotVerified",
+    series: { 'rke2_lifecycle_snapshots_not_verified{policy="hourly"}': "0x5 2x30" },
+    evalTime: "25m",
+    fires: { policy: "hourly" },
+  },
+  {
+    alert: "RKE2EtcdSnapshotNotVerified",
+    series: { 'rke2_lifecycle_snapshots_not_verified{policy="hourly"}': "1x5 0x30" },
+    evalTime: "25m",
+  },
   // Threshold: the chart's default, 8 days. A success 9 days before the series starts fires; one 1 day before does not.
   {
     alert: "RKE2EtcdRestoreDrillStale",

@@ -86,6 +86,7 @@ describe("alerts", () => {
       "RKE2EtcdSnapshotOverdue",
       "RKE2EtcdSnapshotFailing",
       "RKE2EtcdSnapshotStorageUnavailable",
+      "RKE2EtcdSnapshotNotVerified",
       "RKE2EtcdRestoreDrillStale",
       "RKE2EtcdRestoreDrillFailed",
       "RKE2UpgradePlanHalted",

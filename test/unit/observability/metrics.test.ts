@@ -26,6 +26,7 @@ describe("createMetrics", () => {
         "snapshot_duration_seconds",
         "snapshot_failures_total",
         "snapshot_last_success_timestamp_seconds",
+        "snapshots_not_verified",
         "upgrade_node_duration_seconds",
         "upgrade_nodes",
         "workqueue_depth",
