@@ -66,7 +66,7 @@ afterAll(async () => {
 });
 
 describe("EtcdSnapshotPolicy credentials Secret copy", () => {
-  it("patches the copy in the jobs namespace when the source Secret changes, and the operator's client uses the new keys", async () => {
+  it("patches the jobs-namespace copy when the source Secret changes; the operator uses the new keys", async () => {
     // A schedule that does not fire during the test: what is exercised is the storage check,
     // which (while storage is down) runs every minute, re-reading the Secret each time.
     await sim().port.create(

@@ -120,7 +120,7 @@ afterAll(async () => {
 });
 
 describe("EtcdSnapshotPolicy with S3", () => {
-  it("verifies snapshots in the bucket, reports S3 outages visibly, retries, and never prunes the last good one", async () => {
+  it("verifies copies in the bucket, shows S3 outages, retries, and never prunes the last good one", async () => {
     await sim().port.create(
       etcdSnapshotPolicyResource,
       policy("offsite", {

@@ -51,7 +51,7 @@ async function saveJobs(name: string): Promise<Job[]> {
 const runOf = (job: Job): string => job.metadata.annotations?.[RUN_ANNOTATION] ?? "";
 
 describe("EtcdSnapshotPolicy on the simulated cluster", () => {
-  it("takes a snapshot on every etcd node each minute and keeps exactly `count` of them across the 3 nodes", async () => {
+  it("snapshots every etcd node each minute and keeps exactly `count` runs across the 3 nodes", async () => {
     await sim().port.create(
       etcdSnapshotPolicyResource,
       policy("every-minute", { schedule: "* * * * *", nodes: "AllEtcdNodes", retention: { count: 2 } }),

@@ -93,7 +93,8 @@ describe("EtcdSnapshotPolicy whose cache lags behind its Jobs", () => {
         lastSchedule: s.lastScheduleTime,
         count: s.snapshotCount,
       });
-      const why = `status write ${i} of ${statuses.length}: ${JSON.stringify({ before: ledger(before), after: ledger(status) })}`;
+      const ledgers = JSON.stringify({ before: ledger(before), after: ledger(status) });
+      const why = `status write ${i} of ${statuses.length}: ${ledgers}`;
       expect([
         why,
         time(status.lastSuccessfulSnapshot?.takenAt) >= time(before.lastSuccessfulSnapshot?.takenAt),

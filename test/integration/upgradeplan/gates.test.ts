@@ -87,7 +87,7 @@ describe("reliability: gates", () => {
     }
   }, 90_000);
 
-  it("7. an etcd member turns unhealthy mid-rollout: no etcd or control-plane node is touched (EtcdUnhealthy) until it recovers", async () => {
+  it("7. an etcd member turns unhealthy: no etcd or control-plane node is touched until it recovers", async () => {
     const sim = await freshSim();
     const timeline = new Timeline(sim.port);
     const operator = await startOperator(sim.operatorPort);
@@ -123,7 +123,7 @@ describe("reliability: gates", () => {
   }, 90_000);
 
   itOnSim("shiftedClock")(
-    "9. the window closes mid-rollout: the node in progress finishes, nothing new starts, it resumes in the next window",
+    "9. the window closes mid-rollout: the node in progress finishes, nothing new starts until the next window",
     async () => {
       const clock = new ShiftClock(Date.UTC(2026, 5, 10, 1, 59, 57));
       const sim = await freshSim({ clock });
@@ -211,7 +211,7 @@ describe("reliability: gates", () => {
     }
   }, 120_000);
 
-  it("13. another operation holds the disruption lock: nothing is touched until it lets go; it cannot take the lock while nodes are out", async () => {
+  it("13. another operation holds the lock: nothing is touched until it lets go, nor while nodes are out", async () => {
     const sim = await freshSim();
     const lock = new DisruptionLock({
       port: sim.port,

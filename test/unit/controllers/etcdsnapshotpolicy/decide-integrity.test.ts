@@ -148,7 +148,8 @@ describe("decide: snapshot integrity", () => {
     expect(early.status.lastFailure).toBeUndefined();
     const late = at(T0 + 20_000 + 2 * MINUTE);
     expect(late.status.lastFailure?.message).toBe(
-      `not verified within 120s: ${remote.location} not verified: the object in the bucket is 400 bytes, the file saved on the node 1000`,
+      `not verified within 120s: ${remote.location} not verified: ` +
+        "the object in the bucket is 400 bytes, the file saved on the node 1000",
     );
     expect(late.status.notVerified?.map((e) => e.location)).toEqual([remote.location]);
   });

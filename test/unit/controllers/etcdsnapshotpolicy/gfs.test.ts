@@ -201,7 +201,7 @@ describe("retention properties over randomized histories, pruned after every sav
     return [...chosen.values()];
   }
 
-  it("keeps the newest good save and every GFS pick, never a corrupt one as either; a second prune deletes nothing", () => {
+  it("keeps the newest good save and every GFS pick, never a corrupt one; a second prune deletes nothing", () => {
     fc.assert(
       fc.property(historyArb, (h) => {
         const gfs = { daily: h.daily, weekly: h.weekly, monthly: h.monthly };

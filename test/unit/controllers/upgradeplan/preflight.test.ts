@@ -24,7 +24,8 @@ describe("skewCheck", () => {
       "v1.32.1+rke2r1",
       [],
       false,
-      "agent-1: v1.30.6+rke2r1 -> v1.32.1+rke2r1 skips 1 minor version(s): upgrade one minor at a time or set skew.allowMinorSkip",
+      "agent-1: v1.30.6+rke2r1 -> v1.32.1+rke2r1 skips 1 minor version(s): " +
+        "upgrade one minor at a time or set skew.allowMinorSkip",
     ],
     [
       "downgrade",
@@ -45,7 +46,8 @@ describe("skewCheck", () => {
       "v1.31.4+rke2r1",
       ["etcd-1=v1.29.9+rke2r1"],
       false,
-      "etcd-1: v1.29.9+rke2r1 -> v1.31.4+rke2r1 skips 1 minor version(s): upgrade one minor at a time or set skew.allowMinorSkip",
+      "etcd-1: v1.29.9+rke2r1 -> v1.31.4+rke2r1 skips 1 minor version(s): " +
+        "upgrade one minor at a time or set skew.allowMinorSkip",
     ],
   ])("%s", (_, target, overrides, passed, message) => {
     const nodes = demoNodes().map((n) => {
@@ -70,7 +72,8 @@ describe("skewCheck", () => {
     expect(skewCheck(v("v1.31.4+rke2r1"), nodes, NO_SKEW)).toMatchObject({
       passed: false,
       message:
-        "control-plane node cp-1 stays at v1.30.6+rke2r1 (not selected): kubelets must not be newer than the control plane",
+        "control-plane node cp-1 stays at v1.30.6+rke2r1 (not selected): " +
+        "kubelets must not be newer than the control plane",
     });
     // A patch ahead is within the skew policy.
     expect(skewCheck(v("v1.30.8+rke2r1"), nodes, NO_SKEW).passed).toBe(true);

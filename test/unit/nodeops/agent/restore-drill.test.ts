@@ -125,8 +125,8 @@ describe("node-agent restore-drill", () => {
       hashKV: 2317390565,
     });
     const file = `/host${SNAPSHOTS}/nightly-server-1-1765065600`;
-    const peer =
-      "--name drill --initial-cluster drill=http://127.0.0.1:32380 --initial-advertise-peer-urls http://127.0.0.1:32380";
+    const peerUrl = "http://127.0.0.1:32380";
+    const peer = `--name drill --initial-cluster drill=${peerUrl} --initial-advertise-peer-urls ${peerUrl}`;
     const ctl = "/usr/local/bin/etcdctl --endpoints http://127.0.0.1:32379";
     expect(runner.commands()).toEqual([
       `/usr/local/bin/etcdutl snapshot status ${file} -w json`,
@@ -140,7 +140,7 @@ describe("node-agent restore-drill", () => {
     for (const argv of [...runner.calls, ...host.started])
       expect(argv.slice(0, LOW_PRIORITY.length)).toEqual([...LOW_PRIORITY]);
     expect(host.started[0]?.slice(LOW_PRIORITY.length).join(" ")).toBe(
-      `/usr/local/bin/etcd --data-dir /scratch/restore-drill-1/data ${peer} --listen-peer-urls http://127.0.0.1:32380 ` +
+      `/usr/local/bin/etcd --data-dir /scratch/restore-drill-1/data ${peer} --listen-peer-urls ${peerUrl} ` +
         "--listen-client-urls http://127.0.0.1:32379 --advertise-client-urls http://127.0.0.1:32379 --log-level error",
     );
     expect([host.stopped, host.removed]).toEqual([1, ["/scratch/restore-drill-1"]]);
@@ -187,7 +187,8 @@ describe("node-agent restore-drill", () => {
     const options = { snapshot: `${SNAPSHOTS}/s`, scratch: "/scratch", clientPort: 32379, peerPort: 32380 };
     const outcome = await restoreDrill(context, host, options, () => undefined);
     expect(outcome.ok ? "" : outcome.error).toBe(
-      "the restored member did not become healthy: 2026-12-07 13:26:23.852201 C | etcdmain: listen tcp 127.0.0.1:32379: bind: address already in use",
+      "the restored member did not become healthy: 2026-12-07 13:26:23.852201 C | " +
+        "etcdmain: listen tcp 127.0.0.1:32379: bind: address already in use",
     );
     expect(runner.commands().filter((c) => c.includes("endpoint health"))).toHaveLength(30);
     expect([host.stopped, host.removed.length]).toEqual([1, 1]);
