@@ -13,6 +13,10 @@ export const SIM_ONLY = {
     "moves the cluster's clock (a maintenance window, days of certificate time); " +
     "a real kube-apiserver and its controllers stamp real time (a Job's completion, which the health " +
     "gate's settle counts from, is months away from the shifted clock)",
+  compressedTime:
+    "runs the operator's clock 30 times faster than real time (cron minutes in 2 s), while a real " +
+    "server's controllers stamp Job completions in real time, which the policy's ledger compares with " +
+    "times taken on the operator's clock",
   simInternals: "measures the simulated API server itself (its start-up at 1,000 nodes, its heap), not the operator",
 } as const;
 

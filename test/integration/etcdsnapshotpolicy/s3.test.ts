@@ -4,7 +4,7 @@
  * recorded S3 copy into the bucket as RKE2's upload would; the operator then finds it there
  * with its own client, credentials from the Secret.
  */
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { afterAll, beforeAll, describe, expect } from "@jest/globals";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +18,7 @@ import { EVENT_RESOURCE, type CoreEvent } from "../../../src/observability/event
 import { SECRET_RESOURCE, type Secret } from "../../../src/storage/credentials.ts";
 import { parseS3Url } from "../../../src/storage/s3-location.ts";
 import { savedSnapshotBytes } from "./loopback-s3.ts";
+import { itOnSim } from "../../support/lanes.ts";
 import { waitFor, withSim } from "../../support/sim-harness.ts";
 import {
   condition,
@@ -120,105 +121,113 @@ afterAll(async () => {
 });
 
 describe("EtcdSnapshotPolicy with S3", () => {
-  it("verifies copies in the bucket, shows S3 outages, retries, and never prunes the last good one", async () => {
-    await sim().port.create(
-      etcdSnapshotPolicyResource,
-      policy("offsite", {
-        schedule: "* * * * *",
-        retention: { count: 2 },
-        s3: {
-          bucket: "backups",
-          endpoint: `127.0.0.1:${port}`,
-          insecure: true,
-          bucketLookup: "path",
-          folder: "prod",
-          credentialsSecret: "etcd-s3",
+  itOnSim("compressedTime")(
+    "verifies copies in the bucket, shows S3 outages, retries, and never prunes the last good one",
+    async () => {
+      await sim().port.create(
+        etcdSnapshotPolicyResource,
+        policy("offsite", {
+          schedule: "* * * * *",
+          retention: { count: 2 },
+          s3: {
+            bucket: "backups",
+            endpoint: `127.0.0.1:${port}`,
+            insecure: true,
+            bucketLookup: "path",
+            folder: "prod",
+            credentialsSecret: "etcd-s3",
+          },
+        }),
+      );
+      const healthy = await waitFor(
+        async () => {
+          const current = await getPolicy(sim().port, "offsite");
+          return current?.status?.lastSuccessfulSnapshot?.location?.startsWith("s3://backups/prod/offsite-") &&
+            condition(current, "StorageAvailable")?.status === "True"
+            ? current
+            : undefined;
         },
-      }),
-    );
-    const healthy = await waitFor(
-      async () => {
-        const current = await getPolicy(sim().port, "offsite");
-        return current?.status?.lastSuccessfulSnapshot?.location?.startsWith("s3://backups/prod/offsite-") &&
-          condition(current, "StorageAvailable")?.status === "True"
-          ? current
-          : undefined;
-      },
-      { timeoutMs: 20_000, what: "a verified S3 snapshot" },
-    );
-    const lastGood = healthy.status?.lastSuccessfulSnapshot?.name ?? "";
-    expect(condition(healthy, "Ready")).toMatchObject({ status: "True", reason: "SnapshotSucceeded" });
+        { timeoutMs: 20_000, what: "a verified S3 snapshot" },
+      );
+      const lastGood = healthy.status?.lastSuccessfulSnapshot?.name ?? "";
+      expect(condition(healthy, "Ready")).toMatchObject({ status: "True", reason: "SnapshotSucceeded" });
 
-    // The Jobs read credentials from a managed copy holding only what they need; argv carries none.
-    const copy = await sim().port.get<Secret>(SECRET_RESOURCE, credentialsCopyName("offsite"), JOBS_NAMESPACE);
-    expect(Object.keys(copy?.data ?? {}).sort()).toEqual(["accessKey", "secretKey"]);
-    expect(copy?.metadata.ownerReferences?.[0]).toMatchObject({ kind: "EtcdSnapshotPolicy", name: "offsite" });
-    const [job] = (
-      await sim().port.list<Job>(JOB_RESOURCE, { namespace: JOBS_NAMESPACE, labelSelector: `${OWNER_LABEL}=offsite` })
-    ).items;
-    expect(JSON.stringify(job?.spec.template.spec)).toContain(
-      '"secretKeyRef":{"name":"etcd-snapshot-s3-offsite","key":"secretKey"}',
-    );
+      // The Jobs read credentials from a managed copy holding only what they need; argv carries none.
+      const copy = await sim().port.get<Secret>(SECRET_RESOURCE, credentialsCopyName("offsite"), JOBS_NAMESPACE);
+      expect(Object.keys(copy?.data ?? {}).sort()).toEqual(["accessKey", "secretKey"]);
+      expect(copy?.metadata.ownerReferences?.[0]).toMatchObject({ kind: "EtcdSnapshotPolicy", name: "offsite" });
+      const [job] = (
+        await sim().port.list<Job>(JOB_RESOURCE, { namespace: JOBS_NAMESPACE, labelSelector: `${OWNER_LABEL}=offsite` })
+      ).items;
+      expect(JSON.stringify(job?.spec.template.spec)).toContain(
+        '"secretKeyRef":{"name":"etcd-snapshot-s3-offsite","key":"secretKey"}',
+      );
 
-    // S3 goes away: RKE2 cannot upload and the bucket cannot be reached.
-    sim().cluster.setFaults({ s3Unavailable: true });
-    await stopUploader();
-    await stopS3();
-    const failing = await waitFor(
-      async () => {
-        const current = await getPolicy(sim().port, "offsite");
-        return (current?.status?.consecutiveFailures ?? 0) >= 2 &&
-          condition(current, "StorageAvailable")?.status === "False"
-          ? current
-          : undefined;
-      },
-      { timeoutMs: 30_000, what: "two failed attempts and storage unavailable" },
-    );
-    // The storage is the cause: Ready says so first, MESSAGE gives its reason.
-    expect(condition(failing, "Ready")).toMatchObject({ status: "False", reason: "StorageUnavailable" });
-    expect(failing.status?.message).toMatch(/^storage unavailable: /);
-    expect(failing.status?.lastFailure?.message).toMatch(/failed to test for existence of bucket backups|not uploaded/);
-    expect(failing.status?.storage?.phase).toBe("Unavailable");
-    // Events are recorded after the status write of the same reconcile: wait for them, briefly.
-    const events = await waitFor(
-      async () => {
-        const current = (await sim().port.list<CoreEvent>(EVENT_RESOURCE, {})).items.filter(
-          (e) => e.involvedObject.name === "offsite",
-        );
-        const seen = current.map((e) => e.reason);
-        return seen.includes("SnapshotFailed") && seen.includes("StorageUnavailable") ? current : undefined;
-      },
-      { timeoutMs: 10_000, what: "SnapshotFailed and StorageUnavailable events" },
-    );
-    expect(events.map((e) => e.reason)).toEqual(expect.arrayContaining(["SnapshotFailed", "StorageUnavailable"]));
-    const failures = await operator?.metrics.registry.getSingleMetricAsString("rke2_lifecycle_snapshot_failures_total");
-    expect(failures).toMatch(/policy="offsite"\} [1-9]/);
-    // The last verified snapshot is still there, on disk and in S3, whatever retention's count says.
-    const records = (await sim().port.list<EtcdSnapshotFile>(etcdSnapshotFileResource)).items.filter(
-      (r) => r.spec.snapshotName === lastGood,
-    );
-    expect(records.map((r) => r.spec.location.slice(0, 5)).sort()).toEqual(["file:", "s3://"]);
-    expect(failing.status?.lastSuccessfulSnapshot?.name).toBe(lastGood);
-    // Secrets never reach status or events.
-    expect(JSON.stringify(failing.status) + JSON.stringify(events)).not.toContain(
-      Buffer.from(SECRET_KEY).toString("base64"),
-    );
+      // S3 goes away: RKE2 cannot upload and the bucket cannot be reached.
+      sim().cluster.setFaults({ s3Unavailable: true });
+      await stopUploader();
+      await stopS3();
+      const failing = await waitFor(
+        async () => {
+          const current = await getPolicy(sim().port, "offsite");
+          return (current?.status?.consecutiveFailures ?? 0) >= 2 &&
+            condition(current, "StorageAvailable")?.status === "False"
+            ? current
+            : undefined;
+        },
+        { timeoutMs: 30_000, what: "two failed attempts and storage unavailable" },
+      );
+      // The storage is the cause: Ready says so first, MESSAGE gives its reason.
+      expect(condition(failing, "Ready")).toMatchObject({ status: "False", reason: "StorageUnavailable" });
+      expect(failing.status?.message).toMatch(/^storage unavailable: /);
+      expect(failing.status?.lastFailure?.message).toMatch(
+        /failed to test for existence of bucket backups|not uploaded/,
+      );
+      expect(failing.status?.storage?.phase).toBe("Unavailable");
+      // Events are recorded after the status write of the same reconcile: wait for them, briefly.
+      const events = await waitFor(
+        async () => {
+          const current = (await sim().port.list<CoreEvent>(EVENT_RESOURCE, {})).items.filter(
+            (e) => e.involvedObject.name === "offsite",
+          );
+          const seen = current.map((e) => e.reason);
+          return seen.includes("SnapshotFailed") && seen.includes("StorageUnavailable") ? current : undefined;
+        },
+        { timeoutMs: 10_000, what: "SnapshotFailed and StorageUnavailable events" },
+      );
+      expect(events.map((e) => e.reason)).toEqual(expect.arrayContaining(["SnapshotFailed", "StorageUnavailable"]));
+      const failures = await operator?.metrics.registry.getSingleMetricAsString(
+        "rke2_lifecycle_snapshot_failures_total",
+      );
+      expect(failures).toMatch(/policy="offsite"\} [1-9]/);
+      // The last verified snapshot is still there, on disk and in S3, whatever retention's count says.
+      const records = (await sim().port.list<EtcdSnapshotFile>(etcdSnapshotFileResource)).items.filter(
+        (r) => r.spec.snapshotName === lastGood,
+      );
+      expect(records.map((r) => r.spec.location.slice(0, 5)).sort()).toEqual(["file:", "s3://"]);
+      expect(failing.status?.lastSuccessfulSnapshot?.name).toBe(lastGood);
+      // Secrets never reach status or events.
+      expect(JSON.stringify(failing.status) + JSON.stringify(events)).not.toContain(
+        Buffer.from(SECRET_KEY).toString("base64"),
+      );
 
-    // S3 comes back: the next attempt succeeds and the storage check turns green.
-    sim().cluster.setFaults({ s3Unavailable: false });
-    await startS3();
-    playRke2Uploader();
-    const recovered = await waitFor(
-      async () => {
-        const current = await getPolicy(sim().port, "offsite");
-        return condition(current, "Ready")?.status === "True" &&
-          condition(current, "StorageAvailable")?.status === "True"
-          ? current
-          : undefined;
-      },
-      { timeoutMs: 30_000, what: "recovery" },
-    );
-    expect(recovered.status?.consecutiveFailures).toBe(0);
-    expect(recovered.status?.lastSuccessfulSnapshot?.name).not.toBe(lastGood);
-  }, 90_000);
+      // S3 comes back: the next attempt succeeds and the storage check turns green.
+      sim().cluster.setFaults({ s3Unavailable: false });
+      await startS3();
+      playRke2Uploader();
+      const recovered = await waitFor(
+        async () => {
+          const current = await getPolicy(sim().port, "offsite");
+          return condition(current, "Ready")?.status === "True" &&
+            condition(current, "StorageAvailable")?.status === "True"
+            ? current
+            : undefined;
+        },
+        { timeoutMs: 30_000, what: "recovery" },
+      );
+      expect(recovered.status?.consecutiveFailures).toBe(0);
+      expect(recovered.status?.lastSuccessfulSnapshot?.name).not.toBe(lastGood);
+    },
+    90_000,
+  );
 });
