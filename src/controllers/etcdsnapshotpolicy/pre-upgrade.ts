@@ -45,7 +45,15 @@ import { JOBS_BY_OWNER, PODS_BY_JOB, snapshotCaches, type SnapshotCaches } from 
 import { saveJob, type JobOwner } from "./desired.ts";
 import { chooseNodes, etcdNodeStates } from "./nodes.ts";
 import { preferredCopy, recordedSnapshots } from "./records.ts";
-import { evaluateRun, objectsToConfirm, observeRuns, runIdentity, type JobPod, type ObjectCheck } from "./runs.ts";
+import {
+  evaluateRun,
+  objectsToConfirm,
+  observeRuns,
+  runIdentity,
+  type JobPod,
+  type ObjectCheck,
+  type RunJob,
+} from "./runs.ts";
 import { PLAN_OWNER_KIND, PRE_UPGRADE_PREFIX, wakePlansOnChange } from "./pre-upgrade-events.ts";
 import { prepareStorageAccess, type StorageAccessDeps } from "./storage-access.ts";
 
@@ -77,6 +85,34 @@ export function policyPreUpgradeSource(context: OperatorContext): PreUpgradeSnap
     caches: snapshotCaches(context),
     config: { namespace: config.namespace, jobsNamespace: config.jobsNamespace, nodeAgentImage: config.nodeAgentImage },
   });
+}
+
+/** How long a finished Job's result (its pod's termination message) may lag behind the Job in the caches. */
+const POD_RESULT_GRACE_MS = 30_000;
+
+/**
+ * The Job and its pod come through two watches: a Job seen finished before its pod's result is
+ * waited for a moment (its pod's change wakes the plan) rather than judged as having reported nothing.
+ */
+function awaitedResults(
+  runJobs: readonly RunJob[],
+  podsOf: (job: Job) => JobPod[],
+  jobs: readonly Job[],
+  now: number,
+): RunView | undefined {
+  const waiting = runJobs.filter((runJob) => {
+    const job = jobs.find((candidate) => candidate.metadata.name === runJob.name);
+    const reported = job && podsOf(job).some((pod) => pod.status?.containerStatuses?.[0]?.state?.terminated);
+    return runJob.outcome.state !== "Running" && !reported && runJob.finishedAt !== undefined
+      ? now < runJob.finishedAt + POD_RESULT_GRACE_MS
+      : false;
+  });
+  if (waiting.length === 0) return undefined;
+  return {
+    state: "Verifying",
+    message: `the result of Job ${waiting.map((job) => job.name).join(", ")} is not in the operator's cache yet`,
+    deadline: Math.min(...waiting.map((job) => (job.finishedAt ?? now) + POD_RESULT_GRACE_MS)),
+  };
 }
 
 type Settings =
@@ -162,6 +198,8 @@ export function preUpgradeSource(deps: PreUpgradeSourceDeps): PreUpgradeSnapshot
     if (jobs.length === 0) return undefined;
     const [run] = observeRuns(jobs, podsOf);
     if (!run) return { state: "Unreadable", message: "the pre-upgrade snapshot Job carries no run annotation" };
+    const awaited = awaitedResults(run.jobs, podsOf, jobs, deps.clock.now());
+    if (awaited) return awaited;
     // No ETCDSnapshotFile CRD (older RKE2): verify from the node-agent's CLI listing instead.
     const cliListing = caches.records.served() === false;
     const records = recordedSnapshots(caches.records.cache.list());

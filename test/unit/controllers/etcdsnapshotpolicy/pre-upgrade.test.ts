@@ -113,6 +113,14 @@ describe("the pre-upgrade snapshot through the policy controller's part", () => 
       { conditions: [{ type: "Complete", status: "True" }], completionTime: "2026-03-01T12:00:10Z" },
       "rke2-lifecycle-jobs",
     );
+    // The Job is seen finished before its pod's result (two watches): waited for, not judged.
+    expect(await ensure(request)).toMatchObject({
+      state: "Running",
+      message:
+        "pre-upgrade snapshot taken, verifying: " +
+        `the result of Job ${job.metadata.name} is not in the operator's cache yet`,
+      recheckInMs: 2000,
+    });
     await port.create(POD_RESOURCE, {
       apiVersion: "v1",
       kind: "Pod",
@@ -200,6 +208,26 @@ describe("the pre-upgrade snapshot through the policy controller's part", () => 
       state: "Running",
     });
     expect((await port.list(JOB_RESOURCE, { namespace: "rke2-lifecycle-jobs" })).items).toHaveLength(1);
+  });
+
+  it("judges a finished Job whose pod never shows a result once the grace passed", async () => {
+    const { start, port, clock } = await cluster();
+    const ensure = await start();
+    expect(await ensure(request)).toMatchObject({ state: "Running" });
+    const [job] = (await port.list<Job>(JOB_RESOURCE, { namespace: "rke2-lifecycle-jobs" })).items;
+    if (!job) throw new Error("no Job");
+    await port.patchStatus(
+      JOB_RESOURCE,
+      job.metadata.name,
+      { conditions: [{ type: "Complete", status: "True" }], completionTime: "2026-03-01T12:00:00Z" },
+      "rke2-lifecycle-jobs",
+    );
+    expect(await ensure(request)).toMatchObject({ state: "Running", recheckInMs: 2000 });
+    await clock.advance(31_000);
+    expect(await ensure(request)).toMatchObject({
+      state: "Failed",
+      message: expect.stringContaining("the node Job wrote no termination message"),
+    });
   });
 
   it("fails clearly without the policy, and waits without a healthy etcd member", async () => {
