@@ -25,11 +25,25 @@ export interface OperatorContext {
    * term gets a new context and a new set.
    */
   rolloutCaches(): RolloutCaches;
+  /**
+   * One value per term for `key`, made by `create` on first use: caches that controllers of
+   * different kinds read (the snapshot caches the pre-upgrade snapshot shares with the
+   * EtcdSnapshotPolicy controller), wired without the kinds importing each other.
+   */
+  shared<T>(key: SharedKey<T>, create: () => T): T;
+}
+
+/** Names one value shared within a term; `T` ties the key to the type of its value. */
+export interface SharedKey<T> {
+  readonly name: string;
+  /** Never set: only there so that two keys of different value types are different types. */
+  readonly valueType?: T;
 }
 
 /** A fresh context for one leadership term. */
-export function termContext(base: Omit<OperatorContext, "rolloutCaches">): OperatorContext {
+export function termContext(base: Omit<OperatorContext, "rolloutCaches" | "shared">): OperatorContext {
   let caches: RolloutCaches | undefined;
+  const shared = new Map<SharedKey<unknown>, unknown>();
   const { port, clock, log, config } = base;
   return {
     ...base,
@@ -41,6 +55,10 @@ export function termContext(base: Omit<OperatorContext, "rolloutCaches">): Opera
         namespace: config.namespace,
         jobNamespace: config.jobsNamespace,
       })),
+    shared: <T>(key: SharedKey<T>, create: () => T): T => {
+      if (!shared.has(key)) shared.set(key, create());
+      return shared.get(key) as T;
+    },
   };
 }
 

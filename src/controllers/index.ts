@@ -5,19 +5,16 @@
 import type { ControllerFactory, OperatorContext } from "./context.ts";
 import { createCertRotationController } from "./certrotation/index.ts";
 import { createEtcdSnapshotPolicyController } from "./etcdsnapshotpolicy/controller.ts";
-import { ensurePreUpgradeSnapshot } from "./etcdsnapshotpolicy/pre-upgrade.ts";
+import { policyPreUpgradeSource } from "./etcdsnapshotpolicy/pre-upgrade.ts";
+import type { PreUpgradeSnapshotSource } from "./pre-upgrade-snapshot.ts";
 import { createUpgradePlanController } from "./upgradeplan/index.ts";
-import { retryingSnapshots, type PreUpgradeSnapshots } from "./upgradeplan/snapshots.ts";
 
-/** The UpgradePlan controller's pre-upgrade snapshot, taken by the EtcdSnapshotPolicy controller's code. */
-export function policyPreUpgradeSnapshots(context: OperatorContext): PreUpgradeSnapshots {
-  const { port, clock, config } = context;
-  const deps = {
-    port,
-    clock,
-    config: { namespace: config.namespace, jobsNamespace: config.jobsNamespace, nodeAgentImage: config.nodeAgentImage },
-  };
-  return retryingSnapshots((attempt) => ensurePreUpgradeSnapshot(deps, attempt), clock);
+/**
+ * The EtcdSnapshotPolicy controller's part of the UpgradePlan controller's pre-upgrade snapshot,
+ * over the term's snapshot caches (shared with the policy controller: no extra watch).
+ */
+export function policyPreUpgradeSnapshots(context: OperatorContext): PreUpgradeSnapshotSource {
+  return policyPreUpgradeSource(context);
 }
 
 /** The controllers the operator runs, one factory per kind. */

@@ -23,6 +23,7 @@ import type { StoreWithOwnWrites } from "../../rollout/fresh.ts";
 import type { ReadonlyStore } from "../../runtime/store.ts";
 import type { ObjectStoreFactory } from "../../storage/s3-store.ts";
 import { writeStatusIfChanged } from "../status.ts";
+import { JOBS_BY_OWNER, PODS_BY_JOB } from "./caches.ts";
 import { decide, type Decision } from "./decide.ts";
 import { deleteJob, saveJob, type JobOwner } from "./desired.ts";
 import { addRestoreDrill } from "./drill-step.ts";
@@ -33,9 +34,6 @@ import { rancherRefusal } from "../../rke2/rancher.ts";
 import { objectsToConfirm, observeRuns, PROCESSED_LABEL, type JobPod, type ObjectCheck } from "./runs.ts";
 import { prepareStorageAccess, type StorageAccess } from "./storage-access.ts";
 import { nextStorageCheck, type StorageCheck } from "./status.ts";
-
-export const JOBS_BY_OWNER = "byOwner";
-export const PODS_BY_JOB = "byJob";
 
 export interface PolicyCaches {
   /** The policies' cache, seen through this controller's own status writes. */

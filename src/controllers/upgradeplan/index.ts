@@ -2,7 +2,8 @@
  * Wiring of the UpgradePlan controller: its informer, the rollout engine's shared caches, and the
  * keys their changes enqueue. A Node, a control-plane mirror pod or the disruption Lease changing
  * may complete a gate of any plan (there are few), so it wakes every plan; a Job wakes its owner.
- * A Node or pod update that changed nothing the engine caches (a heartbeat) wakes none.
+ * A Node or pod update that changed nothing the engine caches (a heartbeat) wakes none. The
+ * pre-upgrade snapshot's caches (the policy controller's, shared) wake the plan they concern.
  */
 import { upgradePlanResource, type UpgradePlan } from "../../api/upgradeplan.ts";
 import { OWNER_KIND_LABEL, OWNER_LABEL } from "../../nodeops/job.ts";
@@ -19,21 +20,25 @@ import { DISRUPTING_KINDS, type OperatorContext } from "../context.ts";
 import { jsonEqual } from "../status.ts";
 import { createHttpChannelResolver, type ChannelResolver } from "./channel.ts";
 import { reconcileUpgradePlan } from "./reconciler.ts";
-import type { PreUpgradeSnapshots } from "./snapshots.ts";
+import type { PreUpgradeSnapshotSource } from "../pre-upgrade-snapshot.ts";
+import { retryingSnapshots, takeFromSource } from "./snapshots.ts";
 import { TargetResolver } from "./target.ts";
 
 export const CONTROLLER_NAME = "upgradeplan";
 
 export interface UpgradePlanOptions {
   channels?: ChannelResolver;
-  /** The pre-upgrade snapshot: `policyPreUpgradeSnapshots` (controllers/index.ts), or a fake in tests. */
-  snapshots: PreUpgradeSnapshots;
+  /** The policy controller's part of the pre-upgrade snapshot: `policyPreUpgradeSnapshots` (controllers/index.ts). */
+  snapshots: PreUpgradeSnapshotSource;
   events?: EventRecorder;
   /** Drain re-check interval; tests on a time-compressed cluster shorten it. Default 1 s. */
   drainPollMs?: number;
   /** Backoff between drain rounds a PodDisruptionBudget refused. Default 1 s doubling to 30 s. */
   drainBackoff?: BackoffPolicy;
-  /** Re-check interval while the pre-upgrade snapshot runs. Default 2 s. */
+  /**
+   * Re-check interval of what no watch shows while the pre-upgrade snapshot is taken: a copy being
+   * confirmed in the bucket, a failed storage check. Default 2 s. Everything else is event-driven.
+   */
   snapshotPollMs?: number;
   /** How long one evaluation of a plan's blockers serves. Default 15 s. */
   blockerTtlMs?: number;
@@ -53,7 +58,8 @@ export function createUpgradePlanController(context: OperatorContext, options: U
     ...(options.drainPollMs !== undefined ? { drainPollMs: options.drainPollMs } : {}),
     ...(options.drainBackoff !== undefined ? { drainBackoff: options.drainBackoff } : {}),
   });
-  const snapshots = options.snapshots;
+  const snapshotPollMs = options.snapshotPollMs ?? 2000;
+  const snapshots = retryingSnapshots(takeFromSource(options.snapshots, clock, snapshotPollMs), clock);
   const deps = {
     port,
     clock,
@@ -64,7 +70,6 @@ export function createUpgradePlanController(context: OperatorContext, options: U
     targets: new TargetResolver(options.channels ?? createHttpChannelResolver(), clock),
     snapshots,
     jobNamespace: config.jobsNamespace,
-    snapshotPollMs: options.snapshotPollMs ?? 2000,
     blockers: new BlockerEvaluator({
       port,
       clock,
@@ -108,6 +113,9 @@ export function createUpgradePlanController(context: OperatorContext, options: U
   caches.nodes.addHandler(enqueueOnChange(controller.queue, allPlans, { skipUpdate: onlyResourceVersionChanged }));
   caches.mirrorPods.addHandler(enqueueOnChange(controller.queue, allPlans, { skipUpdate: onlyResourceVersionChanged }));
   caches.lease.addHandler(enqueueOnChange(controller.queue, allPlans));
+  options.snapshots.onChange((plan) => {
+    for (const key of plan === undefined ? allPlans() : [plan]) controller.queue.add(key);
+  });
 
-  return { name: CONTROLLER_NAME, informers: [plans, ...caches.informers], controller };
+  return { name: CONTROLLER_NAME, informers: [plans, ...caches.informers, ...options.snapshots.informers], controller };
 }

@@ -40,6 +40,8 @@ export interface SnapshotProgress {
   message: string;
   /** After "Failed": when the next attempt starts. */
   retryInMs?: number;
+  /** While waiting on what no watch shows (the bucket, a storage check): when to look again. */
+  recheckInMs?: number;
 }
 
 const MAX_NAMES = 5;

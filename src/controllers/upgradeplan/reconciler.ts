@@ -55,8 +55,6 @@ export interface UpgradePlanDeps {
   targets: TargetResolver;
   snapshots: PreUpgradeSnapshots;
   jobNamespace: string;
-  /** How soon to look again while the pre-upgrade snapshot is being taken and verified. */
-  snapshotPollMs: number;
   blockers: BlockerEvaluator;
 }
 
@@ -135,7 +133,8 @@ export async function reconcileUpgradePlan(deps: UpgradePlanDeps, key: string, l
   const rancher = rancherRefusal(plan, currentNodes(deps.engine.caches));
   const preflight = await runPreflight(deps, plan, spec, target, canPreflight, rancher);
   if (preflight.state === "evaluated" && preflight.snapshot && preflight.snapshot.state !== "Verified") {
-    timers.push(preflight.snapshot.state === "Failed" ? preflight.snapshot.retryInMs : deps.snapshotPollMs);
+    // Otherwise its Job, pod, record or policy changing wakes the plan (index.ts).
+    timers.push(preflight.snapshot.state === "Failed" ? preflight.snapshot.retryInMs : preflight.snapshot.recheckInMs);
   }
   const passed = preflight.state === "passedBefore" || (preflight.state === "evaluated" && preflight.passed);
   const mayStart = canPreflight && passed && rancher === undefined;

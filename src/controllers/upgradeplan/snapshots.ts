@@ -1,7 +1,8 @@
 /**
- * The pre-upgrade snapshot behind a small interface, so the plan controller is tested with a fake
- * and runs with the EtcdSnapshotPolicy controller's `ensurePreUpgradeSnapshot` (wired in
- * controllers/index.ts: this folder does not import the policy controller's).
+ * The effects of the pre-upgrade snapshot: observe through the policy controller's part
+ * (controllers/pre-upgrade-snapshot.ts, wired in controllers/index.ts: this folder does not
+ * import the policy controller's), decide (pre-upgrade.ts, pure), start the Job when decided, and
+ * report what was done.
  *
  * A failed snapshot is retried with backoff: each retry is a new attempt (a new snapshot Job).
  * The attempt counter lives in memory; after a restart it starts at 0 again and walks past the
@@ -10,7 +11,9 @@
 import { toKubeTime } from "../../api/condition.ts";
 import { Backoff, type BackoffPolicy } from "../../runtime/backoff.ts";
 import type { Clock } from "../../runtime/clock.ts";
+import type { PreUpgradeSnapshotSource } from "../pre-upgrade-snapshot.ts";
 import type { SnapshotProgress } from "./preflight.ts";
+import { decidePreUpgradeSnapshot, reportPreUpgradeSnapshot } from "./pre-upgrade.ts";
 
 export interface PreUpgradeSnapshotRequest {
   policyName: string | undefined;
@@ -29,6 +32,21 @@ export interface PreUpgradeSnapshots {
 export type TakePreUpgradeSnapshot = (
   request: PreUpgradeSnapshotRequest & { attempt: number },
 ) => Promise<SnapshotProgress>;
+
+/** One attempt through the policy controller's part: observe, decide, start the Job if decided. */
+export function takeFromSource(
+  source: PreUpgradeSnapshotSource,
+  clock: Clock,
+  recheckMs: number,
+): TakePreUpgradeSnapshot {
+  return async (request) => {
+    const observed = await source.observe(request);
+    const context = { policyName: request.policyName, maxAgeMs: request.maxAgeMs, now: clock.now(), recheckMs };
+    const decision = decidePreUpgradeSnapshot(observed, context);
+    const started = decision.kind === "create-job" ? await source.start(request, decision.node) : undefined;
+    return reportPreUpgradeSnapshot(decision, started, context);
+  };
+}
 
 export const SNAPSHOT_RETRY_BACKOFF: BackoffPolicy = {
   initialMs: 30_000,

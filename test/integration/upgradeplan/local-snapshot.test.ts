@@ -1,7 +1,8 @@
 /**
  * A plan that requires its pre-upgrade snapshot (the default) but names no EtcdSnapshotPolicy:
  * the operator takes a local snapshot `pre-upgrade-<plan>` on one etcd member, waits until RKE2
- * records it (ETCDSnapshotFile ready), and only then touches a node.
+ * records it (ETCDSnapshotFile ready), and only then touches a node. It waits on its caches, not
+ * by listing: no LIST of Jobs, Nodes or ETCDSnapshotFiles while the plan runs.
  */
 import { describe, expect, it } from "@jest/globals";
 import { etcdSnapshotFileResource, type EtcdSnapshotFile } from "../../../src/api/etcdsnapshotfile.ts";
@@ -23,6 +24,7 @@ describe("pre-upgrade snapshot without a policy", () => {
         nodeSelector: { matchLabels: { "kubernetes.io/hostname": NODE } },
         snapshot: {},
       });
+      const before = sim.operatorRequests.entries.length;
       await sim.port.create(upgradePlanResource, plan("local-snap", spec));
       const done = await waitForPlan(
         sim.port,
@@ -32,6 +34,12 @@ describe("pre-upgrade snapshot without a policy", () => {
         60_000,
       );
 
+      const listed = sim.operatorRequests.entries
+        .slice(before)
+        .filter(
+          (request) => request.verb === "list" && ["etcdsnapshotfiles", "jobs", "nodes"].includes(request.resource),
+        );
+      expect(listed).toEqual([]);
       expect(done.status?.phase).toBe("Succeeded");
       expect(condition(done, "SnapshotTaken")).toMatchObject({ status: "True" });
       const saves = (

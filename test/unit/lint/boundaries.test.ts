@@ -47,7 +47,7 @@ describe("import boundaries", () => {
     ["src/certs/probe.ts", `import { buildNodeJob } from "../nodeops/job.ts";`, /src\/certs \(layer 1\)/],
     [
       "src/controllers/upgradeplan/probe.ts",
-      `import { ensurePreUpgradeSnapshot } from "../etcdsnapshotpolicy/pre-upgrade.ts";`,
+      `import { policyPreUpgradeSource } from "../etcdsnapshotpolicy/pre-upgrade.ts";`,
       /another kind's folder/,
     ],
     [

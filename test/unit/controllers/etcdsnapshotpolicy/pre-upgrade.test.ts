@@ -1,27 +1,51 @@
-import { describe, expect, it } from "@jest/globals";
+/**
+ * The pre-upgrade snapshot end to end, without an API server in between: the policy controller's
+ * part over real informers (a memory port), the UpgradePlan controller's decision and its effects.
+ * Once the caches synced, no LIST is sent: everything is read from them.
+ */
+import { afterEach, describe, expect, it } from "@jest/globals";
 import { etcdSnapshotFileResource } from "../../../../src/api/etcdsnapshotfile.ts";
 import { etcdSnapshotPolicyResource } from "../../../../src/api/etcdsnapshotpolicy.ts";
-import {
-  ensurePreUpgradeSnapshot,
-  type PreUpgradeDeps,
-} from "../../../../src/controllers/etcdsnapshotpolicy/pre-upgrade.ts";
+import { termContext } from "../../../../src/controllers/context.ts";
+import { snapshotCaches } from "../../../../src/controllers/etcdsnapshotpolicy/caches.ts";
+import { preUpgradeSource } from "../../../../src/controllers/etcdsnapshotpolicy/pre-upgrade.ts";
+import type { SnapshotProgress } from "../../../../src/controllers/upgradeplan/preflight.ts";
+import { takeFromSource, type PreUpgradeSnapshotRequest } from "../../../../src/controllers/upgradeplan/snapshots.ts";
 import { JOB_RESOURCE, POD_RESOURCE, type Job } from "../../../../src/nodeops/job.ts";
 import { encodeResult } from "../../../../src/nodeops/results.ts";
-import type { LocationCheck, ObjectStore } from "../../../../src/storage/s3-store.ts";
-import { FakeClock } from "../../../../src/runtime/clock.ts";
+import { silentLogger } from "../../../../src/observability/logger.ts";
+import { createMetrics } from "../../../../src/observability/metrics.ts";
+import type { LocationCheck, ObjectStore, ObjectStoreFactory } from "../../../../src/storage/s3-store.ts";
+import { FakeClock, flushMicrotasks } from "../../../../src/runtime/clock.ts";
+import type { ManagedInformer } from "../../../../src/runtime/controller-module.ts";
 import type { KubeObject } from "../../../../src/runtime/kube/types.ts";
 import { MemoryKubePort } from "../../../support/memory-port.ts";
+import { operatorConfig } from "../../../support/operator-config.ts";
 
 const NODES = { apiVersion: "v1", kind: "Node", plural: "nodes", namespaced: false };
 const request = { policyName: "nightly", planName: "v1-31", planUid: "plan-uid", targetVersion: "v1.31.4+rke2r1" };
 
-async function cluster(status?: object): Promise<{ deps: PreUpgradeDeps; port: MemoryKubePort; clock: FakeClock }> {
+type Ensure = (request: PreUpgradeSnapshotRequest) => Promise<SnapshotProgress>;
+
+let running: ManagedInformer[] = [];
+afterEach(async () => {
+  await Promise.all(running.map((informer) => informer.stop()));
+  running = [];
+});
+
+interface Cluster {
+  port: MemoryKubePort;
+  clock: FakeClock;
+  start(openStore?: ObjectStoreFactory): Promise<Ensure>;
+}
+
+async function cluster(status?: object): Promise<Cluster> {
   const clock = new FakeClock(Date.parse("2026-03-01T12:00:00Z"));
   const port = new MemoryKubePort({ clock });
   await port.create(etcdSnapshotPolicyResource, {
     apiVersion: "rke2-lifecycle.io/v1alpha1",
     kind: "EtcdSnapshotPolicy",
-    metadata: { name: "nightly" },
+    metadata: { name: "nightly", uid: "policy-uid" },
     spec: { schedule: "0 0 * * *" },
     ...(status ? { status } : {}),
   } as KubeObject);
@@ -37,25 +61,44 @@ async function cluster(status?: object): Promise<{ deps: PreUpgradeDeps; port: M
     metadata: { name: "etcd-server-1", namespace: "kube-system", labels: { component: "etcd" } },
     status: { conditions: [{ type: "Ready", status: "True" }] },
   } as KubeObject);
-  return {
-    deps: {
+  /** Starts the caches; each call of the returned function first lets them catch up with the port. */
+  async function start(openStore?: ObjectStoreFactory): Promise<Ensure> {
+    const config = operatorConfig();
+    const metrics = createMetrics({ defaultMetrics: false });
+    const caches = snapshotCaches(termContext({ port, clock, log: silentLogger(), metrics, config }));
+    running.push(...caches.informers);
+    for (const informer of caches.informers) informer.start();
+    await Promise.all(caches.informers.map((informer) => informer.synced));
+    const source = preUpgradeSource({
       port,
       clock,
-      config: { namespace: "rke2-lifecycle-system", jobsNamespace: "rke2-lifecycle-jobs", nodeAgentImage: "op:1" },
-    },
-    port,
-    clock,
-  };
+      caches,
+      config: { namespace: config.namespace, jobsNamespace: config.jobsNamespace, nodeAgentImage: "op:1" },
+      ...(openStore ? { openStore } : {}),
+    });
+    const take = takeFromSource(source, clock, 2000);
+    return async (asked) => {
+      await flushMicrotasks();
+      return take({ ...asked, attempt: 0 });
+    };
+  }
+  return { port, clock, start };
 }
 
-describe("ensurePreUpgradeSnapshot", () => {
+describe("the pre-upgrade snapshot through the policy controller's part", () => {
   it("starts one Job, reports Running while it runs, and Verified once RKE2 recorded the snapshot", async () => {
-    const { deps, port } = await cluster();
-    expect(await ensurePreUpgradeSnapshot(deps, request)).toMatchObject({
+    const { start, port } = await cluster();
+    const ensure = await start();
+    const lists = (): Record<string, number> =>
+      Object.fromEntries(
+        ["etcdsnapshotfiles", "jobs", "nodes", "pods"].map((plural) => [plural, port.requestCount("list", plural)]),
+      );
+    const listed = lists();
+    expect(await ensure(request)).toMatchObject({
       state: "Running",
       message: expect.stringContaining("started on server-1"),
     });
-    expect(await ensurePreUpgradeSnapshot(deps, request)).toMatchObject({ state: "Running" });
+    expect(await ensure(request)).toMatchObject({ state: "Running" });
     const jobs = (await port.list<Job>(JOB_RESOURCE, { namespace: "rke2-lifecycle-jobs" })).items;
     expect(jobs).toHaveLength(1);
     const job = jobs[0] as Job;
@@ -70,6 +113,14 @@ describe("ensurePreUpgradeSnapshot", () => {
       { conditions: [{ type: "Complete", status: "True" }], completionTime: "2026-03-01T12:00:10Z" },
       "rke2-lifecycle-jobs",
     );
+    // The Job is seen finished before its pod's result (two watches): waited for, not judged.
+    expect(await ensure(request)).toMatchObject({
+      state: "Running",
+      message:
+        "pre-upgrade snapshot taken, verifying: " +
+        `the result of Job ${job.metadata.name} is not in the operator's cache yet`,
+      recheckInMs: 2000,
+    });
     await port.create(POD_RESOURCE, {
       apiVersion: "v1",
       kind: "Pod",
@@ -95,7 +146,7 @@ describe("ensurePreUpgradeSnapshot", () => {
         ],
       },
     } as KubeObject);
-    expect(await ensurePreUpgradeSnapshot(deps, request)).toMatchObject({
+    expect(await ensure(request)).toMatchObject({
       state: "Running",
       message: expect.stringContaining("verifying"),
     });
@@ -107,23 +158,26 @@ describe("ensurePreUpgradeSnapshot", () => {
       spec: { snapshotName: name, nodeName: "server-1", location },
       status: { size: "5", readyToUse: true, creationTime: "2026-03-01T12:00:00Z" },
     } as KubeObject);
-    expect(await ensurePreUpgradeSnapshot(deps, request)).toEqual({
+    expect(await ensure(request)).toEqual({
       state: "Verified",
       snapshot: { name, takenAt: "2026-03-01T12:00:00Z" },
       message: `pre-upgrade snapshot verified: ${location}`,
     });
+    // Read from the caches: the only LIST since they synced is this test's own look at the Jobs.
+    expect(lists()).toEqual({ ...listed, jobs: (listed.jobs ?? 0) + 1 });
   });
 
   it("without a policy takes a local, compressed snapshot on one etcd member, and no policy snapshot stands in", async () => {
-    const { deps, port } = await cluster({
+    const { start, port } = await cluster({
       lastSuccessfulSnapshot: {
         name: "nightly-server-1-1772362800.zip",
         node: "server-1",
         takenAt: "2026-03-01T11:00:00Z",
       },
     });
+    const ensure = await start();
     const local = { ...request, policyName: undefined, maxAgeMs: 2 * 3600_000 };
-    expect(await ensurePreUpgradeSnapshot(deps, local)).toMatchObject({
+    expect(await ensure(local)).toMatchObject({
       state: "Running",
       message: expect.stringContaining("started on server-1"),
     });
@@ -138,26 +192,48 @@ describe("ensurePreUpgradeSnapshot", () => {
   });
 
   it("accepts a policy snapshot younger than maxAge without taking one", async () => {
-    const { deps, port } = await cluster({
+    const { start, port } = await cluster({
       lastSuccessfulSnapshot: {
         name: "nightly-server-1-1772362800.zip",
         node: "server-1",
         takenAt: "2026-03-01T11:00:00Z",
       },
     });
-    expect(await ensurePreUpgradeSnapshot(deps, { ...request, maxAgeMs: 2 * 3600_000 })).toMatchObject({
+    const ensure = await start();
+    expect(await ensure({ ...request, maxAgeMs: 2 * 3600_000 })).toMatchObject({
       state: "Verified",
       snapshot: { name: "nightly-server-1-1772362800.zip" },
     });
-    expect(await ensurePreUpgradeSnapshot(deps, { ...request, maxAgeMs: 1800_000 })).toMatchObject({
+    expect(await ensure({ ...request, maxAgeMs: 1800_000 })).toMatchObject({
       state: "Running",
     });
     expect((await port.list(JOB_RESOURCE, { namespace: "rke2-lifecycle-jobs" })).items).toHaveLength(1);
   });
 
+  it("judges a finished Job whose pod never shows a result once the grace passed", async () => {
+    const { start, port, clock } = await cluster();
+    const ensure = await start();
+    expect(await ensure(request)).toMatchObject({ state: "Running" });
+    const [job] = (await port.list<Job>(JOB_RESOURCE, { namespace: "rke2-lifecycle-jobs" })).items;
+    if (!job) throw new Error("no Job");
+    await port.patchStatus(
+      JOB_RESOURCE,
+      job.metadata.name,
+      { conditions: [{ type: "Complete", status: "True" }], completionTime: "2026-03-01T12:00:00Z" },
+      "rke2-lifecycle-jobs",
+    );
+    expect(await ensure(request)).toMatchObject({ state: "Running", recheckInMs: 2000 });
+    await clock.advance(31_000);
+    expect(await ensure(request)).toMatchObject({
+      state: "Failed",
+      message: expect.stringContaining("the node Job wrote no termination message"),
+    });
+  });
+
   it("fails clearly without the policy, and waits without a healthy etcd member", async () => {
-    const { deps, port } = await cluster();
-    expect(await ensurePreUpgradeSnapshot(deps, { ...request, policyName: "nope" })).toEqual({
+    const { start, port } = await cluster();
+    const ensure = await start();
+    expect(await ensure({ ...request, policyName: "nope" })).toEqual({
       state: "Blocked",
       message: "EtcdSnapshotPolicy nope not found: create it or change spec.snapshot.policyRef",
     });
@@ -167,7 +243,7 @@ describe("ensurePreUpgradeSnapshot", () => {
       { conditions: [{ type: "Ready", status: "False" }] },
       "kube-system",
     );
-    expect(await ensurePreUpgradeSnapshot(deps, request)).toEqual({
+    expect(await ensure(request)).toEqual({
       state: "Pending",
       message:
         "cannot start the pre-upgrade snapshot yet: no healthy etcd member: server-1 (etcd pod etcd-server-1 is not Ready)",
@@ -188,17 +264,17 @@ describe("ensurePreUpgradeSnapshot", () => {
         },
         close: () => undefined,
       };
-      return { ...setup, deps: { ...setup.deps, openStore: () => store }, checks };
+      return { ...setup, ensure: await setup.start(() => store), checks };
     }
     const jobs = async (port: MemoryKubePort) =>
       (await port.list<Job>(JOB_RESOURCE, { namespace: "rke2-lifecycle-jobs" })).items;
 
     it("starts no Job while the policy found its storage unavailable, and sends no request to it", async () => {
-      const { deps, port, checks } = await s3Cluster(
+      const { ensure, port, checks } = await s3Cluster(
         { phase: "Unavailable", message: "connect ECONNREFUSED 127.0.0.1:9" },
         { ok: true, message: "reachable" },
       );
-      expect(await ensurePreUpgradeSnapshot(deps, request)).toEqual({
+      expect(await ensure(request)).toEqual({
         state: "StorageUnavailable",
         message: "storage of EtcdSnapshotPolicy nightly is unavailable: connect ECONNREFUSED 127.0.0.1:9",
       });
@@ -206,18 +282,20 @@ describe("ensurePreUpgradeSnapshot", () => {
       expect(checks).toEqual([]);
       // Back: the policy's next check says so, and the snapshot starts.
       await port.patchStatus(etcdSnapshotPolicyResource, "nightly", { storage: { phase: "Available", message: "ok" } });
-      expect(await ensurePreUpgradeSnapshot(deps, request)).toMatchObject({ state: "Running" });
+      expect(await ensure(request)).toMatchObject({ state: "Running" });
       expect(await jobs(port)).toHaveLength(1);
     });
 
     it("checks the storage itself before the Job when the policy last found it available", async () => {
-      const { deps, port, checks } = await s3Cluster(
+      const { ensure, port, checks } = await s3Cluster(
         { phase: "Available", message: "ok" },
         { ok: false, message: "bucket backups does not exist" },
       );
-      expect(await ensurePreUpgradeSnapshot(deps, request)).toEqual({
+      expect(await ensure(request)).toEqual({
         state: "StorageUnavailable",
         message: "storage of EtcdSnapshotPolicy nightly is unavailable: bucket backups does not exist",
+        // No watch shows the bucket coming back: this check is repeated (the policy's, a status change, is watched).
+        recheckInMs: 2000,
       });
       expect(checks).toEqual(["check"]);
       expect(await jobs(port)).toEqual([]);
