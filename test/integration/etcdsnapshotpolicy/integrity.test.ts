@@ -81,7 +81,7 @@ async function recordOf(name: string): Promise<EtcdSnapshotFile | undefined> {
 }
 
 describe("snapshot integrity", () => {
-  it("keeps each snapshot's SHA-256; a corrupt one is not verified, skipped by retention and by the pre-upgrade gate", async () => {
+  it("keeps each SHA-256; a corrupt one is unverified, skipped by retention and the pre-upgrade gate", async () => {
     await sim().port.create(
       etcdSnapshotPolicyResource,
       policy(POLICY, { schedule: "0 0 1 1 *", retention: { count: 2 }, trigger: "good-1" }),
@@ -227,7 +227,10 @@ describe("snapshot integrity", () => {
         "the S3 copy not verified",
       );
       expect(altered.status?.lastFailure?.message).toMatch(
-        /s3:\/\/backups\/integrity\/offsite-\S+ not verified: the bucket's ETag \(MD5\) [0-9a-f]{32} differs from the node's MD5 [0-9a-f]{32}/,
+        new RegExp(
+          String.raw`s3://backups/integrity/offsite-\S+ not verified: ` +
+            String.raw`the bucket's ETag \(MD5\) [0-9a-f]{32} differs from the node's MD5 [0-9a-f]{32}`,
+        ),
       );
       expect(altered.status?.lastSuccessfulSnapshot?.name).toBe(good.status?.lastSuccessfulSnapshot?.name);
       expect(altered.status?.notVerified?.map((entry) => entry.location)).toEqual([expect.stringMatching(/^s3:\/\//)]);

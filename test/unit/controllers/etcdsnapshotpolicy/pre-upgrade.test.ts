@@ -167,7 +167,7 @@ describe("the pre-upgrade snapshot through the policy controller's part", () => 
     expect(lists()).toEqual({ ...listed, jobs: (listed.jobs ?? 0) + 1 });
   });
 
-  it("without a policy takes a local, compressed snapshot on one etcd member, and no policy snapshot stands in", async () => {
+  it("without a policy: a local, compressed snapshot on one etcd member; no policy snapshot stands in", async () => {
     const { start, port } = await cluster({
       lastSuccessfulSnapshot: {
         name: "nightly-server-1-1772362800.zip",
@@ -246,7 +246,8 @@ describe("the pre-upgrade snapshot through the policy controller's part", () => 
     expect(await ensure(request)).toEqual({
       state: "Pending",
       message:
-        "cannot start the pre-upgrade snapshot yet: no healthy etcd member: server-1 (etcd pod etcd-server-1 is not Ready)",
+        "cannot start the pre-upgrade snapshot yet: " +
+        "no healthy etcd member: server-1 (etcd pod etcd-server-1 is not Ready)",
     });
   });
 
