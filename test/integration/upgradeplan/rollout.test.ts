@@ -14,7 +14,7 @@ import { DISRUPTION_LOCK_NAME } from "../../../src/rollout/lock.ts";
 import { LEASE_RESOURCE, type Lease } from "../../../src/runtime/lease.ts";
 import { upgradePlanResource } from "../../../src/api/upgradeplan.ts";
 import { toolPath } from "../../support/tools.ts";
-import { withSim } from "../../support/sim-harness.ts";
+import { waitFor, withSim } from "../../support/sim-harness.ts";
 import {
   condition,
   createLocalSnapshotPolicy,
@@ -148,8 +148,14 @@ describe("UpgradePlan on the simulated 7-node cluster", () => {
       "UpgradeComplete",
     ])
       expect(reasons).toContain(reason);
-    const metrics = await operator?.metrics.registry.metrics();
-    expect(metrics).toContain('rke2_lifecycle_upgrade_nodes{plan="to-1-31",state="done"} 7');
+    // The gauges are set once the round's status and events are written: the status can show first.
+    const metrics = await waitFor(
+      async () => {
+        const text = await operator?.metrics.registry.metrics();
+        return text?.includes('rke2_lifecycle_upgrade_nodes{plan="to-1-31",state="done"} 7') ? text : undefined;
+      },
+      { timeoutMs: 10_000, what: "the node gauges of the last round" },
+    );
     expect(metrics).toContain('rke2_lifecycle_upgrade_node_duration_seconds_count{plan="to-1-31",tier="worker"} 3');
     expect(metrics).toContain("rke2_lifecycle_disruption_lock_held 0");
     // Each reconcile starts from the operator's own last status write, not from a cache that has
