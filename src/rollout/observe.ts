@@ -136,12 +136,13 @@ export function observeNode(node: NodeObject, request: NodeRequest, lookups: Nod
   };
 }
 
-export function observeNodes(
+/** The caches' Jobs of the owner and mirror pods, for observing its nodes (observation-memo.ts). */
+export function cacheLookups(
   caches: RolloutCaches,
-  request: RolloutRequest,
+  request: Pick<RolloutRequest, "action" | "owner">,
   failureMessages: ReadonlyMap<string, string>,
-): ObservedNode[] {
-  const lookups: NodeLookups = {
+): NodeLookups {
+  return {
     jobsOf: (name) =>
       caches.jobs.cache.byIndex(
         JOBS_BY_OWNER_NODE,
@@ -150,7 +151,6 @@ export function observeNodes(
     mirrorPod: (name) => caches.mirrorPods.cache.get(`${MIRROR_POD_NAMESPACE}/${name}`),
     failureMessages,
   };
-  return currentNodes(caches).map((node) => observeNode(node, request, lookups));
 }
 
 export function buildInput(
