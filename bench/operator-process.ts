@@ -36,5 +36,11 @@ export function spawnOperator(
     "--log-level",
     "warn",
   ];
-  return spawn(process.execPath, args, { cwd: root, stdio: ["ignore", options.stdout ?? "ignore", "inherit"] });
+  // BENCH_OPERATOR_NODE_OPTIONS: the operator's NODE_OPTIONS (e.g. the image's), not the benchmark's own.
+  const nodeOptions = process.env.BENCH_OPERATOR_NODE_OPTIONS;
+  return spawn(process.execPath, args, {
+    cwd: root,
+    stdio: ["ignore", options.stdout ?? "ignore", "inherit"],
+    env: nodeOptions === undefined ? process.env : { ...process.env, NODE_OPTIONS: nodeOptions },
+  });
 }

@@ -203,8 +203,10 @@ export class RolloutEngine {
   private async loadFailureMessages(request: RolloutRequest, state: RoundState): Promise<void> {
     const prefix = jobIndexKey(request.action, request.owner.kind, request.owner.name, "");
     const jobs = this.caches.jobs.cache.byIndex(JOBS_BY_OWNER, prefix);
-    const names = new Set(jobs.map((job) => job.metadata.name));
-    for (const name of state.failureMessages.keys()) if (!names.has(name)) state.failureMessages.delete(name);
+    if (state.failureMessages.size > 0) {
+      const names = new Set(jobs.map((job) => job.metadata.name));
+      for (const name of state.failureMessages.keys()) if (!names.has(name)) state.failureMessages.delete(name);
+    }
     for (const job of jobs) {
       const failed = job.status?.conditions?.some((c) => c.type === "Failed" && c.status === "True") ?? false;
       if (!failed || state.failureMessages.has(job.metadata.name)) continue;

@@ -55,14 +55,18 @@ export interface RolloutRequest {
 
 /** Identity of an attempt's Job: a new attempt or a new target gets a new Job name. */
 export function attemptIdentity(target: string, attempt: number): string {
-  return `${targetHash(target)}#${attempt}`;
+  return identityOf(targetHash(target), attempt);
+}
+
+function identityOf(hash: string, attempt: number): string {
+  return `${hash}#${attempt}`;
 }
 
 export function jobNameFor(
   request: Pick<RolloutRequest, "action" | "owner" | "target">,
 ): (node: string, attempt: number) => string {
-  return (node, attempt) =>
-    nodeJobName(request.action, request.owner.name, node, attemptIdentity(request.target, attempt));
+  const hash = targetHash(request.target);
+  return (node, attempt) => nodeJobName(request.action, request.owner.name, node, identityOf(hash, attempt));
 }
 
 export function observeJob(job: Job, failureMessages: ReadonlyMap<string, string>): ObservedJob {
