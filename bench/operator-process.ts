@@ -15,7 +15,7 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** `node src/main.ts operator` (or dist/main.js) on the sim's kubeconfig, without leader election, metrics on `listenPort`. */
+/** The operator (src/main.ts or dist/main.js) on the sim's kubeconfig, no leader election, metrics on `listenPort`. */
 export function spawnOperator(
   kubeconfigPath: string,
   listenPort: number,
