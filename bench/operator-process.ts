@@ -15,7 +15,7 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** `node src/main.ts operator` on the sim's kubeconfig, without leader election, metrics on `listenPort`. */
+/** The operator (src/main.ts or dist/main.js) on the sim's kubeconfig, no leader election, metrics on `listenPort`. */
 export function spawnOperator(
   kubeconfigPath: string,
   listenPort: number,
@@ -24,7 +24,8 @@ export function spawnOperator(
   const args = [
     ...(options.nodeFlags ?? []),
     "--disable-warning=ExperimentalWarning",
-    "src/main.ts",
+    // BENCH_OPERATOR_DIST=1: the compiled operator as the image runs it (`npm run build` first).
+    process.env.BENCH_OPERATOR_DIST === "1" ? "dist/main.js" : "src/main.ts",
     "operator",
     "--kubeconfig",
     kubeconfigPath,
@@ -36,5 +37,11 @@ export function spawnOperator(
     "--log-level",
     "warn",
   ];
-  return spawn(process.execPath, args, { cwd: root, stdio: ["ignore", options.stdout ?? "ignore", "inherit"] });
+  // BENCH_OPERATOR_NODE_OPTIONS: the operator's NODE_OPTIONS (e.g. the image's), not the benchmark's own.
+  const nodeOptions = process.env.BENCH_OPERATOR_NODE_OPTIONS;
+  return spawn(process.execPath, args, {
+    cwd: root,
+    stdio: ["ignore", options.stdout ?? "ignore", "inherit"],
+    env: nodeOptions === undefined ? process.env : { ...process.env, NODE_OPTIONS: nodeOptions },
+  });
 }

@@ -4,7 +4,7 @@
  * from its reconcile whenever a watched object changes (a Node, a mirror pod, a Job, the Lease),
  * so the next node starts on the event that completes the previous node's gate.
  */
-import { jobOutcome, POD_RESOURCE } from "../nodeops/job.ts";
+import { jobOutcome, NODE_LABEL, POD_RESOURCE } from "../nodeops/job.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { BackoffPolicy } from "../runtime/backoff.ts";
 import type { Clock } from "../runtime/clock.ts";
@@ -14,9 +14,10 @@ import { ownerId, readClaim } from "./claim.ts";
 import type { PodObject } from "./kube-objects.ts";
 import { decideRollout } from "./decide.ts";
 import { execute, RoundState } from "./executor.ts";
-import { jobIndexKey, jobIndexOf, type RolloutCaches } from "./informers.ts";
+import { JOBS_BY_OWNER, jobIndexKey, touchNodesOnChange, type RolloutCaches } from "./informers.ts";
 import { DisruptionLock } from "./lock.ts";
-import { buildInput, currentLockHolder, currentNodes, observeNodes, type RolloutRequest } from "./observe.ts";
+import { NodeObservations } from "./observation-memo.ts";
+import { buildInput, cacheLookups, currentLockHolder, currentNodes, type RolloutRequest } from "./observe.ts";
 import { summarize } from "./summary.ts";
 import type { ObservedNode, RolloutEvent, RolloutInput, RolloutSummary, Tier } from "./types.ts";
 
@@ -60,6 +61,8 @@ export class RolloutEngine {
   private readonly options: RolloutEngineOptions;
   private readonly lock: DisruptionLock;
   private readonly states = new Map<string, RoundState>();
+  /** Each owner's node observations, re-derived only for nodes that changed. */
+  readonly observations = new NodeObservations();
 
   constructor(options: RolloutEngineOptions) {
     this.options = options;
@@ -71,6 +74,7 @@ export class RolloutEngine {
       name: options.caches.lockName,
       holderKinds: options.lockHolderKinds,
     });
+    touchNodesOnChange(this.caches, this.observations);
   }
 
   /**
@@ -83,7 +87,12 @@ export class RolloutEngine {
     const holder = currentLockHolder(this.caches);
     const holderGone = holder !== undefined && holder !== owner ? await this.lock.holderGone(holder) : false;
     const nodes = await this.releaseOrphans(
-      observeNodes(this.caches, request, state.failureMessages),
+      this.observations.observe(
+        owner,
+        currentNodes(this.caches),
+        request,
+        cacheLookups(this.caches, request, state.failureMessages),
+      ),
       owner,
       holder,
       holderGone,
@@ -174,6 +183,7 @@ export class RolloutEngine {
   /** Drops the memory of an owner that was deleted. */
   forget(owner: { kind: string; name: string }): void {
     this.states.delete(ownerId(owner.kind, owner.name));
+    this.observations.forget(ownerId(owner.kind, owner.name));
   }
 
   private stateFor(request: Pick<RolloutRequest, "owner">): RoundState {
@@ -192,9 +202,11 @@ export class RolloutEngine {
    */
   private async loadFailureMessages(request: RolloutRequest, state: RoundState): Promise<void> {
     const prefix = jobIndexKey(request.action, request.owner.kind, request.owner.name, "");
-    const jobs = this.caches.jobs.cache.list().filter((job) => jobIndexOf(job).startsWith(prefix));
-    const names = new Set(jobs.map((job) => job.metadata.name));
-    for (const name of state.failureMessages.keys()) if (!names.has(name)) state.failureMessages.delete(name);
+    const jobs = this.caches.jobs.cache.byIndex(JOBS_BY_OWNER, prefix);
+    if (state.failureMessages.size > 0) {
+      const names = new Set(jobs.map((job) => job.metadata.name));
+      for (const name of state.failureMessages.keys()) if (!names.has(name)) state.failureMessages.delete(name);
+    }
     for (const job of jobs) {
       const failed = job.status?.conditions?.some((c) => c.type === "Failed" && c.status === "True") ?? false;
       if (!failed || state.failureMessages.has(job.metadata.name)) continue;
@@ -208,6 +220,8 @@ export class RolloutEngine {
           job.metadata.name,
           outcome.state === "Failed" ? (outcome.message ?? outcome.reason) : "the node Job failed",
         );
+        const node = job.metadata.labels?.[NODE_LABEL];
+        if (node !== undefined) this.observations.touch(node);
       } catch (err) {
         this.options.log.warn(
           { err, job: job.metadata.name },

@@ -19,7 +19,7 @@ import {
 } from "../nodeops/job.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { ManagedInformer } from "../runtime/controller-module.ts";
-import { Informer } from "../runtime/informer.ts";
+import { Informer, type ResourceEventHandler } from "../runtime/informer.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
 import { LEASE_RESOURCE, type Lease } from "../runtime/lease.ts";
 import { RecentWrites } from "./fresh.ts";
@@ -27,6 +27,8 @@ import { cachedNode, cachedPod, NODE_RESOURCE, type NodeObject, type PodObject }
 import { DISRUPTION_LOCK_NAME } from "./lock.ts";
 
 export const JOBS_BY_OWNER_NODE = "owner-node";
+/** Jobs of one action of one owner, on any node: `jobIndexKey(action, kind, owner, "")`. */
+export const JOBS_BY_OWNER = "owner";
 export const MIRROR_POD_NAMESPACE = "kube-system";
 /** Static pods whose mirror pods the health gate and the quorum guard read (RKE2 labels them `component`). */
 export const CONTROL_PLANE_COMPONENTS = [
@@ -51,6 +53,33 @@ export function jobIndexOf(job: Job): string {
     labels[NODE_LABEL],
   ];
   return action && kind && owner && node ? jobIndexKey(action, kind, owner, node) : "";
+}
+
+/** The node a mirror pod belongs to: its spec.nodeName, else the node part of `<component>-<node>`. */
+function mirrorPodNode(pod: PodObject): string | undefined {
+  if (pod.spec?.nodeName) return pod.spec.nodeName;
+  const component = CONTROL_PLANE_COMPONENTS.find((c) => pod.metadata.name.startsWith(`${c}-`));
+  return component === undefined ? undefined : pod.metadata.name.slice(component.length + 1);
+}
+
+/** Tells `memo` which node a mirror pod or node Job change concerns (observation-memo.ts). */
+export function touchNodesOnChange(caches: RolloutCaches, memo: { touch(node: string): void }): void {
+  const touching = <T>(nodeOf: (object: T) => string | undefined): ResourceEventHandler<T> => {
+    const touch = (object: T): void => {
+      const node = nodeOf(object);
+      if (node !== undefined) memo.touch(node);
+    };
+    return {
+      onAdd: touch,
+      onUpdate: (previous, current) => {
+        touch(previous);
+        touch(current);
+      },
+      onDelete: touch,
+    };
+  };
+  caches.mirrorPods.addHandler(touching(mirrorPodNode));
+  caches.jobs.addHandler(touching((job: Job) => job.metadata.labels?.[NODE_LABEL]));
 }
 
 export interface RolloutCaches {
@@ -96,6 +125,10 @@ export function createRolloutCaches(options: RolloutCachesOptions): RolloutCache
       [JOBS_BY_OWNER_NODE]: (job) => {
         const key = jobIndexOf(job);
         return key === "" ? [] : [key];
+      },
+      [JOBS_BY_OWNER]: (job) => {
+        const key = jobIndexOf(job);
+        return key === "" ? [] : [key.slice(0, key.lastIndexOf("/") + 1)];
       },
     },
   });

@@ -165,7 +165,8 @@ export function decideClaimedNode(ctx: ClaimedNodeContext): NodeDecision {
   if (claim.attemptStartedAt === undefined) return beginAttempt(ctx, claim, live, undefined);
 
   const startedMs = Date.parse(claim.attemptStartedAt);
-  const current = live.find((job) => job.name === input.jobName(node.name, claim.attempts));
+  const currentName = input.jobName(node.name, claim.attempts);
+  const current = live.find((job) => job.name === currentName);
   const stale = live.filter((job) => job !== current);
   const staleToDelete = stale.filter((job) => !job.deleting).map((job) => job.name);
 

@@ -55,14 +55,18 @@ export interface RolloutRequest {
 
 /** Identity of an attempt's Job: a new attempt or a new target gets a new Job name. */
 export function attemptIdentity(target: string, attempt: number): string {
-  return `${targetHash(target)}#${attempt}`;
+  return identityOf(targetHash(target), attempt);
+}
+
+function identityOf(hash: string, attempt: number): string {
+  return `${hash}#${attempt}`;
 }
 
 export function jobNameFor(
   request: Pick<RolloutRequest, "action" | "owner" | "target">,
 ): (node: string, attempt: number) => string {
-  return (node, attempt) =>
-    nodeJobName(request.action, request.owner.name, node, attemptIdentity(request.target, attempt));
+  const hash = targetHash(request.target);
+  return (node, attempt) => nodeJobName(request.action, request.owner.name, node, identityOf(hash, attempt));
 }
 
 export function observeJob(job: Job, failureMessages: ReadonlyMap<string, string>): ObservedJob {
@@ -136,12 +140,13 @@ export function observeNode(node: NodeObject, request: NodeRequest, lookups: Nod
   };
 }
 
-export function observeNodes(
+/** The caches' Jobs of the owner and mirror pods, for observing its nodes (observation-memo.ts). */
+export function cacheLookups(
   caches: RolloutCaches,
-  request: RolloutRequest,
+  request: Pick<RolloutRequest, "action" | "owner">,
   failureMessages: ReadonlyMap<string, string>,
-): ObservedNode[] {
-  const lookups: NodeLookups = {
+): NodeLookups {
+  return {
     jobsOf: (name) =>
       caches.jobs.cache.byIndex(
         JOBS_BY_OWNER_NODE,
@@ -150,7 +155,6 @@ export function observeNodes(
     mirrorPod: (name) => caches.mirrorPods.cache.get(`${MIRROR_POD_NAMESPACE}/${name}`),
     failureMessages,
   };
-  return currentNodes(caches).map((node) => observeNode(node, request, lookups));
 }
 
 export function buildInput(

@@ -62,7 +62,9 @@ function measuredByTier(nodes: readonly ObservedNode[]): Map<Tier, number[]> {
   const measured = new Map<Tier, number[]>();
   for (const node of nodes) {
     if (node.measuredDurationMs === undefined) continue;
-    measured.set(node.tier, [...(measured.get(node.tier) ?? []), node.measuredDurationMs]);
+    const durations = measured.get(node.tier);
+    if (durations) durations.push(node.measuredDurationMs);
+    else measured.set(node.tier, [node.measuredDurationMs]);
   }
   return measured;
 }
@@ -101,7 +103,8 @@ export function previewRollout(input: PreviewInput): RolloutPreview {
     const skipped = inTier.filter(
       (node) => isDone(node, input) || (node.satisfied && node.claim === undefined && node.orphanedClaim === undefined),
     );
-    const left = inTier.filter((node) => !busy.includes(node) && !skipped.includes(node)).sort(startOrder);
+    const counted = new Set([...busy, ...skipped]);
+    const left = inTier.filter((node) => !counted.has(node)).sort(startOrder);
     const concurrency = tierConcurrency(input.policy, tier, inTier.length);
     const first = [
       ...busy.map((node) => node.name),

@@ -70,7 +70,12 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
   byIndex(indexName: string, value: string): T[] {
     const index = this.indexes.get(indexName);
     if (!index) throw new Error(`no index named ${indexName}`);
-    return [...(index.get(value) ?? [])].flatMap((key) => this.items.get(key) ?? []);
+    const found: T[] = [];
+    for (const key of index.get(value) ?? []) {
+      const object = this.items.get(key);
+      if (object !== undefined) found.push(object);
+    }
+    return found;
   }
 
   /** Stores the object (frozen) and returns the one it replaced. */

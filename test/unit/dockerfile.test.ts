@@ -129,6 +129,24 @@ describe("Dockerfile", () => {
     expect(last("CMD")).toEqual(["operator"]);
   });
 
+  it("caps V8's young generation with NODE_OPTIONS that Node accepts (operations.md Sizing)", () => {
+    const env = (runtime?.instructions ?? []).filter((i) => i.op === "ENV").map((i) => i.args);
+    const nodeOptions = env.flatMap((args) => /^NODE_OPTIONS=(\S+)$/.exec(args)?.[1] ?? []).at(-1);
+    expect(nodeOptions).toBeDefined();
+    // After allocating 2 million short-lived objects, the default young generation has grown to 64 MB.
+    const code = [
+      "const kept = [];",
+      "for (let i = 0; i < 2e6; i++) kept.push({ i });",
+      "const space = require('node:v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');",
+      "process.stdout.write(String(space.space_size));",
+    ].join("\n");
+    const newSpace = execFileSync(process.execPath, ["-e", code], {
+      env: { ...process.env, NODE_OPTIONS: nodeOptions },
+      encoding: "utf8",
+    });
+    expect(Number(newSpace)).toBeLessThanOrEqual(2 * 1024 * 1024);
+  });
+
   it("leaves the simulator, the demo and the schema machinery they use out of the image", () => {
     expect(removedFromDist).toEqual(["dist/sim", "dist/demo", "dist/kube-schema", "dist/cli/demo.*", "dist/cli/sim.*"]);
   });
