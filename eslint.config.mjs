@@ -37,12 +37,6 @@ export default tseslint.config(
     rules: { "@stylistic/max-len": ["error", { code: 120, tabWidth: 2 }] },
   },
   {
-    // Temporary: lines wrapped by the lead after the merge (these files were being edited on other
-    // branches). Remove this block once they are wrapped.
-    files: ["test/unit/controllers/upgradeplan/heartbeat.test.ts", "test/unit/rollout/**"],
-    rules: { "@stylistic/max-len": "off" },
-  },
-  {
     files: ["test/**/*.ts"],
     rules: {
       "@typescript-eslint/no-non-null-assertion": "off",

@@ -85,7 +85,7 @@ describe("decideRollout: starting nodes", () => {
     expect(decision.waiting?.reason).toBe("EtcdUnhealthy");
   });
 
-  it("moves to the control-plane tier once every etcd node is done, then to workers with their concurrency and drain", () => {
+  it("moves to control-plane once every etcd node is done, then to workers with their concurrency and drain", () => {
     const etcdDone = demoNodes().map((n) => (n.tier === "etcd" ? { ...n, doneHash: TARGET } : n));
     expect(claimed(decideRollout(input(etcdDone)))).toEqual(["cp-1"]);
     const serversDone = etcdDone.map((n) => (n.tier === "control-plane" ? { ...n, doneHash: TARGET } : n));
@@ -157,7 +157,8 @@ describe("decideRollout: starting nodes", () => {
     expect(step(decision, "agent-3")).toEqual({ kind: "label", node: "agent-3", tier: "worker" });
   });
 
-  it("works a node already there that a deleted owner left claimed like any other (its Job may just have run): claim, Job, health gate", () => {
+  // Its Job may just have run: the node may already be at the target.
+  it("works a node a deleted owner left claimed like any other: claim, Job, health gate", () => {
     const orphanedClaim = claim({ owner: "CertRotation/gone" });
     const left = node("agent-1", "worker", { satisfied: true, unschedulable: true, orphanedClaim });
     const first = step(decideRollout(input([left])), "agent-1");

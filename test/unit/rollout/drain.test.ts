@@ -132,7 +132,8 @@ describe("classifyEvictionError", () => {
       kind: "budget",
       pdb: "web",
       message:
-        "eviction of apps/web-1 refused by PodDisruptionBudget web: The disruption budget web needs 2 healthy pods and has 2 currently",
+        "eviction of apps/web-1 refused by PodDisruptionBudget web: " +
+        "The disruption budget web needs 2 healthy pods and has 2 currently",
     });
   });
   it("treats API throttling as a plain retry", () => {

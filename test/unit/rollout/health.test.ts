@@ -109,8 +109,9 @@ describe("evaluateHealth: an upgrade Job that exited 0 without restarting rke2",
     const verdict = evaluateHealth({ ...base, jobFinishedAtMs: T - 180_000, node: stayedUp });
     expect(verdict.state).toBe("notRestarted");
     expect(verdict.state === "notRestarted" && verdict.message).toBe(
-      "the upgrade Job succeeded but rke2 was not restarted: 3m later the kubelet still reports v1.30.6+rke2r1 (not v1.31.4+rke2r1) " +
-        "and the node never left Ready. rancher/rke2-upgrade exits 0 without a restart when the node's binary already matches; " +
+      "the upgrade Job succeeded but rke2 was not restarted: 3m later the kubelet still reports " +
+        "v1.30.6+rke2r1 (not v1.31.4+rke2r1) and the node never left Ready. rancher/rke2-upgrade exits 0 " +
+        "without a restart when the node's binary already matches; " +
         "restart rke2 on the node (systemctl restart rke2-server or rke2-agent)",
     );
   });

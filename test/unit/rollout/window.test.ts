@@ -83,7 +83,8 @@ describe("isWindowOpen", () => {
     ["Berlin fall back: closed at 06:00 CET", berlin("01:00", "06:00"), "2025-10-26T05:00:00Z", false],
     ["Berlin fall back: 02:30-03:00 opens at the first 02:30", berlin("02:30", "03:00"), "2025-10-26T00:30:00Z", true],
     ["Berlin fall back: ... and runs through the second 02:45", berlin("02:30", "03:00"), "2025-10-26T01:45:00Z", true],
-    // America/New_York springs forward on 2025-03-09 at 02:00 EST (07:00Z), falls back on 2025-11-02 at 02:00 EDT (06:00Z).
+    // America/New_York springs forward on 2025-03-09 at 02:00 EST (07:00Z),
+    // and falls back on 2025-11-02 at 02:00 EDT (06:00Z).
     ["New York spring forward: 01:00-06:00 open at 05:59 EDT", newYork("01:00", "06:00"), "2025-03-09T09:59:00Z", true],
     ["New York spring forward: closed at 06:00 EDT", newYork("01:00", "06:00"), "2025-03-09T10:00:00Z", false],
     [

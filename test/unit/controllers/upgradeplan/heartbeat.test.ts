@@ -33,7 +33,7 @@ async function settle(): Promise<void> {
 }
 
 describe("UpgradePlan wake-ups", () => {
-  it("a Node status post that only moves heartbeat times, or a Lease renewal, starts no reconcile; a Ready change does", async () => {
+  it("a status post that only moves heartbeat times, or a Lease renewal, starts no reconcile; Ready does", async () => {
     const clock = new FakeClock();
     const port = new MemoryKubePort({ clock });
     const [spec] = expandTopology(scaleTopology(1, VERSION));
