@@ -13,8 +13,11 @@ import { verbOf } from "../../src/sim/apiserver/resource-handler.ts";
 import type { ApiRequest } from "./rbac.ts";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-/** Where the real lane keeps the audit log of the operator's identity after the control plane stops. */
-export const REAL_AUDIT_LOG = join(repoRoot, ".real/audit.log");
+/**
+ * Where the real lane keeps what outlives its control planes: each shard's kube-apiserver audit
+ * log (`audit-<shard>.log`, read by the RBAC check) and its skipped-test count (`skipped-<shard>.json`).
+ */
+export const REAL_LANE_DIR = join(repoRoot, ".real");
 
 export interface LoggedRequest extends ApiRequest {
   code: number;
