@@ -6,8 +6,11 @@
  * This one lists once first. 404: the kind is `absent`, said once in the log, `synced` resolves
  * (callers read `served()` and fall back), and the list is tried again every `recheckMs`, so a
  * CRD installed later (an RKE2 upgrade) is picked up. Served: the inner informer starts and
- * `synced` resolves once it has synced. Other errors are retried with the same interval.
+ * `synced` resolves once it has synced. Other errors (a 500, a reset connection) say nothing about
+ * the kind: they are retried with the informers' backoff, not the recheck interval, or one failed
+ * list at start-up would keep the controllers waiting for minutes.
  */
+import { Backoff, WATCH_RESTART_BACKOFF } from "./backoff.ts";
 import type { Logger } from "./logger.ts";
 import type { Clock } from "./clock.ts";
 import type { Informer } from "./informer.ts";
@@ -38,9 +41,11 @@ export class OptionalInformer<T extends KubeObject> {
   private markSynced: () => void = () => undefined;
   private loop: Promise<void> | undefined;
   private innerStarted = false;
+  private readonly backoff: Backoff;
 
   constructor(options: OptionalInformerOptions<T>) {
     this.options = options;
+    this.backoff = new Backoff(options.clock, WATCH_RESTART_BACKOFF);
     this.synced = new Promise((resolve) => {
       this.markSynced = resolve;
     });
@@ -81,6 +86,7 @@ export class OptionalInformer<T extends KubeObject> {
     const { port, type, clock, logger, inner, recheckMs } = this.options;
     const log = logger.child({ informer: type.plural });
     while (!this.abort.signal.aborted) {
+      let delayMs = recheckMs;
       try {
         await port.list<T>(type);
         this.innerStarted = true;
@@ -104,11 +110,13 @@ export class OptionalInformer<T extends KubeObject> {
             log.warn(`${type.plural}.${groupOf(type)} is not served by this API server; looking again every ${every}`);
           }
           this.change("absent");
+          this.backoff.reset();
         } else {
-          log.debug({ err }, "cannot list; retrying");
+          delayMs = this.backoff.next();
+          log.warn({ err, delayMs }, "cannot list; retrying after backoff");
         }
       }
-      await clock.sleep(recheckMs, this.abort.signal);
+      await clock.sleep(delayMs, this.abort.signal);
     }
   }
 }

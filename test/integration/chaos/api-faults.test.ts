@@ -61,7 +61,9 @@ describe("chaos: API faults", () => {
         (p) => p.status?.phase === "Succeeded",
         "the upgrade to converge",
         180_000,
-      );
+      ).catch((err: unknown) => {
+        throw new Error(`${String(err)}\noperator warnings:\n${replica.warnings(20)}`, { cause: err });
+      });
       expect(done.status?.targetVersion).toBe(TO);
       const snapshot = await waitFor(
         async () => {

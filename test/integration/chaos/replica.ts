@@ -85,6 +85,14 @@ export class Replica {
   log(): string {
     return this.output.join("");
   }
+
+  /** Its last `limit` log lines at warn level or above, for a failing test to show why. */
+  warnings(limit: number): string {
+    const lines = this.log()
+      .split("\n")
+      .filter((line) => /"level":"(warn|error|fatal)"/.test(line));
+    return lines.slice(-limit).join("\n");
+  }
 }
 
 export async function leaseHolder(port: KubePort): Promise<string> {

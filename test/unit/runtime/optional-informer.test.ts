@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
+import { WATCH_RESTART_BACKOFF } from "../../../src/runtime/backoff.ts";
 import { FakeClock, flushMicrotasks } from "../../../src/runtime/clock.ts";
 import { Informer } from "../../../src/runtime/informer.ts";
 import { KubeError } from "../../../src/runtime/kube/errors.ts";
@@ -52,14 +53,18 @@ describe("OptionalInformer", () => {
     await optional.stop();
   });
 
-  it("waits for the inner informer when the kind is served, and retries other errors quietly", async () => {
+  it("waits for the inner informer when served, and retries other errors after a short backoff", async () => {
     const { clock, port, optional, changes } = setup();
     port.failNext("list", new KubeError("Retriable", "apiserver down", { code: 503 }));
     optional.start();
     await flushMicrotasks();
     expect(optional.served()).toBeUndefined();
     expect(optional.hasSynced()).toBe(false);
-    await clock.advance(300_000);
+    // The first retry comes within the informers' first backoff step (800 ms, up to twice that with
+    // jitter), not after the 5-minute recheck meant for a kind that is not served.
+    await clock.advance(2 * WATCH_RESTART_BACKOFF.initialMs);
+    await flushMicrotasks();
+    expect(optional.served()).toBe(true);
     await optional.synced;
     expect(optional.served()).toBe(true);
     expect(changes).toEqual(["served"]);
