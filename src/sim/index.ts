@@ -7,15 +7,14 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { randomUUID } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
 import { operatorCrds } from "../api/crd-files.ts";
 import { etcdSnapshotFileCrd } from "../api/etcdsnapshotfile.ts";
 import { silentLogger, type Logger } from "../observability/logger.ts";
 import { systemClock, type Clock } from "../runtime/clock.ts";
 import { createKubePort } from "../runtime/kube/adapter.ts";
-import { kubeConfigConnection } from "../runtime/kube/kubeconfig-files.ts";
 import { isAlreadyExists } from "../runtime/kube/errors.ts";
 import type { ApiRequestObserver } from "../runtime/kube/http.ts";
+import { loadKubeConnection } from "../runtime/kube/kubeconfig.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
 import type { KubeObject } from "../runtime/kube/types.ts";
 import { startApiServer, type RequestAccounting, type SimApiServer } from "./apiserver/index.ts";
@@ -87,25 +86,6 @@ async function createIfMissing(port: KubePort, type: typeof CRDS, object: KubeOb
   }
 }
 
-/**
- * client-node 2 refuses plain-HTTP servers unless the cluster entry skips TLS verification; the
- * fake server speaks HTTP on localhost, so such entries are marked that way here.
- */
-function loadKubeConfig(path: string): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(path);
-  const clusters = kubeConfig.clusters.map((cluster) =>
-    cluster.server.startsWith("http:") ? { ...cluster, skipTLSVerify: true } : cluster,
-  );
-  kubeConfig.loadFromOptions({
-    clusters,
-    users: kubeConfig.users,
-    contexts: kubeConfig.contexts,
-    currentContext: kubeConfig.currentContext,
-  });
-  return kubeConfig;
-}
-
 export async function startSim(options: StartSimOptions): Promise<Sim> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? silentLogger();
@@ -124,23 +104,23 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
     kubeconfigPath = join(tempDir, "kubeconfig");
     await apiServer.writeKubeconfig(kubeconfigPath);
   }
-  const kubeConfig = loadKubeConfig(kubeconfigPath);
+  // The clients connect as the operator does (kubeconfig.ts): no client-node for a token and a CA.
+  const connection = await loadKubeConnection({ kubeconfigPath });
   // The clients' request and watch deadlines are wall-clock time, whatever clock the cluster keeps:
   // under a test's compressed clock a 30 s deadline would be one real second, which a loaded
   // machine misses. (`clock` stays the cluster's time: kubelets, node actions, the fake server.)
-  const port = createKubePort(kubeConfigConnection(kubeConfig), { userAgent: SIM_CLIENT });
-  const operatorKubeConfig = options.external?.operatorKubeconfigPath
-    ? loadKubeConfig(options.external.operatorKubeconfigPath)
-    : kubeConfig;
-  const operatorPort = createKubePort(kubeConfigConnection(operatorKubeConfig), {
+  const port = createKubePort(connection, { userAgent: SIM_CLIENT });
+  const operatorConnection = options.external?.operatorKubeconfigPath
+    ? await loadKubeConnection({ kubeconfigPath: options.external.operatorKubeconfigPath })
+    : connection;
+  const operatorPort = createKubePort(operatorConnection, {
     userAgent: OPERATOR_CLIENT,
     ...(options.onOperatorRequest ? { onRequest: options.onOperatorRequest } : {}),
   });
   // The server derives each Node writer's field manager from its User-Agent, as for the real components.
   const writerAgent = (writer: NodeWriter): string =>
     `${writer}/${options.topology.version} (linux/amd64) ${SIM_CLIENT}`;
-  const writerPort = (writer: NodeWriter): KubePort =>
-    createKubePort(kubeConfigConnection(kubeConfig), { userAgent: writerAgent(writer) });
+  const writerPort = (writer: NodeWriter): KubePort => createKubePort(connection, { userAgent: writerAgent(writer) });
   const writers = Object.fromEntries(NODE_WRITERS.map((writer) => [writer, writerPort(writer)]));
 
   const rke2Crds = options.etcdSnapshotFileCrd === false ? [] : [etcdSnapshotFileCrd];

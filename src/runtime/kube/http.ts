@@ -8,8 +8,9 @@ export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /**
  * Where the API server is and how to authenticate to it: in a pod, `inClusterConnection`
- * (in-cluster.ts); from a kubeconfig file, `kubeConfigConnection` (kubeconfig-files.ts, which
- * uses @kubernetes/client-node for exec and OIDC plugins, client certificates and proxies).
+ * (in-cluster.ts); from a kubeconfig file, `plainKubeconfigConnection` (kubeconfig-plain.ts: tokens,
+ * client certificates, CAs, basic auth) or, for exec and OIDC plugins and proxies,
+ * `kubeConfigConnection` (kubeconfig-files.ts, through @kubernetes/client-node).
  */
 export interface KubeConnection {
   /** The API server's base URL (it may carry a path, e.g. behind Rancher's proxy). */

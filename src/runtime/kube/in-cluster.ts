@@ -4,12 +4,10 @@ import { Agent } from "undici";
 import { systemClock, type Clock } from "../clock.ts";
 import type { KubeConnection } from "./http.ts";
 import { KubeConfigError } from "./kubeconfig-error.ts";
+import { cachedFileToken } from "./token-file.ts";
 
 /** Where a pod's service account is mounted (prefixed by `serviceAccountPrefix` in tests). */
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
-
-/** How long a read token is used before the file is read again; client-go's cached token file does the same. */
-const TOKEN_REREAD_MS = 60_000;
 
 export interface InClusterOptions {
   env: Record<string, string | undefined>;
@@ -22,7 +20,7 @@ export interface InClusterOptions {
  * The pod's own connection to the API server, without @kubernetes/client-node (whose config
  * module loads its whole generated API): https://KUBERNETES_SERVICE_HOST:PORT, the server
  * verified against the mounted ca.crt, and the mounted token as bearer. The kubelet rotates
- * that token (bound service-account tokens), so it is read again once a minute.
+ * that token (bound service-account tokens), so it is read again once a minute (token-file.ts).
  */
 export function inClusterConnection(options: InClusterOptions): KubeConnection {
   const { KUBERNETES_SERVICE_HOST: host, KUBERNETES_SERVICE_PORT: port } = options.env;
@@ -44,16 +42,8 @@ export function inClusterConnection(options: InClusterOptions): KubeConnection {
       );
     }
   }
-  const clock = options.clock ?? systemClock;
   const dispatcher = new Agent({ connect: { ca: readFileSync(caPath, "utf8") } });
-  let token: { value: string; readAt: number } | undefined;
-  const currentToken = (): string => {
-    const now = clock.now();
-    if (!token || now - token.readAt >= TOKEN_REREAD_MS) {
-      token = { value: readFileSync(tokenPath, "utf8").trim(), readAt: now };
-    }
-    return token.value;
-  };
+  const currentToken = cachedFileToken(tokenPath, options.clock ?? systemClock);
   return {
     server: `https://${isIPv6(host) ? `[${host}]` : host}:${port}`,
     authenticate() {

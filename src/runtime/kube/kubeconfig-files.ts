@@ -1,8 +1,9 @@
 /**
- * Kubeconfig files, through @kubernetes/client-node: it covers every auth method a kubeconfig can
- * name (client certificates, tokens, exec and OIDC plugins, HTTP and SOCKS proxies). Its config
- * module loads the library's whole generated API (tens of MB), so kubeconfig.ts imports this file
- * only when a kubeconfig file is used; a pod's own service account does without it (in-cluster.ts).
+ * Kubeconfig files through @kubernetes/client-node, for the auth methods kubeconfig-plain.ts leaves
+ * to it: exec and OIDC (auth-provider) plugins, HTTP and SOCKS proxies (proxy-url), impersonation.
+ * Its config module loads the library's whole generated API (tens of MB), so kubeconfig.ts imports
+ * this file only when the selected context needs one of those; tokens, client certificates and CA
+ * files do without it (kubeconfig-plain.ts), as does a pod's own service account (in-cluster.ts).
  */
 import { HttpMethod as ClientHttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node";
 import type { Dispatcher } from "undici";

@@ -4,6 +4,8 @@ import { delimiter, join } from "node:path";
 import type { KubeConnection } from "./http.ts";
 import { inClusterConnection } from "./in-cluster.ts";
 import { KubeConfigError, NoKubeConfigError } from "./kubeconfig-error.ts";
+import { fieldsNeedingClientNode, plainKubeconfigConnection } from "./kubeconfig-plain.ts";
+import { readKubeconfigFiles } from "./kubeconfig-read.ts";
 
 export { KubeConfigError, NoKubeConfigError };
 
@@ -32,8 +34,10 @@ function defaultEnvironment(): KubeConfigEnvironment {
  * Finds the API server the way kubectl users expect: an explicit path, else KUBECONFIG, else
  * ~/.kube/config, else the pod's service account. Unlike client-node's `loadFromDefault`, it
  * never falls back silently to http://localhost:8080: when nothing is found it throws a
- * KubeConfigError that says what to pass. A pod's service account needs no client-node; a
- * kubeconfig file loads it (kubeconfig-files.ts) at that moment.
+ * KubeConfigError that says what to pass. A pod's service account needs no
+ * @kubernetes/client-node, nor does a kubeconfig whose context uses tokens, client certificates,
+ * CA files or basic auth (kubeconfig-plain.ts); client-node is loaded (kubeconfig-files.ts) only
+ * for what needs it: exec and auth-provider plugins, proxy-url, impersonation.
  */
 export async function loadKubeConnection(
   options: LoadKubeConfigOptions = {},
@@ -65,6 +69,8 @@ async function loadFiles(pathList: string, source: string, context: string | und
   for (const path of paths) {
     if (!existsSync(path)) throw new KubeConfigError(`${source}: ${path} does not exist`);
   }
+  const selection = readKubeconfigFiles(paths, pathList, source, context);
+  if (fieldsNeedingClientNode(selection).length === 0) return plainKubeconfigConnection(selection, source);
   const { kubeConfigConnection, loadKubeConfigFiles } = await import("./kubeconfig-files.ts");
   return kubeConfigConnection(loadKubeConfigFiles(paths, pathList, source, context));
 }

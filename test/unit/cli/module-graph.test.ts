@@ -1,7 +1,8 @@
 /**
  * What the product's processes load, seen from a child process with a module hook: the operator
  * and the node-agent load no simulator, no demo, no CRD schema machinery (CEL), no AWS SDK at
- * start, and no @kubernetes/client-node when the pod's own service account is used.
+ * start, and no @kubernetes/client-node for the pod's own service account or a kubeconfig with a
+ * token or client certificate (only an exec or auth-provider plugin, a proxy-url... need it).
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { execFileSync } from "node:child_process";
@@ -81,17 +82,28 @@ describe("the product's module graph", () => {
     expect(offending(modules, [...NOT_IN_PRODUCT, "/node_modules/@kubernetes/client-node/"])).toEqual([]);
   });
 
-  it("a kubeconfig file loads client-node, and only then", () => {
-    const kubeconfig = join(dir, "kubeconfig");
+  /** The modules loading a kubeconfig whose user entry is `user` loads (YAML flow style). */
+  function modulesLoadingKubeconfig(name: string, user: string): string[] {
+    const kubeconfig = join(dir, name);
     writeFileSync(
       kubeconfig,
       "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters: [{name: c, cluster: {server: 'https://h:6443'}}]\n" +
-        "users: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\n",
+        `users: [{name: u, user: ${user}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\n`,
     );
     const script = `
       const { loadKubeConnection } = await import("./src/runtime/kube/kubeconfig.ts");
       await loadKubeConnection({ kubeconfigPath: ${JSON.stringify(kubeconfig)} });`;
-    const modules = modulesLoadedBy(["--input-type=module", "--eval", script]);
+    return modulesLoadedBy(["--input-type=module", "--eval", script]);
+  }
+
+  it("a kubeconfig file with a token loads no client-node", () => {
+    const modules = modulesLoadingKubeconfig("token-kubeconfig", "{token: t}");
+    expect(modules).toContain(`file://${ROOT}src/runtime/kube/kubeconfig-plain.ts`);
+    expect(offending(modules, ["/node_modules/@kubernetes/client-node/"])).toEqual([]);
+  });
+
+  it("a kubeconfig file with an exec plugin loads client-node, and only then", () => {
+    const modules = modulesLoadingKubeconfig("exec-kubeconfig", "{exec: {apiVersion: v1, command: x}}");
     expect(offending(modules, ["/node_modules/@kubernetes/client-node/"]).length).toBeGreaterThan(0);
   });
 

@@ -7,7 +7,7 @@ import {
   loadKubeConnection,
   type KubeConfigEnvironment,
 } from "../../../../src/runtime/kube/kubeconfig.ts";
-import { loadKubeConfigFiles } from "../../../../src/runtime/kube/kubeconfig-files.ts";
+import { readKubeconfigFiles } from "../../../../src/runtime/kube/kubeconfig-read.ts";
 
 let dir: string;
 const kubeconfig = (context: string, server: string): string => `
@@ -59,9 +59,9 @@ describe("loadKubeConnection", () => {
     const list = [a, b].join(delimiter);
     const connection = await loadKubeConnection({}, environment({ env: { KUBECONFIG: list } }));
     expect(connection.server).toBe("https://alpha:6443");
-    const kc = loadKubeConfigFiles([a, b], list, "KUBECONFIG");
-    expect(kc.getCurrentContext()).toBe("alpha");
-    expect(kc.getContexts().map((c) => c.name)).toEqual(["alpha", "beta"]);
+    const selection = readKubeconfigFiles([a, b], list, "KUBECONFIG");
+    expect(selection).toMatchObject({ contextName: "alpha", cluster: { name: "alpha" }, user: { name: "alpha" } });
+    expect(readKubeconfigFiles([a, b], list, "KUBECONFIG", "beta").cluster.fields.server).toBe("https://beta:6443");
   });
 
   it("--context picks another context of the merged files, and names one that is not there", async () => {
