@@ -21,7 +21,10 @@ export function spawnOperator(
   listenPort: number,
   options: { nodeFlags?: string[]; stdout?: "ignore" | "inherit" } = {},
 ): ChildProcess {
+  // BENCH_OPERATOR_NODE_FLAGS: node flags that NODE_OPTIONS refuses (e.g. --optimize-for-size), space-separated.
+  const extraFlags = (process.env.BENCH_OPERATOR_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "");
   const args = [
+    ...extraFlags,
     ...(options.nodeFlags ?? []),
     "--disable-warning=ExperimentalWarning",
     // BENCH_OPERATOR_DIST=1: the compiled operator as the image runs it (`npm run build` first).
