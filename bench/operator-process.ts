@@ -15,7 +15,13 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** The operator (src/main.ts or dist/main.js) on the sim's kubeconfig, no leader election, metrics on `listenPort`. */
+/** The node flags of the image's ENTRYPOINT (Dockerfile; test/unit/dockerfile.test.ts keeps them in step). */
+export const IMAGE_NODE_FLAGS = ["--optimize-for-size", "--max-semi-space-size=1"];
+
+/**
+ * The operator (src/main.ts or dist/main.js) with the image's node flags, on the sim's kubeconfig,
+ * no leader election, metrics on `listenPort`.
+ */
 export function spawnOperator(
   kubeconfigPath: string,
   listenPort: number,
@@ -23,7 +29,10 @@ export function spawnOperator(
 ): ChildProcess {
   // BENCH_OPERATOR_NODE_FLAGS: node flags that NODE_OPTIONS refuses (e.g. --optimize-for-size), space-separated.
   const extraFlags = (process.env.BENCH_OPERATOR_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "");
+  // BENCH_OPERATOR_V8_DEFAULTS=1: without the image's V8 flags, to compare.
+  const imageFlags = process.env.BENCH_OPERATOR_V8_DEFAULTS === "1" ? [] : IMAGE_NODE_FLAGS;
   const args = [
+    ...imageFlags,
     ...extraFlags,
     ...(options.nodeFlags ?? []),
     "--disable-warning=ExperimentalWarning",
