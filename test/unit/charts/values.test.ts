@@ -197,3 +197,21 @@ describe("NOTES.txt", () => {
     expect(notes).toContain(`is installed in ${RELEASE_NAMESPACE}`);
   });
 });
+
+describe("the operator's resources", () => {
+  it("are the 'chart default' row of docs/operations.md Sizing", () => {
+    const sizing = readFileSync(join(CHART_DIR, "../../docs/operations.md"), "utf8");
+    const row = sizing.split("\n").find((line) => line.includes("(chart default)")) ?? "";
+    const [request, limit] = row
+      .split("|")
+      .map((cell) => cell.trim())
+      .slice(-3, -1);
+    const deployment = find(renderChart(), "Deployment", RELEASE) as unknown as {
+      spec: { template: { spec: { containers: { resources: { requests: object; limits: object } }[] } } };
+    };
+    const resources = deployment.spec.template.spec.containers[0]?.resources;
+    expect(resources?.requests).toMatchObject({ memory: request });
+    expect(resources?.limits).toMatchObject({ memory: limit });
+    expect(request).toMatch(/^\d+Mi$/);
+  });
+});
