@@ -83,7 +83,7 @@ async function storageVerdict(name: string, status: "True" | "False"): Promise<E
 beforeAll(async () => {
   s3 = await startLoopbackS3({
     bucket: BUCKET,
-    tls: { serving: trusted.issue("s3.loopback", ["127.0.0.1"]), caPem: trusted.certPem },
+    tls: { serving: trusted.issue("s3.loopback", ["127.0.0.1"]) },
     records: sim().port,
   });
   await sim().port.create<Secret>(SECRET_RESOURCE, {
@@ -108,16 +108,20 @@ describe("EtcdSnapshotPolicy with an HTTPS endpoint and spec.s3.endpointCA", () 
       etcdSnapshotPolicyResource,
       policy("tls", { schedule: "* * * * *", retention: { count: 2 }, s3: s3Spec("prod", { name: "s3-ca" }) }),
     );
+    let lastSeen: EtcdSnapshotPolicy | undefined;
     const verified = await waitFor(
       async () => {
         const current = await getPolicy(sim().port, "tls");
+        lastSeen = current;
         return current?.status?.lastSuccessfulSnapshot?.location?.startsWith(`s3://${BUCKET}/prod/tls-`) &&
           condition(current, "StorageAvailable")?.status === "True"
           ? current
           : undefined;
       },
       { timeoutMs: 30_000, what: "a snapshot verified over HTTPS" },
-    );
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}; last status: ${JSON.stringify(lastSeen?.status)}`, { cause: err });
+    });
     expect(condition(verified, "Ready")).toMatchObject({ status: "True", reason: "SnapshotSucceeded" });
     expect(verified.status?.storage).toMatchObject({
       phase: "Available",

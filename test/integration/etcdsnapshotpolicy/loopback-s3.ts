@@ -1,9 +1,13 @@
 /**
  * A loopback S3 server (s3rver, over HTTP or HTTPS) and a stand-in for RKE2's upload: the
  * simulator records S3 copies (ETCDSnapshotFile) but uploads nothing, so the uploader puts each
- * recorded, ready S3 copy into the bucket as RKE2 would, with s3rver's own credentials: the bytes
- * RKE2 saved (the sim's `simulatedSnapshotContent`, as many as the record says), so the operator's
- * integrity check compares the node-agent's digests with what really is in the bucket.
+ * recorded, ready S3 copy into the bucket: the bytes RKE2 saved (the sim's
+ * `simulatedSnapshotContent`, as many as the record says), so the operator's integrity check
+ * compares the node-agent's digests with what really is in the bucket. It writes them into
+ * s3rver's store directly, not over HTTP: uploads through the AWS SDK fell behind here, each
+ * object landing after the operator's verification window on the tests' 30x clock (120 s, 4 real
+ * seconds) had closed, in 2 of 6 runs on the real lane. The operator's own requests, over HTTPS,
+ * are what these tests are about.
  *
  * s3rver 3.7 answers 500 to a ListObjectsV2 that has more keys than MaxKeys: its continuation
  * token is DES-encrypted, which OpenSSL 3 (Node 17 and later) no longer offers. The operator's
@@ -11,12 +15,13 @@
  * object; policies that keep snapshots and policies whose checks a test asserts on later should
  * use different folders.
  */
-import { mkdtempSync } from "node:fs";
-import { Agent } from "node:https";
+import { createHash } from "node:crypto";
+import { createWriteStream, mkdtempSync } from "node:fs";
+import { mkdir, rename } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { dirname, join } from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import S3rver from "s3rver";
 import {
   etcdSnapshotFileResource,
@@ -41,8 +46,8 @@ export interface LoopbackS3 {
 
 export interface LoopbackS3Options {
   bucket: string;
-  /** Serve HTTPS with this certificate; the uploader trusts `caPem`. */
-  tls?: { serving: ServingCertificate; caPem: string };
+  /** Serve HTTPS with this certificate. */
+  tls?: { serving: ServingCertificate };
   /** The sim's client, to read ETCDSnapshotFiles; absent: no uploader. */
   records?: KubePort;
 }
@@ -56,6 +61,48 @@ export function savedSnapshotBytes(record: EtcdSnapshotFile): Buffer {
   );
 }
 
+/** The part of s3rver's filesystem store that `putObjectsAtomically` replaces and uses. */
+interface FilesystemStore {
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
+  putObject(object: {
+    bucket: string;
+    key: string;
+    content: Buffer | Readable;
+    metadata: unknown;
+  }): Promise<{ size: number; md5: string }>;
+}
+
+/**
+ * s3rver 3.7 streams a PUT straight into the object's file, where a HEAD finds it while the upload
+ * is still coming in (a short object, whose partial MD5 it even caches). S3 shows a PUT only once
+ * it is complete, and the operator's integrity check relies on that: a HEAD in that window made it
+ * call a good snapshot corrupt. Here the bytes go to a file s3rver does not list (`.uploading`),
+ * the MD5 and metadata are written, and the file is renamed into place last.
+ */
+function putObjectsAtomically(store: FilesystemStore): void {
+  store.putObject = async (object) => {
+    const objectPath = store.getResourcePath(object.bucket, object.key, "object");
+    const staged = `${objectPath}.uploading`;
+    await mkdir(dirname(objectPath), { recursive: true });
+    const md5 = createHash("md5");
+    let size = 0;
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        md5.update(chunk);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    const content = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
+    await pipeline(content, counted, createWriteStream(staged));
+    const digest = md5.digest("hex");
+    await store.putMetadata(object.bucket, object.key, object.metadata, digest);
+    await rename(staged, objectPath);
+    return { size, md5: digest };
+  };
+}
+
 export async function startLoopbackS3(options: LoopbackS3Options): Promise<LoopbackS3> {
   const directory = mkdtempSync(join(tmpdir(), "esp-s3-"));
   const server = new S3rver({
@@ -66,17 +113,11 @@ export async function startLoopbackS3(options: LoopbackS3Options): Promise<Loopb
     configureBuckets: [{ name: options.bucket, configs: [] }],
     ...(options.tls ? { key: options.tls.serving.keyPem, cert: options.tls.serving.certPem } : {}),
   });
+  putObjectsAtomically((server as unknown as { store: FilesystemStore }).store);
   const address = await server.run();
   const endpoint = `127.0.0.1:${address.port}`;
   const uploaded = new Set<string>();
-  const httpsAgent = new Agent({ ...(options.tls ? { ca: options.tls.caPem } : {}) });
-  const client = new S3Client({
-    endpoint: `${options.tls ? "https" : "http"}://${endpoint}`,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY },
-    requestHandler: new NodeHttpHandler({ httpsAgent }),
-  });
+  const store = (server as unknown as { store: FilesystemStore }).store;
   let uploading: Promise<void> = Promise.resolve();
   let busy = false;
   const records = options.records;
@@ -93,9 +134,12 @@ export async function startLoopbackS3(options: LoopbackS3Options): Promise<Loopb
               uploaded.has(record.spec.location)
             )
               continue;
-            await client.send(
-              new PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: savedSnapshotBytes(record) }),
-            );
+            await store.putObject({
+              bucket: target.bucket,
+              key: target.key,
+              content: savedSnapshotBytes(record),
+              metadata: { "content-type": "application/octet-stream" },
+            });
             uploaded.add(record.spec.location);
           }
         })()
@@ -112,7 +156,6 @@ export async function startLoopbackS3(options: LoopbackS3Options): Promise<Loopb
       // Wait for a PUT in flight, so the server is never stopped mid-upload.
       if (timer) clearInterval(timer);
       await uploading;
-      client.destroy();
       await server.close();
     },
   };
