@@ -173,12 +173,18 @@ export const DATA = "/var/lib/rancher/rke2";
 /** The node under test: a fresh certificate tree per test (`freshCertTreeEachTest`). */
 export const node = { tree: undefined as unknown as CertTree, hostRoot: "" };
 
+/** What the fake rke2 still writes after `systemctl start` answered (see `serverHost`). */
+const pendingRenewals = new Set<Promise<void>>();
+
 export function freshCertTreeEachTest(): void {
   beforeEach(async () => {
     node.tree = await certTree();
     node.hostRoot = node.tree.dataDir.slice(0, -DATA.length);
   });
   afterEach(async () => {
+    // A test may end before the renewal it started has written (a failed rotation does not wait
+    // for it); removing the tree under those writes fails with ENOTEMPTY.
+    await Promise.all(pendingRenewals);
     await node.tree.cleanup();
   });
 }
@@ -233,7 +239,13 @@ export function serverHost(
     [
       "systemctl start --no-block rke2-server",
       () => {
-        setTimeout(() => void renew(node.tree), 30);
+        const tree = node.tree;
+        const renewal = new Promise<void>((resolve, reject) => {
+          setTimeout(() => {
+            renew(tree).then(resolve, reject);
+          }, 30);
+        }).finally(() => pendingRenewals.delete(renewal));
+        pendingRenewals.add(renewal);
         return ok();
       },
     ],
