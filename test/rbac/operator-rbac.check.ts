@@ -21,7 +21,7 @@ import { REQUEST_LOG_ENV } from "../../src/sim/index.ts";
 import { OPERATOR_SERVICE_ACCOUNT } from "../support/lane-env.ts";
 import { describeGrant, evaluateRbac, type ApiRequest, type RbacObject } from "../support/rbac.ts";
 import { readAuditLog } from "../support/api-audit.ts";
-import { REAL_LANE_DIR } from "../support/request-log.ts";
+import { realLaneFiles } from "../support/request-log.ts";
 import { RELEASE, RELEASE_NAMESPACE, REPO_ROOT, renderChart } from "../unit/charts/render.ts";
 
 const REAL_LANE = process.env.RKE2_LIFECYCLE_RBAC_LANE === "real";
@@ -64,9 +64,8 @@ function simRequests(): ApiRequest[] {
 function realRequests(): (ApiRequest & { code: number })[] {
   const { namespace, name } = OPERATOR_SERVICE_ACCOUNT;
   const operator = `system:serviceaccount:${namespace}:${name}`;
-  const shards = existsSync(REAL_LANE_DIR) ? readdirSync(REAL_LANE_DIR).filter((f) => /^audit-.*\.log$/.test(f)) : [];
-  return shards
-    .flatMap((file) => readAuditLog(join(REAL_LANE_DIR, file)))
+  return realLaneFiles(/^audit-.*\.log$/)
+    .flatMap((file) => readAuditLog(file))
     .filter((entry) => entry.username === operator)
     .map((entry) => ({ ...apiRequest(entry), code: entry.code }));
 }

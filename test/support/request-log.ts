@@ -6,6 +6,7 @@
  * answer (403) fails the file on the real lane, where RBAC is enforced.
  * The real lane's RBAC check reads the API server's audit log instead (api-audit.ts).
  */
+import { existsSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ApiRequestRecord } from "../../src/runtime/kube/http.ts";
@@ -18,6 +19,14 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
  * log (`audit-<shard>.log`, read by the RBAC check) and its skipped-test count (`skipped-<shard>.json`).
  */
 export const REAL_LANE_DIR = join(repoRoot, ".real");
+
+/** The paths of the files in REAL_LANE_DIR whose names match (none when the lane has not run). */
+export function realLaneFiles(name: RegExp): string[] {
+  if (!existsSync(REAL_LANE_DIR)) return [];
+  return readdirSync(REAL_LANE_DIR)
+    .filter((file) => name.test(file))
+    .map((file) => join(REAL_LANE_DIR, file));
+}
 
 export interface LoggedRequest extends ApiRequest {
   code: number;

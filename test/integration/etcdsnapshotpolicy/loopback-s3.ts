@@ -113,11 +113,11 @@ export async function startLoopbackS3(options: LoopbackS3Options): Promise<Loopb
     configureBuckets: [{ name: options.bucket, configs: [] }],
     ...(options.tls ? { key: options.tls.serving.keyPem, cert: options.tls.serving.certPem } : {}),
   });
-  putObjectsAtomically((server as unknown as { store: FilesystemStore }).store);
+  const store = (server as unknown as { store: FilesystemStore }).store;
+  putObjectsAtomically(store);
   const address = await server.run();
   const endpoint = `127.0.0.1:${address.port}`;
   const uploaded = new Set<string>();
-  const store = (server as unknown as { store: FilesystemStore }).store;
   let uploading: Promise<void> = Promise.resolve();
   let busy = false;
   const records = options.records;

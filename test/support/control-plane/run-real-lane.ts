@@ -7,9 +7,8 @@
  * all shards are added up. Extra arguments go to every jest (a path pattern, say).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { REAL_LANE_DIR } from "../request-log.ts";
+import { readFileSync } from "node:fs";
+import { realLaneFiles } from "../request-log.ts";
 import { addSkips, describeSkips, type SkipCount } from "./shards.ts";
 
 const SHARDS_ENV = "RKE2_LIFECYCLE_REAL_SHARDS";
@@ -55,11 +54,7 @@ const finished = await Promise.all(
     }),
   ),
 );
-const counts = existsSync(REAL_LANE_DIR)
-  ? readdirSync(REAL_LANE_DIR)
-      .filter((file) => /^skipped-.*\.json$/.test(file))
-      .map((file) => JSON.parse(readFileSync(join(REAL_LANE_DIR, file), "utf8")) as SkipCount)
-  : [];
+const counts = realLaneFiles(/^skipped-.*\.json$/).map((file) => JSON.parse(readFileSync(file, "utf8")) as SkipCount);
 process.stdout.write(`\n${describeSkips("real lane, all shards", addSkips(counts))}`);
 const failed = finished.filter((result) => result.code !== 0).map((result) => result.index);
 if (failed.length > 0) process.stderr.write(`real lane: shard(s) ${failed.join(", ")} failed\n`);
