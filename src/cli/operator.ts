@@ -48,7 +48,8 @@ export async function runOperatorCommand(argv: readonly string[], env: Env, io: 
   for (const signal of SHUTDOWN_SIGNALS) process.off(signal, stopOnSignal);
   if (outcome === "lost-lease") {
     // As client-go's convention: exit so the replica restarts clean and campaigns again.
-    log.error("lost the leader lease; exiting");
+    // Writes that left before the fence closed may still land (docs/decisions/fencing.md): name them.
+    log.error({ writesInFlight: operator.writesInFlight() }, "lost the leader lease; exiting");
     await operator.stop();
     return 1;
   }

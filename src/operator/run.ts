@@ -8,7 +8,7 @@ import { startHealthServer, type HealthServer } from "../observability/server.ts
 import { systemClock, type Clock } from "../runtime/clock.ts";
 import { createKubePort } from "../runtime/kube/adapter.ts";
 import { loadKubeConnection } from "../runtime/kube/kubeconfig.ts";
-import { fencedPort, type WriteFence } from "../runtime/kube/fenced-port.ts";
+import { fencedPort, WritesInFlight, type WriteFence } from "../runtime/kube/fenced-port.ts";
 import { FIELD_MANAGER, type KubePort } from "../runtime/kube/port.ts";
 import { LeaderElector } from "../runtime/leader-election.ts";
 import { certRotationResource } from "../api/certrotation.ts";
@@ -52,6 +52,8 @@ export interface RunningOperator {
    * ended on its own (the caller should exit so the replica restarts and campaigns afresh).
    */
   finished: Promise<"stopped" | "lost-lease">;
+  /** Writes sent while leading that have no answer yet ("PATCH /path"); empty without leader election. */
+  writesInFlight(): string[];
   /** Stops taking work, lets in-flight reconciles finish, releases the lease, closes the server. */
   stop(): Promise<void>;
 }
@@ -70,13 +72,16 @@ export async function runOperator(config: OperatorConfig, deps: OperatorDependen
   // The elector is the fence of every other write; it is only created with leader election on.
   let elector: LeaderElector | undefined;
   const fence: WriteFence = { refusal: () => (elector ? elector.refusal() : "not leading") };
+  const writesInFlight = new WritesInFlight(fence, (write, code) => {
+    log.warn({ write, code }, "a write sent while leading was answered after leadership ended");
+  });
   // Distinct per replica in the API server's audit log; the field manager stays the product name.
   // Lease writes go unfenced (a candidate must be able to acquire); everything else is fenced.
   const ports = async (): Promise<{ electionPort: KubePort; basePort: KubePort }> => {
     if (deps.port) return { electionPort: deps.port, basePort: deps.port };
     const connection = await loadKubeConnection({ kubeconfigPath: config.kubeconfig, inCluster: config.inCluster });
     const options = { clock, onRequest: apiRequestObserver(metrics), userAgent: `${FIELD_MANAGER}/${identity}` };
-    const fenced = config.leaderElect ? { ...options, fence } : options;
+    const fenced = config.leaderElect ? { ...options, fence, writesInFlight } : options;
     return { electionPort: createKubePort(connection, options), basePort: createKubePort(connection, fenced) };
   };
   const { electionPort, basePort } = await ports();
@@ -167,6 +172,7 @@ export async function runOperator(config: OperatorConfig, deps: OperatorDependen
     finished,
     isLeader: () => (elector ? elector.isLeader() : true),
     readiness,
+    writesInFlight: () => writesInFlight.unanswered(),
     async stop() {
       stopRequested = true;
       campaigning = false;

@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from "../clock.ts";
 import { openWatch } from "./adapter-watch.ts";
 import { KubeError } from "./errors.ts";
-import type { WriteFence } from "./fenced-port.ts";
+import type { WriteFence, WritesInFlight } from "./fenced-port.ts";
 import { createKubeHttp, type ApiRequestObserver, type KubeConnection, type KubeHttp } from "./http.ts";
 import { queryString, requireNamespace, resourcePath } from "./paths.ts";
 import { FIELD_MANAGER, type KubePort } from "./port.ts";
@@ -25,6 +25,8 @@ export interface KubePortOptions {
   userAgent?: string;
   /** Refuses writes at the moment they would leave; see fenced-port.ts. */
   fence?: WriteFence;
+  /** Told of every write that passed the fence and of its answer; see fenced-port.ts. */
+  writesInFlight?: WritesInFlight;
 }
 
 const MERGE_PATCH = "application/merge-patch+json";
@@ -46,6 +48,7 @@ export function createKubePort(connection: KubeConnection, options: KubePortOpti
     requestTimeoutMs: options.requestTimeoutMs,
     userAgent: options.userAgent,
     fence: options.fence,
+    writesInFlight: options.writesInFlight,
   });
   return createKubePortOver(http, options);
 }

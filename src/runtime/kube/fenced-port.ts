@@ -22,6 +22,38 @@ export class FencedError extends KubeError {
   }
 }
 
+/**
+ * The writes that passed the fence and have no answer yet. A write the fence let through may still
+ * reach the API server after the fence closed (the process was frozen between the check and the
+ * socket, docs/decisions/fencing.md); this makes each such write visible: those answered after the
+ * fence closed are reported one by one, and those never answered are listed when leadership ends.
+ */
+export class WritesInFlight {
+  private readonly open = new Set<{ write: string }>();
+  private readonly fence: WriteFence;
+  private readonly onAnsweredAfterClose: (write: string, code: number) => void;
+
+  constructor(fence: WriteFence, onAnsweredAfterClose: (write: string, code: number) => void) {
+    this.fence = fence;
+    this.onAnsweredAfterClose = onAnsweredAfterClose;
+  }
+
+  /** Records a write ("PATCH /path") leaving now; call the result with its status code (0: none came). */
+  admit(write: string): (code: number) => void {
+    const entry = { write };
+    this.open.add(entry);
+    return (code) => {
+      if (!this.open.delete(entry)) return;
+      if (this.fence.refusal() !== undefined) this.onAnsweredAfterClose(write, code);
+    };
+  }
+
+  /** The writes sent and not answered yet, oldest first. */
+  unanswered(): string[] {
+    return [...this.open].map((entry) => entry.write);
+  }
+}
+
 /** Throws a FencedError when the fence refuses writes now. */
 export function checkFence(fence: WriteFence | undefined, verb: string): void {
   const reason = fence?.refusal();

@@ -2,7 +2,7 @@ import { fetch, type Dispatcher, type Response } from "undici";
 import { systemClock, type Clock } from "../clock.ts";
 import { kubeErrorFromResponse } from "./adapter-errors.ts";
 import { KubeError, toKubeError } from "./errors.ts";
-import { checkFence, type WriteFence } from "./fenced-port.ts";
+import { checkFence, type WriteFence, type WritesInFlight } from "./fenced-port.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -53,6 +53,8 @@ export interface KubeHttpOptions {
   userAgent?: string;
   /** Asked right before a non-GET request leaves (after auth, which may wait on a plugin). */
   fence?: WriteFence;
+  /** Told of every non-GET request that passed the fence, and of its answer. */
+  writesInFlight?: WritesInFlight;
 }
 
 export interface KubeHttp {
@@ -98,9 +100,13 @@ export function createKubeHttp(connection: KubeConnection, options: KubeHttpOpti
         durationMs: clock.now() - started,
       });
     };
+    let answered: ((code: number) => void) | undefined;
     try {
       const { headers, dispatcher } = await connection.authenticate(url, request.method);
-      if (request.method !== "GET") checkFence(options.fence, request.verb);
+      if (request.method !== "GET") {
+        checkFence(options.fence, request.verb);
+        answered = options.writesInFlight?.admit(`${request.method} ${request.path}`);
+      }
       headers["User-Agent"] = userAgent;
       headers.Accept = "application/json";
       let body: string | undefined;
@@ -117,9 +123,11 @@ export function createKubeHttp(connection: KubeConnection, options: KubeHttpOpti
         redirect: "manual",
       });
       record(response.status);
+      answered?.(response.status);
       return response;
     } catch (err) {
       record(0);
+      answered?.(0);
       throw toKubeError(err);
     }
   }

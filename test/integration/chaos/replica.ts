@@ -86,6 +86,21 @@ export class Replica {
     return this.output.join("");
   }
 
+  /**
+   * The writes it says it sent while leading that were answered after leadership ended, or never
+   * ("PATCH /path"): the only writes a deposed replica may still land (docs/decisions/fencing.md).
+   */
+  writesSentWhileLeading(): string[] {
+    const writes: string[] = [];
+    for (const line of this.log().split("\n")) {
+      if (!line.startsWith("{")) continue;
+      const entry = JSON.parse(line) as { write?: string; writesInFlight?: string[] };
+      if (entry.write) writes.push(entry.write);
+      writes.push(...(entry.writesInFlight ?? []));
+    }
+    return writes;
+  }
+
   /** Its last `limit` log lines at warn level or above, for a failing test to show why. */
   warnings(limit: number): string {
     const lines = this.log()
