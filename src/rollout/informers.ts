@@ -23,7 +23,7 @@ import { Informer, type ResourceEventHandler } from "../runtime/informer.ts";
 import type { KubePort } from "../runtime/kube/port.ts";
 import { LEASE_RESOURCE, type Lease } from "../runtime/lease.ts";
 import { RecentWrites } from "./fresh.ts";
-import { cachedNode, cachedPod, NODE_RESOURCE, type NodeObject, type PodObject } from "./kube-objects.ts";
+import { cachedJob, cachedNode, cachedPod, NODE_RESOURCE, type NodeObject, type PodObject } from "./kube-objects.ts";
 import { DISRUPTION_LOCK_NAME } from "./lock.ts";
 
 export const JOBS_BY_OWNER_NODE = "owner-node";
@@ -121,6 +121,7 @@ export function createRolloutCaches(options: RolloutCachesOptions): RolloutCache
     type: JOB_RESOURCE,
     namespace: options.jobNamespace,
     labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}`,
+    transform: cachedJob,
     indexers: {
       [JOBS_BY_OWNER_NODE]: (job) => {
         const key = jobIndexOf(job);

@@ -1,7 +1,8 @@
 /**
- * The parts of Nodes and Pods the rollout engine reads, and small pure predicates over them.
+ * The parts of Nodes, Pods and Jobs the controllers read, and small pure predicates over them.
  * Declared here (not taken from the sim) because the engine runs against real clusters.
  */
+import type { Job } from "../nodeops/job.ts";
 import { NODE_ARGS_ANNOTATION } from "../rke2/data-dir.ts";
 import type { KubeObject } from "../runtime/kube/types.ts";
 
@@ -145,5 +146,24 @@ export function cachedPod(pod: PodObject): PodObject {
       ...(status?.conditions ? { conditions: status.conditions.map(slimCondition) } : {}),
       ...(states ? { containerStatuses: states } : {}),
     },
+  };
+}
+
+/**
+ * A Job as the operator caches it: metadata without managedFields, the status, and of the spec
+ * only each container's args (a snapshot save Job's `--name` is read back from them,
+ * etcdsnapshotpolicy/recovered.ts). A node Job carries its script, env, volumes and security
+ * context, several KB parsed; a 5,000-node rollout keeps 5,000 of them until their TTL.
+ */
+export function cachedJob(job: Job): Job {
+  const containers = (job.spec.template.spec as { containers?: { args?: string[] }[] }).containers;
+  return {
+    apiVersion: job.apiVersion,
+    kind: job.kind,
+    metadata: slimMetadata(job.metadata, job.metadata.annotations),
+    spec: {
+      template: { spec: containers ? { containers: containers.map(({ args }) => (args ? { args } : {})) } : {} },
+    },
+    ...(job.status ? { status: job.status } : {}),
   };
 }

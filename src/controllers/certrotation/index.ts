@@ -18,7 +18,7 @@ import { LEASE_RESOURCE, type Lease } from "../../runtime/lease.ts";
 import { BlockerEvaluator } from "../blockers/evaluate.ts";
 import { DISRUPTING_KINDS, type OperatorContext } from "../context.ts";
 import { CertificateExpiryExporter, expiringGauge } from "./metrics.ts";
-import { readInventoryCached } from "./observe.ts";
+import { cachedInventoryLease, readInventoryCached } from "./observe.ts";
 import { reconcileCertRotation } from "./reconciler.ts";
 
 export const CONTROLLER_NAME = "certrotation";
@@ -41,6 +41,7 @@ export function createCertRotationController(
     type: LEASE_RESOURCE,
     namespace: config.jobsNamespace,
     labelSelector: INVENTORY_LABEL_SELECTOR,
+    transform: cachedInventoryLease,
     clock,
     logger,
   });

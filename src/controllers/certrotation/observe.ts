@@ -2,7 +2,7 @@
  * Reads what a CertRotation round decides on from the caches, pure over what it is handed: the
  * inventory per node, the nodes as this CertRotation sees them, and its succeeded rotation Jobs.
  */
-import { readInventoryLease, type NodeInventory } from "../../certs/inventory-lease.ts";
+import { CERTIFICATES_ANNOTATION, readInventoryLease, type NodeInventory } from "../../certs/inventory-lease.ts";
 import { nodeJobName, type Job } from "../../nodeops/job.ts";
 import { readClaim } from "../../rollout/claim.ts";
 import type { NodeObject } from "../../rollout/kube-objects.ts";
@@ -18,6 +18,28 @@ import { BEFORE_ANNOTATION, decodeBefore, type RotationRecord } from "./verify.t
  * changes and freezes it otherwise, so a reconcile decodes only the reports that changed.
  */
 const decoded = new WeakMap<Lease, NodeInventory | undefined>();
+
+/**
+ * An inventory Lease as the informer caches it: its report decoded once, here, and its JSON
+ * (about 500 bytes a node) and managedFields dropped; `readInventoryCached` returns the decoded report.
+ */
+export function cachedInventoryLease(lease: Lease): Lease {
+  const inventory = readInventoryLease(lease);
+  const {
+    managedFields: _managed,
+    annotations,
+    ...metadata
+  } = lease.metadata as Lease["metadata"] & {
+    managedFields?: unknown;
+  };
+  const { [CERTIFICATES_ANNOTATION]: _report, ...others } = annotations ?? {};
+  const slim: Lease = {
+    ...lease,
+    metadata: Object.keys(others).length > 0 ? { ...metadata, annotations: others } : metadata,
+  };
+  decoded.set(slim, inventory);
+  return slim;
+}
 
 export function readInventoryCached(lease: Lease): NodeInventory | undefined {
   if (!decoded.has(lease)) decoded.set(lease, readInventoryLease(lease));

@@ -16,7 +16,7 @@ import {
 } from "../../nodeops/job.ts";
 import { ETCD_ROLE_LABEL } from "../../rke2/roles.ts";
 import { StoreWithOwnWrites } from "../../rollout/fresh.ts";
-import { cachedNode, cachedPod } from "../../rollout/kube-objects.ts";
+import { cachedJob, cachedNode, cachedPod } from "../../rollout/kube-objects.ts";
 import type { ManagedInformer } from "../../runtime/controller-module.ts";
 import { Informer, type InformerOptions } from "../../runtime/informer.ts";
 import { NODE_RESOURCE } from "../../runtime/kube/core-resources.ts";
@@ -70,6 +70,7 @@ function createSnapshotCaches(context: OperatorContext): SnapshotCaches {
   const jobs = informer<Job>(JOB_RESOURCE, {
     namespace: config.jobsNamespace,
     labelSelector: SNAPSHOT_JOBS_SELECTOR,
+    transform: cachedJob,
     indexers: {
       [JOBS_BY_OWNER]: (job) => [
         `${job.metadata.labels?.[OWNER_KIND_LABEL] ?? ""}/${job.metadata.labels?.[OWNER_LABEL] ?? ""}`,

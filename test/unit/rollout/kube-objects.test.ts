@@ -2,7 +2,11 @@ import { describe, expect, it } from "@jest/globals";
 import { observeCertNodes } from "../../../src/controllers/certrotation/observe.ts";
 import { etcdNodeStates } from "../../../src/controllers/etcdsnapshotpolicy/nodes.ts";
 import { CLAIM_ANNOTATION, encodeClaim, readClaim } from "../../../src/rollout/claim.ts";
+import { saveRequestOf } from "../../../src/controllers/etcdsnapshotpolicy/recovered.ts";
+import { buildSnapshotSaveArgs } from "../../../src/nodeops/agent-args.ts";
+import { buildNodeJob, jobOutcome } from "../../../src/nodeops/job.ts";
 import {
+  cachedJob,
   cachedNode,
   cachedPod,
   conditionOf,
@@ -124,5 +128,40 @@ describe("cachedPod", () => {
     expect(slim.spec).toEqual({ nodeName: server.name });
     expect(slim.status?.containerStatuses).toEqual([{ state: { terminated: { exitCode: 1, message: "boom" } } }]);
     expect(slim.metadata.labels).toEqual(full.metadata.labels);
+  });
+});
+
+describe("cachedJob", () => {
+  const owner = { apiVersion: "rke2-lifecycle.io/v1alpha1", kind: "EtcdSnapshotPolicy", name: "nightly", uid: "u1" };
+  const args = buildSnapshotSaveArgs({ name: "nightly-abc", compress: false });
+  const full = buildNodeJob({
+    action: "snapshot-save",
+    owner,
+    node: "s1",
+    namespace: "rke2-lifecycle-jobs",
+    image: "rancher/rke2-upgrade:v1.31.4-rke2r1",
+    args,
+    env: [{ name: "NODE_NAME", value: "s1" }],
+    identity: "slot-1",
+    activeDeadlineSeconds: 900,
+  });
+  full.metadata = { ...full.metadata, resourceVersion: "7" };
+  Object.assign(full.metadata, { managedFields: [{ manager: "kube-controller-manager" }] });
+  full.status = { failed: 1, conditions: [{ type: "Failed", status: "True", reason: "DeadlineExceeded" }] };
+
+  it("keeps metadata, status and the containers' args; drops managedFields and the rest of the spec", () => {
+    const slim = cachedJob(full);
+    const { managedFields: _dropped, ...metadata } = full.metadata as typeof full.metadata & {
+      managedFields?: unknown;
+    };
+    expect(slim.metadata).toEqual(metadata);
+    expect(slim.status).toEqual(full.status);
+    expect(saveRequestOf(slim)).toEqual(saveRequestOf(full));
+    expect(saveRequestOf(slim)?.name).toBe("nightly-abc");
+    expect(jobOutcome(slim, [])).toEqual(jobOutcome(full, []));
+    expect(slim.spec).toEqual({
+      template: { spec: { containers: [{ args }] } },
+    });
+    expect(JSON.stringify(slim).length).toBeLessThan(JSON.stringify(full).length / 2);
   });
 });

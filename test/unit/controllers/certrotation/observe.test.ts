@@ -1,7 +1,13 @@
 import { describe, expect, it } from "@jest/globals";
 import { CERTIFICATES_ANNOTATION } from "../../../../src/certs/inventory-lease.ts";
 import { encodeReport } from "../../../../src/certs/report.ts";
-import { inventoryByNode, latestRotation, observeCertNodes } from "../../../../src/controllers/certrotation/observe.ts";
+import {
+  cachedInventoryLease,
+  inventoryByNode,
+  latestRotation,
+  observeCertNodes,
+  readInventoryCached,
+} from "../../../../src/controllers/certrotation/observe.ts";
 import { BEFORE_ANNOTATION } from "../../../../src/controllers/certrotation/verify.ts";
 import { nodeJobName, type Job } from "../../../../src/nodeops/job.ts";
 import { CLAIM_ANNOTATION, encodeClaim } from "../../../../src/rollout/claim.ts";
@@ -55,6 +61,22 @@ describe("observing a CertRotation's world", () => {
     expect([...byNode.keys()].sort()).toEqual(["a", "b"]);
     expect(byNode.get("a")?.renewedAtMs).toBe(Date.parse("2026-03-01T00:00:00Z"));
     expect(byNode.get("a")?.report?.certificates).toHaveLength(1);
+  });
+
+  it("caches a Lease without its report's JSON and managedFields, and reads the same report from it", () => {
+    const full = lease("cert-inventory-a", "a", "2026-03-01T00:00:00.000000Z", "5");
+    full.metadata.annotations = { ...full.metadata.annotations, "other.example/x": "kept" };
+    Object.assign(full.metadata, { managedFields: [{ manager: "node-agent" }] });
+    const slim = cachedInventoryLease(full);
+    expect(slim.metadata).toEqual({
+      name: "cert-inventory-a",
+      resourceVersion: "5",
+      annotations: { "other.example/x": "kept" },
+    });
+    expect(slim.spec).toEqual(full.spec);
+    expect(readInventoryCached(slim)).toEqual(readInventoryCached(full));
+    expect(readInventoryCached(slim)?.report?.certificates).toHaveLength(1);
+    expect(inventoryByNode([slim]).get("a")?.report).toEqual(readInventoryCached(full)?.report);
   });
 
   it("reads nodes: selection, completion label, claim", () => {
