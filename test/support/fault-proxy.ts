@@ -13,7 +13,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { writeFile } from "node:fs/promises";
-import { request as undiciRequest } from "undici";
 import type { HttpMethod } from "../../src/runtime/kube/http.ts";
 import { loadKubeConnection } from "../../src/runtime/kube/kubeconfig.ts";
 import { noFaults, pickFault, RequestAccounting, type FaultConfig } from "../../src/sim/apiserver/faults.ts";
@@ -131,19 +130,18 @@ export class FaultProxy {
     for (const [name, value] of Object.entries(req.headers))
       if (typeof value === "string" && !HOP_BY_HOP.has(name)) headers[name] = value;
     const abort = new AbortController();
-    const upstream = await undiciRequest(upstreamUrl, {
+    const upstream = await connection.transmit(upstreamUrl, {
       method,
       headers,
-      ...(body !== undefined && body.length > 0 ? { body } : {}),
+      ...(body !== undefined && body.length > 0 ? { body: body.toString("utf8") } : {}),
       signal: abort.signal,
-      ...(auth.dispatcher ? { dispatcher: auth.dispatcher } : {}),
     });
     const answerHeaders: Record<string, string> = {};
     for (const [name, value] of Object.entries(upstream.headers))
-      if (typeof value === "string" && !HOP_BY_HOP.has(name)) answerHeaders[name] = value;
-    res.writeHead(upstream.statusCode, answerHeaders);
+      if (!HOP_BY_HOP.has(name)) answerHeaders[name] = value;
+    res.writeHead(upstream.status, answerHeaders);
     if (!watch) {
-      res.end(Buffer.from(await upstream.body.arrayBuffer()));
+      res.end(await upstream.text());
       return;
     }
     await this.relayWatch(upstream.body, res, abort, target?.resource ?? "");
@@ -151,7 +149,7 @@ export class FaultProxy {
 
   /** Relays a watch stream, held back or cut as the faults say. */
   private async relayWatch(
-    body: AsyncIterable<Buffer>,
+    body: AsyncIterable<Uint8Array>,
     res: ServerResponse,
     abort: AbortController,
     resource: string,

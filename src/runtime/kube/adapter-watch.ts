@@ -55,7 +55,7 @@ export async function openWatch<T extends KubeObject>(
     response = await http.send({ verb: "watch", method: "GET", path, query, signal: controller.signal });
     if (response.status !== 200) {
       const text = await response.text().catch(() => "");
-      throw kubeErrorFromResponse(response.status, text, response.headers.get("retry-after"));
+      throw kubeErrorFromResponse(response.status, text, response.headers["retry-after"]);
     }
   } catch (err) {
     cancelDeadline();
@@ -77,7 +77,6 @@ export async function openWatch<T extends KubeObject>(
   }
 
   async function pump(): Promise<Error | undefined> {
-    if (!body) return undefined;
     const splitter = new LineSplitter();
     const chunks: AsyncIterable<Uint8Array> = body;
     try {

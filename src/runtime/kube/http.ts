@@ -1,4 +1,3 @@
-import { fetch, type Dispatcher, type Response } from "undici";
 import { systemClock, type Clock } from "../clock.ts";
 import { kubeErrorFromResponse } from "./adapter-errors.ts";
 import { KubeError, toKubeError } from "./errors.ts";
@@ -7,17 +6,49 @@ import { checkFence, type WriteFence, type WritesInFlight } from "./fenced-port.
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /**
- * Where the API server is and how to authenticate to it: in a pod, `inClusterConnection`
- * (in-cluster.ts); from a kubeconfig file, `plainKubeconfigConnection` (kubeconfig-plain.ts: tokens,
- * client certificates, CAs, basic auth) or, for exec and OIDC plugins and proxies,
- * `kubeConfigConnection` (kubeconfig-files.ts, through @kubernetes/client-node).
+ * Where the API server is, how to authenticate to it and how to reach it: in a pod,
+ * `inClusterConnection` (in-cluster.ts); from a kubeconfig file, `plainKubeconfigConnection`
+ * (kubeconfig-plain.ts: tokens, client certificates, CAs, basic auth), both over node:https
+ * (node-transport.ts), or, for exec and OIDC plugins and proxies, `kubeConfigConnection`
+ * (kubeconfig-files.ts, through @kubernetes/client-node and undici).
  */
 export interface KubeConnection {
   /** The API server's base URL (it may carry a path, e.g. behind Rancher's proxy). */
   server: string;
-  /** Auth headers for one request, and the dispatcher that carries the TLS material and any proxy. */
-  authenticate(url: string, method: HttpMethod): Promise<{ headers: Record<string, string>; dispatcher?: Dispatcher }>;
+  /** Auth headers for one request (asked per request: tokens rotate, plugins refresh). */
+  authenticate(url: string, method: HttpMethod): Promise<{ headers: Record<string, string> }>;
+  /** Sends one request with the connection's TLS material and any proxy. */
+  transmit: Transmit;
 }
+
+export interface TransmitRequest {
+  method: HttpMethod;
+  headers: Record<string, string>;
+  body?: string;
+  /** Aborts the request, or the answer's body once it came. */
+  signal?: AbortSignal;
+}
+
+/** An HTTP answer whose body has not been read yet; read it once, as text or as a stream. */
+export interface KubeResponse {
+  status: number;
+  /** Lower-case names; a repeated header's values joined with ", ". */
+  headers: Record<string, string>;
+  body: AsyncIterable<Uint8Array>;
+  text(): Promise<string>;
+}
+
+/** Node's and undici's header records as KubeResponse headers. */
+export function joinedHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const joined: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) joined[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return joined;
+}
+
+/** Sends a request and resolves with the answer's status and headers; network failures reject. */
+export type Transmit = (url: string, request: TransmitRequest) => Promise<KubeResponse>;
 
 /** One finished HTTP exchange, for metrics; `code` is 0 when no answer came. */
 export interface ApiRequestRecord {
@@ -59,7 +90,7 @@ export interface KubeHttpOptions {
 
 export interface KubeHttp {
   /** Sends a request and returns the answer whatever its status; network failures reject with a Retriable KubeError. */
-  send(request: KubeRequest): Promise<Response>;
+  send(request: KubeRequest): Promise<KubeResponse>;
   /**
    * Sends a request with the request deadline and returns the parsed JSON body of a 2xx answer;
    * other answers reject with the matching KubeError, except 404 when `notFoundAsUndefined`.
@@ -70,8 +101,8 @@ export interface KubeHttp {
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /**
- * The transport under the port: the connection supplies auth headers, TLS material and proxies,
- * undici's fetch sends the request. Auth is asked for per request so rotating tokens (bound
+ * The transport under the port: the connection supplies auth headers and sends the request with
+ * its TLS material and proxies. Auth is asked for per request so rotating tokens (bound
  * service-account tokens, exec credentials) are picked up.
  */
 export function createKubeHttp(connection: KubeConnection, options: KubeHttpOptions = {}): KubeHttp {
@@ -88,7 +119,7 @@ export function createKubeHttp(connection: KubeConnection, options: KubeHttpOpti
     }
   }
 
-  async function send(request: KubeRequest): Promise<Response> {
+  async function send(request: KubeRequest): Promise<KubeResponse> {
     const url = `${server}${request.path}${request.query ?? ""}`;
     const started = clock.now();
     const record = (code: number): void => {
@@ -102,7 +133,7 @@ export function createKubeHttp(connection: KubeConnection, options: KubeHttpOpti
     };
     let answered: ((code: number) => void) | undefined;
     try {
-      const { headers, dispatcher } = await connection.authenticate(url, request.method);
+      const { headers } = await connection.authenticate(url, request.method);
       if (request.method !== "GET") {
         checkFence(options.fence, request.verb);
         answered = options.writesInFlight?.admit(`${request.method} ${request.path}`);
@@ -114,13 +145,11 @@ export function createKubeHttp(connection: KubeConnection, options: KubeHttpOpti
         body = JSON.stringify(request.body);
         headers["Content-Type"] = request.contentType ?? "application/json";
       }
-      const response = await fetch(url, {
+      const response = await connection.transmit(url, {
         method: request.method,
         headers,
-        body,
-        dispatcher,
-        signal: request.signal,
-        redirect: "manual",
+        ...(body !== undefined ? { body } : {}),
+        ...(request.signal ? { signal: request.signal } : {}),
       });
       record(response.status);
       answered?.(response.status);
@@ -147,7 +176,7 @@ export function createKubeHttp(connection: KubeConnection, options: KubeHttpOpti
       const text = await readText(response);
       if (notFoundAsUndefined && response.status === 404) return undefined;
       if (response.status < 200 || response.status > 299) {
-        throw kubeErrorFromResponse(response.status, text, response.headers.get("retry-after"));
+        throw kubeErrorFromResponse(response.status, text, response.headers["retry-after"]);
       }
       return text === "" ? undefined : parseJson(text, request);
     } catch (err) {
@@ -162,7 +191,7 @@ export function createKubeHttp(connection: KubeConnection, options: KubeHttpOpti
   return { send, json };
 }
 
-async function readText(response: Response): Promise<string> {
+async function readText(response: KubeResponse): Promise<string> {
   try {
     return await response.text();
   } catch (err) {

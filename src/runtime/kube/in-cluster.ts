@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { isIPv6 } from "node:net";
-import { Agent } from "undici";
 import { systemClock, type Clock } from "../clock.ts";
 import type { KubeConnection } from "./http.ts";
 import { KubeConfigError } from "./kubeconfig-error.ts";
+import { nodeTransport } from "./node-transport.ts";
 import { cachedFileToken } from "./token-file.ts";
 
 /** Where a pod's service account is mounted (prefixed by `serviceAccountPrefix` in tests). */
@@ -42,12 +42,13 @@ export function inClusterConnection(options: InClusterOptions): KubeConnection {
       );
     }
   }
-  const dispatcher = new Agent({ connect: { ca: readFileSync(caPath, "utf8") } });
   const currentToken = cachedFileToken(tokenPath, options.clock ?? systemClock);
+  const server = `https://${isIPv6(host) ? `[${host}]` : host}:${port}`;
   return {
-    server: `https://${isIPv6(host) ? `[${host}]` : host}:${port}`,
+    server,
     authenticate() {
-      return Promise.resolve({ headers: { Authorization: `Bearer ${currentToken()}` }, dispatcher });
+      return Promise.resolve({ headers: { Authorization: `Bearer ${currentToken()}` } });
     },
+    transmit: nodeTransport(server, { ca: readFileSync(caPath, "utf8") }),
   };
 }

@@ -6,8 +6,8 @@
  * files do without it (kubeconfig-plain.ts), as does a pod's own service account (in-cluster.ts).
  */
 import { HttpMethod as ClientHttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node";
-import type { Dispatcher } from "undici";
-import type { HttpMethod, KubeConnection } from "./http.ts";
+import { request, type Dispatcher } from "undici";
+import { joinedHeaders, type HttpMethod, type KubeConnection, type KubeResponse } from "./http.ts";
 import { KubeConfigError } from "./kubeconfig-error.ts";
 
 /**
@@ -64,7 +64,8 @@ function firstOfEachName<T extends { name: string }>(entries: T[]): T[] {
 
 /**
  * The connection of a KubeConfig's current context: per-request auth headers plus one dispatcher
- * kept for the connection's lifetime. client-node builds a fresh undici Agent on every
+ * kept for the connection's lifetime, over undici (client-node's dispatchers carry the TLS
+ * material and any proxy). client-node builds a fresh undici Agent on every
  * `applySecurityAuthentication`; using each one would open a new connection pool per request, so
  * the first is kept and later ones are closed unused (their TLS material is the same: it comes
  * from the same cluster and user entries).
@@ -84,7 +85,22 @@ export function kubeConfigConnection(kubeConfig: KubeConfig): KubeConnection {
       } else if (fresh && fresh !== kept.dispatcher) {
         void fresh.close().catch(() => undefined);
       }
-      return { headers: { ...context.getHeaders() }, dispatcher: kept.dispatcher };
+      return { headers: { ...context.getHeaders() } };
+    },
+    async transmit(url, init): Promise<KubeResponse> {
+      const answer = await request(url, {
+        method: init.method,
+        headers: init.headers,
+        ...(init.body !== undefined ? { body: init.body } : {}),
+        ...(init.signal ? { signal: init.signal } : {}),
+        ...(kept?.dispatcher ? { dispatcher: kept.dispatcher } : {}),
+      });
+      return {
+        status: answer.statusCode,
+        headers: joinedHeaders(answer.headers),
+        body: answer.body,
+        text: () => answer.body.text(),
+      };
     },
   };
 }

@@ -9,10 +9,10 @@
  */
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { Agent } from "undici";
 import { systemClock, type Clock } from "../clock.ts";
 import type { KubeConnection } from "./http.ts";
 import { KubeConfigError } from "./kubeconfig-error.ts";
+import { nodeTransport } from "./node-transport.ts";
 import type { KubeconfigEntry, KubeconfigSelection } from "./kubeconfig-read.ts";
 import { cachedFileToken } from "./token-file.ts";
 
@@ -37,9 +37,6 @@ const PLAIN_USER_FIELDS = new Set([
   "password",
   "extensions",
 ]);
-
-/** client-go's keep-alive probe delay (undici's 60 s races cloud load balancers' 60 s idle timeout). */
-const KEEP_ALIVE_INITIAL_DELAY_MS = 30_000;
 
 /**
  * The fields of the selected cluster and user this file cannot serve (`user exec`,
@@ -86,15 +83,11 @@ export function plainKubeconfigConnection(
       `${source}: user "${user.name}" has a client certificate but no client-key or client-key-data`,
     );
   }
-  const dispatcher = new Agent({
-    connect: {
-      ...(ca ? { ca } : {}),
-      ...(cert && key ? { cert, key } : {}),
-      ...(insecure ? { rejectUnauthorized: false } : {}),
-      ...(servername ? { servername } : {}),
-      keepAlive: true,
-      keepAliveInitialDelay: KEEP_ALIVE_INITIAL_DELAY_MS,
-    },
+  const transmit = nodeTransport(server, {
+    ...(ca ? { ca } : {}),
+    ...(cert && key ? { cert, key } : {}),
+    ...(insecure ? { rejectUnauthorized: false } : {}),
+    ...(servername ? { servername } : {}),
   });
   const authorization = user ? authorizationOf(user, source, clock) : () => undefined;
   return {
@@ -102,8 +95,9 @@ export function plainKubeconfigConnection(
     authenticate() {
       const value = authorization();
       const headers: Record<string, string> = value ? { Authorization: value } : {};
-      return Promise.resolve({ headers, dispatcher });
+      return Promise.resolve({ headers });
     },
+    transmit,
   };
 }
 

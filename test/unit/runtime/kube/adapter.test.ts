@@ -140,6 +140,21 @@ describe("createKubePort: requests on the wire", () => {
     if (body) expect(JSON.parse(request.body)).toEqual(body);
   });
 
+  it("sends the same requests through a client-node connection (undici), a DELETE's body included", async () => {
+    const viaClientNode = createKubePort(server.clientNodeConnection());
+    await viaClientNode.delete(JOBS, "j1", "jobs", { propagationPolicy: "Background" });
+    await viaClientNode.get(NODES, "n1");
+    const [deleted, got] = server.requests.slice(-2);
+    expect([deleted?.method, deleted?.path, got?.method, got?.path]).toEqual([
+      "DELETE",
+      "/apis/batch/v1/namespaces/jobs/jobs/j1",
+      "GET",
+      "/api/v1/nodes/n1",
+    ]);
+    expect(JSON.parse(deleted?.body ?? "")).toMatchObject({ propagationPolicy: "Background" });
+    expect(got?.headers.authorization).toBe(`Bearer ${TEST_TOKEN}`);
+  });
+
   it("sends the whole object as the apply body (JSON is valid YAML)", async () => {
     const applied = await port.apply(JOBS, job("j1"));
     expect(JSON.parse(lastRequest().body)).toEqual(job("j1"));

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import { kubeConfigConnection } from "../../../../src/runtime/kube/kubeconfig-files.ts";
 import type { KubeConnection } from "../../../../src/runtime/kube/http.ts";
+import { nodeTransport } from "../../../../src/runtime/kube/node-transport.ts";
 
 /** One request as the test server saw it. */
 export interface RecordedRequest {
@@ -20,8 +21,10 @@ export interface TestApiServer {
   requests: RecordedRequest[];
   /** Replaces how the server answers from now on. */
   respond(responder: Responder): void;
-  /** A connection to this server with a bearer token, through a client-node KubeConfig. */
+  /** A connection to this server with a bearer token over node:http, as a pod's operator connects. */
   connection(): KubeConnection;
+  /** The same through a client-node KubeConfig and undici, as with exec plugins or proxies. */
+  clientNodeConnection(): KubeConnection;
   close(): Promise<void>;
 }
 
@@ -57,6 +60,13 @@ export async function startTestApiServer(responder: Responder = notFound): Promi
       current = next;
     },
     connection() {
+      return {
+        server: url,
+        authenticate: () => Promise.resolve({ headers: { Authorization: `Bearer ${TEST_TOKEN}` } }),
+        transmit: nodeTransport(url),
+      };
+    },
+    clientNodeConnection() {
       const kc = new KubeConfig();
       // client-node refuses plain http unless skipTLSVerify is set.
       kc.loadFromOptions({
