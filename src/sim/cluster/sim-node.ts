@@ -57,6 +57,12 @@ export class SimNode {
   /** A change not posted yet (the post failed): the next beat posts it, as the kubelet's next status sync would. */
   private statusPending = false;
   private mirrorStartedMs: number;
+  /**
+   * Mirror pods not brought in line with a restart yet (a request failed): the next beat tries
+   * again, as the kubelet's static pod sync keeps recreating a missing mirror pod.
+   */
+  private mirrorSync: "replace" | "refresh" | undefined;
+  private mirrorSyncing: Promise<void> | undefined;
   private podIps = 0;
   private stopped = false;
   private cancelRestart: (() => void) | undefined;
@@ -113,6 +119,7 @@ export class SimNode {
     try {
       await this.renewLease();
       if (this.statusPending || this.heartbeats % HEARTBEATS_PER_STATUS_REPORT === 0) await this.postStatus();
+      if (this.mirrorSync) await this.syncMirrorPods();
     } catch (err) {
       this.deps.log.debug({ err, node: this.name }, "heartbeat failed");
     }
@@ -205,17 +212,35 @@ export class SimNode {
     if (change.rotateServices) this.certificates = rotateCertificates(this.certificates, change.rotateServices, now);
     this.certificates = renewExpiringOnStart(this.certificates, now);
     this.health = this.deps.faults.of(this.name).neverReady ? "not-ready" : "ready";
+    // A new static pod manifest: the kubelet replaces the mirror pods (new uid).
+    this.mirrorSync = upgraded ? "replace" : "refresh";
+    if (!upgraded) this.mirrorStartedMs = now;
     await this.postStatus();
     await this.renewLease();
-    if (upgraded) {
-      // A new static pod manifest: the kubelet replaces the mirror pods (new uid).
+    await this.syncMirrorPods();
+  }
+
+  /** One sync at a time: a beat must not delete the pods a restart is creating. */
+  private syncMirrorPods(): Promise<void> {
+    this.mirrorSyncing ??= this.replaceOrRefreshMirrorPods().finally(() => {
+      this.mirrorSyncing = undefined;
+    });
+    return this.mirrorSyncing;
+  }
+
+  private async replaceOrRefreshMirrorPods(): Promise<void> {
+    if (this.mirrorSync === "replace") {
       for (const pod of buildMirrorPods(this.spec, this.uid, this.version)) {
-        await this.deps.port.delete(PODS, pod.metadata.name, "kube-system", { gracePeriodSeconds: 0 });
+        await this.deps.port
+          .delete(PODS, pod.metadata.name, "kube-system", { gracePeriodSeconds: 0 })
+          .catch((err: unknown) => {
+            if (!isNotFound(err)) throw err; // deleted by the try that failed later
+          });
       }
       await this.createMirrorPods();
     } else {
-      this.mirrorStartedMs = now;
       await this.refreshMirrorPods();
     }
+    this.mirrorSync = undefined;
   }
 }
