@@ -105,10 +105,21 @@ function slimCondition({ type, status, reason, message, lastTransitionTime }: Ku
 }
 
 /**
+ * The Ready condition's status and transition time: all any reader takes from a Node's conditions
+ * (the pressure conditions, reasons and messages are about 800 bytes a node in the heap).
+ */
+function readyOnly(conditions: readonly KubeCondition[]): KubeCondition[] {
+  const ready = conditions.find((condition) => condition.type === "Ready");
+  if (!ready) return [];
+  const { status, lastTransitionTime } = ready;
+  return [{ type: "Ready", status, ...(lastTransitionTime !== undefined ? { lastTransitionTime } : {}) }];
+}
+
+/**
  * A Node as the operator caches it: what NodeObject declares and nothing else. A real RKE2 Node
  * is 15-40 KB (50 status.images, managedFields of five managers, rke2/flannel annotations); this
- * keeps about 1 KB of it: labels, our annotations and `rke2.io/node-args`, cordon and taints,
- * conditions, the kubelet version.
+ * keeps well under 1 KB of it: labels, our annotations and `rke2.io/node-args`, cordon and taints,
+ * the Ready condition, the kubelet version.
  */
 export function cachedNode(node: NodeObject): NodeObject {
   const { spec, status } = node;
@@ -122,7 +133,7 @@ export function cachedNode(node: NodeObject): NodeObject {
       ...(spec?.taints ? { taints: spec.taints } : {}),
     },
     status: {
-      ...(status?.conditions ? { conditions: status.conditions.map(slimCondition) } : {}),
+      ...(status?.conditions ? { conditions: readyOnly(status.conditions) } : {}),
       ...(kubeletVersion !== undefined ? { nodeInfo: { kubeletVersion } } : {}),
     },
   };

@@ -93,13 +93,16 @@ describe("cachedNode", () => {
     ]);
   });
 
-  it("drops managedFields, images, heartbeat times and the annotations of other writers: ~1 KB of ~17", () => {
+  it("drops managedFields, images, conditions but Ready and the annotations of other writers: ~1 KB of ~17", () => {
     const full = realisticNode();
     const slim = cachedNode(full);
     expect(slim.metadata).not.toHaveProperty("managedFields");
     expect(Object.keys(slim.metadata.annotations ?? {}).sort()).toEqual([CLAIM_ANNOTATION, NODE_ARGS_ANNOTATION]);
     expect(JSON.stringify(slim)).not.toContain("hardened");
-    expect(slim.status?.conditions?.every((condition) => !("lastHeartbeatTime" in condition))).toBe(true);
+    expect(slim.status?.conditions).toEqual([
+      { type: "Ready", status: "True", lastTransitionTime: conditionOf(full, "Ready")?.lastTransitionTime },
+    ]);
+    expect(full.status?.conditions?.length).toBeGreaterThan(1);
     expect(Buffer.byteLength(JSON.stringify(full))).toBeGreaterThan(12_000);
     expect(Buffer.byteLength(JSON.stringify(slim))).toBeLessThan(2_000);
     expect(full.metadata.annotations?.["rke2.io/node-args"]).toBeDefined();
