@@ -7,24 +7,34 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions } from "node:https";
-import { joinedHeaders, type KubeResponse, type Transmit } from "./http.ts";
+import { joinedHeaders, type KubeResponse, type Transmit, type TransmitRequest } from "./http.ts";
 
 /** client-go's TCP keep-alive probe delay (30 s, shorter than cloud load balancers' 60 s idle timeout). */
 const KEEP_ALIVE_PROBE_DELAY_MS = 30_000;
+/**
+ * How long an idle pooled connection is kept: under kube-apiserver's 90 s idle timeout, so the
+ * server does not close one as it is reused. Node lowers it to a server's `Keep-Alive: timeout=N`
+ * hint less a second (a Node server's 5 s, as the simulator's) but only when a timeout is set.
+ */
+const IDLE_CONNECTION_TIMEOUT_MS = 60_000;
 
 /** TLS material for an https server; ignored for http. */
 export type TlsOptions = Pick<AgentOptions, "ca" | "cert" | "key" | "rejectUnauthorized" | "servername">;
 
+type Send = (url: string, request: TransmitRequest) => Promise<KubeResponse>;
+
 /**
  * Sends requests to `server` (http or https) over one pooled keep-alive Agent. Node's client never
  * follows redirects; an aborted signal destroys the request, or its answer's body once it came.
+ * A GET whose pooled connection the server had closed is sent again once on a new one, as Go's
+ * transport retries a replayable request (net/http `shouldRetryRequest`); a write is not.
  */
 export function nodeTransport(server: string, tls: TlsOptions = {}): Transmit {
   const secure = new URL(server).protocol === "https:";
-  const keepAlive = { keepAlive: true, keepAliveMsecs: KEEP_ALIVE_PROBE_DELAY_MS };
-  const agent = secure ? new HttpsAgent({ ...keepAlive, ...tls }) : new HttpAgent(keepAlive);
+  const pooled = { keepAlive: true, keepAliveMsecs: KEEP_ALIVE_PROBE_DELAY_MS, timeout: IDLE_CONNECTION_TIMEOUT_MS };
+  const agent = secure ? new HttpsAgent({ ...pooled, ...tls }) : new HttpAgent(pooled);
   const send = secure ? httpsRequest : httpRequest;
-  return (url, request) =>
+  const once = (url: string, request: TransmitRequest): Promise<KubeResponse> =>
     new Promise<KubeResponse>((resolve, reject) => {
       // Node sends a DELETE's body (DeleteOptions) without a length unless told: the server would
       // then read it as the start of the next request on the kept-alive connection.
@@ -44,9 +54,35 @@ export function nodeTransport(server: string, tls: TlsOptions = {}): Transmit {
           resolve(responseOf(answer));
         },
       );
-      outgoing.on("error", reject);
+      outgoing.on("error", (err: NodeJS.ErrnoException) => {
+        reject(outgoing.reusedSocket && STALE_CONNECTION_CODES.has(err.code ?? "") ? new StaleConnection(err) : err);
+      });
       outgoing.end(request.body);
     });
+  return retryStaleGets(once);
+}
+
+/** What a request on a pooled connection the server already closed fails with. */
+const STALE_CONNECTION_CODES: ReadonlySet<string> = new Set(["ECONNRESET", "EPIPE"]);
+
+class StaleConnection extends Error {
+  constructor(cause: Error) {
+    super(cause.message, { cause });
+  }
+}
+
+function retryStaleGets(send: Send): Send {
+  return async (url, request) => {
+    try {
+      return await send(url, request);
+    } catch (err) {
+      if (!(err instanceof StaleConnection)) throw err;
+      if (request.method !== "GET" || request.signal?.aborted) throw err.cause;
+      return send(url, request).catch((again: unknown) => {
+        throw again instanceof StaleConnection ? again.cause : again;
+      });
+    }
+  };
 }
 
 function responseOf(answer: IncomingMessage): KubeResponse {
