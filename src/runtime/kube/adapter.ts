@@ -12,7 +12,11 @@ export interface KubePortOptions {
   clock?: Clock;
   /** Called once per HTTP request (each list page, each watch opened) for metrics. */
   onRequest?: ApiRequestObserver;
-  /** Page size of list calls; the adapter follows `continue` until the last page. Default 500. */
+  /**
+   * Page size of list calls; the adapter follows `continue` until the last page. Default 250, not
+   * client-go's 500: a page of 500 RKE2-sized Nodes is about 8.5 MB of JSON, and parsing it was the
+   * operator's RSS peak while its caches synced (docs/upgrades.md).
+   */
   pageSize?: number;
   /** Deadline for one non-watch request. Default 30 s. */
   requestTimeoutMs?: number;
@@ -29,6 +33,7 @@ export interface KubePortOptions {
   writesInFlight?: WritesInFlight;
 }
 
+const DEFAULT_PAGE_SIZE = 250;
 const MERGE_PATCH = "application/merge-patch+json";
 const APPLY_PATCH = "application/apply-patch+yaml";
 
@@ -56,7 +61,7 @@ export function createKubePort(connection: KubeConnection, options: KubePortOpti
 /** The port over an existing transport (shared by several ports, or a test double). */
 export function createKubePortOver(http: KubeHttp, options: KubePortOptions = {}): KubePort {
   const clock = options.clock ?? systemClock;
-  const pageSize = options.pageSize ?? 500;
+  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   const fieldManager = options.fieldManager ?? FIELD_MANAGER;
   const watchRange = options.watchTimeoutSeconds ?? { min: 300, max: 600 };
   const random = options.random ?? Math.random;
