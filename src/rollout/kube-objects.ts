@@ -88,7 +88,7 @@ function readAnnotations(annotations: Record<string, string> | undefined): Recor
 type Metadata = KubeObject["metadata"];
 
 /** Metadata without managedFields (nothing here reads them) and with `annotations` as given. */
-function slimMetadata(metadata: Metadata, annotations: Record<string, string> | undefined): Metadata {
+export function slimMetadata(metadata: Metadata, annotations: Record<string, string> | undefined): Metadata {
   const { managedFields: _managed, annotations: _all, ...rest } = metadata as Metadata & { managedFields?: unknown };
   return annotations === undefined ? rest : { ...rest, annotations };
 }

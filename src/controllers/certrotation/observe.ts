@@ -5,7 +5,7 @@
 import { CERTIFICATES_ANNOTATION, readInventoryLease, type NodeInventory } from "../../certs/inventory-lease.ts";
 import { nodeJobName, type Job } from "../../nodeops/job.ts";
 import { readClaim } from "../../rollout/claim.ts";
-import type { NodeObject } from "../../rollout/kube-objects.ts";
+import { slimMetadata, type NodeObject } from "../../rollout/kube-objects.ts";
 import { matchesLabelSelector } from "../../rollout/selector.ts";
 import type { LabelSelector } from "../../api/common.ts";
 import type { Lease } from "../../runtime/lease.ts";
@@ -24,20 +24,12 @@ const decoded = new WeakMap<Lease, NodeInventory | undefined>();
  * (about 500 bytes a node) and managedFields dropped; `readInventoryCached` returns the decoded report.
  */
 export function cachedInventoryLease(lease: Lease): Lease {
-  const inventory = readInventoryLease(lease);
-  const {
-    managedFields: _managed,
-    annotations,
-    ...metadata
-  } = lease.metadata as Lease["metadata"] & {
-    managedFields?: unknown;
-  };
-  const { [CERTIFICATES_ANNOTATION]: _report, ...others } = annotations ?? {};
+  const { [CERTIFICATES_ANNOTATION]: _report, ...others } = lease.metadata.annotations ?? {};
   const slim: Lease = {
     ...lease,
-    metadata: Object.keys(others).length > 0 ? { ...metadata, annotations: others } : metadata,
+    metadata: slimMetadata(lease.metadata, Object.keys(others).length > 0 ? others : undefined),
   };
-  decoded.set(slim, inventory);
+  decoded.set(slim, readInventoryLease(lease));
   return slim;
 }
 

@@ -9,31 +9,12 @@ import { describe, expect, it } from "@jest/globals";
 import { upgradePlanResource } from "../../../src/api/upgradeplan.ts";
 import { completionLabelKey, readClaim, targetHash } from "../../../src/rollout/claim.ts";
 import { NODE_RESOURCE, type NodeObject, type PodObject } from "../../../src/rollout/kube-objects.ts";
-import type { KubePort } from "../../../src/runtime/kube/port.ts";
 import { DEPLOYMENTS, PDBS, PODS } from "../../../src/sim/cluster/kinds.ts";
-import { waitFor } from "../../support/sim-harness.ts";
-import { budget, freshSim, PATCH, pinnedDeployment } from "./faults.ts";
+import { budget, freshSim, PATCH, pinnedDeployment, readyPodOn } from "./faults.ts";
 import { condition, plan, quickSpec, startOperator, waitForPlan } from "./harness.ts";
 
 const NODE = "agent-1";
 const NS = "demo-apps";
-
-/** The name of the one Ready `app` pod on `node`, once there is one. */
-async function readyPod(port: KubePort, app: string, node: string): Promise<string> {
-  return waitFor(
-    async () => {
-      const pods = (await port.list<PodObject>(PODS, { namespace: NS, labelSelector: `app=${app}` })).items;
-      const ready = pods.find(
-        (pod) =>
-          pod.spec?.nodeName === node &&
-          pod.metadata.deletionTimestamp === undefined &&
-          pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-      );
-      return ready?.metadata.name;
-    },
-    { what: `a Ready ${app} pod on ${node}` },
-  );
-}
 
 describe("drain: disableEviction", () => {
   it("deletes (never evicts) a pod whose PodDisruptionBudget refuses every eviction; the node upgrades", async () => {
@@ -43,7 +24,7 @@ describe("drain: disableEviction", () => {
       await sim.port.create(DEPLOYMENTS, pinnedDeployment("guarded", NODE));
       // minAvailable equal to replicas: zero disruptions allowed.
       await sim.port.create(PDBS, budget("guarded", "guarded", 1));
-      const pod = await readyPod(sim.port, "guarded", NODE);
+      const pod = await readyPodOn(sim.port, "guarded", NODE);
       // The budget really refuses: an eviction (from the test's own client) is answered 429.
       await expect(sim.port.evict(pod, NS)).rejects.toMatchObject({ errorClass: "TooManyRequests" });
 

@@ -8,10 +8,9 @@ import { describe, expect, it } from "@jest/globals";
 import { upgradePlanResource } from "../../../src/api/upgradeplan.ts";
 import { EVENT_RESOURCE, type CoreEvent } from "../../../src/observability/events.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
-import { DEPLOYMENTS, PDBS, PODS } from "../../../src/sim/cluster/kinds.ts";
-import type { PodObject } from "../../../src/rollout/kube-objects.ts";
+import { DEPLOYMENTS, PDBS } from "../../../src/sim/cluster/kinds.ts";
 import { waitFor } from "../../support/sim-harness.ts";
-import { AGENTS_ONLY, budget, freshSim, PATCH, pinnedDeployment } from "./faults.ts";
+import { AGENTS_ONLY, budget, freshSim, PATCH, pinnedDeployment, readyPodOn } from "./faults.ts";
 import { plan, quickSpec, startOperator } from "./harness.ts";
 
 const PLAN = "blocked-restart";
@@ -28,13 +27,7 @@ describe("events across an operator restart", () => {
     try {
       await sim.port.create(DEPLOYMENTS, pinnedDeployment("guarded", "agent-1"));
       await sim.port.create(PDBS, budget("guarded", "guarded", 1));
-      await waitFor(
-        async () =>
-          (await sim.port.list<PodObject>(PODS, { namespace: "demo-apps", labelSelector: "app=guarded" })).items.some(
-            (pod) => pod.spec?.nodeName === "agent-1" && pod.status?.conditions?.some((c) => c.type === "Ready"),
-          ),
-        { what: "the guarded pod on agent-1" },
-      );
+      await readyPodOn(sim.port, "guarded", "agent-1");
       const first = await startOperator(sim.operatorPort);
       let written: CoreEvent;
       try {

@@ -10,7 +10,7 @@ import { NODE_RESOURCE, type NodeObject } from "../../../src/rollout/kube-object
 import { DEPLOYMENTS, PDBS } from "../../../src/sim/cluster/kinds.ts";
 import type { KubePort } from "../../../src/runtime/kube/port.ts";
 import { waitFor } from "../../support/sim-harness.ts";
-import { AGENTS_ONLY, budget, freshSim, KillablePort, PATCH, pinnedDeployment } from "./faults.ts";
+import { AGENTS_ONLY, budget, freshSim, KillablePort, PATCH, pinnedDeployment, readyPodOn } from "./faults.ts";
 import { condition, nodeOf, plan, quickSpec, startOperator, Timeline, upgradeJobs, waitForPlan } from "./harness.ts";
 
 async function node(port: KubePort, name: string): Promise<NodeObject> {
@@ -34,31 +34,6 @@ async function expectEvents(port: KubePort, plan: string, reasons: string[]): Pr
   );
 }
 
-async function podRunningOn(port: KubePort, app: string, nodeName: string): Promise<void> {
-  await waitFor(
-    async () => {
-      const pods = (
-        await port.list<{
-          apiVersion: string;
-          kind: string;
-          metadata: { name: string };
-          spec?: { nodeName?: string };
-          status?: { conditions?: { type: string; status: string }[] };
-        }>(
-          { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true },
-          { namespace: "demo-apps", labelSelector: `app=${app}` },
-        )
-      ).items;
-      return pods.some(
-        (pod) =>
-          pod.spec?.nodeName === nodeName &&
-          pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-      );
-    },
-    { what: `a Ready ${app} pod on ${nodeName}` },
-  );
-}
-
 describe("reliability: failures", () => {
   it("4. a PDB blocks the drain: DrainBlocked names it; at the timeout uncordon, halt; a retry resumes", async () => {
     const sim = await freshSim();
@@ -67,7 +42,7 @@ describe("reliability: failures", () => {
       await timeline.start();
       await sim.port.create(DEPLOYMENTS, pinnedDeployment("guarded", "agent-1"));
       await sim.port.create(PDBS, budget("guarded", "guarded", 1));
-      await podRunningOn(sim.port, "guarded", "agent-1");
+      await readyPodOn(sim.port, "guarded", "agent-1");
       const operator = await startOperator(sim.operatorPort);
       try {
         await sim.port.create(
@@ -145,7 +120,7 @@ describe("reliability: failures", () => {
       await sim.port.create(DEPLOYMENTS, pinnedDeployment("doubled", "agent-1"));
       await sim.port.create(PDBS, budget("doubled-a", "doubled", 0));
       await sim.port.create(PDBS, budget("doubled-b", "doubled", 0));
-      await podRunningOn(sim.port, "doubled", "agent-1");
+      await readyPodOn(sim.port, "doubled", "agent-1");
       const counting = new KillablePort(sim.operatorPort);
       const operator = await startOperator(counting);
       try {

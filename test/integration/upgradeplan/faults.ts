@@ -15,7 +15,8 @@ import type {
 } from "../../../src/runtime/kube/types.ts";
 import { sleepWith, type Clock } from "../../../src/runtime/clock.ts";
 import { POD_RESOURCE } from "../../../src/nodeops/job.ts";
-import { startTestSim } from "../../support/sim-harness.ts";
+import type { PodObject } from "../../../src/rollout/kube-objects.ts";
+import { startTestSim, waitFor } from "../../support/sim-harness.ts";
 
 export type Call = { verb: keyof KubePort; type: ResourceType | undefined; object?: KubeObject };
 
@@ -179,4 +180,21 @@ export function budget(name: string, app: string, minAvailable: number, namespac
     metadata: { name, namespace },
     spec: { minAvailable, selector: { matchLabels: { app } } },
   } as KubeObject;
+}
+
+/** The name of the one Ready, not terminating `app` pod on `node`, once there is one. */
+export async function readyPodOn(port: KubePort, app: string, node: string, namespace = "demo-apps"): Promise<string> {
+  return waitFor(
+    async () => {
+      const pods = (await port.list<PodObject>(POD_RESOURCE, { namespace, labelSelector: `app=${app}` })).items;
+      const ready = pods.find(
+        (pod) =>
+          pod.spec?.nodeName === node &&
+          pod.metadata.deletionTimestamp === undefined &&
+          pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+      );
+      return ready?.metadata.name;
+    },
+    { what: `a Ready ${app} pod on ${node}` },
+  );
 }
