@@ -12,6 +12,12 @@ import { parseArgs } from "node:util";
 
 export const AGENT_COMMAND = "node-agent";
 
+/** The Job sets this to the node it is pinned to. */
+export const NODE_NAME_ENV = "NODE_NAME";
+
+/** Where the Job mounts files the operator hands the agent (the S3 endpoint CA). Container path. */
+export const JOB_FILES_DIR = "/run/rke2-lifecycle";
+
 /** Env vars RKE2's etcd-snapshot command reads the S3 credentials from. */
 export const S3_CREDENTIAL_ENV = {
   accessKey: "AWS_ACCESS_KEY_ID",

@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import { http } from "../runtime/node-http.ts";
 import type { Logger } from "./logger.ts";
 
 export interface HealthServerOptions {
@@ -57,7 +58,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     }
   }
 
-  const server = createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
       log.error({ err, url: req.url }, "health server request failed");
       if (!res.headersSent) reply(res, 500, "internal error\n");

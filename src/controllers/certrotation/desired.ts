@@ -13,7 +13,7 @@ import {
 import { drainSpec } from "../../api/common.ts";
 import { durationToMs } from "../../api/duration.ts";
 import { buildCertRotateArgs } from "../../nodeops/agent-args.ts";
-import { NODE_NAME_ENV } from "../../nodeops/agent/cli.ts";
+import { NODE_NAME_ENV } from "../../nodeops/agent-args.ts";
 import { buildNodeJob, type Job } from "../../nodeops/job.ts";
 import { completionLabelKey } from "../../rollout/claim.ts";
 import type { NodeObject } from "../../rollout/kube-objects.ts";

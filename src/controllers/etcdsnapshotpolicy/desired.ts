@@ -14,11 +14,11 @@ import type { EtcdSnapshotPolicySpec } from "../../api/etcdsnapshotpolicy.ts";
 import {
   buildSnapshotDeleteArgs,
   buildSnapshotSaveArgs,
+  JOB_FILES_DIR,
+  NODE_NAME_ENV,
   S3_CREDENTIAL_ENV,
   type S3Target,
 } from "../../nodeops/agent-args.ts";
-import { JOB_FILES_DIR } from "../../nodeops/agent/host.ts";
-import { NODE_NAME_ENV } from "../../nodeops/agent/cli.ts";
 import {
   buildNodeJob,
   MANAGED_BY,

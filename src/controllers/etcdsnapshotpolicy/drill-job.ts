@@ -6,7 +6,7 @@
  * nothing it writes lands on a host path; and a size limit on that emptyDir.
  */
 import { buildRestoreDrillArgs, DRILL_DEFAULT_PORTS } from "../../nodeops/agent-args.ts";
-import { NODE_NAME_ENV } from "../../nodeops/agent/cli.ts";
+import { NODE_NAME_ENV } from "../../nodeops/agent-args.ts";
 import { buildNodeJob, type Job } from "../../nodeops/job.ts";
 import type { JobOwner, JobsConfig } from "./desired.ts";
 import type { DrillStart } from "./drill.ts";

@@ -40,7 +40,9 @@ export interface HttpChannelResolverOptions {
 }
 
 export function createHttpChannelResolver(options: HttpChannelResolverOptions = {}): ChannelResolver {
-  const doFetch = options.fetch ?? fetch;
+  // Global fetch is read at the first resolve, not here: reading it loads Node's bundled undici (about
+  // 10 MB of heap), which an operator with no channel plan never needs.
+  const doFetch = options.fetch ?? ((input: string, init?: RequestInit) => fetch(input, init));
   const timeoutMs = options.timeoutMs ?? 10_000;
   return {
     async resolve(url) {

@@ -3,7 +3,13 @@
  * result (../results.ts) to the termination message file and exits 0 (done), 1 (the action
  * failed) or 2 (the argv is wrong: a bug or version skew between operator and image).
  */
-import { AGENT_COMMAND, parseRestoreDrillArgs, parseSnapshotDeleteArgs, parseSnapshotSaveArgs } from "../agent-args.ts";
+import {
+  AGENT_COMMAND,
+  NODE_NAME_ENV,
+  parseRestoreDrillArgs,
+  parseSnapshotDeleteArgs,
+  parseSnapshotSaveArgs,
+} from "../agent-args.ts";
 import { encodeResult, type NodeActionResult } from "../results.ts";
 import {
   DEFAULT_HOST_ROOT,
@@ -38,8 +44,6 @@ export interface AgentDeps {
 export const DEFAULT_TERMINATION_LOG = "/dev/termination-log";
 /** Overrides the termination message path (running the agent by hand on a host). */
 export const TERMINATION_LOG_ENV = "TERMINATION_LOG_PATH";
-/** The Job sets this to the node it is pinned to. */
-export const NODE_NAME_ENV = "NODE_NAME";
 
 type Subcommand = (
   argv: readonly string[],

@@ -14,6 +14,7 @@ import { createReadStream } from "node:fs";
 import { access, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { HOST_ROOT } from "../job.ts";
+import { JOB_FILES_DIR } from "../agent-args.ts";
 
 export interface CommandResult {
   /** 127 when the program could not be started at all. */
@@ -54,8 +55,6 @@ export const RKE2_BINARY_CANDIDATES = ["/usr/local/bin/rke2", "/usr/bin/rke2", "
 /** Env var naming the host path of the rke2 binary, for installs elsewhere. */
 export const RKE2_BINARY_ENV = "RKE2_BIN";
 
-/** Where the Job mounts files the operator hands the agent (the S3 endpoint CA). Container path. */
-export const JOB_FILES_DIR = "/run/rke2-lifecycle";
 /** Where the agent puts the endpoint CA on the host, for rke2 (which reads the path host-side). */
 export const HOST_CA_PATH = "/var/lib/rancher/rke2-lifecycle/etcd-s3-endpoint-ca.pem";
 

@@ -5,8 +5,9 @@
  * load than node:https in the image's Node (docs/upgrades.md); a pod's operator loads neither
  * undici nor client-node.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions } from "node:https";
+import type { IncomingMessage } from "node:http";
+import type { AgentOptions } from "node:https";
+import { http, https } from "../node-http.ts";
 import { joinedHeaders, type KubeResponse, type Transmit, type TransmitRequest } from "./http.ts";
 
 /** client-go's TCP keep-alive probe delay (30 s, shorter than cloud load balancers' 60 s idle timeout). */
@@ -32,8 +33,8 @@ type Send = (url: string, request: TransmitRequest) => Promise<KubeResponse>;
 export function nodeTransport(server: string, tls: TlsOptions = {}): Transmit {
   const secure = new URL(server).protocol === "https:";
   const pooled = { keepAlive: true, keepAliveMsecs: KEEP_ALIVE_PROBE_DELAY_MS, timeout: IDLE_CONNECTION_TIMEOUT_MS };
-  const agent = secure ? new HttpsAgent({ ...pooled, ...tls }) : new HttpAgent(pooled);
-  const send = secure ? httpsRequest : httpRequest;
+  const agent = secure ? new https.Agent({ ...pooled, ...tls }) : new http.Agent(pooled);
+  const send = secure ? https.request : http.request;
   const once = (url: string, request: TransmitRequest): Promise<KubeResponse> =>
     new Promise<KubeResponse>((resolve, reject) => {
       // Node sends a DELETE's body (DeleteOptions) without a length unless told: the server would
