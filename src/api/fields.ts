@@ -26,10 +26,22 @@ export function boundedString(description: string, max = 253) {
 /** The one option set every part of the operator uses to read a `schedule`. */
 export const CRON_OPTIONS: CronOptions = { mode: "5-part" };
 
+/**
+ * The zone names that mean UTC. croner reads a `timezone` through Intl.DateTimeFormat, whose first
+ * use maps about 8 MB of ICU zone data (docs/operations.md "Sizing"); for UTC a zero offset gives
+ * the same slots without it.
+ */
+const UTC_NAMES: ReadonlySet<string> = new Set(["UTC", "Etc/UTC"]);
+
+/** croner's zone options for a schedule read in `timeZone`. */
+export function cronZone(timeZone: string): Pick<CronOptions, "timezone" | "utcOffset"> {
+  return UTC_NAMES.has(timeZone) ? { utcOffset: 0 } : { timezone: timeZone };
+}
+
 /** Why a 5-field cron expression cannot be used, or `undefined` when it can. */
 export function cronProblem(schedule: string, timeZone = "UTC"): string | undefined {
   try {
-    const cron = new Cron(schedule, { ...CRON_OPTIONS, timezone: timeZone });
+    const cron = new Cron(schedule, { ...CRON_OPTIONS, ...cronZone(timeZone) });
     // "0 0 31 2 *" parses but never fires: a policy built on it would silently do nothing.
     const next = cron.nextRun();
     cron.stop();
@@ -40,6 +52,7 @@ export function cronProblem(schedule: string, timeZone = "UTC"): string | undefi
 }
 
 export function isKnownTimeZone(name: string): boolean {
+  if (UTC_NAMES.has(name)) return true;
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: name });
     return true;

@@ -10,6 +10,7 @@
  * of a repeated one. Slots are instants, so both occurrences stay distinct slots.
  */
 import { Cron, type CronOptions } from "croner";
+import { cronZone } from "../../api/fields.ts";
 
 /**
  * 5 fields only (no seconds or years); day-of-month OR day-of-week when both are restricted,
@@ -135,7 +136,7 @@ export function snapshotSlotName(policyName: string, slot: number): string {
 function cronFor(schedule: string, timeZone: string): Cron {
   // Without a callback croner schedules nothing: the object is only a calculator. Given a
   // reference date, its answers do not depend on the wall clock.
-  return new Cron(schedule, { ...CRON_OPTIONS, timezone: timeZone });
+  return new Cron(schedule, { ...CRON_OPTIONS, ...cronZone(timeZone) });
 }
 
 function checkedCronFor(schedule: string, timeZone: string): Cron {
