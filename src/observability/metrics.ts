@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { ApiRequestRecord } from "../runtime/kube/http.ts";
 import { buildInfo, type BuildInfo } from "../version.ts";
+import { ScrapedGauge } from "./scraped-gauge.ts";
 
 export const METRIC_PREFIX = "rke2_lifecycle_";
 
@@ -32,7 +33,8 @@ export interface OperatorMetrics {
   snapshotsNotVerified: Gauge<"policy">;
   snapshotDuration: Histogram<"policy">;
   /** Unix time a certificate file on a node stops being valid. */
-  certificateExpiry: Gauge<"node" | "file">;
+  /** Read from the certificate inventory cache at each scrape (certrotation/metrics.ts). */
+  certificateExpiry: ScrapedGauge<"node" | "file">;
   /** Nodes of a plan per rollout state (pending, in-progress, done, failed). */
   upgradeNodes: Gauge<"plan" | "state">;
   upgradeNodeDuration: Histogram<"plan" | "tier">;
@@ -146,7 +148,7 @@ export function createMetrics(options: MetricsOptions = {}): OperatorMetrics {
       buckets: [5, 10, 30, 60, 120, 300, 600, 1200, 1800],
       registers,
     }),
-    certificateExpiry: new Gauge({
+    certificateExpiry: new ScrapedGauge({
       name: name("certificate_expiry_timestamp_seconds"),
       help: "Unix time a certificate file on a node expires (notAfter).",
       labelNames: ["node", "file"],

@@ -17,8 +17,8 @@ import { enqueueOnChange, Informer, onlyResourceVersionChanged } from "../../run
 import { LEASE_RESOURCE, type Lease } from "../../runtime/lease.ts";
 import { BlockerEvaluator } from "../blockers/evaluate.ts";
 import { DISRUPTING_KINDS, type OperatorContext } from "../context.ts";
-import { CertificateExpiryExporter, expiringGauge } from "./metrics.ts";
-import { cachedInventoryLease, readInventoryCached } from "./observe.ts";
+import { expiringGauge, expirySamples } from "./metrics.ts";
+import { cachedInventoryLease, inventoryByNode } from "./observe.ts";
 import { reconcileCertRotation } from "./reconciler.ts";
 
 export const CONTROLLER_NAME = "certrotation";
@@ -75,29 +75,14 @@ export function createCertRotationController(
     reconcile: (key, { log: keyLog }) => reconcileCertRotation(deps, key, keyLog),
   });
 
-  // A projection of the inventory cache into metrics (not a decision), so it runs in the watch
-  // handlers: the metric exists for every reporting node, with or without a CertRotation.
-  const exporter = new CertificateExpiryExporter(metrics);
-  const exportLease = (lease: Lease, gone = false): void => {
-    const inventory = readInventoryCached(lease);
-    if (inventory) exporter.update(inventory.node, gone ? undefined : inventory);
-  };
-  inventory.addHandler({
-    onAdd: (lease) => {
-      exportLease(lease);
-    },
-    onUpdate: (_, lease) => {
-      exportLease(lease);
-    },
-    onDelete: (lease) => {
-      exportLease(lease, true);
-    },
-  });
-  caches.nodes.addHandler({
-    onDelete: (node) => {
-      exporter.update(node.metadata.name, undefined);
-    },
-  });
+  // A projection of the inventory cache into metrics (not a decision), read at each scrape: the
+  // metric exists for every reporting node, with or without a CertRotation.
+  metrics.certificateExpiry.readFrom(() =>
+    expirySamples(
+      inventoryByNode(inventory.cache.list()).values(),
+      (name) => caches.nodes.cache.get(name) !== undefined,
+    ),
+  );
 
   const all = (): string[] => certRotations.cache.keys();
   certRotations.addHandler(enqueueOnChange(controller.queue));
