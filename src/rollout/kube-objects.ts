@@ -3,7 +3,7 @@
  * Declared here (not taken from the sim) because the engine runs against real clusters.
  */
 import type { Job } from "../nodeops/job.ts";
-import { NODE_ARGS_ANNOTATION } from "../rke2/data-dir.ts";
+import { dataDirFromNodeArgs, NODE_ARGS_ANNOTATION } from "../rke2/data-dir.ts";
 import type { KubeObject } from "../runtime/kube/types.ts";
 
 export { NODE_RESOURCE } from "../runtime/kube/core-resources.ts";
@@ -79,10 +79,23 @@ const READ_NODE_ANNOTATIONS: ReadonlySet<string> = new Set([NODE_ARGS_ANNOTATION
 
 function readAnnotations(annotations: Record<string, string> | undefined): Record<string, string> | undefined {
   if (annotations === undefined) return undefined;
-  const read = Object.entries(annotations).filter(
-    ([key]) => key.startsWith(OWN_ANNOTATION_PREFIX) || READ_NODE_ANNOTATIONS.has(key),
-  );
+  const read = Object.entries(annotations).flatMap(([key, value]): [string, string][] => {
+    if (key === NODE_ARGS_ANNOTATION) {
+      const args = nodeArgsAsRead(value);
+      return args === undefined ? [] : [[key, args]];
+    }
+    return key.startsWith(OWN_ANNOTATION_PREFIX) || READ_NODE_ANNOTATIONS.has(key) ? [[key, value]] : [];
+  });
   return read.length === 0 ? undefined : Object.fromEntries(read);
+}
+
+/**
+ * `rke2.io/node-args` cut to the one flag read from it, the data dir; undefined when it names
+ * none. The whole list is about 200 bytes a node, every flag the node started with.
+ */
+function nodeArgsAsRead(annotation: string): string | undefined {
+  const dataDir = dataDirFromNodeArgs(annotation);
+  return dataDir === undefined ? undefined : JSON.stringify(["--data-dir", dataDir]);
 }
 
 type Metadata = KubeObject["metadata"];
@@ -118,8 +131,8 @@ function readyOnly(conditions: readonly KubeCondition[]): KubeCondition[] {
 /**
  * A Node as the operator caches it: what NodeObject declares and nothing else. A real RKE2 Node
  * is 15-40 KB (50 status.images, managedFields of five managers, rke2/flannel annotations); this
- * keeps well under 1 KB of it: labels, our annotations and `rke2.io/node-args`, cordon and taints,
- * the Ready condition, the kubelet version.
+ * keeps well under 1 KB of it: labels, our annotations and the data dir of `rke2.io/node-args`,
+ * cordon and taints, the Ready condition, the kubelet version.
  */
 export function cachedNode(node: NodeObject): NodeObject {
   const { spec, status } = node;

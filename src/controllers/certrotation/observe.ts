@@ -2,13 +2,13 @@
  * Reads what a CertRotation round decides on from the caches, pure over what it is handed: the
  * inventory per node, the nodes as this CertRotation sees them, and its succeeded rotation Jobs.
  */
-import { CERTIFICATES_ANNOTATION, readInventoryLease, type NodeInventory } from "../../certs/inventory-lease.ts";
+import { readInventoryLease, type NodeInventory } from "../../certs/inventory-lease.ts";
 import { nodeJobName, type Job } from "../../nodeops/job.ts";
 import { readClaim } from "../../rollout/claim.ts";
-import { slimMetadata, type NodeObject } from "../../rollout/kube-objects.ts";
+import type { NodeObject } from "../../rollout/kube-objects.ts";
 import { matchesLabelSelector } from "../../rollout/selector.ts";
 import type { LabelSelector } from "../../api/common.ts";
-import type { Lease } from "../../runtime/lease.ts";
+import { LEASE_RESOURCE, type Lease } from "../../runtime/lease.ts";
 import { runsLinuxNodeJobs } from "../../rke2/roles.ts";
 import type { ObservedCertNode } from "./decide.ts";
 import { BEFORE_ANNOTATION, decodeBefore, type RotationRecord } from "./verify.ts";
@@ -20,14 +20,20 @@ import { BEFORE_ANNOTATION, decodeBefore, type RotationRecord } from "./verify.t
 const decoded = new WeakMap<Lease, NodeInventory | undefined>();
 
 /**
- * An inventory Lease as the informer caches it: its report decoded once, here, and its JSON
- * (about 500 bytes a node) and managedFields dropped; `readInventoryCached` returns the decoded report.
+ * An inventory Lease as the informer caches it: its report decoded once, here, and of the Lease
+ * only the name, namespace and resourceVersion the cache keys and watches by (the report JSON,
+ * labels, owner, holder and times are about 1.3 KB a node). Read it with `readInventoryCached`.
  */
 export function cachedInventoryLease(lease: Lease): Lease {
-  const { [CERTIFICATES_ANNOTATION]: _report, ...others } = lease.metadata.annotations ?? {};
+  const { name, namespace, resourceVersion } = lease.metadata;
   const slim: Lease = {
-    ...lease,
-    metadata: slimMetadata(lease.metadata, Object.keys(others).length > 0 ? others : undefined),
+    apiVersion: LEASE_RESOURCE.apiVersion,
+    kind: LEASE_RESOURCE.kind,
+    metadata: {
+      name,
+      ...(namespace !== undefined ? { namespace } : {}),
+      ...(resourceVersion ? { resourceVersion } : {}),
+    },
   };
   decoded.set(slim, readInventoryLease(lease));
   return slim;
