@@ -20,6 +20,11 @@ RUN npx tsc -p tsconfig.build.json \
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# glibc malloc for a small process (docs/operations.md "Sizing"): two arenas, not eight per core for
+# V8's and libuv's threads, and a fixed 128 KiB mmap threshold so freed large blocks go back to the
+# system instead of raising the threshold and staying in the heap. bench/operator-process.ts
+# IMAGE_MALLOC_ENV runs the same.
+ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build --chown=root:root /src/package.json ./package.json
 COPY --from=build --chown=root:root /src/node_modules ./node_modules

@@ -18,6 +18,12 @@ export async function freePort(): Promise<number> {
 /** The node flags of the image's ENTRYPOINT (Dockerfile; test/unit/dockerfile.test.ts keeps them in step). */
 export const IMAGE_NODE_FLAGS = ["--optimize-for-size", "--max-semi-space-size=1"];
 
+/** The glibc malloc settings of the image's ENV (Dockerfile; test/unit/dockerfile.test.ts keeps them in step). */
+export const IMAGE_MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: "2",
+  MALLOC_MMAP_THRESHOLD_: "131072",
+};
+
 /**
  * The operator (src/main.ts or dist/main.js) with the image's node flags, on the sim's kubeconfig,
  * no leader election, metrics on `listenPort`.
@@ -51,9 +57,11 @@ export function spawnOperator(
   ];
   // BENCH_OPERATOR_NODE_OPTIONS: the operator's NODE_OPTIONS (e.g. the image's), not the benchmark's own.
   const nodeOptions = process.env.BENCH_OPERATOR_NODE_OPTIONS;
+  // The image's malloc settings too, unless BENCH_OPERATOR_V8_DEFAULTS=1 asks for a plain node.
+  const env = { ...(process.env.BENCH_OPERATOR_V8_DEFAULTS === "1" ? {} : IMAGE_MALLOC_ENV), ...process.env };
   return spawn(process.execPath, args, {
     cwd: root,
     stdio: ["ignore", options.stdout ?? "ignore", "inherit"],
-    env: nodeOptions === undefined ? process.env : { ...process.env, NODE_OPTIONS: nodeOptions },
+    env: nodeOptions === undefined ? env : { ...env, NODE_OPTIONS: nodeOptions },
   });
 }

@@ -18,7 +18,7 @@ import {
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { IMAGE_NODE_FLAGS } from "../../bench/operator-process.ts";
+import { IMAGE_MALLOC_ENV, IMAGE_NODE_FLAGS } from "../../bench/operator-process.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8");
@@ -128,6 +128,15 @@ describe("Dockerfile", () => {
     };
     expect(last("ENTRYPOINT")).toEqual(["node", ...IMAGE_NODE_FLAGS, "/app/dist/main.js"]);
     expect(last("CMD")).toEqual(["operator"]);
+  });
+
+  it("sets the glibc malloc environment the benchmarks measure", () => {
+    const env = Object.fromEntries(
+      (runtime?.instructions.filter((i) => i.op === "ENV") ?? []).flatMap((i) =>
+        i.args.split(/\s+/).map((pair) => pair.split("=") as [string, string]),
+      ),
+    );
+    for (const [name, value] of Object.entries(IMAGE_MALLOC_ENV)) expect(env[name]).toBe(value);
   });
 
   it("runs node with the V8 flags the benchmarks measure, flags this Node accepts", () => {

@@ -92,9 +92,13 @@ function responseOf(answer: IncomingMessage): KubeResponse {
     headers: joinedHeaders(answer.headers),
     body: answer,
     async text() {
-      const chunks: Buffer[] = [];
-      for await (const chunk of answer) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString("utf8");
+      // Decoded chunk by chunk: each socket read is freed as it comes, and the text grows in V8's
+      // heap, which gives a list page's megabytes back after parsing. Kept as Buffers to the end,
+      // they filled malloc's heap, which seldom shrinks (docs/operations.md "Sizing").
+      answer.setEncoding("utf8");
+      let text = "";
+      for await (const chunk of answer) text += chunk as string;
+      return text;
     },
   };
 }
