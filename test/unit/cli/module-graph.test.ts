@@ -80,6 +80,18 @@ describe("the product's module graph", () => {
     const modules = modulesLoadedBy(["--input-type=module", "--eval", script]);
     expect(modules).toContain(`file://${ROOT}src/controllers/index.ts`);
     expect(offending(modules, [...NOT_IN_PRODUCT, "/node_modules/@kubernetes/client-node/"])).toEqual([]);
+    // Nor the node-agent's code, nor what an ES import of node:http or a read of global fetch loads
+    // (Node's bundled undici, http2, web streams: about 5 MB of RSS; src/runtime/node-http.ts).
+    expect(modules).toContain("node-internal:http");
+    expect(
+      offending(modules, [
+        "/src/nodeops/agent/",
+        "/node_modules/yauzl/",
+        "node-internal:internal/deps/undici/",
+        "node-internal:http2",
+        "node-internal:internal/webstreams/",
+      ]),
+    ).toEqual([]);
   });
 
   /** The modules loading a kubeconfig whose user entry is `user` loads (YAML flow style). */
