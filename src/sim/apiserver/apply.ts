@@ -6,7 +6,7 @@
  * change (unless force=true, which takes ownership).
  */
 import { ApiError, badRequest, type StatusCause } from "./errors.ts";
-import { deepEqual, isObject, metaOf, stringField, type JsonObject, deleteKey } from "./json.ts";
+import { clone, deepEqual, isObject, metaOf, stringField, type JsonObject, deleteKey } from "./json.ts";
 import { entriesOf, fromFieldsV1, joinFieldPath, leafPaths, splitFieldPath, valueAt } from "./managed-fields.ts";
 import { mergePatch, strategicMerge } from "./patch.ts";
 import { apiVersionOf, resourceKey, type ResourceDef } from "./resources.ts";
@@ -82,7 +82,7 @@ export function serverSideApply(
   if (bodyName !== undefined && bodyName !== name) {
     throw badRequest(`the name of the object (${bodyName}) does not match the name on the URL (${name})`);
   }
-  const applied = structuredClone(body);
+  const applied = clone(body);
   metaOf(applied).name = name;
   const paths = leafPaths(def, applied);
   const options = {

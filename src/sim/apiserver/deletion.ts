@@ -4,7 +4,7 @@
  * kube-controller-manager's garbage collector would do), namespace and CRD cleanup.
  */
 import { conflict, notFound } from "./errors.ts";
-import { isObject, metaOf, stringField, stringList, type JsonObject } from "./json.ts";
+import { clone, isObject, metaOf, stringField, stringList, type JsonObject } from "./json.ts";
 import { resourceKey, type ResourceDef } from "./resources.ts";
 import type { ApiService } from "./service.ts";
 import type { ObjectAddress } from "./store.ts";
@@ -161,7 +161,7 @@ export class Deleter {
       const [def, owner] = found;
       const finalizers = stringList(metaOf(owner).finalizers);
       if (!metaOf(owner).deletionTimestamp || !finalizers.includes(FOREGROUND)) continue;
-      const before = structuredClone(owner);
+      const before = clone(owner);
       metaOf(owner).finalizers = finalizers.filter((f) => f !== FOREGROUND);
       this.service.commitUpdate(def, def.versions[0] ?? "v1", before, owner, { manager: GC_MANAGER });
     }
@@ -172,7 +172,7 @@ export class Deleter {
       const found = this.lookup(address);
       if (!found) continue;
       const [def, dependent] = found;
-      const before = structuredClone(dependent);
+      const before = clone(dependent);
       const rest = ownerRefs(dependent).filter((r) => r.uid !== ownerUid);
       if (rest.length > 0) metaOf(dependent).ownerReferences = rest;
       else delete metaOf(dependent).ownerReferences;

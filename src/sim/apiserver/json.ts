@@ -6,8 +6,26 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A deep copy of JSON data (objects, arrays, strings, numbers, booleans, null; undefined kept).
+ * About seven times faster than structuredClone on a 20 KB Node, which made structuredClone a
+ * quarter of the simulator's CPU in a 5,000-node rollout (docs/sim-apiserver.md).
+ */
 export function clone<T>(value: T): T {
-  return structuredClone(value);
+  return copyJson(value) as T;
+}
+
+function copyJson(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyJson);
+  const copy: JsonObject = {};
+  for (const key of Object.keys(value)) {
+    const field = copyJson((value as JsonObject)[key]);
+    // A "__proto__" key (JSON.parse makes it an own property) must stay a property, not a prototype.
+    if (key === "__proto__") Object.defineProperty(copy, key, { value: field, enumerable: true, writable: true });
+    else copy[key] = field;
+  }
+  return copy;
 }
 
 /** The object's `metadata`, created empty when missing so callers can write into it. */

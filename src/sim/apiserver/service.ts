@@ -64,7 +64,9 @@ export class ApiService {
     // Selected and paged on the stored objects; only the page returned is copied.
     const items = this.store
       .view(resourceKey(def), def.namespaced ? namespace : undefined)
-      .filter((o) => matchesLabels(labels, stringMap(metaOf(o).labels)) && matchesFields(fields, o));
+      .filter(
+        (o) => matchesFields(fields, o) && (labels.length === 0 || matchesLabels(labels, stringMap(metaOf(o).labels))),
+      );
     return pageOf(items, query, resourceVersion);
   }
 

@@ -51,6 +51,8 @@ export class ObjectStore {
   private revision = 1;
   private readonly historyLimit: number;
   private readonly objects = new Map<string, Map<string, JsonObject>>();
+  /** Each table's keys in order, kept until one is added or removed (a list sorted them all each time). */
+  private readonly sortedKeys = new Map<string, readonly string[]>();
   private readonly histories = new Map<string, History>();
   private readonly listeners = new Map<string, Set<ChangeListener>>();
   /** uid -> where the object lives, for owner lookups of garbage collection. */
@@ -84,7 +86,11 @@ export class ObjectStore {
   view(resource: string, namespace?: string): readonly JsonObject[] {
     const table = this.objects.get(resource);
     if (!table) return [];
-    const keys = [...table.keys()].sort();
+    let keys = this.sortedKeys.get(resource);
+    if (!keys) {
+      keys = [...table.keys()].sort();
+      this.sortedKeys.set(resource, keys);
+    }
     const out: JsonObject[] = [];
     for (const key of keys) {
       const object = table.get(key);
@@ -114,6 +120,7 @@ export class ObjectStore {
     const stored = clone(object);
     metaOf(stored).resourceVersion = String(this.revision);
     table.set(key, stored);
+    if (!existed) this.sortedKeys.delete(resource);
     this.record(resource, { type: existed ? "MODIFIED" : "ADDED", object: stored, resourceVersion: this.revision });
     return clone(stored);
   }
@@ -125,6 +132,7 @@ export class ObjectStore {
     const existing = table?.get(key);
     if (!table || !existing) return undefined;
     table.delete(key);
+    this.sortedKeys.delete(resource);
     this.unindex(existing, { resource, namespace, name });
     this.revision += 1;
     const gone = clone(existing);

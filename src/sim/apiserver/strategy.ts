@@ -2,7 +2,7 @@
  * Per-kind rules of the real registry strategies, as pure functions: what create resets, what an
  * update of the main resource or of `/status` may change, and when `generation` moves.
  */
-import { deleteKey, deepEqual, isObject, metaOf, stringField, type JsonObject } from "./json.ts";
+import { clone, deleteKey, deepEqual, isObject, metaOf, stringField, type JsonObject } from "./json.ts";
 import type { ResourceDef } from "./resources.ts";
 
 const GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
@@ -66,22 +66,22 @@ export function prepareForUpdate(
   subresource: "status" | undefined,
 ): JsonObject {
   if (subresource === "status") {
-    const result = structuredClone(current);
+    const result = clone(current);
     if ("status" in incoming) result.status = incoming.status;
     else delete result.status;
     const managed = metaOf(incoming).managedFields;
     if (managed !== undefined) metaOf(result).managedFields = managed;
     return result;
   }
-  const result = structuredClone(incoming);
+  const result = clone(incoming);
   if (def.statusSubresource) {
-    if ("status" in current) result.status = structuredClone(current.status);
+    if ("status" in current) result.status = clone(current.status);
     else delete result.status;
   }
   const meta = metaOf(result);
   const currentMeta = metaOf(current);
   for (const key of IMMUTABLE_META) {
-    if (key in currentMeta) meta[key] = structuredClone(currentMeta[key]);
+    if (key in currentMeta) meta[key] = clone(currentMeta[key]);
     else deleteKey(meta, key);
   }
   if (def.tracksGeneration) {

@@ -3,7 +3,7 @@
  * namespace, its name, and (as ValidateNoNewFinalizers) no finalizer added while it is deleted.
  */
 import { badRequest, invalid } from "./errors.ts";
-import { isObject, metaOf, stringField, stringList, type JsonObject } from "./json.ts";
+import { clone, isObject, metaOf, stringField, stringList, type JsonObject } from "./json.ts";
 import { apiVersionOf, type ResourceDef } from "./resources.ts";
 
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -21,7 +21,7 @@ export function checkBody(def: ResourceDef, version: string, body: unknown): Jso
   if (kind !== undefined && kind !== def.kind) {
     throw badRequest(`the kind in the data (${kind}) does not match the expected kind (${def.kind})`);
   }
-  const object = structuredClone(body);
+  const object = clone(body);
   delete object.apiVersion;
   delete object.kind;
   metaOf(object);
