@@ -28,8 +28,8 @@ export const CRON_OPTIONS: CronOptions = { mode: "5-part" };
 
 /**
  * The zone names that mean UTC. croner reads a `timezone` through Intl.DateTimeFormat, whose first
- * use maps about 8 MB of ICU zone data (docs/operations.md "Sizing"); for UTC a zero offset gives
- * the same slots without it.
+ * use maps ICU's zone data (about 5 MB of RSS, docs/upgrades.md); for UTC a zero offset gives the
+ * same slots without it.
  */
 const UTC_NAMES: ReadonlySet<string> = new Set(["UTC", "Etc/UTC"]);
 

@@ -74,17 +74,14 @@ export function controllerOf(object: KubeObject): { kind: string; name: string }
 
 /** Annotations of ours (the claim). */
 export const OWN_ANNOTATION_PREFIX = "rke2-lifecycle.io/";
-/** Annotations of others that a reader of cached Nodes reads: the data dir (rke2/data-dir.ts). */
-const READ_NODE_ANNOTATIONS: ReadonlySet<string> = new Set([NODE_ARGS_ANNOTATION]);
 
+/** The annotations a reader of cached Nodes reads: ours, and the data dir of `rke2.io/node-args` (rke2/data-dir.ts). */
 function readAnnotations(annotations: Record<string, string> | undefined): Record<string, string> | undefined {
   if (annotations === undefined) return undefined;
   const read = Object.entries(annotations).flatMap(([key, value]): [string, string][] => {
-    if (key === NODE_ARGS_ANNOTATION) {
-      const args = nodeArgsAsRead(value);
-      return args === undefined ? [] : [[key, args]];
-    }
-    return key.startsWith(OWN_ANNOTATION_PREFIX) || READ_NODE_ANNOTATIONS.has(key) ? [[key, value]] : [];
+    if (key.startsWith(OWN_ANNOTATION_PREFIX)) return [[key, value]];
+    const dataDirArgs = key === NODE_ARGS_ANNOTATION ? nodeArgsAsRead(value) : undefined;
+    return dataDirArgs === undefined ? [] : [[key, dataDirArgs]];
   });
   return read.length === 0 ? undefined : Object.fromEntries(read);
 }
@@ -101,7 +98,7 @@ function nodeArgsAsRead(annotation: string): string | undefined {
 type Metadata = KubeObject["metadata"];
 
 /** Metadata without managedFields (nothing here reads them) and with `annotations` as given. */
-export function slimMetadata(metadata: Metadata, annotations: Record<string, string> | undefined): Metadata {
+function slimMetadata(metadata: Metadata, annotations: Record<string, string> | undefined): Metadata {
   const { managedFields: _managed, annotations: _all, ...rest } = metadata as Metadata & { managedFields?: unknown };
   return annotations === undefined ? rest : { ...rest, annotations };
 }
