@@ -61,12 +61,17 @@ export class ApiService {
     const labels = parseLabelSelector(query.labelSelector);
     const fields = parseFieldSelector(query.fieldSelector, def.fieldLabels);
     const resourceVersion = String(this.store.currentRevision());
-    // Selected and paged on the stored objects; only the page returned is copied.
-    const items = this.store
-      .view(resourceKey(def), def.namespaced ? namespace : undefined)
-      .filter(
-        (o) => matchesFields(fields, o) && (labels.length === 0 || matchesLabels(labels, stringMap(metaOf(o).labels))),
-      );
+    // Selected and paged on the stored objects; only the page returned is copied. Objects bound to
+    // one node come from the store's index, as kube-apiserver's watch cache serves pods by node.
+    const scope = def.namespaced ? namespace : undefined;
+    const node = fields.find((r) => r.field === "spec.nodeName" && r.operator === "=")?.value;
+    const stored =
+      node === undefined || node === ""
+        ? this.store.view(resourceKey(def), scope)
+        : this.store.viewOnNode(resourceKey(def), scope, node);
+    const items = stored.filter(
+      (o) => matchesFields(fields, o) && (labels.length === 0 || matchesLabels(labels, stringMap(metaOf(o).labels))),
+    );
     return pageOf(items, query, resourceVersion);
   }
 

@@ -43,6 +43,11 @@ function ownerUids(object: JsonObject): string[] {
     .filter((u) => u !== "");
 }
 
+function nodeNameOf(object: JsonObject): string | undefined {
+  const spec = object.spec;
+  return isObject(spec) ? stringField(spec, "nodeName") : undefined;
+}
+
 function objectKeyOf(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
@@ -59,6 +64,11 @@ export class ObjectStore {
   private readonly byUid = new Map<string, ObjectAddress>();
   /** owner uid -> addresses of objects naming it in ownerReferences. */
   private readonly dependents = new Map<string, Map<string, ObjectAddress>>();
+  /**
+   * `resource|spec.nodeName` -> keys of the objects bound to that node: kube-apiserver's watch
+   * cache indexes pods by node the same way, so a kubelet's or a drain's list does not scan them all.
+   */
+  private readonly onNode = new Map<string, Set<string>>();
 
   constructor(historyLimit = DEFAULT_HISTORY_LIMIT) {
     this.historyLimit = historyLimit;
@@ -101,7 +111,25 @@ export class ObjectStore {
     return out;
   }
 
-  /** Stores the object under a new revision (set into metadata.resourceVersion) and returns it. */
+  /** As `view`, of the objects whose `spec.nodeName` is `nodeName`. */
+  viewOnNode(resource: string, namespace: string | undefined, nodeName: string): readonly JsonObject[] {
+    const table = this.objects.get(resource);
+    const keys = [...(this.onNode.get(`${resource}|${nodeName}`) ?? [])].sort();
+    const out: JsonObject[] = [];
+    for (const key of keys) {
+      const object = table?.get(key);
+      if (!object) continue;
+      if (namespace !== undefined && stringField(metaOf(object), "namespace") !== namespace) continue;
+      out.push(object);
+    }
+    return out;
+  }
+
+  /**
+   * Stores the object under a new revision (set into metadata.resourceVersion) and returns a copy.
+   * The store keeps `object` itself: every caller hands over a copy of its own (the service's
+   * prepared body, a fetched object) and does not touch it afterwards.
+   */
   write(resource: string, object: JsonObject): JsonObject {
     const meta = metaOf(object);
     const name = stringField(meta, "name") ?? "";
@@ -117,7 +145,7 @@ export class ObjectStore {
     if (previous) this.unindex(previous, address);
     this.index(object, address);
     this.revision += 1;
-    const stored = clone(object);
+    const stored = object;
     metaOf(stored).resourceVersion = String(this.revision);
     table.set(key, stored);
     if (!existed) this.sortedKeys.delete(resource);
@@ -186,6 +214,16 @@ export class ObjectStore {
   private index(object: JsonObject, address: ObjectAddress): void {
     const uid = stringField(metaOf(object), "uid");
     if (uid) this.byUid.set(uid, address);
+    const node = nodeNameOf(object);
+    if (node) {
+      const key = `${address.resource}|${node}`;
+      let keys = this.onNode.get(key);
+      if (!keys) {
+        keys = new Set();
+        this.onNode.set(key, keys);
+      }
+      keys.add(objectKeyOf(address.namespace, address.name));
+    }
     for (const owner of ownerUids(object)) {
       let set = this.dependents.get(owner);
       if (!set) {
@@ -199,6 +237,13 @@ export class ObjectStore {
   private unindex(object: JsonObject, address: ObjectAddress): void {
     const uid = stringField(metaOf(object), "uid");
     if (uid) this.byUid.delete(uid);
+    const node = nodeNameOf(object);
+    if (node) {
+      const key = `${address.resource}|${node}`;
+      const keys = this.onNode.get(key);
+      keys?.delete(objectKeyOf(address.namespace, address.name));
+      if (keys?.size === 0) this.onNode.delete(key);
+    }
     for (const owner of ownerUids(object)) {
       const set = this.dependents.get(owner);
       set?.delete(addressId(address));
@@ -218,7 +263,8 @@ export class ObjectStore {
       if (dropped) history.compactedThrough = dropped.resourceVersion;
     }
     // One object for every listener, not a copy each: stored objects are never changed in place
-    // (write and remove store fresh copies), and listeners (watch streams) only read and serialize.
+    // (write keeps an object its caller handed over, remove a copy), and listeners (watch streams)
+    // only read and serialize.
     const shared = Object.freeze({ ...event });
     for (const listener of [...(this.listeners.get(resource) ?? [])]) listener(shared);
   }

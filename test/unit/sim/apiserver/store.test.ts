@@ -24,6 +24,36 @@ describe("ObjectStore", () => {
     expect(store.get("/pods", "ns", "a")?.metadata).toMatchObject({ name: "a" });
   });
 
+  it("lists by node from an index that follows binds, moves and deletes, in list order", () => {
+    const store = new ObjectStore();
+    const pod = (name: string, nodeName?: string, namespace = "ns"): Record<string, unknown> => ({
+      metadata: { name, namespace, uid: `uid-${namespace}-${name}` },
+      spec: nodeName === undefined ? {} : { nodeName },
+    });
+    store.write("/pods", pod("b", "n1"));
+    store.write("/pods", pod("a", "n1"));
+    store.write("/pods", pod("a", "n1", "other"));
+    store.write("/pods", pod("c", "n2"));
+    store.write("/pods", pod("pending"));
+    const names = (node: string, namespace?: string): string[] =>
+      store
+        .viewOnNode("/pods", namespace, node)
+        .map(
+          (o) =>
+            `${String((o.metadata as { namespace: string }).namespace)}/${String((o.metadata as { name: string }).name)}`,
+        );
+    expect(names("n1")).toEqual(["ns/a", "ns/b", "other/a"]);
+    expect(names("n1", "ns")).toEqual(["ns/a", "ns/b"]);
+    const scanned = store.view("/pods").filter((o) => (o.spec as { nodeName?: string }).nodeName === "n1");
+    expect(store.viewOnNode("/pods", undefined, "n1")).toEqual(scanned);
+    store.write("/pods", pod("b", "n2"));
+    store.remove("/pods", "other", "a");
+    store.write("/pods", pod("pending", "n2"));
+    expect(names("n1")).toEqual(["ns/a"]);
+    expect(names("n2")).toEqual(["ns/b", "ns/c", "ns/pending"]);
+    expect(store.viewOnNode("/configmaps", undefined, "n2")).toEqual([]);
+  });
+
   it("replays events after a revision and reports expiry once history is trimmed", () => {
     const store = new ObjectStore(2);
     const start = store.currentRevision();
