@@ -35,13 +35,11 @@ describe("ObjectStore", () => {
     store.write("/pods", pod("a", "n1", "other"));
     store.write("/pods", pod("c", "n2"));
     store.write("/pods", pod("pending"));
-    const names = (node: string, namespace?: string): string[] =>
-      store
-        .viewOnNode("/pods", namespace, node)
-        .map(
-          (o) =>
-            `${String((o.metadata as { namespace: string }).namespace)}/${String((o.metadata as { name: string }).name)}`,
-        );
+    const keyOf = (o: Record<string, unknown>): string => {
+      const { namespace, name } = o.metadata as { namespace: string; name: string };
+      return `${namespace}/${name}`;
+    };
+    const names = (node: string, namespace?: string): string[] => store.viewOnNode("/pods", namespace, node).map(keyOf);
     expect(names("n1")).toEqual(["ns/a", "ns/b", "other/a"]);
     expect(names("n1", "ns")).toEqual(["ns/a", "ns/b"]);
     const scanned = store.view("/pods").filter((o) => (o.spec as { nodeName?: string }).nodeName === "n1");
