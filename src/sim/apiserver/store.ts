@@ -48,6 +48,22 @@ function nodeNameOf(object: JsonObject): string | undefined {
   return isObject(spec) ? stringField(spec, "nodeName") : undefined;
 }
 
+/** The objects under `keys` (in their order), those of `namespace` only when given. */
+function objectsAt(
+  table: ReadonlyMap<string, JsonObject>,
+  keys: readonly string[],
+  namespace: string | undefined,
+): JsonObject[] {
+  const out: JsonObject[] = [];
+  for (const key of keys) {
+    const object = table.get(key);
+    if (!object) continue;
+    if (namespace !== undefined && stringField(metaOf(object), "namespace") !== namespace) continue;
+    out.push(object);
+  }
+  return out;
+}
+
 function objectKeyOf(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
@@ -101,28 +117,14 @@ export class ObjectStore {
       keys = [...table.keys()].sort();
       this.sortedKeys.set(resource, keys);
     }
-    const out: JsonObject[] = [];
-    for (const key of keys) {
-      const object = table.get(key);
-      if (!object) continue;
-      if (namespace !== undefined && stringField(metaOf(object), "namespace") !== namespace) continue;
-      out.push(object);
-    }
-    return out;
+    return objectsAt(table, keys, namespace);
   }
 
   /** As `view`, of the objects whose `spec.nodeName` is `nodeName`. */
   viewOnNode(resource: string, namespace: string | undefined, nodeName: string): readonly JsonObject[] {
     const table = this.objects.get(resource);
-    const keys = [...(this.onNode.get(`${resource}|${nodeName}`) ?? [])].sort();
-    const out: JsonObject[] = [];
-    for (const key of keys) {
-      const object = table?.get(key);
-      if (!object) continue;
-      if (namespace !== undefined && stringField(metaOf(object), "namespace") !== namespace) continue;
-      out.push(object);
-    }
-    return out;
+    if (!table) return [];
+    return objectsAt(table, [...(this.onNode.get(`${resource}|${nodeName}`) ?? [])].sort(), namespace);
   }
 
   /**
