@@ -69,8 +69,67 @@ export function leafPaths(def: ResourceDef, value: unknown, prefix: string[] = [
   return out;
 }
 
-/** Leaf paths whose value differs between two versions of an object (what an Update set). */
+/**
+ * Leaf paths whose value differs between two versions of an object (what an Update set), in
+ * `leafPaths(def, after)` order. Both objects are walked once, side by side; objects with two list
+ * elements under one merge key (which `valueAt` resolves to the first) take the path-by-path way.
+ */
 export function changedPaths(def: ResourceDef, before: JsonObject | undefined, after: JsonObject): string[] {
+  const out: string[] = [];
+  return diffObject(def, before, after, [], out) ? out : changedPathsOneByOne(def, before, after);
+}
+
+/** A keyed list's element steps (`k:{"name":"a"}`) in order, or undefined when one repeats. */
+function elementSteps(list: readonly JsonObject[], mergeKey: string): string[] | undefined {
+  const steps = list.map((element) => `k:${JSON.stringify({ [mergeKey]: element[mergeKey] })}`);
+  return new Set(steps).size === steps.length ? steps : undefined;
+}
+
+function isKeyedList(value: unknown, mergeKey: string | undefined): value is JsonObject[] {
+  return Array.isArray(value) && mergeKey !== undefined && value.every((c) => isObject(c) && mergeKey in c);
+}
+
+/**
+ * Adds to `out` the changed leaf paths under `after` (walked as `leafPaths` walks it); `before` is
+ * the same place in the old object when `leafPaths` descends into it there too. False when a keyed
+ * list repeats a key.
+ */
+function diffObject(
+  def: ResourceDef,
+  before: JsonObject | undefined,
+  after: JsonObject,
+  prefix: string[],
+  out: string[],
+): boolean {
+  for (const [key, child] of Object.entries(after)) {
+    if (prefix.length === 0 && (key === "apiVersion" || key === "kind")) continue;
+    if (prefix.length === 1 && prefix[0] === "f:metadata" && SERVER_META.has(key)) continue;
+    const step = [...prefix, `f:${key}`];
+    const mergeKey = mergeKeysFor(def)[key];
+    const hadKey = before !== undefined && Object.hasOwn(before, key);
+    const old = hadKey ? before[key] : undefined;
+    if (isKeyedList(child, mergeKey)) {
+      const steps = elementSteps(child, mergeKey ?? "");
+      const oldList = hadKey && isKeyedList(old, mergeKey) ? old : undefined;
+      const oldSteps = oldList && elementSteps(oldList, mergeKey ?? "");
+      if (!steps || (oldList && !oldSteps)) return false;
+      for (const [i, element] of child.entries()) {
+        const j = oldSteps?.indexOf(steps[i] ?? "") ?? -1;
+        const oldElement = j >= 0 ? oldList?.[j] : undefined;
+        if (!diffObject(def, oldElement, element, [...step, steps[i] ?? ""], out)) return false;
+      }
+    } else if (isObject(child) && Object.keys(child).length > 0) {
+      const descends = hadKey && isObject(old) && Object.keys(old).length > 0;
+      if (!diffObject(def, descends ? old : undefined, child, step, out)) return false;
+    } else if (!(hadKey && deepEqual(old, child))) {
+      // A leaf here: unchanged only if the old object held the same value (so a leaf there too).
+      out.push(joinFieldPath(step));
+    }
+  }
+  return true;
+}
+
+function changedPathsOneByOne(def: ResourceDef, before: JsonObject | undefined, after: JsonObject): string[] {
   const beforeValues = new Map<string, unknown>();
   if (before) for (const path of leafPaths(def, before)) beforeValues.set(path, valueAt(before, path));
   return leafPaths(def, after).filter(
