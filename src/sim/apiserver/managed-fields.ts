@@ -59,10 +59,8 @@ export function leafPaths(def: ResourceDef, value: unknown, prefix: string[] = [
     if (prefix.length === 1 && prefix[0] === "f:metadata" && SERVER_META.has(key)) continue;
     const step = [...prefix, `f:${key}`];
     const mergeKey = mergeKeysFor(def)[key];
-    if (Array.isArray(child) && mergeKey && child.every((c) => isObject(c) && mergeKey in c)) {
-      for (const element of child as JsonObject[]) {
-        out.push(...leafPaths(def, element, [...step, `k:${JSON.stringify({ [mergeKey]: element[mergeKey] })}`]));
-      }
+    if (mergeKey !== undefined && isKeyedList(child, mergeKey)) {
+      for (const element of child) out.push(...leafPaths(def, element, [...step, elementStep(element, mergeKey)]));
     } else if (isObject(child) && Object.keys(child).length > 0) out.push(...leafPaths(def, child, step));
     else out.push(joinFieldPath(step));
   }
@@ -79,14 +77,20 @@ export function changedPaths(def: ResourceDef, before: JsonObject | undefined, a
   return diffObject(def, before, after, [], out) ? out : changedPathsOneByOne(def, before, after);
 }
 
-/** A keyed list's element steps (`k:{"name":"a"}`) in order, or undefined when one repeats. */
+/** A keyed list element's step, `k:{"name":"a"}`. */
+function elementStep(element: JsonObject, mergeKey: string): string {
+  return `k:${JSON.stringify({ [mergeKey]: element[mergeKey] })}`;
+}
+
+/** A keyed list's element steps in order, or undefined when one repeats. */
 function elementSteps(list: readonly JsonObject[], mergeKey: string): string[] | undefined {
-  const steps = list.map((element) => `k:${JSON.stringify({ [mergeKey]: element[mergeKey] })}`);
+  const steps = list.map((element) => elementStep(element, mergeKey));
   return new Set(steps).size === steps.length ? steps : undefined;
 }
 
-function isKeyedList(value: unknown, mergeKey: string | undefined): value is JsonObject[] {
-  return Array.isArray(value) && mergeKey !== undefined && value.every((c) => isObject(c) && mergeKey in c);
+/** A list tracked per element: every element an object carrying the merge key. */
+function isKeyedList(value: unknown, mergeKey: string): value is JsonObject[] {
+  return Array.isArray(value) && value.every((c) => isObject(c) && mergeKey in c);
 }
 
 /**
@@ -108,10 +112,10 @@ function diffObject(
     const mergeKey = mergeKeysFor(def)[key];
     const hadKey = before !== undefined && Object.hasOwn(before, key);
     const old = hadKey ? before[key] : undefined;
-    if (isKeyedList(child, mergeKey)) {
-      const steps = elementSteps(child, mergeKey ?? "");
+    if (mergeKey !== undefined && isKeyedList(child, mergeKey)) {
+      const steps = elementSteps(child, mergeKey);
       const oldList = hadKey && isKeyedList(old, mergeKey) ? old : undefined;
-      const oldSteps = oldList && elementSteps(oldList, mergeKey ?? "");
+      const oldSteps = oldList && elementSteps(oldList, mergeKey);
       if (!steps || (oldList && !oldSteps)) return false;
       for (const [i, element] of child.entries()) {
         const j = oldSteps?.indexOf(steps[i] ?? "") ?? -1;

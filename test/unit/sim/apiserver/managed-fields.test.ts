@@ -70,24 +70,17 @@ describe("changedPaths", () => {
   });
 
   it("names a changed element by its merge key and an unchanged object not at all", () => {
-    const before: JsonObject = {
+    const twoContainers = (imageOfB: string): JsonObject => ({
       metadata: { name: "p", labels: { a: "1" } },
       spec: {
         containers: [
           { name: "a", image: "x:1" },
-          { name: "b", image: "x:1" },
+          { name: "b", image: imageOfB },
         ],
       },
-    };
-    const after: JsonObject = {
-      metadata: { name: "p", labels: { a: "1" } },
-      spec: {
-        containers: [
-          { name: "a", image: "x:1" },
-          { name: "b", image: "x:2" },
-        ],
-      },
-    };
+    });
+    const before = twoContainers("x:1");
+    const after = twoContainers("x:2");
     expect(changedPaths(pods, before, after)).toEqual(['f:spec\u001ff:containers\u001fk:{"name":"b"}\u001ff:image']);
     expect(changedPaths(pods, after, after)).toEqual([]);
   });
